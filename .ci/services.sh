@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Installs (apt) and starts the database and cache servers the test suite uses,
+# all bound to 127.0.0.1 on private ports, and writes their URLs to .ci/services.env.
+#   bash .ci/services.sh start   # install if needed, start, write env file
+#   bash .ci/services.sh stop    # stop everything started by "start"
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+STATE="${TINA4_SERVICES_DIR:-/tmp/tina4-services}"
+ENV_FILE="$ROOT/.ci/services.env"
+PG_PORT=55432; MY_PORT=53306; FB_PORT=53050; REDIS_PORT=56379; VALKEY_PORT=56380; MC_PORT=51211
+
+log() { printf '[services] %s\n' "$*"; }
+
+install_packages() {
+  local need=()
+  [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql)
+  command -v mariadbd >/dev/null || need+=(mariadb-server)
+  [ -x /usr/sbin/firebird ] || need+=(firebird3.0-server)
+  command -v redis-server >/dev/null || need+=(redis-server)
+  command -v memcached >/dev/null || need+=(memcached)
+  local need_valkey=0
+  command -v valkey-server >/dev/null || need_valkey=1
+  if [ ${#need[@]} -eq 0 ] && [ $need_valkey -eq 0 ]; then return; fi
+  log "installing: ${need[*]} $([ $need_valkey -eq 1 ] && echo valkey-server)"
+  if [ $need_valkey -eq 1 ] && ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/backports.list
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  if [ ${#need[@]} -gt 0 ]; then
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+  if [ $need_valkey -eq 1 ]; then
+    apt-get install -y -qq --no-install-recommends -t bookworm-backports valkey-server >/dev/null
+  fi
+}
+
+wait_port() { # host port seconds
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  log "timed out waiting for $1:$2"; return 1
+}
+
+start_postgres() {
+  local dir="$STATE/pg"
+  mkdir -p "$dir"; chown postgres "$dir"
+  if [ ! -f "$dir/PG_VERSION" ]; then
+    su postgres -c "/usr/lib/postgresql/15/bin/initdb -D $dir -U postgres -A trust --no-sync" >/dev/null
+  fi
+  su postgres -c "/usr/lib/postgresql/15/bin/pg_ctl -D $dir -w -l $dir/log -o \"-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir -c fsync=off -c max_connections=300\" start" >/dev/null
+  psql -h 127.0.0.1 -p $PG_PORT -U postgres -tAc "select 1 from pg_database where datname='tina4_test'" | grep -q 1 \
+    || psql -h 127.0.0.1 -p $PG_PORT -U postgres -qc "create database tina4_test" >/dev/null
+  psql -h 127.0.0.1 -p $PG_PORT -U postgres -tAc "select 1 from pg_database where datname='tina4_test2'" | grep -q 1 \
+    || psql -h 127.0.0.1 -p $PG_PORT -U postgres -qc "create database tina4_test2" >/dev/null
+  psql -h 127.0.0.1 -p $PG_PORT -U postgres -qc "alter user postgres password 'tina4pass'" >/dev/null
+}
+
+start_mariadb() {
+  local dir="$STATE/mariadb"
+  if [ ! -d "$dir/mysql" ]; then
+    mkdir -p "$dir"
+    mariadb-install-db --user=root --datadir="$dir" --skip-test-db >/dev/null 2>&1
+  fi
+  mariadbd --no-defaults --user=root --datadir="$dir" --socket="$dir/sock" --port=$MY_PORT \
+    --bind-address=127.0.0.1 --max-connections=300 --innodb-flush-log-at-trx-commit=0 >"$dir/log" 2>&1 &
+  echo $! > "$STATE/mariadb.pid"
+  local i
+  for ((i = 0; i < 100; i++)); do [ -S "$dir/sock" ] && break; sleep 0.1; done
+  mariadb --socket="$dir/sock" -uroot -e "CREATE DATABASE IF NOT EXISTS tina4_test; CREATE DATABASE IF NOT EXISTS tina4_test2;
+    CREATE USER IF NOT EXISTS 'tina4'@'127.0.0.1' IDENTIFIED BY 'tina4pass';
+    GRANT ALL ON *.* TO 'tina4'@'127.0.0.1'; FLUSH PRIVILEGES;"
+}
+
+start_firebird() {
+  local dir="$STATE/firebird" lib=/usr/lib/x86_64-linux-gnu/firebird/3.0
+  mkdir -p "$dir/data"
+  for f in "$lib"/*; do
+    local name; name="$(basename "$f")"
+    [ "$name" = firebird.conf ] || ln -sfn "$f" "$dir/$name"
+  done
+  # security database must be writable by the server user: copy it once
+  if [ ! -f "$dir/security3.fdb.local" ]; then
+    cp /var/lib/firebird/3.0/system/security3.fdb "$dir/security3.fdb.local"
+  fi
+  cat > "$dir/firebird.conf" <<CONF
+RemoteServicePort = $FB_PORT
+RemoteBindAddress = 127.0.0.1
+SecurityDatabase = $dir/security3.fdb.local
+WireCrypt = Enabled
+CONF
+  cat > "$dir/databases.conf" <<CONF
+security.db = $dir/security3.fdb.local
+CONF
+  chown -R firebird:firebird "$dir"
+  FIREBIRD="$dir" setpriv --reuid firebird --regid firebird --init-groups /usr/sbin/firebird >"$dir/log" 2>&1 &
+  echo $! > "$STATE/firebird.pid"
+  wait_port 127.0.0.1 $FB_PORT 20
+  local pw
+  pw="$(sed -n 's/^ISC_PASSWORD="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/firebird/3.0/SYSDBA.password)"
+  if [ ! -f "$dir/data/test.fdb" ]; then
+    # set a known SYSDBA password in our private security database (embedded access as the server user)
+    printf "CREATE DATABASE '127.0.0.1/$FB_PORT:$dir/data/test.fdb' USER 'SYSDBA' PASSWORD '%s';\n" "$pw" \
+      | ISC_USER=SYSDBA ISC_PASSWORD="$pw" isql-fb -q >/dev/null 2>&1 || true
+    printf "CONNECT '127.0.0.1/$FB_PORT:$dir/data/test.fdb' USER 'SYSDBA' PASSWORD '%s';\nALTER USER SYSDBA PASSWORD 'masterkey';\nCOMMIT;\n" "$pw" \
+      | isql-fb -q >/dev/null 2>&1 || true
+  fi
+}
+
+start_redis_like() { # binary port name
+  "$1" --bind 127.0.0.1 --port "$2" --save '' --appendonly no --daemonize yes --pidfile "$STATE/$3.pid" >/dev/null
+  wait_port 127.0.0.1 "$2" 10
+}
+
+start_memcached() {
+  memcached -u nobody -l 127.0.0.1 -p $MC_PORT -U 0 -m 64 >/dev/null 2>&1 &
+  echo $! > "$STATE/memcached.pid"
+  wait_port 127.0.0.1 $MC_PORT 10
+}
+
+stop_all() {
+  [ -d "$STATE/pg" ] && su postgres -c "/usr/lib/postgresql/15/bin/pg_ctl -D $STATE/pg -m fast stop" >/dev/null 2>&1 || true
+  for n in mariadb firebird redis valkey memcached; do
+    if [ -f "$STATE/$n.pid" ]; then kill "$(cat "$STATE/$n.pid")" 2>/dev/null || true; rm -f "$STATE/$n.pid"; fi
+  done
+}
+
+case "${1:-start}" in
+  start)
+    install_packages
+    mkdir -p "$STATE"
+    stop_all
+    start_postgres; log "postgresql on $PG_PORT"
+    start_mariadb; log "mariadb on $MY_PORT"
+    start_firebird; log "firebird on $FB_PORT"
+    start_redis_like redis-server $REDIS_PORT redis; log "redis on $REDIS_PORT"
+    start_redis_like valkey-server $VALKEY_PORT valkey; log "valkey on $VALKEY_PORT"
+    start_memcached; log "memcached on $MC_PORT"
+    cat > "$ENV_FILE" <<ENV
+TINA4_TEST_POSTGRES_URL=postgres://postgres:tina4pass@127.0.0.1:$PG_PORT/tina4_test
+TINA4_TEST_POSTGRES_URL2=postgres://postgres:tina4pass@127.0.0.1:$PG_PORT/tina4_test2
+TINA4_TEST_MYSQL_URL=mysql://tina4:tina4pass@127.0.0.1:$MY_PORT/tina4_test
+TINA4_TEST_FIREBIRD_URL=firebird://SYSDBA:masterkey@127.0.0.1:$FB_PORT/$STATE/firebird/data/test.fdb
+TINA4_TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+TINA4_TEST_VALKEY_URL=redis://127.0.0.1:$VALKEY_PORT
+TINA4_TEST_MEMCACHED_URL=memcached://127.0.0.1:$MC_PORT
+ENV
+    log "wrote $ENV_FILE"
+    ;;
+  stop) stop_all ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac

@@ -1,0 +1,40 @@
+/**
+ * Minimal leveled logger writing one line per event to stderr. `TINA4_LOG_LEVEL`
+ * (debug|info|warn|error|silent, default info) filters. `warnOnce`/`warnEvery`
+ * keep repeated degradations (a lost cache server, say) from flooding the log.
+ */
+const levels = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
+export type LogLevel = keyof typeof levels;
+
+function threshold(): number {
+  const name = (process.env.TINA4_LOG_LEVEL ?? "info").toLowerCase() as LogLevel;
+  return levels[name] ?? levels.info;
+}
+
+function write(level: LogLevel, message: string): void {
+  if (levels[level] < threshold()) return;
+  process.stderr.write(`[tina4] ${level.toUpperCase()} ${message}\n`);
+}
+
+export const log = {
+  debug: (message: string) => write("debug", message),
+  info: (message: string) => write("info", message),
+  warn: (message: string) => write("warn", message),
+  error: (message: string) => write("error", message),
+};
+
+const lastWarned = new Map<string, number>();
+
+/** Logs `message` under `key` at most once every `intervalMs` (default 30 s). */
+export function warnEvery(key: string, message: string, intervalMs = 30_000): void {
+  const now = Date.now();
+  const last = lastWarned.get(key);
+  if (last !== undefined && now - last < intervalMs) return;
+  lastWarned.set(key, now);
+  log.warn(message);
+}
+
+/** Logs `message` under `key` once per process. */
+export function warnOnce(key: string, message: string): void {
+  warnEvery(key, message, Number.POSITIVE_INFINITY);
+}

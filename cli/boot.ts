@@ -1,0 +1,22 @@
+import { app, type App } from "../runtime/index.js";
+import { registerLoader } from "../runtime/loader/register.js";
+import { discoverRouteFiles, loadRouteFiles } from "../runtime/router/file-routes.js";
+import { envInt } from "../runtime/config/env.js";
+import type { Project } from "./project.js";
+import { CliError } from "./errors.js";
+
+/**
+ * Loads an app's route files from TypeScript sources into the shared runtime app.
+ * `src/app.ts` (optional) is imported first: the place for global `use(...)`.
+ */
+export async function bootApp(project: Project, options: { dev: boolean }): Promise<App> {
+  registerLoader();
+  app.configure({ dev: options.dev, publicDir: project.publicDir, maxBody: envInt("TINA4_MAX_BODY", 10 * 1024 * 1024) });
+  const files = discoverRouteFiles(project.root, project.routesDir);
+  try {
+    await loadRouteFiles(app, files);
+  } catch (error) {
+    throw new CliError((error as Error).message, (error as { code?: string }).code ?? "T4_ERR_ROUTE_FILE");
+  }
+  return app;
+}

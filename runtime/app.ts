@@ -1,0 +1,316 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { randomUUID } from "node:crypto";
+import { resolve } from "node:path";
+import { RouteTrie, type RouteEntry } from "./router/trie.js";
+import { RouterError } from "./router/errors.js";
+import { Request, type Params } from "./http/request.js";
+import { createResponse, type Response } from "./http/response.js";
+import { HttpError } from "./http/errors.js";
+import { hasBody, parseBody } from "./http/body.js";
+import { commit } from "./http/commit.js";
+import { renderError } from "./http/error-response.js";
+import { StaticFiles } from "./http/static.js";
+import { decodeSegments, splitTarget } from "./http/path.js";
+import { TrustedProxies } from "./http/client-ip.js";
+import { compose, type Endpoint } from "./middleware/compose.js";
+import { middlewareName, toMiddlewareFunction } from "./middleware/class-runner.js";
+import type { Middleware } from "./middleware/types.js";
+import { envInt, envList } from "./config/env.js";
+import { log } from "./log.js";
+
+export type Handler<P extends Params = Params> = (req: Request<P>, res: Response) => unknown;
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "ANY";
+
+export interface RouteMeta {
+  summary?: string;
+  tags?: string[];
+  [key: string]: unknown;
+}
+
+interface RouteData {
+  handler: Handler;
+  middleware: Middleware[];
+  source: string;
+  meta: RouteMeta | undefined;
+  run: Endpoint;
+}
+
+/** One row of `tina4 routes`. */
+export interface RouteInfo {
+  method: string;
+  path: string;
+  source: string;
+  middleware: string[];
+  meta?: RouteMeta;
+}
+
+export interface AppOptions {
+  /** Dev mode: error details in 500 responses, duplicate-route warnings. */
+  dev?: boolean;
+  /** Folder served for unmatched GET/HEAD requests; null disables static files. */
+  publicDir?: string | null;
+  /** Body limit in bytes (TINA4_MAX_BODY, 10 MiB). */
+  maxBody?: number;
+  /** Trusted proxy addresses for client IP resolution (TINA4_TRUSTED_PROXIES). */
+  trustedProxies?: string[];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const kEndpoint = Symbol("tina4.endpoint");
+type Routed = Request & { [kEndpoint]?: Endpoint };
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+/**
+ * An application: routes, global middleware and the request pipeline
+ * (route match → body → global, group, route middleware → handler → commit).
+ */
+export class App {
+  options: Required<Omit<AppOptions, "trustedProxies">>;
+  private readonly trie = new RouteTrie<RouteData>();
+  private readonly global: Middleware[] = [];
+  private globalChain: Endpoint | null = null;
+  private readonly groups: Array<{ prefix: string; middleware: Middleware[] }> = [];
+  private proxies: TrustedProxies;
+  private statics: StaticFiles | null;
+  /** Source label for routes registered while a route file is being imported. */
+  currentSource = "programmatic";
+  /** Set during graceful shutdown: responses then close their connection. */
+  draining = false;
+
+  constructor(options: AppOptions = {}) {
+    this.options = {
+      dev: options.dev ?? process.env.NODE_ENV !== "production",
+      publicDir: options.publicDir === undefined ? resolve("public") : options.publicDir,
+      maxBody: options.maxBody ?? envInt("TINA4_MAX_BODY", 10 * 1024 * 1024),
+    };
+    this.proxies = new TrustedProxies(options.trustedProxies ?? envList("TINA4_TRUSTED_PROXIES"));
+    this.statics = this.options.publicDir ? new StaticFiles(this.options.publicDir) : null;
+    this.route("GET", "/__health", () => ({ status: "ok" }), [], { source: "tina4" });
+  }
+
+  /** Changes options after construction (the CLI configures the shared app this way). */
+  configure(options: AppOptions): this {
+    this.options = {
+      dev: options.dev ?? this.options.dev,
+      publicDir: options.publicDir === undefined ? this.options.publicDir : options.publicDir,
+      maxBody: options.maxBody ?? this.options.maxBody,
+    };
+    if (options.trustedProxies) this.proxies = new TrustedProxies(options.trustedProxies);
+    this.statics = this.options.publicDir ? new StaticFiles(this.options.publicDir) : null;
+    return this;
+  }
+
+  /** Adds global middleware (runs for every request, before group and route middleware). */
+  use(...middleware: Middleware[]): this {
+    for (const item of middleware) toMiddlewareFunction(item); // validate now, not at first request
+    this.global.push(...middleware);
+    this.globalChain = null;
+    return this;
+  }
+
+  get<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): this {
+    return this.route("GET", path, handler, middleware);
+  }
+  post<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): this {
+    return this.route("POST", path, handler, middleware);
+  }
+  put<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): this {
+    return this.route("PUT", path, handler, middleware);
+  }
+  patch<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): this {
+    return this.route("PATCH", path, handler, middleware);
+  }
+  del<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): this {
+    return this.route("DELETE", path, handler, middleware);
+  }
+  any<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): this {
+    return this.route("ANY", path, handler, middleware);
+  }
+
+  /**
+   * Registers routes under `prefix` with shared middleware. The callback registers
+   * synchronously (through this app or the top-level `get/post/...`).
+   */
+  group(prefix: string, register: (app: this) => void, middleware: Middleware[] = []): this {
+    if (!prefix.startsWith("/")) throw new RouterError("T4_ERR_ROUTE_PATTERN", `Group prefix must start with "/": ${prefix}`);
+    for (const item of middleware) toMiddlewareFunction(item);
+    this.groups.push({ prefix: prefix.replace(/\/+$/, ""), middleware });
+    try {
+      const result = register(this) as unknown;
+      if (isThenable(result)) {
+        throw new RouterError("T4_ERR_ROUTE_GROUP_ASYNC", `group("${prefix}") callback must register routes synchronously`);
+      }
+    } finally {
+      this.groups.pop();
+    }
+    return this;
+  }
+
+  route<P extends Params = Params>(
+    method: Method | Lowercase<Method>,
+    path: string,
+    handler: Handler<P>,
+    middleware: Middleware[] = [],
+    options: { source?: string; meta?: RouteMeta } = {},
+  ): this {
+    const verb = method.toUpperCase();
+    if (typeof handler !== "function") {
+      throw new RouterError("T4_ERR_ROUTE_HANDLER", `Handler for ${verb} ${path} must be a function`);
+    }
+    if (!Array.isArray(middleware)) {
+      throw new RouterError("T4_ERR_ROUTE_MIDDLEWARE", `Middleware for ${verb} ${path} must be an array`);
+    }
+    for (const item of middleware) toMiddlewareFunction(item);
+    const prefix = this.groups.map((g) => g.prefix).join("");
+    const fullPath = prefix + (path === "/" && prefix ? "" : path) || "/";
+    const chain = [...this.groups.flatMap((g) => g.middleware), ...middleware];
+    const data: RouteData = {
+      handler: handler as Handler,
+      middleware: chain,
+      source: options.source ?? this.currentSource,
+      meta: options.meta,
+      run: compose(chain, handlerEndpoint(handler as Handler)),
+    };
+    const previous = this.trie.add(verb, fullPath, data);
+    if (previous && this.options.dev && previous.data.source !== data.source) {
+      log.warn(`route ${verb} ${fullPath} from ${data.source} replaces the one from ${previous.data.source}`);
+    }
+    return this;
+  }
+
+  routes(): RouteInfo[] {
+    return this.trie
+      .entries()
+      .map((entry: RouteEntry<RouteData>) => ({
+        method: entry.method,
+        path: entry.pattern,
+        source: entry.data.source,
+        middleware: [...this.global, ...entry.data.middleware].map(middlewareName),
+        ...(entry.data.meta ? { meta: entry.data.meta } : {}),
+      }))
+      .sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+  }
+
+  /** The node:http request listener. */
+  readonly handle = (raw: IncomingMessage, rawRes: ServerResponse): void => {
+    const incomingId = raw.headers["x-request-id"];
+    const requestId = typeof incomingId === "string" && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    const res = createResponse(rawRes);
+    const target = splitTarget(raw.url ?? "/");
+    let req: Routed;
+    try {
+      req = new Request(raw, target.path, target.search, requestId, this.proxies);
+    } catch (error) {
+      req = new Request(raw, target.path, "", requestId, this.proxies);
+      this.fail(req, res, error);
+      return;
+    }
+    try {
+      const method = req.method;
+      const fast = target.canonical ? this.trie.matchStatic(method, target.path) : undefined;
+      if (fast) {
+        req.route = fast.pattern;
+        req[kEndpoint] = fast.data.run;
+      } else {
+        const segments = decodeSegments(target.path);
+        const match = this.trie.match(method, segments);
+        if (match.kind === "found") {
+          req.params = match.params;
+          req.route = match.entry.pattern;
+          req[kEndpoint] = match.entry.data.run;
+        } else {
+          req[kEndpoint] = this.fallback(match.kind === "method-not-allowed" ? match.allowed : null, segments);
+        }
+      }
+    } catch (error) {
+      this.fail(req, res, error);
+      return;
+    }
+    if (hasBody(raw)) {
+      parseBody(req, this.options.maxBody).then(
+        () => this.dispatch(req, res),
+        (error: unknown) => this.fail(req, res, error),
+      );
+    } else {
+      this.dispatch(req, res);
+    }
+  };
+
+  private dispatch(req: Routed, res: Response): void {
+    let result: unknown;
+    try {
+      result = this.global.length === 0 ? req[kEndpoint]!(req, res) : this.chain()(req, res);
+    } catch (error) {
+      this.fail(req, res, error);
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        () => commit(req, res, this.draining),
+        (error: unknown) => this.fail(req, res, error),
+      );
+    } else {
+      commit(req, res, this.draining);
+    }
+  }
+
+  private chain(): Endpoint {
+    return (this.globalChain ??= compose(this.global, (req, res) => (req as Routed)[kEndpoint]!(req, res)));
+  }
+
+  private fail(req: Request, res: Response, error: unknown): void {
+    if (res.raw.headersSent) {
+      res.raw.destroy(error instanceof Error ? error : undefined);
+      return;
+    }
+    try {
+      renderError(req, res, error, this.options.dev);
+    } catch (renderFailure) {
+      log.error(`error while rendering an error response: ${String(renderFailure)}`);
+      res.statusCode = 500;
+      res.payload = { kind: "data", data: '{"error":"Internal Server Error"}' };
+    }
+    // A body we did not read (413, or a rejection before parsing) would poison keep-alive.
+    const unread = !req.raw.complete && hasBody(req.raw);
+    commit(req, res, this.draining || unread);
+  }
+
+  /** The endpoint for a request no route matched: OPTIONS/405, static file or 404. */
+  private fallback(allowed: string[] | null, segments: string[]): Endpoint {
+    return async (req, res) => {
+      if (allowed) {
+        if (req.method === "OPTIONS") {
+          res.header("allow", allowed.join(", ")).status(204);
+          return;
+        }
+        throw new HttpError(405, "Method Not Allowed", { code: "T4_ERR_HTTP_METHOD_NOT_ALLOWED", details: { allow: allowed.join(", ") } });
+      }
+      if (this.statics && (req.method === "GET" || req.method === "HEAD")) {
+        const found = await this.statics.lookup(segments);
+        if (found.kind === "file") {
+          this.statics.serve(req, res, found);
+          return;
+        }
+        if (found.kind === "forbidden") throw new HttpError(400, "Invalid path", { code: "T4_ERR_HTTP_BAD_PATH" });
+      }
+      throw new HttpError(404, "Not Found", { code: "T4_ERR_HTTP_NOT_FOUND", details: { path: req.path } });
+    };
+  }
+}
+
+/** Calls the handler; a returned value (sync or async) becomes the body unless one was set. */
+function handlerEndpoint(handler: Handler): Endpoint {
+  return (req, res) => {
+    const out = handler(req, res);
+    if (isThenable(out)) {
+      return Promise.resolve(out).then((value) => {
+        if (value !== undefined && !res.ended && value !== res) res.send(value);
+      });
+    }
+    if (out !== undefined && !res.ended && out !== res) res.send(out);
+    return undefined;
+  };
+}

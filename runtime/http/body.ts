@@ -1,0 +1,148 @@
+import type { IncomingMessage } from "node:http";
+import busboy from "busboy";
+import { HttpError, badRequest } from "./errors.js";
+import { parseQuery } from "./query.js";
+import type { Request, UploadedFile } from "./request.js";
+
+const tooLarge = (limit: number) =>
+  new HttpError(413, `Request body exceeds the ${limit} byte limit`, { code: "T4_ERR_HTTP_BODY_TOO_LARGE" });
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** True when the request announces a body (Content-Length > 0 or chunked). */
+export function hasBody(raw: IncomingMessage): boolean {
+  const length = raw.headers["content-length"];
+  if (length !== undefined) return length !== "0";
+  return raw.headers["transfer-encoding"] !== undefined;
+}
+
+/**
+ * Reads and parses the body into `req.body` / `req.files`: JSON, urlencoded, multipart,
+ * text/* as a string, anything else as a Buffer. Enforces `limit` bytes (413) before
+ * buffering when Content-Length says so, and while streaming otherwise.
+ */
+export async function parseBody(req: Request, limit: number): Promise<void> {
+  const raw = req.raw;
+  const declared = Number(raw.headers["content-length"] ?? NaN);
+  if (declared > limit) throw tooLarge(limit);
+  const type = (raw.headers["content-type"] ?? "").toLowerCase();
+  if (type.startsWith("multipart/form-data")) {
+    await parseMultipart(req, limit);
+    return;
+  }
+  const buffer = await readAll(raw, limit);
+  if (buffer.length === 0) return;
+  if (type.startsWith("application/json") || /^application\/[\w.+-]*\+json/.test(type)) {
+    req.body = parseJson(buffer);
+  } else if (type.startsWith("application/x-www-form-urlencoded")) {
+    req.body = { ...parseQuery(decodeText(buffer, "Invalid UTF-8 in form body")) };
+  } else if (type.startsWith("text/")) {
+    req.body = decodeText(buffer, "Invalid UTF-8 in text body");
+  } else {
+    req.body = buffer;
+  }
+}
+
+function parseJson(buffer: Buffer): unknown {
+  try {
+    return JSON.parse(utf8.decode(buffer));
+  } catch {
+    throw new HttpError(400, "Invalid JSON body", { code: "T4_ERR_HTTP_INVALID_JSON" });
+  }
+}
+
+function decodeText(buffer: Buffer, message: string): string {
+  try {
+    return utf8.decode(buffer);
+  } catch {
+    throw badRequest(message, "T4_ERR_HTTP_BAD_ENCODING");
+  }
+}
+
+function readAll(raw: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    raw.on("data", (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        chunks.length = 0;
+        raw.resume(); // keep draining so the 413 can be written; the connection is closed after it
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    raw.on("end", () => {
+      if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    raw.on("error", (error) => {
+      if (!failed) reject(badRequest(`Request body could not be read: ${error.message}`, "T4_ERR_HTTP_BODY_READ"));
+      failed = true;
+    });
+    raw.on("aborted", () => {
+      if (!failed) reject(badRequest("Request body was truncated", "T4_ERR_HTTP_BODY_READ"));
+      failed = true;
+    });
+  });
+}
+
+function parseMultipart(req: Request, limit: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: req.raw.headers, limits: { fileSize: limit, fieldSize: limit, fields: 1000, files: 100 } });
+    } catch (error) {
+      reject(badRequest(`Malformed multipart body: ${(error as Error).message}`, "T4_ERR_HTTP_BAD_MULTIPART"));
+      return;
+    }
+    const fields: Record<string, string | string[]> = {};
+    const files: UploadedFile[] = [];
+    let total = 0;
+    let settled = false;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      req.raw.unpipe(parser);
+      req.raw.resume();
+      reject(error);
+    };
+    const count = (bytes: number) => {
+      total += bytes;
+      if (total > limit) fail(tooLarge(limit));
+    };
+    parser.on("field", (name, value) => {
+      count(Buffer.byteLength(name) + Buffer.byteLength(value));
+      const existing = fields[name];
+      if (existing === undefined) fields[name] = value;
+      else if (Array.isArray(existing)) existing.push(value);
+      else fields[name] = [existing, value];
+    });
+    parser.on("file", (field, stream, info) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        count(chunk.length);
+        if (!settled) chunks.push(chunk);
+      });
+      stream.on("limit", () => fail(tooLarge(limit)));
+      stream.on("end", () => {
+        files.push({ field, filename: info.filename ?? "", contentType: info.mimeType, size, data: Buffer.concat(chunks, size) });
+      });
+    });
+    parser.on("error", (error: Error) => fail(badRequest(`Malformed multipart body: ${error.message}`, "T4_ERR_HTTP_BAD_MULTIPART")));
+    parser.on("close", () => {
+      if (settled) return;
+      settled = true;
+      req.body = fields;
+      req.files = files;
+      resolve();
+    });
+    req.raw.on("aborted", () => fail(badRequest("Request body was truncated", "T4_ERR_HTTP_BODY_READ")));
+    req.raw.pipe(parser);
+  });
+}

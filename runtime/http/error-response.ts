@@ -1,0 +1,77 @@
+import { HttpError } from "./errors.js";
+import type { Request } from "./request.js";
+import { HTML_TYPE, JSON_TYPE, type Response } from "./response.js";
+import { log } from "../log.js";
+
+/** Maps an error to a status: HttpError's own, `T4_ERR_DB_UNAVAILABLE` → 503, anything else 500. */
+export function statusOf(error: unknown): number {
+  if (error instanceof HttpError) return error.status;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "T4_ERR_DB_UNAVAILABLE" || code === "T4_ERR_DB_POOL_TIMEOUT") return 503;
+  return 500;
+}
+
+const bodyHeaders = ["content-type", "content-length", "content-encoding", "content-disposition", "etag", "last-modified", "location"];
+
+const reasons: Record<number, string> = {
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+/**
+ * Replaces the pending response with an error response. Client errors show their message;
+ * server errors show a generic message plus the request id, and in dev the message and
+ * stack too (an HTML page for browsers, JSON for API clients). Server errors are logged.
+ */
+export function renderError(req: Request, res: Response, error: unknown, dev: boolean): void {
+  const status = statusOf(error);
+  const exposed = error instanceof HttpError && error.expose;
+  const body: Record<string, unknown> = {
+    error: exposed ? (error as HttpError).message : (reasons[status] ?? "Internal Server Error"),
+    requestId: req.requestId,
+  };
+  if (error instanceof HttpError) {
+    body.code = error.code;
+    if (error.details) Object.assign(body, error.details);
+  }
+  if (status >= 500) {
+    log.error(`${req.method} ${req.path} → ${status} [${req.requestId}] ${(error as Error)?.stack ?? String(error)}`);
+    if (dev) {
+      body.message = (error as Error)?.message ?? String(error);
+      body.stack = (error as Error)?.stack?.split("\n").map((line) => line.trim());
+    }
+  }
+  // Headers describing the abandoned body go; the rest (CORS, rate-limit, Retry-After...) stay.
+  for (const name of bodyHeaders) delete res.headers[name];
+  res.headers["cache-control"] = "no-store";
+  res.statusCode = status;
+  if (error instanceof HttpError && status === 405 && error.details?.allow) {
+    res.headers.allow = String(error.details.allow);
+    delete body.allow;
+  }
+  if (dev && status >= 500 && prefersHtml(req)) {
+    res.headers["content-type"] = HTML_TYPE;
+    res.payload = { kind: "data", data: overlay(status, body) };
+    return;
+  }
+  res.headers["content-type"] = JSON_TYPE;
+  res.payload = { kind: "data", data: JSON.stringify(body) };
+}
+
+function prefersHtml(req: Request): boolean {
+  const accept = req.headers.accept ?? "";
+  return accept.includes("text/html");
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+function overlay(status: number, body: Record<string, unknown>): string {
+  const stack = Array.isArray(body.stack) ? (body.stack as string[]).join("\n") : "";
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${status} ${escapeHtml(String(body.error))}</title>
+<style>body{font:14px/1.5 ui-monospace,monospace;background:#1e1e24;color:#eee;margin:0;padding:2rem}
+h1{color:#ff6b6b;font-size:1.3rem}pre{background:#111;padding:1rem;overflow:auto;border-radius:6px}small{color:#999}</style></head>
+<body><h1>${status} — ${escapeHtml(String(body.message ?? body.error))}</h1>
+<pre>${escapeHtml(stack)}</pre><small>request ${escapeHtml(String(body.requestId))} · tina4 dev mode</small></body></html>`;
+}

@@ -1,0 +1,35 @@
+import { badRequest } from "./errors.js";
+
+/**
+ * Splits the request target into path and query. A path with no `%`, no empty segment and
+ * no trailing slash is already canonical and skips decoding (the common case).
+ */
+export function splitTarget(url: string): { path: string; search: string; canonical: boolean } {
+  const q = url.indexOf("?");
+  const path = q < 0 ? url : url.slice(0, q);
+  const search = q < 0 ? "" : url.slice(q + 1);
+  const canonical = path.length > 0 && path[0] === "/" && !path.includes("%") && !path.includes("//") &&
+    (path.length === 1 || path[path.length - 1] !== "/");
+  return { path, search, canonical };
+}
+
+/** Decoded non-empty segments; malformed escapes, invalid UTF-8 or NUL bytes are a 400. */
+export function decodeSegments(path: string): string[] {
+  const out: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "") continue;
+    if (!part.includes("%")) {
+      out.push(part);
+      continue;
+    }
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(part);
+    } catch {
+      throw badRequest("Malformed percent-encoding in path", "T4_ERR_HTTP_BAD_ENCODING");
+    }
+    if (decoded.includes("\0")) throw badRequest("NUL byte in path", "T4_ERR_HTTP_BAD_PATH");
+    out.push(decoded);
+  }
+  return out;
+}

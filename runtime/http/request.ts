@@ -1,0 +1,66 @@
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import { parseCookies } from "./cookies.js";
+import { parseQuery, type QueryValue } from "./query.js";
+import type { TrustedProxies } from "./client-ip.js";
+
+export interface UploadedFile {
+  field: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  data: Buffer;
+}
+
+export type Params = Record<string, string | number>;
+
+/**
+ * The request a handler sees. Cheap fields are set up front; cookies and the client IP
+ * are computed on first access because most handlers never read them.
+ */
+export class Request<P extends Params = Params> {
+  readonly raw: IncomingMessage;
+  readonly method: string;
+  readonly url: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly requestId: string;
+  params: P;
+  query: Record<string, QueryValue>;
+  body: unknown = undefined;
+  files: UploadedFile[] = [];
+  /** The matched route pattern (`/users/{id:int}`), or null when no route matched. */
+  route: string | null = null;
+  /** Free-form per-request storage for middleware (user, session, timings...). */
+  readonly locals: Record<string, unknown> = {};
+  private cookieCache: Record<string, string> | undefined;
+  private ipCache: string | undefined;
+  private readonly proxies: TrustedProxies;
+
+  constructor(raw: IncomingMessage, path: string, search: string, requestId: string, proxies: TrustedProxies) {
+    this.raw = raw;
+    this.method = raw.method ?? "GET";
+    this.url = raw.url ?? "/";
+    this.path = path;
+    this.headers = raw.headers;
+    this.requestId = requestId;
+    this.params = {} as P;
+    this.query = search ? parseQuery(search) : (emptyQuery as Record<string, QueryValue>);
+    this.proxies = proxies;
+  }
+
+  get cookies(): Record<string, string> {
+    return (this.cookieCache ??= parseCookies(this.raw.headers.cookie));
+  }
+
+  get ip(): string {
+    return (this.ipCache ??= this.proxies.resolve(this.raw.socket.remoteAddress, this.raw.headers["x-forwarded-for"]));
+  }
+
+  /** Case-insensitive single header value. */
+  header(name: string): string | undefined {
+    const value = this.raw.headers[name.toLowerCase()];
+    return Array.isArray(value) ? value.join(", ") : value;
+  }
+}
+
+const emptyQuery = Object.freeze(Object.create(null) as Record<string, QueryValue>);

@@ -1,0 +1,167 @@
+import type { ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import { serializeCookie, type CookieOptions } from "./cookies.js";
+
+export const JSON_TYPE = "application/json; charset=utf-8";
+export const HTML_TYPE = "text/html; charset=utf-8";
+export const TEXT_TYPE = "text/plain; charset=utf-8";
+export const BINARY_TYPE = "application/octet-stream";
+
+export type HeaderValue = string | number | string[];
+
+/** A body decided by the handler but written only when the middleware chain has finished. */
+export type ResponseBody =
+  | { kind: "none" }
+  | { kind: "data"; data: string | Buffer }
+  | { kind: "stream"; stream: Readable }
+  | { kind: "file"; path: string };
+
+/**
+ * The response API. `res(data, status?, contentType?)` picks the content type from the
+ * value; the methods set one aspect each and chain. Nothing reaches the socket until the
+ * middleware chain has unwound, so after-hooks and onion middleware can still change
+ * status, headers and body (Koa's model).
+ */
+export interface Response {
+  (data?: unknown, status?: number, contentType?: string): Response;
+  readonly raw: ServerResponse;
+  statusCode: number;
+  /** Pending headers, lower-case names. */
+  readonly headers: Record<string, HeaderValue>;
+  /** The pending body. */
+  payload: ResponseBody;
+  /** True once a body has been chosen (by `res(...)`, a helper, or a returned value). */
+  readonly ended: boolean;
+  send(data?: unknown, status?: number, contentType?: string): Response;
+  json(data: unknown, status?: number): Response;
+  html(markup: string, status?: number): Response;
+  text(text: string, status?: number): Response;
+  status(code: number): Response;
+  header(name: string, value: HeaderValue): Response;
+  getHeader(name: string): HeaderValue | undefined;
+  removeHeader(name: string): Response;
+  redirect(location: string, status?: number): Response;
+  cookie(name: string, value: string, options?: CookieOptions): Response;
+  clearCookie(name: string, options?: CookieOptions): Response;
+  file(path: string, contentType?: string): Response;
+  stream(stream: Readable, contentType?: string): Response;
+}
+
+interface ResponseState {
+  raw: ServerResponse;
+  statusCode: number;
+  headers: Record<string, HeaderValue>;
+  payload: ResponseBody;
+}
+
+const NO_BODY: ResponseBody = { kind: "none" };
+
+type Internal = Response & ResponseState;
+
+/** Shared prototype of every callable response; its own prototype is Function.prototype. */
+const proto = {
+  get ended(): boolean {
+    const self = this as unknown as Internal;
+    return self.payload.kind !== "none" || self.raw.headersSent;
+  },
+  send(this: Internal, data?: unknown, status?: number, contentType?: string): Response {
+    if (status !== undefined) this.status(status);
+    if (data === undefined) return this;
+    if (typeof data === "string") {
+      this.headers["content-type"] = contentType ?? (looksLikeHtml(data) ? HTML_TYPE : TEXT_TYPE);
+      this.payload = { kind: "data", data };
+    } else if (data instanceof Uint8Array) {
+      this.headers["content-type"] = contentType ?? BINARY_TYPE;
+      const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      this.payload = { kind: "data", data: buffer };
+    } else if (isReadable(data)) {
+      this.stream(data, contentType);
+    } else {
+      this.headers["content-type"] = contentType ?? JSON_TYPE;
+      this.payload = { kind: "data", data: JSON.stringify(data) ?? "null" };
+    }
+    return this;
+  },
+  json(this: Internal, data: unknown, status?: number): Response {
+    if (status !== undefined) this.status(status);
+    this.headers["content-type"] = JSON_TYPE;
+    this.payload = { kind: "data", data: JSON.stringify(data) ?? "null" };
+    return this;
+  },
+  html(this: Internal, markup: string, status?: number): Response {
+    return this.send(String(markup), status, HTML_TYPE);
+  },
+  text(this: Internal, text: string, status?: number): Response {
+    return this.send(String(text), status, TEXT_TYPE);
+  },
+  status(this: Internal, code: number): Response {
+    if (!Number.isInteger(code) || code < 100 || code > 999) throw new RangeError(`Invalid HTTP status code: ${code}`);
+    this.statusCode = code;
+    return this;
+  },
+  header(this: Internal, name: string, value: HeaderValue): Response {
+    this.headers[name.toLowerCase()] = value;
+    return this;
+  },
+  getHeader(this: Internal, name: string): HeaderValue | undefined {
+    return this.headers[name.toLowerCase()];
+  },
+  removeHeader(this: Internal, name: string): Response {
+    delete this.headers[name.toLowerCase()];
+    return this;
+  },
+  redirect(this: Internal, location: string, status = 302): Response {
+    if (/[\r\n]/.test(location)) throw new TypeError("Redirect location must not contain line breaks");
+    this.headers.location = location;
+    this.headers["content-type"] = TEXT_TYPE;
+    this.payload = { kind: "data", data: `Redirecting to ${location}` };
+    return this.status(status);
+  },
+  cookie(this: Internal, name: string, value: string, options?: CookieOptions): Response {
+    const cookie = serializeCookie(name, value, options);
+    const existing = this.headers["set-cookie"];
+    this.headers["set-cookie"] = existing === undefined ? [cookie] : [...toArray(existing), cookie];
+    return this;
+  },
+  clearCookie(this: Internal, name: string, options?: CookieOptions): Response {
+    return this.cookie(name, "", { ...options, maxAge: 0, expires: new Date(0) });
+  },
+  file(this: Internal, path: string, contentType?: string): Response {
+    if (contentType) this.headers["content-type"] = contentType;
+    this.payload = { kind: "file", path };
+    return this;
+  },
+  stream(this: Internal, stream: Readable, contentType?: string): Response {
+    this.headers["content-type"] = contentType ?? (this.headers["content-type"] as string | undefined) ?? BINARY_TYPE;
+    this.payload = { kind: "stream", stream };
+    return this;
+  },
+};
+
+Object.setPrototypeOf(proto, Function.prototype);
+
+/** Creates the callable response for one request. */
+export function createResponse(raw: ServerResponse): Response {
+  const res = function (data?: unknown, status?: number, contentType?: string): Response {
+    return res.send(data, status, contentType);
+  } as Response & ResponseState;
+  Object.setPrototypeOf(res, proto);
+  res.raw = raw;
+  res.statusCode = 200;
+  res.headers = {};
+  res.payload = NO_BODY;
+  return res;
+}
+
+function looksLikeHtml(text: string): boolean {
+  const start = text.trimStart();
+  return start.startsWith("<") && /^<(!doctype|html|head|body|div|p|h[1-6]|span|section|main|ul|ol|table|a|br|img|form|!--)/i.test(start);
+}
+
+function isReadable(value: unknown): value is Readable {
+  return typeof value === "object" && value !== null && typeof (value as Readable).pipe === "function" && typeof (value as Readable).on === "function";
+}
+
+function toArray(value: HeaderValue): string[] {
+  return Array.isArray(value) ? value : [String(value)];
+}

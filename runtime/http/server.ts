@@ -1,0 +1,96 @@
+import { createServer, type Server } from "node:http";
+import type { Socket } from "node:net";
+import type { App } from "../app.js";
+import { envInt } from "../config/env.js";
+import { log } from "../log.js";
+
+export interface ListenOptions {
+  port?: number;
+  host?: string;
+  /** Seconds to let in-flight requests finish on shutdown (TINA4_SHUTDOWN_TIMEOUT, 30). */
+  shutdownTimeout?: number;
+}
+
+export interface RunningServer {
+  readonly server: Server;
+  readonly port: number;
+  readonly host: string;
+  readonly url: string;
+  /** Stops accepting, lets in-flight requests finish (up to the timeout), then closes every socket. */
+  close(): Promise<{ drained: boolean }>;
+}
+
+const clientErrorBody = (status: number, message: string) => {
+  const body = JSON.stringify({ error: message });
+  return `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+};
+
+/** Creates the node:http server for `app` with protective timeouts and protocol-error replies. */
+export function createHttpServer(app: App): Server {
+  const server = createServer(
+    {
+      maxHeaderSize: envInt("TINA4_MAX_HEADER_SIZE", 16 * 1024),
+      requestTimeout: envInt("TINA4_REQUEST_TIMEOUT", 30) * 1000,
+      headersTimeout: envInt("TINA4_HEADERS_TIMEOUT", 10) * 1000,
+      keepAliveTimeout: 5000,
+    },
+    app.handle,
+  );
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || error.code === "ECONNRESET") {
+      socket.destroy();
+      return;
+    }
+    const reply =
+      error.code === "HPE_HEADER_OVERFLOW" ? clientErrorBody(431, "Request Header Fields Too Large")
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? clientErrorBody(408, "Request Timeout")
+      : clientErrorBody(400, "Bad Request");
+    socket.end(reply);
+  });
+  return server;
+}
+
+/** Listens on host:port (port 0 → a free port) and returns a handle with graceful close. */
+export async function listen(app: App, options: ListenOptions = {}): Promise<RunningServer> {
+  const server = createHttpServer(app);
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 7148, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : (options.port ?? 0);
+  const timeoutSeconds = options.shutdownTimeout ?? envInt("TINA4_SHUTDOWN_TIMEOUT", 30);
+  let closing: Promise<{ drained: boolean }> | null = null;
+  return {
+    server,
+    port,
+    host,
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    close: () => (closing ??= drain(app, server, timeoutSeconds)),
+  };
+}
+
+async function drain(app: App, server: Server, timeoutSeconds: number): Promise<{ drained: boolean }> {
+  app.draining = true;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  // Keep-alive sockets that finish a response while draining become idle: close them too.
+  const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), timeoutSeconds * 1000);
+  });
+  const late = await Promise.race([closed.then(() => false), timedOut]);
+  clearInterval(sweeper);
+  clearTimeout(timer);
+  if (late) {
+    log.warn(`shutdown timeout (${timeoutSeconds}s) reached; closing remaining connections`);
+    server.closeAllConnections();
+    await closed;
+  }
+  return { drained: !late };
+}

@@ -1,0 +1,68 @@
+import { stat } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { join, resolve, sep } from "node:path";
+import { contentTypeFor } from "./mime.js";
+import type { Request } from "./request.js";
+import type { Response } from "./response.js";
+
+/** Thrown-free result of resolving a request path inside the public folder. */
+export type StaticLookup = { kind: "file"; path: string; stats: Stats } | { kind: "missing" } | { kind: "forbidden" };
+
+/**
+ * Serves files from one folder. Paths are resolved from decoded segments; a segment that
+ * is `..`, contains a separator, a backslash or NUL is refused, and the resolved path must
+ * stay inside the folder, so no encoding trick escapes it. Directories serve index.html.
+ */
+export class StaticFiles {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  async lookup(segments: string[]): Promise<StaticLookup> {
+    for (const segment of segments) {
+      if (segment === ".." || segment === "." || /[\\/\0]/.test(segment)) return { kind: "forbidden" };
+    }
+    if (segments.some((segment) => segment.startsWith("."))) return { kind: "missing" }; // no dotfiles
+    let path = join(this.root, ...segments);
+    if (path !== this.root && !path.startsWith(this.root + sep)) return { kind: "forbidden" };
+    let stats = await stat(path).catch(() => null);
+    if (stats?.isDirectory()) {
+      path = join(path, "index.html");
+      stats = await stat(path).catch(() => null);
+    }
+    if (!stats || !stats.isFile()) return { kind: "missing" };
+    return { kind: "file", path, stats };
+  }
+
+  /** Fills `res` for a found file: content type, ETag/Last-Modified, 304 on a fresh cache. */
+  serve(req: Request, res: Response, file: { path: string; stats: Stats }): void {
+    const etag = `W/"${file.stats.size.toString(16)}-${Math.floor(file.stats.mtimeMs).toString(16)}"`;
+    res.header("etag", etag);
+    res.header("last-modified", file.stats.mtime.toUTCString());
+    res.header("cache-control", "public, max-age=0, must-revalidate");
+    if (isFresh(req, etag, file.stats.mtime)) {
+      res.status(304);
+      return;
+    }
+    res.header("content-length", file.stats.size);
+    res.file(file.path, contentTypeFor(file.path));
+  }
+}
+
+function isFresh(req: Request, etag: string, mtime: Date): boolean {
+  const noneMatch = req.headers["if-none-match"];
+  if (noneMatch !== undefined) {
+    return noneMatch.split(",").some((tag) => {
+      const candidate = tag.trim();
+      return candidate === "*" || candidate === etag || `W/${candidate}` === etag;
+    });
+  }
+  const since = req.headers["if-modified-since"];
+  if (since) {
+    const time = Date.parse(since);
+    return Number.isFinite(time) && Math.floor(mtime.getTime() / 1000) * 1000 <= time;
+  }
+  return false;
+}

@@ -1,0 +1,54 @@
+/**
+ * The public API of tina4: everything an app imports from "tina4".
+ */
+import { App, type Handler } from "./app.js";
+import type { Middleware } from "./middleware/types.js";
+import type { Params } from "./http/request.js";
+
+export { App, type AppOptions, type Handler, type Method, type RouteInfo, type RouteMeta } from "./app.js";
+export { Request, type UploadedFile, type Params } from "./http/request.js";
+export type { Response, HeaderValue } from "./http/response.js";
+export type { CookieOptions } from "./http/cookies.js";
+export { HttpError } from "./http/errors.js";
+export { listen, createHttpServer, type ListenOptions, type RunningServer } from "./http/server.js";
+export type { Middleware, MiddlewareFunction, MiddlewareClass, Next } from "./middleware/types.js";
+export { compose } from "./middleware/compose.js";
+export { MiddlewareError } from "./middleware/errors.js";
+export { cors, type CorsOptions } from "./middleware/cors.js";
+export { securityHeaders, type SecurityHeadersOptions } from "./middleware/security-headers.js";
+export { requestLogger, type RequestLoggerOptions, type RequestLogEntry } from "./middleware/request-logger.js";
+export { rateLimit, type RateLimitOptions } from "./middleware/rate-limit.js";
+export { RouterError } from "./router/errors.js";
+export { Tina4Error } from "./errors.js";
+export { loadEnvFiles } from "./config/env.js";
+
+/**
+ * The app that `tina4 serve` runs. Top-level `get/post/...` register on it, so route
+ * files only need `import { get } from "tina4"`.
+ */
+export const app: App = new App();
+
+export function get<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): App {
+  return app.get(path, handler, middleware);
+}
+export function post<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): App {
+  return app.post(path, handler, middleware);
+}
+export function put<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): App {
+  return app.put(path, handler, middleware);
+}
+export function patch<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): App {
+  return app.patch(path, handler, middleware);
+}
+export function del<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): App {
+  return app.del(path, handler, middleware);
+}
+export function any<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): App {
+  return app.any(path, handler, middleware);
+}
+export function group(prefix: string, register: (app: App) => void, middleware?: Middleware[]): App {
+  return app.group(prefix, register, middleware);
+}
+export function use(...middleware: Middleware[]): App {
+  return app.use(...middleware);
+}

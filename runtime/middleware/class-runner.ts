@@ -1,0 +1,75 @@
+import type { Request } from "../http/request.js";
+import type { Response } from "../http/response.js";
+import { MiddlewareError } from "./errors.js";
+import type { Hook, Middleware, MiddlewareClass, MiddlewareFunction } from "./types.js";
+
+const converted = new WeakMap<object, MiddlewareFunction>();
+
+/** Static method names of a class (and its parents) that start with `prefix`. */
+function hooks(target: MiddlewareClass, prefix: string): Hook[] {
+  const names = new Set<string>();
+  for (let current: object | null = target; current && current !== Function.prototype; current = Object.getPrototypeOf(current)) {
+    for (const name of Object.getOwnPropertyNames(current)) {
+      if (name.startsWith(prefix) && typeof (target as Record<string, unknown>)[name] === "function") names.add(name);
+    }
+  }
+  return [...names].map((name) => ((target as Record<string, unknown>)[name] as Hook).bind(target));
+}
+
+/** True for a class with at least one static `before...` or `after...` hook. */
+export function isMiddlewareClass(value: unknown): value is MiddlewareClass {
+  if (typeof value !== "function") return false;
+  const source = Function.prototype.toString.call(value);
+  if (!source.startsWith("class")) return false;
+  const target = value as unknown as MiddlewareClass;
+  return hooks(target, "before").length > 0 || hooks(target, "after").length > 0;
+}
+
+function shortCircuited(result: unknown, res: Response): boolean {
+  return result === false || res.ended || res.statusCode >= 400;
+}
+
+/**
+ * Turns a hook class into one onion layer: before-hooks in declaration order (each awaited,
+ * stopping at the first short-circuit), then the rest of the chain unless short-circuited,
+ * then every after-hook, always, even when the route or a hook threw.
+ */
+export function classToMiddleware(target: MiddlewareClass): MiddlewareFunction {
+  const befores = hooks(target, "before");
+  const afters = hooks(target, "after");
+  return async (req, res, next) => {
+    try {
+      let proceed = true;
+      for (const before of befores) {
+        if (shortCircuited(await before(req, res), res)) {
+          proceed = false;
+          break;
+        }
+      }
+      if (proceed) await next();
+    } finally {
+      for (const after of afters) await after(req, res);
+    }
+  };
+}
+
+export function toMiddlewareFunction(middleware: Middleware): MiddlewareFunction {
+  const cached = converted.get(middleware);
+  if (cached) return cached;
+  let fn: MiddlewareFunction;
+  if (isMiddlewareClass(middleware)) fn = classToMiddleware(middleware);
+  else if (typeof middleware === "function" && !Function.prototype.toString.call(middleware).startsWith("class")) fn = middleware as MiddlewareFunction;
+  else {
+    const name = (middleware as { name?: string } | null)?.name ?? typeof middleware;
+    throw new MiddlewareError(
+      "T4_ERR_MIDDLEWARE_INVALID",
+      `Middleware "${name}" must be an async (req, res, next) function or a class with static before*/after* hooks`,
+    );
+  }
+  converted.set(middleware, fn);
+  return fn;
+}
+
+export function middlewareName(middleware: Middleware): string {
+  return (middleware as { name?: string }).name || "anonymous";
+}

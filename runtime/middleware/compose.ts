@@ -1,0 +1,33 @@
+import { MiddlewareError } from "./errors.js";
+import type { Request } from "../http/request.js";
+import type { Response } from "../http/response.js";
+import { toMiddlewareFunction } from "./class-runner.js";
+import type { Middleware, MiddlewareFunction } from "./types.js";
+
+
+export type Endpoint = (req: Request, res: Response) => Promise<void> | void;
+
+/**
+ * Onion composition. Each middleware gets `next()` that runs the rest of the chain and
+ * resolves when it has finished; calling it twice is a programming error and rejects.
+ */
+export function compose(middleware: readonly Middleware[], endpoint: Endpoint): Endpoint {
+  if (middleware.length === 0) return endpoint;
+  const chain: MiddlewareFunction[] = middleware.map(toMiddlewareFunction);
+  return function run(req, res) {
+    let last = -1;
+    const dispatch = (index: number): Promise<void> => {
+      if (index <= last) {
+        return Promise.reject(new MiddlewareError("T4_ERR_MIDDLEWARE_NEXT_TWICE", "next() called multiple times"));
+      }
+      last = index;
+      try {
+        if (index === chain.length) return Promise.resolve(endpoint(req, res));
+        return Promise.resolve(chain[index]!(req, res, () => dispatch(index + 1))).then(() => undefined);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    return dispatch(0);
+  };
+}

@@ -1,0 +1,95 @@
+import { readdirSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { App, Handler, Method, RouteMeta } from "../app.js";
+import type { Middleware } from "../middleware/types.js";
+import { RouterError } from "./errors.js";
+import { fileSegmentToPattern } from "./pattern.js";
+
+const METHOD_FILES = new Set(["get", "post", "put", "patch", "delete", "any"]);
+const SOURCE_FILE = /\.(?:ts|tsx|mts|js|mjs)$/;
+
+export interface RouteFile {
+  /** Path relative to the app root, with forward slashes (`src/routes/api/hello/get.ts`). */
+  source: string;
+  absolute: string;
+  /** Set for `<method>.ts` files: the HTTP method and the URL pattern of the folder. */
+  method?: Method;
+  pattern?: string;
+}
+
+/** Lists route files in a stable order (parents before children, alphabetical). */
+export function discoverRouteFiles(root: string, routesDir = join(root, "src", "routes")): RouteFile[] {
+  const out: RouteFile[] = [];
+  const walk = (dir: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const absolute = join(dir, name);
+      if (statSync(absolute).isDirectory()) {
+        if (name !== "node_modules" && !name.startsWith(".")) walk(absolute);
+        continue;
+      }
+      if (!SOURCE_FILE.test(name) || name.endsWith(".d.ts") || /\.(test|spec)\.[cm]?[jt]sx?$/.test(name)) continue;
+      const source = relative(root, absolute).split(sep).join("/");
+      const stem = name.replace(SOURCE_FILE, "");
+      if (METHOD_FILES.has(stem)) {
+        const folders = relative(routesDir, dir).split(sep).filter(Boolean);
+        const pattern = "/" + folders.map(fileSegmentToPattern).join("/");
+        out.push({ source, absolute, method: (stem === "delete" ? "DELETE" : stem.toUpperCase()) as Method, pattern });
+      } else {
+        out.push({ source, absolute });
+      }
+    }
+  };
+  walk(routesDir);
+  return out;
+}
+
+interface RouteModule {
+  default?: unknown;
+  middleware?: unknown;
+  meta?: unknown;
+}
+
+/**
+ * Imports every route file into `app`: `<method>.ts` files register their default export
+ * under the folder's path; other files run and may register routes themselves.
+ * `importer` lets callers supply their own import (the dev loader, a bundle's table).
+ */
+export async function loadRouteFiles(
+  app: App,
+  files: RouteFile[],
+  importer: (file: RouteFile) => Promise<unknown> = (file) => import(pathToFileURL(file.absolute).href),
+): Promise<void> {
+  for (const file of files) {
+    app.currentSource = file.source;
+    let mod: RouteModule;
+    try {
+      mod = (await importer(file)) as RouteModule;
+    } catch (error) {
+      throw new RouterError("T4_ERR_ROUTE_FILE", `Could not load ${file.source}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    } finally {
+      app.currentSource = "programmatic";
+    }
+    if (!file.method || !file.pattern) continue;
+    if (typeof mod.default !== "function") {
+      throw new RouterError("T4_ERR_ROUTE_FILE", `${file.source} must export a default handler function`);
+    }
+    if (mod.middleware !== undefined && !Array.isArray(mod.middleware)) {
+      throw new RouterError("T4_ERR_ROUTE_FILE", `${file.source}: "middleware" export must be an array`);
+    }
+    try {
+      app.route(file.method, file.pattern, mod.default as Handler, (mod.middleware as Middleware[] | undefined) ?? [], {
+        source: file.source,
+        meta: mod.meta as RouteMeta | undefined,
+      });
+    } catch (error) {
+      throw new RouterError("T4_ERR_ROUTE_FILE", `${file.source}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The one cache contract every consumer (KV API, responseCache, DB query cache) uses.
+ *
+ * Two layers:
+ * - `CacheStore` is what a backend file implements: namespaced text in, text out, TTL in
+ *   milliseconds. Stores know nothing about JSON or statistics.
+ * - `CacheBackend` is what consumers get: JSON values, TTL in seconds, a lookup result that
+ *   tells a miss from a stored `null`, per-process hit/miss counters. `StoreBackend` turns
+ *   any store into one, so encoding, TTL rules and stats live in exactly one place.
+ */
+import { CacheError, CacheErrorCode } from "./errors.js";
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export const BACKEND_NAMES = ["memory", "file", "redis", "valkey", "memcached", "mongodb", "database"] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** Built-in namespaces; any name matching [A-Za-z0-9_.-]{1,64} is allowed. */
+export const NAMESPACES = { kv: "kv", response: "response", dbcache: "dbcache" } as const;
+
+/** Result of `get`: `hit` is false on a miss, so a stored `null`/`0`/`""`/`false` is a hit. */
+export type CacheLookup<T = unknown> = { readonly hit: true; readonly value: T } | { readonly hit: false; readonly value: undefined };
+
+export interface CacheStats {
+  /** The backend actually in use (after any fallback). */
+  backend: BackendName;
+  namespace: string;
+  /** Hits and misses counted by this instance in this process. */
+  hits: number;
+  misses: number;
+  /** Live entries in the namespace, shared by all instances; null when the backend cannot count (memcached) or is unreachable. */
+  size: number | null;
+  /** Backend calls that failed or timed out and were degraded to a miss / no-op. */
+  errors: number;
+}
+
+export interface CacheBackend {
+  readonly backend: BackendName;
+  readonly namespace: string;
+  /** Seconds used when `set` gets no TTL. */
+  readonly defaultTtl: number;
+  /** Never rejects for server trouble: an unreachable server reads as a miss. */
+  get<T = unknown>(key: string): Promise<CacheLookup<T>>;
+  /**
+   * Stores `value` (anything JSON can represent) for `ttlSeconds` (default: `defaultTtl`;
+   * 0 = no expiry; fractions allowed). Rejects only with CacheError for a bad key, TTL or
+   * unserializable value; server trouble makes it a no-op.
+   */
+  set(key: string, value: unknown, ttlSeconds?: number): Promise<void>;
+  /** True when an entry was removed. */
+  delete(key: string): Promise<boolean>;
+  /** Removes every entry of this namespace and nothing else. */
+  clear(): Promise<void>;
+  stats(): Promise<CacheStats>;
+  /** Releases the connection (shared connections close when their last user closes). */
+  close(): Promise<void>;
+}
+
+/** What a backend file implements. Keys arrive validated; TTL is ms, 0 = no expiry. */
+export interface CacheStore {
+  readonly backend: BackendName;
+  readonly namespace: string;
+  get(key: string): Promise<string | undefined>;
+  set(key: string, text: string, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  clear(): Promise<void>;
+  size(): Promise<number | null>;
+  close(): Promise<void>;
+  /** Failures absorbed so far (resilient wrapper only). */
+  readonly failures?: number;
+}
+
+const namespacePattern = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export function validateNamespace(namespace: string): string {
+  if (typeof namespace !== "string" || !namespacePattern.test(namespace)) {
+    throw new CacheError(CacheErrorCode.BAD_NAMESPACE,
+      `cache namespace must match [A-Za-z0-9_.-]{1,64}, got ${JSON.stringify(namespace)}`);
+  }
+  return namespace;
+}
+
+export function validateTtl(ttlSeconds: number, what = "cache TTL"): number {
+  if (typeof ttlSeconds !== "number" || !Number.isFinite(ttlSeconds) || ttlSeconds < 0) {
+    throw new CacheError(CacheErrorCode.BAD_TTL, `${what} must be a number of seconds >= 0 (0 = no expiry), got ${String(ttlSeconds)}`);
+  }
+  return ttlSeconds;
+}
+
+function validateKey(key: string): void {
+  if (typeof key !== "string" || key.length === 0) {
+    throw new CacheError(CacheErrorCode.BAD_KEY, `cache key must be a non-empty string, got ${JSON.stringify(key)}`);
+  }
+}
+
+/** JSON text of `value`, or CacheError when JSON cannot represent it. */
+export function encodeValue(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw new CacheError(CacheErrorCode.UNSERIALIZABLE, `cache value is not JSON-serializable: ${(error as Error).message}`, { cause: error });
+  }
+  if (text === undefined) {
+    throw new CacheError(CacheErrorCode.UNSERIALIZABLE, `cache value of type ${typeof value} is not JSON-serializable`);
+  }
+  return text;
+}
+
+const MISS: CacheLookup<never> = Object.freeze({ hit: false, value: undefined });
+
+export class StoreBackend implements CacheBackend {
+  readonly backend: BackendName;
+  readonly namespace: string;
+  readonly defaultTtl: number;
+  #store: CacheStore;
+  #hits = 0;
+  #misses = 0;
+  #closed = false;
+  #onClose: (() => void) | undefined;
+
+  constructor(store: CacheStore, defaultTtl: number, onClose?: () => void) {
+    this.#store = store;
+    this.#onClose = onClose;
+    this.backend = store.backend;
+    this.namespace = store.namespace;
+    this.defaultTtl = validateTtl(defaultTtl, "default cache TTL");
+  }
+
+  async get<T = unknown>(key: string): Promise<CacheLookup<T>> {
+    validateKey(key);
+    const text = this.#closed ? undefined : await this.#store.get(key);
+    if (text !== undefined) {
+      try {
+        const value = JSON.parse(text) as T;
+        this.#hits++;
+        return { hit: true, value };
+      } catch {
+        // corrupt entry: a miss, never a crash
+      }
+    }
+    this.#misses++;
+    return MISS;
+  }
+
+  async set(key: string, value: unknown, ttlSeconds?: number): Promise<void> {
+    validateKey(key);
+    const ttl = ttlSeconds === undefined ? this.defaultTtl : validateTtl(ttlSeconds);
+    const text = encodeValue(value);
+    if (this.#closed) return;
+    await this.#store.set(key, text, Math.ceil(ttl * 1000));
+  }
+
+  async delete(key: string): Promise<boolean> {
+    validateKey(key);
+    if (this.#closed) return false;
+    return this.#store.delete(key);
+  }
+
+  async clear(): Promise<void> {
+    if (this.#closed) return;
+    await this.#store.clear();
+  }
+
+  /** The store underneath (tests and tooling; not for consumers). */
+  get store(): CacheStore {
+    return this.#store;
+  }
+
+  async stats(): Promise<CacheStats> {
+    const size = this.#closed ? null : await this.#store.size();
+    return {
+      backend: this.backend,
+      namespace: this.namespace,
+      hits: this.#hits,
+      misses: this.#misses,
+      size,
+      errors: this.#store.failures ?? 0,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#onClose?.();
+    await this.#store.close();
+  }
+}

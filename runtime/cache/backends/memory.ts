@@ -1,0 +1,101 @@
+/**
+ * In-process LRU. Every instance with the same namespace in one process shares one map (so
+ * the KV API and a route's responseCache see the same entries), and namespaces never see
+ * each other. Values are kept as JSON text: a caller mutating an object after `set` or
+ * after `get` never changes what the cache holds.
+ */
+import type { CacheStore } from "../backend.js";
+
+interface Entry {
+  text: string;
+  /** epoch ms; 0 = no expiry */
+  expires: number;
+}
+
+interface Space {
+  entries: Map<string, Entry>;
+  maxEntries: number;
+}
+
+const spaces = new Map<string, Space>();
+
+export interface MemoryStoreOptions {
+  namespace: string;
+  /** LRU bound per namespace (TINA4_CACHE_MAX_ENTRIES, 1000). The last instance created sets it. */
+  maxEntries: number;
+}
+
+export class MemoryStore implements CacheStore {
+  readonly backend = "memory" as const;
+  readonly namespace: string;
+  #space: Space;
+
+  constructor(options: MemoryStoreOptions) {
+    this.namespace = options.namespace;
+    const maxEntries = Math.max(1, Math.trunc(options.maxEntries));
+    let space = spaces.get(options.namespace);
+    if (!space) {
+      space = { entries: new Map(), maxEntries };
+      spaces.set(options.namespace, space);
+    }
+    space.maxEntries = maxEntries;
+    this.#space = space;
+  }
+
+  get(key: string): Promise<string | undefined> {
+    const entries = this.#space.entries;
+    const entry = entries.get(key);
+    if (entry === undefined) return Promise.resolve(undefined);
+    if (entry.expires !== 0 && entry.expires <= Date.now()) {
+      entries.delete(key);
+      return Promise.resolve(undefined);
+    }
+    // most recently used goes to the end of the insertion order
+    entries.delete(key);
+    entries.set(key, entry);
+    return Promise.resolve(entry.text);
+  }
+
+  set(key: string, text: string, ttlMs: number): Promise<void> {
+    const { entries, maxEntries } = this.#space;
+    entries.delete(key);
+    entries.set(key, { text, expires: ttlMs > 0 ? Date.now() + ttlMs : 0 });
+    if (entries.size > maxEntries) this.#evict();
+    return Promise.resolve();
+  }
+
+  delete(key: string): Promise<boolean> {
+    return Promise.resolve(this.#space.entries.delete(key));
+  }
+
+  clear(): Promise<void> {
+    this.#space.entries.clear();
+    return Promise.resolve();
+  }
+
+  size(): Promise<number> {
+    this.#purgeExpired();
+    return Promise.resolve(this.#space.entries.size);
+  }
+
+  close(): Promise<void> {
+    // the namespace map belongs to the process, like a server's data; close drops nothing
+    return Promise.resolve();
+  }
+
+  /** Drops least recently used entries (the front of the map) until within the bound. O(1) per set. */
+  #evict(): void {
+    const { entries, maxEntries } = this.#space;
+    for (const key of entries.keys()) {
+      if (entries.size <= maxEntries) break;
+      entries.delete(key);
+    }
+  }
+
+  #purgeExpired(): void {
+    const now = Date.now();
+    for (const [key, entry] of this.#space.entries) {
+      if (entry.expires !== 0 && entry.expires <= now) this.#space.entries.delete(key);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * `createCache()` builds a namespaced cache on one of the seven backends. Settings not given
+ * come from the environment (config.ts). An unknown backend name rejects with
+ * T4_ERR_CACHE_UNKNOWN_BACKEND; a missing driver or an unreachable server logs ONE warning
+ * (per backend and URL, per process) and returns a `file` cache instead. Network and file
+ * stores are wrapped in ResilientStore so later failures degrade to misses.
+ */
+import { envString } from "../config/env.js";
+import { warnOnce } from "../log.js";
+import { NAMESPACES, StoreBackend, validateNamespace, validateTtl, type BackendName, type CacheBackend, type CacheStore } from "./backend.js";
+import { FileStore } from "./backends/file.js";
+import { MemoryStore } from "./backends/memory.js";
+import { defaultUrl, parseBackendName, readCacheSettings } from "./config.js";
+import { CacheError, CacheErrorCode } from "./errors.js";
+import { ResilientStore } from "./resilient.js";
+import { redactUrl } from "./shared.js";
+
+export interface CreateCacheOptions {
+  /** Default: TINA4_CACHE_BACKEND (memory). */
+  backend?: BackendName | (string & {});
+  /** Default: TINA4_CACHE_URL when `backend` is the configured one, else the backend's default URL. */
+  url?: string;
+  /** Default "kv". Use "response" for responseCache and "dbcache" for the DB query cache. */
+  namespace?: string;
+  /** Default TTL in seconds for `set` without one (default TINA4_CACHE_TTL, 60). */
+  ttl?: number;
+  /** memory: LRU bound (TINA4_CACHE_MAX_ENTRIES, 1000). */
+  maxEntries?: number;
+  /** file (and the fallback): root folder (TINA4_CACHE_DIR, data/cache). */
+  dir?: string;
+  /** Bound on each network call in ms (TINA4_CACHE_TIMEOUT_MS, 250). */
+  timeoutMs?: number;
+  /** Bound on the first connection in ms (TINA4_CACHE_CONNECT_TIMEOUT_MS, 1000). */
+  connectTimeoutMs?: number;
+  /** redis/valkey/memcached key prefix shared by the namespaces (default "tina4"). */
+  prefix?: string;
+}
+
+const openCaches = new Set<CacheBackend>();
+
+export async function createCache(options: CreateCacheOptions = {}): Promise<CacheBackend> {
+  const settings = readCacheSettings();
+  const configured = envString("TINA4_CACHE_BACKEND", "memory");
+  const backend = parseBackendName(options.backend ?? configured, options.backend === undefined ? "TINA4_CACHE_BACKEND" : "cache backend");
+  const sameAsConfigured = options.backend === undefined || configured.trim().toLowerCase() === backend;
+  const url = options.url ?? (sameAsConfigured ? settings.url : undefined) ?? defaultUrl(backend);
+  const namespace = validateNamespace(options.namespace ?? NAMESPACES.kv);
+  const ttl = validateTtl(options.ttl ?? settings.ttl, "cache TTL");
+  const dir = options.dir ?? settings.dir;
+  const timeoutMs = options.timeoutMs ?? settings.timeoutMs;
+  const connectTimeoutMs = options.connectTimeoutMs ?? settings.connectTimeoutMs;
+  const maxEntries = options.maxEntries ?? settings.maxEntries;
+
+  let store: CacheStore;
+  if (backend === "memory") {
+    store = new MemoryStore({ namespace, maxEntries });
+  } else if (backend === "file") {
+    store = fileStore(namespace, dir, timeoutMs);
+  } else {
+    try {
+      const network = await openNetworkStore(backend, { namespace, url: url ?? "", connectTimeoutMs, prefix: options.prefix });
+      store = new ResilientStore(network, { timeoutMs, label: redactUrl(url ?? "") });
+    } catch (error) {
+      if (!(error instanceof CacheError) || (error.code !== CacheErrorCode.DRIVER_MISSING && error.code !== CacheErrorCode.UNREACHABLE)) throw error;
+      warnOnce(`cache-fallback:${backend}:${redactUrl(url ?? "")}`,
+        `cache backend ${backend} unavailable at start (${error.message}); falling back to the file cache in ${dir}`);
+      store = fileStore(namespace, dir, timeoutMs);
+    }
+  }
+  const cache: CacheBackend = new StoreBackend(store, ttl, () => openCaches.delete(cache));
+  openCaches.add(cache);
+  return cache;
+}
+
+function fileStore(namespace: string, dir: string, timeoutMs: number): CacheStore {
+  return new ResilientStore(new FileStore({ namespace, dir }), { timeoutMs: Math.max(timeoutMs, 5000), label: dir, breakerMs: 0 });
+}
+
+interface NetworkOptions {
+  namespace: string;
+  url: string;
+  connectTimeoutMs: number;
+  prefix: string | undefined;
+}
+
+async function openNetworkStore(backend: Exclude<BackendName, "memory" | "file">, options: NetworkOptions): Promise<CacheStore> {
+  switch (backend) {
+    case "redis":
+    case "valkey": {
+      const { RedisStore } = await import("./backends/redis.js");
+      return new RedisStore({ ...options, backend }).open();
+    }
+    case "memcached": {
+      const { MemcachedStore } = await import("./backends/memcached.js");
+      return new MemcachedStore(options).open();
+    }
+    case "mongodb": {
+      const { MongoStore } = await import("./backends/mongodb.js");
+      return new MongoStore(options).open();
+    }
+    case "database": {
+      const { DatabaseStore } = await import("./backends/database.js");
+      return new DatabaseStore(options).open();
+    }
+  }
+}
+
+/** Closes every cache created by createCache (graceful shutdown). */
+export async function closeAllCaches(): Promise<void> {
+  const caches = [...openCaches];
+  openCaches.clear();
+  await Promise.all(caches.map((cache) => cache.close()));
+}

@@ -1,0 +1,109 @@
+/**
+ * Wraps a store whose server can disappear. Every call is bounded by a timeout; a failure or
+ * timeout becomes a miss (get), a no-op (set/clear) or `false` (delete), logs a rate-limited
+ * warning, and opens a short breaker so requests do not each wait out the timeout while the
+ * server is known to be down. The store's own client keeps reconnecting in the background;
+ * the first successful call after the breaker closes logs the recovery. Misuse errors
+ * (CacheError) are never swallowed.
+ */
+import { log, warnEvery } from "../log.js";
+import type { CacheStore } from "./backend.js";
+import { CacheError } from "./errors.js";
+
+export interface ResilientOptions {
+  /** Bound on get/set/delete in ms (TINA4_CACHE_TIMEOUT_MS, 250). */
+  timeoutMs: number;
+  /** Bound on clear/size, which walk the namespace (default 5000 ms). */
+  bulkTimeoutMs?: number;
+  /** After a failure, calls return the fallback at once for this long (default 1000 ms). */
+  breakerMs?: number;
+  /** Identifies the server in warnings (e.g. the URL without credentials). */
+  label: string;
+}
+
+class TimeoutError extends Error {}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`timed out after ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+export class ResilientStore implements CacheStore {
+  readonly backend: CacheStore["backend"];
+  readonly namespace: string;
+  readonly inner: CacheStore;
+  #timeoutMs: number;
+  #bulkTimeoutMs: number;
+  #breakerMs: number;
+  #label: string;
+  #failures = 0;
+  #openUntil = 0;
+  #degraded = false;
+
+  constructor(inner: CacheStore, options: ResilientOptions) {
+    this.inner = inner;
+    this.backend = inner.backend;
+    this.namespace = inner.namespace;
+    this.#timeoutMs = options.timeoutMs;
+    this.#bulkTimeoutMs = options.bulkTimeoutMs ?? Math.max(5000, options.timeoutMs);
+    this.#breakerMs = options.breakerMs ?? 1000;
+    this.#label = options.label;
+  }
+
+  get failures(): number {
+    return this.#failures;
+  }
+
+  get(key: string): Promise<string | undefined> {
+    return this.#call("get", () => this.inner.get(key), undefined, this.#timeoutMs);
+  }
+
+  set(key: string, text: string, ttlMs: number): Promise<void> {
+    return this.#call("set", () => this.inner.set(key, text, ttlMs), undefined, this.#timeoutMs);
+  }
+
+  delete(key: string): Promise<boolean> {
+    return this.#call("delete", () => this.inner.delete(key), false, this.#timeoutMs);
+  }
+
+  clear(): Promise<void> {
+    return this.#call("clear", () => this.inner.clear(), undefined, this.#bulkTimeoutMs);
+  }
+
+  size(): Promise<number | null> {
+    return this.#call("size", () => this.inner.size(), null, this.#bulkTimeoutMs);
+  }
+
+  close(): Promise<void> {
+    return withTimeout(this.inner.close(), this.#bulkTimeoutMs).catch((error: unknown) => {
+      log.debug(`cache ${this.backend} (${this.#label}) close: ${(error as Error).message}`);
+    });
+  }
+
+  async #call<T>(op: string, work: () => Promise<T>, fallback: T, timeoutMs: number): Promise<T> {
+    if (this.#openUntil !== 0) {
+      if (Date.now() < this.#openUntil) return fallback;
+      this.#openUntil = 0;
+    }
+    try {
+      const result = await withTimeout(work(), timeoutMs);
+      if (this.#degraded) {
+        this.#degraded = false;
+        log.info(`cache ${this.backend} (${this.#label}) recovered`);
+      }
+      return result;
+    } catch (error) {
+      if (error instanceof CacheError) throw error;
+      this.#failures++;
+      this.#degraded = true;
+      this.#openUntil = Date.now() + this.#breakerMs;
+      warnEvery(`cache:${this.backend}:${this.#label}`,
+        `cache ${this.backend} (${this.#label}) ${op} failed: ${(error as Error).message}; serving misses until it recovers`);
+      return fallback;
+    }
+  }
+}

@@ -44,6 +44,10 @@ export function linkRuntime(root: string): void {
     if (stat) rmSync(link, { force: true });
     mkdirSync(dirname(link), { recursive: true });
     symlinkSync(packageRoot, link, "dir");
+    const bin = join(root, "node_modules", ".bin", "tina4");
+    rmSync(bin, { force: true });
+    mkdirSync(dirname(bin), { recursive: true });
+    symlinkSync(join(packageRoot, "bin", "tina4"), bin);
   } catch {
     // Read-only checkouts still run: the loader resolves "tina4" itself; only editors lose types.
   }

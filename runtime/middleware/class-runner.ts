@@ -7,13 +7,14 @@ const converted = new WeakMap<object, MiddlewareFunction>();
 
 /** Static method names of a class (and its parents) that start with `prefix`. */
 function hooks(target: MiddlewareClass, prefix: string): Hook[] {
+  const statics = target as unknown as Record<string, unknown>;
   const names = new Set<string>();
   for (let current: object | null = target; current && current !== Function.prototype; current = Object.getPrototypeOf(current)) {
     for (const name of Object.getOwnPropertyNames(current)) {
-      if (name.startsWith(prefix) && typeof (target as Record<string, unknown>)[name] === "function") names.add(name);
+      if (name.startsWith(prefix) && typeof statics[name] === "function") names.add(name);
     }
   }
-  return [...names].map((name) => ((target as Record<string, unknown>)[name] as Hook).bind(target));
+  return [...names].map((name) => (statics[name] as Hook).bind(target));
 }
 
 /** True for a class with at least one static `before...` or `after...` hook. */
@@ -21,7 +22,7 @@ export function isMiddlewareClass(value: unknown): value is MiddlewareClass {
   if (typeof value !== "function") return false;
   const source = Function.prototype.toString.call(value);
   if (!source.startsWith("class")) return false;
-  const target = value as unknown as MiddlewareClass;
+  const target = value as MiddlewareClass;
   return hooks(target, "before").length > 0 || hooks(target, "after").length > 0;
 }
 

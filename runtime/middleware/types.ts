@@ -6,12 +6,11 @@ export type Next = () => Promise<void>;
 /** Onion middleware: do work, `await next()`, do more work. */
 export type MiddlewareFunction = (req: Request, res: Response, next: Next) => unknown;
 
-/** Class middleware: static `beforeX(req, res)` / `afterX(req, res)` hooks. */
+/**
+ * Class middleware: any class with static `beforeX(req, res)` / `afterX(req, res)` hooks.
+ * Typed as a constructor because hook names are free-form; they are found at registration.
+ */
 export type Hook = (req: Request, res: Response) => unknown;
-export interface MiddlewareClass {
-  readonly name: string;
-  // Static hook methods are discovered by name; this index signature keeps the type open.
-  [hook: string]: unknown;
-}
+export type MiddlewareClass = abstract new (...args: never) => unknown;
 
 export type Middleware = MiddlewareFunction | MiddlewareClass;

@@ -1,0 +1,128 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { Readable } from "node:stream";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startApp } from "../support/http.js";
+
+let close: (() => Promise<unknown>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+describe("request", () => {
+  it("exposes query (repeated keys as arrays), cookies, headers, path, method and ip", async () => {
+    const server = await startApp((app) =>
+      app.get("/inspect", (req) => ({
+        query: req.query,
+        cookies: req.cookies,
+        agent: req.headers["user-agent"],
+        path: req.path,
+        method: req.method,
+        ip: req.ip,
+      })),
+    );
+    close = server.close;
+    const res = await fetch(`${server.url}/inspect?a=1&b=2&b=3&name=J%C3%BCrgen+X`, {
+      headers: { cookie: "session=abc; theme=dark%20blue", "user-agent": "test-agent" },
+    });
+    expect(await res.json()).toEqual({
+      query: { a: "1", b: ["2", "3"], name: "Jürgen X" },
+      cookies: { session: "abc", theme: "dark blue" },
+      agent: "test-agent",
+      path: "/inspect",
+      method: "GET",
+      ip: "127.0.0.1",
+    });
+  });
+
+  it("parses JSON, urlencoded, text and binary bodies", async () => {
+    const server = await startApp((app) => app.post("/echo", (req) => ({ body: Buffer.isBuffer(req.body) ? `buffer:${req.body.length}` : req.body })));
+    close = server.close;
+    const send = async (body: string | Uint8Array, type: string) =>
+      (await (await fetch(`${server.url}/echo`, { method: "POST", body, headers: { "content-type": type } })).json()) as { body: unknown };
+    expect((await send('{"a":[1,{"b":null}]}', "application/json")).body).toEqual({ a: [1, { b: null }] });
+    expect((await send('{"x":1}', "application/vnd.api+json")).body).toEqual({ x: 1 });
+    expect((await send("a=1&b=two%20words&b=3", "application/x-www-form-urlencoded")).body).toEqual({ a: "1", b: ["two words", "3"] });
+    expect((await send("plain text ✓", "text/plain; charset=utf-8")).body).toBe("plain text ✓");
+    expect((await send(new Uint8Array([1, 2, 3, 4]), "application/octet-stream")).body).toBe("buffer:4");
+  });
+
+  it("parses multipart fields and files", async () => {
+    const server = await startApp((app) =>
+      app.post("/upload", (req) => ({
+        fields: req.body,
+        files: req.files.map((f) => ({ field: f.field, filename: f.filename, type: f.contentType, size: f.size, text: f.data.toString() })),
+      })),
+    );
+    close = server.close;
+    const form = new FormData();
+    form.append("title", "hello");
+    form.append("tag", "a");
+    form.append("tag", "b");
+    form.append("doc", new Blob(["file contents"], { type: "text/plain" }), "notes.txt");
+    const res = await fetch(`${server.url}/upload`, { method: "POST", body: form });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      fields: { title: "hello", tag: ["a", "b"] },
+      files: [{ field: "doc", filename: "notes.txt", type: "text/plain", size: 13, text: "file contents" }],
+    });
+  });
+});
+
+describe("response", () => {
+  it("chooses content types from the value and supports explicit helpers", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tina4-res-"));
+    writeFileSync(join(dir, "report.csv"), "a,b\n1,2\n");
+    const server = await startApp((app) => {
+      app.get("/obj", () => ({ a: 1 }));
+      app.get("/arr", (_req, res) => res([1, 2], 201));
+      app.get("/html", () => "<h1>Hi</h1>");
+      app.get("/text", () => "just text");
+      app.get("/buf", () => Buffer.from([0, 1, 2]));
+      app.get("/typed", (_req, res) => res("a;b", 200, "text/csv"));
+      app.get("/json-string", (_req, res) => res.json("quoted"));
+      app.get("/redirect", (_req, res) => res.redirect("/obj", 301));
+      app.get("/cookie", (_req, res) => res.cookie("sid", "v 1", { maxAge: 60 }).cookie("b", "2").status(202).json({ ok: true }));
+      app.get("/file", (_req, res) => res.file(join(dir, "report.csv"), "text/csv"));
+      app.get("/missing-file", (_req, res) => res.file(join(dir, "nope.csv")));
+      app.get("/stream", (_req, res) => res.stream(Readable.from(["chunk1,", "chunk2"]), "text/plain"));
+      app.get("/header", (_req, res) => res.header("X-Custom", "yes").text("ok"));
+      app.get("/empty", (_req, res) => res.status(204));
+    });
+    close = server.close;
+    const get = (path: string) => fetch(`${server.url}${path}`, { redirect: "manual" });
+
+    let r = await get("/obj");
+    expect(r.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    r = await get("/arr");
+    expect(r.status).toBe(201);
+    expect(await r.json()).toEqual([1, 2]);
+    expect((await get("/html")).headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect((await get("/text")).headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    r = await get("/buf");
+    expect(r.headers.get("content-type")).toBe("application/octet-stream");
+    expect(Buffer.from(await r.arrayBuffer())).toEqual(Buffer.from([0, 1, 2]));
+    expect((await get("/typed")).headers.get("content-type")).toBe("text/csv");
+    expect(await (await get("/json-string")).text()).toBe('"quoted"');
+    r = await get("/redirect");
+    expect(r.status).toBe(301);
+    expect(r.headers.get("location")).toBe("/obj");
+    r = await get("/cookie");
+    expect(r.status).toBe(202);
+    expect(r.headers.getSetCookie()).toEqual([
+      "sid=v%201; Max-Age=60; Path=/; HttpOnly; SameSite=Lax",
+      "b=2; Path=/; HttpOnly; SameSite=Lax",
+    ]);
+    r = await get("/file");
+    expect(r.headers.get("content-type")).toBe("text/csv");
+    expect(await r.text()).toBe("a,b\n1,2\n");
+    expect((await get("/missing-file")).status).toBe(404);
+    expect(await (await get("/stream")).text()).toBe("chunk1,chunk2");
+    expect((await get("/header")).headers.get("x-custom")).toBe("yes");
+    r = await get("/empty");
+    expect(r.status).toBe(204);
+    expect(await r.text()).toBe("");
+  });
+});

@@ -1,0 +1,168 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startApp } from "../support/http.js";
+import type { Middleware } from "../../runtime/middleware/types.js";
+import type { Request } from "../../runtime/http/request.js";
+import type { Response } from "../../runtime/http/response.js";
+
+let close: (() => Promise<unknown>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+const tick = () => new Promise((r) => setTimeout(r, 2));
+
+describe("function middleware (onion)", () => {
+  it("runs global, group, route in order and unwinds in reverse", async () => {
+    const trail: string[] = [];
+    const mark = (name: string): Middleware => async (_req, _res, next) => {
+      trail.push(`${name}:in`);
+      await tick();
+      await next();
+      trail.push(`${name}:out`);
+    };
+    const server = await startApp((app) => {
+      app.use(mark("global"));
+      app.group("/g", (g) => g.get("/r", () => {
+        trail.push("handler");
+        return { ok: true };
+      }, [mark("route")]), [mark("group")]);
+    });
+    close = server.close;
+    expect((await fetch(`${server.url}/g/r`)).status).toBe(200);
+    expect(trail).toEqual(["global:in", "group:in", "route:in", "handler", "route:out", "group:out", "global:out"]);
+  });
+
+  it("lets outer middleware change the response after next()", async () => {
+    const server = await startApp((app) => {
+      app.use(async (_req, res, next) => {
+        await next();
+        res.header("x-timing", "1ms");
+        if (res.statusCode === 201) res.status(202);
+      });
+      app.post("/x", (_req, res) => res.json({ made: true }, 201));
+    });
+    close = server.close;
+    const res = await fetch(`${server.url}/x`, { method: "POST" });
+    expect(res.status).toBe(202);
+    expect(res.headers.get("x-timing")).toBe("1ms");
+    expect(await res.json()).toEqual({ made: true });
+  });
+
+  it("rejects a second next() call with a 500 and keeps serving", async () => {
+    let handlerCalls = 0;
+    const server = await startApp((app) => {
+      app.get("/twice", () => {
+        handlerCalls++;
+        return "x";
+      }, [async (_req, _res, next) => {
+        await next();
+        await next();
+      }]);
+    });
+    close = server.close;
+    expect((await fetch(`${server.url}/twice`)).status).toBe(500);
+    expect(handlerCalls).toBe(1);
+    expect((await fetch(`${server.url}/__health`)).status).toBe(200);
+  });
+
+  it("short-circuits when middleware responds without calling next()", async () => {
+    let reached = false;
+    const server = await startApp((app) => app.get("/guarded", () => {
+      reached = true;
+      return "secret";
+    }, [async (_req, res) => {
+      res.json({ error: "Unauthorized" }, 401);
+    }]));
+    close = server.close;
+    const res = await fetch(`${server.url}/guarded`);
+    expect(res.status).toBe(401);
+    expect(reached).toBe(false);
+  });
+
+  it("refuses values that are not middleware at registration", async () => {
+    const server = await startApp(() => undefined);
+    close = server.close;
+    expect(() => server.app.use(42 as never)).toThrow(/must be an async/);
+    expect(() => server.app.get("/x", () => 1, [class Empty {}] as never)).toThrow(/must be an async/);
+  });
+});
+
+describe("class middleware (before/after hooks)", () => {
+  it("awaits every before and after hook in order around the handler", async () => {
+    const trail: string[] = [];
+    class Audit {
+      static async beforeAuth(req: Request) {
+        await tick();
+        trail.push("beforeAuth");
+        req.locals.user = "ann";
+      }
+      static async beforeLoad() {
+        await tick();
+        trail.push("beforeLoad");
+      }
+      static async afterLog(_req: Request, res: Response) {
+        await tick();
+        trail.push(`afterLog:${res.statusCode}`);
+      }
+      static async afterHeader(_req: Request, res: Response) {
+        await tick();
+        res.header("x-audited", "yes");
+        trail.push("afterHeader");
+      }
+    }
+    const server = await startApp((app) => app.get("/c", (req) => {
+      trail.push(`handler:${String(req.locals.user)}`);
+      return { ok: true };
+    }, [Audit]));
+    close = server.close;
+    const res = await fetch(`${server.url}/c`);
+    expect(res.headers.get("x-audited")).toBe("yes");
+    expect(trail).toEqual(["beforeAuth", "beforeLoad", "handler:ann", "afterLog:200", "afterHeader"]);
+  });
+
+  it("short-circuits on false, an ended response or status >= 400, and still runs after-hooks", async () => {
+    const cases: Array<[string, (req: Request, res: Response) => unknown, number]> = [
+      ["false", () => false, 200],
+      ["ended", (_req, res) => void res.json({ stopped: true }), 200],
+      ["status", (_req, res) => void res.status(403), 403],
+    ];
+    for (const [name, hook, status] of cases) {
+      const trail: string[] = [];
+      class Gate {
+        static async beforeGate(req: Request, res: Response) {
+          return hook(req, res);
+        }
+        static async beforeNever() {
+          trail.push("beforeNever");
+        }
+        static async afterAlways() {
+          trail.push("after");
+        }
+      }
+      const server = await startApp((app) => app.get("/g", () => {
+        trail.push("handler");
+        return "reached";
+      }, [Gate]));
+      const res = await fetch(`${server.url}/g`);
+      await server.close();
+      expect(res.status, name).toBe(status);
+      expect(trail, name).toEqual(["after"]);
+    }
+  });
+
+  it("runs after-hooks even when the handler throws", async () => {
+    const trail: string[] = [];
+    class Cleanup {
+      static async afterRelease() {
+        trail.push("released");
+      }
+    }
+    const server = await startApp((app) => app.get("/t", () => {
+      throw new Error("x");
+    }, [Cleanup]));
+    close = server.close;
+    expect((await fetch(`${server.url}/t`)).status).toBe(500);
+    expect(trail).toEqual(["released"]);
+  });
+});

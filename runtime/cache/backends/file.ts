@@ -102,20 +102,23 @@ export class FileStore implements CacheStore {
     const data = `${MAGIC} ${expires} ${keyBytes} ${valueBytes}\n${key}\n${text}`;
     const path = this.pathFor(key);
     const temp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
-    if (!this.#ready) await this.#ensureDir();
-    try {
-      await writeFile(temp, data);
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-      // the folder was removed by a concurrent clear(): recreate it once
-      await this.#ensureDir();
-      await writeFile(temp, data);
+    // a concurrent clear() can move the folder away at any step: recreate it and retry
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (!this.#ready) await this.#ensureDir();
+        await writeFile(temp, data);
+        break;
+      } catch (error) {
+        if (!isMissing(error) || attempt >= 3) throw error;
+        this.#ready = false;
+      }
     }
     try {
       await rename(temp, path);
     } catch (error) {
       await unlink(temp).catch(() => undefined);
-      throw error;
+      // the folder was moved aside by clear() after our write: the entry was cleared with it
+      if (!isMissing(error)) throw error;
     }
   }
 

@@ -6,6 +6,7 @@ import { ui } from "./ui.js";
 import { registerInit } from "./commands/init.js";
 import { registerServe } from "./commands/serve.js";
 import { registerRoutes } from "./commands/routes.js";
+import { registerGenerate } from "./commands/generate.js";
 
 const pkg = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string };
 
@@ -20,6 +21,7 @@ const program = new Command()
 registerInit(program);
 registerServe(program);
 registerRoutes(program);
+registerGenerate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,48 @@
+/**
+ * Messages between the serve primary (the CLI process, which owns the listening socket
+ * through node:cluster) and its workers. Plain JSON over the cluster IPC channel.
+ */
+
+/** What a worker needs to start; passed in the TINA4_WORKER environment variable. */
+export interface WorkerConfig {
+  mode: "dev" | "production";
+  root: string;
+  port: number;
+  host: string;
+  /** Production: absolute path of the bundle built by `tina4 build`. */
+  bundle?: string;
+  /** Dev: start warm (loader, esbuild) and wait for a `boot` message. */
+  standby?: boolean;
+}
+
+/** Where and why app code failed to load (syntax error, throwing import, bad export). */
+export interface LoadError {
+  message: string;
+  /** Path relative to the app root, when known. */
+  file?: string;
+  line?: number;
+  column?: number;
+  /** A few source lines around the failing line, `>` marking it. */
+  frame?: string;
+  stack?: string;
+}
+
+export type WorkerMessage =
+  | { type: "standby" }
+  | { type: "ready"; routes: number; loadMs: number }
+  | { type: "load-error"; error: LoadError };
+
+export type PrimaryMessage =
+  | { type: "boot" }
+  /** Dev: serve only the load error (no good worker to fall back on). */
+  | { type: "serve-error"; error: LoadError }
+  /** Dev: a newer load failed; answer with its error page until replaced (null clears). */
+  | { type: "error-mode"; error: LoadError | null }
+  /** Stop accepting, let in-flight and keep-alive clients finish gently, exit 0 (reload, rolling restart). */
+  | { type: "retire" }
+  /** Stop accepting, drain in-flight within TINA4_SHUTDOWN_TIMEOUT, run shutdown hooks, exit 0. */
+  | { type: "shutdown" }
+  /** Dev: a browser live-reload event for the worker's SSE clients. */
+  | { type: "live"; event: "reload" | "css"; path?: string };
+
+export const WORKER_ENV = "TINA4_WORKER";

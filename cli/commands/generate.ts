@@ -1,0 +1,165 @@
+import { readdirSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import type { Command } from "commander";
+import { readTemplate, type PlannedFile } from "../templates.js";
+import { emit, type WriteOptions } from "../generate/writer.js";
+import { camelCase, className, migrationSlug, routeSegments, tableName } from "../generate/names.js";
+import { parseFields, type FieldSpec } from "../generate/fields.js";
+import { columnType, engineOf, primaryKeyColumn } from "../generate/sql-types.js";
+import { openProject } from "../project.js";
+import { CliError } from "../errors.js";
+import { ui } from "../ui.js";
+
+const METHODS = ["get", "post", "put", "patch", "delete", "any"] as const;
+
+/** `YYYYMMDDHHMMSS` in UTC. */
+export function timestamp(date = new Date()): string {
+  return date.toISOString().replace(/[-:T]/g, "").slice(0, 14);
+}
+
+/**
+ * The stamp for a new migration: now, or one second after the newest existing migration
+ * when that is not earlier, so files generated in one second still sort in creation order.
+ */
+export function migrationStamp(root: string, now = new Date()): string {
+  let latest = 0;
+  try {
+    for (const name of readdirSync(join(root, "migrations"))) {
+      const match = /^(\d{14})_/.exec(name);
+      if (match) latest = Math.max(latest, Number(match[1]));
+    }
+  } catch {
+    // no migrations folder yet
+  }
+  const stamp = timestamp(now);
+  if (Number(stamp) > latest) return stamp;
+  const s = String(latest);
+  const next = new Date(Date.UTC(+s.slice(0, 4), +s.slice(4, 6) - 1, +s.slice(6, 8), +s.slice(8, 10), +s.slice(10, 12), +s.slice(12, 14) + 1));
+  return timestamp(next);
+}
+
+function urlOf(segments: string[]): string {
+  return "/" + segments.map((s) => s.replace(/^\[(\.\.\.)?([^\]:]+)(?::[a-z]+)?\]$/, (_m, dots: string | undefined, name: string) => `{${dots ?? ""}${name}}`)).join("/");
+}
+
+function importPath(fromFile: string, toFile: string): string {
+  const rel = relative(join(fromFile, ".."), toFile).split(sep).join("/").replace(/\.ts$/, "");
+  return rel.startsWith(".") ? rel : `./${rel}`;
+}
+
+export function planRoute(root: string, path: string, options: { methods?: string; model?: string }): PlannedFile[] {
+  const segments = routeSegments(path);
+  const dir = join(root, "src", "routes", ...segments);
+  const urlPath = urlOf(segments);
+  if (options.model) {
+    const model = className("Model name", options.model);
+    const modelFile = join(root, "src", "models", `${model}.ts`);
+    const itemDir = join(dir, "[id:int]");
+    const vars = (file: string) => ({ Model: model, modelImport: importPath(file, modelFile), urlPath });
+    const files: Array<[string, string]> = [
+      [join(dir, "get.ts"), "crud/list.ts"],
+      [join(dir, "post.ts"), "crud/create.ts"],
+      [join(itemDir, "get.ts"), "crud/get.ts"],
+      [join(itemDir, "put.ts"), "crud/update.ts"],
+      [join(itemDir, "delete.ts"), "crud/delete.ts"],
+    ];
+    return files.map(([file, template]) => ({ path: file, contents: readTemplate(`generate/${template}`, vars(file)) }));
+  }
+  const methods = (options.methods ?? "get").split(",").map((m) => m.trim().toLowerCase()).filter(Boolean);
+  if (methods.length === 0) throw new CliError("--methods must list at least one method", "T4_ERR_CLI_BAD_OPTION");
+  for (const method of methods) {
+    if (!(METHODS as readonly string[]).includes(method)) throw new CliError(`Unknown method "${method}" (valid: ${METHODS.join(", ")})`, "T4_ERR_CLI_BAD_OPTION");
+  }
+  return [...new Set(methods)].map((method) => ({
+    path: join(dir, `${method}.ts`),
+    contents: readTemplate("generate/route/handler.ts", { METHOD: method.toUpperCase(), urlPath, status: method === "post" ? "201" : "200" }),
+  }));
+}
+
+const TS_TYPES: Record<FieldSpec["type"], string> = { string: "string", text: "string", int: "number", float: "number", bool: "boolean", datetime: "Date", json: "unknown" };
+
+export function planModel(root: string, name: string, options: { fields?: string; migration?: boolean }, now = new Date()): PlannedFile[] {
+  const model = className("Model name", name);
+  const fields = parseFields(options.fields);
+  const table = tableName(model);
+  const fieldLines = fields
+    .map((f) => `    ${f.property}: { type: "${f.type}"${f.column !== f.property ? `, column: "${f.column}"` : ""}${f.required ? ", required: true" : ""}${f.type === "string" ? ", maxLength: 255" : ""} },`)
+    .join("\n");
+  const declareLines = fields.map((f) => `  declare ${f.property}: ${TS_TYPES[f.type]}${f.required || f.type === "json" ? "" : " | null"};`).join("\n");
+  const files: PlannedFile[] = [
+    { path: join(root, "src", "models", `${model}.ts`), contents: readTemplate("generate/model/model.ts", { Model: model, table, fieldLines, declareLines }) },
+  ];
+  if (options.migration !== false) {
+    const engine = engineOf(process.env.TINA4_DATABASE_URL);
+    const file = `${migrationStamp(root, now)}_create_${table}`;
+    const columnLines = fields.map((f) => `,\n  ${f.column} ${columnType(engine, f.type)}${f.required ? " NOT NULL" : ""}`).join("");
+    files.push(
+      { path: join(root, "migrations", `${file}.sql`), contents: readTemplate("generate/migration/create-table.sql", { table, Model: model, engine, primaryKey: primaryKeyColumn(engine), columnLines }) },
+      { path: join(root, "migrations", `${file}.down.sql`), contents: readTemplate("generate/migration/create-table.down.sql", { table, file: `${file}.sql` }) },
+    );
+  }
+  return files;
+}
+
+export function planMigration(root: string, description: string, now = new Date()): PlannedFile[] {
+  const file = `${migrationStamp(root, now)}_${migrationSlug(description)}`;
+  return [
+    { path: join(root, "migrations", `${file}.sql`), contents: readTemplate("generate/migration/blank.sql", { description }) },
+    { path: join(root, "migrations", `${file}.down.sql`), contents: readTemplate("generate/migration/blank.down.sql", { file: `${file}.sql` }) },
+  ];
+}
+
+export function planMiddleware(root: string, name: string, options: { function?: boolean }): PlannedFile[] {
+  const Name = className("Middleware name", name);
+  const template = options.function ? "generate/middleware/function.ts" : "generate/middleware/class.ts";
+  return [{ path: join(root, "src", "middleware", `${Name}.ts`), contents: readTemplate(template, { Name, camelName: camelCase(Name) }) }];
+}
+
+interface Shared extends WriteOptions {
+  dryRun?: boolean;
+}
+
+function withShared(command: Command): Command {
+  return command.option("--dry-run", "print the files instead of writing them").option("-f, --force", "overwrite existing files");
+}
+
+export function registerGenerate(program: Command): void {
+  const generate = program.command("generate").alias("g").description("generate routes, models, migrations and middleware");
+
+  withShared(generate.command("route <path>").description("file routes under src/routes/<path>/ (CRUD with --model)"))
+    .option("--model <Name>", "generate working CRUD for this model")
+    .option("--methods <list>", "comma-separated methods (get,post,put,patch,delete,any)", "get")
+    .action((path: string, options: Shared & { model?: string; methods?: string }) => {
+      const project = openProject();
+      emit(project.root, planRoute(project.root, path, options), options);
+      if (!options.dryRun && options.model) ui.info(ui.dim(`\nCRUD for ${options.model} at ${urlOf(routeSegments(path))} — try: tina4 routes`));
+    });
+
+  withShared(generate.command("model <Name>").description("src/models/<Name>.ts plus a create-table migration"))
+    .option("--fields <list>", "fields as name:type[:required],... (types: string text int float bool datetime json)")
+    .option("--no-migration", "skip the migration")
+    .action((name: string, options: Shared & { fields?: string; migration?: boolean }) => {
+      const project = openProject();
+      emit(project.root, planModel(project.root, name, options), options);
+      if (!options.dryRun && options.migration !== false) ui.info(ui.dim("\nNext: tina4 migrate"));
+    });
+
+  withShared(generate.command("migration <description>").description("migrations/<timestamp>_<description>.sql and .down.sql"))
+    .action((description: string, options: Shared) => {
+      const project = openProject();
+      emit(project.root, planMigration(project.root, description), options);
+    });
+
+  withShared(generate.command("middleware <Name>").description("src/middleware/<Name>.ts (class hooks, or --function for onion style)"))
+    .option("--function", "function (onion) style instead of a hook class")
+    .action((name: string, options: Shared & { function?: boolean }) => {
+      const project = openProject();
+      const files = planMiddleware(project.root, name, options);
+      emit(project.root, files, options);
+      if (!options.dryRun) {
+        const Name = className("Middleware name", name);
+        ui.info(`\nUse it on a route:  ${ui.cyan(`export const middleware = [${Name}];`)}  ${ui.dim(`(import ${Name} from "<relative path>/middleware/${Name}")`)}`);
+        ui.info(`or globally in src/app.ts:  ${ui.cyan(`import ${Name} from "./middleware/${Name}"; use(${Name});`)}`);
+      }
+    });
+}

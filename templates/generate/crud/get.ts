@@ -1,0 +1,9 @@
+import type { Request, Response } from "tina4";
+import {{Model}} from "{{modelImport}}";
+
+/** GET {{urlPath}}/{id}: one {{Model}}, 404 when missing. */
+export default async function (req: Request<{ id: number }>, res: Response) {
+  const record = await {{Model}}.find(req.params.id);
+  if (!record) return res.json({ error: "{{Model}} not found", id: req.params.id }, 404);
+  return res.json(record);
+}

@@ -1,0 +1,2 @@
+-- Undoes {{file}}: reverse every statement of the up migration, newest first.
+

@@ -1,0 +1,3 @@
+-- Migration: {{description}}
+-- Write the change here; statements are separated by ";".
+

@@ -6,6 +6,7 @@
  * stores are wrapped in ResilientStore so later failures degrade to misses.
  */
 import { envString } from "../config/env.js";
+import { onShutdown } from "../lifecycle.js";
 import { warnOnce } from "../log.js";
 import { NAMESPACES, StoreBackend, validateNamespace, validateTtl, type BackendName, type CacheBackend, type CacheStore } from "./backend.js";
 import { FileStore } from "./backends/file.js";
@@ -37,6 +38,8 @@ export interface CreateCacheOptions {
 }
 
 const openCaches = new Set<CacheBackend>();
+/** Graceful shutdown closes every cache (registered while any is open). */
+let unregisterShutdown: (() => void) | undefined;
 
 export async function createCache(options: CreateCacheOptions = {}): Promise<CacheBackend> {
   const settings = readCacheSettings();
@@ -69,6 +72,10 @@ export async function createCache(options: CreateCacheOptions = {}): Promise<Cac
   }
   const cache: CacheBackend = new StoreBackend(store, ttl, () => openCaches.delete(cache));
   openCaches.add(cache);
+  unregisterShutdown ??= onShutdown(() => {
+    unregisterShutdown = undefined;
+    return closeAllCaches();
+  });
   return cache;
 }
 
@@ -107,6 +114,8 @@ async function openNetworkStore(backend: Exclude<BackendName, "memory" | "file">
 
 /** Closes every cache created by createCache (graceful shutdown). */
 export async function closeAllCaches(): Promise<void> {
+  unregisterShutdown?.();
+  unregisterShutdown = undefined;
   const caches = [...openCaches];
   openCaches.clear();
   await Promise.all(caches.map((cache) => cache.close()));

@@ -147,3 +147,21 @@ describe("remember()", () => {
     await b.close();
   });
 });
+
+describe("graceful shutdown", () => {
+  it("runShutdownHooks closes the caches (KV included)", async () => {
+    const { runShutdownHooks } = await import("../../runtime/lifecycle.js");
+    const redisUrl = serviceUrl("REDIS");
+    const cache = redisUrl
+      ? await createCache({ backend: "redis", url: redisUrl, namespace: "shutdown", prefix: `t4sd${process.pid}` })
+      : await createCache({ backend: "memory", namespace: "shutdown" });
+    await cache.set("k", 1);
+    await runShutdownHooks();
+    expect((await cache.get("k")).hit).toBe(false); // closed: a miss, never a throw
+    // a new cache after shutdown works and is closed by the next shutdown
+    const again = await createCache({ backend: "memory", namespace: "shutdown2" });
+    await again.set("k", 2);
+    await runShutdownHooks();
+    expect((await again.get("k")).hit).toBe(false);
+  });
+});

@@ -4,6 +4,9 @@
 import { App, type Handler } from "./app.js";
 import type { Middleware } from "./middleware/types.js";
 import type { Params } from "./http/request.js";
+import { onShutdown } from "./lifecycle.js";
+import { closeAllCaches } from "./cache/factory.js";
+import { closeResponseCaches } from "./middleware/response-cache.js";
 
 export { App, type AppOptions, type Handler, type Method, type RouteInfo, type RouteMeta } from "./app.js";
 export { Request, type UploadedFile, type Params } from "./http/request.js";
@@ -18,7 +21,26 @@ export { cors, type CorsOptions } from "./middleware/cors.js";
 export { securityHeaders, type SecurityHeadersOptions } from "./middleware/security-headers.js";
 export { requestLogger, type RequestLoggerOptions, type RequestLogEntry } from "./middleware/request-logger.js";
 export { rateLimit, type RateLimitOptions } from "./middleware/rate-limit.js";
+export { responseCache, clearCache, type ResponseCacheOptions } from "./middleware/response-cache.js";
 export { RouterError } from "./router/errors.js";
+export {
+  cacheGet,
+  cacheSet,
+  cacheDelete,
+  cacheClear,
+  cacheStats,
+  remember,
+  configureCache,
+  closeCache,
+  createCache,
+  CacheError,
+  type CacheBackend,
+  type CacheStats,
+  type CacheLookup,
+  type BackendName,
+  type CreateCacheOptions,
+} from "./cache/index.js";
+export { onShutdown } from "./lifecycle.js";
 export { Tina4Error } from "./errors.js";
 export { loadEnvFiles } from "./config/env.js";
 
@@ -27,6 +49,12 @@ export { loadEnvFiles } from "./config/env.js";
  * files only need `import { get } from "tina4"`.
  */
 export const app: App = new App();
+
+// Graceful shutdown closes cache connections after the server has drained.
+onShutdown(async () => {
+  await closeResponseCaches();
+  await closeAllCaches();
+});
 
 export function get<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): App {
   return app.get(path, handler, middleware);

@@ -1,0 +1,248 @@
+import type { ServerResponse } from "node:http";
+import { createCache } from "../cache/factory.js";
+import type { BackendName, CacheBackend } from "../cache/backend.js";
+import { envInt } from "../config/env.js";
+import { log } from "../log.js";
+import type { Request } from "../http/request.js";
+import type { HeaderValue, Response } from "../http/response.js";
+import type { MiddlewareFunction } from "./types.js";
+
+export interface ResponseCacheOptions {
+  /** Seconds an entry lives (default TINA4_CACHE_TTL, 60); a shorter response max-age/s-maxage wins. */
+  ttl?: number;
+  /** Statuses that may be stored (default [200]). */
+  statusCodes?: number[];
+  /** Backend name (default TINA4_CACHE_BACKEND). */
+  backend?: BackendName;
+  /** Backend URL (default TINA4_CACHE_URL). */
+  cacheUrl?: string;
+  /** Bodies larger than this many bytes are served but not stored (default 1 MiB). */
+  maxBodyBytes?: number;
+}
+
+/** What is stored per response: status, safe headers, body (UTF-8 text or base64). */
+interface Entry {
+  s: number;
+  h: Record<string, string | string[]>;
+  b: string;
+  e: "utf8" | "base64";
+  /** Stored at (ms), for the Age header. */
+  t: number;
+}
+/** Stored at the primary key of a URL whose responses vary on request headers. */
+interface VaryMarker {
+  vary: string[];
+}
+
+const STORED_HEADERS = new Set([
+  "content-type", "content-language", "content-encoding", "content-disposition", "cache-control", "expires",
+  "last-modified", "etag", "vary", "link", "location",
+]);
+const NEVER_STORED = new Set(["x-request-id", "x-cache", "set-cookie", "connection", "keep-alive", "transfer-encoding", "content-length", "date", "age"]);
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** One backend per (backend, url): instances share it, and clearCache() clears each. */
+const backends = new Map<string, Promise<CacheBackend>>();
+
+function backendFor(options: ResponseCacheOptions): Promise<CacheBackend> {
+  const id = `${options.backend ?? ""}|${options.cacheUrl ?? ""}`;
+  let backend = backends.get(id);
+  if (!backend) {
+    const ttl = options.ttl ?? envInt("TINA4_CACHE_TTL", 60);
+    backend = createCache({ backend: options.backend, url: options.cacheUrl, namespace: "response", ttl });
+    backends.set(id, backend);
+    backend.catch(() => backends.delete(id));
+  }
+  return backend;
+}
+
+/** Clears every stored response (the "response" namespace only) on every backend in use. */
+export async function clearCache(): Promise<void> {
+  if (backends.size === 0) backendFor({});
+  await Promise.all([...backends.values()].map(async (backend) => (await backend).clear()));
+}
+
+/** Closes the response caches' connections (graceful shutdown, tests). */
+export async function closeResponseCaches(): Promise<void> {
+  const all = [...backends.values()];
+  backends.clear();
+  await Promise.all(all.map(async (backend) => (await backend.catch(() => undefined))?.close()));
+}
+
+function headerList(value: HeaderValue | number | string[] | undefined): string {
+  if (value === undefined) return "";
+  return Array.isArray(value) ? value.join(", ") : String(value);
+}
+
+function directives(cacheControl: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of cacheControl.toLowerCase().split(",")) {
+    const [name, value = ""] = part.trim().split("=");
+    if (name) out.set(name, value.replace(/"/g, ""));
+  }
+  return out;
+}
+
+function varyNames(vary: string): string[] {
+  return vary.split(",").map((v) => v.trim().toLowerCase()).filter(Boolean).sort();
+}
+
+function variantKey(base: string, names: string[], req: Request): string {
+  return base + "|" + names.map((name) => `${name}=${headerList(req.headers[name])}`).join("&");
+}
+
+/**
+ * Caches whole GET responses in the cache backend set (RFC 9111's rules for a shared cache):
+ * never for requests with Authorization or Cookie, nor responses with Set-Cookie,
+ * Cache-Control no-store/private, or Vary: *; Vary'd headers select a variant. The body is
+ * captured as it is written to the socket (any mix of write() calls, buffers, streams) and
+ * stored after the response has finished, so the client never waits for the cache.
+ * Concurrent misses for one URL in this process run the handler once.
+ */
+export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFunction {
+  const statuses = new Set(options.statusCodes ?? [200]);
+  const maxBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const inflight = new Map<string, Promise<Entry | null>>();
+
+  return async function responseCache(req, res, next) {
+    if (req.method !== "GET" && req.method !== "HEAD") return next();
+    if (req.headers.authorization !== undefined || req.headers.cookie !== undefined) {
+      res.header("x-cache", "BYPASS");
+      return next();
+    }
+    const cache = await backendFor(options);
+    const base = `GET:${req.url}`;
+    let key = base;
+    const stored = await cache.get<Entry | VaryMarker>(base);
+    if (stored.hit && isEntry(stored.value)) return serve(res, stored.value);
+    if (stored.hit && isVaryMarker(stored.value)) {
+      key = variantKey(base, stored.value.vary, req);
+      const variant = await cache.get<Entry>(key);
+      if (variant.hit && isEntry(variant.value)) return serve(res, variant.value);
+    }
+
+    const leader = inflight.get(key);
+    if (leader) {
+      const entry = await leader;
+      if (entry) return serve(res, entry);
+    }
+    let settle!: (entry: Entry | null) => void;
+    const mine = new Promise<Entry | null>((resolve) => (settle = resolve));
+    if (!leader) inflight.set(key, mine);
+    const capture = captureBody(res.raw, maxBytes);
+    res.header("x-cache", "MISS");
+    try {
+      await next();
+    } catch (error) {
+      settle(null);
+      if (inflight.get(key) === mine) inflight.delete(key);
+      capture.stop();
+      throw error;
+    }
+    res.raw.once("finish", () => {
+      const entry = buildEntry(req, res, capture.body(), statuses);
+      capture.stop();
+      settle(entry?.entry ?? null);
+      if (inflight.get(key) === mine) inflight.delete(key);
+      if (entry) void store(cache, base, req, entry.entry, entry.ttl, entry.vary, options.ttl ?? cache.defaultTtl);
+    });
+    res.raw.once("close", () => {
+      settle(null);
+      if (inflight.get(key) === mine) inflight.delete(key);
+    });
+  };
+}
+
+function isVaryMarker(value: unknown): value is VaryMarker {
+  return typeof value === "object" && value !== null && Array.isArray((value as VaryMarker).vary);
+}
+
+function isEntry(value: unknown): value is Entry {
+  return typeof value === "object" && value !== null && typeof (value as Entry).s === "number" && typeof (value as Entry).b === "string";
+}
+
+function serve(res: Response, entry: Entry): void {
+  res.status(entry.s);
+  for (const [name, value] of Object.entries(entry.h)) res.header(name, value);
+  res.header("x-cache", "HIT");
+  res.header("age", Math.max(0, Math.floor((Date.now() - entry.t) / 1000)));
+  res.payload = { kind: "data", data: entry.e === "utf8" ? entry.b : Buffer.from(entry.b, "base64") };
+}
+
+/** Tees everything written to the raw response, up to `maxBytes` (beyond that, nothing is kept). */
+function captureBody(raw: ServerResponse, maxBytes: number) {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let overflow = false;
+  const write = raw.write;
+  const end = raw.end;
+  const keep = (chunk: unknown, encoding: unknown) => {
+    if (overflow || chunk === undefined || chunk === null || typeof chunk === "function") return;
+    const buffer = Buffer.isBuffer(chunk) ? chunk : typeof chunk === "string" ? Buffer.from(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8") : Buffer.from(chunk as Uint8Array);
+    size += buffer.length;
+    if (size > maxBytes) {
+      overflow = true;
+      chunks.length = 0;
+      return;
+    }
+    chunks.push(buffer);
+  };
+  raw.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+    keep(chunk, rest[0]);
+    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as ServerResponse["write"];
+  raw.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+    keep(chunk, rest[0]);
+    return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest);
+  } as ServerResponse["end"];
+  return {
+    body: (): Buffer | null => (overflow ? null : Buffer.concat(chunks, size)),
+    stop: () => {
+      raw.write = write;
+      raw.end = end;
+    },
+  };
+}
+
+function buildEntry(req: Request, res: Response, body: Buffer | null, statuses: Set<number>): { entry: Entry; ttl: number | undefined; vary: string[] } | null {
+  const raw = res.raw;
+  const status = raw.statusCode;
+  if (!body || !statuses.has(status) || req.method !== "GET") return null;
+  const headers: Record<string, HeaderValue> = { ...(raw.getHeaders() as Record<string, HeaderValue>), ...res.headers };
+  if (headers["set-cookie"] !== undefined) return null;
+  const control = directives(headerList(headers["cache-control"]));
+  if (control.has("no-store") || control.has("private")) return null;
+  const vary = varyNames(headerList(headers.vary));
+  if (vary.includes("*")) return null;
+  const maxAge = control.get("s-maxage") ?? control.get("max-age");
+  const ttl = maxAge !== undefined && /^\d+$/.test(maxAge) ? Number(maxAge) : undefined;
+  if (ttl === 0) return null;
+  const kept: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (NEVER_STORED.has(lower) || lower.startsWith("access-control-") || lower.startsWith("ratelimit")) continue;
+    if (STORED_HEADERS.has(lower) || lower.startsWith("x-")) kept[lower] = Array.isArray(value) ? value : String(value);
+  }
+  let text: string | null = null;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    text = null;
+  }
+  const entry: Entry = text === null ? { s: status, h: kept, b: body.toString("base64"), e: "base64", t: Date.now() } : { s: status, h: kept, b: text, e: "utf8", t: Date.now() };
+  return { entry, ttl, vary };
+}
+
+async function store(cache: CacheBackend, base: string, req: Request, entry: Entry, ttl: number | undefined, vary: string[], defaultTtl: number): Promise<void> {
+  const seconds = ttl === undefined ? defaultTtl : Math.min(ttl, defaultTtl);
+  try {
+    if (vary.length > 0) {
+      await cache.set(base, { vary } satisfies VaryMarker, seconds);
+      await cache.set(variantKey(base, vary, req), entry, seconds);
+    } else {
+      await cache.set(base, entry, seconds);
+    }
+  } catch (error) {
+    log.warn(`responseCache: could not store ${base}: ${(error as Error).message}`);
+  }
+}

@@ -77,7 +77,7 @@ export function routeSegments(text: string): string[] {
 
 const IRREGULAR: Record<string, string> = {
   person: "people", man: "men", woman: "women", child: "children", tooth: "teeth", foot: "feet", mouse: "mice",
-  goose: "geese", ox: "oxen", datum: "data", medium: "media", criterion: "criteria", analysis: "analyses", index: "indices",
+  goose: "geese", ox: "oxen", leaf: "leaves", loaf: "loaves", thief: "thieves", datum: "data", medium: "media", criterion: "criteria", analysis: "analyses", index: "indices",
 };
 const UNCOUNTABLE = new Set(["news", "series", "species", "sheep", "fish", "deer", "equipment", "information", "rice", "money", "data", "media", "metadata", "feedback", "software", "staff"]);
 

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { className, migrationSlug, pluralize, routeSegments, tableName } from "../../cli/generate/names.js";
+import { parseFields } from "../../cli/generate/fields.js";
+import { CliError } from "../../cli/errors.js";
+
+describe("pluralize / tableName", () => {
+  it("handles regular, -y, -s, irregular and uncountable words", () => {
+    const cases: Record<string, string> = {
+      product: "products", category: "categories", status: "statuses", person: "people", news: "news",
+      box: "boxes", church: "churches", day: "days", leaf: "leaves", knife: "knives", hero: "heroes",
+      photo: "photos", child: "children", series: "series", address: "addresses", key: "keys",
+    };
+    for (const [word, plural] of Object.entries(cases)) expect(pluralize(word), word).toBe(plural);
+  });
+
+  it("derives snake_case plural table names and refuses reserved ones", () => {
+    expect(tableName("Product")).toBe("products");
+    expect(tableName("OrderItem")).toBe("order_items");
+    expect(tableName("Person")).toBe("people");
+    expect(tableName("HTTPLog")).toBe("http_logs");
+    expect(tableName("Order")).toBe("orders");
+    expect(() => tableName("Value")).toThrow(/reserved SQL word/);
+  });
+});
+
+describe("name validation", () => {
+  const rejects = (fn: () => unknown, pattern: RegExp) => {
+    try {
+      fn();
+    } catch (error) {
+      expect(error).toBeInstanceOf(CliError);
+      expect((error as CliError).message).toMatch(pattern);
+      return;
+    }
+    throw new Error("expected a CliError");
+  };
+
+  it("class names: identifiers only, no paths, unicode, empties or reserved words", () => {
+    expect(className("Model name", "product")).toBe("Product");
+    expect(className("Model name", "order-item")).toBe("OrderItem");
+    rejects(() => className("Model name", ""), /must not be empty/);
+    rejects(() => className("Model name", "   "), /must not be empty/);
+    rejects(() => className("Model name", "../x"), /path separators/);
+    rejects(() => className("Model name", "a/b"), /path separators/);
+    rejects(() => className("Model name", "Ünïcode"), /ASCII/);
+    rejects(() => className("Model name", "1abc"), /start with a letter/);
+    rejects(() => className("Model name", "class"), /reserved word/);
+    rejects(() => className("Model name", "a b"), /start with a letter and contain only/);
+  });
+
+  it("route paths: slugs and [param] folders only", () => {
+    expect(routeSegments("api/products/[id:int]")).toEqual(["api", "products", "[id:int]"]);
+    expect(routeSegments("/files/[...rest]/")).toEqual(["files", "[...rest]"]);
+    rejects(() => routeSegments("../etc"), /must not contain/);
+    rejects(() => routeSegments("a\\b"), /must not contain/);
+    rejects(() => routeSegments(""), /must not be empty/);
+    rejects(() => routeSegments("/"), /at least one segment/);
+    rejects(() => routeSegments("Products"), /lower-case/);
+    rejects(() => routeSegments("[id:number]"), /Route segment/);
+    rejects(() => routeSegments("café"), /ASCII/);
+  });
+
+  it("migration descriptions become snake_case", () => {
+    expect(migrationSlug("Add price index")).toBe("add_price_index");
+    expect(migrationSlug("addPriceIndex")).toBe("add_price_index");
+    rejects(() => migrationSlug("../../x"), /path separators/);
+    rejects(() => migrationSlug("drop; table"), /may contain only/);
+  });
+
+  it("field specs: types, aliases, options and reserved words", () => {
+    expect(parseFields("name:string:required,price:number,inStock:boolean,qty:integer")).toEqual([
+      { property: "name", column: "name", type: "string", required: true },
+      { property: "price", column: "price", type: "float", required: false },
+      { property: "inStock", column: "in_stock", type: "bool", required: false },
+      { property: "qty", column: "qty", type: "int", required: false },
+    ]);
+    rejects(() => parseFields("name"), /unknown type ""/);
+    rejects(() => parseFields("name:money"), /unknown type "money"/);
+    rejects(() => parseFields("order:int"), /reserved SQL word/);
+    rejects(() => parseFields("id:int"), /primary key/);
+    rejects(() => parseFields("a:int,a:int"), /twice/);
+    rejects(() => parseFields(":int"), /no name/);
+    rejects(() => parseFields("na/me:string"), /must start with a letter/);
+    rejects(() => parseFields("näme:string"), /ASCII/);
+    rejects(() => parseFields(""), /must not be empty/);
+    rejects(() => parseFields("x:int:unique"), /unknown option/);
+  });
+});

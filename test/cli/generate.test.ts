@@ -1,0 +1,104 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCli, tempDir } from "../support/cli.js";
+
+let app: string;
+const list = (dir: string) => (existsSync(join(app, dir)) ? readdirSync(join(app, dir)).sort() : []);
+
+beforeAll(() => {
+  app = join(tempDir(), "gen");
+  expect(runCli(["init", app, "--yes"], process.cwd()).code).toBe(0);
+});
+
+describe("tina4 generate", () => {
+  it("route: one file per method, served at the folder path", () => {
+    const result = runCli(["generate", "route", "admin/stats", "--methods", "get,post"], app);
+    expect(result.code, result.stderr).toBe(0);
+    expect(list("src/routes/admin/stats")).toEqual(["get.ts", "post.ts"]);
+    const routes = JSON.parse(runCli(["routes", "--json"], app).stdout) as Array<{ method: string; path: string }>;
+    expect(routes).toContainEqual(expect.objectContaining({ method: "POST", path: "/admin/stats" }));
+  });
+
+  it("--dry-run prints paths and contents and writes nothing", () => {
+    const result = runCli(["g", "middleware", "Audit", "--dry-run"], app);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("src/middleware/Audit.ts");
+    expect(result.stdout).toContain("static async beforeRequest");
+    expect(existsSync(join(app, "src/middleware/Audit.ts"))).toBe(false);
+  });
+
+  it("never overwrites without --force, and overwrites with it", () => {
+    expect(runCli(["g", "middleware", "Guard"], app).code).toBe(0);
+    const file = join(app, "src/middleware/Guard.ts");
+    writeFileSync(file, "// edited by hand\n");
+    const again = runCli(["g", "middleware", "Guard"], app);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("Refusing to overwrite src/middleware/Guard.ts");
+    expect(readFileSync(file, "utf8")).toBe("// edited by hand\n");
+    expect(runCli(["g", "middleware", "Guard", "--force"], app).code).toBe(0);
+    expect(readFileSync(file, "utf8")).toContain("export default class Guard");
+  });
+
+  it("middleware --function writes the onion style and prints how to use it", () => {
+    const result = runCli(["g", "middleware", "timing", "--function"], app);
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(app, "src/middleware/Timing.ts"), "utf8")).toContain("const timing: MiddlewareFunction = async (req, res, next)");
+    expect(result.stdout).toContain("export const middleware = [Timing];");
+  });
+
+  it("migration: timestamped up and down files that sort in creation order", () => {
+    expect(runCli(["g", "migration", "add price index"], app).code).toBe(0);
+    expect(runCli(["g", "migration", "second change"], app).code).toBe(0);
+    const files = list("migrations").filter((f) => !f.endsWith(".down.sql"));
+    expect(files).toHaveLength(2);
+    expect(files[0]).toMatch(/^\d{14}_add_price_index\.sql$/);
+    expect(files[1]).toMatch(/^\d{14}_second_change\.sql$/);
+    expect(list("migrations")).toContain(files[0]!.replace(".sql", ".down.sql"));
+  });
+
+  it("model: the class and a create-table migration with engine column types", () => {
+    const result = runCli(["g", "model", "Category", "--fields", "title:string:required,weight:float,active:bool,meta:json"], app, { TINA4_DATABASE_URL: "postgres://u:p@127.0.0.1/db" });
+    expect(result.code, result.stderr).toBe(0);
+    const model = readFileSync(join(app, "src/models/Category.ts"), "utf8");
+    expect(model).toContain('static tableName = "categories";');
+    expect(model).toContain('title: { type: "string", required: true, maxLength: 255 }');
+    const migration = list("migrations").find((f) => f.endsWith("_create_categories.sql"))!;
+    const sql = readFileSync(join(app, "migrations", migration), "utf8");
+    expect(sql).toContain("id SERIAL PRIMARY KEY");
+    expect(sql).toContain("title VARCHAR(255) NOT NULL");
+    expect(sql).toContain("weight DOUBLE PRECISION");
+    expect(sql).toContain("active BOOLEAN");
+    expect(sql).toContain("meta JSONB");
+    expect(readFileSync(join(app, "migrations", migration.replace(".sql", ".down.sql")), "utf8")).toContain("DROP TABLE categories;");
+    expect(runCli(["g", "model", "Tag", "--no-migration"], app).code).toBe(0);
+    expect(list("migrations").some((f) => f.includes("create_tags"))).toBe(false);
+  });
+
+  it("hostile names and field specs: one clear line, exit 1, nothing written", () => {
+    const before = JSON.stringify([list("src/models"), list("migrations"), list("src/middleware"), list("src/routes")]);
+    const cases: Array<[string[], RegExp]> = [
+      [["g", "model", "../../etc/passwd"], /path separators/],
+      [["g", "model", "Évil"], /ASCII/],
+      [["g", "model", ""], /must not be empty/],
+      [["g", "model", "class"], /reserved word/],
+      [["g", "model", "Item", "--fields", "select:string"], /reserved SQL word/],
+      [["g", "model", "Item", "--fields", "name:blob"], /unknown type/],
+      [["g", "model", "Item", "--fields", "../x:int"], /must start with a letter/],
+      [["g", "route", "../outside"], /must not contain/],
+      [["g", "route", "a/b\\c"], /must not contain/],
+      [["g", "route", "ok", "--methods", "get,fetch"], /Unknown method "fetch"/],
+      [["g", "route", "ok", "--model", "../Bad"], /path separators/],
+      [["g", "middleware", "a/b"], /path separators/],
+      [["g", "migration", "../../x"], /path separators/],
+      [["g", "migration", ""], /must not be empty/],
+    ];
+    for (const [args, pattern] of cases) {
+      const result = runCli(args, app);
+      expect(result.code, args.join(" ")).toBe(1);
+      expect(result.stderr, args.join(" ")).toMatch(pattern);
+      expect(result.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+    }
+    expect(JSON.stringify([list("src/models"), list("migrations"), list("src/middleware"), list("src/routes")])).toBe(before);
+  });
+});

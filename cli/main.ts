@@ -6,6 +6,7 @@ import { ui } from "./ui.js";
 import { registerInit } from "./commands/init.js";
 import { registerServe } from "./commands/serve.js";
 import { registerRoutes } from "./commands/routes.js";
+import { registerBuild } from "./commands/build.js";
 import { registerGenerate } from "./commands/generate.js";
 
 const pkg = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string };
@@ -21,6 +22,7 @@ const program = new Command()
 registerInit(program);
 registerServe(program);
 registerRoutes(program);
+registerBuild(program);
 registerGenerate(program);
 
 try {

@@ -9,9 +9,9 @@ export interface WorkerConfig {
   root: string;
   port: number;
   host: string;
-  /** Production: absolute path of the bundle built by `tina4 build`. */
-  bundle?: string;
-  /** Dev: start warm (loader, esbuild) and wait for a `boot` message. */
+  /** Absolute path of the app bundle (dev: rebuilt by the primary on change; production: `tina4 build`). */
+  bundle: string;
+  /** Start, then wait for a `boot` message (dev keeps one such spare warm). */
   standby?: boolean;
 }
 
@@ -29,8 +29,9 @@ export interface LoadError {
 
 export type WorkerMessage =
   | { type: "standby" }
-  | { type: "ready"; routes: number; loadMs: number }
-  | { type: "load-error"; error: LoadError };
+  | { type: "ready"; routes: number; loadMs: number; port: number }
+  | { type: "load-error"; error: LoadError }
+  | { type: "listen-error"; code: string; message: string };
 
 export type PrimaryMessage =
   | { type: "boot" }

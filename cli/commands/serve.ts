@@ -1,16 +1,15 @@
 import type { Command } from "commander";
-import { listen } from "../../runtime/http/server.js";
-import { envInt, envString } from "../../runtime/config/env.js";
-import { openProject } from "../project.js";
-import { bootApp } from "../boot.js";
+import { join } from "node:path";
+import { envString } from "../../runtime/config/env.js";
+import { openProject, type Project } from "../project.js";
 import { CliError } from "../errors.js";
 import { ui } from "../ui.js";
-import { runShutdownHooks } from "../../runtime/lifecycle.js";
 
 interface ServeOptions {
   port?: string;
   host?: string;
   production?: boolean;
+  workers?: string;
 }
 
 export function parsePort(text: string | undefined, fallback: number): number {
@@ -20,38 +19,62 @@ export function parsePort(text: string | undefined, fallback: number): number {
   return port;
 }
 
+/**
+ * `tina4 serve`: this process becomes the node:cluster primary and owns the port; workers
+ * run the app. Dev watches and reloads with no gap; production runs the `tina4 build`
+ * bundle on N workers (see docs/serve.md).
+ */
 export function registerServe(program: Command): void {
   program
     .command("serve")
-    .description("serve the app (dev mode by default)")
+    .description("serve the app (dev mode: watch, reload, live reload; --production: cluster of workers)")
     .option("-p, --port <port>", "port to listen on (TINA4_PORT, 7148)")
     .option("-H, --host <host>", "interface to bind (TINA4_HOST; 127.0.0.1 in dev, 0.0.0.0 in production)")
-    .option("--production", "production mode")
+    .option("--production", "production mode: run the dist/ bundle on a cluster of workers")
+    .option("-w, --workers <count>", "production workers (TINA4_WORKERS, one per core)")
     .action(async (options: ServeOptions) => {
       const started = performance.now();
+      const before = new Set(Object.keys(process.env));
       const project = openProject();
+      const envFromFiles = Object.keys(process.env).filter((name) => !before.has(name));
       const dev = !options.production;
       if (!dev) process.env.NODE_ENV ??= "production";
       const port = parsePort(options.port ?? process.env.TINA4_PORT, 7148);
       const host = options.host ?? envString("TINA4_HOST", dev ? "127.0.0.1" : "0.0.0.0");
-      const app = await bootApp(project, { dev });
-      const server = await listen(app, { port, host }).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === "EADDRINUSE") throw new CliError(`Port ${port} is already in use on ${host} (try --port)`, "T4_ERR_CLI_PORT_IN_USE");
-        throw error;
-      });
-      const routeCount = app.routes().length;
-      ui.success(`tina4 ${dev ? "dev" : "production"} server on ${ui.cyan(server.url)} ${ui.dim(`(${routeCount} routes, ${Math.round(performance.now() - started)} ms)`)}`);
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        ui.step(`${signal}: finishing in-flight requests (up to ${envInt("TINA4_SHUTDOWN_TIMEOUT", 30)}s)`);
-        const { drained } = await server.close();
-        await runShutdownHooks();
-        ui.success(drained ? "stopped" : "stopped after the shutdown timeout");
-        process.exit(0);
-      };
-      process.on("SIGTERM", () => void stop("SIGTERM"));
-      process.on("SIGINT", () => void stop("SIGINT"));
+      if (dev && options.workers !== undefined) ui.warn("--workers applies to --production only; dev runs one worker");
+      const code = dev ? await serveDev(project, port, host, started, envFromFiles) : await serveProduction(options, project, port, host, started);
+      process.exit(code);
     });
+}
+
+async function serveDev(project: Project, port: number, host: string, started: number, envFromFiles: string[]): Promise<number> {
+  const { DevServer } = await import("../dev/supervisor.js");
+  const server = new DevServer({ project, port, host, started, envFromFiles });
+  await server.start();
+  return server.done;
+}
+
+async function serveProduction(options: ServeOptions, project: Project, port: number, host: string, started: number): Promise<number> {
+  const { runProduction, workerCount } = await import("../cluster/production.js");
+  const { BUNDLE_FILE, buildApp, printBuilt, staleReason } = await import("./build.js");
+  let workers: number;
+  try {
+    workers = workerCount(options.workers);
+  } catch (error) {
+    throw new CliError((error as Error).message, "T4_ERR_CLI_WORKERS");
+  }
+  const refresh = async (): Promise<boolean> => {
+    const reason = staleReason(project.root);
+    if (!reason) return true;
+    ui.step(`building dist/ (${reason})`);
+    try {
+      printBuilt(await buildApp(project), project.root);
+      return true;
+    } catch (error) {
+      ui.error((error as Error).message);
+      return false;
+    }
+  };
+  if (!(await refresh())) return 1;
+  return runProduction({ root: project.root, port, host, workers, bundle: join(project.root, "dist", BUNDLE_FILE), started, refresh });
 }

@@ -1,0 +1,173 @@
+import cluster, { type Worker } from "node:cluster";
+import { fileURLToPath } from "node:url";
+import { WORKER_ENV, type LoadError, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from "./protocol.js";
+
+type ReadyMessage = Extract<WorkerMessage, { type: "ready" }>;
+
+/** The worker exited (or was killed) before it reached the state we waited for. */
+export class WorkerExited extends Error {
+  constructor(readonly code: number | null, readonly signal: string | null) {
+    super(`worker exited ${signal ? `by ${signal}` : `with code ${code}`} before it was ready`);
+  }
+}
+
+/** The worker could not load the app; it waits for `serve-error` or `shutdown`. */
+export class WorkerLoadFailed extends Error {
+  constructor(readonly detail: LoadError) {
+    super(detail.message);
+  }
+}
+
+/** The worker could not listen (port in use, permission denied). */
+export class WorkerListenFailed extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/** The one-line message for a listen failure. */
+export function listenFailure(error: WorkerListenFailed, port: number, host: string): string {
+  if (error.code === "EADDRINUSE") return `Port ${port} is already in use on ${host} (try --port)`;
+  if (error.code === "EACCES") return `No permission to listen on ${host}:${port} (ports below 1024 need privileges)`;
+  return `Could not listen on ${host}:${port}: ${error.message}`;
+}
+
+let configured = false;
+
+/** Makes this process the cluster primary running `worker.js`; round-robin distribution. */
+function setupPrimary(): void {
+  if (configured) return;
+  configured = true;
+  // Set before the first fork: the primary accepts and hands connections out in turn (the
+  // default on Linux, not on Windows), so a busy worker does not starve the others.
+  cluster.schedulingPolicy = cluster.SCHED_RR;
+  cluster.setupPrimary({ exec: fileURLToPath(new URL("./worker.js", import.meta.url)), silent: false });
+}
+
+/**
+ * One forked worker seen from the primary: its lifecycle as promises. State only moves
+ * forward: starting → standby → booting → ready | failed, then exited.
+ */
+export class WorkerHandle {
+  readonly worker: Worker;
+  readonly pid: number;
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  state: "starting" | "standby" | "booting" | "ready" | "failed" | "exited" = "starting";
+  /** Set once the primary asked it to go (retire/shutdown): its exit is expected. */
+  leaving = false;
+  ready: ReadyMessage | null = null;
+  failure: LoadError | null = null;
+  listenError: WorkerListenFailed | null = null;
+  exit: { code: number | null; signal: string | null } | null = null;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(config: WorkerConfig) {
+    setupPrimary();
+    this.worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(config) });
+    this.pid = this.worker.process.pid!;
+    this.worker.on("message", (message: WorkerMessage) => {
+      if (message.type === "standby") this.state = "standby";
+      else if (message.type === "ready") {
+        this.state = "ready";
+        this.ready = message;
+      } else if (message.type === "listen-error") {
+        this.listenError = new WorkerListenFailed(message.code, message.message);
+      } else if (message.type === "load-error") {
+        this.state = "failed";
+        this.failure = message.error;
+      }
+      this.notify();
+    });
+    this.exited = new Promise((resolve) => {
+      this.worker.once("exit", (code, signal) => {
+        this.state = "exited";
+        this.exit = { code, signal };
+        this.notify();
+        resolve(this.exit);
+      });
+    });
+    // An IPC error (worker gone mid-send) surfaces as its exit; never as an unhandled error.
+    this.worker.on("error", () => undefined);
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /** Resolves when `done()` returns a value; rejects on exit or timeout. */
+  private until<T>(done: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const check = () => {
+        let value: T | undefined;
+        try {
+          value = done();
+        } catch (error) {
+          finish();
+          reject(error);
+          return;
+        }
+        if (value !== undefined) {
+          finish();
+          resolve(value);
+        } else if (this.exit) {
+          finish();
+          reject(new WorkerExited(this.exit.code, this.exit.signal));
+        }
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new Error(`worker ${this.pid} was not ${what} after ${Math.round(timeoutMs / 1000)}s`));
+      }, timeoutMs);
+      const finish = () => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+      };
+      this.listeners.add(check);
+      check();
+    });
+  }
+
+  /** Waits until the worker is warm and idle (dev spares). */
+  whenStandby(timeoutMs = 30_000): Promise<true> {
+    return this.until(() => (this.state === "standby" ? true : undefined), timeoutMs, "warm");
+  }
+
+  /** Waits until the worker listens; rejects with WorkerLoadFailed if the app did not load. */
+  whenReady(timeoutMs = 60_000): Promise<ReadyMessage> {
+    return this.until(
+      () => {
+        if (this.listenError) throw this.listenError;
+        if (this.failure && this.state === "failed") throw new WorkerLoadFailed(this.failure);
+        return this.ready ?? undefined;
+      },
+      timeoutMs,
+      "ready",
+    );
+  }
+
+  send(message: PrimaryMessage): void {
+    if (this.exit || !this.worker.isConnected()) return;
+    if (message.type === "boot") this.state = "booting";
+    if (message.type === "serve-error") this.failure = null;
+    if (message.type === "retire" || message.type === "shutdown") this.leaving = true;
+    try {
+      this.worker.send(message);
+    } catch {
+      // the channel closed under us: the exit handler takes it from here
+    }
+  }
+
+  /** Asks the worker to leave and resolves on exit; SIGKILL after `killAfterMs`. */
+  async stop(kind: "retire" | "shutdown", killAfterMs: number): Promise<void> {
+    if (this.exit) return;
+    this.send({ type: kind });
+    const timer = setTimeout(() => this.kill(), killAfterMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  kill(): void {
+    this.leaving = true;
+    if (!this.exit) this.worker.process.kill("SIGKILL");
+  }
+}

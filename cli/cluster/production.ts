@@ -1,0 +1,172 @@
+import cluster from "node:cluster";
+import { availableParallelism } from "node:os";
+import { envInt } from "../../runtime/config/env.js";
+import { ui } from "../ui.js";
+import { formatLoadError } from "../dev/error-page.js";
+import { listenFailure, WorkerExited, WorkerHandle, WorkerListenFailed, WorkerLoadFailed } from "./pool.js";
+import type { WorkerConfig } from "./protocol.js";
+
+export interface ProductionOptions {
+  root: string;
+  port: number;
+  host: string;
+  bundle: string;
+  workers: number;
+  started: number;
+  /** Rebuilds dist/ when stale before a rolling restart; returns false when the build failed. */
+  refresh: () => Promise<boolean>;
+}
+
+/** Worker count: --workers, else TINA4_WORKERS, else the available parallelism. */
+export function workerCount(flag: string | undefined): number {
+  const raw = flag ?? process.env.TINA4_WORKERS;
+  if (raw === undefined || raw === "") return availableParallelism();
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 1 || count > 1024) throw new Error(`Invalid worker count "${raw}" (expected an integer from 1)`);
+  return count;
+}
+
+/** Crashes inside this window count towards the crash-loop limit. */
+const CRASH_WINDOW_MS = 60_000;
+
+/**
+ * The production primary: forks the workers, keeps them alive (respawn with exponential
+ * backoff, stop on a crash loop), rolls them one at a time on SIGHUP and drains them on
+ * SIGTERM/SIGINT. Resolves with the process exit code.
+ */
+export function runProduction(options: ProductionOptions): Promise<number> {
+  const config: WorkerConfig = { mode: "production", root: options.root, port: options.port, host: options.host, bundle: options.bundle };
+  const crashLimit = envInt("TINA4_CRASH_LIMIT", 5);
+  const shutdownMs = envInt("TINA4_SHUTDOWN_TIMEOUT", 30) * 1000;
+  const slots: Array<WorkerHandle | null> = new Array<WorkerHandle | null>(options.workers).fill(null);
+  const crashes: number[] = [];
+  let stopping = false;
+  let rolling: Promise<void> | null = null;
+  let finish: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => (finish = resolve));
+
+  const fail = async (message: string) => {
+    if (stopping) return;
+    stopping = true;
+    ui.error(message);
+    await Promise.all(slots.map((worker) => worker?.stop("shutdown", 5_000)));
+    finish(1);
+  };
+
+  /** Starts the worker for `slot` and watches it; rejects if it never becomes ready. */
+  const spawn = async (slot: number): Promise<WorkerHandle> => {
+    const worker = new WorkerHandle(config);
+    try {
+      await worker.whenReady();
+    } catch (error) {
+      worker.kill();
+      throw error;
+    }
+    void worker.exited.then(({ code, signal }) => {
+      if (worker.leaving || stopping || slots[slot] !== worker) return;
+      slots[slot] = null;
+      const now = Date.now();
+      crashes.push(now);
+      while (crashes.length && crashes[0]! < now - CRASH_WINDOW_MS) crashes.shift();
+      const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      if (crashes.length >= crashLimit) {
+        void fail(`crash loop: ${crashes.length} worker crashes within ${CRASH_WINDOW_MS / 1000}s (last: worker ${worker.pid} ${how}); stopping`);
+        return;
+      }
+      const delay = Math.min(100 * 2 ** (crashes.length - 1), 5_000);
+      ui.warn(`worker ${worker.pid} ${how}; respawning in ${delay} ms`);
+      setTimeout(() => void respawn(slot), delay);
+    });
+    return worker;
+  };
+
+  const respawn = async (slot: number): Promise<void> => {
+    if (stopping) return;
+    try {
+      const worker = await spawn(slot);
+      if (stopping) return void worker.stop("shutdown", shutdownMs);
+      slots[slot] = worker;
+      ui.success(`worker ${worker.pid} ready (replaces a crashed worker)`);
+    } catch (error) {
+      if (error instanceof WorkerLoadFailed) return void fail(`worker failed to load the app: ${formatLoadError(error.detail)}`);
+      crashes.push(Date.now());
+      if (crashes.length >= crashLimit) return void fail(`crash loop: a replacement worker ${(error as Error).message}; stopping`);
+      setTimeout(() => void respawn(slot), Math.min(100 * 2 ** crashes.length, 5_000));
+    }
+  };
+
+  const roll = async (): Promise<void> => {
+    if (!(await options.refresh())) {
+      ui.warn("rolling restart skipped: the build failed (workers keep the previous build)");
+      return;
+    }
+    ui.step(`SIGHUP: rolling restart of ${slots.length} worker${slots.length === 1 ? "" : "s"}`);
+    for (let slot = 0; slot < slots.length && !stopping; slot++) {
+      let next: WorkerHandle;
+      try {
+        next = await spawn(slot);
+      } catch (error) {
+        const detail = error instanceof WorkerLoadFailed ? formatLoadError(error.detail) : (error as Error).message;
+        ui.error(`rolling restart stopped: new worker failed (${detail}); old workers keep serving`);
+        return;
+      }
+      const old = slots[slot];
+      slots[slot] = next;
+      if (stopping) {
+        void next.stop("shutdown", shutdownMs);
+        return;
+      }
+      // The new worker listens before the old one stops accepting: no gap, no refused connection.
+      void old?.stop("retire", shutdownMs + 1_000);
+    }
+    ui.success(`rolling restart done (pids ${slots.map((w) => w?.pid ?? "-").join(", ")})`);
+  };
+
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    ui.step(`${signal}: draining ${slots.filter(Boolean).length} worker(s) (up to ${shutdownMs / 1000}s)`);
+    if (rolling) await rolling.catch(() => undefined);
+    await Promise.all(
+      Object.values(cluster.workers ?? {}).map((raw) => {
+        const handle = slots.find((w) => w?.worker === raw);
+        if (handle) return handle.stop("shutdown", shutdownMs + 2_000);
+        raw!.send({ type: "shutdown" });
+        return new Promise<void>((resolve) => raw!.once("exit", () => resolve()));
+      }),
+    );
+    ui.success("stopped");
+    finish(0);
+  };
+
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGHUP", () => {
+    if (stopping) return;
+    if (rolling) return void ui.warn("SIGHUP: a rolling restart is already running");
+    rolling = roll().finally(() => (rolling = null));
+  });
+
+  void (async () => {
+    const results = await Promise.allSettled(slots.map((_, slot) => spawn(slot)));
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    results.forEach((result, slot) => {
+      if (result.status === "fulfilled") slots[slot] = result.value;
+    });
+    if (failed) {
+      const error = failed.reason as Error;
+      if (error instanceof WorkerListenFailed) return void (await fail(listenFailure(error, options.port, options.host)));
+      const detail = error instanceof WorkerLoadFailed ? formatLoadError(error.detail) : error instanceof WorkerExited ? error.message : String(error.message);
+      await fail(`app failed to start: ${detail}`);
+      return;
+    }
+    if (stopping) return;
+    const first = slots[0]!.ready!;
+    const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${first.port}`;
+    ui.success(
+      `tina4 production server on ${ui.cyan(url)} ${ui.dim(`(${slots.length} worker${slots.length === 1 ? "" : "s"}: pids ${slots.map((w) => w!.pid).join(", ")}; ${first.routes} routes, ${Math.round(performance.now() - options.started)} ms)`)}`,
+    );
+  })();
+
+  return done;
+}

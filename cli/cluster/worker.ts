@@ -1,0 +1,164 @@
+/**
+ * Entry point of every `tina4 serve` worker process (forked by the primary with
+ * node:cluster). The worker loads the app — TypeScript sources through the dev loader, or
+ * the `tina4 build` bundle in production — then listens; node:cluster routes its listen to
+ * the primary's socket, so workers never bind the port themselves.
+ */
+import type { Server } from "node:http";
+import { Server as NetServer } from "node:net";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import * as runtime from "../../runtime/index.js";
+import { createHttpServer } from "../../runtime/http/server.js";
+import { loadRouteFiles, type RouteFile } from "../../runtime/router/file-routes.js";
+import { envInt } from "../../runtime/config/env.js";
+import { runShutdownHooks } from "../../runtime/lifecycle.js";
+import { log } from "../../runtime/log.js";
+import { WORKER_ENV, type LoadError, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from "./protocol.js";
+import { describeLoadError } from "../dev/error-page.js";
+
+/** A route file inside a bundle: `load()` evaluates that module (lazily, in manifest order). */
+export interface BundledRouteFile extends Omit<RouteFile, "absolute"> {
+  load: () => Promise<unknown>;
+}
+
+/** The global through which a bundle's `tina4` import reaches the runtime serving it. */
+export const RUNTIME_GLOBAL = Symbol.for("tina4.runtime");
+
+const config = JSON.parse(process.env[WORKER_ENV] ?? "null") as WorkerConfig | null;
+if (!config) throw new Error(`${WORKER_ENV} is not set: this module is started by \`tina4 serve\``);
+const dev = config.mode === "dev";
+const { app } = runtime;
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+// The primary coordinates shutdown: a terminal's Ctrl-C (SIGINT) and hang-up (SIGHUP) reach
+// the whole process group, and only the primary should act on them.
+process.on("SIGINT", () => undefined);
+process.on("SIGHUP", () => undefined);
+process.on("SIGTERM", () => void stop(false));
+
+let server: Server | null = null;
+let loadError: LoadError | null = null;
+let stopping = false;
+let live: import("../dev/live-reload.js").LiveHub | null = null;
+
+process.on("message", (message: PrimaryMessage) => {
+  switch (message.type) {
+    case "boot":
+      void boot();
+      break;
+    case "serve-error":
+      loadError = message.error;
+      void startListening();
+      break;
+    case "error-mode":
+      loadError = message.error;
+      live?.send("reload");
+      break;
+    case "live":
+      live?.send(message.event, message.path ?? "");
+      break;
+    case "retire":
+      void stop(true);
+      break;
+    case "shutdown":
+      void stop(false);
+      break;
+  }
+});
+
+async function boot(): Promise<void> {
+  const started = performance.now();
+  app.configure({ dev, publicDir: join(config!.root, "public"), maxBody: envInt("TINA4_MAX_BODY", 10 * 1024 * 1024) });
+  try {
+    (globalThis as Record<symbol, unknown>)[RUNTIME_GLOBAL] = runtime;
+    const bundle = (await import(pathToFileURL(config!.bundle).href)) as { files: BundledRouteFile[] };
+    const files = bundle.files.map((file) => ({ ...file, absolute: join(config!.root, file.source) }));
+    await loadRouteFiles(app, files, (file) => (file as unknown as BundledRouteFile).load());
+  } catch (error) {
+    send({ type: "load-error", error: describeLoadError(error, config!.root) });
+    return;
+  }
+  await startListening(performance.now() - started);
+}
+
+async function startListening(loadMs = 0): Promise<void> {
+  if (dev) {
+    const { LiveHub } = await import("../dev/live-reload.js");
+    live = new LiveHub(String(process.pid));
+  }
+  const httpServer = createHttpServer(app);
+  if (dev) {
+    const { LIVE_PATH, LIVE_CLIENT, injectLiveClient } = await import("../dev/live-reload.js");
+    const { sendLoadError } = await import("../dev/error-page.js");
+    httpServer.removeAllListeners("request");
+    httpServer.on("request", (req, res) => {
+      const url = req.url ?? "/";
+      if (url === LIVE_PATH || url.startsWith(LIVE_PATH + "?")) return live!.subscribe(req, res);
+      if (loadError) return sendLoadError(req, res, loadError, LIVE_CLIENT);
+      if (req.method !== "HEAD") injectLiveClient(res);
+      app.handle(req, res);
+    });
+  }
+  server = httpServer;
+  httpServer.once("error", (error: NodeJS.ErrnoException) => {
+    send({ type: "listen-error", code: error.code ?? "", message: error.message });
+    process.exitCode = 1;
+    process.disconnect?.();
+  });
+  httpServer.listen(config!.port, config!.host, () => {
+    const address = httpServer.address();
+    const port = typeof address === "object" && address ? address.port : config!.port;
+    send({ type: "ready", routes: loadError ? 0 : app.routes().length, loadMs: Math.round(loadMs), port });
+  });
+}
+
+/**
+ * Stops this worker. Both ways stop accepting first (the primary then hands new connections
+ * to the other workers) and mark responses `Connection: close`.
+ * - gentle (reload, rolling restart): idle keep-alive connections are not cut — a client may
+ *   be sending on one right now; they end with their next response or the keep-alive timeout.
+ * - shutdown (SIGTERM): idle connections close at once, in-flight requests get up to
+ *   TINA4_SHUTDOWN_TIMEOUT, then shutdown hooks (DB pools, cache clients) run.
+ */
+async function stop(gentle: boolean): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  app.draining = true;
+  live?.closeAll(gentle ? "reload" : undefined);
+  const current = server;
+  if (current) {
+    const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(current, () => resolve()));
+    let sweeper: NodeJS.Timeout | undefined;
+    if (!gentle) {
+      current.closeIdleConnections();
+      sweeper = setInterval(() => current.closeIdleConnections(), 50);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeoutSeconds = envInt("TINA4_SHUTDOWN_TIMEOUT", 30);
+    const late = await Promise.race([
+      closed.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutSeconds * 1000))),
+    ]);
+    clearInterval(sweeper);
+    clearTimeout(timer);
+    if (late) {
+      log.warn(`worker ${process.pid}: shutdown timeout (${timeoutSeconds}s) reached; closing remaining connections`);
+      current.closeAllConnections();
+    }
+  }
+  await runShutdownHooks();
+  process.exit(0);
+}
+
+// Dev: stack traces and load errors name .ts lines. Production: opt in with TINA4_SOURCE_MAPS=1.
+if (dev || process.env.TINA4_SOURCE_MAPS === "1") process.setSourceMapsEnabled(true);
+if (config.standby) {
+  if (dev) await Promise.all([import("../dev/live-reload.js"), import("../dev/error-page.js")]);
+  send({ type: "standby" });
+} else {
+  await boot();
+}

@@ -1,0 +1,245 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import type { Command } from "commander";
+import { context, type BuildContext, type Message, type Plugin } from "esbuild";
+import type { LoadError } from "../cluster/protocol.js";
+import { describeLoadError, formatLoadError } from "../dev/error-page.js";
+import { discoverRouteFiles } from "../../runtime/router/file-routes.js";
+import { openProject, packageRoot, type Project } from "../project.js";
+import { CliError } from "../errors.js";
+import { ui } from "../ui.js";
+
+/** Output of `tina4 build`, inside the app. */
+export const BUNDLE_FILE = "server.mjs";
+export const MANIFEST_FILE = "manifest.json";
+
+export interface BuildManifest {
+  tina4: string;
+  builtAt: string;
+  bundle: string;
+  routes: Array<{ method?: string; pattern?: string; source: string }>;
+  /** Every input that can change the bundle (app-relative path → mtime in ms). */
+  inputs: Record<string, number>;
+}
+
+export interface BuildResult {
+  bundle: string;
+  manifest: BuildManifest;
+  bytes: number;
+  ms: number;
+}
+
+const tina4Version = (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
+
+/**
+ * `tina4` inside a bundle: a module reading the runtime that the serving worker publishes on
+ * a global. The app therefore always runs against the runtime of the CLI serving it (as in
+ * dev), whatever copy of tina4 sits in its node_modules, and the bundle stays portable.
+ */
+async function runtimeShim(): Promise<Plugin> {
+  const names = Object.keys(await import("../../runtime/index.js")).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name));
+  const contents =
+    `const rt = globalThis[Symbol.for("tina4.runtime")];\n` +
+    `if (!rt) throw new Error("This bundle is started by \`tina4 serve --production\`, which provides the tina4 runtime");\n` +
+    names.map((name) => `export const ${name} = rt.${name};`).join("\n");
+  return {
+    name: "tina4-runtime",
+    setup(b) {
+      b.onResolve({ filter: /^tina4$/ }, () => ({ path: "tina4", namespace: "tina4-runtime" }));
+      b.onLoad({ filter: /.*/, namespace: "tina4-runtime" }, () => ({ contents, loader: "js" }));
+    },
+  };
+}
+
+function walkFiles(dir: string, out: string[] = []): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    if (name === "node_modules" || name.startsWith(".")) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walkFiles(path, out);
+    else out.push(path);
+  }
+  return out;
+}
+
+function sourceInputs(root: string): string[] {
+  const files = walkFiles(join(root, "src")).map((path) => relative(root, path).split(sep).join("/"));
+  for (const name of ["package.json", "tsconfig.json"]) if (existsSync(join(root, name))) files.push(name);
+  return files;
+}
+
+function entrySource(files: ReturnType<typeof discoverRouteFiles>): string {
+  const rows = files.map((file) => {
+    const spec = JSON.stringify("./" + file.source);
+    return `  { source: ${JSON.stringify(file.source)}, method: ${JSON.stringify(file.method)}, pattern: ${JSON.stringify(file.pattern)}, load: () => import(${spec}) },`;
+  });
+  return `export const files = [\n${rows.join("\n")}\n];\n`;
+}
+
+/** esbuild's first located error as a LoadError (file, line, column, code frame). */
+function toLoadError(error: unknown, root: string): LoadError {
+  const messages = (error as { errors?: Message[] }).errors ?? [];
+  const first = messages.find((m) => m.location) ?? messages[0];
+  if (!first) return { message: (error as Error)?.message ?? String(error) };
+  return describeLoadError({ message: first.text, errors: [{ text: first.text, location: first.location ? { ...first.location, file: join(root, first.location.file) } : null }] }, root);
+}
+
+export interface Bundle {
+  js: string;
+  map: string;
+  inputs: string[];
+}
+
+/**
+ * Bundles the app with esbuild: one ES module holding every route file (each module
+ * evaluated lazily, in the order `serve` loads them) and the table of file routes. npm
+ * packages stay external and resolve from the app's node_modules at run time. Dev keeps one
+ * incremental context, so a rebuild after a save costs milliseconds.
+ */
+export class Bundler {
+  private context: BuildContext<{ metafile: true; write: false }> | null = null;
+
+  constructor(private readonly project: Project, readonly outfile: string) {}
+
+  /** Rebuilds; throws a BundleError naming file, line and message on a syntax error. */
+  async build(): Promise<Bundle> {
+    const { root, routesDir } = this.project;
+    this.context ??= await context({
+      entryPoints: ["tina4:routes"],
+      absWorkingDir: root,
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      packages: "external",
+      outfile: this.outfile,
+      sourcemap: "linked",
+      metafile: true,
+      write: false,
+      logLevel: "silent",
+      legalComments: "none",
+      banner: { js: "// Built by `tina4 build`; started by `tina4 serve`." },
+      plugins: [
+        await runtimeShim(),
+        {
+          name: "tina4-routes",
+          setup(b) {
+            b.onResolve({ filter: /^tina4:routes$/ }, () => ({ path: "routes", namespace: "tina4-routes" }));
+            b.onLoad({ filter: /.*/, namespace: "tina4-routes" }, () => ({ contents: entrySource(discoverRouteFiles(root, routesDir)), resolveDir: root, loader: "js" }));
+          },
+        },
+      ],
+    });
+    let result;
+    try {
+      result = await this.context.rebuild();
+    } catch (error) {
+      throw new BundleError(toLoadError(error, root));
+    }
+    const js = result.outputFiles.find((file) => file.path.endsWith(".mjs"))!.text;
+    const map = result.outputFiles.find((file) => file.path.endsWith(".map"))?.text ?? "";
+    const inputs = Object.keys(result.metafile.inputs).filter((input) => !input.includes(":") && !input.includes("node_modules/"));
+    return { js, map, inputs };
+  }
+
+  /** Writes a bundle (map first, then the module through a rename: a reader never sees half a file). */
+  write(bundle: Bundle): void {
+    mkdirSync(dirname(this.outfile), { recursive: true });
+    writeFileSync(this.outfile + ".map", bundle.map);
+    const temp = `${this.outfile}.${process.pid}.tmp`;
+    writeFileSync(temp, bundle.js);
+    renameSync(temp, this.outfile);
+  }
+
+  async dispose(): Promise<void> {
+    await this.context?.dispose();
+    this.context = null;
+  }
+}
+
+/** A build that failed on the app's code (syntax error, unresolvable import). */
+export class BundleError extends CliError {
+  constructor(readonly detail: LoadError) {
+    super(`Build failed: ${formatLoadError(detail)}`, "T4_ERR_CLI_BUILD");
+  }
+}
+
+/** `tina4 build`: the production bundle and its manifest in `<app>/dist/`. */
+export async function buildApp(project: Project): Promise<BuildResult> {
+  const started = performance.now();
+  const root = project.root;
+  const outfile = join(root, "dist", BUNDLE_FILE);
+  const bundler = new Bundler(project, outfile);
+  let bundle: Bundle;
+  try {
+    bundle = await bundler.build();
+  } finally {
+    await bundler.dispose();
+  }
+  bundler.write(bundle);
+  const tracked = new Set([...sourceInputs(root), ...bundle.inputs.map((input) => input.split(sep).join("/"))]);
+  const inputs: Record<string, number> = {};
+  for (const path of [...tracked].sort()) {
+    try {
+      inputs[path] = statSync(join(root, path)).mtimeMs;
+    } catch {
+      // an input that vanished during the build: the next start rebuilds
+    }
+  }
+  const files = discoverRouteFiles(root, project.routesDir);
+  const manifest: BuildManifest = {
+    tina4: tina4Version,
+    builtAt: new Date().toISOString(),
+    bundle: BUNDLE_FILE,
+    routes: files.map((file) => ({ method: file.method, pattern: file.pattern, source: file.source })),
+    inputs,
+  };
+  writeFileSync(join(root, "dist", MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
+  return { bundle: outfile, manifest, bytes: Buffer.byteLength(bundle.js), ms: performance.now() - started };
+}
+
+/** Why `<app>/dist` cannot be used as is (missing, older than a source, other tina4), or null. */
+export function staleReason(root: string): string | null {
+  let manifest: BuildManifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(root, "dist", MANIFEST_FILE), "utf8")) as BuildManifest;
+  } catch {
+    return "dist/ has no build";
+  }
+  if (!existsSync(join(root, "dist", manifest.bundle ?? BUNDLE_FILE))) return `dist/${manifest.bundle} is missing`;
+  if (manifest.tina4 !== tina4Version) return `dist/ was built by tina4 ${manifest.tina4}`;
+  const current = sourceInputs(root);
+  for (const path of current) if (!(path in manifest.inputs)) return `${path} is new`;
+  for (const [path, mtime] of Object.entries(manifest.inputs)) {
+    let now: number;
+    try {
+      now = statSync(join(root, path)).mtimeMs;
+    } catch {
+      return `${path} was removed`;
+    }
+    if (now !== mtime) return `${path} changed`;
+  }
+  return null;
+}
+
+export function printBuilt(result: BuildResult, root: string): void {
+  const kb = (result.bytes / 1024).toFixed(1);
+  ui.success(`built ${relative(root, result.bundle)} ${ui.dim(`(${result.manifest.routes.length} route files, ${kb} KB, ${Math.round(result.ms)} ms)`)}`);
+}
+
+export function registerBuild(program: Command): void {
+  program
+    .command("build")
+    .description("bundle the app into dist/ for `tina4 serve --production`")
+    .option("--clean", "empty dist/ first")
+    .action(async (options: { clean?: boolean }) => {
+      const project = openProject();
+      if (options.clean) rmSync(join(project.root, "dist"), { recursive: true, force: true });
+      printBuilt(await buildApp(project), project.root);
+    });
+}

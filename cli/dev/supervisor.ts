@@ -1,0 +1,237 @@
+import { join } from "node:path";
+import { loadEnvFiles } from "../../runtime/config/env.js";
+import { ui } from "../ui.js";
+import type { Project } from "../project.js";
+import { Bundler, BundleError } from "../commands/build.js";
+import { listenFailure, WorkerHandle, WorkerListenFailed, WorkerLoadFailed } from "../cluster/pool.js";
+import type { LoadError, PrimaryMessage, WorkerConfig } from "../cluster/protocol.js";
+import { formatLoadError } from "./error-page.js";
+import { watchProject, type ChangeSet } from "./watcher.js";
+
+export interface DevOptions {
+  project: Project;
+  port: number;
+  host: string;
+  started: number;
+  /** Names the primary took from .env files at start (re-read when they change). */
+  envFromFiles: string[];
+}
+
+const RETIRE_MS = 35_000;
+
+/**
+ * The dev primary. It owns the port (node:cluster), rebuilds the app bundle incrementally
+ * with esbuild on every change, and always keeps one worker serving. A change boots a
+ * pre-started spare worker on the new bundle; only once that worker listens does the old
+ * one stop accepting and drain, so no request is refused or cut. Code that fails to build
+ * or load never replaces the serving worker: it answers with the error page until a fixed
+ * version loads. Public files only trigger browser live reload.
+ */
+export class DevServer {
+  private current: WorkerHandle | null = null;
+  /** True when `current` runs the latest code (false: it shows a load error). */
+  private healthy = false;
+  private spare: WorkerHandle | null = null;
+  private readonly retiring = new Set<WorkerHandle>();
+  private reloading: Promise<void> | null = null;
+  private queued: { reason: string; force: boolean } | null = null;
+  private stopping = false;
+  private crashRestarts = 0;
+  private lastBundle = "";
+  private watcher: ReturnType<typeof watchProject> | null = null;
+  private envFromFiles: string[];
+  private readonly bundler: Bundler;
+  private readonly root: string;
+  private finish: (code: number) => void = () => undefined;
+  readonly done = new Promise<number>((resolve) => (this.finish = resolve));
+
+  constructor(private readonly options: DevOptions) {
+    this.envFromFiles = options.envFromFiles;
+    this.root = options.project.root;
+    this.bundler = new Bundler(options.project, join(this.root, "node_modules", ".cache", "tina4", "dev", "server.mjs"));
+  }
+
+  private config(standby: boolean): WorkerConfig {
+    return { mode: "dev", root: this.root, port: this.options.port, host: this.options.host, bundle: this.bundler.outfile, standby };
+  }
+
+  async start(): Promise<void> {
+    process.on("SIGINT", () => void this.stop("SIGINT"));
+    process.on("SIGTERM", () => void this.stop("SIGTERM"));
+    process.on("SIGHUP", () => void this.stop("SIGHUP"));
+    this.watcher = watchProject(this.root, (changes) => this.onChange(changes));
+    await this.runReload("start", true);
+    if (this.stopping) return;
+    if (!this.current) {
+      ui.error("the dev server could not start a worker");
+      return this.stop("", 1);
+    }
+    await this.watcher.ready;
+    const port = this.current.ready?.port ?? this.options.port;
+    const url = `http://${this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host}:${port}`;
+    const ms = Math.round(performance.now() - this.options.started);
+    if (this.healthy) ui.success(`tina4 dev server on ${ui.cyan(url)} ${ui.dim(`(${this.current.ready!.routes} routes, ${ms} ms)`)}`);
+    else ui.warn(`tina4 dev server on ${ui.cyan(url)} shows the error above until the code is fixed`);
+    ui.info(ui.dim("  watching src/, public/, migrations/, .env* · live reload on · Ctrl-C to stop"));
+    this.forkSpare();
+  }
+
+  private forkSpare(): void {
+    if (this.stopping || this.spare) return;
+    const spare = new WorkerHandle(this.config(true));
+    this.spare = spare;
+    void spare.exited.then(() => {
+      if (this.spare === spare) this.spare = null;
+    });
+  }
+
+  /** The warm spare (or a fresh worker), started and waiting for `boot`. */
+  private async takeWorker(): Promise<WorkerHandle> {
+    let next = this.spare;
+    this.spare = null;
+    if (!next || next.exit) next = new WorkerHandle(this.config(true));
+    await next.whenStandby();
+    return next;
+  }
+
+  private dropSpare(): void {
+    const spare = this.spare;
+    this.spare = null;
+    void spare?.stop("shutdown", 2_000);
+  }
+
+  /** Rebuilds, then boots a worker on the new bundle and swaps it in if it loads. */
+  private async runReload(reason: string, force: boolean): Promise<void> {
+    const started = performance.now();
+    let bundle;
+    try {
+      bundle = await this.bundler.build();
+    } catch (error) {
+      if (error instanceof BundleError) return this.failed(null, error.detail);
+      throw error;
+    }
+    if (!force && this.healthy && bundle.js === this.lastBundle) {
+      ui.step(`${reason}: no change in the built code`);
+      return;
+    }
+    this.bundler.write(bundle);
+    this.lastBundle = bundle.js;
+    const next = await this.takeWorker();
+    next.send({ type: "boot" });
+    try {
+      await next.whenReady();
+    } catch (error) {
+      if (error instanceof WorkerLoadFailed) return this.failed(next, error.detail);
+      next.kill();
+      if (error instanceof WorkerListenFailed && !this.current) {
+        ui.error(listenFailure(error, this.options.port, this.options.host));
+        return this.stop("", 1);
+      }
+      return this.failed(null, { message: `the new worker ${(error as Error).message}` });
+    }
+    const old = this.current;
+    this.current = next;
+    this.healthy = true;
+    this.watchCrash(next);
+    if (old) {
+      this.retiring.add(old);
+      void old.stop("retire", RETIRE_MS).then(() => this.retiring.delete(old));
+      ui.success(`reloaded ${ui.dim(`(${reason}; ${next.ready!.routes} routes, ${Math.round(performance.now() - started)} ms)`)}`);
+    }
+  }
+
+  /** Code that does not build or load: the serving worker (or a new one) shows the error. */
+  private async failed(next: WorkerHandle | null, error: LoadError): Promise<void> {
+    ui.error(`could not load the app: ${formatLoadError(error)}`);
+    if (this.current) {
+      // Keep the last good worker (and the port); it answers with the error until fixed.
+      void next?.stop("shutdown", 2_000);
+      this.current.send({ type: "error-mode", error });
+      this.healthy = false;
+      return;
+    }
+    // Nothing to fall back on (first start, or after a crash): a worker serves the error page.
+    const worker = next ?? (await this.takeWorker());
+    worker.send({ type: "serve-error", error });
+    try {
+      await worker.whenReady();
+    } catch (failure) {
+      worker.kill();
+      if (failure instanceof WorkerListenFailed) {
+        ui.error(listenFailure(failure, this.options.port, this.options.host));
+        return this.stop("", 1);
+      }
+      ui.error(`could not start the error page: ${(failure as Error).message}`);
+      return;
+    }
+    this.current = worker;
+    this.healthy = false;
+    this.watchCrash(worker);
+  }
+
+  private watchCrash(worker: WorkerHandle): void {
+    void worker.exited.then(({ code, signal }) => {
+      if (worker.leaving || this.stopping || this.current !== worker) return;
+      this.current = null;
+      this.healthy = false;
+      const delay = Math.min(100 * 2 ** this.crashRestarts, 5_000);
+      this.crashRestarts++;
+      ui.warn(`worker ${worker.pid} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; restarting${delay > 100 ? ` in ${delay} ms` : ""}`);
+      setTimeout(() => this.reload("crash", true), delay);
+    });
+  }
+
+  private onChange(changes: ChangeSet): void {
+    if (this.stopping) return;
+    if (changes.env) this.reloadEnv();
+    if (changes.code.length) {
+      this.crashRestarts = 0;
+      this.reload(changes.code.length === 1 ? changes.code[0]! : `${changes.code.length} files`, changes.env);
+      return;
+    }
+    for (const path of changes.css) this.broadcast({ type: "live", event: "css", path });
+    if (changes.assets.length) this.broadcast({ type: "live", event: "reload" });
+    if (changes.migrations.length) ui.step(`migration changed (${changes.migrations.join(", ")}): run ${ui.cyan("tina4 migrate")} to apply`);
+  }
+
+  private reloadEnv(): void {
+    for (const name of this.envFromFiles) delete process.env[name];
+    this.envFromFiles = loadEnvFiles(this.root);
+    this.dropSpare(); // it was forked with the old environment
+    ui.step("env files changed: reloading with the new values");
+  }
+
+  private broadcast(message: PrimaryMessage): void {
+    this.current?.send(message);
+  }
+
+  /** Loads the current code; changes arriving meanwhile queue exactly one more run. */
+  reload(reason: string, force = false): void {
+    if (this.stopping) return;
+    if (this.reloading) {
+      this.queued = { reason, force: force || (this.queued?.force ?? false) };
+      return;
+    }
+    this.reloading = this.runReload(reason, force)
+      .catch((error: Error) => ui.error(`reload failed: ${error.message}`))
+      .finally(() => {
+        this.reloading = null;
+        const queued = this.queued;
+        this.queued = null;
+        if (queued) this.reload(queued.reason, queued.force);
+        else this.forkSpare();
+      });
+  }
+
+  async stop(signal: string, code = 0): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (signal) ui.step(`${signal}: stopping`);
+    await this.watcher?.close();
+    await this.bundler.dispose();
+    const all = [this.current, this.spare, ...this.retiring].filter((w): w is WorkerHandle => w !== null);
+    await Promise.all(all.map((worker) => worker.stop("shutdown", RETIRE_MS)));
+    if (code === 0) ui.success("stopped");
+    this.finish(code);
+  }
+}

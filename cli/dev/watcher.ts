@@ -1,0 +1,72 @@
+import { relative, sep } from "node:path";
+import { watch, type FSWatcher } from "chokidar";
+
+/** What a batch of file changes asks for, from most to least disruptive. */
+export interface ChangeSet {
+  /** App code or env changed: load a fresh worker. */
+  code: string[];
+  /** `.env*` changed: re-read env files before the reload. */
+  env: boolean;
+  /** Stylesheets under public/: swapped in the browser without a reload. */
+  css: string[];
+  /** Other public/ files: the browser reloads. */
+  assets: string[];
+  migrations: string[];
+}
+
+const WATCHED_DIRS = new Set(["src", "public", "migrations"]);
+const ENV_FILE = /^\.env(\..+)?$/;
+
+/** True for the paths dev mode watches: src/, public/, migrations/ and root `.env*` files. */
+export function isWatched(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  if (rel === "") return true;
+  const parts = rel.split(sep);
+  if (parts.length === 1 && ENV_FILE.test(parts[0]!)) return true;
+  if (!WATCHED_DIRS.has(parts[0]!)) return false;
+  return !parts.some((part) => part === "node_modules" || (part.startsWith(".") && part.length > 1) || part.endsWith("~"));
+}
+
+/**
+ * Watches the app with chokidar and reports settled batches: events are collected until the
+ * tree has been quiet for `quietMs` (an editor's save is often truncate + write, or a temp
+ * file + rename), then `onChange` gets one classified batch.
+ */
+export function watchProject(root: string, onChange: (changes: ChangeSet) => void, quietMs = 20): { ready: Promise<void>; close: () => Promise<void> } {
+  const pending = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    const changes: ChangeSet = { code: [], env: false, css: [], assets: [], migrations: [] };
+    for (const rel of pending) {
+      const top = rel.split("/")[0]!;
+      if (ENV_FILE.test(rel)) {
+        changes.env = true;
+        changes.code.push(rel);
+      } else if (top === "src") changes.code.push(rel);
+      else if (top === "migrations") changes.migrations.push(rel);
+      else if (rel.endsWith(".css")) changes.css.push("/" + rel.slice("public/".length));
+      else changes.assets.push(rel);
+    }
+    pending.clear();
+    onChange(changes);
+  };
+  const watcher: FSWatcher = watch(root, {
+    ignoreInitial: true,
+    ignored: (path: string) => !isWatched(root, path),
+  });
+  watcher.on("all", (_event, path) => {
+    pending.add(relative(root, path).split(sep).join("/"));
+    clearTimeout(timer);
+    timer = setTimeout(flush, quietMs);
+  });
+  watcher.on("error", () => undefined);
+  const ready = new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
+  return {
+    ready,
+    close: async () => {
+      clearTimeout(timer);
+      await watcher.close();
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import type * as Fb from "node-firebird";
+import { interop } from "../../drivers.js";
+import { DbErrorCode, type DatabaseError, type DbErrorCodeValue } from "../errors.js";
+import { FirebirdDialect } from "../dialects/firebird.js";
+import type { ParsedDatabaseUrl } from "../url.js";
+import type { Row, SqlParams } from "../types.js";
+import { dbError, isNetworkError, requireDriver, toSafeInt, withTimeout, type Adapter, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
+
+type FbModule = typeof Fb;
+type BlobReader = (cb: (err: unknown, name: string, stream: NodeJS.EventEmitter) => void) => void;
+
+/** Firebird error codes (gdscode) we classify. */
+const GDS = {
+  unique: [335544665, 335544349],
+  constraint: [335544466, 335544347, 335544558, 335544838, 335544839],
+  unavailable: [335544721, 335544726, 335544741, 335544648, 335544344, 335544375],
+  auth: [335544472],
+};
+
+class FirebirdConnection implements DriverConnection {
+  broken = false;
+  private tx: Fb.Transaction | null = null;
+
+  constructor(private readonly db: Fb.Database, private readonly fb: FbModule) {}
+
+  async query(sql: string, params: SqlParams, _mode: QueryMode): Promise<RawResult> {
+    const target = this.tx ?? this.db;
+    let res: Fb.QueryResult<Row>;
+    try {
+      res = await target.queryAsync<Row>(sql, firebirdParams(params), { withMeta: true });
+    } catch (error) {
+      if (isNetworkError(error)) this.broken = true;
+      throw error;
+    }
+    const raw = res.rows;
+    const rows: Row[] = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+    const fields = res.fields ?? [];
+    const columns = fields.map((f) => (f.alias || f.field || "").toLowerCase());
+    const ints = fields.filter((f) => f.typeName === "INT64" && !f.scale).map((f) => (f.alias || f.field || "").toLowerCase());
+    for (const row of rows) {
+      for (const n of ints) row[n] = toSafeInt(row[n]);
+      for (const key in row) {
+        const v = row[key];
+        if (typeof v === "function") row[key] = await readBlob(v as BlobReader);
+      }
+    }
+    const isSelect = fields.length > 0 && raw !== undefined && Array.isArray(raw);
+    return { rows, columns, affected: isSelect ? 0 : res.affectedRows ?? 0, lastId: null };
+  }
+  async begin(): Promise<void> {
+    this.tx = await this.db.transactionAsync({ isolation: this.fb.ISOLATION_READ_COMMITTED, wait: true });
+  }
+  async commit(): Promise<void> {
+    const tx = this.tx;
+    this.tx = null;
+    if (tx) await tx.commitAsync();
+  }
+  async rollback(): Promise<void> {
+    const tx = this.tx;
+    this.tx = null;
+    if (tx) await tx.rollbackAsync();
+  }
+  async close(): Promise<void> {
+    try {
+      if (this.tx) await this.rollback();
+      await this.db.detachAsync();
+    } catch {
+      // connection already gone
+    }
+  }
+}
+
+function readBlob(reader: BlobReader): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    reader((err, _name, stream) => {
+      if (err) return reject(err);
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("end", () => resolve(Buffer.concat(chunks)));
+      stream.on("error", reject);
+    });
+  });
+}
+
+function firebirdParams(params: SqlParams): unknown[] {
+  let out: unknown[] | null = null;
+  for (let i = 0; i < params.length; i++) {
+    const v = params[i];
+    if (v === null || typeof v !== "object" && typeof v !== "bigint" && v !== undefined) continue;
+    out ??= params.slice();
+    if (v === undefined) out[i] = null;
+    else if (typeof v === "bigint") out[i] = v.toString();
+    else if (v instanceof Date || Buffer.isBuffer(v)) continue;
+    else if (v instanceof Uint8Array) out[i] = Buffer.from(v);
+    else out[i] = JSON.stringify(v);
+  }
+  return (out ?? params) as unknown[];
+}
+
+export class FirebirdAdapter implements Adapter {
+  readonly engine = "firebird" as const;
+  readonly dialect = new FirebirdDialect();
+  readonly maxPool = 1000;
+
+  constructor(private readonly url: ParsedDatabaseUrl, private readonly connectTimeoutMs: number) {}
+
+  async connect(): Promise<DriverConnection> {
+    const fb = interop<FbModule>(await requireDriver<unknown>("node-firebird", "firebird"));
+    const u = this.url;
+    try {
+      const db = await withTimeout(fb.attachAsync({
+        host: u.host,
+        port: u.port,
+        database: u.database,
+        user: u.user,
+        password: u.password,
+        lowercase_keys: true,
+        numericMode: "string",
+        blobAsText: true,
+        encoding: "UTF8",
+        connectTimeout: this.connectTimeoutMs,
+      }), this.connectTimeoutMs + 500, "Firebird connect");
+      return new FirebirdConnection(db, fb);
+    } catch (error) {
+      throw this.mapError(error, undefined);
+    }
+  }
+
+  mapError(error: unknown, sql: string | undefined): DatabaseError {
+    const gds = (error as { gdscode?: unknown } | null)?.gdscode;
+    const code = typeof gds === "number" ? gds : undefined;
+    let kind: DbErrorCodeValue = DbErrorCode.QUERY;
+    if (isNetworkError(error) || (code !== undefined && GDS.unavailable.includes(code))) kind = DbErrorCode.UNAVAILABLE;
+    else if (code !== undefined && GDS.auth.includes(code)) kind = DbErrorCode.AUTH;
+    else if (code !== undefined && (GDS.unique.includes(code) || GDS.constraint.includes(code))) kind = DbErrorCode.CONSTRAINT;
+    return dbError(kind, "firebird", error, sql, code ?? (error as { code?: string } | null)?.code, this.url);
+  }
+}

@@ -1,0 +1,134 @@
+import type * as PgTypes from "pg";
+import { interop } from "../../drivers.js";
+import { DbErrorCode, type DatabaseError, type DbErrorCodeValue } from "../errors.js";
+import { PostgresDialect } from "../dialects/postgres.js";
+import type { ParsedDatabaseUrl } from "../url.js";
+import type { Row, SqlParams } from "../types.js";
+import { dbError, isNetworkError, requireDriver, toSafeInt, withTimeout, type Adapter, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
+
+type PgModule = typeof PgTypes;
+
+/** Named prepared statements: the server parses each distinct SQL once per connection. */
+const statementNames = new Map<string, string>();
+function nameFor(sql: string): string | undefined {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    if (statementNames.size >= 5000) return undefined;
+    name = `t4_${statementNames.size + 1}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+const INT8 = 20;
+const DATE = 1082;
+
+class PgConnection implements DriverConnection {
+  broken = false;
+  constructor(private readonly client: PgTypes.Client) {
+    client.on("error", () => {
+      this.broken = true;
+    });
+  }
+
+  async query(sql: string, params: SqlParams, mode: QueryMode): Promise<RawResult> {
+    const values = pgParams(params);
+    const config: PgTypes.QueryConfig = mode === "exec" && values.length === 0
+      ? { text: sql }
+      : { text: sql, values, name: nameFor(sql) };
+    let res: PgTypes.QueryResult<Row>;
+    try {
+      res = await this.client.query<Row>(config);
+    } catch (error) {
+      if (isNetworkError(error)) this.broken = true;
+      throw error;
+    }
+    // a multi-statement simple query returns one result per statement
+    const last = (Array.isArray(res) ? res[res.length - 1] : res) as PgTypes.QueryResult<Row>;
+    const columns = last.fields ? last.fields.map((f) => f.name) : [];
+    const isRead = last.command === "SELECT" || (last.fields?.length ?? 0) > 0;
+    return { rows: last.rows ?? [], columns, affected: isRead && last.command === "SELECT" ? 0 : last.rowCount ?? 0, lastId: null };
+  }
+  async begin(): Promise<void> {
+    await this.query("BEGIN", [], "exec");
+  }
+  async commit(): Promise<void> {
+    await this.query("COMMIT", [], "exec");
+  }
+  async rollback(): Promise<void> {
+    await this.query("ROLLBACK", [], "exec");
+  }
+  async close(): Promise<void> {
+    try {
+      await this.client.end();
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** pg serialises most values itself; bigint and plain objects need help. */
+function pgParams(params: SqlParams): unknown[] {
+  let out: unknown[] | null = null;
+  for (let i = 0; i < params.length; i++) {
+    const v = params[i];
+    if (v === null || typeof v !== "object" && typeof v !== "bigint" && v !== undefined) continue;
+    out ??= params.slice();
+    if (v === undefined) out[i] = null;
+    else if (typeof v === "bigint") out[i] = v.toString();
+    else if (v instanceof Date || Buffer.isBuffer(v)) continue;
+    else if (v instanceof Uint8Array) out[i] = Buffer.from(v);
+    else out[i] = JSON.stringify(v);
+  }
+  return (out ?? params) as unknown[];
+}
+
+export class PostgresAdapter implements Adapter {
+  readonly engine = "postgres" as const;
+  readonly dialect = new PostgresDialect();
+  readonly maxPool = 1000;
+
+  constructor(private readonly url: ParsedDatabaseUrl, private readonly connectTimeoutMs: number) {}
+
+  async connect(): Promise<DriverConnection> {
+    const pg = interop<PgModule>(await requireDriver<unknown>("pg", "postgres"));
+    const u = this.url;
+    const types = {
+      getTypeParser: ((oid: number, format?: "text" | "binary") => {
+        if (oid === INT8) return (v: string) => toSafeInt(v);
+        if (oid === DATE) return (v: string) => v;
+        return pg.types.getTypeParser(oid, format ?? "text");
+      }) as typeof pg.types.getTypeParser,
+    };
+    const ssl = u.options.ssl ?? u.options.sslmode;
+    const client = new pg.Client({
+      host: u.host,
+      port: u.port,
+      user: u.user,
+      password: u.password,
+      database: u.database,
+      connectionTimeoutMillis: this.connectTimeoutMs,
+      ssl: ssl === "true" || ssl === "require" ? { rejectUnauthorized: false } : undefined,
+      types,
+    });
+    client.on("error", () => undefined);
+    try {
+      await withTimeout(client.connect(), this.connectTimeoutMs + 500, "PostgreSQL connect");
+    } catch (error) {
+      client.end().catch(() => undefined);
+      throw this.mapError(error, undefined);
+    }
+    return new PgConnection(client);
+  }
+
+  mapError(error: unknown, sql: string | undefined): DatabaseError {
+    const code = (error as { code?: unknown } | null)?.code;
+    const state = typeof code === "string" ? code : undefined;
+    let kind: DbErrorCodeValue = DbErrorCode.QUERY;
+    if (isNetworkError(error) || (state && /^(08|57P0|53300)/.test(state))) kind = DbErrorCode.UNAVAILABLE;
+    else if (state === "28P01" || state === "28000") kind = DbErrorCode.AUTH;
+    else if (state === "3D000") kind = DbErrorCode.UNAVAILABLE;
+    else if (state && state.startsWith("23")) kind = DbErrorCode.CONSTRAINT;
+    return dbError(kind, "postgres", error, sql, state, this.url);
+  }
+}

@@ -1,0 +1,637 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { envBool, envInt, envString } from "../config/env.js";
+import { log } from "../log.js";
+import { createAdapter } from "./adapters/index.js";
+import { EMPTY, type Adapter, type DriverConnection, type RawResult, type SyncConnection } from "./adapters/adapter.js";
+import { Dialect } from "./dialects/dialect.js";
+import { FIREBIRD_TYPES, type FirebirdDialect } from "./dialects/firebird.js";
+import { DatabaseError, DbErrorCode } from "./errors.js";
+import { closedError, Pool } from "./pool.js";
+import { DatabaseResult } from "./result.js";
+import { isDdl } from "./sql.js";
+import { TxContext } from "./transaction.js";
+import { parseDatabaseUrl, type ParsedDatabaseUrl } from "./url.js";
+import type {
+  ColumnInfo, DatabaseCacheStats, DatabaseOptions, Engine, ExecuteResult, FetchOneOptions, FetchOptions,
+  InsertResult, Row, SqlParams, SqlValue, WhereClause, WriteResult,
+} from "./types.js";
+
+const NO_PARAMS: SqlParams = EMPTY as unknown as SqlParams;
+
+function isSync(conn: DriverConnection): conn is SyncConnection {
+  return (conn as SyncConnection).fetchOneSync !== undefined;
+}
+
+/**
+ * One database behind one API for every engine. Reads all pass through `runQuery` and writes
+ * through `runWrite` — the two places the query cache (a separate module) hooks into.
+ */
+export class Database {
+  readonly engine: Engine;
+  /** The connection URL with its password masked. */
+  readonly url: string;
+  readonly autocommit: boolean;
+
+  private readonly adapter: Adapter;
+  private readonly dialect: Dialect;
+  private readonly pool: Pool<DriverConnection>;
+  private readonly als = new AsyncLocalStorage<TxContext>();
+  private readonly open = new Set<TxContext>();
+  private readonly primaryKeys = new Map<string, Promise<string | null>>();
+  private readonly sequencesReady = new Map<string, Promise<void>>();
+  private sequenceTable: Promise<void> | null = null;
+  private closed = false;
+
+  private constructor(adapter: Adapter, parsed: ParsedDatabaseUrl, options: DatabaseOptions) {
+    this.adapter = adapter;
+    this.dialect = adapter.dialect;
+    this.engine = parsed.engine;
+    this.url = parsed.redacted;
+    this.autocommit = options.autocommit ?? envBool("TINA4_AUTOCOMMIT", true);
+    const size = Math.min(adapter.maxPool, Math.max(1, options.pool ?? envInt("TINA4_DB_POOL", 4)));
+    this.pool = new Pool<DriverConnection>({
+      size,
+      acquireTimeoutMs: options.acquireTimeoutMs ?? envInt("TINA4_DB_ACQUIRE_TIMEOUT", 10_000),
+      engine: this.engine,
+      create: () => adapter.connect(),
+      destroy: (c) => c.close(),
+      isBroken: (c) => c.broken,
+    });
+  }
+
+  /**
+   * Opens a database from `url` (default TINA4_DATABASE_URL, else `sqlite:data/app.db`) and checks
+   * it with one connection, so a missing driver, bad URL or unreachable server fails here.
+   */
+  static async connect(url?: string, options: DatabaseOptions = {}): Promise<Database> {
+    const parsed = parseDatabaseUrl(url ?? envString("TINA4_DATABASE_URL", "sqlite:data/app.db"));
+    const connectTimeout = options.connectTimeoutMs ?? envInt("TINA4_DB_CONNECT_TIMEOUT", 5000);
+    const db = new Database(createAdapter(parsed, connectTimeout), parsed, options);
+    const conn = await db.pool.acquire();
+    db.pool.release(conn);
+    log.debug(`database ready: ${parsed.redacted} (pool ${db.pool.size}, autocommit ${db.autocommit})`);
+    return db;
+  }
+
+  get poolSize(): number {
+    return this.pool.size;
+  }
+
+  // ───────────────────────────── reads ─────────────────────────────
+
+  async fetch<T extends Row = Row>(sql: string, params: SqlParams = NO_PARAMS, options: FetchOptions = {}): Promise<DatabaseResult<T>> {
+    const { limit, offset = 0 } = options;
+    checkCount("offset", offset);
+    if (limit === undefined) {
+      const r = await this.runQuery(sql, params, "all", options);
+      const rows = offset > 0 ? r.rows.slice(offset) : r.rows;
+      return new DatabaseResult<T>(rows as T[], r.columns, null, offset, r.rows.length);
+    }
+    checkCount("limit", limit);
+    if (limit === 0) return new DatabaseResult<T>([], [], 0, offset, 0);
+    const r = await this.runQuery(this.dialect.page(sql, limit, offset), params, "all", options);
+    let total: number;
+    if (r.rows.length < limit && (r.rows.length > 0 || offset === 0)) total = offset + r.rows.length;
+    else {
+      const c = await this.runQuery(this.dialect.countSql(sql), params, "one", options);
+      total = Number(c.rows[0]?.total ?? 0);
+    }
+    return new DatabaseResult<T>(r.rows as T[], r.columns, limit, offset, total);
+  }
+
+  /** The first row, or null. */
+  fetchOne<T extends Row = Row>(sql: string, params: SqlParams = NO_PARAMS, options?: FetchOneOptions): Promise<T | null> {
+    if (this.closed) return Promise.reject(closedError(this.engine));
+    // SQLite fast path: idle connection, no transaction in this context → answer synchronously
+    if (this.dialect.engine === "sqlite" && options?.cache === undefined && this.als.getStore() === undefined) {
+      const conn = this.pool.tryAcquire();
+      if (conn !== undefined) {
+        try {
+          return Promise.resolve((conn as SyncConnection).fetchOneSync(sql, params) as T | null);
+        } catch (error) {
+          return Promise.reject(this.adapter.mapError(error, sql));
+        } finally {
+          this.pool.release(conn);
+        }
+      }
+    }
+    return this.runQuery(sql, params, "one", options).then((r) => (r.rows[0] ?? null) as T | null);
+  }
+
+  async tableExists(table: string): Promise<boolean> {
+    this.dialect.quote(table);
+    const r = await this.runQuery(this.dialect.tableExistsSql(), this.dialect.tableExistsParams(table), "one");
+    const row = r.rows[0];
+    return row !== undefined && truthy(row.found);
+  }
+
+  async getColumns(table: string): Promise<ColumnInfo[]> {
+    this.dialect.quote(table);
+    const q = this.dialect.columnsSql(table);
+    const r = await this.runQuery(q.sql, q.params, "all");
+    return r.rows.map((row): ColumnInfo => {
+      let type = String(row.type ?? "").toLowerCase();
+      if (this.engine === "firebird") {
+        type = FIREBIRD_TYPES[Number(row.ftype)] ?? `type ${String(row.ftype)}`;
+        if (type === "bigint" && Number(row.scale) < 0) type = "numeric";
+        if (type === "blob" && Number(row.subtype) === 1) type = "blob sub_type text";
+      }
+      return {
+        name: this.engine === "firebird" ? String(row.name).trim().toLowerCase() : String(row.name),
+        type,
+        nullable: !truthy(row.nn),
+        primaryKey: truthy(row.pk),
+        default: row.dflt === null || row.dflt === undefined ? null : String(row.dflt),
+      };
+    });
+  }
+
+  // ───────────────────────────── writes ─────────────────────────────
+
+  /** Runs any statement (DDL, DML, or several parameterless statements on engines that allow it). */
+  execute(sql: string, params: SqlParams = NO_PARAMS): Promise<ExecuteResult> {
+    const tx = this.writeContext();
+    if (typeof sql !== "string" || sql.trim() === "") return Promise.reject(argError(this.engine, "execute needs SQL"));
+    return this.runWrite(tx, sql, params).then((r) => ({ affected: r.affected, lastId: r.lastId, records: r.rows }));
+  }
+
+  /** Inserts one row or many (batched multi-row VALUES; atomic as a whole). */
+  insert(table: string, data: Row | readonly Row[]): Promise<InsertResult> {
+    try {
+      return this.insertRows(this.writeContext(), table, data);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private insertRows(tx: TxContext | undefined, table: string, data: Row | readonly Row[]): Promise<InsertResult> {
+    const rows = (Array.isArray(data) ? data : [data]) as readonly Row[];
+    if (rows.length === 0) return Promise.resolve({ affected: 0, lastId: null });
+    const qTable = this.dialect.quote(table);
+    const groups = groupByColumns(rows);
+    for (const g of groups) g.quoted = g.columns.map((c) => this.dialect.quote(c));
+    const statements = groups.reduce((n, g) => n + Math.ceil(g.rows.length / this.batchSize(g.columns.length)), 0);
+    const run = async (ctx: TxContext | undefined): Promise<InsertResult> => {
+      const pk = this.dialect.insertReturnsPk ? await this.primaryKey(table) : null;
+      let affected = 0;
+      let lastId: number | bigint | null = null;
+      for (const g of groups) {
+        const size = this.batchSize(g.columns.length);
+        for (let i = 0; i < g.rows.length; i += size) {
+          const chunk = g.rows.slice(i, i + size);
+          const params: SqlValue[] = [];
+          for (const row of chunk) for (const c of g.columns) params.push(row[c] as SqlValue);
+          const sql = this.dialect.insertSql(qTable, g.quoted, chunk.length, pk ? this.dialect.quote(pk) : null);
+          const r = await this.runWrite(ctx, sql, params);
+          affected += r.affected || chunk.length;
+          if (pk && r.rows.length > 0) lastId = (r.rows[r.rows.length - 1]![pk.toLowerCase()] ?? r.rows[r.rows.length - 1]![pk] ?? lastId) as number | bigint | null;
+          else if (r.lastId !== null) {
+            lastId = this.engine === "mysql" && chunk.length > 1 && typeof r.lastId === "number" ? r.lastId + chunk.length - 1 : r.lastId;
+          }
+        }
+      }
+      return { affected, lastId };
+    };
+    if (statements > 1 && tx === undefined) return this.transaction(() => run(this.ctx()));
+    return run(tx);
+  }
+
+  /** `UPDATE table SET … WHERE where`; where is SQL with `?` (bound from `params`) or {column: value}. */
+  update(table: string, data: Row, where: WhereClause, params: SqlParams = NO_PARAMS): Promise<WriteResult> {
+    try {
+      return this.updateRows(this.writeContext(), table, data, where, params);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private updateRows(tx: TxContext | undefined, table: string, data: Row, where: WhereClause, params: SqlParams): Promise<WriteResult> {
+    const cols = Object.keys(data);
+    if (cols.length === 0) return Promise.reject(argError(this.engine, "update needs at least one column to set"));
+    const set = cols.map((c) => `${this.dialect.quote(c)} = ?`).join(", ");
+    const w = this.where(where, params, "update");
+    const sql = `UPDATE ${this.dialect.quote(table)} SET ${set} WHERE ${w.sql}`;
+    return this.runWrite(tx, sql, [...cols.map((c) => data[c] as SqlValue), ...w.params]).then((r) => ({ affected: r.affected }));
+  }
+
+  /** `DELETE FROM table WHERE where`; a missing or empty where is refused (T4_ERR_DB_NO_WHERE). */
+  delete(table: string, where: WhereClause, params: SqlParams = NO_PARAMS): Promise<WriteResult> {
+    try {
+      const tx = this.writeContext();
+      const w = this.where(where, params, "delete");
+      const sql = `DELETE FROM ${this.dialect.quote(table)} WHERE ${w.sql}`;
+      return this.runWrite(tx, sql, w.params).then((r) => ({ affected: r.affected }));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Next free id for `table.pk`, unique across concurrent callers and processes: an atomic
+   * update of a counter row in `tina4_sequence` (a generator on Firebird), never below MAX(pk)+1.
+   */
+  async getNextId(table: string, pk = "id"): Promise<number> {
+    const qTable = this.dialect.quote(table);
+    const qPk = this.dialect.quote(pk);
+    const key = `${table}.${pk}`.toLowerCase();
+    if (this.engine === "firebird") {
+      await this.ensureGenerator(table, pk, qTable, qPk);
+      const r = await this.runQuery(this.dialect.sequenceNextSql(qTable, qPk), NO_PARAMS, "one");
+      return Number(r.rows[0]!.id);
+    }
+    await this.ensureSequenceTable();
+    const tx = this.ctx();
+    return this.onConnection(tx, async (conn) => {
+      await this.execSql(conn, this.dialect.sequenceSeedSql(), [key], "exec");
+      const r = await this.execSql(conn, this.dialect.sequenceNextSql(qTable, qPk), [key], "one");
+      const id = this.engine === "mysql" ? Number(r.lastId) - 1 : Number(r.rows[0]?.id);
+      if (!Number.isSafeInteger(id)) throw new DatabaseError(DbErrorCode.QUERY, `[${this.engine}] getNextId(${table}) produced no id`, { engine: this.engine });
+      return id;
+    });
+  }
+
+  // ─────────────────────────── transactions ───────────────────────────
+
+  /** Runs `fn` in a transaction: commit when it returns, rollback when it throws. Nested → savepoint. */
+  async transaction<T>(fn: () => Promise<T> | T): Promise<T> {
+    const outer = this.ctx();
+    if (outer !== undefined) {
+      const sp = await this.pushSavepoint(outer);
+      let result: T;
+      try {
+        result = await fn();
+      } catch (error) {
+        await this.popSavepoint(outer, sp, false).catch((e: unknown) => log.warn(`rollback to savepoint failed: ${String(e)}`));
+        throw error;
+      }
+      await this.popSavepoint(outer, sp, true);
+      return result;
+    }
+    const tx = this.newTx(false);
+    return this.als.run(tx, async () => {
+      await tx.ready;
+      let result: T;
+      try {
+        result = await fn();
+      } catch (error) {
+        await this.finish(tx, false).catch((e: unknown) => log.warn(`rollback failed: ${String(e)}`));
+        throw error;
+      }
+      await this.finish(tx, true);
+      return result;
+    });
+  }
+
+  /**
+   * Opens a transaction for the rest of the calling async context (or a savepoint when one is open).
+   * Prefer `transaction(fn)`, whose scope is explicit.
+   */
+  startTransaction(): Promise<void> {
+    if (this.closed) return Promise.reject(closedError(this.engine));
+    const outer = this.ctx();
+    if (outer !== undefined) return this.pushSavepoint(outer).then(() => undefined);
+    const tx = this.newTx(false);
+    this.als.enterWith(tx);
+    return tx.ready;
+  }
+
+  /** Commits the context's transaction (releases the innermost savepoint when nested). No-op when none is open. */
+  commit(): Promise<void> {
+    const tx = this.ctx();
+    if (tx === undefined) return Promise.resolve();
+    const sp = tx.savepoints[tx.savepoints.length - 1];
+    if (sp !== undefined) return this.popSavepoint(tx, sp, true);
+    return this.finish(tx, true);
+  }
+
+  /** Rolls back the context's transaction (to the innermost savepoint when nested). No-op when none is open. */
+  rollback(): Promise<void> {
+    const tx = this.ctx();
+    if (tx === undefined) return Promise.resolve();
+    const sp = tx.savepoints[tx.savepoints.length - 1];
+    if (sp !== undefined) return this.popSavepoint(tx, sp, false);
+    return this.finish(tx, false);
+  }
+
+  /** True when the calling async context has an open transaction. */
+  inTransaction(): boolean {
+    return this.ctx() !== undefined;
+  }
+
+  // ───────────────────────────── cache (reserved) ─────────────────────────────
+
+  cacheStats(): DatabaseCacheStats {
+    return { enabled: false, mode: "off", backend: "none", hits: 0, misses: 0, size: 0, ttl: 0 };
+  }
+
+  async cacheClear(): Promise<void> {
+    // the query cache is not enabled yet
+  }
+
+  /** Rolls back open transactions and closes every connection. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const tx of [...this.open]) {
+      if (tx.implicit) log.warn(`${this.engine}: closing with uncommitted writes (TINA4_AUTOCOMMIT=false): rolled back`);
+      await this.finish(tx, false).catch(() => undefined);
+    }
+    await this.pool.close();
+  }
+
+  // ───────────────────────────── internals ─────────────────────────────
+
+  /**
+   * THE read path. Query-cache hook: look up (sql, params, database identity) here, before the
+   * connection is chosen, unless a transaction is open; store the RawResult after.
+   */
+  private runQuery(sql: string, params: SqlParams, mode: "all" | "one", _options?: FetchOptions | FetchOneOptions): Promise<RawResult> {
+    if (this.closed) return Promise.reject(closedError(this.engine));
+    const plan = this.dialect.prepare(sql);
+    const bound = Dialect.bind(plan, params);
+    const tx = this.ctx();
+    if (tx === undefined) {
+      const conn = this.pool.tryAcquire();
+      if (conn !== undefined && isSync(conn)) {
+        try {
+          return Promise.resolve(conn.querySync(plan.sql, bound, mode));
+        } catch (error) {
+          return Promise.reject(this.adapter.mapError(error, sql));
+        } finally {
+          this.pool.release(conn);
+        }
+      }
+      return this.onPooled(conn, (c) => this.execRaw(c, plan.sql, bound, mode, sql));
+    }
+    return this.onTx(tx, (c) => this.execRaw(c, plan.sql, bound, mode, sql));
+  }
+
+  /**
+   * THE write path. Query-cache hook: invalidate (locally and, for shared backends, globally)
+   * after a successful write. `tx` was resolved synchronously by the public caller.
+   */
+  private async runWrite(tx: TxContext | undefined, sql: string, params: SqlParams): Promise<RawResult> {
+    if (this.closed) throw closedError(this.engine);
+    const plan = this.dialect.prepare(sql);
+    const bound = Dialect.bind(plan, params);
+    const ddl = isDdl(sql);
+    const result = await this.onConnection(tx, (c) => this.execRaw(c, plan.sql, bound, "exec", sql));
+    if (ddl) this.primaryKeys.clear();
+    return result;
+  }
+
+  /** execRaw for internal SQL written with `?`. */
+  private execSql(conn: DriverConnection, sql: string, params: SqlParams, mode: "all" | "one" | "exec"): Promise<RawResult> {
+    const plan = this.dialect.prepare(sql);
+    return this.execRaw(conn, plan.sql, Dialect.bind(plan, params), mode, sql);
+  }
+
+  private async execRaw(conn: DriverConnection, nativeSql: string, params: SqlParams, mode: "all" | "one" | "exec", sql?: string): Promise<RawResult> {
+    try {
+      const r = await conn.query(nativeSql, params, mode);
+      if (mode === "exec" && conn.schemaChanged && isDdl(nativeSql)) conn.schemaChanged();
+      return r;
+    } catch (error) {
+      if (error instanceof DatabaseError) throw error;
+      throw this.adapter.mapError(error, sql ?? nativeSql);
+    }
+  }
+
+  /** The active transaction of the calling async context. */
+  private ctx(): TxContext | undefined {
+    const tx = this.als.getStore();
+    return tx !== undefined && tx.active ? tx : undefined;
+  }
+
+  /**
+   * Resolved synchronously by every public write before its first await: the open transaction,
+   * or — with autocommit off — a new implicit one pinned to the caller's context.
+   */
+  private writeContext(): TxContext | undefined {
+    const tx = this.ctx();
+    if (tx !== undefined || this.autocommit || this.closed) return tx;
+    const implicit = this.newTx(true);
+    this.als.enterWith(implicit);
+    return implicit;
+  }
+
+  private onConnection<R>(tx: TxContext | undefined, fn: (c: DriverConnection) => Promise<R>): Promise<R> {
+    return tx === undefined ? this.onPooled(undefined, fn) : this.onTx(tx, fn);
+  }
+
+  private async onPooled<R>(conn: DriverConnection | undefined, fn: (c: DriverConnection) => Promise<R>): Promise<R> {
+    const c = conn ?? (await this.pool.acquire());
+    try {
+      return await fn(c);
+    } finally {
+      this.pool.release(c);
+    }
+  }
+
+  private async onTx<R>(tx: TxContext, fn: (c: DriverConnection) => Promise<R>): Promise<R> {
+    await tx.ready;
+    if (!tx.active || tx.conn === null) {
+      throw new DatabaseError(DbErrorCode.TRANSACTION, `[${this.engine}] the transaction has already finished`, { engine: this.engine });
+    }
+    return fn(tx.conn);
+  }
+
+  private newTx(implicit: boolean): TxContext {
+    const tx = new TxContext(implicit);
+    this.open.add(tx);
+    tx.ready = (async () => {
+      const conn = await this.pool.acquire();
+      try {
+        await conn.begin();
+      } catch (error) {
+        this.pool.release(conn);
+        throw error instanceof DatabaseError ? error : this.adapter.mapError(error, this.dialect.beginSql);
+      }
+      tx.conn = conn;
+    })();
+    tx.ready.catch(() => {
+      tx.active = false;
+      this.open.delete(tx);
+    });
+    return tx;
+  }
+
+  private async finish(tx: TxContext, commit: boolean): Promise<void> {
+    if (!tx.active) return;
+    tx.active = false;
+    this.open.delete(tx);
+    await tx.ready;
+    const conn = tx.conn!;
+    tx.conn = null;
+    try {
+      if (commit) await conn.commit();
+      else await conn.rollback();
+    } catch (error) {
+      if (commit) await conn.rollback().catch(() => undefined);
+      throw error instanceof DatabaseError ? error : this.adapter.mapError(error, commit ? "COMMIT" : "ROLLBACK");
+    } finally {
+      this.pool.release(conn);
+    }
+  }
+
+  private async pushSavepoint(tx: TxContext): Promise<string> {
+    const name = tx.nextSavepoint();
+    tx.savepoints.push(name);
+    try {
+      await this.onTx(tx, (c) => this.execRaw(c, this.dialect.savepoint(name), NO_PARAMS, "exec"));
+    } catch (error) {
+      tx.savepoints.splice(tx.savepoints.indexOf(name), 1);
+      throw error;
+    }
+    return name;
+  }
+
+  private async popSavepoint(tx: TxContext, name: string, keep: boolean): Promise<void> {
+    if (tx.savepoints[tx.savepoints.length - 1] !== name) {
+      throw new DatabaseError(
+        DbErrorCode.TRANSACTION,
+        `[${this.engine}] nested transactions overlapped in one async context (savepoint ${name} is not the innermost); ` +
+          "run nested transactions one after another, or start independent work in its own transaction",
+        { engine: this.engine },
+      );
+    }
+    tx.savepoints.pop();
+    const sql = keep ? this.dialect.releaseSavepoint(name) : this.dialect.rollbackToSavepoint(name);
+    if (sql !== null) await this.onTx(tx, (c) => this.execRaw(c, sql, NO_PARAMS, "exec"));
+  }
+
+  private where(where: WhereClause, params: SqlParams, op: string): { sql: string; params: SqlParams } {
+    if (typeof where === "string") {
+      if (where.trim() === "") throw noWhere(this.engine, op);
+      return { sql: where, params };
+    }
+    if (where === null || typeof where !== "object" || Object.keys(where).length === 0) throw noWhere(this.engine, op);
+    const parts: string[] = [];
+    const values: SqlValue[] = [];
+    for (const [col, value] of Object.entries(where)) {
+      if (value === null || value === undefined) parts.push(`${this.dialect.quote(col)} IS NULL`);
+      else {
+        parts.push(`${this.dialect.quote(col)} = ?`);
+        values.push(value);
+      }
+    }
+    return { sql: parts.join(" AND "), params: values };
+  }
+
+  private batchSize(columns: number): number {
+    return Math.max(1, Math.min(this.dialect.maxInsertRows, Math.floor(this.dialect.maxParams / Math.max(1, columns))));
+  }
+
+  /** The single primary-key column of `table` (cached; cleared by DDL), or null. */
+  private primaryKey(table: string): Promise<string | null> {
+    const key = table.toLowerCase();
+    let pending = this.primaryKeys.get(key);
+    if (pending === undefined) {
+      pending = this.getColumns(table).then((cols) => {
+        const pks = cols.filter((c) => c.primaryKey);
+        return pks.length === 1 ? pks[0]!.name : null;
+      });
+      pending.catch(() => this.primaryKeys.delete(key));
+      this.primaryKeys.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Creates tina4_sequence once, outside any transaction (MySQL would commit it implicitly). */
+  private ensureSequenceTable(): Promise<void> {
+    this.sequenceTable ??= (async () => {
+      const sql = this.dialect.sequenceTableSql();
+      if (this.adapter.maxPool === 1) {
+        await this.onConnection(this.ctx(), (c) => this.execRaw(c, sql, NO_PARAMS, "exec"));
+        return;
+      }
+      const conn = await this.adapter.connect();
+      try {
+        await this.execRaw(conn, sql, NO_PARAMS, "exec").catch(async (error: unknown) => {
+          // two processes racing on CREATE TABLE IF NOT EXISTS: fine if the table now exists
+          if (!(await this.execRaw(conn, "SELECT COUNT(*) AS n FROM tina4_sequence", NO_PARAMS, "one").then(() => true, () => false))) throw error;
+        });
+      } finally {
+        await conn.close();
+      }
+    })();
+    this.sequenceTable.catch(() => {
+      this.sequenceTable = null;
+    });
+    return this.sequenceTable;
+  }
+
+  /** Firebird: create the generator once (outside transactions) and lift it to MAX(pk). */
+  private ensureGenerator(table: string, pk: string, qTable: string, qPk: string): Promise<void> {
+    const key = `${table}.${pk}`.toLowerCase();
+    let ready = this.sequencesReady.get(key);
+    if (ready === undefined) {
+      ready = (async () => {
+        const gen = (this.dialect as FirebirdDialect).sequenceName(table, pk);
+        const conn = await this.adapter.connect();
+        try {
+          await this.execRaw(conn, `CREATE SEQUENCE ${gen}`, NO_PARAMS, "exec").catch((error: unknown) => {
+            if (!/exists|unsuccessful metadata/i.test(String((error as Error).message))) throw error;
+          });
+          const r = await this.execRaw(conn, `SELECT GEN_ID(${gen}, 0) AS cur, (SELECT COALESCE(MAX(${qPk}), 0) FROM ${qTable}) AS mx FROM RDB$DATABASE`, NO_PARAMS, "one");
+          const cur = BigInt(String(r.rows[0]!.cur));
+          const mx = BigInt(String(r.rows[0]!.mx));
+          if (mx > cur) await this.execRaw(conn, `SELECT GEN_ID(${gen}, ${(mx - cur).toString()}) AS id FROM RDB$DATABASE`, NO_PARAMS, "one");
+        } finally {
+          await conn.close();
+        }
+      })();
+      ready.catch(() => this.sequencesReady.delete(key));
+      this.sequencesReady.set(key, ready);
+    }
+    return ready;
+  }
+}
+
+interface ColumnGroup {
+  columns: string[];
+  quoted: string[];
+  rows: Row[];
+}
+
+/** Consecutive rows with the same keys share one multi-row INSERT. */
+function groupByColumns(rows: readonly Row[]): ColumnGroup[] {
+  const groups: ColumnGroup[] = [];
+  let sig = "";
+  for (const row of rows) {
+    if (row === null || typeof row !== "object") throw new DatabaseError(DbErrorCode.ARGUMENT, "insert rows must be objects");
+    const columns = Object.keys(row);
+    if (columns.length === 0) throw new DatabaseError(DbErrorCode.ARGUMENT, "insert row has no columns");
+    const s = columns.join("\u0000");
+    if (s !== sig || groups.length === 0) {
+      groups.push({ columns, quoted: [], rows: [] });
+      sig = s;
+    }
+    groups[groups.length - 1]!.rows.push(row);
+  }
+  return groups;
+}
+
+function truthy(v: unknown): boolean {
+  if (typeof v === "string") return v !== "" && v !== "0" && v.toLowerCase() !== "false" && v.toLowerCase() !== "no";
+  if (typeof v === "bigint") return v !== 0n;
+  return Boolean(v);
+}
+
+function checkCount(name: string, v: number): void {
+  if (!Number.isSafeInteger(v) || v < 0) {
+    throw new DatabaseError(DbErrorCode.ARGUMENT, `${name} must be a non-negative integer, got ${String(v)}`);
+  }
+}
+
+function noWhere(engine: Engine, op: string): DatabaseError {
+  return new DatabaseError(
+    DbErrorCode.NO_WHERE,
+    `[${engine}] ${op} without a WHERE condition is refused; pass e.g. "id = ?" with params, or {id: 1} (use "1 = 1" to mean every row)`,
+    { engine },
+  );
+}
+
+function argError(engine: Engine, message: string): DatabaseError {
+  return new DatabaseError(DbErrorCode.ARGUMENT, `[${engine}] ${message}`, { engine });
+}

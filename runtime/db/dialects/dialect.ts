@@ -1,0 +1,165 @@
+import { DatabaseError, DbErrorCode } from "../errors.js";
+import { lastTopLevelKeyword, trailingLimit, type ScanFlavour, type TrailingLimit } from "../sql.js";
+import type { Engine, SqlParams } from "../types.js";
+
+/** A statement ready for the driver: native placeholders, engine paging. */
+export interface PreparedSql {
+  sql: string;
+  /** When set, the last two params must be swapped (LIMIT ? OFFSET ? → OFFSET ? … FETCH ?). */
+  swapLastTwo: boolean;
+}
+
+/**
+ * Everything engine-specific about SQL text lives behind this interface, so the Database
+ * class never branches on the engine for SQL generation.
+ */
+export abstract class Dialect {
+  abstract readonly engine: Engine;
+  abstract readonly flavour: ScanFlavour;
+  /** Most bound parameters one statement may carry. */
+  abstract readonly maxParams: number;
+  /** Most rows in one multi-row VALUES list (1 = one INSERT per row). */
+  abstract readonly maxInsertRows: number;
+  /** Longest identifier accepted. */
+  readonly maxIdentifier: number = 63;
+
+  private readonly cache = new Map<string, PreparedSql>();
+
+  /** Translates `?` placeholders and a trailing LIMIT/OFFSET into this engine's form (cached). */
+  prepare(sql: string): PreparedSql {
+    let hit = this.cache.get(sql);
+    if (hit === undefined) {
+      hit = this.translate(sql);
+      if (this.cache.size >= 2000) this.cache.clear();
+      this.cache.set(sql, hit);
+    }
+    return hit;
+  }
+
+  /** Applies the prepare plan to the params (allocates only when a swap is needed). */
+  static bind(plan: PreparedSql, params: SqlParams): SqlParams {
+    if (!plan.swapLastTwo || params.length < 2) return params;
+    const out = params.slice();
+    const n = out.length;
+    [out[n - 2], out[n - 1]] = [out[n - 1], out[n - 2]];
+    return out;
+  }
+
+  protected translate(sql: string): PreparedSql {
+    const limit = this.nativeLimit ? null : trailingLimit(sql, this.flavour);
+    let text = sql;
+    let swapLastTwo = false;
+    if (limit) {
+      const r = this.rewriteLimit(limit);
+      text = r.sql;
+      swapLastTwo = r.swap;
+    }
+    return { sql: this.placeholders(text), swapLastTwo };
+  }
+
+  /** True when the engine understands `LIMIT n OFFSET m` itself. */
+  protected readonly nativeLimit: boolean = true;
+
+  /** `?` → native markers. */
+  protected placeholders(sql: string): string {
+    return sql;
+  }
+
+  /** Rewrites a trailing LIMIT clause for engines without LIMIT. */
+  protected rewriteLimit(limit: TrailingLimit): { sql: string; swap: boolean } {
+    return { sql: `${limit.base} LIMIT ${limit.limit}${limit.offset === null ? "" : ` OFFSET ${limit.offset}`}`, swap: false };
+  }
+
+  /** Shared helper: OFFSET/FETCH (SQL:2008) with correct parameter order. */
+  protected offsetFetch(limit: TrailingLimit, base: string): { sql: string; swap: boolean } {
+    const offset = limit.offset ?? 0;
+    // target order is OFFSET then FETCH; the source order was LIMIT then OFFSET unless offsetFirst
+    const swap = limit.limit === "?" && limit.offset === "?" && !limit.offsetFirst;
+    return { sql: `${base} OFFSET ${offset} ROWS FETCH NEXT ${limit.limit} ROWS ONLY`, swap };
+  }
+
+  /** Appends paging for fetch({limit, offset}); the numbers are validated integers. */
+  page(sql: string, limit: number, offset: number): string {
+    let base = stripSemicolon(sql);
+    if (trailingLimit(base, this.flavour)) base = `SELECT * FROM (${base}) t4_page`;
+    return this.pageClause(base, limit, offset);
+  }
+
+  protected pageClause(base: string, limit: number, offset: number): string {
+    return `${base} LIMIT ${limit} OFFSET ${offset}`;
+  }
+
+  /** `SELECT COUNT(*)` over a query (its trailing ORDER BY removed). */
+  countSql(sql: string): string {
+    let base = stripSemicolon(sql);
+    const order = lastTopLevelKeyword(base, "ORDER BY", this.flavour);
+    if (order > 0 && !trailingLimit(base, this.flavour)) base = base.slice(0, order);
+    return `SELECT COUNT(*) AS total FROM (${base}) t4_count`;
+  }
+
+  /** Validates a table/column name and quotes it the way this engine folds unquoted names. */
+  quote(name: string): string {
+    return validateIdentifier(name, this.maxIdentifier, this.engine)
+      .split(".")
+      .map((part) => this.quotePart(part))
+      .join(".");
+  }
+
+  protected abstract quotePart(part: string): string;
+
+  abstract readonly beginSql: string;
+  savepoint(name: string): string { return `SAVEPOINT ${name}`; }
+  releaseSavepoint(name: string): string | null { return `RELEASE SAVEPOINT ${name}`; }
+  rollbackToSavepoint(name: string): string { return `ROLLBACK TO SAVEPOINT ${name}`; }
+
+  /** SQL with one `?` per (schema?, table) — see tableExistsParams. */
+  abstract tableExistsSql(): string;
+  tableExistsParams(table: string): SqlParams {
+    return [table];
+  }
+
+  abstract columnsSql(table: string): { sql: string; params: SqlParams };
+
+  /** INSERT for `rows` rows of `columns` (already quoted); `pk` quoted or null. */
+  insertSql(table: string, columns: string[], rows: number, pk: string | null): string {
+    const one = `(${columns.map(() => "?").join(", ")})`;
+    const values = Array.from({ length: rows }, () => one).join(", ");
+    return `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values}${pk ? this.returning(pk) : ""}`;
+  }
+
+  /** Suffix that returns the generated key; "" when the driver reports it itself. */
+  protected returning(pk: string): string {
+    return ` RETURNING ${pk}`;
+  }
+
+  /** Whether insertSql should be given the pk for a RETURNING clause. */
+  readonly insertReturnsPk: boolean = true;
+
+  /** Statements for getNextId: create the counter table, seed a row, take the next value. */
+  abstract sequenceTableSql(): string;
+  abstract sequenceSeedSql(): string;
+  abstract sequenceNextSql(table: string, pk: string): string;
+}
+
+export function stripSemicolon(sql: string): string {
+  return sql.replace(/;\s*$/, "").trimEnd();
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
+/** Throws T4_ERR_DB_IDENTIFIER unless `name` is `ident` or `schema.ident` made of letters, digits, _ and $. */
+export function validateIdentifier(name: string, max: number, engine?: Engine): string {
+  if (typeof name !== "string" || name.length === 0) {
+    throw new DatabaseError(DbErrorCode.IDENTIFIER, "Identifier must be a non-empty string", { engine });
+  }
+  const parts = name.split(".");
+  if (parts.length > 2 || parts.some((p) => !IDENT.test(p) || p.length > max)) {
+    const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
+    throw new DatabaseError(
+      DbErrorCode.IDENTIFIER,
+      `Invalid identifier ${shown}: use letters, digits, _ or $ (optionally schema.name), at most ${max} characters`,
+      { engine },
+    );
+  }
+  return name;
+}

@@ -1,0 +1,48 @@
+import { Dialect } from "./dialect.js";
+import type { ScanFlavour } from "../sql.js";
+
+export class MysqlDialect extends Dialect {
+  readonly engine = "mysql" as const;
+  readonly flavour: ScanFlavour = { backslashEscapes: true };
+  readonly maxParams = 65_000;
+  readonly maxInsertRows = 1000;
+  override readonly maxIdentifier = 64;
+  readonly beginSql = "START TRANSACTION";
+  /** mysql2 reports insertId itself: no RETURNING. */
+  override readonly insertReturnsPk = false;
+
+  // mysql2 speaks `?` and LIMIT natively.
+  override prepare(sql: string): { sql: string; swapLastTwo: boolean } {
+    return { sql, swapLastTwo: false };
+  }
+  protected quotePart(part: string): string {
+    return `\`${part}\``;
+  }
+  tableExistsSql(): string {
+    return "SELECT 1 AS found FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?";
+  }
+  override tableExistsParams(table: string) {
+    const [schema, name] = table.includes(".") ? table.split(".") : [null, table];
+    return [schema ?? null, name ?? ""];
+  }
+  columnsSql(table: string) {
+    const [schema, name] = table.includes(".") ? table.split(".") : [null, table];
+    return {
+      sql: `SELECT column_name AS name, data_type AS type, is_nullable = 'NO' AS nn, column_default AS dflt,
+        column_key = 'PRI' AS pk FROM information_schema.columns
+        WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? ORDER BY ordinal_position`,
+      params: [schema ?? null, name ?? ""],
+    };
+  }
+  sequenceTableSql(): string {
+    return "CREATE TABLE IF NOT EXISTS tina4_sequence (seq_name VARCHAR(200) PRIMARY KEY, next_id BIGINT NOT NULL) ENGINE=InnoDB";
+  }
+  sequenceSeedSql(): string {
+    return "INSERT IGNORE INTO tina4_sequence (seq_name, next_id) VALUES (?, 1)";
+  }
+  /** LAST_INSERT_ID(expr) makes the driver report the new value as insertId, atomically. */
+  sequenceNextSql(table: string, pk: string): string {
+    return `UPDATE tina4_sequence SET next_id = LAST_INSERT_ID(GREATEST(next_id, (SELECT COALESCE(MAX(${pk}), 0) + 1 FROM ${table})) + 1) ` +
+      "WHERE seq_name = ?";
+  }
+}

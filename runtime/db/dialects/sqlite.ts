@@ -1,0 +1,40 @@
+import { Dialect } from "./dialect.js";
+import type { ScanFlavour } from "../sql.js";
+
+export class SqliteDialect extends Dialect {
+  readonly engine = "sqlite" as const;
+  readonly flavour: ScanFlavour = {};
+  readonly maxParams = 32_000;
+  readonly maxInsertRows = 500;
+  override readonly maxIdentifier = 128;
+  readonly beginSql = "BEGIN IMMEDIATE";
+  /** better-sqlite3 reports lastInsertRowid itself: no RETURNING. */
+  override readonly insertReturnsPk = false;
+
+  protected quotePart(part: string): string {
+    return `"${part}"`;
+  }
+  // better-sqlite3 speaks `?` and LIMIT natively: prepare is the identity.
+  override prepare(sql: string): { sql: string; swapLastTwo: boolean } {
+    return { sql, swapLastTwo: false };
+  }
+  tableExistsSql(): string {
+    return "SELECT 1 AS found FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?";
+  }
+  columnsSql(table: string) {
+    return {
+      sql: `SELECT name, type, "notnull" AS nn, dflt_value AS dflt, pk FROM pragma_table_info(?)`,
+      params: [table],
+    };
+  }
+  sequenceTableSql(): string {
+    return "CREATE TABLE IF NOT EXISTS tina4_sequence (seq_name VARCHAR(200) PRIMARY KEY, next_id BIGINT NOT NULL)";
+  }
+  sequenceSeedSql(): string {
+    return "INSERT OR IGNORE INTO tina4_sequence (seq_name, next_id) VALUES (?, 1)";
+  }
+  sequenceNextSql(table: string, pk: string): string {
+    return `UPDATE tina4_sequence SET next_id = max(next_id, (SELECT COALESCE(MAX(${pk}), 0) + 1 FROM ${table})) + 1 ` +
+      "WHERE seq_name = ? RETURNING next_id - 1 AS id";
+  }
+}

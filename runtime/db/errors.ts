@@ -1,0 +1,70 @@
+import { Tina4Error } from "../errors.js";
+import type { Engine } from "./types.js";
+
+/**
+ * Every database failure is a DatabaseError carrying a stable `code` from this registry.
+ * Callers (and the HTTP layer: UNAVAILABLE → 503) branch on `code`, never on the message.
+ */
+export const DbErrorCode = {
+  /** The connection URL could not be parsed or names an unknown engine. */
+  URL: "T4_ERR_DB_URL",
+  /** The engine's npm driver is not installed. */
+  DRIVER_MISSING: "T4_ERR_DB_DRIVER_MISSING",
+  /** The server could not be reached or the connection dropped. */
+  UNAVAILABLE: "T4_ERR_DB_UNAVAILABLE",
+  /** The server refused the credentials. */
+  AUTH: "T4_ERR_DB_AUTH",
+  /** The SQL failed (syntax, unknown table, type mismatch, ...). */
+  QUERY: "T4_ERR_DB_QUERY",
+  /** A unique / foreign key / not-null / check constraint rejected a write. */
+  CONSTRAINT: "T4_ERR_DB_CONSTRAINT",
+  /** No pooled connection became free within the acquire timeout. */
+  POOL_TIMEOUT: "T4_ERR_DB_POOL_TIMEOUT",
+  /** A table or column name given to insert/update/delete/getNextId is not a plain identifier. */
+  IDENTIFIER: "T4_ERR_DB_IDENTIFIER",
+  /** update/delete called without a WHERE condition. */
+  NO_WHERE: "T4_ERR_DB_NO_WHERE",
+  /** Transaction misuse (overlapping nested savepoints, use after finish). */
+  TRANSACTION: "T4_ERR_DB_TRANSACTION",
+  /** The Database was closed. */
+  CLOSED: "T4_ERR_DB_CLOSED",
+  /** A bad argument (empty rows, negative limit, ...). */
+  ARGUMENT: "T4_ERR_DB_ARGUMENT",
+} as const;
+
+export type DbErrorCodeValue = (typeof DbErrorCode)[keyof typeof DbErrorCode];
+
+export interface DatabaseErrorDetails {
+  engine?: Engine | undefined;
+  sql?: string | undefined;
+  /** The driver's own code (SQLSTATE, errno, gdscode, SQLITE_*), when there is one. */
+  driverCode?: string | number | undefined;
+  cause?: unknown;
+}
+
+export class DatabaseError extends Tina4Error {
+  readonly engine: Engine | undefined;
+  readonly sql: string | undefined;
+  readonly driverCode: string | number | undefined;
+
+  constructor(code: DbErrorCodeValue, message: string, details: DatabaseErrorDetails = {}) {
+    super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.engine = details.engine;
+    this.sql = details.sql;
+    this.driverCode = details.driverCode;
+  }
+
+  /** True when the failure means "database unreachable" (HTTP layer → 503). */
+  get unavailable(): boolean {
+    return this.code === DbErrorCode.UNAVAILABLE || this.code === DbErrorCode.POOL_TIMEOUT;
+  }
+}
+
+/** Removes credentials from any text: `scheme://user:secret@` → `scheme://user:***@`, and literal secrets. */
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, "$1***@");
+  for (const secret of secrets) {
+    if (secret && secret.length >= 3) out = out.split(secret).join("***");
+  }
+  return out;
+}

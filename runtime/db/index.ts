@@ -1,0 +1,9 @@
+/** Public API of the tina4 database layer. */
+export { Database } from "./database.js";
+export { DatabaseResult, type DatabaseResultJSON, type Paginated } from "./result.js";
+export { DatabaseError, DbErrorCode, redact, type DbErrorCodeValue, type DatabaseErrorDetails } from "./errors.js";
+export { parseDatabaseUrl, type ParsedDatabaseUrl } from "./url.js";
+export type {
+  ColumnInfo, DatabaseCacheStats, DatabaseOptions, Engine, ExecuteResult, FetchOneOptions, FetchOptions,
+  InsertResult, Row, SqlParams, SqlValue, WhereClause, WriteResult,
+} from "./types.js";

@@ -1,0 +1,125 @@
+import { DatabaseError, DbErrorCode } from "./errors.js";
+import type { Engine } from "./types.js";
+
+export interface PoolOptions<C> {
+  size: number;
+  acquireTimeoutMs: number;
+  engine: Engine;
+  create: () => Promise<C>;
+  destroy: (conn: C) => Promise<void>;
+  isBroken: (conn: C) => boolean;
+}
+
+interface Waiter<C> {
+  resolve: (conn: C) => void;
+  reject: (error: unknown) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * A small fixed-size connection pool. `tryAcquire` is the allocation-free fast path; `acquire`
+ * waits in FIFO order and fails with T4_ERR_DB_POOL_TIMEOUT instead of hanging.
+ */
+export class Pool<C> {
+  private readonly idle: C[] = [];
+  private readonly waiters: Waiter<C>[] = [];
+  private total = 0;
+  private closed = false;
+
+  constructor(private readonly opts: PoolOptions<C>) {}
+
+  get size(): number {
+    return this.opts.size;
+  }
+  get inUse(): number {
+    return this.total - this.idle.length;
+  }
+
+  /** An idle healthy connection, or undefined. */
+  tryAcquire(): C | undefined {
+    while (this.idle.length > 0) {
+      const conn = this.idle.pop()!;
+      if (!this.opts.isBroken(conn)) return conn;
+      this.drop(conn);
+    }
+    return undefined;
+  }
+
+  acquire(): Promise<C> {
+    if (this.closed) return Promise.reject(closedError(this.opts.engine));
+    const conn = this.tryAcquire();
+    if (conn !== undefined) return Promise.resolve(conn);
+    if (this.total < this.opts.size) return this.grow();
+    return new Promise<C>((resolve, reject) => {
+      const waiter: Waiter<C> = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(new DatabaseError(
+            DbErrorCode.POOL_TIMEOUT,
+            `[${this.opts.engine}] no database connection became free within ${this.opts.acquireTimeoutMs} ms ` +
+              `(pool size ${this.opts.size}, all in use). Raise TINA4_DB_POOL, or look for transactions that are never committed or rolled back.`,
+            { engine: this.opts.engine },
+          ));
+        }, this.opts.acquireTimeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private async grow(): Promise<C> {
+    this.total++;
+    try {
+      return await this.opts.create();
+    } catch (error) {
+      this.total--;
+      throw error;
+    }
+  }
+
+  /** Returns a connection; a broken one is destroyed and its slot handed to the next waiter. */
+  release(conn: C): void {
+    if (this.closed || this.opts.isBroken(conn)) {
+      this.drop(conn);
+      this.serveWaiterWithNew();
+      return;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(conn);
+      return;
+    }
+    this.idle.push(conn);
+  }
+
+  private drop(conn: C): void {
+    this.total--;
+    this.opts.destroy(conn).catch(() => undefined);
+  }
+
+  private serveWaiterWithNew(): void {
+    if (this.closed || this.waiters.length === 0 || this.total >= this.opts.size) return;
+    const waiter = this.waiters.shift()!;
+    clearTimeout(waiter.timer);
+    this.grow().then(waiter.resolve, waiter.reject);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(closedError(this.opts.engine));
+    }
+    const idle = this.idle.splice(0);
+    this.total -= idle.length;
+    await Promise.all(idle.map((c) => this.opts.destroy(c).catch(() => undefined)));
+  }
+}
+
+export function closedError(engine: Engine): DatabaseError {
+  return new DatabaseError(DbErrorCode.CLOSED, `[${engine}] the database connection was closed`, { engine });
+}

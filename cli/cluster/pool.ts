@@ -160,7 +160,14 @@ export class WorkerHandle {
   /** Asks the worker to leave and resolves on exit; SIGKILL after `killAfterMs`. */
   async stop(kind: "retire" | "shutdown", killAfterMs: number): Promise<void> {
     if (this.exit) return;
-    this.send({ type: kind });
+    if (kind === "shutdown") {
+      // A signal, not a message: it also stops a worker still loading its modules (an IPC
+      // message that arrives before the worker listens for messages is dropped).
+      this.leaving = true;
+      this.worker.process.kill("SIGTERM");
+    } else {
+      this.send({ type: kind });
+    }
     const timer = setTimeout(() => this.kill(), killAfterMs);
     await this.exited;
     clearTimeout(timer);

@@ -131,8 +131,11 @@ export function runProduction(options: ProductionOptions): Promise<number> {
       Object.values(cluster.workers ?? {}).map((raw) => {
         const handle = slots.find((w) => w?.worker === raw);
         if (handle) return handle.stop("shutdown", shutdownMs + 2_000);
-        raw!.send({ type: "shutdown" });
-        return new Promise<void>((resolve) => raw!.once("exit", () => resolve()));
+        // a retiring worker: make it stop waiting for idle keep-alive clients
+        return new Promise<void>((resolve) => {
+          raw!.once("exit", () => resolve());
+          raw!.process.kill("SIGTERM");
+        });
       }),
     );
     ui.success("stopped");

@@ -96,6 +96,7 @@ async function startListening(loadMs = 0): Promise<void> {
     const { sendLoadError } = await import("../dev/error-page.js");
     httpServer.removeAllListeners("request");
     httpServer.on("request", (req, res) => {
+      if (stopping) res.shouldKeepAlive = false; // app responses get this from app.draining
       const url = req.url ?? "/";
       if (url === LIVE_PATH || url.startsWith(LIVE_PATH + "?")) return live!.subscribe(req, res);
       if (loadError) return sendLoadError(req, res, loadError, LIVE_CLIENT);
@@ -124,8 +125,13 @@ async function startListening(loadMs = 0): Promise<void> {
  * - shutdown (SIGTERM): idle connections close at once, in-flight requests get up to
  *   TINA4_SHUTDOWN_TIMEOUT, then shutdown hooks (DB pools, cache clients) run.
  */
+let escalate: (() => void) | null = null;
+
 async function stop(gentle: boolean): Promise<void> {
-  if (stopping) return;
+  if (stopping) {
+    if (!gentle) escalate?.(); // a shutdown during a gentle retire: stop waiting for idle clients
+    return;
+  }
   stopping = true;
   app.draining = true;
   live?.closeAll(gentle ? "reload" : undefined);
@@ -133,10 +139,12 @@ async function stop(gentle: boolean): Promise<void> {
   if (current) {
     const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(current, () => resolve()));
     let sweeper: NodeJS.Timeout | undefined;
-    if (!gentle) {
+    escalate = () => {
+      escalate = null;
       current.closeIdleConnections();
       sweeper = setInterval(() => current.closeIdleConnections(), 50);
-    }
+    };
+    if (!gentle) escalate();
     let timer: NodeJS.Timeout | undefined;
     const timeoutSeconds = envInt("TINA4_SHUTDOWN_TIMEOUT", 30);
     const late = await Promise.race([

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { envString } from "../../runtime/config/env.js";
 import { openProject, type Project } from "../project.js";
@@ -24,6 +25,22 @@ export function parsePort(text: string | undefined, fallback: number): number {
  * run the app. Dev watches and reloads with no gap; production runs the `tina4 build`
  * bundle on N workers (see docs/serve.md).
  */
+/**
+ * Port 0 becomes a concrete free port up front, so a worker forked later (respawn, reload)
+ * joins the same port even when no other worker is listening at that moment.
+ */
+async function concretePort(port: number, host: string): Promise<number> {
+  if (port !== 0) return port;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once("error", reject);
+    probe.listen(0, host, () => resolve());
+  });
+  const address = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return typeof address === "object" && address ? address.port : 0;
+}
+
 export function registerServe(program: Command): void {
   program
     .command("serve")
@@ -39,8 +56,8 @@ export function registerServe(program: Command): void {
       const envFromFiles = Object.keys(process.env).filter((name) => !before.has(name));
       const dev = !options.production;
       if (!dev) process.env.NODE_ENV ??= "production";
-      const port = parsePort(options.port ?? process.env.TINA4_PORT, 7148);
       const host = options.host ?? envString("TINA4_HOST", dev ? "127.0.0.1" : "0.0.0.0");
+      const port = await concretePort(parsePort(options.port ?? process.env.TINA4_PORT, 7148), host);
       if (dev && options.workers !== undefined) ui.warn("--workers applies to --production only; dev runs one worker");
       const code = dev ? await serveDev(project, port, host, started, envFromFiles) : await serveProduction(options, project, port, host, started);
       process.exit(code);

@@ -68,6 +68,8 @@ export interface CacheStore {
   close(): Promise<void>;
   /** Failures absorbed so far (resilient wrapper only). */
   readonly failures?: number;
+  /** Whether an error from this store means its server is down (see ResilientOptions.isOutage). */
+  isOutage?(error: unknown): boolean;
 }
 
 const namespacePattern = /^[A-Za-z0-9_.-]{1,64}$/;

@@ -62,7 +62,11 @@ export async function createCache(options: CreateCacheOptions = {}): Promise<Cac
   } else {
     try {
       const network = await openNetworkStore(backend, { namespace, url: url ?? "", connectTimeoutMs, prefix: options.prefix });
-      store = new ResilientStore(network, { timeoutMs, label: redactUrl(url ?? "") });
+      store = new ResilientStore(network, {
+        timeoutMs,
+        label: redactUrl(url ?? ""),
+        ...(network.isOutage ? { isOutage: (error: unknown) => network.isOutage!(error) } : {}),
+      });
     } catch (error) {
       if (!(error instanceof CacheError) || (error.code !== CacheErrorCode.DRIVER_MISSING && error.code !== CacheErrorCode.UNREACHABLE)) throw error;
       warnOnce(`cache-fallback:${backend}:${redactUrl(url ?? "")}`,

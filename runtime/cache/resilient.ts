@@ -19,6 +19,12 @@ export interface ResilientOptions {
   breakerMs?: number;
   /** Identifies the server in warnings (e.g. the URL without credentials). */
   label: string;
+  /**
+   * Whether a failure means the server is down (opens the breaker). Default: every failure.
+   * A database lock conflict, say, fails one call but says nothing about the next. Timeouts
+   * always count as outages.
+   */
+  isOutage?: (error: unknown) => boolean;
 }
 
 class TimeoutError extends Error {}
@@ -40,6 +46,7 @@ export class ResilientStore implements CacheStore {
   #bulkTimeoutMs: number;
   #breakerMs: number;
   #label: string;
+  #isOutage: (error: unknown) => boolean;
   #failures = 0;
   #openUntil = 0;
   #degraded = false;
@@ -52,6 +59,7 @@ export class ResilientStore implements CacheStore {
     this.#bulkTimeoutMs = options.bulkTimeoutMs ?? Math.max(5000, options.timeoutMs);
     this.#breakerMs = options.breakerMs ?? 1000;
     this.#label = options.label;
+    this.#isOutage = options.isOutage ?? (() => true);
   }
 
   get failures(): number {
@@ -99,8 +107,10 @@ export class ResilientStore implements CacheStore {
     } catch (error) {
       if (error instanceof CacheError) throw error;
       this.#failures++;
-      this.#degraded = true;
-      this.#openUntil = Date.now() + this.#breakerMs;
+      if (error instanceof TimeoutError || this.#isOutage(error)) {
+        this.#degraded = true;
+        this.#openUntil = Date.now() + this.#breakerMs;
+      }
       warnEvery(`cache:${this.backend}:${this.#label}`,
         `cache ${this.backend} (${this.#label}) ${op} failed: ${(error as Error).message}; serving misses until it recovers`);
       return fallback;

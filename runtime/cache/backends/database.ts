@@ -1,6 +1,199 @@
+/**
+ * A cache table in any database tina4's Database layer speaks (SQLite, PostgreSQL,
+ * MySQL/MariaDB, MS SQL Server, Firebird). One table `tina4_cache`, created on first use:
+ *
+ *   cache_id    64-char hex sha256(namespace NUL key)  PRIMARY KEY
+ *   cache_ns    the namespace (clear = DELETE WHERE cache_ns = ?)
+ *   cache_value the JSON text
+ *   expires_at  epoch ms, 0 = never
+ *
+ * The store opens its own Database (autocommit on, small pool), so cache writes never join
+ * or wait for an application transaction. Reads skip expired rows and delete them; every
+ * 200th write also sweeps expired rows of every namespace. Writes are one upsert statement in
+ * each engine's own syntax. Verified here on SQLite and PostgreSQL (MySQL, MSSQL and Firebird
+ * use the same code with their dialect's DDL and upsert).
+ */
+import { createHash } from "node:crypto";
+import { Database, DatabaseError, DbErrorCode, type Engine, type Row } from "../../db/index.js";
 import type { CacheStore } from "../backend.js";
-export interface DatabaseStoreOptions { namespace: string; url: string; connectTimeoutMs: number }
-export class DatabaseStore {
-  constructor(_options: DatabaseStoreOptions) {}
-  async open(): Promise<CacheStore> { throw new Error("todo"); }
+import { CacheError, CacheErrorCode } from "../errors.js";
+import { SharedConnections, redactUrl } from "../shared.js";
+
+const TABLE = "tina4_cache";
+const SWEEP_EVERY = 200;
+
+export interface DatabaseStoreOptions {
+  namespace: string;
+  /** Any TINA4_DATABASE_URL form, e.g. sqlite:data/app.db or postgres://user:pass@host/db. */
+  url: string;
+  /** Bound on the first connection (network engines). */
+  connectTimeoutMs?: number;
 }
+
+function ddl(engine: Engine): string[] {
+  const [id, text, big, suffix] = {
+    sqlite: ["TEXT", "TEXT", "INTEGER", ""],
+    postgres: ["VARCHAR(64)", "TEXT", "BIGINT", ""],
+    mysql: ["VARCHAR(64)", "LONGTEXT", "BIGINT", " DEFAULT CHARSET=utf8mb4"],
+    mssql: ["NVARCHAR(64)", "NVARCHAR(MAX)", "BIGINT", ""],
+    firebird: ["VARCHAR(64)", "BLOB SUB_TYPE TEXT CHARACTER SET UTF8", "BIGINT", ""],
+  }[engine];
+  return [
+    `CREATE TABLE ${TABLE} (cache_id ${id} NOT NULL PRIMARY KEY, cache_ns ${id} NOT NULL, cache_value ${text} NOT NULL, expires_at ${big} NOT NULL)${suffix}`,
+    `CREATE INDEX ${TABLE}_ns ON ${TABLE} (cache_ns, expires_at)`,
+  ];
+}
+
+function upsertSql(engine: Engine): string {
+  const cols = "cache_id, cache_ns, cache_value, expires_at";
+  switch (engine) {
+    case "sqlite":
+    case "postgres":
+      return `INSERT INTO ${TABLE} (${cols}) VALUES (?, ?, ?, ?) ON CONFLICT (cache_id) DO UPDATE SET cache_ns = excluded.cache_ns, cache_value = excluded.cache_value, expires_at = excluded.expires_at`;
+    case "mysql":
+      return `INSERT INTO ${TABLE} (${cols}) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE cache_ns = VALUES(cache_ns), cache_value = VALUES(cache_value), expires_at = VALUES(expires_at)`;
+    case "firebird":
+      return `UPDATE OR INSERT INTO ${TABLE} (${cols}) VALUES (?, ?, ?, ?) MATCHING (cache_id)`;
+    case "mssql":
+      return `MERGE ${TABLE} WITH (HOLDLOCK) AS t USING (SELECT ? AS cache_id, ? AS cache_ns, ? AS cache_value, ? AS expires_at) AS s ON t.cache_id = s.cache_id ` +
+        `WHEN MATCHED THEN UPDATE SET cache_ns = s.cache_ns, cache_value = s.cache_value, expires_at = s.expires_at ` +
+        `WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (s.cache_id, s.cache_ns, s.cache_value, s.expires_at);`;
+  }
+}
+
+/** A column of a row whatever case the engine folded it to (Firebird upper-cases). */
+function column(row: Row, name: string): unknown {
+  return row[name] ?? row[name.toUpperCase()];
+}
+
+function asText(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (Buffer.isBuffer(value)) return value.toString("utf8");
+  return undefined;
+}
+
+async function ensureTable(db: Database): Promise<void> {
+  if (await db.tableExists(TABLE)) return;
+  const [createTable, createIndex] = ddl(db.engine);
+  try {
+    await db.execute(createTable!);
+  } catch (error) {
+    // another process may have created it in the meantime
+    if (!(await db.tableExists(TABLE))) throw error;
+    return;
+  }
+  await db.execute(createIndex!).catch(() => undefined);
+}
+
+const connections = new SharedConnections<Database>(async (key) => {
+  const [url, connectTimeoutMs] = JSON.parse(key) as [string, number];
+  let db: Database;
+  try {
+    db = await Database.connect(url, { autocommit: true, pool: 2, connectTimeoutMs });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === DbErrorCode.URL) throw new CacheError(CacheErrorCode.BAD_URL, (error as Error).message, { cause: error });
+    if (code === DbErrorCode.DRIVER_MISSING) throw new CacheError(CacheErrorCode.DRIVER_MISSING, (error as Error).message, { cause: error });
+    throw new CacheError(CacheErrorCode.UNREACHABLE, `database ${redactUrl(url)} is unreachable: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    await ensureTable(db);
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw new CacheError(CacheErrorCode.UNREACHABLE, `database ${redactUrl(url)}: cannot create the ${TABLE} table: ${(error as Error).message}`, { cause: error });
+  }
+  return db;
+}, (db) => db.close());
+
+export class DatabaseStore implements CacheStore {
+  readonly backend = "database" as const;
+  readonly namespace: string;
+  #connectionKey: string;
+  #db: Database | undefined;
+  #upsert = "";
+  #writes = 0;
+
+  constructor(options: DatabaseStoreOptions) {
+    this.namespace = options.namespace;
+    this.#connectionKey = JSON.stringify([options.url, options.connectTimeoutMs ?? 1000]);
+  }
+
+  /** Connects (shared per URL), creates the table if needed; rejects with UNREACHABLE/DRIVER_MISSING/BAD_URL. */
+  async open(): Promise<this> {
+    if (this.#db) return this;
+    const db = await connections.acquire(this.#connectionKey);
+    this.#upsert = upsertSql(db.engine);
+    this.#db = db;
+    return this;
+  }
+
+  #ready(): Database {
+    if (!this.#db) throw new Error("database store used before open()");
+    return this.#db;
+  }
+
+  #id(key: string): string {
+    return createHash("sha256").update(this.namespace).update("\u0000").update(key).digest("hex");
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const db = this.#ready();
+    const id = this.#id(key);
+    const row = await db.fetchOne(`SELECT cache_value, expires_at FROM ${TABLE} WHERE cache_id = ?`, [id], { cache: false });
+    if (!row) return undefined;
+    const expires = Number(column(row, "expires_at"));
+    if (expires !== 0 && expires <= Date.now()) {
+      await db.execute(`DELETE FROM ${TABLE} WHERE cache_id = ? AND expires_at = ?`, [id, expires]);
+      return undefined;
+    }
+    return asText(column(row, "cache_value"));
+  }
+
+  /** Connection trouble is an outage; a query error (lock conflict, ...) fails one call only. */
+  isOutage(error: unknown): boolean {
+    return !(error instanceof DatabaseError) || error.unavailable;
+  }
+
+  async set(key: string, text: string, ttlMs: number): Promise<void> {
+    const db = this.#ready();
+    const now = Date.now();
+    const params = [this.#id(key), this.namespace, text, ttlMs > 0 ? now + ttlMs : 0];
+    // concurrent upserts of one key can conflict (Firebird "update conflicts", deadlocks
+    // elsewhere): retry briefly; the last write wins as it would have without the conflict
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await db.execute(this.#upsert, params);
+        break;
+      } catch (error) {
+        if (attempt >= 4 || this.isOutage(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+      }
+    }
+    if (++this.#writes % SWEEP_EVERY === 0) {
+      await db.execute(`DELETE FROM ${TABLE} WHERE expires_at > 0 AND expires_at <= ?`, [now]);
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const result = await this.#ready().execute(`DELETE FROM ${TABLE} WHERE cache_id = ?`, [this.#id(key)]);
+    return result.affected > 0;
+  }
+
+  async clear(): Promise<void> {
+    await this.#ready().execute(`DELETE FROM ${TABLE} WHERE cache_ns = ?`, [this.namespace]);
+  }
+
+  async size(): Promise<number> {
+    const row = await this.#ready().fetchOne(
+      `SELECT COUNT(*) AS n FROM ${TABLE} WHERE cache_ns = ? AND (expires_at = 0 OR expires_at > ?)`,
+      [this.namespace, Date.now()], { cache: false });
+    return row ? Number(column(row, "n")) : 0;
+  }
+
+  async close(): Promise<void> {
+    if (!this.#db) return;
+    this.#db = undefined;
+    await connections.release(this.#connectionKey);
+  }
+}
+

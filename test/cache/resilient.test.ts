@@ -1,0 +1,66 @@
+/** The resilient wrapper on its own: timeouts, breaker, misuse passthrough, outage classification. */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { log } from "../../runtime/log.js";
+import type { CacheStore } from "../../runtime/cache/backend.js";
+import { CacheError, CacheErrorCode } from "../../runtime/cache/index.js";
+import { ResilientStore } from "../../runtime/cache/resilient.js";
+
+afterEach(() => vi.restoreAllMocks());
+
+class ScriptedStore implements CacheStore {
+  readonly backend = "redis" as const;
+  readonly namespace = "kv";
+  calls = 0;
+  constructor(private behaviour: () => Promise<string | undefined>) {}
+  get(): Promise<string | undefined> { this.calls++; return this.behaviour(); }
+  async set(): Promise<void> { this.calls++; await this.behaviour(); }
+  async delete(): Promise<boolean> { this.calls++; await this.behaviour(); return true; }
+  async clear(): Promise<void> { this.calls++; await this.behaviour(); }
+  async size(): Promise<number> { this.calls++; await this.behaviour(); return 1; }
+  close(): Promise<void> { return new Promise(() => undefined); } // never settles
+}
+
+describe("ResilientStore", () => {
+  it("bounds a hanging call, then short-circuits while the breaker is open, then probes again", async () => {
+    vi.spyOn(log, "warn").mockImplementation(() => undefined);
+    const inner = new ScriptedStore(() => new Promise(() => undefined));
+    const store = new ResilientStore(inner, { timeoutMs: 50, breakerMs: 200, label: "test" });
+    const started = performance.now();
+    expect(await store.get("k")).toBeUndefined();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
+    expect(await store.get("k")).toBeUndefined();
+    expect(await store.delete("k")).toBe(false);
+    expect(await store.size()).toBeNull();
+    expect(inner.calls).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 210));
+    await store.set("k", "v", 0);
+    expect(inner.calls).toBe(2);
+    expect(store.failures).toBe(2);
+  });
+
+  it("does not open the breaker for failures that are not outages", async () => {
+    vi.spyOn(log, "warn").mockImplementation(() => undefined);
+    const inner = new ScriptedStore(() => Promise.reject(new Error("lock conflict")));
+    const store = new ResilientStore(inner, { timeoutMs: 100, label: "db", isOutage: () => false });
+    await store.get("a");
+    await store.get("b");
+    expect(inner.calls).toBe(2);
+  });
+
+  it("passes misuse errors through and rate-limits warnings", async () => {
+    const warn = vi.spyOn(log, "warn").mockImplementation(() => undefined);
+    const misuse = new ResilientStore(new ScriptedStore(() => Promise.reject(new CacheError(CacheErrorCode.BAD_KEY, "bad"))), { timeoutMs: 100, label: "m" });
+    await expect(misuse.get("k")).rejects.toMatchObject({ code: CacheErrorCode.BAD_KEY });
+    const failing = new ResilientStore(new ScriptedStore(() => Promise.reject(new Error("ECONNREFUSED"))), { timeoutMs: 100, breakerMs: 0, label: `rl-${Date.now()}` });
+    for (let i = 0; i < 5; i++) await failing.get("k");
+    expect(warn.mock.calls.filter(([m]) => String(m).includes("ECONNREFUSED"))).toHaveLength(1);
+    expect(failing.failures).toBe(5);
+  });
+
+  it("close() is bounded even when the client never answers", async () => {
+    const store = new ResilientStore(new ScriptedStore(() => Promise.resolve(undefined)), { timeoutMs: 10, bulkTimeoutMs: 50, label: "c" });
+    const started = performance.now();
+    await store.close();
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import type { Command } from "commander";
-import { context, type BuildContext, type Message, type Plugin } from "esbuild";
+import type { BuildContext, Message, Plugin } from "esbuild";
 import type { LoadError } from "../cluster/protocol.js";
 import { describeLoadError, formatLoadError } from "../dev/error-page.js";
 import { discoverRouteFiles } from "../../runtime/router/file-routes.js";
@@ -51,24 +51,31 @@ async function runtimeShim(): Promise<Plugin> {
   };
 }
 
-function walkFiles(dir: string, out: string[] = []): string[] {
-  let names: string[];
+/** Files and folders (with a trailing "/") under `dir`, skipping node_modules and dot-entries. */
+function walk(dir: string, out: string[]): string[] {
+  let entries;
   try {
-    names = readdirSync(dir);
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return out;
   }
-  for (const name of names) {
-    if (name === "node_modules" || name.startsWith(".")) continue;
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) walkFiles(path, out);
+  out.push(dir + "/");
+  for (const entry of entries) {
+    if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) walk(path, out);
     else out.push(path);
   }
   return out;
 }
 
+/**
+ * What decides staleness: every file and folder under src/ plus package.json and
+ * tsconfig.json. Folders count because adding or removing a file changes the folder's
+ * mtime, so a later check needs one stat per entry and no directory listing.
+ */
 function sourceInputs(root: string): string[] {
-  const files = walkFiles(join(root, "src")).map((path) => relative(root, path).split(sep).join("/"));
+  const files = walk(join(root, "src"), []).map((path) => relative(root, path).split(sep).join("/") + (path.endsWith("/") ? "/" : ""));
   for (const name of ["package.json", "tsconfig.json"]) if (existsSync(join(root, name))) files.push(name);
   return files;
 }
@@ -109,6 +116,8 @@ export class Bundler {
   /** Rebuilds; throws a BundleError naming file, line and message on a syntax error. */
   async build(): Promise<Bundle> {
     const { root, routesDir } = this.project;
+    // esbuild loads on first build only: `serve --production` with a fresh dist/ never needs it.
+    const { context } = await import("esbuild");
     this.context ??= await context({
       entryPoints: ["tina4:routes"],
       absWorkingDir: root,
@@ -213,8 +222,7 @@ export function staleReason(root: string): string | null {
   }
   if (!existsSync(join(root, "dist", manifest.bundle ?? BUNDLE_FILE))) return `dist/${manifest.bundle} is missing`;
   if (manifest.tina4 !== tina4Version) return `dist/ was built by tina4 ${manifest.tina4}`;
-  const current = sourceInputs(root);
-  for (const path of current) if (!(path in manifest.inputs)) return `${path} is new`;
+  if (!existsSync(join(root, "src/"))) return "src/ is missing";
   for (const [path, mtime] of Object.entries(manifest.inputs)) {
     let now: number;
     try {
@@ -222,7 +230,7 @@ export function staleReason(root: string): string | null {
     } catch {
       return `${path} was removed`;
     }
-    if (now !== mtime) return `${path} changed`;
+    if (now !== mtime) return path.endsWith("/") ? `files were added to or removed from ${path}` : `${path} changed`;
   }
   return null;
 }

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { RouteTrie, type RouteEntry } from "./router/trie.js";
 import { RouterError } from "./router/errors.js";
-import { Request, type Params } from "./http/request.js";
+import { Request, kEndpoint, type Params } from "./http/request.js";
 import { createResponse, type Response } from "./http/response.js";
 import { HttpError } from "./http/errors.js";
 import { hasBody, parseBody } from "./http/body.js";
@@ -30,6 +30,8 @@ export interface RouteMeta {
 interface RouteData {
   handler: Handler;
   middleware: Middleware[];
+  /** True when user code (the handler or route middleware) receives `res`. */
+  exposesResponse: boolean;
   source: string;
   meta: RouteMeta | undefined;
   run: Endpoint;
@@ -56,8 +58,31 @@ export interface AppOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const kEndpoint = Symbol("tina4.endpoint");
-type Routed = Request & { [kEndpoint]?: Endpoint };
+
+/**
+ * Request ids: a random per-process prefix plus a counter. Unique across processes and
+ * restarts (the prefix has 64 random bits) and far cheaper than a UUID per request.
+ */
+const idPrefix = randomBytes(8).toString("hex");
+let idCounter = 0;
+function nextRequestId(): string {
+  idCounter = (idCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${idPrefix}-${idCounter.toString(36)}`;
+}
+
+/**
+ * True only when the handler certainly ignores its second argument: at most one plain
+ * parameter (no comma, rest or default in the list) and no use of `arguments`. Anything
+ * unclear counts as using `res`, which only costs a little speed.
+ */
+function ignoresResponse(handler: Function): boolean {
+  if (handler.length > 1) return false;
+  const source = Function.prototype.toString.call(handler);
+  if (source.includes("arguments")) return false;
+  const list = /^[^(=]*\(([^)]*)\)/.exec(source)?.[1] ?? /^\s*(?:async\s+)?([\w$]+)\s*=>/.exec(source)?.[1];
+  return list !== undefined && !list.includes(",") && !list.includes("...") && !list.includes("=");
+}
+type Routed = Request;
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
@@ -172,6 +197,7 @@ export class App {
       middleware: chain,
       source: options.source ?? this.currentSource,
       meta: options.meta,
+      exposesResponse: chain.length > 0 || !ignoresResponse(handler),
       run: compose(chain, handlerEndpoint(handler as Handler)),
     };
     const previous = this.trie.add(verb, fullPath, data);
@@ -197,23 +223,25 @@ export class App {
   /** The node:http request listener. */
   readonly handle = (raw: IncomingMessage, rawRes: ServerResponse): void => {
     const incomingId = raw.headers["x-request-id"];
-    const requestId = typeof incomingId === "string" && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
-    const res = createResponse(rawRes);
+    const requestId = typeof incomingId === "string" && REQUEST_ID.test(incomingId) ? incomingId : nextRequestId();
     const target = splitTarget(raw.url ?? "/");
     let req: Routed;
     try {
       req = new Request(raw, target.path, target.search, requestId, this.proxies);
     } catch (error) {
       req = new Request(raw, target.path, "", requestId, this.proxies);
-      this.fail(req, res, error);
+      this.fail(req, createResponse(rawRes, false), error);
       return;
     }
+    // User code sees `res` when there is global middleware or the route exposes it.
+    let exposes = this.global.length > 0;
     try {
       const method = req.method;
       const fast = target.canonical ? this.trie.matchStatic(method, target.path) : undefined;
       if (fast) {
         req.route = fast.pattern;
         req[kEndpoint] = fast.data.run;
+        exposes ||= fast.data.exposesResponse;
       } else {
         const segments = decodeSegments(target.path);
         const match = this.trie.match(method, segments);
@@ -221,14 +249,16 @@ export class App {
           req.params = match.params;
           req.route = match.entry.pattern;
           req[kEndpoint] = match.entry.data.run;
+          exposes ||= match.entry.data.exposesResponse;
         } else {
           req[kEndpoint] = this.fallback(match.kind === "method-not-allowed" ? match.allowed : null, segments);
         }
       }
     } catch (error) {
-      this.fail(req, res, error);
+      this.fail(req, createResponse(rawRes, false), error);
       return;
     }
+    const res = createResponse(rawRes, exposes);
     if (hasBody(raw)) {
       parseBody(req, this.options.maxBody).then(
         () => this.dispatch(req, res),

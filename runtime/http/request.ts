@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { parseCookies } from "./cookies.js";
 import { parseQuery, type QueryValue } from "./query.js";
 import type { TrustedProxies } from "./client-ip.js";
+import type { Response } from "./response.js";
 
 export interface UploadedFile {
   field: string;
@@ -12,6 +13,9 @@ export interface UploadedFile {
 }
 
 export type Params = Record<string, string | number>;
+
+/** Internal slot for the endpoint chosen by routing (declared so every request has one shape). */
+export const kEndpoint = Symbol("tina4.endpoint");
 
 /**
  * The request a handler sees. Cheap fields are set up front; cookies and the client IP
@@ -32,6 +36,8 @@ export class Request<P extends Params = Params> {
   route: string | null = null;
   /** Free-form per-request storage for middleware (user, session, timings...). */
   readonly locals: Record<string, unknown> = {};
+  /** @internal */
+  [kEndpoint]: ((req: Request, res: Response) => Promise<void> | void) | undefined = undefined;
   private cookieCache: Record<string, string> | undefined;
   private ipCache: string | undefined;
   private readonly proxies: TrustedProxies;

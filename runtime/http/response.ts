@@ -58,7 +58,7 @@ const NO_BODY: ResponseBody = { kind: "none" };
 
 type Internal = Response & ResponseState;
 
-/** Shared prototype of every callable response; its own prototype is Function.prototype. */
+/** The response methods, shared by both response shapes below. */
 const proto = {
   get ended(): boolean {
     const self = this as unknown as Internal;
@@ -138,14 +138,35 @@ const proto = {
   },
 };
 
-Object.setPrototypeOf(proto, Function.prototype);
+/** Prototype of callable responses (its own prototype is Function.prototype). */
+const callableProto = Object.setPrototypeOf(Object.defineProperties({}, Object.getOwnPropertyDescriptors(proto)), Function.prototype) as object;
 
-/** Creates the callable response for one request. */
-export function createResponse(raw: ServerResponse): Response {
+/**
+ * The same response as a plain object. Making a function callable costs a prototype
+ * switch per request, so requests whose user code never receives `res` (a handler that
+ * only returns a value, no middleware) get this cheaper shape.
+ */
+class PlainResponse {
+  raw: ServerResponse;
+  statusCode = 200;
+  headers: Record<string, HeaderValue> = {};
+  payload: ResponseBody = NO_BODY;
+  constructor(raw: ServerResponse) {
+    this.raw = raw;
+  }
+}
+Object.defineProperties(PlainResponse.prototype, Object.getOwnPropertyDescriptors(proto));
+
+/**
+ * Creates the response for one request: callable (`res(data)`) when user code will see it,
+ * a plain object with the same methods when only the runtime will.
+ */
+export function createResponse(raw: ServerResponse, callable = true): Response {
+  if (!callable) return new PlainResponse(raw) as unknown as Response;
   const res = function (data?: unknown, status?: number, contentType?: string): Response {
     return res.send(data, status, contentType);
   } as Response & ResponseState;
-  Object.setPrototypeOf(res, proto);
+  Object.setPrototypeOf(res, callableProto);
   res.raw = raw;
   res.statusCode = 200;
   res.headers = {};

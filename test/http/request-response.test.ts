@@ -126,3 +126,24 @@ describe("response", () => {
     expect(await r.text()).toBe("");
   });
 });
+
+describe("response shape", () => {
+  it("handlers that take res get a callable res; value-returning handlers work without it", async () => {
+    const server = await startApp((app) => {
+      app.get("/callable", (_req, res) => res({ called: typeof res === "function" }, 201));
+      app.get("/returns", () => ({ returned: true }));
+      app.get("/defaulted", (_req, res = undefined as never) => (res as unknown as (d: unknown) => unknown)({ defaulted: true }));
+      app.get("/args", function () {
+        // eslint-disable-next-line prefer-rest-params
+        return (arguments[1] as (d: unknown) => unknown)({ viaArguments: true });
+      });
+    });
+    close = server.close;
+    const callable = await fetch(`${server.url}/callable`);
+    expect(callable.status).toBe(201);
+    expect(await callable.json()).toEqual({ called: true });
+    expect(await (await fetch(`${server.url}/returns`)).json()).toEqual({ returned: true });
+    expect(await (await fetch(`${server.url}/defaulted`)).json()).toEqual({ defaulted: true });
+    expect(await (await fetch(`${server.url}/args`)).json()).toEqual({ viaArguments: true });
+  });
+});

@@ -64,8 +64,10 @@ describe("HTTP routing", () => {
     close = server.close;
     const generated = await fetch(`${server.url}/id`);
     const id = generated.headers.get("x-request-id");
-    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(id).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
     expect(await generated.json()).toEqual({ id });
+    const ids = new Set(await Promise.all(Array.from({ length: 50 }, async () => (await fetch(`${server.url}/id`)).headers.get("x-request-id"))));
+    expect(ids.size).toBe(50);
     const kept = await fetch(`${server.url}/id`, { headers: { "x-request-id": "abc-123" } });
     expect(kept.headers.get("x-request-id")).toBe("abc-123");
     const rejected = await fetch(`${server.url}/id`, { headers: { "x-request-id": "bad id with spaces" } });

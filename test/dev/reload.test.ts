@@ -57,7 +57,9 @@ describe("tina4 serve (dev)", () => {
 
     // a module that throws while it loads: same, with the .ts line from the source map
     writeFile(dir, "src/routes/thing/get.ts", 'const ready = false;\nif (!ready) throw new Error("database not configured");\nexport default () => "never";\n');
-    const thrown = await until(thing, (reply) => reply.body.includes("database not configured"));
+    const thrown = await until(thing, (reply) => reply.body.includes("database not configured")).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- serve output ---\n${served!.output()}`);
+    });
     expect(JSON.parse(thrown.body)).toMatchObject({ file: "src/routes/thing/get.ts", line: 2, message: "database not configured" });
 
     // fixed: recovered without a restart, same process and port

@@ -24,10 +24,32 @@ class FirebirdConnection implements DriverConnection {
   constructor(private readonly db: Fb.Database, private readonly fb: FbModule) {}
 
   async query(sql: string, params: SqlParams, _mode: QueryMode): Promise<RawResult> {
-    const target = this.tx ?? this.db;
+    if (this.tx !== null) return this.run(this.tx, sql, params);
+    // autocommit: a short transaction of our own (node-firebird's default makes readers wait on writers)
+    const tx = await this.start();
+    let result: RawResult;
+    try {
+      result = await this.run(tx, sql, params);
+    } catch (error) {
+      await tx.rollbackAsync().catch(() => undefined);
+      throw error;
+    }
+    await tx.commitAsync();
+    return result;
+  }
+
+  private start(): Promise<Fb.Transaction> {
+    // READ COMMITTED RECORD_VERSION + WAIT (node-firebird names this pair ISOLATION_READ_UNCOMMITTED)
+    return this.db.transactionAsync({ isolation: this.fb.ISOLATION_READ_UNCOMMITTED, wait: true }).catch((error: unknown) => {
+      if (isNetworkError(error)) this.broken = true;
+      throw error;
+    });
+  }
+
+  private async run(tx: Fb.Transaction, sql: string, params: SqlParams): Promise<RawResult> {
     let res: Fb.QueryResult<Row>;
     try {
-      res = await target.queryAsync<Row>(sql, firebirdParams(params), { withMeta: true });
+      res = await tx.queryAsync<Row>(sql, firebirdParams(params), { withMeta: true });
     } catch (error) {
       if (isNetworkError(error)) this.broken = true;
       throw error;
@@ -48,7 +70,7 @@ class FirebirdConnection implements DriverConnection {
     return { rows, columns, affected: isSelect ? 0 : res.affectedRows ?? 0, lastId: null };
   }
   async begin(): Promise<void> {
-    this.tx = await this.db.transactionAsync({ isolation: this.fb.ISOLATION_READ_COMMITTED, wait: true });
+    this.tx = await this.start();
   }
   async commit(): Promise<void> {
     const tx = this.tx;

@@ -41,6 +41,26 @@ export {
   type CreateCacheOptions,
 } from "./cache/index.js";
 export { onShutdown } from "./lifecycle.js";
+export {
+  Database,
+  DatabaseResult,
+  DatabaseError,
+  DbErrorCode,
+  type ColumnInfo,
+  type DatabaseCacheStats,
+  type DatabaseOptions,
+  type Engine,
+  type ExecuteResult,
+  type FetchOneOptions,
+  type FetchOptions,
+  type InsertResult,
+  type Paginated,
+  type Row,
+  type SqlParams,
+  type SqlValue,
+  type WhereClause,
+  type WriteResult,
+} from "./db/index.js";
 export { Tina4Error } from "./errors.js";
 export { loadEnvFiles } from "./config/env.js";
 

@@ -7,6 +7,7 @@ import { Dialect } from "./dialects/dialect.js";
 import { FIREBIRD_TYPES, type FirebirdDialect } from "./dialects/firebird.js";
 import { DatabaseError, DbErrorCode } from "./errors.js";
 import { closedError, Pool } from "./pool.js";
+import { onShutdown } from "../lifecycle.js";
 import { DatabaseResult } from "./result.js";
 import { isDdl } from "./sql.js";
 import { TxContext } from "./transaction.js";
@@ -41,6 +42,7 @@ export class Database {
   private readonly sequencesReady = new Map<string, Promise<void>>();
   private sequenceTable: Promise<void> | null = null;
   private closed = false;
+  private unregisterShutdown: (() => void) | undefined;
 
   private constructor(adapter: Adapter, parsed: ParsedDatabaseUrl, options: DatabaseOptions) {
     this.adapter = adapter;
@@ -70,6 +72,8 @@ export class Database {
     const conn = await db.pool.acquire();
     db.pool.release(conn);
     log.debug(`database ready: ${parsed.redacted} (pool ${db.pool.size}, autocommit ${db.autocommit})`);
+    // Graceful shutdown closes the pool after the HTTP server has drained.
+    db.unregisterShutdown = onShutdown(() => db.close());
     return db;
   }
 
@@ -332,6 +336,7 @@ export class Database {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unregisterShutdown?.();
     for (const tx of [...this.open]) {
       if (tx.implicit) log.warn(`${this.engine}: closing with uncommitted writes (TINA4_AUTOCOMMIT=false): rolled back`);
       await this.finish(tx, false).catch(() => undefined);

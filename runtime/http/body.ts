@@ -43,12 +43,44 @@ export async function parseBody(req: Request, limit: number): Promise<void> {
   }
 }
 
+const MAX_JSON_DEPTH = 128;
+
 function parseJson(buffer: Buffer): unknown {
+  let text: string;
   try {
-    return JSON.parse(utf8.decode(buffer));
+    text = utf8.decode(buffer);
   } catch {
     throw new HttpError(400, "Invalid JSON body", { code: "T4_ERR_HTTP_INVALID_JSON" });
   }
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    throw new HttpError(400, `JSON body nests deeper than ${MAX_JSON_DEPTH} levels`, { code: "T4_ERR_HTTP_JSON_TOO_DEEP" });
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "Invalid JSON body", { code: "T4_ERR_HTTP_INVALID_JSON" });
+  }
+}
+
+/**
+ * Deepest array/object nesting in JSON text, skipping strings. A "JSON bomb" of deep nesting
+ * parses fine but later blows the stack of whatever walks it (JSON.stringify, validators).
+ */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
 }
 
 function decodeText(buffer: Buffer, message: string): string {
@@ -130,6 +162,8 @@ function parseMultipart(req: Request, limit: number): Promise<void> {
         if (!settled) chunks.push(chunk);
       });
       stream.on("limit", () => fail(tooLarge(limit)));
+      // A truncated part errors on the file stream itself; unhandled, that would crash the process.
+      stream.on("error", (error: Error) => fail(badRequest(`Malformed multipart body: ${error.message}`, "T4_ERR_HTTP_BAD_MULTIPART")));
       stream.on("end", () => {
         files.push({ field, filename: info.filename ?? "", contentType: info.mimeType, size, data: Buffer.concat(chunks, size) });
       });

@@ -33,6 +33,9 @@ export function createHttpServer(app: App): Server {
       requestTimeout: envInt("TINA4_REQUEST_TIMEOUT", 30) * 1000,
       headersTimeout: envInt("TINA4_HEADERS_TIMEOUT", 10) * 1000,
       keepAliveTimeout: 5000,
+      // How often request/headers timeouts are enforced (Node's default, 30 s, lets slow
+      // clients hold sockets far longer than the configured timeouts).
+      connectionsCheckingInterval: 1000,
     },
     app.handle,
   );
@@ -46,6 +49,11 @@ export function createHttpServer(app: App): Server {
       : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? clientErrorBody(408, "Request Timeout")
       : clientErrorBody(400, "Bad Request");
     socket.end(reply);
+  });
+  // CONNECT (proxy tunnelling) is not something an app server does: refuse it explicitly
+  // instead of letting Node drop the socket without a response.
+  server.on("connect", (_req, socket: Socket) => {
+    socket.end(clientErrorBody(405, "Method Not Allowed"));
   });
   return server;
 }

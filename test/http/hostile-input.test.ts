@@ -39,6 +39,16 @@ describe("bad input gets a 4xx and the server keeps serving", () => {
     await alive();
   });
 
+  it("a JSON bomb (deep nesting) → 400 before it reaches the handler", async () => {
+    const body = "[".repeat(500) + "]".repeat(500);
+    const res = await fetch(`${server.url}/echo`, { method: "POST", body, headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/nests deeper than 128/);
+    const fine = await fetch(`${server.url}/echo`, { method: "POST", body: JSON.stringify({ s: "[[[[{{{{" + "[".repeat(300) }), headers: { "content-type": "application/json" } });
+    expect(fine.status).toBe(200);
+    await alive();
+  });
+
   it("JSON with invalid UTF-8 → 400", async () => {
     const res = await fetch(`${server.url}/echo`, { method: "POST", body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: { "content-type": "application/json" } });
     expect(res.status).toBe(400);
@@ -104,6 +114,8 @@ describe("bad input gets a 4xx and the server keeps serving", () => {
     expect(garbage).toMatch(/^HTTP\/1\.1 400/);
     const huge = await rawRequest(server.port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(64 * 1024)}\r\n\r\n`);
     expect(huge).toMatch(/^HTTP\/1\.1 431/);
+    const connectMethod = await rawRequest(server.port, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+    expect(connectMethod).toMatch(/^HTTP\/1\.1 405/);
     const propfind = await verbatim(server.port, "PROPFIND", "/echo");
     expect(propfind.status).toBe(405);
     await alive();

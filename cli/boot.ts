@@ -2,8 +2,6 @@ import { app, type App } from "../runtime/index.js";
 import { registerLoader } from "../runtime/loader/register.js";
 import { discoverRouteFiles, loadRouteFiles } from "../runtime/router/file-routes.js";
 import { envInt } from "../runtime/config/env.js";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { Project } from "./project.js";
 import { CliError } from "./errors.js";
 
@@ -15,8 +13,6 @@ export async function bootApp(project: Project, options: { dev: boolean }): Prom
   registerLoader();
   app.configure({ dev: options.dev, publicDir: project.publicDir, maxBody: envInt("TINA4_MAX_BODY", 10 * 1024 * 1024) });
   const files = discoverRouteFiles(project.root, project.routesDir);
-  const entry = join(project.root, "src", "app.ts");
-  if (existsSync(entry)) files.unshift({ source: "src/app.ts", absolute: entry });
   try {
     await loadRouteFiles(app, files);
   } catch (error) {

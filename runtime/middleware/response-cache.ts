@@ -5,7 +5,7 @@ import { envInt } from "../config/env.js";
 import { log } from "../log.js";
 import type { Request } from "../http/request.js";
 import type { HeaderValue, Response } from "../http/response.js";
-import type { MiddlewareFunction } from "./types.js";
+import { named, type MiddlewareFunction } from "./types.js";
 
 export interface ResponseCacheOptions {
   /** Seconds an entry lives (default TINA4_CACHE_TTL, 60); a shorter response max-age/s-maxage wins. */
@@ -104,7 +104,7 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
   const maxBytes = options.maxBodyBytes ?? 1024 * 1024;
   const inflight = new Map<string, Promise<Entry | null>>();
 
-  return async function responseCache(req, res, next) {
+  return named("responseCache", async function (req, res, next) {
     if (req.method !== "GET" && req.method !== "HEAD") return next();
     if (req.headers.authorization !== undefined || req.headers.cookie !== undefined) {
       res.header("x-cache", "BYPASS");
@@ -150,7 +150,7 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
       settle(null);
       if (inflight.get(key) === mine) inflight.delete(key);
     });
-  };
+  });
 }
 
 function isVaryMarker(value: unknown): value is VaryMarker {

@@ -1,4 +1,4 @@
-import type { MiddlewareFunction } from "./types.js";
+import { named, type MiddlewareFunction } from "./types.js";
 
 export interface SecurityHeadersOptions {
   /** Content-Security-Policy value; false to omit. */
@@ -24,11 +24,11 @@ export function securityHeaders(options: SecurityHeadersOptions = {}): Middlewar
   if (csp) headers.push(["content-security-policy", csp]);
   if (options.hstsMaxAge !== undefined) headers.push(["strict-transport-security", `max-age=${options.hstsMaxAge}; includeSubDomains`]);
 
-  return async function securityHeaders(_req, res, next) {
+  return named("securityHeaders", async function (_req, res, next) {
     try {
       await next();
     } finally {
       for (const [name, value] of headers) if (res.getHeader(name) === undefined) res.header(name, value);
     }
-  };
+  });
 }

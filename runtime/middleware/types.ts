@@ -14,3 +14,9 @@ export type Hook = (req: Request, res: Response) => unknown;
 export type MiddlewareClass = abstract new (...args: never) => unknown;
 
 export type Middleware = MiddlewareFunction | MiddlewareClass;
+
+/** Gives a middleware a stable name for `tina4 routes` (bundlers may rename inner functions). */
+export function named<T extends MiddlewareFunction>(name: string, fn: T): T {
+  Object.defineProperty(fn, "name", { value: name });
+  return fn;
+}

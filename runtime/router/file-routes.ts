@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { App, Handler, Method, RouteMeta } from "../app.js";
@@ -18,9 +18,19 @@ export interface RouteFile {
   pattern?: string;
 }
 
-/** Lists route files in a stable order (parents before children, alphabetical). */
+/**
+ * Lists route files in a stable order (parents before children, alphabetical). An app's
+ * `src/app.ts` (global `use(...)`, shared setup) comes first when it exists.
+ */
 export function discoverRouteFiles(root: string, routesDir = join(root, "src", "routes")): RouteFile[] {
   const out: RouteFile[] = [];
+  for (const name of ["app.ts", "app.js"]) {
+    const entry = join(root, "src", name);
+    if (existsSync(entry)) {
+      out.push({ source: `src/${name}`, absolute: entry });
+      break;
+    }
+  }
   const walk = (dir: string): void => {
     let names: string[];
     try {

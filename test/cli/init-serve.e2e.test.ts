@@ -37,15 +37,19 @@ describe("tina4 CLI end to end", () => {
       'import type { Request } from "tina4";\nimport { greet } from "../../../lib/greet";\nexport default (req: Request) => ({ id: req.params.id, text: greet(String(req.params.id)) });\n');
     writeFileSync(join(dir, "src", "routes", "extra.ts"),
       'import { get, group } from "tina4";\nimport { greet } from "../lib/greet.js";\ngroup("/v2", () => { get("/hi/{name}", (req) => greet(String(req.params.name))); });\n');
+    writeFileSync(join(dir, "src", "app.ts"), 'import { use, securityHeaders } from "tina4";\nuse(securityHeaders());\n');
     const routes = runCli(["routes", "--json"], dir);
     expect(routes.code, routes.stderr).toBe(0);
     const table = JSON.parse(routes.stdout) as Array<{ method: string; path: string; source: string }>;
     expect(table).toContainEqual(expect.objectContaining({ method: "GET", path: "/users/{id:int}", source: "src/routes/users/[id:int]/get.ts" }));
     expect(table).toContainEqual(expect.objectContaining({ method: "GET", path: "/v2/hi/{name}", source: "src/routes/extra.ts" }));
+    expect(table.find((r) => r.path === "/users/{id:int}")).toMatchObject({ middleware: ["securityHeaders"] });
 
     const served = await startServe(dir);
     try {
-      expect(await (await fetch(`${served.url}/users/7`)).json()).toEqual({ id: 7, text: "hi 7" });
+      const user = await fetch(`${served.url}/users/7`);
+      expect(await user.json()).toEqual({ id: 7, text: "hi 7" });
+      expect(user.headers.get("x-content-type-options")).toBe("nosniff"); // global middleware from src/app.ts
       expect(await (await fetch(`${served.url}/v2/hi/bob`)).text()).toBe("hi bob");
       expect((await fetch(`${served.url}/users/abc`)).status).toBe(404);
     } finally {

@@ -63,6 +63,8 @@ export {
 } from "./db/index.js";
 export { Tina4Error } from "./errors.js";
 export { loadEnvFiles } from "./config/env.js";
+export { Model, ValidationError, ModelError, ModelErrorCode, type ModelFields, type FieldDefinition, type FieldType, type FieldError, type QueryOptions, type ModelClass } from "./orm/index.js";
+export { migrate, rollbackMigrations, migrationStatus, splitSql, MigrationError, MigrateErrorCode, type MigrationEvent, type MigrationOptions, type MigrateResult, type RollbackOptions, type RollbackResult, type MigrationStatus, type MigrationStatusEntry } from "./migrate/index.js";
 
 /**
  * The app that `tina4 serve` runs. Top-level `get/post/...` register on it, so route

@@ -1,0 +1,147 @@
+import { join, relative } from "node:path";
+import type { Command } from "commander";
+import kleur from "kleur";
+import { Database, DatabaseError } from "../../runtime/db/index.js";
+import { migrate, migrationStatus, rollback, MigrationError, type MigrationEvent } from "../../runtime/migrate/index.js";
+import { planMigration } from "./generate.js";
+import { emit } from "../generate/writer.js";
+import { openProject } from "../project.js";
+import { CliError } from "../errors.js";
+import { table, ui } from "../ui.js";
+
+const ms = (n: number) => (n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`);
+
+/** Opens the app's database (TINA4_DATABASE_URL from the environment or the app's .env files). */
+async function open(): Promise<{ db: Database; dir: string; root: string }> {
+  const project = openProject();
+  try {
+    const db = await Database.connect();
+    return { db, dir: join(project.root, "migrations"), root: project.root };
+  } catch (error) {
+    if (error instanceof DatabaseError) throw new CliError(`Cannot open the database: ${error.message}`, error.code);
+    throw error;
+  }
+}
+
+/** Prints progress lines: "› name … ✔ 12 ms". */
+function printer(verb: string): (event: MigrationEvent) => void {
+  return (event) => {
+    switch (event.type) {
+      case "waiting":
+        ui.warn(`another migration run holds the lock${event.holder ? ` (${event.holder})` : ""}; waiting…`);
+        break;
+      case "start":
+        process.stdout.write(`  ${kleur.cyan("›")} ${verb} ${event.name} ${kleur.dim(`(${event.index}/${event.total})`)}`);
+        break;
+      case "done":
+        process.stdout.write(` ${kleur.green("✔")} ${kleur.dim(`${ms(event.ms)}, ${event.statements} statement${event.statements === 1 ? "" : "s"}`)}\n`);
+        break;
+      case "skipped":
+        process.stdout.write(` ${kleur.yellow("–")} ${kleur.dim(event.reason)}\n`);
+        break;
+      case "failed":
+        process.stdout.write(` ${kleur.red("✖")} ${kleur.dim(ms(event.ms))}\n`);
+        break;
+    }
+  };
+}
+
+/** A MigrationError as a readable block on stderr, then a one-line CliError (exit 1). */
+function fail(error: unknown, what: string): never {
+  if (error instanceof MigrationError) {
+    if (error.statement) {
+      const shown = error.statement.length > 600 ? `${error.statement.slice(0, 600)}…` : error.statement;
+      console.error(kleur.dim(shown.replace(/^/gm, "    │ ")));
+    }
+    const note = what === "migrate" ? "; it was rolled back and not recorded — fix it and run `tina4 migrate` again" : "";
+    throw new CliError(`${error.message}${error.code === "T4_ERR_MIGRATE_FAILED" ? note : ""}`, error.code);
+  }
+  if (error instanceof DatabaseError) throw new CliError(error.message, error.code);
+  throw error;
+}
+
+async function runMigrate(): Promise<void> {
+  const { db, dir, root } = await open();
+  const started = performance.now();
+  try {
+    ui.info(`${kleur.bold("Migrating")} ${db.url} ${kleur.dim(`from ${relative(root, dir) || "."}/`)}`);
+    const result = await migrate(db, { dir, onEvent: printer("apply") }).catch((e: unknown) => fail(e, "migrate"));
+    if (result.batch === null) ui.success("Nothing to migrate: the database is up to date");
+    else ui.success(`Applied ${result.applied.length} migration${result.applied.length === 1 ? "" : "s"} (batch ${result.batch}) in ${ms(performance.now() - started)}`);
+  } finally {
+    await db.close();
+  }
+}
+
+async function runRollback(steps: number): Promise<void> {
+  const { db, dir } = await open();
+  const started = performance.now();
+  try {
+    ui.info(`${kleur.bold("Rolling back")} ${steps} batch${steps === 1 ? "" : "es"} on ${db.url}`);
+    const result = await rollback(db, { dir, steps, onEvent: printer("undo") }).catch((e: unknown) => fail(e, "rollback"));
+    if (result.rolledBack.length === 0) ui.success("Nothing to roll back");
+    else {
+      const b = result.batches.join(", ");
+      ui.success(`Rolled back ${result.rolledBack.length} migration${result.rolledBack.length === 1 ? "" : "s"} (batch ${b}) in ${ms(performance.now() - started)}`);
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+function stamp(d: Date | null): string {
+  if (!d) return "";
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+async function runStatus(): Promise<void> {
+  const { db, dir } = await open();
+  try {
+    const status = await migrationStatus(db, { dir }).catch((e: unknown) => fail(e, "status"));
+    ui.info(`${kleur.bold("Migrations")} on ${db.url}\n`);
+    if (status.entries.length === 0) ui.info(kleur.dim("  no migrations yet — create one with: tina4 migrate:create \"create products\""));
+    else {
+      const label = { applied: kleur.green("applied"), pending: kleur.yellow("pending"), missing: kleur.red("file missing") };
+      const rows = status.entries.map((e) => [e.name, e.state === "missing" ? "file missing" : e.state, e.batch === null ? "" : String(e.batch), stamp(e.executedAt), e.hasDown ? "yes" : "no"]);
+      // pad first, colour after, so the columns stay aligned
+      const text = table(["MIGRATION", "STATUS", "BATCH", "EXECUTED AT", "DOWN"], rows);
+      const lines = text.split("\n");
+      const out = lines.map((line, i) => (i === 0 ? line : line.replace(/ (applied|pending|file missing) /, (s) => ` ${label[s.trim().replace("file ", "") as keyof typeof label]} `)));
+      ui.info(out.join("\n"));
+    }
+    for (const name of status.ignored) ui.warn(`ignored migrations/${name}: the name must start with a number (e.g. 20240101120000_${name})`);
+    ui.info(`\n${status.applied} applied, ${status.pending} pending`);
+  } finally {
+    await db.close();
+  }
+}
+
+function parseSteps(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new CliError(`--steps must be a positive whole number, got "${text}"`, "T4_ERR_CLI_BAD_STEPS");
+  return n;
+}
+
+export function registerMigrate(program: Command): void {
+  program.command("migrate").description("apply pending migrations from migrations/ (one batch, each file in a transaction)").action(runMigrate);
+
+  program
+    .command("migrate:create <description>")
+    .description("create migrations/<timestamp>_<description>.sql and .down.sql")
+    .option("--dry-run", "print the files instead of writing them")
+    .option("-f, --force", "overwrite existing files")
+    .action((description: string, options: { dryRun?: boolean; force?: boolean }) => {
+      const project = openProject();
+      emit(project.root, planMigration(project.root, description), options);
+      if (!options.dryRun) ui.info(ui.dim("\nWrite the change in the .sql file and how to undo it in the .down.sql file, then: tina4 migrate"));
+    });
+
+  program
+    .command("migrate:rollback")
+    .description("undo the last batch of migrations with their .down.sql files")
+    .option("--steps <n>", "how many batches to undo", "1")
+    .action((options: { steps: string }) => runRollback(parseSteps(options.steps)));
+
+  program.command("migrate:status").description("list applied (with batch and time) and pending migrations").action(runStatus);
+}

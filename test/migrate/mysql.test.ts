@@ -1,0 +1,5 @@
+import { defineBodySuite, defineLockSuite, defineMigrationSuite } from "./suite.js";
+
+defineMigrationSuite("mysql");
+defineBodySuite("mysql");
+defineLockSuite("mysql");

@@ -17,6 +17,7 @@ import { middlewareName, toMiddlewareFunction } from "./middleware/class-runner.
 import type { Middleware } from "./middleware/types.js";
 import { envInt, envList } from "./config/env.js";
 import { log } from "./log.js";
+import { requestScopesEnabled, runInRequestScope } from "./db/query-cache/request-scope.js";
 
 export type Handler<P extends Params = Params> = (req: Request<P>, res: Response) => unknown;
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "ANY";
@@ -269,7 +270,9 @@ export class App {
     }
   };
 
-  private dispatch(req: Routed, res: Response): void {
+  private dispatch(req: Routed, res: Response, scoped = false): void {
+    // DB query cache: one request scope per request, only once a Database enabled them
+    if (requestScopesEnabled && !scoped) return runInRequestScope(() => this.dispatch(req, res, true));
     let result: unknown;
     try {
       result = this.global.length === 0 ? req[kEndpoint]!(req, res) : this.chain()(req, res);

@@ -10,6 +10,7 @@ import { closedError, Pool } from "./pool.js";
 import { onShutdown } from "../lifecycle.js";
 import { DatabaseResult } from "./result.js";
 import { isDdl } from "./sql.js";
+import { QueryCache } from "./query-cache/index.js";
 import { TxContext } from "./transaction.js";
 import { parseDatabaseUrl, type ParsedDatabaseUrl } from "./url.js";
 import type {
@@ -18,6 +19,9 @@ import type {
 } from "./types.js";
 
 const NO_PARAMS: SqlParams = EMPTY as unknown as SqlParams;
+/** Internal reads (metadata, sequences) never use the query cache. */
+const NO_CACHE: FetchOneOptions = Object.freeze({ cache: false });
+const CACHE_OFF: DatabaseCacheStats = Object.freeze({ enabled: false, mode: "off", backend: "none", hits: 0, misses: 0, size: 0, ttl: 0 });
 
 function isSync(conn: DriverConnection): conn is SyncConnection {
   return (conn as SyncConnection).fetchOneSync !== undefined;
@@ -43,6 +47,10 @@ export class Database {
   private sequenceTable: Promise<void> | null = null;
   private closed = false;
   private unregisterShutdown: (() => void) | undefined;
+  /** The query cache (request-scoped and/or persistent), or null when both are off. */
+  private qcache: QueryCache | null = null;
+  /** Transactions that wrote: their commit invalidates the query cache. */
+  private readonly dirty = new WeakSet<TxContext>();
 
   private constructor(adapter: Adapter, parsed: ParsedDatabaseUrl, options: DatabaseOptions) {
     this.adapter = adapter;
@@ -71,6 +79,12 @@ export class Database {
     const db = new Database(createAdapter(parsed, connectTimeout), parsed, options);
     const conn = await db.pool.acquire();
     db.pool.release(conn);
+    try {
+      db.qcache = await QueryCache.create(parsed, options.queryCache);
+    } catch (error) {
+      await db.pool.close();
+      throw error;
+    }
     log.debug(`database ready: ${parsed.redacted} (pool ${db.pool.size}, autocommit ${db.autocommit})`);
     // Graceful shutdown closes the pool after the HTTP server has drained.
     db.unregisterShutdown = onShutdown(() => db.close());
@@ -107,7 +121,7 @@ export class Database {
   fetchOne<T extends Row = Row>(sql: string, params: SqlParams = NO_PARAMS, options?: FetchOneOptions): Promise<T | null> {
     if (this.closed) return Promise.reject(closedError(this.engine));
     // SQLite fast path: idle connection, no transaction in this context → answer synchronously
-    if (this.dialect.engine === "sqlite" && options?.cache === undefined && this.als.getStore() === undefined) {
+    if (this.dialect.engine === "sqlite" && options?.cache === undefined && this.als.getStore() === undefined && (this.qcache === null || !this.qcache.applies())) {
       const conn = this.pool.tryAcquire();
       if (conn !== undefined) {
         try {
@@ -124,7 +138,7 @@ export class Database {
 
   async tableExists(table: string): Promise<boolean> {
     this.dialect.quote(table);
-    const r = await this.runQuery(this.dialect.tableExistsSql(), this.dialect.tableExistsParams(table), "one");
+    const r = await this.runQuery(this.dialect.tableExistsSql(), this.dialect.tableExistsParams(table), "one", NO_CACHE);
     const row = r.rows[0];
     return row !== undefined && truthy(row.found);
   }
@@ -132,7 +146,7 @@ export class Database {
   async getColumns(table: string): Promise<ColumnInfo[]> {
     this.dialect.quote(table);
     const q = this.dialect.columnsSql(table);
-    const r = await this.runQuery(q.sql, q.params, "all");
+    const r = await this.runQuery(q.sql, q.params, "all", NO_CACHE);
     return r.rows.map((row): ColumnInfo => {
       let type = String(row.type ?? "").toLowerCase();
       if (this.engine === "firebird") {
@@ -240,7 +254,7 @@ export class Database {
     const key = `${table}.${pk}`.toLowerCase();
     if (this.engine === "firebird") {
       await this.ensureGenerator(table, pk, qTable, qPk);
-      const r = await this.runQuery(this.dialect.sequenceNextSql(qTable, qPk), NO_PARAMS, "one");
+      const r = await this.runQuery(this.dialect.sequenceNextSql(qTable, qPk), NO_PARAMS, "one", NO_CACHE);
       return Number(r.rows[0]!.id);
     }
     await this.ensureSequenceTable();
@@ -322,14 +336,16 @@ export class Database {
     return this.ctx() !== undefined;
   }
 
-  // ───────────────────────────── cache (reserved) ─────────────────────────────
+  // ───────────────────────────── query cache ─────────────────────────────
 
-  cacheStats(): DatabaseCacheStats {
-    return { enabled: false, mode: "off", backend: "none", hits: 0, misses: 0, size: 0, ttl: 0 };
+  /** `{enabled, mode, backend, hits, misses, size, ttl}` of the query cache (see docs/database.md). */
+  cacheStats(): Promise<DatabaseCacheStats> {
+    return this.qcache === null ? Promise.resolve({ ...CACHE_OFF }) : this.qcache.stats();
   }
 
-  async cacheClear(): Promise<void> {
-    // the query cache is not enabled yet
+  /** Invalidates every cached read of this database, on every instance sharing the backend. */
+  cacheClear(): Promise<void> {
+    return this.qcache === null ? Promise.resolve() : this.qcache.invalidate();
   }
 
   /** Rolls back open transactions and closes every connection. Safe to call twice. */
@@ -341,20 +357,29 @@ export class Database {
       if (tx.implicit) log.warn(`${this.engine}: closing with uncommitted writes (TINA4_AUTOCOMMIT=false): rolled back`);
       await this.finish(tx, false).catch(() => undefined);
     }
+    await this.qcache?.close();
     await this.pool.close();
   }
 
   // ───────────────────────────── internals ─────────────────────────────
 
   /**
-   * THE read path. Query-cache hook: look up (sql, params, database identity) here, before the
-   * connection is chosen, unless a transaction is open; store the RawResult after.
+   * THE read path. The query cache answers here, before a connection is chosen — never inside
+   * a transaction, never for `{cache: false}` or internal reads.
    */
-  private runQuery(sql: string, params: SqlParams, mode: "all" | "one", _options?: FetchOptions | FetchOneOptions): Promise<RawResult> {
+  private runQuery(sql: string, params: SqlParams, mode: "all" | "one", options?: FetchOptions | FetchOneOptions): Promise<RawResult> {
     if (this.closed) return Promise.reject(closedError(this.engine));
+    const tx = this.ctx();
+    const qc = this.qcache;
+    if (qc !== null && tx === undefined && options?.cache !== false && qc.applies()) {
+      return qc.read(sql, params, mode, () => this.query(sql, params, mode, undefined));
+    }
+    return this.query(sql, params, mode, tx);
+  }
+
+  private query(sql: string, params: SqlParams, mode: "all" | "one", tx: TxContext | undefined): Promise<RawResult> {
     const plan = this.dialect.prepare(sql);
     const bound = Dialect.bind(plan, params);
-    const tx = this.ctx();
     if (tx === undefined) {
       const conn = this.pool.tryAcquire();
       if (conn !== undefined && isSync(conn)) {
@@ -372,17 +397,26 @@ export class Database {
   }
 
   /**
-   * THE write path. Query-cache hook: invalidate (locally and, for shared backends, globally)
-   * after a successful write. `tx` was resolved synchronously by the public caller.
+   * THE write path. `tx` was resolved synchronously by the public caller. Outside a transaction
+   * the query cache is invalidated (here and, with a shared backend, on every instance) before
+   * the write returns — even when it failed, since a failed statement may have done part of
+   * its work; inside one, at its commit (DDL also at once: MySQL commits it implicitly).
    */
   private async runWrite(tx: TxContext | undefined, sql: string, params: SqlParams): Promise<RawResult> {
     if (this.closed) throw closedError(this.engine);
     const plan = this.dialect.prepare(sql);
     const bound = Dialect.bind(plan, params);
     const ddl = isDdl(sql);
-    const result = await this.onConnection(tx, (c) => this.execRaw(c, plan.sql, bound, "exec", sql));
-    if (ddl) this.primaryKeys.clear();
-    return result;
+    try {
+      const result = await this.onConnection(tx, (c) => this.execRaw(c, plan.sql, bound, "exec", sql));
+      if (ddl) this.primaryKeys.clear();
+      return result;
+    } finally {
+      if (this.qcache !== null) {
+        if (tx !== undefined) this.dirty.add(tx);
+        if (tx === undefined || ddl) await this.qcache.invalidate();
+      }
+    }
   }
 
   /** execRaw for internal SQL written with `?`. */
@@ -468,6 +502,7 @@ export class Database {
     await tx.ready;
     const conn = tx.conn!;
     tx.conn = null;
+    const wrote = this.dirty.delete(tx);
     try {
       if (commit) await conn.commit();
       else await conn.rollback();
@@ -476,6 +511,8 @@ export class Database {
       throw error instanceof DatabaseError ? error : this.adapter.mapError(error, commit ? "COMMIT" : "ROLLBACK");
     } finally {
       this.pool.release(conn);
+      // committed writes become visible now: invalidate before commit() returns
+      if (commit && wrote) await this.qcache?.invalidate();
     }
   }
 

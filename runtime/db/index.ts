@@ -7,3 +7,5 @@ export type {
   ColumnInfo, DatabaseCacheStats, DatabaseOptions, Engine, ExecuteResult, FetchOneOptions, FetchOptions,
   InsertResult, Row, SqlParams, SqlValue, WhereClause, WriteResult,
 } from "./types.js";
+export type { QueryCacheOptions } from "./query-cache/config.js";
+export { runInRequestScope } from "./query-cache/request-scope.js";

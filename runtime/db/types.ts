@@ -1,4 +1,6 @@
 /** Shared types of the database layer. */
+import type { QueryCacheOptions } from "./query-cache/config.js";
+
 export type Engine = "sqlite" | "postgres" | "mysql" | "mssql" | "firebird";
 
 /** One row: column name → value (number, bigint, string, boolean, Date, Buffer or null). */
@@ -12,11 +14,12 @@ export interface FetchOptions {
   /** Page size; when given, `total` is counted with a second query. */
   limit?: number;
   offset?: number;
-  /** Reserved for the query cache (see cacheStats); ignored while the cache is off. */
+  /** `false` bypasses the query cache for this call (read from the database, store nothing). */
   cache?: boolean;
 }
 
 export interface FetchOneOptions {
+  /** `false` bypasses the query cache for this call. */
   cache?: boolean;
 }
 
@@ -67,6 +70,8 @@ export interface DatabaseOptions {
   acquireTimeoutMs?: number;
   /** Connect timeout for network engines, ms (default TINA4_DB_CONNECT_TIMEOUT or 5000). */
   connectTimeoutMs?: number;
+  /** Query-cache settings; each defaults to its TINA4_AUTO_CACHING* / TINA4_DB_CACHE* variable. */
+  queryCache?: QueryCacheOptions;
 }
 
 /** Where update/delete apply: SQL with `?` placeholders, or column → value equality. */

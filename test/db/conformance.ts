@@ -323,8 +323,8 @@ export function defineConformance(engine: TestEngine, url: string | undefined, o
       await expect(tmp.fetchOne("SELECT 1 AS x FROM " + items)).rejects.toMatchObject({ code: "T4_ERR_DB_CLOSED" });
     });
 
-    it("cacheStats/cacheClear report the query cache as off", async () => {
-      expect(db.cacheStats()).toEqual({ enabled: false, mode: "off", backend: "none", hits: 0, misses: 0, size: 0, ttl: 0 });
+    it("cacheStats/cacheClear: request-scoped query cache by default (persistent off)", async () => {
+      expect(await db.cacheStats()).toMatchObject({ enabled: true, mode: "request", backend: "memory", ttl: 5 });
       await db.cacheClear();
     });
 

@@ -1,0 +1,43 @@
+/**
+ * Query-cache settings. Read when a Database connects (not at import), so `.env` files and
+ * tests that set variables are honoured. `Database.connect(url, { queryCache })` overrides.
+ *
+ * | variable | default | meaning |
+ * |---|---|---|
+ * | TINA4_AUTO_CACHING | true | request-scoped cache (identical reads in one HTTP request run once) |
+ * | TINA4_AUTO_CACHING_TTL | 5 | seconds a request-scoped entry lives |
+ * | TINA4_DB_CACHE | false | persistent cache through a cache backend |
+ * | TINA4_DB_CACHE_TTL | 30 | seconds a persistent entry lives |
+ * | TINA4_DB_CACHE_BACKEND | memory | memory, file, redis, valkey, memcached, mongodb, database |
+ * | TINA4_DB_CACHE_URL | per backend | the backend's server URL |
+ */
+import { envBool, envInt, envString } from "../../config/env.js";
+
+export interface QueryCacheOptions {
+  /** Request-scoped cache (TINA4_AUTO_CACHING, true). */
+  request?: boolean;
+  /** Seconds (TINA4_AUTO_CACHING_TTL, 5). */
+  requestTtl?: number;
+  /** Persistent cache (TINA4_DB_CACHE, false). */
+  persistent?: boolean;
+  /** Seconds (TINA4_DB_CACHE_TTL, 30). */
+  ttl?: number;
+  /** Cache backend (TINA4_DB_CACHE_BACKEND, memory). */
+  backend?: string;
+  /** Backend URL (TINA4_DB_CACHE_URL; default: the backend's default URL). */
+  url?: string;
+}
+
+export type QueryCacheConfig = Required<Omit<QueryCacheOptions, "url">> & { url: string | undefined };
+
+export function readQueryCacheConfig(options: QueryCacheOptions = {}): QueryCacheConfig {
+  const url = options.url ?? envString("TINA4_DB_CACHE_URL", "");
+  return {
+    request: options.request ?? envBool("TINA4_AUTO_CACHING", true),
+    requestTtl: options.requestTtl ?? envInt("TINA4_AUTO_CACHING_TTL", 5),
+    persistent: options.persistent ?? envBool("TINA4_DB_CACHE", false),
+    ttl: options.ttl ?? envInt("TINA4_DB_CACHE_TTL", 30),
+    backend: options.backend ?? envString("TINA4_DB_CACHE_BACKEND", "memory"),
+    url: url === "" ? undefined : url,
+  };
+}

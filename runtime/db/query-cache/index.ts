@@ -1,0 +1,106 @@
+/**
+ * The DB query cache in front of `Database.runQuery`: a request-scoped layer (per HTTP
+ * request, in-process) over an optional persistent layer (a cache backend), over the
+ * database. The Database calls `read` only outside transactions and only for `fetch` /
+ * `fetchOne` without `{cache: false}`; it calls `invalidate` after every write outside a
+ * transaction and after the commit of every transaction that wrote.
+ */
+import { createCache } from "../../cache/factory.js";
+import { redactUrl } from "../../cache/shared.js";
+import type { RawResult } from "../adapters/adapter.js";
+import type { DatabaseCacheStats, SqlParams } from "../types.js";
+import type { ParsedDatabaseUrl } from "../url.js";
+import { readQueryCacheConfig, type QueryCacheConfig, type QueryCacheOptions } from "./config.js";
+import { bumpLocalGeneration, localGeneration } from "./invalidation.js";
+import { cacheableSql, databaseIdentity, generationKey, localKey, paramsKey, type DatabaseIdentity } from "./keys.js";
+import { PersistentCache, copyResult, type Counters } from "./persistent.js";
+import { currentRequestScope, enableRequestScopes, type ScopedEntry } from "./request-scope.js";
+
+export { runInRequestScope, requestScopesEnabled } from "./request-scope.js";
+export type { QueryCacheOptions } from "./config.js";
+
+export class QueryCache {
+  private readonly counters: Counters = { hits: 0, misses: 0 };
+  private readonly requestTtlMs: number;
+
+  private constructor(
+    private readonly identity: DatabaseIdentity,
+    private readonly config: QueryCacheConfig,
+    private readonly persistent: PersistentCache | null,
+  ) {
+    this.requestTtlMs = config.requestTtl * 1000;
+  }
+
+  /** Null when both layers are off. Rejects for an unknown backend name (a startup error). */
+  static async create(parsed: ParsedDatabaseUrl, options?: QueryCacheOptions): Promise<QueryCache | null> {
+    const config = readQueryCacheConfig(options);
+    if (!config.request && !config.persistent) return null;
+    const identity = databaseIdentity(parsed);
+    let persistent: PersistentCache | null = null;
+    if (config.persistent) {
+      const cache = await createCache({ backend: config.backend, url: config.url, namespace: "dbcache", ttl: config.ttl });
+      persistent = new PersistentCache(cache, generationKey(identity), config.ttl, `${cache.backend} ${redactUrl(config.url ?? "")}`.trim());
+    }
+    if (config.request) enableRequestScopes();
+    return new QueryCache(identity, config, persistent);
+  }
+
+  /** Whether a read in the calling context can use a layer at all (cheap; checked before `read`). */
+  applies(): boolean {
+    return this.persistent !== null || (this.config.request && currentRequestScope() !== undefined);
+  }
+
+  read(sql: string, params: SqlParams, mode: "all" | "one", run: () => Promise<RawResult>): Promise<RawResult> {
+    if (!cacheableSql(sql)) return run();
+    const p = paramsKey(params);
+    if (p === null) return run();
+    const local = localKey(this.identity, mode, sql, p);
+    const scope = this.config.request ? currentRequestScope() : undefined;
+    if (scope === undefined) return this.next(local, run);
+    const gen = localGeneration(this.identity.database);
+    const now = Date.now();
+    const found = scope.entries.get(local);
+    if (found !== undefined && found.gen === gen && found.expires > now) {
+      this.counters.hits++;
+      return found.result.then(copyResult);
+    }
+    const fresh = this.next(local, run);
+    const entry: ScopedEntry = { gen, expires: now + this.requestTtlMs, result: fresh.then(copyResult) };
+    scope.entries.set(local, entry);
+    entry.result.catch(() => {
+      if (scope.entries.get(local) === entry) scope.entries.delete(local);
+    });
+    return fresh;
+  }
+
+  private next(local: string, run: () => Promise<RawResult>): Promise<RawResult> {
+    if (this.persistent !== null) return this.persistent.read(local, run, this.counters);
+    this.counters.misses++;
+    return run();
+  }
+
+  /**
+   * After a write (committed, or outside a transaction): request-scope entries of this
+   * database in this process stop being served, and with a persistent layer the shared
+   * generation is replaced before this resolves.
+   */
+  invalidate(): Promise<void> {
+    bumpLocalGeneration(this.identity.database);
+    currentRequestScope()?.entries.clear();
+    return this.persistent === null ? Promise.resolve() : this.persistent.invalidate();
+  }
+
+  async stats(): Promise<DatabaseCacheStats> {
+    const { hits, misses } = this.counters;
+    if (this.persistent !== null) {
+      const s = await this.persistent.cache.stats();
+      return { enabled: true, mode: "persistent", backend: s.backend, hits, misses, size: s.size ?? 0, ttl: this.config.ttl };
+    }
+    const size = currentRequestScope()?.entries.size ?? 0;
+    return { enabled: true, mode: "request", backend: "memory", hits, misses, size, ttl: this.config.requestTtl };
+  }
+
+  async close(): Promise<void> {
+    await this.persistent?.close();
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The persistent layer: results shared through a cache backend (in-process for `memory`,
+ * shared by every instance for redis/valkey/memcached/mongodb/database). An entry is
+ * `{g: token, ...encoded result}` and is served only while `g` equals the database's current
+ * generation token (see invalidation.ts). The token and the entry are read together (one
+ * round trip on a network backend). Concurrent identical misses in one process run the query
+ * once. A backend failure never fails a read: it falls through to the database.
+ */
+import { log } from "../../log.js";
+import type { CacheBackend } from "../../cache/backend.js";
+import type { RawResult } from "../adapters/adapter.js";
+import { decodeResult, encodeResult, type EncodedResult } from "./codec.js";
+import { entryKey } from "./keys.js";
+import { SharedGeneration, newToken } from "./invalidation.js";
+
+interface Entry extends EncodedResult {
+  g: string;
+}
+
+export interface Counters {
+  hits: number;
+  misses: number;
+}
+
+export class PersistentCache {
+  readonly generation: SharedGeneration;
+  private readonly inflight = new Map<string, Promise<RawResult>>();
+  private readonly writes = new Set<Promise<unknown>>();
+
+  constructor(
+    readonly cache: CacheBackend,
+    generationKey: string,
+    readonly ttl: number,
+    label: string,
+  ) {
+    this.generation = new SharedGeneration(cache, generationKey, label);
+  }
+
+  async read(local: string, run: () => Promise<RawResult>, counters: Counters): Promise<RawResult> {
+    const gen = this.generation;
+    if (gen.pending) {
+      counters.misses++;
+      return run();
+    }
+    const key = entryKey(local);
+    const failuresBefore = gen.failures();
+    let token: string | undefined;
+    let entry: Entry | undefined;
+    try {
+      const [g, e] = await Promise.all([this.cache.get<string>(gen.key), this.cache.get<Entry>(key)]);
+      if (g.hit && typeof g.value === "string") token = g.value;
+      if (e.hit) entry = e.value;
+    } catch (error) {
+      log.debug(`db cache: lookup failed: ${String(error)}`);
+    }
+    if (gen.failures() !== failuresBefore) gen.markPending();
+    if (token === undefined) {
+      // no generation yet (first use, evicted, or backend down): start one; cache from the next read on
+      if (!gen.pending) await this.guard(this.cache.set(gen.key, newToken(), 0));
+      counters.misses++;
+      return run();
+    }
+    if (entry !== undefined && entry !== null && entry.g === token) {
+      counters.hits++;
+      return decodeResult(entry);
+    }
+    counters.misses++;
+    const flight = `${key}\u0000${token}`;
+    const running = this.inflight.get(flight);
+    if (running !== undefined) return running.then(copyResult);
+    const result = run();
+    this.inflight.set(flight, result);
+    try {
+      const r = await result;
+      const encoded = encodeResult(r);
+      // awaited, so an instance reading right after this one returned finds the entry
+      if (encoded !== null) await this.guard(this.cache.set(key, { g: token, ...encoded }, this.ttl));
+      return r;
+    } finally {
+      this.inflight.delete(flight);
+    }
+  }
+
+  /** Global invalidation of this database's entries; resolves once the backend has (or could not) confirm it. */
+  async invalidate(): Promise<void> {
+    await this.generation.bump();
+  }
+
+  private guard(work: Promise<unknown>): Promise<void> {
+    const p = work.then(() => undefined, (error: unknown) => log.debug(`db cache: store failed: ${String(error)}`));
+    this.writes.add(p);
+    void p.finally(() => this.writes.delete(p));
+    return p;
+  }
+
+  async close(): Promise<void> {
+    this.generation.close();
+    await Promise.all([...this.writes]);
+    await this.cache.close();
+  }
+}
+
+/** Rows copied one level deep, so two callers never share (and mutate) one row object. */
+export function copyResult(r: RawResult): RawResult {
+  return { rows: r.rows.map((row) => ({ ...row })), columns: r.columns, affected: r.affected, lastId: r.lastId };
+}

@@ -44,6 +44,8 @@ export function splitSql(text: string, options: SplitOptions = {}): SqlStatement
   let depth = 0;
   let head: string[] = [];
   let block = false;
+  /** Firebird DECLARE section before the body: its ';' do not end the statement. */
+  let declaring = false;
   let lineIdx = 0;
   let lineNo = 1;
 
@@ -64,6 +66,7 @@ export function splitSql(text: string, options: SplitOptions = {}): SqlStatement
     depth = 0;
     head = [];
     block = false;
+    declaring = false;
   };
   const atLineStart = (idx: number): boolean => {
     for (let k = idx - 1; k >= 0; k--) {
@@ -142,7 +145,7 @@ export function splitSql(text: string, options: SplitOptions = {}): SqlStatement
       start = i;
     }
 
-    if (depth <= 0 && text.startsWith(delim, i)) {
+    if (depth <= 0 && !declaring && text.startsWith(delim, i)) {
       flush(i);
       i += delim.length;
       continue;
@@ -185,7 +188,10 @@ export function splitSql(text: string, options: SplitOptions = {}): SqlStatement
 
     if (IDENT_START.test(c) && !IDENT_CHAR.test(text[i - 1] ?? "")) {
       WORD.lastIndex = i;
-      const word = WORD.exec(text)![0];
+      let word = WORD.exec(text)![0];
+      // a custom delimiter may touch the word (END$$, END//)
+      const cut = delim === ";" ? -1 : word.indexOf(delim);
+      if (cut > 0) word = word.slice(0, cut);
       const upper = word.toUpperCase();
       i += word.length;
       if (head.length < 8) {
@@ -195,7 +201,11 @@ export function splitSql(text: string, options: SplitOptions = {}): SqlStatement
         }
       }
       if (block) {
-        if (upper === "BEGIN" || upper === "CASE") depth++;
+        if (upper === "DECLARE" && depth <= 0) declaring = true;
+        else if (upper === "BEGIN" || upper === "CASE") {
+          depth++;
+          declaring = false;
+        }
         else if (upper === "END") {
           WORD.lastIndex = i;
           let k = i;

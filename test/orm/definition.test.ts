@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { Model, ModelError, ValidationError, type ModelFields } from "../../runtime/orm/index.js";
+import { HttpError } from "../../runtime/http/errors.js";
+
+const code = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (error) {
+    return (error as ModelError).code + ": " + (error as Error).message;
+  }
+  return "no error";
+};
+
+describe("model definitions", () => {
+  it("misdefined models fail with T4_ERR_ORM_DEFINITION naming the problem", () => {
+    class NoTable extends Model {
+      static override fields: ModelFields = { id: { type: "int", primaryKey: true } };
+    }
+    class BadType extends Model {
+      static override tableName = "x";
+      static override fields = { id: { type: "int", primaryKey: true }, n: { type: "decimal" } } as unknown as ModelFields;
+    }
+    class NoKey extends Model {
+      static override tableName = "x";
+      static override fields: ModelFields = { name: { type: "string" } };
+    }
+    class Clash extends Model {
+      static override tableName = "x";
+      static override fields: ModelFields = { id: { type: "int" }, save: { type: "string" } };
+    }
+    class BadTable extends Model {
+      static override tableName = "x; DROP TABLE y";
+      static override fields: ModelFields = { id: { type: "int" } };
+    }
+    expect(code(() => new NoTable())).toMatch(/^T4_ERR_ORM_DEFINITION: NoTable: static tableName/);
+    expect(code(() => new BadType())).toMatch(/^T4_ERR_ORM_DEFINITION: BadType.fields.n: unknown type "decimal"/);
+    expect(code(() => new NoKey())).toMatch(/no primaryKey field/);
+    expect(code(() => new Clash())).toMatch(/field "save" clashes with a Model method/);
+    expect(code(() => new BadTable())).toMatch(/static tableName must be a table name/);
+  });
+
+  it("aliases, snake_case columns, defaults and lossless input conversion", () => {
+    class Event extends Model {
+      static override tableName = "events";
+      static override fields: ModelFields = {
+        id: { type: "integer", primaryKey: true, autoIncrement: true },
+        startsAt: { type: "datetime", required: true },
+        isPublic: { type: "boolean", default: false },
+        tags: { type: "json", default: () => ["new"] },
+        capacity: { type: "number", min: 1 },
+      };
+      declare id: number;
+      declare startsAt: Date;
+      declare isPublic: boolean;
+      declare tags: string[];
+      declare capacity: number | null;
+    }
+    const a = new Event({ startsAt: "2024-02-03T04:05:06Z", is_public: "yes", capacity: "12.5" });
+    expect(a.startsAt).toEqual(new Date("2024-02-03T04:05:06Z"));
+    expect(a.isPublic).toBe(true);
+    expect(a.capacity).toBe(12.5);
+    expect(a.tags).toEqual(["new"]);
+    const b = new Event();
+    b.tags.push("mine");
+    expect(new Event().tags).toEqual(["new"]);
+    expect(b.validate()).toEqual([{ field: "startsAt", message: "is required" }]);
+    expect(new Event({ startsAt: "", capacity: "" }).validate()).toEqual([{ field: "startsAt", message: "is required" }]);
+    expect(Object.keys(a.toJSON())).toEqual(["id", "startsAt", "isPublic", "tags", "capacity"]);
+    expect(a.toJSON().id).toBeNull();
+  });
+
+  it("ValidationError is an HttpError 422 whose details list the fields", () => {
+    const e = new ValidationError([{ field: "name", message: "is required" }], "Product");
+    expect(e).toBeInstanceOf(HttpError);
+    expect([e.status, e.code, e.message, e.model, e.expose]).toEqual([422, "T4_ERR_VALIDATION", "Validation failed", "Product", true]);
+    expect(e.details).toEqual({ errors: [{ field: "name", message: "is required" }] });
+  });
+});

@@ -54,13 +54,22 @@ export class PersistentCache {
       log.debug(`db cache: lookup failed: ${String(error)}`);
     }
     if (gen.failures() !== failuresBefore) gen.markPending();
-    if (token === undefined) {
-      // no generation yet (first use, evicted, or backend down): start one; cache from the next read on
-      if (!gen.pending) await this.guard(this.cache.set(gen.key, newToken(), 0));
+    if (gen.pending) {
       counters.misses++;
       return run();
     }
-    if (entry !== undefined && entry !== null && entry.g === token) {
+    if (token === undefined) {
+      // No generation yet (first use, or evicted): start one. The query runs only after the
+      // token is stored, so a write racing with this read either replaces the token later
+      // (this entry dies) or committed before the query ran (the entry is fresh).
+      token = newToken();
+      await this.guard(this.cache.set(gen.key, token, 0));
+      if (gen.failures() !== failuresBefore) {
+        gen.markPending();
+        counters.misses++;
+        return run();
+      }
+    } else if (entry !== undefined && entry !== null && entry.g === token) {
       counters.hits++;
       return decodeResult(entry);
     }

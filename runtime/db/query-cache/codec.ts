@@ -84,7 +84,10 @@ export function decodeResult(e: EncodedResult): RawResult {
   for (let i = 0; i < r.length; i++) {
     const values = r[i]!;
     const row: Row = {};
-    for (let j = 0; j < k.length; j++) row[k[j]!] = decodeValue(values[j]!);
+    for (let j = 0; j < k.length; j++) {
+      const v = values[j]!;
+      row[k[j]!] = v === null || typeof v !== "object" ? v : decodeValue(v);
+    }
     rows[i] = row;
   }
   return { rows, columns: e.c, affected: 0, lastId: null };

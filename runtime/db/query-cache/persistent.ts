@@ -26,6 +26,8 @@ export class PersistentCache {
   readonly generation: SharedGeneration;
   private readonly inflight = new Map<string, Promise<RawResult>>();
   private readonly writes = new Set<Promise<unknown>>();
+  /** In-process memory keeps the readable key (nothing leaves the process; no hashing cost). */
+  private readonly hashed: boolean;
 
   constructor(
     readonly cache: CacheBackend,
@@ -34,6 +36,7 @@ export class PersistentCache {
     label: string,
   ) {
     this.generation = new SharedGeneration(cache, generationKey, label);
+    this.hashed = cache.backend !== "memory";
   }
 
   async read(local: string, run: () => Promise<RawResult>, counters: Counters): Promise<RawResult> {
@@ -42,7 +45,7 @@ export class PersistentCache {
       counters.misses++;
       return run();
     }
-    const key = entryKey(local);
+    const key = this.hashed ? entryKey(local) : `q:${local}`;
     const failuresBefore = gen.failures();
     let token: string | undefined;
     let entry: Entry | undefined;

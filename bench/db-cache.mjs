@@ -16,7 +16,7 @@ if (!existsSync(dist)) {
   console.error("dist/runtime/db/index.js missing: run `node scripts/build.mjs` first");
   process.exit(1);
 }
-const { Database } = await import(pathToFileURL(dist).href);
+const { Database, runInRequestScope } = await import(pathToFileURL(dist).href);
 process.env.TINA4_LOG_LEVEL ??= "error";
 
 function service(bench, test) {
@@ -85,6 +85,31 @@ rmSync(dir, { recursive: true, force: true });
 if (pgUrl) results.push(await engineCase("postgres", pgUrl));
 else console.log("postgres: skipped (no TINA4_TEST_POSTGRES_URL)");
 if (!redisUrl) console.log("redis: skipped (no TINA4_TEST_REDIS_URL)");
+
+// Request scope on SQLite: the cost of the scope on a miss (a new scope per read, as one read
+// per request does) and the gain on a repeated read in one request, vs no scope.
+{
+  const dir2 = mkdtempSync(join(tmpdir(), "t4-bench-qc-"));
+  const db = await Database.connect(`sqlite:${join(dir2, "r.db")}`, { queryCache: { request: true, persistent: false } });
+  await db.execute("CREATE TABLE r (id INTEGER PRIMARY KEY, name VARCHAR(50))");
+  await db.insert("r", Array.from({ length: ROWS }, (_, i) => ({ id: i + 1, name: `item ${i + 1}` })));
+  const one = "SELECT id, name FROM r WHERE id = ?";
+  const page = "SELECT id, name FROM r WHERE id BETWEEN ? AND ? ORDER BY id";
+  const plain = await measure(() => db.fetchOne(one, [7]));
+  const scopedMiss = await measure(() => runInRequestScope(() => db.fetchOne(one, [7])));
+  const pagePlain = await measure(() => db.fetch(page, [101, 120]));
+  const pageHit = await runInRequestScope(async () => {
+    await db.fetch(page, [101, 120]);
+    return measure(() => db.fetch(page, [101, 120]));
+  });
+  await db.close();
+  rmSync(dir2, { recursive: true, force: true });
+  console.log("| request scope (SQLite) | ops/s |\n|---|--:|");
+  console.log(`| fetchOne by pk, no scope (sync fast path) | ${Math.round(plain).toLocaleString("en-US")} |`);
+  console.log(`| fetchOne by pk, new scope per read (scope + miss) | ${Math.round(scopedMiss).toLocaleString("en-US")} |`);
+  console.log(`| 20-row fetch, no scope | ${Math.round(pagePlain).toLocaleString("en-US")} |`);
+  console.log(`| 20-row fetch, repeated in one scope (hit) | ${Math.round(pageHit).toLocaleString("en-US")} |`);
+}
 
 const fmt = (v) => (v === undefined ? "–" : Math.round(v).toLocaleString("en-US"));
 const x = (a, b) => (a === undefined ? "–" : `${(a / b).toFixed(1)}×`);

@@ -60,6 +60,8 @@ export {
   type SqlValue,
   type WhereClause,
   type WriteResult,
+  type QueryCacheOptions,
+  runInRequestScope,
 } from "./db/index.js";
 export { Tina4Error } from "./errors.js";
 export { loadEnvFiles } from "./config/env.js";

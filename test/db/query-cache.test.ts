@@ -39,6 +39,7 @@ describe("cacheableSql", () => {
       "SELECT * FROM t FOR UPDATE",
       "SELECT * FROM t FOR SHARE",
       "SELECT nextval('s')",
+      "SELECT pg_try_advisory_xact_lock(?) AS ok",
       "SELECT * INTO t2 FROM t",
       "SELECT * FROM tina4_sequence",
       "UPDATE t SET a = 1 RETURNING a",

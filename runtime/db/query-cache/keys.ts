@@ -73,7 +73,7 @@ const FIRST_WORD = /^\s*(?:(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*\(?\s*([A-Za-z]+)
  * string literals included: a false alarm only costs a cache miss.
  */
 const UNSAFE =
-  /\b(?:insert|update|delete|merge|upsert|truncate|into|returning|lock|for\s+share|nextval|setval|currval|lastval|gen_id|next\s+value|last_insert_id|scope_identity|identity|newid|uuid|sys_guid|call|exec|execute|sleep|pg_sleep|waitfor|pg_advisory\w*|get_lock|release_lock|tina4_sequence)\b/i;
+  /\b(?:insert|update|delete|merge|upsert|truncate|into|returning|lock|for\s+share|nextval|setval|currval|lastval|gen_id|next\s+value|last_insert_id|scope_identity|identity|newid|uuid|sys_guid|call|exec|execute|sleep|pg_sleep|waitfor|\w*advisory\w*|get_lock|release_lock|tina4_sequence)\b/i;
 
 const verdicts = new Map<string, boolean>();
 

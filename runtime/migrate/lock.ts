@@ -74,7 +74,7 @@ async function advisoryLock(db: Database, timeoutMs: number, onWait: LockOptions
   const held = db.transaction(async () => {
     let waited = false;
     for (;;) {
-      const row = await db.fetchOne(trySql, param);
+      const row = await db.fetchOne(trySql, param, { cache: false });
       const ok = row?.ok;
       if (ok === true || ok === 1 || ok === "1" || ok === 1n) break;
       if (Date.now() >= deadline) {
@@ -89,7 +89,7 @@ async function advisoryLock(db: Database, timeoutMs: number, onWait: LockOptions
     }
     signal(true);
     await released;
-    if (!pg) await db.fetchOne("SELECT RELEASE_LOCK(CONCAT('tina4_migrate:', MD5(DATABASE()))) AS ok");
+    if (!pg) await db.fetchOne("SELECT RELEASE_LOCK(CONCAT('tina4_migrate:', MD5(DATABASE()))) AS ok", [], { cache: false });
   });
   held.catch(() => signal(false));
   const acquired = await Promise.race([decided, held.then(() => false)]);
@@ -131,12 +131,12 @@ async function rowLock(db: Database, timeoutMs: number, ttlMs: number, onWait: L
     }
     if (got) break;
     if (Date.now() >= deadline) {
-      const row = await db.fetchOne(`SELECT owner FROM ${LOCK_TABLE} WHERE lock_name = ?`, [LOCK_NAME]);
+      const row = await db.fetchOne(`SELECT owner FROM ${LOCK_TABLE} WHERE lock_name = ?`, [LOCK_NAME], { cache: false });
       throw lockedError(timeoutMs, row ? String(row.owner).trim() : null);
     }
     if (!waited) {
       waited = true;
-      const row = await db.fetchOne(`SELECT owner FROM ${LOCK_TABLE} WHERE lock_name = ?`, [LOCK_NAME]).catch(() => null);
+      const row = await db.fetchOne(`SELECT owner FROM ${LOCK_TABLE} WHERE lock_name = ?`, [LOCK_NAME], { cache: false }).catch(() => null);
       onWait?.(row ? String(row.owner).trim() : null);
     }
     await sleep(150 + Math.random() * 150);

@@ -219,7 +219,7 @@ export async function migrate(db: Database, options: MigrationOptions = {}): Pro
 }
 
 async function nextBatch(db: Database): Promise<number> {
-  const row = await db.fetchOne("SELECT MAX(batch) AS b FROM tina4_migration");
+  const row = await db.fetchOne("SELECT MAX(batch) AS b FROM tina4_migration", [], { cache: false });
   const b = row?.b;
   return (b === null || b === undefined ? 0 : Number(b)) + 1;
 }

@@ -39,7 +39,7 @@ export function ensureTrackingTable(db: Database): Promise<void> {
 /** Every recorded migration, oldest first. */
 export async function appliedMigrations(db: Database): Promise<AppliedMigration[]> {
   if (!(await db.tableExists(TRACKING_TABLE))) return [];
-  const result = await db.fetch(`SELECT id, migration_name, batch, executed_at FROM ${TRACKING_TABLE} ORDER BY batch, id`);
+  const result = await db.fetch(`SELECT id, migration_name, batch, executed_at FROM ${TRACKING_TABLE} ORDER BY batch, id`, [], { cache: false });
   return result.records.map((r) => ({
     id: Number(r.id),
     name: String(r.migration_name).trim(),
@@ -50,7 +50,7 @@ export async function appliedMigrations(db: Database): Promise<AppliedMigration[
 
 /** True when `name` is recorded (read inside the caller's transaction, if any). */
 export async function isRecorded(db: Database, name: string): Promise<boolean> {
-  return (await db.fetchOne(`SELECT id FROM ${TRACKING_TABLE} WHERE migration_name = ?`, [name])) !== null;
+  return (await db.fetchOne(`SELECT id FROM ${TRACKING_TABLE} WHERE migration_name = ?`, [name], { cache: false })) !== null;
 }
 
 export async function record(db: Database, name: string, batch: number): Promise<void> {

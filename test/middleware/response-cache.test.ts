@@ -112,7 +112,7 @@ describe("responseCache()", () => {
   });
 
   it("never stores for Authorization or Cookie requests", async () => {
-    for (const headers of [{ authorization: "Bearer a" }, { cookie: "sid=1" }]) {
+    for (const headers of [{ authorization: "Bearer a" }, { cookie: "sid=1" }] as Array<Record<string, string>>) {
       await get("/plain?private", headers);
       await settle();
       const again = await get("/plain?private", headers);

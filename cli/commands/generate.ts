@@ -78,7 +78,7 @@ export function planRoute(root: string, path: string, options: { methods?: strin
 
 const TS_TYPES: Record<FieldSpec["type"], string> = { string: "string", text: "string", int: "number", float: "number", bool: "boolean", datetime: "Date", json: "unknown" };
 
-export function planModel(root: string, name: string, options: { fields?: string; migration?: boolean }, now = new Date()): PlannedFile[] {
+export function planModel(root: string, name: string, options: { fields?: string; migration?: boolean; databaseUrl?: string }, now = new Date()): PlannedFile[] {
   const model = className("Model name", name);
   const fields = parseFields(options.fields);
   const table = tableName(model);
@@ -90,7 +90,7 @@ export function planModel(root: string, name: string, options: { fields?: string
     { path: join(root, "src", "models", `${model}.ts`), contents: readTemplate("generate/model/model.ts", { Model: model, table, fieldLines, declareLines }) },
   ];
   if (options.migration !== false) {
-    const engine = engineOf(process.env.TINA4_DATABASE_URL);
+    const engine = engineOf(options.databaseUrl ?? process.env.TINA4_DATABASE_URL);
     const file = `${migrationStamp(root, now)}_create_${table}`;
     const columnLines = fields.map((f) => `,\n  ${f.column} ${columnType(engine, f.type)}${f.required ? " NOT NULL" : ""}`).join("");
     files.push(

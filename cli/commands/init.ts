@@ -7,9 +7,11 @@ import { linkRuntime } from "../project.js";
 import { isEmptyDir, planTemplateDir, writeFiles } from "../templates.js";
 import { cacheChoices, databaseChoices, type CacheBackendName, type DatabaseEngine } from "../choices.js";
 import { ui } from "../ui.js";
+import { planModel, planRoute } from "./generate.js";
 
 interface InitOptions {
   yes?: boolean;
+  example?: boolean;
   force?: boolean;
   db?: string;
   cache?: string;
@@ -20,6 +22,8 @@ export interface InitAnswers {
   name: string;
   db: DatabaseEngine;
   cache: CacheBackendName;
+  /** Also generate an example Product model, its migration and CRUD routes. */
+  example: boolean;
 }
 
 /** npm-style package name derived from a folder name. */
@@ -38,7 +42,7 @@ async function ask(dirArg: string | undefined, options: InitOptions): Promise<In
   const db = checkChoice<DatabaseEngine>(options.db, databaseChoices, "--db");
   const cache = checkChoice<CacheBackendName>(options.cache, cacheChoices, "--cache");
   const interactive = !options.yes && process.stdin.isTTY === true && process.stdout.isTTY === true;
-  const defaults = { name: packageName(dirArg ? basename(resolve(dirArg)) : "tina4-app"), db: db ?? "sqlite", cache: cache ?? "memory" };
+  const defaults = { name: packageName(dirArg ? basename(resolve(dirArg)) : "tina4-app"), db: db ?? "sqlite", cache: cache ?? "memory", example: options.example === true };
   if (!interactive) return { dir: resolve(dirArg ?? defaults.name), ...defaults };
   const onCancel = () => {
     throw new CliError("init cancelled", "T4_ERR_CLI_CANCELLED");
@@ -48,11 +52,18 @@ async function ask(dirArg: string | undefined, options: InitOptions): Promise<In
       { type: "text", name: "name", message: "Project name", initial: defaults.name, validate: (v: string) => (v.trim() ? true : "A name is required") },
       db ? null : { type: "select", name: "db", message: "Database", choices: Object.entries(databaseChoices).map(([value, c]) => ({ title: c.title, value })), initial: 0 },
       cache ? null : { type: "select", name: "cache", message: "Cache backend", choices: Object.entries(cacheChoices).map(([value, c]) => ({ title: c.title, value })), initial: 0 },
+      options.example ? null : { type: "confirm", name: "example", message: "Include an example resource (Product model, migration and CRUD routes)?", initial: false },
     ].filter((q) => q !== null) as prompts.PromptObject[],
     { onCancel },
   );
   const name = packageName(String(answers.name ?? defaults.name));
-  return { dir: resolve(dirArg ?? name), name, db: (db ?? answers.db ?? "sqlite") as DatabaseEngine, cache: (cache ?? answers.cache ?? "memory") as CacheBackendName };
+  return {
+    dir: resolve(dirArg ?? name),
+    name,
+    db: (db ?? answers.db ?? "sqlite") as DatabaseEngine,
+    cache: (cache ?? answers.cache ?? "memory") as CacheBackendName,
+    example: options.example === true || answers.example === true,
+  };
 }
 
 /** Writes a new app; returns the files written. */
@@ -71,6 +82,13 @@ export function scaffold(answers: InitAnswers, force: boolean): string[] {
     cacheBackend: answers.cache,
     cacheUrlLine: cache.url ? `TINA4_CACHE_URL=${cache.url}` : "",
   });
+  if (answers.example) {
+    const databaseUrl = engine.url(answers.name);
+    files.push(
+      ...planModel(answers.dir, "Product", { fields: "name:string:required,price:float,inStock:bool", databaseUrl }),
+      ...planRoute(answers.dir, "api/products", { model: "Product" }),
+    );
+  }
   writeFiles(files);
   for (const dir of ["src/models", "src/middleware", "migrations", "data"]) mkdirSync(resolve(answers.dir, dir), { recursive: true });
   linkRuntime(answers.dir);
@@ -84,6 +102,7 @@ export function registerInit(program: Command): void {
     .option("-y, --yes", "accept defaults, ask nothing")
     .option("--db <engine>", `database engine (${Object.keys(databaseChoices).join(", ")})`)
     .option("--cache <backend>", `cache backend (${Object.keys(cacheChoices).join(", ")})`)
+    .option("--example", "include an example Product model, migration and CRUD routes")
     .option("-f, --force", "write into a non-empty folder")
     .action(async (dir: string | undefined, options: InitOptions) => {
       const started = performance.now();
@@ -91,6 +110,7 @@ export function registerInit(program: Command): void {
       const files = scaffold(answers, options.force === true);
       const where = relative(process.cwd(), answers.dir) || ".";
       ui.success(`Created ${ui.bold(answers.name)} in ${where} ${ui.dim(`(${files.length} files, ${Math.round(performance.now() - started)} ms)`)}`);
-      console.log(`\nNext steps:\n  ${ui.cyan(`cd ${where}`)}\n  ${ui.cyan("tina4 serve")}      ${ui.dim("# http://127.0.0.1:7148/api/hello")}\n  ${ui.cyan("tina4 routes")}\n`);
+      const steps = [`cd ${where}`, ...(answers.example ? ["tina4 migrate"] : []), "tina4 serve", "tina4 routes"];
+      console.log(`\nNext steps:\n${steps.map((s) => `  ${ui.cyan(s)}`).join("\n")}\n  ${ui.dim(`open http://127.0.0.1:7148/api/hello${answers.example ? " and /api/products" : ""}`)}\n`);
     });
 }

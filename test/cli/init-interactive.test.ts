@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bin, cliEnv, tempDir } from "../support/cli.js";
 
@@ -13,6 +13,7 @@ describe("tina4 init on a terminal", () => {
       ["Project name", "shop-api\r"], // typing replaces the suggested name
       ["Database", `${DOWN}\r`], // second choice: PostgreSQL
       ["Cache backend", `${DOWN}${DOWN}\r`], // third choice: Redis
+      ["example resource", "y"],
     ];
     const result = spawnSync("python3", [join(import.meta.dirname, "..", "support", "drive_tty.py"), JSON.stringify(steps), process.execPath, bin, "init"], {
       cwd,
@@ -30,6 +31,12 @@ describe("tina4 init on a terminal", () => {
     expect(env).toContain("TINA4_CACHE_URL=redis://");
     expect(JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name).toBe("shop-api");
     expect(result.stdout).toContain("Next steps");
+    expect(result.stdout).toContain("tina4 migrate");
+    expect(readFileSync(join(dir, "src", "models", "Product.ts"), "utf8")).toContain('static tableName = "products";');
+    expect(existsSync(join(dir, "src", "routes", "api", "products", "[id:int]", "put.ts"))).toBe(true);
+    const migrations = readdirSync(join(dir, "migrations"));
+    const create = migrations.find((f) => f.endsWith("_create_products.sql"))!;
+    expect(readFileSync(join(dir, "migrations", create), "utf8")).toContain("SERIAL PRIMARY KEY"); // PostgreSQL types for the chosen engine
   });
 
   it("uses defaults without prompting when stdin is not a terminal", () => {
@@ -37,5 +44,6 @@ describe("tina4 init on a terminal", () => {
     const result = spawnSync(process.execPath, [bin, "init"], { cwd, env: cliEnv(), encoding: "utf8", input: "" });
     expect(result.status, result.stderr).toBe(0);
     expect(readFileSync(join(cwd, "tina4-app", ".env"), "utf8")).toContain("TINA4_DATABASE_URL=sqlite:data/app.db");
+    expect(existsSync(join(cwd, "tina4-app", "src", "models", "Product.ts"))).toBe(false);
   });
 });

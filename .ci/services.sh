@@ -3,6 +3,7 @@
 # all bound to 127.0.0.1 on private ports, and writes their URLs to .ci/services.env.
 #   bash .ci/services.sh start   # install if needed, start, write env file
 #   bash .ci/services.sh stop    # stop everything started by "start"
+#   bash .ci/services.sh restart
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 STATE="${TINA4_SERVICES_DIR:-/tmp/tina4-services}"
@@ -120,6 +121,13 @@ start_memcached() {
   wait_port 127.0.0.1 $MC_PORT 10
 }
 
+running() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_once NAME PORT FUNCTION: leaves an already-running server alone (idempotent start)
+start_once() {
+  if running "$2"; then log "$1 already running on $2"; else $3; log "$1 on $2"; fi
+}
+
 stop_all() {
   [ -d "$STATE/pg" ] && su postgres -c "/usr/lib/postgresql/15/bin/pg_ctl -D $STATE/pg -m fast stop" >/dev/null 2>&1 || true
   for n in mariadb firebird redis valkey memcached; do
@@ -131,13 +139,12 @@ case "${1:-start}" in
   start)
     install_packages
     mkdir -p "$STATE"
-    stop_all
-    start_postgres; log "postgresql on $PG_PORT"
-    start_mariadb; log "mariadb on $MY_PORT"
-    start_firebird; log "firebird on $FB_PORT"
-    start_redis_like redis-server $REDIS_PORT redis; log "redis on $REDIS_PORT"
-    start_redis_like valkey-server $VALKEY_PORT valkey; log "valkey on $VALKEY_PORT"
-    start_memcached; log "memcached on $MC_PORT"
+    start_once postgresql $PG_PORT start_postgres
+    start_once mariadb $MY_PORT start_mariadb
+    start_once firebird $FB_PORT start_firebird
+    start_once redis $REDIS_PORT "start_redis_like redis-server $REDIS_PORT redis"
+    start_once valkey $VALKEY_PORT "start_redis_like valkey-server $VALKEY_PORT valkey"
+    start_once memcached $MC_PORT start_memcached
     cat > "$ENV_FILE" <<ENV
 TINA4_TEST_POSTGRES_URL=postgres://postgres:tina4pass@127.0.0.1:$PG_PORT/tina4_test
 TINA4_TEST_POSTGRES_URL2=postgres://postgres:tina4pass@127.0.0.1:$PG_PORT/tina4_test2
@@ -150,5 +157,6 @@ ENV
     log "wrote $ENV_FILE"
     ;;
   stop) stop_all ;;
+  restart) stop_all; exec "$0" start ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac

@@ -11,7 +11,9 @@ try {
   console.log("0 passed, 1 failed");
   process.exit(1);
 }
-const loadFailures = (report.testResults ?? []).filter((file) => file.status === "failed" && (file.assertionResults ?? []).length === 0).length;
+// A file can fail without a failing test (it did not load, or a beforeAll/afterAll hook failed).
+const fileFailures = (report.testResults ?? []).filter((file) => file.status === "failed" && !(file.assertionResults ?? []).some((test) => test.status === "failed"));
+const loadFailures = fileFailures.length;
 const passed = report.numPassedTests ?? 0;
 const failed = (report.numFailedTests ?? 0) + loadFailures;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
@@ -19,7 +21,7 @@ for (const file of report.testResults ?? []) {
   for (const test of file.assertionResults ?? []) {
     if (test.status === "failed") console.log(`FAILED: ${file.name.replace(process.cwd() + "/", "")} › ${test.fullName}`);
   }
-  if (file.status === "failed" && (file.assertionResults ?? []).length === 0) console.log(`FAILED TO LOAD: ${file.name}: ${file.message ?? ""}`);
+  if (fileFailures.includes(file)) console.log(`FAILED (file or hook): ${file.name.replace(process.cwd() + "/", "")}: ${(file.message ?? "").split("\n")[0]}`);
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

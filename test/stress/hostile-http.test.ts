@@ -27,8 +27,12 @@ beforeAll(async () => {
   port = (await new Promise<{ port: number }>((resolve) => child.once("message", (m) => resolve(m as { port: number })))).port;
 });
 afterAll(async () => {
-  if (child.connected) await ask("stop").catch(() => undefined);
-  child.kill("SIGKILL");
+  // "stop" closes the server gracefully; the process exits without replying.
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  if (child.connected) child.send("stop");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(timer);
 });
 
 /** Deterministic PRNG so a failure can be replayed. */

@@ -75,7 +75,22 @@ export class Pool<C> {
       return await this.opts.create();
     } catch (error) {
       this.total--;
+      this.failStrandedWaiters(error);
       throw error;
+    }
+  }
+
+  /**
+   * A connect failed. Waiters are served by releases and by connects in progress; when there
+   * are none left (`total` is 0: the server is down and every connection was lost), nothing
+   * would ever wake them until the acquire timeout, so they fail now with the same error
+   * (a fast 503 instead of a request hanging for TINA4_DB_ACQUIRE_TIMEOUT).
+   */
+  private failStrandedWaiters(error: unknown): void {
+    if (this.total > 0) return;
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(error);
     }
   }
 

@@ -41,9 +41,12 @@ function converters(fields: FieldLike[]): ((row: Row) => void) | null {
 class MysqlConnection implements DriverConnection {
   broken = false;
   constructor(private readonly conn: Mysql.Connection) {
-    conn.on("error", () => {
+    // a fatal error, or the server closing the socket (restart, wait_timeout, KILL), ends the connection
+    const lost = () => {
       this.broken = true;
-    });
+    };
+    conn.on("error", lost);
+    conn.on("end", lost);
   }
 
   async query(sql: string, params: SqlParams, mode: QueryMode): Promise<RawResult> {

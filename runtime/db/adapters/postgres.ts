@@ -26,9 +26,13 @@ const DATE = 1082;
 class PgConnection implements DriverConnection {
   broken = false;
   constructor(private readonly client: PgTypes.Client) {
-    client.on("error", () => {
+    // pg reports a lost socket as an 'error' on the client (idle or busy); 'end' covers a
+    // server that closed the connection cleanly (e.g. terminated by an administrator)
+    const lost = () => {
       this.broken = true;
-    });
+    };
+    client.on("error", lost);
+    client.on("end", lost);
   }
 
   async query(sql: string, params: SqlParams, mode: QueryMode): Promise<RawResult> {

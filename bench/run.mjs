@@ -24,7 +24,7 @@ import { startServer } from "./lib/spawn-server.mjs";
 import { checkLoad, checkResponse } from "./lib/check.mjs";
 import { summarise } from "./lib/cpuprofile.mjs";
 import { cpuMs } from "./lib/proc-cpu.mjs";
-import { HELLO_BODY, HELLO_PATH, TARGET_BODY, TARGET_PATH } from "./lib/payload.mjs";
+import { CATALOG_PATH, HELLO_BODY, HELLO_PATH, TARGET_BODY, TARGET_PATH } from "./lib/payload.mjs";
 
 const SCENARIOS = [
   { id: "node-http", label: "node:http", script: "node-http.mjs", args: [], path: HELLO_PATH, body: HELLO_BODY },
@@ -33,12 +33,16 @@ const SCENARIOS = [
   { id: "tina4", label: "tina4", script: "tina4.mjs", args: [], path: HELLO_PATH, body: HELLO_BODY },
   { id: "tina4-10", label: "tina4, 10 routes", script: "tina4.mjs", args: ["10"], routes: 10, path: TARGET_PATH, body: TARGET_BODY },
   { id: "tina4-1000", label: "tina4, 1,000 routes", script: "tina4.mjs", args: ["1000"], routes: 1000, path: TARGET_PATH, body: TARGET_BODY },
+  { id: "cache-none", label: "tina4 costly route, uncached", script: "tina4-cache.mjs", args: ["uncached"], path: CATALOG_PATH, body: HELLO_BODY },
+  { id: "cache-memory", label: "tina4 costly route, responseCache memory HIT", script: "tina4-cache.mjs", args: ["memory"], path: CATALOG_PATH, body: HELLO_BODY },
+  { id: "cache-redis", label: "tina4 costly route, responseCache Redis HIT", script: "tina4-cache.mjs", args: ["redis"], path: CATALOG_PATH, body: HELLO_BODY },
 ];
 
 const TARGETS = [
   { name: "tina4 hello ≥ 1.00× Fastify", a: "tina4", b: "fastify", min: 1.0 },
   { name: "tina4 hello ≥ 0.95× node:http", a: "tina4", b: "node-http", min: 0.95 },
   { name: "1,000 routes ≥ 0.95× 10 routes", a: "tina4-1000", b: "tina4-10", min: 0.95 },
+  { name: "responseCache memory HIT ≥ 0.95× tina4 hello", a: "cache-memory", b: "tina4", min: 0.95 },
 ];
 
 const USAGE = `usage: node bench/run.mjs [--duration N] [--warmup N] [--connections N] [--pipelining N]

@@ -32,3 +32,14 @@ export function fillerRoutes(count) {
   }
   return routes.slice(0, count - 1);
 }
+
+/** The responseCache benchmark route's work: a listing built, sorted and shaped on every call. */
+export const CATALOG_PATH = "/api/catalog";
+export function catalog() {
+  const items = [];
+  for (let i = 0; i < 50; i++) {
+    items.push({ id: i + 1, name: `Product ${String(i * 7919 % 50).padStart(2, "0")}`, price: Math.round(((i * 37) % 100) * 1.5 * 100) / 100, tags: ["a", "b", "c"].slice(0, 1 + (i % 3)) });
+  }
+  items.sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
+  return { total: items.length, items: items.map((item) => ({ ...item, label: `${item.name} — $${item.price.toFixed(2)}` })) };
+}

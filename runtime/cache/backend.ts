@@ -120,10 +120,15 @@ export class StoreBackend implements CacheBackend {
   #misses = 0;
   #closed = false;
   #onClose: (() => void) | undefined;
+  /** key → last stored text and its decoded value (see CreateCacheOptions.sharedDecoded). */
+  #decoded: Map<string, { text: string; value: unknown }> | null;
+  #decodedMax: number;
 
-  constructor(store: CacheStore, defaultTtl: number, onClose?: () => void) {
+  constructor(store: CacheStore, defaultTtl: number, onClose?: () => void, sharedDecoded = 0) {
     this.#store = store;
     this.#onClose = onClose;
+    this.#decodedMax = sharedDecoded;
+    this.#decoded = sharedDecoded > 0 ? new Map() : null;
     this.backend = store.backend;
     this.namespace = store.namespace;
     this.defaultTtl = validateTtl(defaultTtl, "default cache TTL");
@@ -133,9 +138,19 @@ export class StoreBackend implements CacheBackend {
     validateKey(key);
     const text = this.#closed ? undefined : await this.#store.get(key);
     if (text !== undefined) {
+      const memo = this.#decoded?.get(key);
+      // Same text as last time (an identical string for the memory store): reuse its value.
+      if (memo !== undefined && memo.text === text) {
+        this.#hits++;
+        return { hit: true, value: memo.value as T };
+      }
       try {
         const value = JSON.parse(text) as T;
         this.#hits++;
+        if (this.#decoded) {
+          if (this.#decoded.size >= this.#decodedMax) this.#decoded.delete(this.#decoded.keys().next().value as string);
+          this.#decoded.set(key, { text, value });
+        }
         return { hit: true, value };
       } catch {
         // corrupt entry: a miss, never a crash

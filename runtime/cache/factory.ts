@@ -35,6 +35,12 @@ export interface CreateCacheOptions {
   connectTimeoutMs?: number;
   /** redis/valkey/memcached key prefix shared by the namespaces (default "tina4"). */
   prefix?: string;
+  /**
+   * Reuse decoded values for unchanged entries (up to this many keys) instead of parsing JSON
+   * on every hit. Callers then share one object per entry and must treat it as read-only;
+   * responseCache does. Default 0 (every `get` returns a fresh copy).
+   */
+  sharedDecoded?: number;
 }
 
 const openCaches = new Set<CacheBackend>();
@@ -74,7 +80,7 @@ export async function createCache(options: CreateCacheOptions = {}): Promise<Cac
       store = fileStore(namespace, dir, timeoutMs);
     }
   }
-  const cache: CacheBackend = new StoreBackend(store, ttl, () => openCaches.delete(cache));
+  const cache: CacheBackend = new StoreBackend(store, ttl, () => openCaches.delete(cache), options.sharedDecoded ?? 0);
   openCaches.add(cache);
   unregisterShutdown ??= onShutdown(() => {
     unregisterShutdown = undefined;

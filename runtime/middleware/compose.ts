@@ -23,7 +23,8 @@ export function compose(middleware: readonly Middleware[], endpoint: Endpoint): 
       last = index;
       try {
         if (index === chain.length) return Promise.resolve(endpoint(req, res));
-        return Promise.resolve(chain[index]!(req, res, () => dispatch(index + 1))).then(() => undefined);
+        // The middleware's resolved value is ignored, so its promise is returned as is.
+        return Promise.resolve(chain[index]!(req, res, () => dispatch(index + 1))) as Promise<void>;
       } catch (error) {
         return Promise.reject(error);
       }

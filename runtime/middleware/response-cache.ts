@@ -1,7 +1,8 @@
 import type { ServerResponse } from "node:http";
 import { createCache } from "../cache/factory.js";
 import type { BackendName, CacheBackend } from "../cache/backend.js";
-import { envInt } from "../config/env.js";
+import { envInt, envString } from "../config/env.js";
+import { parseBackendName } from "../cache/config.js";
 import { log } from "../log.js";
 import type { Request } from "../http/request.js";
 import type { HeaderValue, Response } from "../http/response.js";
@@ -28,6 +29,8 @@ interface Entry {
   e: "utf8" | "base64";
   /** Stored at (ms), for the Age header. */
   t: number;
+  /** The body as bytes, computed on first serve of a shared decoded entry (never stored). */
+  buffer?: Buffer;
 }
 /** Stored at the primary key of a URL whose responses vary on request headers. */
 interface VaryMarker {
@@ -49,7 +52,7 @@ function backendFor(options: ResponseCacheOptions): Promise<CacheBackend> {
   let backend = backends.get(id);
   if (!backend) {
     const ttl = options.ttl ?? envInt("TINA4_CACHE_TTL", 60);
-    backend = createCache({ backend: options.backend, url: options.cacheUrl, namespace: "response", ttl });
+    backend = createCache({ backend: options.backend, url: options.cacheUrl, namespace: "response", ttl, sharedDecoded: 1000 });
     backends.set(id, backend);
     backend.catch(() => backends.delete(id));
   }
@@ -103,6 +106,11 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
   const statuses = new Set(options.statusCodes ?? [200]);
   const maxBytes = options.maxBodyBytes ?? 1024 * 1024;
   const inflight = new Map<string, Promise<Entry | null>>();
+  // A bad backend name is a startup error; the backend itself is opened now, so
+  // clearCache() reaches it even before the first request.
+  parseBackendName(options.backend ?? envString("TINA4_CACHE_BACKEND", "memory"), options.backend ? "responseCache backend" : "TINA4_CACHE_BACKEND");
+  let ready: CacheBackend | undefined;
+  backendFor(options).then((backend) => (ready = backend), () => undefined);
 
   return named("responseCache", async function (req, res, next) {
     if (req.method !== "GET" && req.method !== "HEAD") return next();
@@ -110,7 +118,7 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
       res.header("x-cache", "BYPASS");
       return next();
     }
-    const cache = await backendFor(options);
+    const cache = ready ?? (await backendFor(options));
     const base = `GET:${req.url}`;
     let key = base;
     const stored = await cache.get<Entry | VaryMarker>(base);
@@ -162,11 +170,13 @@ function isEntry(value: unknown): value is Entry {
 }
 
 function serve(res: Response, entry: Entry): void {
-  res.status(entry.s);
-  for (const [name, value] of Object.entries(entry.h)) res.header(name, value);
-  res.header("x-cache", "HIT");
-  res.header("age", Math.max(0, Math.floor((Date.now() - entry.t) / 1000)));
-  res.payload = { kind: "data", data: entry.e === "utf8" ? entry.b : Buffer.from(entry.b, "base64") };
+  res.statusCode = entry.s;
+  Object.assign(res.headers, entry.h);
+  res.headers["x-cache"] = "HIT";
+  res.headers.age = Math.max(0, Math.floor((Date.now() - entry.t) / 1000));
+  // Entries are shared between hits (sharedDecoded), so the bytes are encoded only once.
+  entry.buffer ??= Buffer.from(entry.b, entry.e === "utf8" ? "utf8" : "base64");
+  res.payload = { kind: "data", data: entry.buffer };
 }
 
 /** Tees everything written to the raw response, up to `maxBytes` (beyond that, nothing is kept). */

@@ -169,6 +169,10 @@ describe("responseCache()", () => {
     expect(head.headers.get("x-cache")).toBe("HIT");
   });
 
+  it("an unknown backend name is an error when the middleware is created", () => {
+    expect(() => responseCache({ backend: "nope" as never })).toThrow(/unknown responseCache backend "nope": valid backends are memory, file/);
+  });
+
   it("clearCache() empties the response cache", async () => {
     await get("/plain?c");
     await settle();

@@ -33,6 +33,21 @@ await build({
   logLevel: "warning",
 });
 
+// Workers start from one bundle of the worker entry and the whole runtime: loading one file
+// instead of ~100 modules cuts a worker's start by about 100 ms. Inside a worker the runtime
+// exists once (the app bundle reaches it through a global), so bundling cannot split it.
+await build({
+  entryPoints: [join(root, "cli", "cluster", "worker.ts")],
+  outfile: join(root, "dist", "cli", "cluster", "worker.bundle.js"),
+  bundle: true,
+  packages: "external",
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  sourcemap: "linked",
+  logLevel: "warning",
+});
+
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 const types = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
 if (types.status !== 0) {

@@ -1,4 +1,5 @@
 import cluster, { type Worker } from "node:cluster";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { WORKER_ENV, type LoadError, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from "./protocol.js";
 
@@ -41,7 +42,10 @@ function setupPrimary(): void {
   // Set before the first fork: the primary accepts and hands connections out in turn (the
   // default on Linux, not on Windows), so a busy worker does not starve the others.
   cluster.schedulingPolicy = cluster.SCHED_RR;
-  cluster.setupPrimary({ exec: fileURLToPath(new URL("./worker.js", import.meta.url)), silent: false });
+  // scripts/build.mjs bundles the worker with the runtime (faster start); fall back to the module.
+  const bundle = fileURLToPath(new URL("./worker.bundle.js", import.meta.url));
+  const exec = existsSync(bundle) ? bundle : fileURLToPath(new URL("./worker.js", import.meta.url));
+  cluster.setupPrimary({ exec, silent: false });
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { envString } from "../../runtime/config/env.js";
+import { readCacheConfig } from "../../runtime/cache/config.js";
 import { openProject, type Project } from "../project.js";
 import { CliError } from "../errors.js";
 import { ui } from "../ui.js";
@@ -41,6 +42,15 @@ async function concretePort(port: number, host: string): Promise<number> {
   return typeof address === "object" && address ? address.port : 0;
 }
 
+/** Settings that are errors at startup rather than at first use (SPEC §6: unknown cache backend). */
+function checkSettings(): void {
+  try {
+    readCacheConfig();
+  } catch (error) {
+    throw new CliError((error as Error).message, (error as { code?: string }).code ?? "T4_ERR_CLI_CONFIG");
+  }
+}
+
 export function registerServe(program: Command): void {
   program
     .command("serve")
@@ -54,6 +64,7 @@ export function registerServe(program: Command): void {
       const before = new Set(Object.keys(process.env));
       const project = openProject();
       const envFromFiles = Object.keys(process.env).filter((name) => !before.has(name));
+      checkSettings();
       const dev = !options.production;
       if (!dev) process.env.NODE_ENV ??= "production";
       const host = options.host ?? envString("TINA4_HOST", dev ? "127.0.0.1" : "0.0.0.0");

@@ -82,6 +82,10 @@ describe("tina4 CLI end to end", () => {
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toContain("unknown command");
 
+    const badCache = runCli(["serve"], dir, { TINA4_CACHE_BACKEND: "mongo-ish" });
+    expect(badCache.code).toBe(1);
+    expect(badCache.stderr).toMatch(/unknown TINA4_CACHE_BACKEND "mongo-ish": valid backends are memory, file, redis, valkey, memcached, mongodb, database/);
+
     const badPort = runCli(["serve", "--port", "99999"], dir);
     expect(badPort.code).toBe(1);
     expect(badPort.stderr).toContain('Invalid port "99999"');

@@ -135,3 +135,23 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Parameters as the pg, mysql2 and node-firebird drivers take them: those drivers bind
+ * Dates and Buffers themselves; `undefined` becomes NULL, bigints their decimal text,
+ * other typed arrays Buffers and plain objects/arrays JSON text. Copies only when needed.
+ */
+export function driverParams(params: SqlParams): unknown[] {
+  let out: unknown[] | null = null;
+  for (let i = 0; i < params.length; i++) {
+    const v = params[i];
+    if (v === null || typeof v !== "object" && typeof v !== "bigint" && v !== undefined) continue;
+    out ??= params.slice();
+    if (v === undefined) out[i] = null;
+    else if (typeof v === "bigint") out[i] = v.toString();
+    else if (v instanceof Date || Buffer.isBuffer(v)) continue;
+    else if (v instanceof Uint8Array) out[i] = Buffer.from(v);
+    else out[i] = JSON.stringify(v);
+  }
+  return (out ?? params) as unknown[];
+}

@@ -4,7 +4,7 @@ import { DbErrorCode, type DatabaseError, type DbErrorCodeValue } from "../error
 import { FirebirdDialect } from "../dialects/firebird.js";
 import type { ParsedDatabaseUrl } from "../url.js";
 import type { Row, SqlParams } from "../types.js";
-import { dbError, isNetworkError, requireDriver, toSafeInt, withTimeout, type Adapter, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
+import { dbError, driverParams, isNetworkError, requireDriver, toSafeInt, withTimeout, type Adapter, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
 
 type FbModule = typeof Fb;
 type BlobReader = (cb: (err: unknown, name: string, stream: NodeJS.EventEmitter) => void) => void;
@@ -49,7 +49,7 @@ class FirebirdConnection implements DriverConnection {
   private async run(tx: Fb.Transaction, sql: string, params: SqlParams): Promise<RawResult> {
     let res: Fb.QueryResult<Row>;
     try {
-      res = await tx.queryAsync<Row>(sql, firebirdParams(params), { withMeta: true });
+      res = await tx.queryAsync<Row>(sql, driverParams(params), { withMeta: true });
     } catch (error) {
       if (isNetworkError(error)) this.broken = true;
       throw error;
@@ -102,21 +102,6 @@ function readBlob(reader: BlobReader): Promise<Buffer> {
       stream.on("error", reject);
     });
   });
-}
-
-function firebirdParams(params: SqlParams): unknown[] {
-  let out: unknown[] | null = null;
-  for (let i = 0; i < params.length; i++) {
-    const v = params[i];
-    if (v === null || typeof v !== "object" && typeof v !== "bigint" && v !== undefined) continue;
-    out ??= params.slice();
-    if (v === undefined) out[i] = null;
-    else if (typeof v === "bigint") out[i] = v.toString();
-    else if (v instanceof Date || Buffer.isBuffer(v)) continue;
-    else if (v instanceof Uint8Array) out[i] = Buffer.from(v);
-    else out[i] = JSON.stringify(v);
-  }
-  return (out ?? params) as unknown[];
 }
 
 export class FirebirdAdapter implements Adapter {

@@ -4,7 +4,7 @@ import { DbErrorCode, type DatabaseError, type DbErrorCodeValue } from "../error
 import { MysqlDialect } from "../dialects/mysql.js";
 import type { ParsedDatabaseUrl } from "../url.js";
 import type { Row, SqlParams } from "../types.js";
-import { dbError, isNetworkError, requireDriver, toSafeInt, withTimeout, type Adapter, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
+import { dbError, driverParams, isNetworkError, requireDriver, toSafeInt, withTimeout, type Adapter, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
 
 type MysqlModule = typeof Mysql;
 const LONGLONG = 8;
@@ -50,7 +50,7 @@ class MysqlConnection implements DriverConnection {
   }
 
   async query(sql: string, params: SqlParams, mode: QueryMode): Promise<RawResult> {
-    const values = mysqlParams(params);
+    const values = driverParams(params);
     let result: [unknown, unknown];
     try {
       // prepared (binary protocol) when bound; text protocol for parameterless SQL, which may hold several statements
@@ -97,22 +97,6 @@ class MysqlConnection implements DriverConnection {
 
 function isHeaderList(data: unknown[]): boolean {
   return data.length > 0 && data.every((d) => d !== null && typeof d === "object" && !Array.isArray(d) && "affectedRows" in d);
-}
-
-/** mysql2 handles Date, Buffer, boolean; bigint and objects are made explicit. */
-function mysqlParams(params: SqlParams): unknown[] {
-  let out: unknown[] | null = null;
-  for (let i = 0; i < params.length; i++) {
-    const v = params[i];
-    if (v === null || typeof v !== "object" && typeof v !== "bigint" && v !== undefined) continue;
-    out ??= params.slice();
-    if (v === undefined) out[i] = null;
-    else if (typeof v === "bigint") out[i] = v.toString();
-    else if (v instanceof Date || Buffer.isBuffer(v)) continue;
-    else if (v instanceof Uint8Array) out[i] = Buffer.from(v);
-    else out[i] = JSON.stringify(v);
-  }
-  return (out ?? params) as unknown[];
 }
 
 export class MysqlAdapter implements Adapter {

@@ -4,7 +4,7 @@ import { DbErrorCode, type DatabaseError, type DbErrorCodeValue } from "../error
 import { PostgresDialect } from "../dialects/postgres.js";
 import type { ParsedDatabaseUrl } from "../url.js";
 import type { Row, SqlParams } from "../types.js";
-import { dbError, isNetworkError, requireDriver, toSafeInt, withTimeout, type Adapter, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
+import { dbError, driverParams, isNetworkError, requireDriver, toSafeInt, withTimeout, type Adapter, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
 
 type PgModule = typeof PgTypes;
 
@@ -36,7 +36,7 @@ class PgConnection implements DriverConnection {
   }
 
   async query(sql: string, params: SqlParams, mode: QueryMode): Promise<RawResult> {
-    const values = pgParams(params);
+    const values = driverParams(params);
     const config: PgTypes.QueryConfig = mode === "exec" && values.length === 0
       ? { text: sql }
       : { text: sql, values, name: nameFor(sql) };
@@ -69,22 +69,6 @@ class PgConnection implements DriverConnection {
       // already gone
     }
   }
-}
-
-/** pg serialises most values itself; bigint and plain objects need help. */
-function pgParams(params: SqlParams): unknown[] {
-  let out: unknown[] | null = null;
-  for (let i = 0; i < params.length; i++) {
-    const v = params[i];
-    if (v === null || typeof v !== "object" && typeof v !== "bigint" && v !== undefined) continue;
-    out ??= params.slice();
-    if (v === undefined) out[i] = null;
-    else if (typeof v === "bigint") out[i] = v.toString();
-    else if (v instanceof Date || Buffer.isBuffer(v)) continue;
-    else if (v instanceof Uint8Array) out[i] = Buffer.from(v);
-    else out[i] = JSON.stringify(v);
-  }
-  return (out ?? params) as unknown[];
 }
 
 export class PostgresAdapter implements Adapter {

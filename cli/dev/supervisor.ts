@@ -38,6 +38,13 @@ export class DevServer {
   private stopping = false;
   private crashRestarts = 0;
   private lastBundle = "";
+  /**
+   * What the last failed attempt was built from (bundle text, or the build error). While the
+   * app is broken, a once-a-second re-check rebuilds and reloads as soon as this changes, so a
+   * fix is picked up even if the file watcher missed its event.
+   */
+  private failedInput: string | null = null;
+  private recheckTimer: NodeJS.Timeout | null = null;
   private watcher: ReturnType<typeof watchProject> | null = null;
   private envFromFiles: string[];
   private readonly bundler: Bundler;
@@ -101,15 +108,19 @@ export class DevServer {
   }
 
   /** Rebuilds, then boots a worker on the new bundle and swaps it in if it loads. */
-  private async runReload(reason: string, force: boolean): Promise<void> {
+  private async runReload(reason: string, force: boolean, onlyIfChanged = false): Promise<void> {
     const started = performance.now();
     let bundle;
     try {
       bundle = await this.bundler.build();
     } catch (error) {
-      if (error instanceof BundleError) return this.failed(null, error.detail);
-      throw error;
+      if (!(error instanceof BundleError)) throw error;
+      const input = `build-error:${JSON.stringify(error.detail)}`;
+      if (onlyIfChanged && input === this.failedInput) return;
+      this.failedInput = input;
+      return this.failed(null, error.detail);
     }
+    if (onlyIfChanged && bundle.js === this.failedInput) return;
     if (!force && this.healthy && bundle.js === this.lastBundle) {
       ui.step(`${reason}: no change in the built code`);
       return;
@@ -121,7 +132,10 @@ export class DevServer {
     try {
       await next.whenReady();
     } catch (error) {
-      if (error instanceof WorkerLoadFailed) return this.failed(next, error.detail);
+      if (error instanceof WorkerLoadFailed) {
+        this.failedInput = bundle.js;
+        return this.failed(next, error.detail);
+      }
       next.kill();
       if (error instanceof WorkerListenFailed && !this.current) {
         ui.error(listenFailure(error, this.options.port, this.options.host));
@@ -132,6 +146,7 @@ export class DevServer {
     const old = this.current;
     this.current = next;
     this.healthy = true;
+    this.failedInput = null;
     this.watchCrash(next);
     if (old) {
       this.retiring.add(old);
@@ -143,6 +158,14 @@ export class DevServer {
   /** Code that does not build or load: the serving worker (or a new one) shows the error. */
   private async failed(next: WorkerHandle | null, error: LoadError): Promise<void> {
     ui.error(`could not load the app: ${formatLoadError(error)}`);
+    this.recheckTimer ??= setInterval(() => {
+      if (this.healthy || this.stopping) {
+        clearInterval(this.recheckTimer!);
+        this.recheckTimer = null;
+      } else if (!this.reloading && this.failedInput !== null) {
+        this.reload("re-check", false, true);
+      }
+    }, 1000).unref();
     if (this.current) {
       // Keep the last good worker (and the port); it answers with the error until fixed.
       void next?.stop("shutdown", 2_000);
@@ -206,13 +229,13 @@ export class DevServer {
   }
 
   /** Loads the current code; changes arriving meanwhile queue exactly one more run. */
-  reload(reason: string, force = false): void {
+  reload(reason: string, force = false, onlyIfChanged = false): void {
     if (this.stopping) return;
     if (this.reloading) {
-      this.queued = { reason, force: force || (this.queued?.force ?? false) };
+      if (!onlyIfChanged) this.queued = { reason, force: force || (this.queued?.force ?? false) };
       return;
     }
-    this.reloading = this.runReload(reason, force)
+    this.reloading = this.runReload(reason, force, onlyIfChanged)
       .catch((error: Error) => ui.error(`reload failed: ${error.message}`))
       .finally(() => {
         this.reloading = null;
@@ -226,6 +249,7 @@ export class DevServer {
   async stop(signal: string, code = 0): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    if (this.recheckTimer) clearInterval(this.recheckTimer);
     if (signal) ui.step(`${signal}: stopping`);
     await this.watcher?.close();
     await this.bundler.dispose();

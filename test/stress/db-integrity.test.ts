@@ -69,6 +69,7 @@ describe.each(engines)("%s: integrity under concurrency", (_name, service) => {
     await b.close();
   });
 
+  // Skipped only locally when this server's URL is unset: serviceUrl() throws under TINA4_TEST_SERVICES=required, so CI runs it.
   it.skipIf(!url)("200 transfers from 20 contexts keep the total and match the committed transfers", async () => {
     const expected = new Map<number, number>(Array.from({ length: ACCOUNTS }, (_, i) => [i + 1, START]));
     const counter = { retries: 0 };

@@ -45,47 +45,59 @@ wait_port() { # host port seconds
   log "timed out waiting for $1:$2"; return 1
 }
 
+# A server that is not answering always starts from an empty data directory: a directory
+# left behind by a killed run (stale socket, pid file, half-recovered logs) must never
+# decide whether this run works. Test data is disposable by design.
+fresh_dir() { rm -rf "$1"; mkdir -p "$1"; }
+
+# fail_with NAME LOGFILE: print the server's own words before giving up
+fail_with() {
+  log "$1 did not start; last lines of $2:"
+  tail -n 30 "$2" 2>/dev/null | sed 's/^/    /' >&2 || true
+  exit 1
+}
+
 start_postgres() {
   local dir="$STATE/pg"
-  mkdir -p "$dir"; chown postgres "$dir"
-  if [ ! -f "$dir/PG_VERSION" ]; then
-    su postgres -c "/usr/lib/postgresql/15/bin/initdb -D $dir -U postgres -A trust --no-sync" >/dev/null
-  fi
-  su postgres -c "/usr/lib/postgresql/15/bin/pg_ctl -D $dir -w -l $dir/log -o \"-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir -c fsync=off -c max_connections=300\" start" >/dev/null
-  psql -h 127.0.0.1 -p $PG_PORT -U postgres -tAc "select 1 from pg_database where datname='tina4_test'" | grep -q 1 \
-    || psql -h 127.0.0.1 -p $PG_PORT -U postgres -qc "create database tina4_test" >/dev/null
-  psql -h 127.0.0.1 -p $PG_PORT -U postgres -tAc "select 1 from pg_database where datname='tina4_test2'" | grep -q 1 \
-    || psql -h 127.0.0.1 -p $PG_PORT -U postgres -qc "create database tina4_test2" >/dev/null
+  fresh_dir "$dir"; chown postgres "$dir"
+  su postgres -c "/usr/lib/postgresql/15/bin/initdb -D $dir -U postgres -A trust --no-sync" >/dev/null
+  su postgres -c "/usr/lib/postgresql/15/bin/pg_ctl -D $dir -w -t 60 -l $dir/log -o \"-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir -c fsync=off -c max_connections=300\" start" >/dev/null \
+    || fail_with postgresql "$dir/log"
+  psql -h 127.0.0.1 -p $PG_PORT -U postgres -qc "create database tina4_test" >/dev/null
+  psql -h 127.0.0.1 -p $PG_PORT -U postgres -qc "create database tina4_test2" >/dev/null
   psql -h 127.0.0.1 -p $PG_PORT -U postgres -qc "alter user postgres password 'tina4pass'" >/dev/null
 }
 
 start_mariadb() {
-  local dir="$STATE/mariadb"
-  if [ ! -d "$dir/mysql" ]; then
-    mkdir -p "$dir"
-    mariadb-install-db --user=root --datadir="$dir" --skip-test-db >/dev/null 2>&1
-  fi
+  local dir="$STATE/mariadb" pid i
+  fresh_dir "$dir"
+  mariadb-install-db --user=root --datadir="$dir" --skip-test-db >"$STATE/mariadb-install.log" 2>&1 \
+    || fail_with mariadb "$STATE/mariadb-install.log"
   mariadbd --no-defaults --user=root --datadir="$dir" --socket="$dir/sock" --port=$MY_PORT \
     --bind-address=127.0.0.1 --max-connections=300 --innodb-flush-log-at-trx-commit=0 >"$dir/log" 2>&1 &
-  echo $! > "$STATE/mariadb.pid"
-  local i
-  for ((i = 0; i < 100; i++)); do [ -S "$dir/sock" ] && break; sleep 0.1; done
-  mariadb --socket="$dir/sock" -uroot -e "CREATE DATABASE IF NOT EXISTS tina4_test; CREATE DATABASE IF NOT EXISTS tina4_test2;
-    CREATE USER IF NOT EXISTS 'tina4'@'127.0.0.1' IDENTIFIED BY 'tina4pass';
+  pid=$!
+  echo $pid > "$STATE/mariadb.pid"
+  # ready means "answers a ping", not "socket file exists"
+  for ((i = 0; i < 600; i++)); do
+    mariadb-admin --socket="$dir/sock" -uroot ping >/dev/null 2>&1 && break
+    kill -0 $pid 2>/dev/null || fail_with mariadb "$dir/log"
+    sleep 0.1
+  done
+  [ $i -lt 600 ] || fail_with mariadb "$dir/log"
+  mariadb --socket="$dir/sock" -uroot -e "CREATE DATABASE tina4_test; CREATE DATABASE tina4_test2;
+    CREATE USER 'tina4'@'127.0.0.1' IDENTIFIED BY 'tina4pass';
     GRANT ALL ON *.* TO 'tina4'@'127.0.0.1'; FLUSH PRIVILEGES;"
 }
 
 start_firebird() {
   local dir="$STATE/firebird" lib=/usr/lib/x86_64-linux-gnu/firebird/3.0
-  mkdir -p "$dir/data"
+  fresh_dir "$dir"; mkdir -p "$dir/data"
   for f in "$lib"/*; do
     local name; name="$(basename "$f")"
     [ "$name" = firebird.conf ] || ln -sfn "$f" "$dir/$name"
   done
-  # security database must be writable by the server user: copy it once
-  if [ ! -f "$dir/security3.fdb.local" ]; then
-    cp /var/lib/firebird/3.0/system/security3.fdb "$dir/security3.fdb.local"
-  fi
+  # security database must be writable by the server user: a private copy
+  cp /var/lib/firebird/3.0/system/security3.fdb "$dir/security3.fdb.local"
   cat > "$dir/firebird.conf" <<CONF
 RemoteServicePort = $FB_PORT
 RemoteBindAddress = 127.0.0.1
@@ -96,18 +108,19 @@ CONF
 security.db = $dir/security3.fdb.local
 CONF
   chown -R firebird:firebird "$dir"
-  FIREBIRD="$dir" setpriv --reuid firebird --regid firebird --init-groups /usr/sbin/firebird >"$dir/log" 2>&1 &
+  mkdir -p "$dir/lock"; chown firebird:firebird "$dir/lock"
+  FIREBIRD="$dir" FIREBIRD_LOCK="$dir/lock" setpriv --reuid firebird --regid firebird --init-groups /usr/sbin/firebird >"$dir/log" 2>&1 &
   echo $! > "$STATE/firebird.pid"
-  wait_port 127.0.0.1 $FB_PORT 20
+  wait_port 127.0.0.1 $FB_PORT 20 || fail_with firebird "$dir/log"
   local pw
   pw="$(sed -n 's/^ISC_PASSWORD="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/firebird/3.0/SYSDBA.password)"
-  if [ ! -f "$dir/data/test.fdb" ]; then
-    # set a known SYSDBA password in our private security database (embedded access as the server user)
-    printf "CREATE DATABASE '127.0.0.1/$FB_PORT:$dir/data/test.fdb' USER 'SYSDBA' PASSWORD '%s';\n" "$pw" \
-      | ISC_USER=SYSDBA ISC_PASSWORD="$pw" isql-fb -q >/dev/null 2>&1 || true
-    printf "CONNECT '127.0.0.1/$FB_PORT:$dir/data/test.fdb' USER 'SYSDBA' PASSWORD '%s';\nALTER USER SYSDBA PASSWORD 'masterkey';\nCOMMIT;\n" "$pw" \
-      | isql-fb -q >/dev/null 2>&1 || true
-  fi
+  # create the test database, then set a known SYSDBA password in our private security database
+  printf "CREATE DATABASE '127.0.0.1/$FB_PORT:$dir/data/test.fdb' USER 'SYSDBA' PASSWORD '%s';\n" "$pw" \
+    | ISC_USER=SYSDBA ISC_PASSWORD="$pw" isql-fb -q >"$STATE/firebird-setup.log" 2>&1 || true
+  printf "CONNECT '127.0.0.1/$FB_PORT:$dir/data/test.fdb' USER 'SYSDBA' PASSWORD '%s';\nALTER USER SYSDBA PASSWORD 'masterkey';\nCOMMIT;\n" "$pw" \
+    | isql-fb -q >>"$STATE/firebird-setup.log" 2>&1 || true
+  printf "CONNECT '127.0.0.1/$FB_PORT:$dir/data/test.fdb' USER 'SYSDBA' PASSWORD 'masterkey';\nSELECT 1 FROM RDB\$DATABASE;\n" \
+    | isql-fb -q -bail >>"$STATE/firebird-setup.log" 2>&1 || fail_with firebird "$STATE/firebird-setup.log"
 }
 
 start_redis_like() { # binary port name

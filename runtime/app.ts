@@ -12,9 +12,9 @@ import { renderError } from "./http/error-response.js";
 import { StaticFiles } from "./http/static.js";
 import { decodeSegments, splitTarget } from "./http/path.js";
 import { TrustedProxies } from "./http/client-ip.js";
-import { compose, type Endpoint } from "./middleware/compose.js";
+import { compose, isThenable, type Endpoint } from "./middleware/compose.js";
 import { middlewareName, toMiddlewareFunction } from "./middleware/class-runner.js";
-import type { Middleware } from "./middleware/types.js";
+import { mayCallResponse, type Middleware } from "./middleware/types.js";
 import { envInt, envList } from "./config/env.js";
 import { log } from "./log.js";
 import { requestScopesEnabled, runInRequestScope } from "./db/query-cache/request-scope.js";
@@ -85,9 +85,6 @@ function ignoresResponse(handler: Function): boolean {
 }
 type Routed = Request;
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
-}
 
 /**
  * An application: routes, global middleware and the request pipeline
@@ -98,6 +95,8 @@ export class App {
   private readonly trie = new RouteTrie<RouteData>();
   private readonly global: Middleware[] = [];
   private globalChain: Endpoint | null = null;
+  /** True when some global middleware is user code (it may call `res(...)`). */
+  private globalExposes = false;
   private readonly groups: Array<{ prefix: string; middleware: Middleware[] }> = [];
   private proxies: TrustedProxies;
   private statics: StaticFiles | null;
@@ -134,6 +133,7 @@ export class App {
     for (const item of middleware) toMiddlewareFunction(item); // validate now, not at first request
     this.global.push(...middleware);
     this.globalChain = null;
+    this.globalExposes = this.global.some(mayCallResponse);
     return this;
   }
 
@@ -198,7 +198,7 @@ export class App {
       middleware: chain,
       source: options.source ?? this.currentSource,
       meta: options.meta,
-      exposesResponse: chain.length > 0 || !ignoresResponse(handler),
+      exposesResponse: chain.some(mayCallResponse) || !ignoresResponse(handler),
       run: compose(chain, handlerEndpoint(handler as Handler)),
     };
     const previous = this.trie.add(verb, fullPath, data);
@@ -234,8 +234,8 @@ export class App {
       this.fail(req, createResponse(rawRes, false), error);
       return;
     }
-    // User code sees `res` when there is global middleware or the route exposes it.
-    let exposes = this.global.length > 0;
+    // User code sees `res` when global user middleware or the route exposes it.
+    let exposes = this.globalExposes;
     try {
       const method = req.method;
       const fast = target.canonical ? this.trie.matchStatic(method, target.path) : undefined;

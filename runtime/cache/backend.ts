@@ -42,6 +42,12 @@ export interface CacheBackend {
   /** Never rejects for server trouble: an unreachable server reads as a miss. */
   get<T = unknown>(key: string): Promise<CacheLookup<T>>;
   /**
+   * The same lookup answered synchronously when the data lives in this process (memory);
+   * `undefined` when the backend needs I/O — then call `get`. Hot paths use it to skip a
+   * promise per hit.
+   */
+  peek<T = unknown>(key: string): CacheLookup<T> | undefined;
+  /**
    * Stores `value` (anything JSON can represent) for `ttlSeconds` (default: `defaultTtl`;
    * 0 = no expiry; fractions allowed). Rejects only with CacheError for a bad key, TTL or
    * unserializable value; server trouble makes it a no-op.
@@ -61,6 +67,8 @@ export interface CacheStore {
   readonly backend: BackendName;
   readonly namespace: string;
   get(key: string): Promise<string | undefined>;
+  /** Synchronous get, for stores whose data is in this process. */
+  getNow?(key: string): string | undefined;
   set(key: string, text: string, ttlMs: number): Promise<void>;
   delete(key: string): Promise<boolean>;
   clear(): Promise<void>;
@@ -121,7 +129,7 @@ export class StoreBackend implements CacheBackend {
   #closed = false;
   #onClose: (() => void) | undefined;
   /** key → last stored text and its decoded value (see CreateCacheOptions.sharedDecoded). */
-  #decoded: Map<string, { text: string; value: unknown }> | null;
+  #decoded: Map<string, { text: string; lookup: CacheLookup<unknown> }> | null;
   #decodedMax: number;
 
   constructor(store: CacheStore, defaultTtl: number, onClose?: () => void, sharedDecoded = 0) {
@@ -136,22 +144,31 @@ export class StoreBackend implements CacheBackend {
 
   async get<T = unknown>(key: string): Promise<CacheLookup<T>> {
     validateKey(key);
-    const text = this.#closed ? undefined : await this.#store.get(key);
+    return this.#lookup<T>(key, this.#closed ? undefined : await this.#store.get(key));
+  }
+
+  peek<T = unknown>(key: string): CacheLookup<T> | undefined {
+    if (this.#store.getNow === undefined) return undefined;
+    validateKey(key);
+    return this.#lookup<T>(key, this.#closed ? undefined : this.#store.getNow(key));
+  }
+
+  #lookup<T>(key: string, text: string | undefined): CacheLookup<T> {
     if (text !== undefined) {
       const memo = this.#decoded?.get(key);
       // Same text as last time (an identical string for the memory store): reuse its value.
       if (memo !== undefined && memo.text === text) {
         this.#hits++;
-        return { hit: true, value: memo.value as T };
+        return memo.lookup as CacheLookup<T>;
       }
       try {
-        const value = JSON.parse(text) as T;
+        const lookup: CacheLookup<T> = { hit: true, value: JSON.parse(text) as T };
         this.#hits++;
         if (this.#decoded) {
           if (this.#decoded.size >= this.#decodedMax) this.#decoded.delete(this.#decoded.keys().next().value as string);
-          this.#decoded.set(key, { text, value });
+          this.#decoded.set(key, { text, lookup });
         }
-        return { hit: true, value };
+        return lookup;
       } catch {
         // corrupt entry: a miss, never a crash
       }

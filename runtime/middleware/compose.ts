@@ -7,9 +7,16 @@ import type { Middleware, MiddlewareFunction } from "./types.js";
 
 export type Endpoint = (req: Request, res: Response) => Promise<void> | void;
 
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
+}
+
 /**
  * Onion composition. Each middleware gets `next()` that runs the rest of the chain and
  * resolves when it has finished; calling it twice is a programming error and rejects.
+ * The composed endpoint returns a promise only when the chain is asynchronous: a first
+ * middleware that answers synchronously (a memory cache hit) lets the caller commit at once.
+ * It may throw synchronously; its callers catch both.
  */
 export function compose(middleware: readonly Middleware[], endpoint: Endpoint): Endpoint {
   if (middleware.length === 0) return endpoint;
@@ -29,6 +36,8 @@ export function compose(middleware: readonly Middleware[], endpoint: Endpoint): 
         return Promise.reject(error);
       }
     };
-    return dispatch(0);
+    last = 0;
+    const out = chain[0]!(req, res, () => dispatch(1));
+    return isThenable(out) ? (out as Promise<void>) : undefined;
   };
 }

@@ -1,6 +1,6 @@
 import { envList } from "../config/env.js";
 import { HttpError } from "../http/errors.js";
-import { named, type MiddlewareFunction } from "./types.js";
+import { builtin, type MiddlewareFunction } from "./types.js";
 
 export interface CorsOptions {
   /** Allowed origins; `"*"` allows any. Default: TINA4_CORS_ORIGINS, else none (deny). */
@@ -28,7 +28,7 @@ export function cors(options: CorsOptions = {}): MiddlewareFunction {
   const credentials = options.credentials === true;
   if (any && credentials) throw new TypeError('cors(): credentials cannot be combined with origin "*"');
 
-  return named("cors", async function (req, res, next) {
+  return builtin("cors", async function (req, res, next) {
     const origin = req.headers.origin;
     res.header("vary", appendVary(res.getHeader("vary"), "Origin"));
     if (!origin) return next();

@@ -1,7 +1,7 @@
 import { envInt } from "../config/env.js";
 import { HttpError } from "../http/errors.js";
 import type { Request } from "../http/request.js";
-import { named, type MiddlewareFunction } from "./types.js";
+import { builtin, type MiddlewareFunction } from "./types.js";
 
 export interface RateLimitOptions {
   /** Requests per window per client (TINA4_RATE_LIMIT, 100). */
@@ -24,7 +24,7 @@ export function rateLimit(options: RateLimitOptions = {}): MiddlewareFunction {
   let windowStart = Date.now();
   let counts = new Map<string, number>();
 
-  return named("rateLimit", async function (req, res, next) {
+  return builtin("rateLimit", async function (req, res, next) {
     const now = Date.now();
     if (now - windowStart >= windowMs) {
       // Whole-window reset keeps memory bounded by the clients seen in one window.

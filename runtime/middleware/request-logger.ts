@@ -1,4 +1,4 @@
-import { named, type MiddlewareFunction } from "./types.js";
+import { builtin, type MiddlewareFunction } from "./types.js";
 
 export interface RequestLogEntry {
   method: string;
@@ -17,7 +17,7 @@ export interface RequestLoggerOptions {
 /** Logs one line per request once the response status is known, including failures. */
 export function requestLogger(options: RequestLoggerOptions = {}): MiddlewareFunction {
   const write = options.write ?? ((line: string) => process.stdout.write(line + "\n"));
-  return named("requestLogger", async function (req, res, next) {
+  return builtin("requestLogger", async function (req, res, next) {
     const started = process.hrtime.bigint();
     let status = 500;
     try {

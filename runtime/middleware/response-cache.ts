@@ -1,12 +1,12 @@
 import type { ServerResponse } from "node:http";
 import { createCache } from "../cache/factory.js";
-import type { BackendName, CacheBackend } from "../cache/backend.js";
+import type { BackendName, CacheBackend, CacheLookup } from "../cache/backend.js";
 import { envInt, envString } from "../config/env.js";
 import { parseBackendName } from "../cache/config.js";
 import { log } from "../log.js";
 import type { Request } from "../http/request.js";
-import type { HeaderValue, Response } from "../http/response.js";
-import { named, type MiddlewareFunction } from "./types.js";
+import type { HeaderValue, Response, ResponseBody } from "../http/response.js";
+import { builtin, type MiddlewareFunction, type Next } from "./types.js";
 
 export interface ResponseCacheOptions {
   /** Seconds an entry lives (default TINA4_CACHE_TTL, 60); a shorter response max-age/s-maxage wins. */
@@ -29,8 +29,8 @@ interface Entry {
   e: "utf8" | "base64";
   /** Stored at (ms), for the Age header. */
   t: number;
-  /** The body as bytes, computed on first serve of a shared decoded entry (never stored). */
-  buffer?: Buffer;
+  /** The body ready to send, built on first serve of a shared decoded entry (never stored). */
+  payload?: ResponseBody;
 }
 /** Stored at the primary key of a URL whose responses vary on request headers. */
 interface VaryMarker {
@@ -112,16 +112,25 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
   let ready: CacheBackend | undefined;
   backendFor(options).then((backend) => (ready = backend), () => undefined);
 
-  return named("responseCache", async function (req, res, next) {
+  // Not async: a memory hit is answered synchronously (no promise per hit, see compose).
+  return builtin("responseCache", function (req, res, next) {
     if (req.method !== "GET" && req.method !== "HEAD") return next();
     if (req.headers.authorization !== undefined || req.headers.cookie !== undefined) {
       res.header("x-cache", "BYPASS");
       return next();
     }
+    // The URL itself is the key (GET and HEAD share it): no string built per request.
+    const base = req.url;
+    const now = ready?.peek<Entry | VaryMarker>(base);
+    if (now?.hit && isEntry(now.value)) return serve(res, now.value);
+    return lookupOrRun(req, res, next, base, now);
+  });
+
+  /** Everything but a synchronous hit: backend I/O, Vary variants, single-flight, the miss. */
+  async function lookupOrRun(req: Request, res: Response, next: Next, base: string, first: CacheLookup<Entry | VaryMarker> | undefined): Promise<void> {
     const cache = ready ?? (await backendFor(options));
-    const base = `GET:${req.url}`;
     let key = base;
-    const stored = await cache.get<Entry | VaryMarker>(base);
+    const stored = first ?? (await cache.get<Entry | VaryMarker>(base));
     if (stored.hit && isEntry(stored.value)) return serve(res, stored.value);
     if (stored.hit && isVaryMarker(stored.value)) {
       key = variantKey(base, stored.value.vary, req);
@@ -139,16 +148,11 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
     if (!leader) inflight.set(key, mine);
     const capture = captureBody(res.raw, maxBytes);
     res.header("x-cache", "MISS");
-    try {
-      await next();
-    } catch (error) {
-      settle(null);
-      if (inflight.get(key) === mine) inflight.delete(key);
-      capture.stop();
-      throw error;
-    }
+    let failed = false;
+    // Listen before running the handler: one that ends the response synchronously gets
+    // "finish" on the next tick, which can come before `await next()` returns.
     res.raw.once("finish", () => {
-      const entry = buildEntry(req, res, capture.body(), statuses);
+      const entry = failed ? null : buildEntry(req, res, capture.body(), statuses);
       capture.stop();
       settle(entry?.entry ?? null);
       if (inflight.get(key) === mine) inflight.delete(key);
@@ -158,7 +162,16 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
       settle(null);
       if (inflight.get(key) === mine) inflight.delete(key);
     });
-  });
+    try {
+      await next();
+    } catch (error) {
+      failed = true;
+      settle(null);
+      if (inflight.get(key) === mine) inflight.delete(key);
+      capture.stop();
+      throw error;
+    }
+  }
 }
 
 function isVaryMarker(value: unknown): value is VaryMarker {
@@ -175,8 +188,7 @@ function serve(res: Response, entry: Entry): void {
   res.headers["x-cache"] = "HIT";
   res.headers.age = Math.max(0, Math.floor((Date.now() - entry.t) / 1000));
   // Entries are shared between hits (sharedDecoded), so the bytes are encoded only once.
-  entry.buffer ??= Buffer.from(entry.b, entry.e === "utf8" ? "utf8" : "base64");
-  res.payload = { kind: "data", data: entry.buffer };
+  res.payload = entry.payload ??= { kind: "data", data: Buffer.from(entry.b, entry.e === "utf8" ? "utf8" : "base64") };
 }
 
 /** Tees everything written to the raw response, up to `maxBytes` (beyond that, nothing is kept). */

@@ -1,4 +1,4 @@
-import { named, type MiddlewareFunction } from "./types.js";
+import { builtin, type MiddlewareFunction } from "./types.js";
 
 export interface SecurityHeadersOptions {
   /** Content-Security-Policy value; false to omit. */
@@ -24,7 +24,7 @@ export function securityHeaders(options: SecurityHeadersOptions = {}): Middlewar
   if (csp) headers.push(["content-security-policy", csp]);
   if (options.hstsMaxAge !== undefined) headers.push(["strict-transport-security", `max-age=${options.hstsMaxAge}; includeSubDomains`]);
 
-  return named("securityHeaders", async function (_req, res, next) {
+  return builtin("securityHeaders", async function (_req, res, next) {
     try {
       await next();
     } finally {

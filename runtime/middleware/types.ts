@@ -15,8 +15,20 @@ export type MiddlewareClass = abstract new (...args: never) => unknown;
 
 export type Middleware = MiddlewareFunction | MiddlewareClass;
 
-/** Gives a middleware a stable name for `tina4 routes` (bundlers may rename inner functions). */
-export function named<T extends MiddlewareFunction>(name: string, fn: T): T {
+const builtins = new WeakSet<MiddlewareFunction>();
+
+/**
+ * Marks one of tina4's own middleware: gives it a stable name for `tina4 routes` (bundlers
+ * may rename inner functions) and records that it never calls `res(...)` as a function, so
+ * a route whose only middleware are built-ins can get the cheaper plain response object.
+ */
+export function builtin<T extends MiddlewareFunction>(name: string, fn: T): T {
   Object.defineProperty(fn, "name", { value: name });
+  builtins.add(fn);
   return fn;
+}
+
+/** True for user middleware, which may call `res(...)`; false for tina4's built-ins. */
+export function mayCallResponse(middleware: Middleware): boolean {
+  return !builtins.has(middleware as MiddlewareFunction);
 }

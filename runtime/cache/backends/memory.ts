@@ -10,11 +10,15 @@ interface Entry {
   text: string;
   /** epoch ms; 0 = no expiry */
   expires: number;
+  /** Space.placed when the entry was last put at the newest end of the map. */
+  placed: number;
 }
 
 interface Space {
   entries: Map<string, Entry>;
   maxEntries: number;
+  /** Counts placements at the newest end (sets and LRU bumps). */
+  placed: number;
 }
 
 const spaces = new Map<string, Space>();
@@ -35,7 +39,7 @@ export class MemoryStore implements CacheStore {
     const maxEntries = Math.max(1, Math.trunc(options.maxEntries));
     let space = spaces.get(options.namespace);
     if (!space) {
-      space = { entries: new Map(), maxEntries };
+      space = { entries: new Map(), maxEntries, placed: 0 };
       spaces.set(options.namespace, space);
     }
     space.maxEntries = maxEntries;
@@ -43,23 +47,34 @@ export class MemoryStore implements CacheStore {
   }
 
   get(key: string): Promise<string | undefined> {
-    const entries = this.#space.entries;
-    const entry = entries.get(key);
-    if (entry === undefined) return Promise.resolve(undefined);
+    return Promise.resolve(this.getNow(key));
+  }
+
+  /** The same lookup without a promise: the data is in this process. */
+  getNow(key: string): string | undefined {
+    const space = this.#space;
+    const entry = space.entries.get(key);
+    if (entry === undefined) return undefined;
     if (entry.expires !== 0 && entry.expires <= Date.now()) {
-      entries.delete(key);
-      return Promise.resolve(undefined);
+      space.entries.delete(key);
+      return undefined;
     }
-    // most recently used goes to the end of the insertion order
-    entries.delete(key);
-    entries.set(key, entry);
-    return Promise.resolve(entry.text);
+    // Most recently used goes to the newest end. An entry placed fewer than maxEntries/2
+    // placements ago is already far from eviction, so it stays put: a delete + set per hit
+    // leaves a tombstone in the Map and made hot keys measurably slower.
+    if (space.placed - entry.placed >= space.maxEntries >> 1) {
+      space.entries.delete(key);
+      space.entries.set(key, entry);
+      entry.placed = ++space.placed;
+    }
+    return entry.text;
   }
 
   set(key: string, text: string, ttlMs: number): Promise<void> {
-    const { entries, maxEntries } = this.#space;
+    const space = this.#space;
+    const { entries, maxEntries } = space;
     entries.delete(key);
-    entries.set(key, { text, expires: ttlMs > 0 ? Date.now() + ttlMs : 0 });
+    entries.set(key, { text, expires: ttlMs > 0 ? Date.now() + ttlMs : 0, placed: ++space.placed });
     if (entries.size > maxEntries) this.#evict();
     return Promise.resolve();
   }

@@ -1,9 +1,20 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { Command, CommanderError } from "commander";
-import { packageRoot } from "./project.js";
-import { ui } from "./ui.js";
 import type { Command as CommandType } from "commander";
+
+// `serve --production` forks its first worker before anything else loads, so the worker's
+// Node start overlaps this process's (see cluster/prefork.ts); hence the dynamic imports below.
+const argv = process.argv.slice(2);
+if (argv.includes("--production")) {
+  const { prefork, wantsPrefork } = await import("./cluster/prefork.js");
+  if (wantsPrefork(argv)) prefork();
+}
+
+const [{ readFileSync }, { join }, { Command, CommanderError }, { packageRoot }, { ui }] = await Promise.all([
+  import("node:fs"),
+  import("node:path"),
+  import("commander"),
+  import("./project.js"),
+  import("./ui.js"),
+]);
 
 type Register = (program: CommandType) => void;
 
@@ -39,7 +50,7 @@ const program = new Command()
   .exitOverride()
   .configureOutput({ outputError: (text) => ui.error(text.replace(/^error: /, "").trim()) });
 
-for (const register of await Promise.all(wanted(process.argv.slice(2)).map((name) => commands[name]!()))) register(program);
+for (const register of await Promise.all(wanted(argv).map((name) => commands[name]!()))) register(program);
 
 try {
   await program.parseAsync(process.argv);

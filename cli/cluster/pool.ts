@@ -65,7 +65,8 @@ export class WorkerHandle {
   exit: { code: number | null; signal: string | null } | null = null;
   private readonly listeners = new Set<() => void>();
 
-  constructor(config: WorkerConfig) {
+  /** `config` is the fork-time config; a `boot` message may replace it (see prefork.ts). */
+  constructor(readonly config: WorkerConfig) {
     setupPrimary();
     this.worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(config) });
     this.pid = this.worker.process.pid!;

@@ -4,6 +4,7 @@ import { envInt } from "../../runtime/config/env.js";
 import { ui } from "../ui.js";
 import { formatLoadError } from "../dev/error-page.js";
 import { listenFailure, WorkerExited, WorkerHandle, WorkerListenFailed, WorkerLoadFailed } from "./pool.js";
+import { takePreforked } from "./prefork.js";
 import type { WorkerConfig } from "./protocol.js";
 
 export interface ProductionOptions {
@@ -13,9 +14,16 @@ export interface ProductionOptions {
   bundle: string;
   workers: number;
   started: number;
-  /** Rebuilds dist/ when stale before a rolling restart; returns false when the build failed. */
+  /**
+   * Rebuilds dist/ when stale; returns false when the build failed. Called once at start,
+   * after the first workers were forked (they wait in standby until it settles), and
+   * before each rolling restart.
+   */
   refresh: () => Promise<boolean>;
 }
+
+/** The start-up build failed: refresh() already said why. */
+class BuildFailed extends Error {}
 
 /** Worker count: --workers, else TINA4_WORKERS, else the available parallelism. */
 export function workerCount(flag: string | undefined): number {
@@ -62,6 +70,31 @@ export function runProduction(options: ProductionOptions): Promise<number> {
       worker.kill();
       throw error;
     }
+    watch(slot, worker);
+    return worker;
+  };
+
+  /**
+   * First start of `slot`: the worker was forked in standby (for slot 0 possibly before the
+   * CLI parsed its options) and boots only once dist/ is known to be fresh, so its Node
+   * start overlaps the staleness check (and a rebuild) instead of following it.
+   */
+  const boot = async (slot: number, worker: WorkerHandle, fresh: Promise<boolean>): Promise<WorkerHandle> => {
+    try {
+      await worker.whenStandby();
+      if (!(await fresh)) throw new BuildFailed();
+      worker.send({ type: "boot", config });
+      await worker.whenReady();
+    } catch (error) {
+      worker.kill();
+      throw error;
+    }
+    watch(slot, worker);
+    return worker;
+  };
+
+  /** Respawns `slot` with backoff when its worker dies unexpectedly; stops on a crash loop. */
+  const watch = (slot: number, worker: WorkerHandle): void => {
     void worker.exited.then(({ code, signal }) => {
       if (worker.leaving || stopping || slots[slot] !== worker) return;
       slots[slot] = null;
@@ -77,7 +110,6 @@ export function runProduction(options: ProductionOptions): Promise<number> {
       ui.warn(`worker ${worker.pid} ${how}; respawning in ${delay} ms`);
       setTimeout(() => void respawn(slot), delay);
     });
-    return worker;
   };
 
   const respawn = async (slot: number): Promise<void> => {
@@ -150,12 +182,22 @@ export function runProduction(options: ProductionOptions): Promise<number> {
     rolling = roll().finally(() => (rolling = null));
   });
 
+  // Fork first (synchronously), then check dist/: the check runs while the workers start.
+  const standby: WorkerConfig = { ...config, standby: true };
+  const forked = slots.map((_, slot) => (slot === 0 ? takePreforked(options.root) : null) ?? new WorkerHandle(standby));
+  const fresh = options.refresh();
   void (async () => {
-    const results = await Promise.allSettled(slots.map((_, slot) => spawn(slot)));
+    const results = await Promise.allSettled(forked.map((worker, slot) => boot(slot, worker, fresh)));
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
     results.forEach((result, slot) => {
       if (result.status === "fulfilled") slots[slot] = result.value;
     });
+    if (failed?.reason instanceof BuildFailed) {
+      if (stopping) return;
+      stopping = true;
+      await Promise.all(slots.map((worker) => worker?.stop("shutdown", 5_000)));
+      return finish(1);
+    }
     if (failed) {
       const error = failed.reason as Error;
       if (error instanceof WorkerListenFailed) return void (await fail(listenFailure(error, options.port, options.host)));

@@ -34,7 +34,11 @@ export type WorkerMessage =
   | { type: "listen-error"; code: string; message: string };
 
 export type PrimaryMessage =
-  | { type: "boot" }
+  /**
+   * Load the app and listen. `config` replaces the fork-time config: a production worker is
+   * forked before the primary has parsed its options (port, host) — see prefork.ts.
+   */
+  | { type: "boot"; config?: WorkerConfig }
   /** Dev: serve only the load error (no good worker to fall back on). */
   | { type: "serve-error"; error: LoadError }
   /** Dev: a newer load failed; answer with its error page until replaced (null clears). */

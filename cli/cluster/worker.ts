@@ -25,7 +25,7 @@ export interface BundledRouteFile extends Omit<RouteFile, "absolute"> {
 /** The global through which a bundle's `tina4` import reaches the runtime serving it. */
 export const RUNTIME_GLOBAL = Symbol.for("tina4.runtime");
 
-const config = JSON.parse(process.env[WORKER_ENV] ?? "null") as WorkerConfig | null;
+let config = JSON.parse(process.env[WORKER_ENV] ?? "null") as WorkerConfig | null;
 if (!config) throw new Error(`${WORKER_ENV} is not set: this module is started by \`tina4 serve\``);
 const dev = config.mode === "dev";
 const { app } = runtime;
@@ -48,6 +48,7 @@ let live: import("../dev/live-reload.js").LiveHub | null = null;
 process.on("message", (message: PrimaryMessage) => {
   switch (message.type) {
     case "boot":
+      if (message.config) config = message.config;
       void boot();
       break;
     case "serve-error":

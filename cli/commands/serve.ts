@@ -103,6 +103,6 @@ async function serveProduction(options: ServeOptions, project: Project, port: nu
       return false;
     }
   };
-  if (!(await refresh())) return 1;
+  // runProduction calls refresh() right after forking the workers: they start meanwhile.
   return runProduction({ root: project.root, port, host, workers, bundle: join(project.root, "dist", BUNDLE_FILE), started, refresh });
 }

@@ -106,6 +106,32 @@ describe("tina4 build + serve --production", () => {
     expect(served.output()).toMatch(/crash loop: 3 worker crashes within 60s .*exited with code 3/);
   });
 
+  it("gives every worker the app's .env (the first one is forked before options are parsed)", async () => {
+    const dir = makeApp({
+      ".env": "TINA4_TEST_GREETING=from-dotenv\n",
+      "src/routes/env/get.ts": "export default () => ({ greeting: process.env.TINA4_TEST_GREETING, pid: process.pid });\n",
+    });
+    served = await serve(dir, ["--production", "--workers", "2"]);
+    const pids = new Set<number>();
+    for (let i = 0; i < 6; i++) {
+      const reply = JSON.parse((await get(`${served.url}/env`, { headers: { connection: "close" } })).body) as { greeting: string; pid: number };
+      expect(reply.greeting).toBe("from-dotenv");
+      pids.add(reply.pid);
+    }
+    expect(pids.size).toBe(2);
+  });
+
+  it("exits 1 with the build error when dist/ is stale and does not build, leaving no worker behind", () => {
+    const dir = makeApp({ "src/routes/broken/get.ts": "export default () => { return (\n" });
+    // spawnSync waits for the output pipes: a worker left running would hold them open.
+    const started = Date.now();
+    const result = runCli(["serve", "--production", "--port", "0"], dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Build failed: src\/routes\/broken\/get\.ts:2/);
+    expect(result.stdout).toContain("building dist/ (dist/ has no build)");
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
   it("refuses a bad worker count and a port in use", async () => {
     const dir = makeApp();
     const bad = runCli(["serve", "--production", "--workers", "zero"], dir);

@@ -173,18 +173,33 @@ export class SqliteAdapter implements Adapter {
     const mod = await requireDriver<unknown>("better-sqlite3", "sqlite");
     const Ctor = interop<SqliteCtor>(mod);
     const file = this.url.database;
-    try {
-      if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-      const db = new Ctor(file);
-      db.pragma(`busy_timeout = ${envInt("TINA4_DB_BUSY_TIMEOUT", 5000)}`);
-      if (file !== ":memory:") {
-        db.pragma("journal_mode = WAL");
-        db.pragma("synchronous = NORMAL");
+    const busyMs = envInt("TINA4_DB_BUSY_TIMEOUT", 5000);
+    const deadline = Date.now() + busyMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+        const db = new Ctor(file);
+        try {
+          db.pragma(`busy_timeout = ${busyMs}`);
+          if (file !== ":memory:") {
+            db.pragma("journal_mode = WAL");
+            db.pragma("synchronous = NORMAL");
+          }
+          db.pragma("foreign_keys = ON");
+        } catch (error) {
+          db.close();
+          throw error;
+        }
+        return new SqliteConnection(db);
+      } catch (error) {
+        // Switching a fresh file to WAL while another process does the same can fail with
+        // SQLITE_BUSY without consulting busy_timeout; it clears within milliseconds.
+        if (codeOf(error)?.startsWith("SQLITE_BUSY") && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5 * 2 ** attempt, 100)));
+          continue;
+        }
+        throw dbError(DbErrorCode.UNAVAILABLE, "sqlite", error, undefined, codeOf(error), this.url);
       }
-      db.pragma("foreign_keys = ON");
-      return new SqliteConnection(db);
-    } catch (error) {
-      throw dbError(DbErrorCode.UNAVAILABLE, "sqlite", error, undefined, codeOf(error), this.url);
     }
   }
 

@@ -21,6 +21,13 @@ function open(namespace: string): { cache: StoreBackend; store: FileStore } {
 }
 
 describe("file backend damage", () => {
+  it("peek() declines (a file read is I/O) and get() still answers", async () => {
+    const { cache } = open("peek");
+    await cache.set("k", 1);
+    expect(cache.peek("k")).toBeUndefined();
+    expect(await cache.get("k")).toEqual({ hit: true, value: 1 });
+  });
+
   it("a corrupt file is a miss and is removed", async () => {
     const { cache, store } = open("corrupt");
     await cache.set("k", { a: 1 });

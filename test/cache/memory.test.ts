@@ -15,6 +15,32 @@ describe("memory backend", () => {
     expect((await cache.stats()).size).toBe(3);
   });
 
+  it("keeps a frequently read entry while newer ones push older ones out", async () => {
+    const cache = await createCache({ backend: "memory", namespace: "lru-hot", maxEntries: 10 });
+    await cache.set("hot", 0);
+    for (let i = 0; i < 50; i++) {
+      await cache.set(`k${i}`, i);
+      expect((await cache.get("hot")).hit, `after k${i}`).toBe(true);
+    }
+    expect((await cache.stats()).size).toBe(10);
+    expect((await cache.get("k0")).hit).toBe(false);
+    expect((await cache.get("k49")).hit).toBe(true);
+  });
+
+  it("peek() answers synchronously with the same result and counts like get()", async () => {
+    const cache = await createCache({ backend: "memory", namespace: "peek" });
+    await cache.set("k", { a: 1 });
+    await cache.set("nothing", null);
+    expect(cache.peek("k")).toEqual({ hit: true, value: { a: 1 } });
+    expect(cache.peek("nothing")).toEqual({ hit: true, value: null });
+    expect(cache.peek("absent")).toEqual({ hit: false, value: undefined });
+    await cache.set("short", 1, 0.02);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(cache.peek("short")?.hit).toBe(false);
+    expect(await cache.stats()).toMatchObject({ hits: 2, misses: 2 });
+    await expect(async () => cache.peek("")).rejects.toThrow(/non-empty/);
+  });
+
   it("reads TINA4_CACHE_MAX_ENTRIES", async () => {
     process.env.TINA4_CACHE_MAX_ENTRIES = "2";
     try {

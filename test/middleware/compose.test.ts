@@ -80,6 +80,31 @@ describe("function middleware (onion)", () => {
     expect(reached).toBe(false);
   });
 
+  it("plain (non-async) middleware: a synchronous answer, a synchronous throw, a returned next()", async () => {
+    const server = await startApp((app) => {
+      app.use((req, res, next) => {
+        if (req.path === "/sync-answer") {
+          res.json({ answered: "synchronously" }, 203);
+          return undefined;
+        }
+        if (req.path === "/sync-throw") throw new Error("boom in plain middleware");
+        return next();
+      });
+      app.get("/sync-answer", () => "handler must not run");
+      app.get("/sync-throw", () => "handler must not run");
+      app.get("/passes", () => ({ ok: true }));
+    });
+    close = server.close;
+    const answered = await fetch(`${server.url}/sync-answer`);
+    expect(answered.status).toBe(203);
+    expect(await answered.json()).toEqual({ answered: "synchronously" });
+    const thrown = await fetch(`${server.url}/sync-throw`);
+    expect(thrown.status).toBe(500);
+    expect((await thrown.json()).requestId).toBe(thrown.headers.get("x-request-id"));
+    const passed = await fetch(`${server.url}/passes`);
+    expect(await passed.json()).toEqual({ ok: true });
+  });
+
   it("refuses values that are not middleware at registration", async () => {
     const server = await startApp(() => undefined);
     close = server.close;

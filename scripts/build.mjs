@@ -2,7 +2,7 @@
 // (no bundling, so the runtime stays a single module instance shared by the CLI and apps),
 // then tsc emits the runtime's declaration files that editors use to type-check apps.
 import { build } from "esbuild";
-import { readdirSync, rmSync, statSync } from "node:fs";
+import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
@@ -36,17 +36,33 @@ await build({
 // Workers start from one bundle of the worker entry and the whole runtime: loading one file
 // instead of ~100 modules cuts a worker's start by about 100 ms. Inside a worker the runtime
 // exists once (the app bundle reaches it through a global), so bundling cannot split it.
-await build({
-  entryPoints: [join(root, "cli", "cluster", "worker.ts")],
-  outfile: join(root, "dist", "cli", "cluster", "worker.bundle.js"),
-  bundle: true,
-  packages: "external",
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  sourcemap: "linked",
-  logLevel: "warning",
-});
+// Two formats: an ES module (dev: source maps) and a script that production runs with a V8
+// code cache (cli/cluster/worker-loader.ts, itself built to worker-loader.cjs).
+const cluster = join(root, "dist", "cli", "cluster");
+const workerBundle = { entryPoints: [join(root, "cli", "cluster", "worker.ts")], bundle: true, packages: "external", platform: "node", target: "node20", logLevel: "warning" };
+await build({ ...workerBundle, outfile: join(cluster, "worker.bundle.js"), format: "esm", sourcemap: "linked" });
+const script = await build({ ...workerBundle, format: "cjs", write: false, outfile: join(cluster, "worker.bundle.cjs") });
+writeFileSync(join(cluster, "worker.bundle.cjs"), routeDynamicImports(script.outputFiles[0].text));
+await build({ entryPoints: [join(root, "cli", "cluster", "worker-loader.ts")], outfile: join(cluster, "worker-loader.cjs"), bundle: true, packages: "external", format: "cjs", platform: "node", target: "node20", logLevel: "warning" });
+
+/**
+ * A script run through node:vm cannot use `import()` (Node 20 needs a flag for it), so each
+ * `import(x)` call becomes `__tina4_import(x)`, which the loader supplies. Found with the
+ * TypeScript parser, so text that merely looks like a call (in a string, say) is left alone.
+ */
+function routeDynamicImports(code) {
+  const ts = createRequire(import.meta.url)("typescript");
+  const file = ts.createSourceFile("worker.bundle.cjs", code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+  const starts = [];
+  const visit = (node) => {
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) starts.push(node.expression.getStart(file));
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  let out = code;
+  for (const start of starts.sort((a, b) => b - a)) out = out.slice(0, start) + "__tina4_import" + out.slice(start + "import".length);
+  return out;
+}
 
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 const types = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });

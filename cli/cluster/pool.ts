@@ -43,8 +43,8 @@ function setupPrimary(): void {
   // default on Linux, not on Windows), so a busy worker does not starve the others.
   cluster.schedulingPolicy = cluster.SCHED_RR;
   // scripts/build.mjs bundles the worker with the runtime (faster start); fall back to the module.
-  const bundle = fileURLToPath(new URL("./worker.bundle.js", import.meta.url));
-  const exec = existsSync(bundle) ? bundle : fileURLToPath(new URL("./worker.js", import.meta.url));
+  const loader = fileURLToPath(new URL("./worker-loader.cjs", import.meta.url));
+  const exec = existsSync(loader) ? loader : fileURLToPath(new URL("./worker.js", import.meta.url));
   cluster.setupPrimary({ exec, silent: false });
 }
 

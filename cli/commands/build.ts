@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { dirname, join, relative, sep } from "node:path";
 import type { Command } from "commander";
 import type { BuildContext, Message, Plugin } from "esbuild";
-import type { LoadError } from "../cluster/protocol.js";
+import { appScriptFile, type LoadError } from "../cluster/protocol.js";
 import { describeLoadError, formatLoadError } from "../dev/error-page.js";
 import { discoverRouteFiles } from "../../runtime/router/file-routes.js";
 import { openProject, packageRoot, type Project } from "../project.js";
@@ -100,6 +100,8 @@ export interface Bundle {
   js: string;
   map: string;
   inputs: string[];
+  /** Imports left to Node at run time (npm packages, built-ins), as written. */
+  externals: string[];
 }
 
 /**
@@ -153,7 +155,8 @@ export class Bundler {
     const js = result.outputFiles.find((file) => file.path.endsWith(".mjs"))!.text;
     const map = result.outputFiles.find((file) => file.path.endsWith(".map"))?.text ?? "";
     const inputs = Object.keys(result.metafile.inputs).filter((input) => !input.includes(":") && !input.includes("node_modules/"));
-    return { js, map, inputs };
+    const externals = Object.values(result.metafile.outputs).flatMap((output) => output.imports.filter((entry) => entry.external).map((entry) => entry.path));
+    return { js, map, inputs, externals };
   }
 
   /** Writes a bundle (map first, then the module through a rename: a reader never sees half a file). */
@@ -190,7 +193,10 @@ export async function buildApp(project: Project): Promise<BuildResult> {
   } finally {
     await bundler.dispose();
   }
+  // The script form goes first and the module last: a dist/ whose module is new never keeps an old script.
+  rmSync(appScriptFile(outfile), { force: true });
   bundler.write(bundle);
+  await writeAppScript(appScriptFile(outfile), bundle);
   const tracked = new Set([...sourceInputs(root), ...bundle.inputs.map((input) => input.split(sep).join("/"))]);
   const inputs: Record<string, number> = {};
   for (const path of [...tracked].sort()) {
@@ -210,6 +216,33 @@ export async function buildApp(project: Project): Promise<BuildResult> {
   };
   writeFileSync(join(root, "dist", MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
   return { bundle: outfile, manifest, bytes: Buffer.byteLength(bundle.js), ms: performance.now() - started };
+}
+
+/**
+ * Production workers start faster from a script than from an ES module: Node 20 caches
+ * compiled code for node:vm scripts only (cluster/cached-script.ts). The script form is
+ * written only when it behaves exactly like the module: no imports left to run time other
+ * than Node built-ins (a package could resolve differently through require), no
+ * `import.meta`, no `import()` or `require` of its own, no top-level await. Otherwise
+ * workers import the module, as before.
+ */
+async function writeAppScript(file: string, bundle: Bundle): Promise<void> {
+  const { isBuiltin } = await import("node:module");
+  if (!bundle.externals.every((name) => isBuiltin(name))) return;
+  // Text checks, so they may refuse a bundle that merely mentions these words: that only costs speed.
+  if (/\bimport\s*\(|\bimport\.meta\b|\brequire\b/.test(bundle.js)) return;
+  const { transform } = await import("esbuild");
+  let code: string;
+  try {
+    const result = await transform(bundle.js, { format: "cjs", loader: "js", platform: "node", target: "node20", logLevel: "silent" });
+    if (result.warnings.length > 0) return;
+    code = result.code;
+  } catch {
+    return; // top-level await, say
+  }
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, code);
+  renameSync(temp, file);
 }
 
 /** Why `<app>/dist` cannot be used as is (missing, older than a source, other tina4), or null. */

@@ -132,6 +132,25 @@ describe("tina4 build + serve --production", () => {
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
+  it("runs the bundle's script form with a code cache, and the module when only the module behaves right", async () => {
+    const dir = makeApp({ "src/routes/builtin/get.ts": 'import { basename } from "node:path";\nexport default () => ({ base: basename("/a/b.txt") });\n' });
+    expect(runCli(["build"], dir).code).toBe(0);
+    expect(existsSync(join(dir, "dist", "server.script.cjs"))).toBe(true);
+    served = await serve(dir, ["--production", "--workers", "1"]);
+    expect((await get(`${served.url}/builtin`)).body).toBe('{"base":"b.txt"}');
+    for (let i = 0; i < 100 && !existsSync(join(dir, "dist", "server.script.cjs.cache")); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(existsSync(join(dir, "dist", "server.script.cjs.cache"))).toBe(true);
+    await served.stop();
+    served = await serve(dir, ["--production", "--workers", "1"]); // from the cache
+    expect((await get(`${served.url}/builtin`)).body).toBe('{"base":"b.txt"}');
+    await served.stop();
+
+    writeFile(dir, "src/routes/where/get.ts", "export default () => ({ url: import.meta.url });\n");
+    served = await serve(dir, ["--production", "--workers", "1"]);
+    expect(existsSync(join(dir, "dist", "server.script.cjs"))).toBe(false);
+    expect(JSON.parse((await get(`${served.url}/where`)).body).url).toMatch(/\/dist\/server\.mjs$/);
+  });
+
   it("refuses a bad worker count and a port in use", async () => {
     const dir = makeApp();
     const bad = runCli(["serve", "--production", "--workers", "zero"], dir);

@@ -2,7 +2,7 @@
 // (no bundling, so the runtime stays a single module instance shared by the CLI and apps),
 // then tsc emits the runtime's declaration files that editors use to type-check apps.
 import { build } from "esbuild";
-import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
@@ -41,7 +41,12 @@ await build({
 const cluster = join(root, "dist", "cli", "cluster");
 const workerBundle = { entryPoints: [join(root, "cli", "cluster", "worker.ts")], bundle: true, packages: "external", platform: "node", target: "node20", logLevel: "warning" };
 await build({ ...workerBundle, outfile: join(cluster, "worker.bundle.js"), format: "esm", sourcemap: "linked" });
-const script = await build({ ...workerBundle, format: "cjs", write: false, outfile: join(cluster, "worker.bundle.cjs") });
+// The script also holds busboy (and its one dependency): inside it, it costs nothing to load
+// from the code cache, while require() from node_modules costs a few ms per worker start.
+// (The module bundle cannot: esbuild's ES module output has no require() for its built-ins.)
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const external = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies, ...pkg.peerDependencies }).filter((name) => name !== "busboy");
+const script = await build({ ...workerBundle, packages: undefined, external, format: "cjs", write: false, outfile: join(cluster, "worker.bundle.cjs") });
 writeFileSync(join(cluster, "worker.bundle.cjs"), routeDynamicImports(script.outputFiles[0].text));
 await build({ entryPoints: [join(root, "cli", "cluster", "worker-loader.ts")], outfile: join(cluster, "worker-loader.cjs"), bundle: true, packages: "external", format: "cjs", platform: "node", target: "node20", logLevel: "warning" });
 

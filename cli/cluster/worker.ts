@@ -4,7 +4,7 @@
  * the `tina4 build` bundle in production — then listens; node:cluster routes its listen to
  * the primary's socket, so workers never bind the port themselves.
  */
-import type { Server } from "node:http";
+import type { Server, ServerResponse } from "node:http";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Server as NetServer } from "node:net";
@@ -91,8 +91,12 @@ async function boot(): Promise<void> {
   await startListening(performance.now() - started);
 }
 
-/** Code caches to write once the worker listens (each a no-op when its cache was used). */
+/** Code caches to write once the worker has served (each a no-op when its cache was used). */
 const cacheSaves: Array<() => void> = [];
+
+function saveCodeCaches(): void {
+  for (const save of cacheSaves.splice(0)) save();
+}
 
 /**
  * The app bundle's route table. Production runs the bundle's script form with a code cache
@@ -142,11 +146,12 @@ async function startListening(loadMs = 0): Promise<void> {
     const address = httpServer.address();
     const port = typeof address === "object" && address ? address.port : config!.port;
     send({ type: "ready", routes: loadError ? 0 : app.routes().length, loadMs: Math.round(loadMs), port });
-    // The functions compiled while starting are now compiled: write the code caches that were missing.
-    const saveWorkerCache = (globalThis as Record<symbol, unknown>)[CODE_CACHE_HOOK];
-    if (typeof saveWorkerCache === "function") cacheSaves.push(saveWorkerCache as () => void);
-    setImmediate(() => cacheSaves.splice(0).forEach((save) => save()));
   });
+  // Missing code caches are written after the first response (so they also hold the request
+  // path's functions, compiled by then), or at shutdown if no request came.
+  const saveWorkerCache = (globalThis as Record<symbol, unknown>)[CODE_CACHE_HOOK];
+  if (typeof saveWorkerCache === "function") cacheSaves.push(saveWorkerCache as () => void);
+  httpServer.once("request", (_req, res: ServerResponse) => res.once("finish", () => setImmediate(saveCodeCaches)));
 }
 
 /**
@@ -190,6 +195,7 @@ async function stop(gentle: boolean): Promise<void> {
       current.closeAllConnections();
     }
   }
+  saveCodeCaches();
   await runShutdownHooks();
   process.exit(0);
 }

@@ -1,26 +1,16 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import type { Command } from "commander";
 import type { BuildContext, Message, Plugin } from "esbuild";
 import { appScriptFile, type LoadError } from "../cluster/protocol.js";
 import { describeLoadError, formatLoadError } from "../dev/error-page.js";
 import { discoverRouteFiles } from "../../runtime/router/file-routes.js";
-import { openProject, packageRoot, type Project } from "../project.js";
+import { openProject, type Project } from "../project.js";
+import { BUNDLE_FILE, MANIFEST_FILE, tina4Version, type BuildManifest } from "../cluster/freshness.js";
 import { CliError } from "../errors.js";
 import { ui } from "../ui.js";
 
-/** Output of `tina4 build`, inside the app. */
-export const BUNDLE_FILE = "server.mjs";
-export const MANIFEST_FILE = "manifest.json";
-
-export interface BuildManifest {
-  tina4: string;
-  builtAt: string;
-  bundle: string;
-  routes: Array<{ method?: string; pattern?: string; source: string }>;
-  /** Every input that can change the bundle (app-relative path → mtime in ms). */
-  inputs: Record<string, number>;
-}
+export { BUNDLE_FILE, MANIFEST_FILE, staleReason, type BuildManifest } from "../cluster/freshness.js";
 
 export interface BuildResult {
   bundle: string;
@@ -29,7 +19,6 @@ export interface BuildResult {
   ms: number;
 }
 
-const tina4Version = (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
 
 /**
  * `tina4` inside a bundle: a module reading the runtime that the serving worker publishes on
@@ -243,29 +232,6 @@ async function writeAppScript(file: string, bundle: Bundle): Promise<void> {
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, code);
   renameSync(temp, file);
-}
-
-/** Why `<app>/dist` cannot be used as is (missing, older than a source, other tina4), or null. */
-export function staleReason(root: string): string | null {
-  let manifest: BuildManifest;
-  try {
-    manifest = JSON.parse(readFileSync(join(root, "dist", MANIFEST_FILE), "utf8")) as BuildManifest;
-  } catch {
-    return "dist/ has no build";
-  }
-  if (!existsSync(join(root, "dist", manifest.bundle ?? BUNDLE_FILE))) return `dist/${manifest.bundle} is missing`;
-  if (manifest.tina4 !== tina4Version) return `dist/ was built by tina4 ${manifest.tina4}`;
-  if (!existsSync(join(root, "src/"))) return "src/ is missing";
-  for (const [path, mtime] of Object.entries(manifest.inputs)) {
-    let now: number;
-    try {
-      now = statSync(join(root, path)).mtimeMs;
-    } catch {
-      return `${path} was removed`;
-    }
-    if (now !== mtime) return path.endsWith("/") ? `files were added to or removed from ${path}` : `${path} changed`;
-  }
-  return null;
 }
 
 export function printBuilt(result: BuildResult, root: string): void {

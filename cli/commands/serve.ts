@@ -84,7 +84,7 @@ async function serveDev(project: Project, port: number, host: string, started: n
 
 async function serveProduction(options: ServeOptions, project: Project, port: number, host: string, started: number): Promise<number> {
   const { runProduction, workerCount } = await import("../cluster/production.js");
-  const { BUNDLE_FILE, buildApp, printBuilt, staleReason } = await import("./build.js");
+  const { BUNDLE_FILE, staleReason } = await import("../cluster/freshness.js");
   let workers: number;
   try {
     workers = workerCount(options.workers);
@@ -96,6 +96,7 @@ async function serveProduction(options: ServeOptions, project: Project, port: nu
     if (!reason) return true;
     ui.step(`building dist/ (${reason})`);
     try {
+      const { buildApp, printBuilt } = await import("./build.js");
       printBuilt(await buildApp(project), project.root);
       return true;
     } catch (error) {

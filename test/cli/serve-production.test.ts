@@ -145,6 +145,12 @@ describe("tina4 build + serve --production", () => {
     expect((await get(`${served.url}/builtin`)).body).toBe('{"base":"b.txt"}');
     await served.stop();
 
+    // A rebuild of exactly the same length (V8 compares only lengths) must not run the cached code.
+    writeFile(dir, "src/routes/builtin/get.ts", 'import { basename } from "node:path";\nexport default () => ({ base: basename("/a/c.txt") });\n');
+    served = await serve(dir, ["--production", "--workers", "1"]);
+    expect((await get(`${served.url}/builtin`)).body).toBe('{"base":"c.txt"}');
+    await served.stop();
+
     writeFile(dir, "src/routes/where/get.ts", "export default () => ({ url: import.meta.url });\n");
     served = await serve(dir, ["--production", "--workers", "1"]);
     expect(existsSync(join(dir, "dist", "server.script.cjs"))).toBe(false);

@@ -100,7 +100,7 @@ describe("function middleware (onion)", () => {
     expect(await answered.json()).toEqual({ answered: "synchronously" });
     const thrown = await fetch(`${server.url}/sync-throw`);
     expect(thrown.status).toBe(500);
-    expect((await thrown.json()).requestId).toBe(thrown.headers.get("x-request-id"));
+    expect(((await thrown.json()) as { requestId?: string }).requestId).toBe(thrown.headers.get("x-request-id"));
     const passed = await fetch(`${server.url}/passes`);
     expect(await passed.json()).toEqual({ ok: true });
   });

@@ -61,11 +61,10 @@ export function runProduction(options: ProductionOptions): Promise<number> {
     finish(1);
   };
 
-  /** Starts the worker for `slot` and watches it; rejects if it never becomes ready. */
-  const spawn = async (slot: number): Promise<WorkerHandle> => {
-    const worker = new WorkerHandle(config);
+  /** Runs `start` for `worker`, then watches it in `slot`; a worker that never gets ready is killed. */
+  const adopt = async (slot: number, worker: WorkerHandle, start: () => Promise<unknown>): Promise<WorkerHandle> => {
     try {
-      await worker.whenReady();
+      await start();
     } catch (error) {
       worker.kill();
       throw error;
@@ -74,24 +73,24 @@ export function runProduction(options: ProductionOptions): Promise<number> {
     return worker;
   };
 
+  /** Starts the worker for `slot` and watches it; rejects if it never becomes ready. */
+  const spawn = (slot: number): Promise<WorkerHandle> => {
+    const worker = new WorkerHandle(config);
+    return adopt(slot, worker, () => worker.whenReady());
+  };
+
   /**
    * First start of `slot`: the worker was forked in standby (for slot 0 possibly before the
    * CLI parsed its options) and boots only once dist/ is known to be fresh, so its Node
    * start overlaps the staleness check (and a rebuild) instead of following it.
    */
-  const boot = async (slot: number, worker: WorkerHandle, fresh: Promise<boolean>): Promise<WorkerHandle> => {
-    try {
+  const boot = (slot: number, worker: WorkerHandle, fresh: Promise<boolean>): Promise<WorkerHandle> =>
+    adopt(slot, worker, async () => {
       await worker.whenStandby();
       if (!(await fresh)) throw new BuildFailed();
       worker.send({ type: "boot", config });
       await worker.whenReady();
-    } catch (error) {
-      worker.kill();
-      throw error;
-    }
-    watch(slot, worker);
-    return worker;
-  };
+    });
 
   /** Respawns `slot` with backoff when its worker dies unexpectedly; stops on a crash loop. */
   const watch = (slot: number, worker: WorkerHandle): void => {

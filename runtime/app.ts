@@ -208,6 +208,11 @@ export class App {
     return this;
   }
 
+  /** How many routes are registered (what `routes().length` says, without building the list). */
+  get routeCount(): number {
+    return this.trie.size;
+  }
+
   routes(): RouteInfo[] {
     return this.trie
       .entries()

@@ -147,9 +147,7 @@ async function startListening(loadMs = 0): Promise<void> {
     const port = typeof address === "object" && address ? address.port : config!.port;
     send({ type: "ready", routes, loadMs: Math.round(loadMs), port });
   });
-  // Counted while the primary binds the port for us (app.routes() sorts every route: ≈ 7 ms
-  // for a thousand), not after, when the first connection may be waiting.
-  const routes = loadError ? 0 : app.routes().length;
+  const routes = loadError ? 0 : app.routeCount;
   // Missing code caches are written after the first response (so they also hold the request
   // path's functions, compiled by then), or at shutdown if no request came.
   const saveWorkerCache = (globalThis as Record<symbol, unknown>)[CODE_CACHE_HOOK];

@@ -80,12 +80,18 @@ export class RouteTrie<T> {
       data,
     };
     node.routes ??= new Map();
-    const key = `${method} ${canonicalPattern(segments)}`;
+    const canonical = canonicalPattern(segments);
+    const key = `${method} ${canonical}`;
     const previous = this.all.get(key);
     node.routes.set(method, entry);
     this.all.set(key, entry);
-    if (isStatic) this.staticPaths.set(canonicalPattern(segments), node);
+    if (isStatic) this.staticPaths.set(canonical, node);
     return previous;
+  }
+
+  /** Number of METHOD + pattern routes. */
+  get size(): number {
+    return this.all.size;
   }
 
   entries(): RouteEntry<T>[] {

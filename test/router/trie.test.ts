@@ -75,6 +75,11 @@ describe("RouteTrie", () => {
     expect(trie.add("GET", "/x/{other}", "second")?.data).toBe("first");
     expect(found(trie, "GET", "/x/1").entry.data).toBe("second");
     expect(trie.entries()).toHaveLength(1);
+    expect(trie.size).toBe(1);
+    trie.add("POST", "/x/{id}", "post");
+    trie.add("GET", "/x", "list");
+    expect(trie.size).toBe(3);
+    expect(trie.entries()).toHaveLength(3);
   });
 
   it("rejects unknown param types, malformed and misplaced patterns", () => {

@@ -35,6 +35,15 @@ function fbOptions(url: URL, database: string): firebird.Options {
   return { host: url.hostname, port: Number(url.port || 3050), database, user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
 }
 
+/** A database created through an admin connection (`run` opens one, runs one statement, closes it). */
+async function serverDatabase(base: URL, name: string, dropSql: string, run: (sql: string) => Promise<void>): Promise<FreshDatabase> {
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(base.toString());
+  url.pathname = `/${name}`;
+  // Cleanup after a test: a database that is already gone is fine.
+  return { url: url.toString(), drop: () => run(dropSql).catch(() => undefined) };
+}
+
 export async function freshDatabase(engine: TestEngine, label: string): Promise<FreshDatabase> {
   const name = uniqueDbName(label);
   if (engine === "sqlite") {
@@ -43,37 +52,27 @@ export async function freshDatabase(engine: TestEngine, label: string): Promise<
   }
   const base = new URL(serviceUrl(SERVICE[engine])!);
   if (engine === "postgres") {
-    const admin = new pg.Client({ connectionString: base.toString() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(base.toString());
-    url.pathname = `/${name}`;
-    return {
-      url: url.toString(),
-      drop: async () => {
-        const c = new pg.Client({ connectionString: base.toString() });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
-        await c.end();
-      },
-    };
+    return serverDatabase(base, name, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, async (sql) => {
+      const client = new pg.Client({ connectionString: base.toString() });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    });
   }
   if (engine === "mysql") {
-    const admin = await mysql.createConnection(base.toString());
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(base.toString());
-    url.pathname = `/${name}`;
-    return {
-      url: url.toString(),
-      drop: async () => {
-        const c = await mysql.createConnection(base.toString());
-        await c.query(`DROP DATABASE IF EXISTS ${name}`).catch(() => undefined);
-        await c.end();
-      },
-    };
+    return serverDatabase(base, name, `DROP DATABASE IF EXISTS ${name}`, async (sql) => {
+      const connection = await mysql.createConnection(base.toString());
+      try {
+        await connection.query(sql);
+      } finally {
+        await connection.end();
+      }
+    });
   }
+
   // firebird: firebird://user:pass@host:port//abs/path/test.fdb → a sibling file
   const path = decodeURIComponent(base.pathname).replace(/^\/(?=\/)/, "");
   const file = join(path.slice(0, path.lastIndexOf("/")), `${name}.fdb`);

@@ -22,6 +22,7 @@ export function defineMigrationSuite(engine: TestEngine): void {
   const available = engineAvailable(engine);
   const s = SQL[engine];
 
+  // Skipped only locally when the engine's server URL is unset: serviceUrl() throws under TINA4_TEST_SERVICES=required, so CI runs it.
   describe.skipIf(!available)(`migrations on ${engine}`, () => {
     let fresh: FreshDatabase;
     let db: Database;
@@ -159,6 +160,7 @@ export function defineMigrationSuite(engine: TestEngine): void {
 
 /** Engine-specific bodies (dollar quotes, DELIMITER, SET TERM, trigger BEGIN … END) run for real. */
 export function defineBodySuite(engine: TestEngine): void {
+  // Skipped only locally when the engine's server URL is unset: serviceUrl() throws under TINA4_TEST_SERVICES=required, so CI runs it.
   describe.skipIf(!engineAvailable(engine))(`migration bodies on ${engine}`, () => {
     let fresh: FreshDatabase;
     let db: Database;
@@ -192,6 +194,7 @@ export function defineBodySuite(engine: TestEngine): void {
 
 /** Locks: a lock left by a dead process never blocks forever; two CLI processes apply each file once. */
 export function defineLockSuite(engine: TestEngine): void {
+  // Skipped only locally when the engine's server URL is unset: serviceUrl() throws under TINA4_TEST_SERVICES=required, so CI runs it.
   describe.skipIf(!engineAvailable(engine))(`migration lock on ${engine}`, () => {
     const s = SQL[engine];
     const cleanups: (() => Promise<void> | void)[] = [];

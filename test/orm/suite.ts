@@ -71,6 +71,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 }
 
 export function defineModelSuite(engine: TestEngine): void {
+  // Skipped only locally when the engine's server URL is unset: serviceUrl() throws under TINA4_TEST_SERVICES=required, so CI runs it.
   describe.skipIf(!engineAvailable(engine))(`models on ${engine}`, () => {
     const s = SQL[engine];
     let fresh: FreshDatabase;

@@ -57,15 +57,25 @@ fail_with() {
   exit 1
 }
 
+PG_PASSWORD=tina4pass
+
+# Password (scram-sha-256) auth for every connection, local socket included, so the
+# wrong-password case of the PostgreSQL tests is really checked (trust accepts anything).
 start_postgres() {
   local dir="$STATE/pg"
   fresh_dir "$dir"; chown postgres "$dir"
-  su postgres -c "/usr/lib/postgresql/15/bin/initdb -D $dir -U postgres -A trust --no-sync" >/dev/null
+  printf '%s\n' "$PG_PASSWORD" > "$STATE/pg.pwfile"; chown postgres "$STATE/pg.pwfile"; chmod 600 "$STATE/pg.pwfile"
+  su postgres -c "/usr/lib/postgresql/15/bin/initdb -D $dir -U postgres -A scram-sha-256 --pwfile=$STATE/pg.pwfile --no-sync" >/dev/null
+  rm -f "$STATE/pg.pwfile"
   su postgres -c "/usr/lib/postgresql/15/bin/pg_ctl -D $dir -w -t 60 -l $dir/log -o \"-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir -c fsync=off -c max_connections=300\" start" >/dev/null \
     || fail_with postgresql "$dir/log"
-  psql -h 127.0.0.1 -p $PG_PORT -U postgres -qc "create database tina4_test" >/dev/null
-  psql -h 127.0.0.1 -p $PG_PORT -U postgres -qc "create database tina4_test2" >/dev/null
-  psql -h 127.0.0.1 -p $PG_PORT -U postgres -qc "alter user postgres password 'tina4pass'" >/dev/null
+  PGPASSWORD="$PG_PASSWORD" psql -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -qc "create database tina4_test" >/dev/null
+  PGPASSWORD="$PG_PASSWORD" psql -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -qc "create database tina4_test2" >/dev/null
+}
+
+# A PostgreSQL left running by an older start (trust auth) would make the auth tests fail: replace it.
+postgres_checks_passwords() {
+  ! PGPASSWORD=not-the-password psql -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -tAc "select 1" >/dev/null 2>&1
 }
 
 start_mariadb() {
@@ -141,8 +151,12 @@ start_once() {
   if running "$2"; then log "$1 already running on $2"; else $3; log "$1 on $2"; fi
 }
 
+stop_postgres() {
+  [ -d "$STATE/pg" ] && su postgres -c "/usr/lib/postgresql/15/bin/pg_ctl -D $STATE/pg -w -m fast stop" >/dev/null 2>&1 || true
+}
+
 stop_all() {
-  [ -d "$STATE/pg" ] && su postgres -c "/usr/lib/postgresql/15/bin/pg_ctl -D $STATE/pg -m fast stop" >/dev/null 2>&1 || true
+  stop_postgres
   for n in mariadb firebird redis valkey memcached; do
     if [ -f "$STATE/$n.pid" ]; then kill "$(cat "$STATE/$n.pid")" 2>/dev/null || true; rm -f "$STATE/$n.pid"; fi
   done
@@ -152,6 +166,10 @@ case "${1:-start}" in
   start)
     install_packages
     mkdir -p "$STATE"
+    if running $PG_PORT && ! postgres_checks_passwords; then
+      log "postgresql on $PG_PORT accepts any password (trust auth): restarting it with scram-sha-256"
+      stop_postgres
+    fi
     start_once postgresql $PG_PORT start_postgres
     start_once mariadb $MY_PORT start_mariadb
     start_once firebird $FB_PORT start_firebird
@@ -159,8 +177,8 @@ case "${1:-start}" in
     start_once valkey $VALKEY_PORT "start_redis_like valkey-server $VALKEY_PORT valkey"
     start_once memcached $MC_PORT start_memcached
     cat > "$ENV_FILE" <<ENV
-TINA4_TEST_POSTGRES_URL=postgres://postgres:tina4pass@127.0.0.1:$PG_PORT/tina4_test
-TINA4_TEST_POSTGRES_URL2=postgres://postgres:tina4pass@127.0.0.1:$PG_PORT/tina4_test2
+TINA4_TEST_POSTGRES_URL=postgres://postgres:$PG_PASSWORD@127.0.0.1:$PG_PORT/tina4_test
+TINA4_TEST_POSTGRES_URL2=postgres://postgres:$PG_PASSWORD@127.0.0.1:$PG_PORT/tina4_test2
 TINA4_TEST_MYSQL_URL=mysql://tina4:tina4pass@127.0.0.1:$MY_PORT/tina4_test
 TINA4_TEST_FIREBIRD_URL=firebird://SYSDBA:masterkey@127.0.0.1:$FB_PORT/$STATE/firebird/data/test.fdb
 TINA4_TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT

@@ -5,7 +5,7 @@
  * server stops and starts, and bounded by pg_ctl's own -t timeout.
  */
 import { execFile } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -13,6 +13,7 @@ import { freePort } from "../../cache/private-server.js";
 
 const run = promisify(execFile);
 const PG_BIN = "/usr/lib/postgresql/15/bin";
+const PASSWORD = "tina4pass";
 
 export function postgresAvailable(): boolean {
   return existsSync(join(PG_BIN, "pg_ctl")) && existsSync(join(PG_BIN, "initdb"));
@@ -33,16 +34,20 @@ export class PrivatePostgres {
     this.data = join(this.dir, "data");
   }
 
-  /** postgres://postgres@127.0.0.1:PORT/postgres (trust auth, loopback only). */
+  /** postgres://postgres:PASSWORD@127.0.0.1:PORT/postgres (password auth as in CI, loopback only). */
   get url(): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+    return `postgres://postgres:${PASSWORD}@127.0.0.1:${this.port}/postgres`;
   }
 
   async init(): Promise<void> {
     const { stdout } = await run("id", ["-u", "postgres"]);
     const { stdout: gid } = await run("id", ["-g", "postgres"]);
     chownSync(this.dir, Number(stdout.trim()), Number(gid.trim()));
-    await asPostgres(`${PG_BIN}/initdb -D ${this.data} -U postgres -A trust --no-sync`, 60_000);
+    const pwfile = join(this.dir, "pwfile");
+    writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o600 });
+    chownSync(pwfile, Number(stdout.trim()), Number(gid.trim()));
+    await asPostgres(`${PG_BIN}/initdb -D ${this.data} -U postgres -A scram-sha-256 --pwfile=${pwfile} --no-sync`, 60_000);
+    rmSync(pwfile);
     this.port = await freePort(57100);
   }
 

@@ -134,6 +134,8 @@ describe("remember()", () => {
     const prefix = `t4kv${process.pid}${Date.now().toString(36)}`;
     const a = await createCache({ backend: "redis", url: redisUrl, namespace: "kv", prefix });
     const b = await createCache({ backend: "redis", url: redisUrl, namespace: "kv", prefix });
+    // an unreachable server falls back to a file cache, which would pass everything below
+    expect([a.backend, b.backend]).toEqual(["redis", "redis"]);
     let calls = 0;
     const values = await Promise.all(Array.from({ length: 20 }, () => rememberIn(a, "shared", 30, async () => {
       calls++;
@@ -156,6 +158,7 @@ describe("graceful shutdown", () => {
     const cache = redisUrl
       ? await createCache({ backend: "redis", url: redisUrl, namespace: "shutdown", prefix: `t4sd${process.pid}` })
       : await createCache({ backend: "memory", namespace: "shutdown" });
+    expect(cache.backend).toBe(redisUrl ? "redis" : "memory"); // no silent file fallback
     await cache.set("k", 1);
     await runShutdownHooks();
     expect((await cache.get("k")).hit).toBe(false); // closed: a miss, never a throw

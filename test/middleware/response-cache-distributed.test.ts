@@ -17,13 +17,27 @@ beforeAll(() => {
   expect(runCli(["init", appDir, "--yes"], process.cwd()).code).toBe(0);
   mkdirSync(join(appDir, "src", "routes", "x"), { recursive: true });
   mkdirSync(join(appDir, "src", "routes", "clear"), { recursive: true });
+  mkdirSync(join(appDir, "src", "routes", "backend"), { recursive: true });
   writeFileSync(join(appDir, "src", "routes", "x", "get.ts"),
     'import { responseCache } from "tina4";\nlet n = 0;\nexport const middleware = [responseCache({ ttl: 60 })];\nexport default () => ({ n: ++n, pid: process.pid });\n');
   writeFileSync(join(appDir, "src", "routes", "clear", "post.ts"),
     'import { clearCache } from "tina4";\nexport default async () => { await clearCache(); return { cleared: true }; };\n');
+  // the backend the process really uses: an unreachable server falls back to the file cache
+  writeFileSync(join(appDir, "src", "routes", "backend", "get.ts"),
+    'import { cacheStats } from "tina4";\nexport default async () => ({ backend: (await cacheStats()).backend });\n');
 });
 
 const settle = () => new Promise((r) => setTimeout(r, 100));
+
+/** Which cache backend the served process ended up with (after any fallback). */
+const backendOf = async (url: string): Promise<string> => ((await (await fetch(`${url}/backend`)).json()) as { backend: string }).backend;
+
+/**
+ * Env for one instance. Each gets its own file-cache folder, so a fallback to the file cache
+ * can never make two instances look like they share a server.
+ */
+const instanceEnv = (backend: string, url: string): Record<string, string> =>
+  ({ TINA4_CACHE_BACKEND: backend, TINA4_CACHE_URL: url, TINA4_CACHE_DIR: tempDir("tina4-cache-dir-"), TINA4_LOG_LEVEL: "error" });
 
 const shared: Array<[ServiceName, string]> = [["REDIS", "redis"], ["VALKEY", "valkey"], ["MEMCACHED", "memcached"]];
 
@@ -31,10 +45,10 @@ describe.each(shared)("two instances sharing %s", (service, backend) => {
   const url = serviceUrl(service);
   // Skipped only locally when this server's URL is unset: serviceUrl() throws under TINA4_TEST_SERVICES=required, so CI runs it.
   it.skipIf(!url)("A misses, B hits with the same body; clearCache() on B makes A miss", async () => {
-    const env = { TINA4_CACHE_BACKEND: backend, TINA4_CACHE_URL: url!, TINA4_LOG_LEVEL: "error" };
-    const a = await startServe(appDir, [], env);
-    const b = await startServe(appDir, [], env);
+    const a = await startServe(appDir, [], instanceEnv(backend, url!));
+    const b = await startServe(appDir, [], instanceEnv(backend, url!));
     try {
+      expect([await backendOf(a.url), await backendOf(b.url)]).toEqual([backend, backend]);
       const path = `/x?run=${randomUUID()}`;
       const first = await fetch(a.url + path);
       expect(first.headers.get("x-cache")).toBe("MISS");
@@ -65,7 +79,8 @@ describe("cache server outage under load", () => {
   afterAll(async () => redis.stop());
 
   it("kill Redis → 0 failed requests; restart → HITs resume without restarting tina4", async () => {
-    const served = await startServe(appDir, [], { TINA4_CACHE_BACKEND: "redis", TINA4_CACHE_URL: `redis://127.0.0.1:${redis.port}`, TINA4_LOG_LEVEL: "error" });
+    const served = await startServe(appDir, [], instanceEnv("redis", `redis://127.0.0.1:${redis.port}`));
+    expect(await backendOf(served.url)).toBe("redis");
     const path = `/x?outage=${randomUUID()}`;
     let failures = 0;
     let total = 0;

@@ -107,11 +107,13 @@ export class Database {
     }
     checkCount("limit", limit);
     if (limit === 0) return new DatabaseResult<T>([], [], 0, offset, 0);
-    const r = await this.runQuery(this.dialect.page(sql, limit, offset), params, "all", options);
+    const paged = this.dialect.page(sql, limit, offset);
+    const r = await this.runQuery(paged.sql, Dialect.bind(paged, params), "all", options);
     let total: number;
     if (r.rows.length < limit && (r.rows.length > 0 || offset === 0)) total = offset + r.rows.length;
     else {
-      const c = await this.runQuery(this.dialect.countSql(sql), params, "one", options);
+      const count = this.dialect.countSql(sql);
+      const c = await this.runQuery(count.sql, Dialect.bind(count, params), "one", options);
       total = Number(c.rows[0]?.total ?? 0);
     }
     return new DatabaseResult<T>(r.rows as T[], r.columns, limit, offset, total);

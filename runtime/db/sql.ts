@@ -10,6 +10,46 @@ export interface ScanFlavour {
   brackets?: boolean;
   /** `$tag$ ... $tag$` strings (PostgreSQL). */
   dollarQuotes?: boolean;
+  /** `# ...` line comments (MySQL, MariaDB). */
+  hashComments?: boolean;
+  /** `--` starts a comment only when followed by whitespace (MySQL: `5--1` is 5 - -1). */
+  dashNeedsSpace?: boolean;
+  /** Block comments nest: `/* a /* b *\/ c *\/` is one comment (PostgreSQL). */
+  nestedComments?: boolean;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** End (exclusive) of the block comment opening at `i`. */
+function blockCommentEnd(sql: string, i: number, nested: boolean): number {
+  if (!nested) {
+    const end = sql.indexOf("*/", i + 2);
+    return end < 0 ? sql.length : end + 2;
+  }
+  let depth = 0;
+  for (let j = i; j < sql.length - 1; j++) {
+    if (sql[j] === "/" && sql[j + 1] === "*") { depth++; j++; }
+    else if (sql[j] === "*" && sql[j + 1] === "/") {
+      j++;
+      if (--depth === 0) return j + 1;
+    }
+  }
+  return sql.length;
+}
+
+function lineCommentEnd(sql: string, i: number): number {
+  const end = sql.indexOf("\n", i);
+  return end < 0 ? sql.length : end + 1;
+}
+
+/** True when a comment (not a literal) starts at `i`. */
+function commentStarts(sql: string, i: number, f: ScanFlavour): boolean {
+  const ch = sql[i];
+  if (ch === "-") return sql[i + 1] === "-" && (!f.dashNeedsSpace || i + 2 >= sql.length || isSpace(sql.charCodeAt(i + 2)));
+  if (ch === "/") return sql[i + 1] === "*";
+  return ch === "#" && f.hashComments === true;
 }
 
 /** Returns the end index (exclusive) of a literal/comment starting at `i`, or -1 if none starts there. */
@@ -29,13 +69,8 @@ function skipQuoted(sql: string, i: number, f: ScanFlavour): number {
     }
     return sql.length;
   }
-  if (ch === "-" && sql[i + 1] === "-") {
-    const end = sql.indexOf("\n", i);
-    return end < 0 ? sql.length : end + 1;
-  }
-  if (ch === "/" && sql[i + 1] === "*") {
-    const end = sql.indexOf("*/", i + 2);
-    return end < 0 ? sql.length : end + 2;
+  if (commentStarts(sql, i, f)) {
+    return ch === "/" ? blockCommentEnd(sql, i, f.nestedComments === true) : lineCommentEnd(sql, i);
   }
   if (ch === "$" && f.dollarQuotes) {
     const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 64));
@@ -53,7 +88,7 @@ export function placeholderPositions(sql: string, f: ScanFlavour = {}): number[]
   for (let i = 0; i < sql.length; i++) {
     const c = sql.charCodeAt(i);
     // fast path: only these characters can start something interesting
-    if (c !== 63 && c !== 39 && c !== 34 && c !== 96 && c !== 91 && c !== 45 && c !== 47 && c !== 36) continue;
+    if (c !== 63 && c !== 39 && c !== 34 && c !== 96 && c !== 91 && c !== 45 && c !== 47 && c !== 36 && c !== 35) continue;
     const end = skipQuoted(sql, i, f);
     if (end >= 0) { i = end - 1; continue; }
     if (c === 63) out.push(i);
@@ -90,6 +125,24 @@ export function lastTopLevelKeyword(sql: string, keyword: string, f: ScanFlavour
   return found;
 }
 
+/**
+ * The statement without what follows its last token: whitespace, comments and `;`. Paging and
+ * counting append to or wrap the statement, so a trailing `-- comment` would swallow an
+ * appended `LIMIT` and leave `(... -- c) t4_count` unterminated.
+ */
+export function trimStatementEnd(sql: string, f: ScanFlavour = {}): string {
+  let end = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql.charCodeAt(i);
+    if (isSpace(c) || c === 59) continue;
+    const skip = skipQuoted(sql, i, f);
+    if (skip < 0) { end = i + 1; continue; }
+    if (!commentStarts(sql, i, f)) end = skip;
+    i = skip - 1;
+  }
+  return end === sql.length ? sql : sql.slice(0, end);
+}
+
 export interface TrailingLimit {
   /** SQL with the LIMIT clause removed. */
   base: string;
@@ -103,7 +156,8 @@ export interface TrailingLimit {
 const LIMIT_RE = /\s+LIMIT\s+(\d+|\?)(?:\s+OFFSET\s+(\d+|\?)|\s*,\s*(\d+|\?))?\s*;?\s*$/i;
 
 /** Detects `... LIMIT n [OFFSET m]` or `... LIMIT m, n` at the very end of a statement. */
-export function trailingLimit(sql: string, f: ScanFlavour = {}): TrailingLimit | null {
+export function trailingLimit(source: string, f: ScanFlavour = {}): TrailingLimit | null {
+  const sql = trimStatementEnd(source, f);
   const m = LIMIT_RE.exec(sql);
   if (!m) return null;
   if (lastTopLevelKeyword(sql, "LIMIT", f) !== m.index + m[0].search(/LIMIT/i)) return null;

@@ -168,9 +168,13 @@ export function defineConformance(engine: TestEngine, url: string | undefined, o
         // LIMIT written in SQL and followed by a comment is still translated (TOP / OFFSET FETCH)
         const written = await db.fetch(`SELECT n FROM ${pages} ORDER BY n LIMIT ? OFFSET ?${tail}`, [2, 3]);
         expect(written.records.map((r) => r.n), JSON.stringify(tail)).toEqual([4, 5]);
-        const writtenPaged = await db.fetch(`SELECT n FROM ${pages} ORDER BY n LIMIT 10${tail}`, [], { limit: 4, offset: 8 });
-        expect(writtenPaged.records.map((r) => r.n), JSON.stringify(tail)).toEqual([9, 10]);
+        // paging over a statement with its own LIMIT: a full page makes the count query run too
+        const writtenPaged = await db.fetch(`SELECT n FROM ${pages} ORDER BY n LIMIT 10${tail}`, [], { limit: 4, offset: 4 });
+        expect(writtenPaged.records.map((r) => r.n), JSON.stringify(tail)).toEqual([5, 6, 7, 8]);
         expect(writtenPaged.total).toBe(10);
+        const boundPaged = await db.fetch(`SELECT n FROM ${pages} ORDER BY n LIMIT ? OFFSET ?${tail}`, [10, 2], { limit: 4, offset: 4 });
+        expect(boundPaged.records.map((r) => r.n), JSON.stringify(tail)).toEqual([7, 8, 9, 10]);
+        expect(boundPaged.total).toBe(10);
       }
     });
 

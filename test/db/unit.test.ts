@@ -8,7 +8,9 @@ import { MssqlDialect } from "../../runtime/db/dialects/mssql.js";
 import { PostgresDialect } from "../../runtime/db/dialects/postgres.js";
 import { FirebirdDialect } from "../../runtime/db/dialects/firebird.js";
 import { Dialect } from "../../runtime/db/dialects/dialect.js";
-import { placeholderPositions } from "../../runtime/db/sql.js";
+import { MysqlDialect } from "../../runtime/db/dialects/mysql.js";
+import { SqliteDialect } from "../../runtime/db/dialects/sqlite.js";
+import { placeholderPositions, trimStatementEnd } from "../../runtime/db/sql.js";
 
 describe("database URLs", () => {
   it("parses every engine and masks the password", () => {
@@ -53,6 +55,44 @@ describe("SQL translation", () => {
     expect(placeholderPositions("SELECT $$ ? $$, ? ", { dollarQuotes: true })).toHaveLength(1);
   });
 
+  it("knows each engine's comment syntax: MySQL `#` and `--` + space, nested block comments", () => {
+    const mysql = new MysqlDialect().flavour;
+    expect(placeholderPositions("SELECT ? # ?\n, ?", mysql)).toHaveLength(2);
+    expect(placeholderPositions("SELECT ? # ?\n, ?")).toHaveLength(3); // `#` is not a comment elsewhere
+    expect(placeholderPositions("SELECT 5--?", mysql)).toHaveLength(1); // MySQL: 5 - -?
+    expect(placeholderPositions("SELECT 5-- ?", mysql)).toHaveLength(0);
+    const pg = new PostgresDialect().flavour;
+    expect(placeholderPositions("SELECT /* a /* ? */ ? */ ?", pg)).toHaveLength(1);
+    expect(placeholderPositions("SELECT /* a /* ? */ ? */ ?")).toHaveLength(2); // SQLite does not nest
+  });
+
+  it("trims trailing comments, whitespace and semicolons, never text inside literals", () => {
+    expect(trimStatementEnd("SELECT 1 -- c")).toBe("SELECT 1");
+    expect(trimStatementEnd("SELECT 1; /* a */ ; -- b\n\n")).toBe("SELECT 1");
+    expect(trimStatementEnd("SELECT '-- not a comment' -- c")).toBe("SELECT '-- not a comment'");
+    expect(trimStatementEnd("SELECT 1 -- a\nFROM t /* b */")).toBe("SELECT 1 -- a\nFROM t");
+    expect(trimStatementEnd("SELECT 1; SELECT 2;")).toBe("SELECT 1; SELECT 2");
+    expect(trimStatementEnd("SELECT 1 # c", new MysqlDialect().flavour)).toBe("SELECT 1");
+    expect(trimStatementEnd("SELECT 5--1", new MysqlDialect().flavour)).toBe("SELECT 5--1");
+    expect(trimStatementEnd("SELECT 1 /* a /* b */ c */", new PostgresDialect().flavour)).toBe("SELECT 1");
+    const sql = "SELECT 1";
+    expect(trimStatementEnd(sql)).toBe(sql);
+  });
+
+  it("paging and counting wrap statements with trailing comments (every dialect)", () => {
+    const sql = "SELECT n FROM t ORDER BY n -- newest";
+    expect(new SqliteDialect().page(sql, 5, 10).sql).toBe("SELECT n FROM t ORDER BY n LIMIT 5 OFFSET 10");
+    expect(new FirebirdDialect().page(sql, 5, 10).sql).toBe("SELECT n FROM t ORDER BY n ROWS 11 TO 15");
+    expect(new MssqlDialect().page(sql, 5, 10).sql).toBe("SELECT n FROM t ORDER BY n OFFSET 10 ROWS FETCH NEXT 5 ROWS ONLY");
+    expect(new PostgresDialect().countSql(sql).sql).toBe("SELECT COUNT(*) AS total FROM (SELECT n FROM t ) t4_count");
+    // an inner LIMIT is rewritten for engines without LIMIT, with its bound values reordered
+    const fb = new FirebirdDialect();
+    const paged = fb.page("SELECT n FROM t WHERE a = ? ORDER BY n LIMIT ? OFFSET ? /* c */", 4, 4);
+    expect(paged.sql).toBe("SELECT * FROM (SELECT n FROM t WHERE a = ? ORDER BY n OFFSET ? ROWS FETCH NEXT ? ROWS ONLY) t4_page ROWS 5 TO 8");
+    expect(Dialect.bind(paged, ["x", 10, 2])).toEqual(["x", 2, 10]);
+    expect(fb.countSql("SELECT n FROM t ORDER BY n LIMIT 3 -- c").sql).toBe("SELECT COUNT(*) AS total FROM (SELECT n FROM t ORDER BY n OFFSET 0 ROWS FETCH NEXT 3 ROWS ONLY) t4_count");
+  });
+
   it("postgres: ? → $n, LIMIT kept", () => {
     const d = new PostgresDialect();
     expect(d.prepare("SELECT * FROM t WHERE a = ? AND b = '?' LIMIT ? OFFSET ?").sql).toBe("SELECT * FROM t WHERE a = $1 AND b = '?' LIMIT $2 OFFSET $3");
@@ -64,7 +104,7 @@ describe("SQL translation", () => {
     const plan = d.prepare("SELECT * FROM t WHERE a = ? LIMIT ? OFFSET ?");
     expect(plan.sql).toBe("SELECT * FROM t WHERE a = ? OFFSET ? ROWS FETCH NEXT ? ROWS ONLY");
     expect(Dialect.bind(plan, ["x", 5, 10])).toEqual(["x", 10, 5]);
-    expect(d.page("SELECT * FROM t ORDER BY a", 10, 20)).toBe("SELECT * FROM t ORDER BY a ROWS 21 TO 30");
+    expect(d.page("SELECT * FROM t ORDER BY a", 10, 20).sql).toBe("SELECT * FROM t ORDER BY a ROWS 21 TO 30");
     expect(d.quote("users")).toBe('"USERS"');
   });
 
@@ -77,8 +117,8 @@ describe("SQL translation", () => {
     const plan = d.prepare("SELECT name FROM t WHERE a = ? LIMIT ? OFFSET ?");
     expect(plan.sql).toBe("SELECT name FROM t WHERE a = @p1 ORDER BY (SELECT NULL) OFFSET @p2 ROWS FETCH NEXT @p3 ROWS ONLY");
     expect(Dialect.bind(plan, ["x", 3, 6])).toEqual(["x", 6, 3]);
-    expect(d.page("SELECT name FROM t", 10, 0)).toBe("SELECT name FROM t ORDER BY (SELECT NULL) OFFSET 0 ROWS FETCH NEXT 10 ROWS ONLY");
-    expect(d.countSql("SELECT name FROM t ORDER BY name")).toBe("SELECT COUNT(*) AS total FROM (SELECT name FROM t ) t4_count");
+    expect(d.page("SELECT name FROM t", 10, 0).sql).toBe("SELECT name FROM t ORDER BY (SELECT NULL) OFFSET 0 ROWS FETCH NEXT 10 ROWS ONLY");
+    expect(d.countSql("SELECT name FROM t ORDER BY name").sql).toBe("SELECT COUNT(*) AS total FROM (SELECT name FROM t ) t4_count");
     expect(d.insertSql("[t]", ["[a]", "[b]"], 2, "[id]")).toBe("INSERT INTO [t] ([a], [b]) OUTPUT INSERTED.[id] VALUES (?, ?), (?, ?)");
     expect(d.quote("dbo.users")).toBe("[dbo].[users]");
     expect(() => d.quote("users]; DROP TABLE x")).toThrow(/Invalid identifier/);

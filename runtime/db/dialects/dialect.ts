@@ -1,11 +1,17 @@
 import { DatabaseError, DbErrorCode } from "../errors.js";
-import { lastTopLevelKeyword, trailingLimit, type ScanFlavour, type TrailingLimit } from "../sql.js";
+import { lastTopLevelKeyword, trailingLimit, trimStatementEnd, type ScanFlavour, type TrailingLimit } from "../sql.js";
 import type { Engine, SqlParams } from "../types.js";
 
 /** A statement ready for the driver: native placeholders, engine paging. */
 export interface PreparedSql {
   sql: string;
   /** When set, the last two params must be swapped (LIMIT ? OFFSET ? → OFFSET ? … FETCH ?). */
+  swapLastTwo: boolean;
+}
+
+/** Generated SQL that still has `?` placeholders, with the PreparedSql parameter plan. */
+export interface RewrittenSql {
+  sql: string;
   swapLastTwo: boolean;
 }
 
@@ -78,23 +84,42 @@ export abstract class Dialect {
     return { sql: `${base} OFFSET ${offset} ROWS FETCH NEXT ${limit.limit} ROWS ONLY`, swap };
   }
 
-  /** Appends paging for fetch({limit, offset}); the numbers are validated integers. */
-  page(sql: string, limit: number, offset: number): string {
-    let base = stripSemicolon(sql);
-    if (trailingLimit(base, this.flavour)) base = `SELECT * FROM (${base}) t4_page`;
-    return this.pageClause(base, limit, offset);
+  /**
+   * Paging for fetch({limit, offset}); the numbers are validated integers. The statement keeps
+   * its `?` placeholders (run it through prepare()); bind its params with Dialect.bind().
+   */
+  page(sql: string, limit: number, offset: number): RewrittenSql {
+    const base = trimStatementEnd(sql, this.flavour);
+    const inner = this.limitedDerivedTable(base);
+    if (inner === null) return { sql: this.pageClause(base, limit, offset), swapLastTwo: false };
+    return { sql: this.pageClause(`SELECT * FROM (${inner.sql}) t4_page`, limit, offset), swapLastTwo: inner.swapLastTwo };
   }
 
   protected pageClause(base: string, limit: number, offset: number): string {
     return `${base} LIMIT ${limit} OFFSET ${offset}`;
   }
 
-  /** `SELECT COUNT(*)` over a query (its trailing ORDER BY removed). */
-  countSql(sql: string): string {
-    let base = stripSemicolon(sql);
+  /** `SELECT COUNT(*)` over a query (its trailing ORDER BY removed unless a LIMIT needs it). */
+  countSql(sql: string): RewrittenSql {
+    let base = trimStatementEnd(sql, this.flavour);
+    const inner = this.limitedDerivedTable(base);
+    if (inner !== null) return { sql: `SELECT COUNT(*) AS total FROM (${inner.sql}) t4_count`, swapLastTwo: inner.swapLastTwo };
     const order = lastTopLevelKeyword(base, "ORDER BY", this.flavour);
-    if (order > 0 && !trailingLimit(base, this.flavour)) base = base.slice(0, order);
-    return `SELECT COUNT(*) AS total FROM (${base}) t4_count`;
+    if (order > 0) base = base.slice(0, order);
+    return { sql: `SELECT COUNT(*) AS total FROM (${base}) t4_count`, swapLastTwo: false };
+  }
+
+  /**
+   * A statement ending in LIMIT, made ready to sit inside a derived table, or null when it has no
+   * LIMIT. prepare() only rewrites a LIMIT at the very end of a statement, so engines without
+   * LIMIT get the inner one rewritten here.
+   */
+  private limitedDerivedTable(base: string): RewrittenSql | null {
+    const limit = trailingLimit(base, this.flavour);
+    if (limit === null) return null;
+    if (this.nativeLimit) return { sql: base, swapLastTwo: false };
+    const r = this.rewriteLimit(limit);
+    return { sql: r.sql, swapLastTwo: r.swap };
   }
 
   /** Validates a table/column name and quotes it the way this engine folds unquoted names. */
@@ -139,10 +164,6 @@ export abstract class Dialect {
   abstract sequenceTableSql(): string;
   abstract sequenceSeedSql(): string;
   abstract sequenceNextSql(table: string, pk: string): string;
-}
-
-export function stripSemicolon(sql: string): string {
-  return sql.replace(/;\s*$/, "").trimEnd();
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;

@@ -3,7 +3,7 @@ import { lastTopLevelKeyword, replacePlaceholders, type ScanFlavour, type Traili
 
 export class MssqlDialect extends Dialect {
   readonly engine = "mssql" as const;
-  readonly flavour: ScanFlavour = { brackets: true };
+  readonly flavour: ScanFlavour = { brackets: true, nestedComments: true };
   readonly maxParams = 2000;
   readonly maxInsertRows = 1000;
   override readonly maxIdentifier = 128;

@@ -3,7 +3,7 @@ import type { ScanFlavour } from "../sql.js";
 
 export class MysqlDialect extends Dialect {
   readonly engine = "mysql" as const;
-  readonly flavour: ScanFlavour = { backslashEscapes: true };
+  readonly flavour: ScanFlavour = { backslashEscapes: true, hashComments: true, dashNeedsSpace: true };
   readonly maxParams = 65_000;
   readonly maxInsertRows = 1000;
   override readonly maxIdentifier = 64;

@@ -3,7 +3,7 @@ import { replacePlaceholders, type ScanFlavour } from "../sql.js";
 
 export class PostgresDialect extends Dialect {
   readonly engine = "postgres" as const;
-  readonly flavour: ScanFlavour = { dollarQuotes: true };
+  readonly flavour: ScanFlavour = { dollarQuotes: true, nestedComments: true };
   readonly maxParams = 65_000;
   readonly maxInsertRows = 1000;
   readonly beginSql = "BEGIN";

@@ -80,6 +80,7 @@ describe("redis that hangs (SIGSTOP)", () => {
     servers.push(server);
     await server.start();
     const cache = await createCache({ backend: "redis", url: `redis://127.0.0.1:${port}`, namespace: "response", timeoutMs: 200 });
+    expect(cache.backend).toBe("redis"); // not a file-cache fallback
     await cache.set("page", "<html>");
     expect((await cache.get("page")).hit).toBe(true);
 

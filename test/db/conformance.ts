@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Database, DatabaseError, type Engine } from "../../runtime/db/index.js";
 import { childModule, DDL, FIXTURES, runNode, uniqueName } from "./helpers.js";
-import { servicesRequired } from "../support/services.js";
+import { servicesRequired, skipBecause } from "../support/services.js";
 import { join } from "node:path";
 
 type TestEngine = Exclude<Engine, "mssql">;
@@ -388,7 +388,7 @@ export function defineConformance(engine: TestEngine, url: string | undefined, o
         }
       });
 
-      it.skipIf(!opts.server)("an open transaction is invisible to other contexts; a committed write is visible from another pooled connection", async () => {
+      it.skipIf(skipBecause(!opts.server, `${engine}: one connection only, no second pooled connection to isolate from`))("an open transaction is invisible to other contexts; a committed write is visible from another pooled connection", async () => {
         let release!: () => void;
         const gate = new Promise<void>((r) => (release = r));
         let inserted!: () => void;

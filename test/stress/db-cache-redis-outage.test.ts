@@ -3,17 +3,19 @@
  * reads and writes keep answering 200 (the cache degrades to the database), cache hits
  * resume once Redis is back, and no read after the last write returns a stale value.
  */
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrivateServer, freePort } from "../cache/private-server.js";
 import { makeApp, serve, type Served } from "../dev/support.js";
 import { send, summary, traffic } from "./support/traffic.js";
+import { skipUnlessAvailable } from "../support/services.js";
 
-const usable = (await import("node:child_process")).spawnSync("redis-server", ["--version"]).status === 0;
-if (!usable) console.warn("[skip] db-cache outage: redis-server is not installed");
+const installed = spawnSync("redis-server", ["--version"]).status === 0;
+const skip = skipUnlessAvailable(installed, "db-cache outage: redis-server is not installed (apt-get install redis-server)");
 
 interface Stats { hits: number; misses: number; mode: string; backend: string }
 
-describe.skipIf(!usable)("persistent DB cache: Redis killed and restarted under HTTP load", () => {
+describe.skipIf(skip)("persistent DB cache: Redis killed and restarted under HTTP load", () => {
   let redis: PrivateServer;
   let served: Served;
 

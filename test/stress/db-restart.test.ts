@@ -9,13 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeApp, serve, type Served } from "../dev/support.js";
 import { PrivatePostgres, postgresAvailable } from "./support/private-postgres.js";
 import { summary, traffic, type Sample } from "./support/traffic.js";
+import { skipUnlessAvailable } from "../support/services.js";
 
 const ANSWER_BOUND_MS = 2000;
 const RECOVERY_BOUND_MS = 2000;
-const usable = postgresAvailable() && process.getuid?.() === 0;
-if (!usable) console.warn("[skip] db-restart: needs root and /usr/lib/postgresql/15/bin (apt-get install postgresql)");
+const skip = skipUnlessAvailable(postgresAvailable() && process.getuid?.() === 0,
+  "db-restart: needs root and /usr/lib/postgresql/15/bin (apt-get install postgresql)");
 
-describe.skipIf(!usable)("PostgreSQL restart under load", () => {
+describe.skipIf(skip)("PostgreSQL restart under load", () => {
   let pg: PrivatePostgres;
   let served: Served;
 

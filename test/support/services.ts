@@ -39,3 +39,23 @@ export function serviceUrl(name: ServiceName): string | undefined {
   console.warn(`[skip] ${key} is not set: tests needing ${name.toLowerCase()} are skipped`);
   return undefined;
 }
+
+/**
+ * For `it.skipIf` / `describe.skipIf` on anything that is not a missing server: prints why the
+ * tests are skipped (a skip never goes unexplained) and returns `skip`.
+ */
+export function skipBecause(skip: boolean, reason: string): boolean {
+  if (skip) console.warn(`[skip] ${reason}`);
+  return skip;
+}
+
+/**
+ * For server-backed tests that need something on this machine besides a URL (a server binary,
+ * root to run it): true (skip, after printing why) when `available` is false, except under
+ * TINA4_TEST_SERVICES=required, where a missing prerequisite is an error, never a skip.
+ */
+export function skipUnlessAvailable(available: boolean, reason: string): boolean {
+  if (available) return false;
+  if (servicesRequired()) throw new Error(`${reason}, but TINA4_TEST_SERVICES=required`);
+  return skipBecause(true, reason);
+}

@@ -71,6 +71,8 @@ export class WorkerHandle {
     this.worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(config) });
     this.pid = this.worker.process.pid!;
     this.worker.on("message", (message: WorkerMessage) => {
+      // Answered at once, whatever the state: the worker waits for it to exit (see worker.ts).
+      if (message.type === "leaving") return this.reply({ type: "leave" });
       if (message.type === "standby") this.state = "standby";
       else if (message.type === "ready") {
         this.state = "ready";
@@ -155,6 +157,11 @@ export class WorkerHandle {
     if (message.type === "boot") this.state = "booting";
     if (message.type === "serve-error") this.failure = null;
     if (message.type === "retire" || message.type === "shutdown") this.leaving = true;
+    this.reply(message);
+  }
+
+  private reply(message: PrimaryMessage): void {
+    if (this.exit || !this.worker.isConnected()) return;
     try {
       this.worker.send(message);
     } catch {

@@ -31,7 +31,15 @@ export type WorkerMessage =
   | { type: "standby" }
   | { type: "ready"; routes: number; loadMs: number; port: number }
   | { type: "load-error"; error: LoadError }
-  | { type: "listen-error"; code: string; message: string };
+  | { type: "listen-error"; code: string; message: string }
+  /**
+   * Sent once the worker's server is closed, right before it exits; the primary answers
+   * `leave`. See leaveCluster() in worker.ts: without this round trip a connection handed to
+   * a worker that is exiting stays in the primary unanswered forever.
+   */
+  | { type: "leaving" }
+  /** The worker's last message, sent after `leave`: once written, every reply before it is too. */
+  | { type: "left" };
 
 export type PrimaryMessage =
   /**
@@ -48,7 +56,9 @@ export type PrimaryMessage =
   /** Stop accepting, drain in-flight within TINA4_SHUTDOWN_TIMEOUT, run shutdown hooks, exit 0. */
   | { type: "shutdown" }
   /** Dev: a browser live-reload event for the worker's SSE clients. */
-  | { type: "live"; event: "reload" | "css"; path?: string };
+  | { type: "live"; event: "reload" | "css"; path?: string }
+  /** The answer to `leaving`: every connection handed to this worker before it was sent has arrived. */
+  | { type: "leave" };
 
 export const WORKER_ENV = "TINA4_WORKER";
 

@@ -71,6 +71,9 @@ process.on("message", (message: PrimaryMessage) => {
     case "shutdown":
       void stop(false);
       break;
+    case "leave":
+      onLeave?.();
+      break;
   }
 });
 
@@ -198,7 +201,36 @@ async function stop(gentle: boolean): Promise<void> {
   }
   saveCodeCaches();
   await runShutdownHooks();
+  await leaveCluster();
   process.exit(0);
+}
+
+let onLeave: (() => void) | null = null;
+
+/**
+ * Resolves once no connection can be on its way to this worker any more. node:cluster's
+ * round-robin primary hands each accepted connection to a worker with an IPC message and
+ * keeps it until that worker answers; a worker that exits with such a message unread leaves
+ * the connection open and unanswered in the primary forever (seen as requests hanging right
+ * after a reload). Our server's close went to the primary before `leaving` on the same
+ * ordered channel, so every hand-off made before the primary saw the close arrives here
+ * before its `leave` answer, and node:cluster refuses each one (the primary then gives it to
+ * another worker). Exiting only after those refusals are written closes the gap.
+ */
+function leaveCluster(timeoutMs = 2_000): Promise<void> {
+  if (!process.send || !process.connected) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(finish, timeoutMs); // a primary that never answers must not keep us
+    onLeave = finish;
+    send({ type: "leaving" });
+    function finish(): void {
+      clearTimeout(timer);
+      onLeave = null;
+      if (!process.connected) return resolve();
+      // The send callback runs once this message is written, so the refusals before it are too.
+      process.send!({ type: "left" } satisfies WorkerMessage, undefined, undefined, () => resolve());
+    }
+  });
 }
 
 // Dev: stack traces and load errors name .ts lines. Production: opt in with TINA4_SOURCE_MAPS=1.

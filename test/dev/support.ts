@@ -144,3 +144,63 @@ export async function load(url: string, options: { minRequests: number; concurre
   agent.destroy();
   return report;
 }
+
+export interface FreshConnectionReport {
+  /** Requests sent. */
+  total: number;
+  /** Requests answered with a complete 200 response within the deadline. */
+  answered: number;
+  failures: string[];
+  bodies: Map<string, number>;
+}
+
+/**
+ * Like a browser or `curl` without keep-alive: every request opens a NEW connection
+ * (`agent: false`, `Connection: close`). A request with no complete answer within
+ * `deadlineMs` is destroyed and counted as a failure, as is any error or non-200.
+ * Lanes run while `keepGoing()` is true, bounded by `maxMs`.
+ */
+export async function freshConnectionLoad(url: string, options: { clients: number; keepGoing: () => boolean; deadlineMs?: number; maxMs?: number }): Promise<FreshConnectionReport> {
+  const deadlineMs = options.deadlineMs ?? 2_000;
+  const stopAt = Date.now() + (options.maxMs ?? 120_000);
+  const report: FreshConnectionReport = { total: 0, answered: 0, failures: [], bodies: new Map() };
+  const once = () =>
+    new Promise<void>((resolve) => {
+      report.total++;
+      const started = Date.now();
+      let settled = false;
+      const settle = (failure: string | null, body?: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (failure) report.failures.push(failure);
+        else {
+          report.answered++;
+          report.bodies.set(body!, (report.bodies.get(body!) ?? 0) + 1);
+        }
+        resolve();
+      };
+      const req = request(url, { agent: false, headers: { connection: "close" } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => {
+          const body = Buffer.concat(chunks).toString("utf8");
+          settle(res.statusCode === 200 ? null : `${res.statusCode} ${body.slice(0, 200)}`, body);
+        });
+        res.on("error", (error) => settle(`response error: ${error.message}`));
+      });
+      // A hard deadline (not an idle timeout): a connection the server accepted but never
+      // answers must count as a failure, not stall the lane.
+      const timer = setTimeout(() => {
+        settle(`no answer within ${deadlineMs} ms (request ${report.total}, sent at +${started % 100_000} ms)`);
+        req.destroy();
+      }, deadlineMs);
+      req.on("error", (error) => settle(`request error: ${error.message}`));
+      req.end();
+    });
+  const lane = async () => {
+    while (options.keepGoing() && Date.now() < stopAt) await once();
+  };
+  await Promise.all(Array.from({ length: options.clients }, lane));
+  return report;
+}

@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import type { Command } from "commander";
 import { readTemplate, type PlannedFile } from "../templates.js";
@@ -47,30 +47,56 @@ function importPath(fromFile: string, toFile: string): string {
   return rel.startsWith(".") ? rel : `./${rel}`;
 }
 
-export function planRoute(root: string, path: string, options: { methods?: string; model?: string }): PlannedFile[] {
+/** What `--methods` means with `--model`: each method's CRUD files (list and item for GET). */
+const CRUD: Record<string, Array<{ item: boolean; template: string }>> = {
+  get: [{ item: false, template: "crud/list.ts" }, { item: true, template: "crud/get.ts" }],
+  post: [{ item: false, template: "crud/create.ts" }],
+  put: [{ item: true, template: "crud/update.ts" }],
+  patch: [{ item: true, template: "crud/update.ts" }],
+  delete: [{ item: true, template: "crud/delete.ts" }],
+};
+const CRUD_DEFAULT = "get,post,put,delete";
+
+function parseMethods(text: string, valid: readonly string[], context: string): string[] {
+  const methods = [...new Set(text.split(",").map((m) => m.trim().toLowerCase()).filter(Boolean))];
+  if (methods.length === 0) throw new CliError("--methods must list at least one method", "T4_ERR_CLI_BAD_OPTION");
+  for (const method of methods) {
+    if (!valid.includes(method)) throw new CliError(`Unknown method "${method}"${context} (valid: ${valid.join(", ")})`, "T4_ERR_CLI_BAD_OPTION");
+  }
+  return methods;
+}
+
+export interface RouteOptions {
+  methods?: string;
+  model?: string;
+  /** The model file is written in the same run (init --example), so it need not exist yet. */
+  modelPlanned?: boolean;
+}
+
+export function planRoute(root: string, path: string, options: RouteOptions): PlannedFile[] {
   const segments = routeSegments(path);
   const dir = join(root, "src", "routes", ...segments);
   const urlPath = urlOf(segments);
   if (options.model) {
     const model = className("Model name", options.model);
     const modelFile = join(root, "src", "models", `${model}.ts`);
+    if (!options.modelPlanned && !existsSync(modelFile)) {
+      throw new CliError(
+        `Model "${model}" not found (no src/models/${model}.ts). Create it first: tina4 generate model ${model} --fields name:string,...`,
+        "T4_ERR_CLI_NO_MODEL",
+      );
+    }
+    const methods = parseMethods(options.methods ?? CRUD_DEFAULT, Object.keys(CRUD), " for CRUD with --model");
     const itemDir = join(dir, "[id:int]");
-    const vars = (file: string) => ({ Model: model, modelImport: importPath(file, modelFile), urlPath });
-    const files: Array<[string, string]> = [
-      [join(dir, "get.ts"), "crud/list.ts"],
-      [join(dir, "post.ts"), "crud/create.ts"],
-      [join(itemDir, "get.ts"), "crud/get.ts"],
-      [join(itemDir, "put.ts"), "crud/update.ts"],
-      [join(itemDir, "delete.ts"), "crud/delete.ts"],
-    ];
-    return files.map(([file, template]) => ({ path: file, contents: readTemplate(`generate/${template}`, vars(file)) }));
+    return methods.flatMap((method) =>
+      CRUD[method]!.map(({ item, template }) => {
+        const file = join(item ? itemDir : dir, `${method}.ts`);
+        const vars = { Model: model, modelImport: importPath(file, modelFile), urlPath, METHOD: method.toUpperCase() };
+        return { path: file, contents: readTemplate(`generate/${template}`, vars) };
+      }),
+    );
   }
-  const methods = (options.methods ?? "get").split(",").map((m) => m.trim().toLowerCase()).filter(Boolean);
-  if (methods.length === 0) throw new CliError("--methods must list at least one method", "T4_ERR_CLI_BAD_OPTION");
-  for (const method of methods) {
-    if (!(METHODS as readonly string[]).includes(method)) throw new CliError(`Unknown method "${method}" (valid: ${METHODS.join(", ")})`, "T4_ERR_CLI_BAD_OPTION");
-  }
-  return [...new Set(methods)].map((method) => ({
+  return parseMethods(options.methods ?? "get", METHODS, "").map((method) => ({
     path: join(dir, `${method}.ts`),
     contents: readTemplate("generate/route/handler.ts", { METHOD: method.toUpperCase(), urlPath, status: method === "post" ? "201" : "200" }),
   }));
@@ -128,7 +154,7 @@ export function registerGenerate(program: Command): void {
 
   withShared(generate.command("route <path>").description("file routes under src/routes/<path>/ (CRUD with --model)"))
     .option("--model <Name>", "generate working CRUD for this model")
-    .option("--methods <list>", "comma-separated methods (get,post,put,patch,delete,any)", "get")
+    .option("--methods <list>", `comma-separated methods: get,post,put,patch,delete,any (default get); with --model, which CRUD operations (default ${CRUD_DEFAULT})`)
     .action((path: string, options: Shared & { model?: string; methods?: string }) => {
       const project = openProject();
       emit(project.root, planRoute(project.root, path, options), options);

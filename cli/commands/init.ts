@@ -86,7 +86,7 @@ export function scaffold(answers: InitAnswers, force: boolean): string[] {
     const databaseUrl = engine.url(answers.name);
     files.push(
       ...planModel(answers.dir, "Product", { fields: "name:string:required,price:float,inStock:bool", databaseUrl }),
-      ...planRoute(answers.dir, "api/products", { model: "Product" }),
+      ...planRoute(answers.dir, "api/products", { model: "Product", modelPlanned: true }),
     );
   }
   writeFiles(files);

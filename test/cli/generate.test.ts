@@ -75,6 +75,31 @@ describe("tina4 generate", () => {
     expect(list("migrations").some((f) => f.includes("create_tags"))).toBe(false);
   });
 
+  it("route --model of a model that does not exist: exit 1, nothing written, says how to create it", () => {
+    const result = runCli(["generate", "route", "gadgets", "--model", "Nope"], app);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Model "Nope" not found');
+    expect(result.stderr).toContain("tina4 generate model Nope");
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(existsSync(join(app, "src/routes/gadgets"))).toBe(false);
+  });
+
+  it("route --model with --methods writes only the CRUD operations asked for", () => {
+    expect(runCli(["g", "model", "Widget", "--no-migration"], app).code).toBe(0);
+    const readOnly = runCli(["g", "route", "widgets", "--model", "Widget", "--methods", "get"], app);
+    expect(readOnly.code, readOnly.stderr).toBe(0);
+    expect(list("src/routes/widgets")).toEqual(["[id:int]", "get.ts"]);
+    expect(list("src/routes/widgets/[id:int]")).toEqual(["get.ts"]);
+    const patch = runCli(["g", "route", "widgets", "--model", "Widget", "--methods", "patch,delete"], app);
+    expect(patch.code, patch.stderr).toBe(0);
+    expect(list("src/routes/widgets/[id:int]")).toEqual(["delete.ts", "get.ts", "patch.ts"]);
+    expect(readFileSync(join(app, "src/routes/widgets/[id:int]/patch.ts"), "utf8")).toContain("PATCH /widgets/{id}");
+    const any = runCli(["g", "route", "things", "--model", "Widget", "--methods", "get,any"], app);
+    expect(any.code).toBe(1);
+    expect(any.stderr).toContain('"any"');
+    expect(existsSync(join(app, "src/routes/things"))).toBe(false);
+  });
+
   it("hostile names and field specs: one clear line, exit 1, nothing written", () => {
     const before = JSON.stringify([list("src/models"), list("migrations"), list("src/middleware"), list("src/routes")]);
     const cases: Array<[string[], RegExp]> = [

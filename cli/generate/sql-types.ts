@@ -1,17 +1,29 @@
+import { parseDatabaseUrl } from "../../runtime/db/url.js";
+import { DatabaseError } from "../../runtime/db/errors.js";
+import type { Engine } from "../../runtime/db/types.js";
+import { CliError } from "../errors.js";
 import type { FieldType } from "./fields.js";
 
-export type Engine = "sqlite" | "postgres" | "mysql" | "mssql" | "firebird";
+export type { Engine };
 
-/** The engine named by a TINA4_DATABASE_URL (default SQLite). */
+/** The runtime's default database when TINA4_DATABASE_URL is unset. */
+export const DEFAULT_DATABASE_URL = "sqlite:data/app.db";
+
+/**
+ * The engine a database URL names, parsed by the runtime's own parser, so every scheme and
+ * alias it accepts (pgsql, postgresql, mariadb, sqlserver, sqlite3) means the same engine
+ * here; a URL the runtime would refuse is refused here too.
+ */
 export function engineOf(url: string | undefined): Engine {
-  const scheme = (url ?? "sqlite:").split(":")[0]!.toLowerCase();
-  if (scheme === "postgres" || scheme === "postgresql") return "postgres";
-  if (scheme === "mysql" || scheme === "mariadb") return "mysql";
-  if (scheme === "mssql" || scheme === "sqlserver") return "mssql";
-  if (scheme === "firebird") return "firebird";
-  return "sqlite";
+  try {
+    return parseDatabaseUrl(url === undefined || url === "" ? DEFAULT_DATABASE_URL : url).engine;
+  } catch (error) {
+    if (error instanceof DatabaseError) throw new CliError(`TINA4_DATABASE_URL: ${error.message}`, error.code);
+    throw error;
+  }
 }
 
+// Keyed by the runtime's Engine type: an engine added to the runtime fails to compile here until it has column types.
 const COLUMN_TYPES: Record<Engine, Record<FieldType, string>> = {
   sqlite: { string: "VARCHAR(255)", text: "TEXT", int: "INTEGER", float: "REAL", bool: "INTEGER", datetime: "TIMESTAMP", json: "TEXT" },
   postgres: { string: "VARCHAR(255)", text: "TEXT", int: "INTEGER", float: "DOUBLE PRECISION", bool: "BOOLEAN", datetime: "TIMESTAMP", json: "JSONB" },

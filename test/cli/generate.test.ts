@@ -75,6 +75,26 @@ describe("tina4 generate", () => {
     expect(list("migrations").some((f) => f.includes("create_tags"))).toBe(false);
   });
 
+  it("model: reads the engine from TINA4_DATABASE_URL as the runtime does (aliases, .env files; a bad URL is an error)", () => {
+    const viaEnv = runCli(["g", "model", "Gadget", "--fields", "active:bool"], app, { TINA4_DATABASE_URL: "pgsql://u:secret@127.0.0.1/db" });
+    expect(viaEnv.code, viaEnv.stderr).toBe(0);
+    const gadgets = list("migrations").find((f) => f.endsWith("_create_gadgets.sql"))!;
+    expect(readFileSync(join(app, "migrations", gadgets), "utf8")).toMatch(/id SERIAL PRIMARY KEY,\s+active BOOLEAN/);
+
+    const other = join(tempDir(), "envfile");
+    expect(runCli(["init", other, "--yes"], process.cwd()).code).toBe(0);
+    writeFileSync(join(other, ".env.local"), "TINA4_DATABASE_URL=mariadb://root:pw@127.0.0.1:3306/shop\n");
+    expect(runCli(["g", "model", "Order", "--fields", "total:float"], other).code).toBe(0);
+    const orders = readdirSync(join(other, "migrations")).find((f) => f.endsWith("_create_orders.sql"))!;
+    expect(readFileSync(join(other, "migrations", orders), "utf8")).toMatch(/id INT AUTO_INCREMENT PRIMARY KEY,\s+total DOUBLE/);
+
+    const bad = runCli(["g", "model", "Crate"], other, { TINA4_DATABASE_URL: "oracle://u:secret@db/x" });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('unknown engine "oracle"');
+    expect(bad.stderr).not.toContain("secret");
+    expect(existsSync(join(other, "src/models/Crate.ts"))).toBe(false);
+  });
+
   it("route --model of a model that does not exist: exit 1, nothing written, says how to create it", () => {
     const result = runCli(["generate", "route", "gadgets", "--model", "Nope"], app);
     expect(result.code).toBe(1);

@@ -11,6 +11,8 @@ import { onShutdown } from "../lifecycle.js";
 import { DatabaseResult } from "./result.js";
 import { isDdl } from "./sql.js";
 import { QueryCache } from "./query-cache/index.js";
+import { provideSqlCacheConnector } from "../cache/sql-connector.js";
+import { databaseCacheConnector, NO_QUERY_CACHE } from "./cache-connector.js";
 import { TxContext } from "./transaction.js";
 import { parseDatabaseUrl, type ParsedDatabaseUrl } from "./url.js";
 import type {
@@ -679,3 +681,7 @@ function noWhere(engine: Engine, op: string): DatabaseError {
 function argError(engine: Engine, message: string): DatabaseError {
   return new DatabaseError(DbErrorCode.ARGUMENT, `[${engine}] ${message}`, { engine });
 }
+
+// The `database` cache backend opens its table through this layer (runtime/cache cannot import it).
+provideSqlCacheConnector(databaseCacheConnector((url, connectTimeoutMs) =>
+  Database.connect(url, { autocommit: true, pool: 2, connectTimeoutMs, queryCache: NO_QUERY_CACHE })));

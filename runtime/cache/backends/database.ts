@@ -7,17 +7,18 @@
  *   cache_value the JSON text
  *   expires_at  epoch ms, 0 = never
  *
- * The store opens its own Database (autocommit on, small pool), so cache writes never join
- * or wait for an application transaction. Reads skip expired rows and delete them; every
+ * The store opens its own connection through the database layer's SqlCacheConnector
+ * (autocommit on, small pool, no query cache of its own), so cache writes never join or wait
+ * for an application transaction, and this file never imports the database layer. Reads skip expired rows and delete them; every
  * 200th write also sweeps expired rows of every namespace. Writes are one upsert statement in
  * each engine's own syntax. Verified here on SQLite and PostgreSQL (MySQL, MSSQL and Firebird
  * use the same code with their dialect's DDL and upsert).
  */
 import { createHash } from "node:crypto";
-import { Database, DatabaseError, DbErrorCode, type Engine, type Row } from "../../db/index.js";
 import type { CacheStore } from "../backend.js";
 import { CacheError, CacheErrorCode } from "../errors.js";
 import { SharedConnections, redactUrl } from "../shared.js";
+import { sqlCacheConnector, type SqlCacheConnection, type SqlCacheConnector, type SqlCacheEngine } from "../sql-connector.js";
 
 const TABLE = "tina4_cache";
 const SWEEP_EVERY = 200;
@@ -30,7 +31,7 @@ export interface DatabaseStoreOptions {
   connectTimeoutMs?: number;
 }
 
-function ddl(engine: Engine): string[] {
+function ddl(engine: SqlCacheEngine): string[] {
   const [id, text, big, suffix] = {
     sqlite: ["TEXT", "TEXT", "INTEGER", ""],
     postgres: ["VARCHAR(64)", "TEXT", "BIGINT", ""],
@@ -44,7 +45,7 @@ function ddl(engine: Engine): string[] {
   ];
 }
 
-function upsertSql(engine: Engine): string {
+function upsertSql(engine: SqlCacheEngine): string {
   const cols = "cache_id, cache_ns, cache_value, expires_at";
   switch (engine) {
     case "sqlite":
@@ -62,7 +63,7 @@ function upsertSql(engine: Engine): string {
 }
 
 /** A column of a row whatever case the engine folded it to (Firebird upper-cases). */
-function column(row: Row, name: string): unknown {
+function column(row: Record<string, unknown>, name: string): unknown {
   return row[name] ?? row[name.toUpperCase()];
 }
 
@@ -72,7 +73,7 @@ function asText(value: unknown): string | undefined {
   return undefined;
 }
 
-async function ensureTable(db: Database): Promise<void> {
+async function ensureTable(db: SqlCacheConnection): Promise<void> {
   if (await db.tableExists(TABLE)) return;
   const [createTable, createIndex] = ddl(db.engine);
   try {
@@ -85,17 +86,9 @@ async function ensureTable(db: Database): Promise<void> {
   await db.execute(createIndex!).catch(() => undefined);
 }
 
-const connections = new SharedConnections<Database>(async (key) => {
+const connections = new SharedConnections<SqlCacheConnection>(async (key) => {
   const [url, connectTimeoutMs] = JSON.parse(key) as [string, number];
-  let db: Database;
-  try {
-    db = await Database.connect(url, { autocommit: true, pool: 2, connectTimeoutMs });
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === DbErrorCode.URL) throw new CacheError(CacheErrorCode.BAD_URL, (error as Error).message, { cause: error });
-    if (code === DbErrorCode.DRIVER_MISSING) throw new CacheError(CacheErrorCode.DRIVER_MISSING, (error as Error).message, { cause: error });
-    throw new CacheError(CacheErrorCode.UNREACHABLE, `database ${redactUrl(url)} is unreachable: ${(error as Error).message}`, { cause: error });
-  }
+  const db = await sqlCacheConnector().connect(url, connectTimeoutMs);
   try {
     await ensureTable(db);
   } catch (error) {
@@ -109,7 +102,8 @@ export class DatabaseStore implements CacheStore {
   readonly backend = "database" as const;
   readonly namespace: string;
   #connectionKey: string;
-  #db: Database | undefined;
+  #db: SqlCacheConnection | undefined;
+  #connector: SqlCacheConnector | undefined;
   #upsert = "";
   #writes = 0;
 
@@ -121,13 +115,14 @@ export class DatabaseStore implements CacheStore {
   /** Connects (shared per URL), creates the table if needed; rejects with UNREACHABLE/DRIVER_MISSING/BAD_URL. */
   async open(): Promise<this> {
     if (this.#db) return this;
+    this.#connector = sqlCacheConnector();
     const db = await connections.acquire(this.#connectionKey);
     this.#upsert = upsertSql(db.engine);
     this.#db = db;
     return this;
   }
 
-  #ready(): Database {
+  #ready(): SqlCacheConnection {
     if (!this.#db) throw new Error("database store used before open()");
     return this.#db;
   }
@@ -139,7 +134,7 @@ export class DatabaseStore implements CacheStore {
   async get(key: string): Promise<string | undefined> {
     const db = this.#ready();
     const id = this.#id(key);
-    const row = await db.fetchOne(`SELECT cache_value, expires_at FROM ${TABLE} WHERE cache_id = ?`, [id], { cache: false });
+    const row = await db.fetchOne(`SELECT cache_value, expires_at FROM ${TABLE} WHERE cache_id = ?`, [id]);
     if (!row) return undefined;
     const expires = Number(column(row, "expires_at"));
     if (expires !== 0 && expires <= Date.now()) {
@@ -151,7 +146,7 @@ export class DatabaseStore implements CacheStore {
 
   /** Connection trouble is an outage; a query error (lock conflict, ...) fails one call only. */
   isOutage(error: unknown): boolean {
-    return !(error instanceof DatabaseError) || error.unavailable;
+    return this.#connector === undefined || this.#connector.isOutage(error);
   }
 
   async set(key: string, text: string, ttlMs: number): Promise<void> {
@@ -186,7 +181,7 @@ export class DatabaseStore implements CacheStore {
   async size(): Promise<number> {
     const row = await this.#ready().fetchOne(
       `SELECT COUNT(*) AS n FROM ${TABLE} WHERE cache_ns = ? AND (expires_at = 0 OR expires_at > ?)`,
-      [this.namespace, Date.now()], { cache: false });
+      [this.namespace, Date.now()]);
     return row ? Number(column(row, "n")) : 0;
   }
 

@@ -1,0 +1,62 @@
+/**
+ * House rules about imports, checked on the real source: no import cycles in runtime/ (nor
+ * type-only ones), runtime/ never imports cli/, and the cache never imports the database layer
+ * (the database layer depends on the cache; the `database` cache backend gets its connections
+ * through runtime/cache/sql-connector.ts).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { edgesBetween, findCycles, importGraph } from "../support/import-graph.js";
+
+const repo = resolve(import.meta.dirname, "../..");
+const runtime = join(repo, "runtime");
+const graph = importGraph(runtime);
+const shown = (cycles: string[][]) => cycles.map((c) => c.map((f) => relative(repo, f)).join(" → "));
+
+describe("runtime/ import graph", () => {
+  it("reads the whole runtime (sanity: the graph is not empty and resolves relative imports)", () => {
+    expect(graph.size).toBeGreaterThan(50);
+    const db = graph.get(join(runtime, "db", "database.ts"))!;
+    expect(db.map((e) => relative(repo, e.target))).toContain(join("runtime", "db", "errors.ts"));
+  });
+
+  it("has no import cycles", () => {
+    expect(shown(findCycles(graph, { includeTypeOnly: false }))).toEqual([]);
+  });
+
+  it("has no type-only import cycles either (move the shared types to a file both import)", () => {
+    expect(shown(findCycles(graph, { includeTypeOnly: true }))).toEqual([]);
+  });
+
+  it("never imports cli/", () => {
+    expect(edgesBetween(graph, runtime, join(repo, "cli"), repo)).toEqual([]);
+  });
+
+  it("the cache never imports the database layer (db → cache only)", () => {
+    expect(edgesBetween(graph, join(runtime, "cache"), join(runtime, "db"), repo)).toEqual([]);
+    expect(edgesBetween(graph, join(runtime, "db"), join(runtime, "cache"), repo).length).toBeGreaterThan(0);
+  });
+});
+
+describe("the cycle check itself", () => {
+  const dir = mkdtempSync(join(tmpdir(), "t4-imports-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string) => writeFileSync(join(dir, name), text);
+
+  it("finds static, re-export and dynamic-import cycles; type-only ones only when asked", () => {
+    file("a.ts", 'import { b } from "./b.js";\nexport const a = () => b;\n');
+    file("b.ts", 'export { c as b } from "./c.js";\n');
+    file("c.ts", 'export async function c() { return import("./a.js"); }\n');
+    file("d.ts", 'import type { E } from "./e.js";\nexport type D = E;\n');
+    file("e.ts", 'import { type D } from "./d.js";\nexport type E = D | 1;\n');
+    file("f.ts", 'import "node:fs";\nimport { a } from "./a.js";\nexport const f = a;\n');
+    const g = importGraph(dir);
+    const runtimeCycles = findCycles(g, { includeTypeOnly: false }).map((c) => c.map((f) => relative(dir, f)).sort());
+    expect(runtimeCycles).toEqual([["a.ts", "b.ts", "c.ts"]]);
+    const all = findCycles(g, { includeTypeOnly: true }).map((c) => c.map((f) => relative(dir, f)).sort()).sort();
+    expect(all).toEqual([["a.ts", "b.ts", "c.ts"], ["d.ts", "e.ts"]]);
+    expect(edgesBetween(g, join(dir, "f.ts"), join(dir, "a.ts"), dir)).toEqual(["f.ts → a.ts"]);
+  });
+});

@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// In CI a JSON report is written too, so .ci/run can print the plain "N passed, N failed" line.
-const ciReporters = process.env.CI ? [["json", { outputFile: ".ci/vitest-results.json" }] as const] : [];
+// In CI .ci/vitest-reporter.mjs also writes every outcome (unhandled errors and failed hooks
+// included) to a file, so .ci/run can print the plain "N passed, N failed" line.
+const ciReporters = process.env.CI ? [["./.ci/vitest-reporter.mjs", { outputFile: ".ci/vitest-results.json" }] as const] : [];
 
 export default defineConfig({
   test: {

@@ -1,27 +1,39 @@
-// Prints the plain "N passed, N failed, N skipped" line the CI reads, from vitest's JSON report.
-// A test file that failed to load counts as one failure. Exits non-zero on any failure or when no test ran.
+// Prints the plain "N passed, N failed, N skipped" line the CI reads, from the report written by
+// .ci/vitest-reporter.mjs, after one line per failure (with its message) and per skip (with why).
+//   node .ci/summary.mjs [report.json] [vitest exit status]
+// The exit code always agrees with the line: 1 exactly when it says "N failed" with N > 0.
+// A missing report, a run where no test ran, and a non-zero vitest exit status that no
+// reported failure explains each count as one failure.
 import { readFileSync } from "node:fs";
 
 const path = process.argv[2] ?? ".ci/vitest-results.json";
+const status = process.argv[3] === undefined ? 0 : Number(process.argv[3]);
+
+const indent = (text) => String(text).split("\n").map((line) => `    ${line}`).join("\n");
+
+function finish(passed, failed, skipped) {
+  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
 let report;
 try {
   report = JSON.parse(readFileSync(path, "utf8"));
 } catch (error) {
-  console.log(`vitest report missing (${error.message})`);
-  console.log("0 passed, 1 failed");
-  process.exit(1);
+  console.log(`FAILED: no test report (${error.message}): the build or vitest failed before reporting (see above)`);
+  finish(0, 1, 0);
 }
-// A file can fail without a failing test (it did not load, or a beforeAll/afterAll hook failed).
-const fileFailures = (report.testResults ?? []).filter((file) => file.status === "failed" && !(file.assertionResults ?? []).some((test) => test.status === "failed"));
-const loadFailures = fileFailures.length;
-const passed = report.numPassedTests ?? 0;
-const failed = (report.numFailedTests ?? 0) + loadFailures;
-const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-for (const file of report.testResults ?? []) {
-  for (const test of file.assertionResults ?? []) {
-    if (test.status === "failed") console.log(`FAILED: ${file.name.replace(process.cwd() + "/", "")} › ${test.fullName}`);
-  }
-  if (fileFailures.includes(file)) console.log(`FAILED (file or hook): ${file.name.replace(process.cwd() + "/", "")}: ${(file.message ?? "").split("\n")[0]}`);
+
+const failures = [...(report.failures ?? [])];
+if (report.passed === 0 && failures.length === 0) failures.push({ where: "vitest", message: "no test ran" });
+if (status !== 0 && failures.length === 0) {
+  failures.push({ where: "vitest", message: `exited with status ${status} although no test failed (see its output above)` });
 }
-console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(failed > 0 || passed === 0 ? 1 : 0);
+
+for (const skip of report.skips ?? []) console.log(`SKIPPED: ${skip.where}${skip.note ? ` (${skip.note})` : ""}`);
+if ((report.skipReasons ?? []).length > 0) {
+  console.log("skip reasons printed by the tests:");
+  for (const reason of report.skipReasons) console.log(indent(reason));
+}
+for (const failure of failures) console.log(`FAILED: ${failure.where}\n${indent(failure.message)}`);
+finish(report.passed ?? 0, failures.length, report.skipped ?? 0);

@@ -18,15 +18,18 @@ import { mayCallResponse, type Middleware } from "./middleware/types.js";
 import { envInt, envList } from "./config/env.js";
 import { log } from "./log.js";
 import { requestScopesEnabled, runInRequestScope } from "./db/query-cache/request-scope.js";
+import { checkRouteSchema, type CheckedRouteSchema, type RouteSchema } from "./validation/route-schema.js";
+import { validatingEndpoint } from "./validation/validate.js";
+import { routeDefinitionOf } from "./validation/define-route.js";
+import type { RouteMeta, RouteOptions, SchemaHandler } from "./validation/types.js";
+import type { Segment } from "./router/pattern.js";
 
 export type Handler<P extends Params = Params> = (req: Request<P>, res: Response) => unknown;
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "ANY";
 
-export interface RouteMeta {
-  summary?: string;
-  tags?: string[];
-  [key: string]: unknown;
-}
+export type { RouteMeta, RouteOptions } from "./validation/types.js";
+/** A route's third argument: its middleware (the original form) or `{ schema, middleware, meta }`. */
+export type RouteThird = Middleware[] | RouteOptions;
 
 interface RouteData {
   handler: Handler;
@@ -35,7 +38,18 @@ interface RouteData {
   exposesResponse: boolean;
   source: string;
   meta: RouteMeta | undefined;
+  schema: CheckedRouteSchema | undefined;
   run: Endpoint;
+}
+
+/** A registered route as the OpenAPI document sees it. */
+export interface RouteDefinitionInfo {
+  method: string;
+  path: string;
+  segments: readonly Segment[];
+  source: string;
+  meta: RouteMeta | undefined;
+  schema: CheckedRouteSchema | undefined;
 }
 
 /** One row of `tina4 routes`. */
@@ -137,23 +151,35 @@ export class App {
     return this;
   }
 
-  get<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): this {
-    return this.route("GET", path, handler, middleware);
+  get<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): this;
+  get<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): this;
+  get(path: string, handler: Handler, third?: RouteThird): this {
+    return this.route("GET", path, handler, third);
   }
-  post<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): this {
-    return this.route("POST", path, handler, middleware);
+  post<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): this;
+  post<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): this;
+  post(path: string, handler: Handler, third?: RouteThird): this {
+    return this.route("POST", path, handler, third);
   }
-  put<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): this {
-    return this.route("PUT", path, handler, middleware);
+  put<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): this;
+  put<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): this;
+  put(path: string, handler: Handler, third?: RouteThird): this {
+    return this.route("PUT", path, handler, third);
   }
-  patch<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): this {
-    return this.route("PATCH", path, handler, middleware);
+  patch<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): this;
+  patch<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): this;
+  patch(path: string, handler: Handler, third?: RouteThird): this {
+    return this.route("PATCH", path, handler, third);
   }
-  del<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): this {
-    return this.route("DELETE", path, handler, middleware);
+  del<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): this;
+  del<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): this;
+  del(path: string, handler: Handler, third?: RouteThird): this {
+    return this.route("DELETE", path, handler, third);
   }
-  any<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): this {
-    return this.route("ANY", path, handler, middleware);
+  any<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): this;
+  any<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): this;
+  any(path: string, handler: Handler, third?: RouteThird): this {
+    return this.route("ANY", path, handler, third);
   }
 
   /**
@@ -179,27 +205,40 @@ export class App {
     method: Method | Lowercase<Method>,
     path: string,
     handler: Handler<P>,
-    middleware: Middleware[] = [],
-    options: { source?: string; meta?: RouteMeta } = {},
+    third: RouteThird = [],
+    options: { source?: string; meta?: RouteMeta; schema?: unknown } = {},
   ): this {
     const verb = method.toUpperCase();
     if (typeof handler !== "function") {
       throw new RouterError("T4_ERR_ROUTE_HANDLER", `Handler for ${verb} ${path} must be a function`);
     }
-    if (!Array.isArray(middleware)) {
+    // defineRoute() results carry their own schema, middleware and meta.
+    const defined = routeDefinitionOf(handler);
+    if (defined) handler = defined.handler as unknown as Handler<P>;
+    const routeOptions: RouteOptions = Array.isArray(third) ? { middleware: third } : (third ?? {});
+    if (typeof routeOptions !== "object" || !Array.isArray(routeOptions.middleware ?? []) || !Array.isArray(defined?.middleware ?? [])) {
       throw new RouterError("T4_ERR_ROUTE_MIDDLEWARE", `Middleware for ${verb} ${path} must be an array`);
     }
+    const middleware = [...(defined?.middleware ?? []), ...(routeOptions.middleware ?? [])];
     for (const item of middleware) toMiddlewareFunction(item);
     const prefix = this.groups.map((g) => g.prefix).join("");
     const fullPath = prefix + (path === "/" && prefix ? "" : path) || "/";
     const chain = [...this.groups.flatMap((g) => g.middleware), ...middleware];
+    const source = options.source ?? this.currentSource;
+    const rawSchema = options.schema ?? routeOptions.schema ?? defined?.schema;
+    const schema = rawSchema === undefined ? undefined : checkRouteSchema(rawSchema, `${verb} ${fullPath} (${source})`);
+    const endpoint = handlerEndpoint(handler as Handler);
     const data: RouteData = {
       handler: handler as Handler,
       middleware: chain,
-      source: options.source ?? this.currentSource,
-      meta: options.meta,
+      source,
+      meta: options.meta ?? routeOptions.meta ?? defined?.meta,
+      schema,
       exposesResponse: chain.some(mayCallResponse) || !ignoresResponse(handler),
-      run: compose(chain, handlerEndpoint(handler as Handler)),
+      run: compose(
+        chain,
+        schema ? validatingEndpoint(schema, endpoint, { route: `${verb} ${fullPath} (${source})`, isDev: () => this.options.dev }) : endpoint,
+      ),
     };
     const previous = this.trie.add(verb, fullPath, data);
     if (previous && this.options.dev && previous.data.source !== data.source) {
@@ -224,6 +263,18 @@ export class App {
         ...(entry.data.meta ? { meta: entry.data.meta } : {}),
       }))
       .sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+  }
+
+  /** Every route with its pattern segments, meta and schema (what the OpenAPI document is built from). */
+  routeDefinitions(): RouteDefinitionInfo[] {
+    return this.trie.entries().map((entry: RouteEntry<RouteData>) => ({
+      method: entry.method,
+      path: entry.pattern,
+      segments: entry.segments,
+      source: entry.data.source,
+      meta: entry.data.meta,
+      schema: entry.data.schema,
+    }));
   }
 
   /** The node:http request listener. */

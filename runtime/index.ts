@@ -1,14 +1,22 @@
 /**
  * The public API of tina4: everything an app imports from "tina4".
  */
-import { App, type Handler } from "./app.js";
+import { App, type Handler, type RouteThird } from "./app.js";
 import type { Middleware } from "./middleware/types.js";
 import type { Params } from "./http/request.js";
+import type { RouteSchema } from "./validation/route-schema.js";
+import type { RouteOptions, SchemaHandler } from "./validation/types.js";
 import { onShutdown } from "./lifecycle.js";
 import { closeAllCaches } from "./cache/factory.js";
 import { closeResponseCaches } from "./middleware/response-cache.js";
 
-export { App, type AppOptions, type Handler, type Method, type RouteInfo, type RouteMeta } from "./app.js";
+export { App, type AppOptions, type Handler, type Method, type RouteInfo, type RouteMeta, type RouteOptions, type RouteThird, type RouteDefinitionInfo } from "./app.js";
+export { z } from "./validation/zod.js";
+export { defineRoute, type DefinedRoute, type RouteDefinition } from "./validation/define-route.js";
+export { RequestValidationError, SchemaError, ValidationErrorCode, type ValidationIssue, type ValidationLocation } from "./validation/errors.js";
+export type { RouteSchema, ResponseSchemas } from "./validation/route-schema.js";
+export type { RouteRequest, SchemaHandler } from "./validation/types.js";
+export type { StandardSchema, InferInput, InferOutput } from "./validation/standard.js";
 export { Request, type UploadedFile, type Params } from "./http/request.js";
 export type { Response, HeaderValue } from "./http/response.js";
 export type { CookieOptions } from "./http/cookies.js";
@@ -80,23 +88,35 @@ onShutdown(async () => {
   await closeAllCaches();
 });
 
-export function get<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): App {
-  return app.get(path, handler, middleware);
+export function get<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): App;
+export function get<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): App;
+export function get(path: string, handler: Handler, third?: RouteThird): App {
+  return app.get(path, handler, third);
 }
-export function post<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): App {
-  return app.post(path, handler, middleware);
+export function post<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): App;
+export function post<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): App;
+export function post(path: string, handler: Handler, third?: RouteThird): App {
+  return app.post(path, handler, third);
 }
-export function put<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): App {
-  return app.put(path, handler, middleware);
+export function put<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): App;
+export function put<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): App;
+export function put(path: string, handler: Handler, third?: RouteThird): App {
+  return app.put(path, handler, third);
 }
-export function patch<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): App {
-  return app.patch(path, handler, middleware);
+export function patch<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): App;
+export function patch<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): App;
+export function patch(path: string, handler: Handler, third?: RouteThird): App {
+  return app.patch(path, handler, third);
 }
-export function del<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): App {
-  return app.del(path, handler, middleware);
+export function del<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): App;
+export function del<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): App;
+export function del(path: string, handler: Handler, third?: RouteThird): App {
+  return app.del(path, handler, third);
 }
-export function any<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: Middleware[]): App {
-  return app.any(path, handler, middleware);
+export function any<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): App;
+export function any<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): App;
+export function any(path: string, handler: Handler, third?: RouteThird): App {
+  return app.any(path, handler, third);
 }
 export function group(prefix: string, register: (app: App) => void, middleware?: Middleware[]): App {
   return app.group(prefix, register, middleware);

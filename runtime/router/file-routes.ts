@@ -64,11 +64,13 @@ interface RouteModule {
   default?: unknown;
   middleware?: unknown;
   meta?: unknown;
+  schema?: unknown;
 }
 
 /**
  * Imports every route file into `app`: `<method>.ts` files register their default export
- * under the folder's path; other files run and may register routes themselves.
+ * under the folder's path (with their `middleware`, `meta` and `schema` exports); other
+ * files run and may register routes themselves.
  * `importer` lets callers supply their own import (the dev loader, a bundle's table).
  */
 export async function loadRouteFiles(
@@ -97,6 +99,7 @@ export async function loadRouteFiles(
       app.route(file.method, file.pattern, mod.default as Handler, (mod.middleware as Middleware[] | undefined) ?? [], {
         source: file.source,
         meta: mod.meta as RouteMeta | undefined,
+        schema: mod.schema,
       });
     } catch (error) {
       throw new RouterError("T4_ERR_ROUTE_FILE", `${file.source}: ${(error as Error).message}`, { cause: error });

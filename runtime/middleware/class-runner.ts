@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 import type { Request } from "../http/request.js";
 import type { Response } from "../http/response.js";
 import { MiddlewareError } from "./errors.js";
@@ -31,6 +32,17 @@ function shortCircuited(result: unknown, res: Response): boolean {
 }
 
 /**
+ * What a short-circuit answers when the hook chose no body: `false` with the status untouched
+ * → 403; a 4xx/5xx status → that status; either way a JSON `{"error": <reason>}` body. A body,
+ * or a status the hook set (a redirect, say), is the hook's answer and stays as it is.
+ */
+function refuse(res: Response, result: unknown, statusBefore: number): void {
+  if (res.ended) return;
+  if (result === false && res.statusCode === statusBefore) res.status(403);
+  if (res.statusCode >= 400) res.json({ error: STATUS_CODES[res.statusCode] ?? "Error" });
+}
+
+/**
  * Turns a hook class into one onion layer: before-hooks in declaration order (each awaited,
  * stopping at the first short-circuit), then the rest of the chain unless short-circuited,
  * then every after-hook, always, even when the route or a hook threw.
@@ -42,7 +54,10 @@ export function classToMiddleware(target: MiddlewareClass): MiddlewareFunction {
     try {
       let proceed = true;
       for (const before of befores) {
-        if (shortCircuited(await before(req, res), res)) {
+        const statusBefore = res.statusCode;
+        const result = await before(req, res);
+        if (shortCircuited(result, res)) {
+          refuse(res, result, statusBefore);
           proceed = false;
           break;
         }

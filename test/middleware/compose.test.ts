@@ -147,32 +147,42 @@ describe("class middleware (before/after hooks)", () => {
   });
 
   it("short-circuits on false, an ended response or status >= 400, and still runs after-hooks", async () => {
-    const cases: Array<[string, (req: Request, res: Response) => unknown, number]> = [
-      ["false", () => false, 200],
-      ["ended", (_req, res) => void res.json({ stopped: true }), 200],
-      ["status", (_req, res) => void res.status(403), 403],
+    // [name, hook, status, content type, body]: `false` alone is 403 JSON; a response the hook set is kept
+    const cases: Array<[string, (req: Request, res: Response) => unknown, number, string, string]> = [
+      ["false", () => false, 403, "application/json; charset=utf-8", '{"error":"Forbidden"}'],
+      ["false after only a header", (_req, res) => { res.header("x-why", "no"); return false; }, 403, "application/json; charset=utf-8", '{"error":"Forbidden"}'],
+      ["false after a body", (_req, res) => { res.json({ error: "Login first" }, 401); return false; }, 401, "application/json; charset=utf-8", '{"error":"Login first"}'],
+      ["false after a redirect", (_req, res) => { res.redirect("/login"); return false; }, 302, "text/plain; charset=utf-8", "Redirecting to /login"],
+      ["false after a 4xx status", (_req, res) => { res.status(429); return false; }, 429, "application/json; charset=utf-8", '{"error":"Too Many Requests"}'],
+      ["ended", (_req, res) => void res.json({ stopped: true }), 200, "application/json; charset=utf-8", '{"stopped":true}'],
+      ["html page", (_req, res) => void res.html("<p>maintenance</p>", 503), 503, "text/html; charset=utf-8", "<p>maintenance</p>"],
+      ["status", (_req, res) => void res.status(403), 403, "application/json; charset=utf-8", '{"error":"Forbidden"}'],
     ];
-    for (const [name, hook, status] of cases) {
+    for (const [name, hook, status, type, body] of cases) {
       const trail: string[] = [];
       class Gate {
         static async beforeGate(req: Request, res: Response) {
+          await tick();
           return hook(req, res);
         }
         static async beforeNever() {
           trail.push("beforeNever");
         }
-        static async afterAlways() {
-          trail.push("after");
+        static async afterAlways(_req: Request, res: Response) {
+          trail.push(`after:${res.statusCode}`);
         }
       }
       const server = await startApp((app) => app.get("/g", () => {
         trail.push("handler");
         return "reached";
       }, [Gate]));
-      const res = await fetch(`${server.url}/g`);
+      const res = await fetch(`${server.url}/g`, { redirect: "manual" });
+      const text = await res.text();
       await server.close();
       expect(res.status, name).toBe(status);
-      expect(trail, name).toEqual(["after"]);
+      expect(res.headers.get("content-type"), name).toBe(type);
+      expect(text, name).toBe(body);
+      expect(trail, name).toEqual([`after:${status}`]);
     }
   });
 

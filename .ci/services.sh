@@ -19,21 +19,56 @@ install_packages() {
   [ -x /usr/sbin/firebird ] || need+=(firebird3.0-server)
   command -v redis-server >/dev/null || need+=(redis-server)
   command -v memcached >/dev/null || need+=(memcached)
+  # the browser tests drive Debian's chromium (/usr/bin/chromium) with playwright-core
+  [ -x /usr/bin/chromium ] || need+=(chromium)
   local need_valkey=0
   command -v valkey-server >/dev/null || need_valkey=1
   if [ ${#need[@]} -eq 0 ] && [ $need_valkey -eq 0 ]; then return; fi
-  log "installing: ${need[*]} $([ $need_valkey -eq 1 ] && echo valkey-server)"
+  local all="${need[*]}"; [ $need_valkey -eq 1 ] && all="$all valkey-server (bookworm-backports)"
+  log "installing with apt-get: ${all# }"
+  log "  (first run on a clean machine only: a few hundred MB, typically 2-6 minutes; full log in $APT_LOG)"
   if [ $need_valkey -eq 1 ] && ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
     echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/backports.list
   fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
+  local started=$SECONDS
+  apt_run "apt-get update" update -q
   if [ ${#need[@]} -gt 0 ]; then
-    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    apt_run "apt-get install ${need[*]}" install -y -q --no-install-recommends "${need[@]}"
   fi
   if [ $need_valkey -eq 1 ]; then
-    apt-get install -y -qq --no-install-recommends -t bookworm-backports valkey-server >/dev/null
+    apt_run "apt-get install valkey-server" install -y -q --no-install-recommends -t bookworm-backports valkey-server
   fi
+  log "packages installed in $((SECONDS - started)) s"
+}
+
+APT_LOG="${TMPDIR:-/tmp}/tina4-services-apt.log"
+
+# apt_run LABEL APT-GET-ARGS...: a start line, progress lines (download size, every 25th
+# download, each package set up, with elapsed seconds), an end line with the time taken.
+# apt's full output goes to $APT_LOG; on failure its last lines are shown.
+apt_run() {
+  local label="$1" started=$SECONDS
+  shift
+  log "$label: started"
+  if ! apt-get "$@" 2>&1 | tee -a "$APT_LOG" | apt_progress "$started"; then
+    log "$label failed after $((SECONDS - started)) s; last lines of $APT_LOG:"
+    grep -Ev '^(Get|Hit|Ign):' "$APT_LOG" | tail -n 30 | sed 's/^/    /' >&2
+    exit 1
+  fi
+  log "$label: done in $((SECONDS - started)) s"
+}
+
+apt_progress() { # STARTED (value of $SECONDS when the step began)
+  local line fetched=0
+  while IFS= read -r line; do
+    case "$line" in
+      "Need to get "*) log "  ${line%.}" ;;
+      Get:*) fetched=$((fetched + 1)); [ $((fetched % 25)) -eq 0 ] && log "  +$((SECONDS - $1)) s  downloaded $fetched packages" ;;
+      "Setting up "*) line="${line#Setting up }"; log "  +$((SECONDS - $1)) s  set up ${line%% *}" ;;
+    esac
+  done
+  return 0
 }
 
 wait_port() { # host port seconds

@@ -1,5 +1,5 @@
 import { basename, relative, resolve } from "node:path";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import type { Command } from "commander";
 import prompts from "prompts";
 import { CliError } from "../errors.js";
@@ -89,6 +89,8 @@ export function scaffold(answers: InitAnswers, force: boolean): string[] {
       ...planRoute(answers.dir, "api/products", { model: "Product", modelPlanned: true }),
     );
   }
+  // --force writes into a folder that has files: name every file replaced, never silently.
+  for (const file of files) if (existsSync(file.path)) ui.warn(`replacing ${relative(process.cwd(), file.path)} (--force)`);
   writeFiles(files);
   for (const dir of ["src/models", "src/middleware", "migrations", "data"]) mkdirSync(resolve(answers.dir, dir), { recursive: true });
   linkRuntime(answers.dir);

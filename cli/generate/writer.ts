@@ -30,6 +30,7 @@ export function emit(root: string, files: PlannedFile[], options: WriteOptions):
   }
   writeFiles(files);
   for (const file of files) {
-    ui.success(`${existing.includes(file) ? "overwrote" : "created"} ${relative(root, file.path)}`);
+    if (existing.includes(file)) ui.warn(`replaced ${relative(root, file.path)} (--force)`);
+    else ui.success(`created ${relative(root, file.path)}`);
   }
 }

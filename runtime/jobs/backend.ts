@@ -1,0 +1,81 @@
+/**
+ * The contract every queue backend fulfils (backends/database.ts, backends/bullmq.ts). The
+ * public API (queue.ts) and the processor runner (runner.ts) only talk to this interface.
+ */
+import type { QueueBackendName } from "./config.js";
+import type { ResolvedJobOptions } from "./options.js";
+import type { JobCounts, JobInfo, JobState } from "./types.js";
+
+/** A job ready to store: its data already checked and serialised. */
+export interface NewJob {
+  /** JSON text. */
+  data: string;
+  options: ResolvedJobOptions;
+}
+
+/** A job a worker holds: the backend-side half of the `Job` a processor sees. */
+export interface ActiveJob {
+  readonly id: string;
+  readonly queue: string;
+  readonly data: unknown;
+  readonly attemptsMade: number;
+  readonly scheduledFor: Date | null;
+  /** Aborted when the worker gives the job back unfinished (shutdown past its grace time). */
+  readonly signal: AbortSignal;
+  log(message: string): Promise<void>;
+  progress(value: number): Promise<void>;
+}
+
+/**
+ * Runs one job. Resolves with a JSON-safe result; rejects with an Error whose message is
+ * recorded as the failed attempt (the runner normalises whatever the processor threw).
+ */
+export type JobHandler = (job: ActiveJob) => Promise<unknown>;
+
+export interface WorkOptions {
+  concurrency: number;
+}
+
+/** A running consumer of one queue. */
+export interface QueueWorker {
+  readonly queue: string;
+  /**
+   * Stops taking jobs, waits up to `graceMs` for the active ones, then gives the unfinished
+   * ones back to the queue (they run again, and the attempt is not counted).
+   */
+  stop(graceMs: number): Promise<void>;
+}
+
+export interface ScheduleSpec {
+  /** 5-field cron, or 6 with seconds first. */
+  cron: string;
+  timezone: string | undefined;
+}
+
+export interface QueueBackend {
+  readonly name: QueueBackendName;
+  /** Where the jobs live, password masked (for logs and CLI output). */
+  readonly location: string;
+  /** Stores jobs; returns their ids in order (an existing id for a duplicate jobId). Rejects with T4_ERR_QUEUE_UNAVAILABLE when nothing was stored. */
+  add(queue: string, jobs: readonly NewJob[]): Promise<string[]>;
+  counts(queue: string): Promise<JobCounts>;
+  getJob(queue: string, id: string): Promise<JobInfo | null>;
+  /** Jobs in one state, newest first. */
+  list(queue: string, state: JobState, limit: number): Promise<JobInfo[]>;
+  /** Failed jobs back to waiting with fresh attempts: one (`id`) or all (`null`). Returns how many. */
+  retry(queue: string, id: string | null): Promise<number>;
+  /** Removes the queue's jobs in these states (never active ones). Returns how many. */
+  clear(queue: string, states: readonly Exclude<JobState, "active">[]): Promise<number>;
+  /** Queues that have stored jobs. */
+  queues(): Promise<string[]>;
+  work(queue: string, handler: JobHandler, options: WorkOptions): Promise<QueueWorker>;
+  /** Makes each tick of `spec` add one job to `queue`, once across all processes; `null` removes the schedule. */
+  schedule(queue: string, spec: ScheduleSpec | null): Promise<{ stop(): void }>;
+  close(): Promise<void>;
+}
+
+/** The tick a scheduled job belongs to, from its id (`schedule:<ms>` here, `repeat:<scheduler>:<ms>` in BullMQ). */
+export function tickOf(id: string): Date | null {
+  const match = /^(?:schedule|repeat:.+):(\d{10,})$/.exec(id);
+  return match ? new Date(Number(match[1])) : null;
+}

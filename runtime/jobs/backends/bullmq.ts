@@ -1,0 +1,428 @@
+/**
+ * The distributed queue: BullMQ on Redis or Valkey (TINA4_QUEUE_BACKEND=redis|valkey). Its
+ * queues, workers, retries with exponential backoff, delays, priorities, stalled-job recovery
+ * and job schedulers do the work; this file only maps tina4's API onto them. BullMQ talks to
+ * the server through node-redis (the `redis` package tina4 already uses), so no ioredis.
+ *
+ * Outages: the producer's client has no offline queue, so `add` fails at once (as
+ * T4_ERR_QUEUE_UNAVAILABLE) instead of buffering jobs that a crash would lose; every client
+ * reconnects forever with capped backoff, so workers resume when the server returns.
+ */
+import { loadDriver } from "../../drivers.js";
+import { log, warnEvery } from "../../log.js";
+import { tickOf, type ActiveJob, type JobHandler, type NewJob, type QueueBackend, type QueueWorker, type ScheduleSpec, type WorkOptions } from "../backend.js";
+import type { QueueConfig } from "../config.js";
+import { QueueError, QueueErrorCode } from "../errors.js";
+import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type ResolvedJobOptions } from "../options.js";
+import { parseSchedule } from "../scheduler.js";
+import type { JobCounts, JobInfo, JobState } from "../types.js";
+
+// ── the parts of node-redis and BullMQ used here, kept structural so both stay optional ──
+
+interface RedisClient {
+  connect(): Promise<unknown>;
+  duplicate(): RedisClient;
+  close(): Promise<unknown>;
+  destroy(): void;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[]>;
+  readonly isReady: boolean;
+  readonly isOpen: boolean;
+}
+interface RedisModule {
+  createClient(options: {
+    url: string;
+    disableOfflineQueue?: boolean;
+    socket: { connectTimeout: number; reconnectStrategy: (retries: number) => number | false };
+  }): RedisClient;
+}
+
+interface BullJob {
+  id?: string;
+  data: unknown;
+  attemptsMade: number;
+  attemptsStarted?: number;
+  opts: { attempts?: number; priority?: number };
+  progress: unknown;
+  returnvalue: unknown;
+  failedReason?: string;
+  timestamp: number;
+  finishedOn?: number;
+  getState(): Promise<string>;
+  log(row: string): Promise<number>;
+  updateProgress(value: number): Promise<void>;
+  moveToWait(token?: string): Promise<number>;
+  retry(state?: "failed" | "completed"): Promise<void>;
+}
+interface BullJobsOptions {
+  delay?: number;
+  attempts?: number;
+  backoff?: { type: "exponential"; delay: number };
+  priority?: number;
+  jobId?: string;
+  removeOnComplete?: boolean | { age: number };
+  removeOnFail?: boolean | { age: number };
+}
+interface BullQueue {
+  add(name: string, data: unknown, opts?: BullJobsOptions): Promise<BullJob>;
+  addBulk(jobs: Array<{ name: string; data: unknown; opts?: BullJobsOptions }>): Promise<BullJob[]>;
+  getJob(id: string): Promise<BullJob | undefined>;
+  getJobs(types: string[], start?: number, end?: number, asc?: boolean): Promise<BullJob[]>;
+  getJobLogs(id: string): Promise<{ logs: string[]; count: number }>;
+  getJobCounts(...types: string[]): Promise<Record<string, number>>;
+  retryJobs(opts?: { state?: "failed" | "completed"; count?: number }): Promise<void>;
+  clean(grace: number, limit: number, type: string): Promise<string[]>;
+  upsertJobScheduler(id: string, repeat: { pattern: string; tz?: string }, template?: { name?: string; data?: unknown; opts?: BullJobsOptions }): Promise<unknown>;
+  removeJobScheduler(id: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+interface BullWorker {
+  on(event: "failed", listener: (job: BullJob | undefined, error: Error) => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  pause(doNotWaitActive?: boolean): Promise<void>;
+  close(force?: boolean): Promise<void>;
+}
+type BullProcessor = (job: BullJob, token?: string) => Promise<unknown>;
+interface BullModule {
+  Queue: new (name: string, options: { connection: RedisClient; prefix: string }) => BullQueue;
+  Worker: new (
+    name: string,
+    processor: BullProcessor,
+    options: { connection: RedisClient; prefix: string; concurrency: number; lockDuration: number; stalledInterval: number; maxStalledCount: number },
+  ) => BullWorker;
+}
+
+const ADD_TIMEOUT_MS = 5000;
+const CONNECT_TIMEOUT_MS = 3000;
+
+function redactUrl(url: string): string {
+  return url.replace(/(:\/\/[^:/@]*:)[^@]*@/, "$1***@");
+}
+
+/** redis:// rediss:// valkey:// valkeys:// (the last two rewritten for node-redis). */
+function redisUrl(url: string): string {
+  const normalized = url.replace(/^valkey(s?):\/\//i, "redis$1://");
+  if (!/^rediss?:\/\//i.test(normalized)) {
+    throw new QueueError(QueueErrorCode.BACKEND, `TINA4_QUEUE_URL for the redis/valkey queue must start with redis://, rediss://, valkey:// or valkeys://, got ${redactUrl(url)}`);
+  }
+  return normalized;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class BullmqQueueBackend implements QueueBackend {
+  readonly location: string;
+  private readonly opened = new Map<string, BullQueue>();
+  private readonly workers = new Set<BullmqWorker>();
+  private closed = false;
+
+  private constructor(
+    readonly name: "redis" | "valkey",
+    private readonly bull: BullModule,
+    private readonly client: RedisClient,
+    readonly config: QueueConfig,
+  ) {
+    this.location = `${redactUrl(config.url)} (BullMQ prefix ${config.prefix})`;
+  }
+
+  static async open(config: QueueConfig): Promise<BullmqQueueBackend> {
+    const url = redisUrl(config.url);
+    const bull = await loadDriver<BullModule>("bullmq");
+    if (!bull) throw new QueueError(QueueErrorCode.DRIVER_MISSING, `the ${config.backend} queue runs on BullMQ: run \`npm install bullmq\` in your project`);
+    const redis = await loadDriver<RedisModule>("redis");
+    if (!redis) throw new QueueError(QueueErrorCode.DRIVER_MISSING, `the ${config.backend} queue talks to the server through node-redis: run \`npm install redis\` in your project`);
+    const client = await connectClient(redis, url, true);
+    return new BullmqQueueBackend(config.backend === "valkey" ? "valkey" : "redis", bull, client, config);
+  }
+
+  private queue(name: string): BullQueue {
+    let queue = this.opened.get(name);
+    if (!queue) {
+      queue = new this.bull.Queue(name, { connection: this.client, prefix: this.config.prefix });
+      this.opened.set(name, queue);
+    }
+    return queue;
+  }
+
+  private jobOptions(o: ResolvedJobOptions): BullJobsOptions {
+    const keep = this.config.keepCompletedMs;
+    const keepFailed = this.config.keepFailedMs;
+    return {
+      ...(o.delay > 0 ? { delay: o.delay } : {}),
+      attempts: o.attempts,
+      ...(o.backoff > 0 ? { backoff: { type: "exponential", delay: o.backoff } } : {}),
+      ...(o.priority > 0 ? { priority: o.priority } : {}),
+      ...(o.jobId !== undefined ? { jobId: o.jobId } : {}),
+      removeOnComplete: keep > 0 ? { age: Math.ceil(keep / 1000) } : true,
+      removeOnFail: keepFailed > 0 ? { age: Math.ceil(keepFailed / 1000) } : false,
+    };
+  }
+
+  private unavailable(error: unknown, what: string): QueueError {
+    return new QueueError(QueueErrorCode.UNAVAILABLE, `${what}: the queue server ${this.location} is unavailable (${(error as Error)?.message ?? String(error)})`, { cause: error });
+  }
+
+  async add(queue: string, jobs: readonly NewJob[]): Promise<string[]> {
+    const q = this.queue(queue);
+    try {
+      if (jobs.length === 1) {
+        const job = await withTimeout(q.add(queue, JSON.parse(jobs[0]!.data), this.jobOptions(jobs[0]!.options)), ADD_TIMEOUT_MS, "add");
+        return [String(job.id)];
+      }
+      const added = await withTimeout(
+        q.addBulk(jobs.map((job) => ({ name: queue, data: JSON.parse(job.data) as unknown, opts: this.jobOptions(job.options) }))),
+        ADD_TIMEOUT_MS * Math.max(1, Math.ceil(jobs.length / 1000)),
+        "addBulk",
+      );
+      return added.map((job) => String(job.id));
+    } catch (error) {
+      throw this.unavailable(error, `queue "${queue}": the job was not stored`);
+    }
+  }
+
+  async work(queue: string, handler: JobHandler, options: WorkOptions): Promise<QueueWorker> {
+    const redis = await loadDriver<RedisModule>("redis");
+    // A worker blocks its connection while waiting for jobs: it gets its own, which queues
+    // commands while reconnecting (BullMQ retries them) so the worker resumes after an outage.
+    const connection = await connectClient(redis!, redisUrl(this.config.url), false);
+    const worker = new BullmqWorker(this.bull, connection, queue, handler, options.concurrency, this.config);
+    this.workers.add(worker);
+    worker.onStopped(() => this.workers.delete(worker));
+    return worker;
+  }
+
+  /** A BullMQ job scheduler per queue (id = the queue name): it adds one job per tick across all instances. */
+  async schedule(queue: string, spec: ScheduleSpec | null): Promise<{ stop(): void }> {
+    const q = this.queue(queue);
+    try {
+      if (spec === null) await q.removeJobScheduler(queue);
+      else {
+        parseSchedule(spec, `src/jobs/${queue}`);
+        await q.upsertJobScheduler(queue, { pattern: spec.cron, ...(spec.timezone ? { tz: spec.timezone } : {}) }, {
+          name: queue,
+          data: {},
+          opts: this.jobOptions({ delay: 0, attempts: DEFAULT_ATTEMPTS, backoff: DEFAULT_BACKOFF_MS, priority: 0, jobId: undefined }),
+        });
+      }
+    } catch (error) {
+      if (error instanceof QueueError) throw error;
+      throw this.unavailable(error, `queue "${queue}": cannot ${spec === null ? "remove" : "save"} its schedule`);
+    }
+    // The schedule lives in Redis, shared by every instance: stopping one worker keeps it.
+    return { stop: () => undefined };
+  }
+
+  async counts(queue: string): Promise<JobCounts> {
+    const c = await this.call(() => this.queue(queue).getJobCounts("waiting", "prioritized", "paused", "active", "delayed", "completed", "failed"), "count jobs");
+    return {
+      waiting: (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.paused ?? 0),
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+      completed: c.completed ?? 0,
+      failed: c.failed ?? 0,
+    };
+  }
+
+  async getJob(queue: string, id: string): Promise<JobInfo | null> {
+    const q = this.queue(queue);
+    const job = await this.call(() => q.getJob(id), "read a job");
+    return job ? this.info(queue, job, await this.call(() => job.getState(), "read a job")) : null;
+  }
+
+  async list(queue: string, state: JobState, limit: number): Promise<JobInfo[]> {
+    const q = this.queue(queue);
+    const types = state === "waiting" ? ["waiting", "prioritized", "paused"] : [state];
+    const jobs = await this.call(() => q.getJobs(types, 0, Math.max(1, limit) - 1, false), "list jobs");
+    return Promise.all(jobs.map((job) => this.info(queue, job, state)));
+  }
+
+  private async info(queue: string, job: BullJob, state: string): Promise<JobInfo> {
+    const logs = job.id ? (await this.queue(queue).getJobLogs(job.id)).logs : [];
+    const mapped: JobState = state === "prioritized" || state === "paused" || state === "wait" || state === "waiting" ? "waiting" : (state as JobState);
+    return {
+      id: String(job.id), queue, state: mapped, data: job.data, attemptsMade: job.attemptsStarted ?? job.attemptsMade,
+      attempts: job.opts.attempts ?? 1, priority: job.opts.priority ?? 0, progress: typeof job.progress === "number" ? job.progress : null,
+      result: job.returnvalue ?? null, error: job.failedReason ?? null, logs, createdAt: new Date(job.timestamp),
+      finishedAt: job.finishedOn ? new Date(job.finishedOn) : null,
+    };
+  }
+
+  async retry(queue: string, id: string | null): Promise<number> {
+    const q = this.queue(queue);
+    if (id !== null) {
+      const job = await this.call(() => q.getJob(id), "read a job");
+      if (!job || (await job.getState()) !== "failed") return 0;
+      await this.call(() => job.retry("failed"), "retry a job");
+      return 1;
+    }
+    const failed = (await this.counts(queue)).failed;
+    if (failed > 0) await this.call(() => q.retryJobs({ state: "failed", count: 1000 }), "retry jobs");
+    return failed;
+  }
+
+  async clear(queue: string, states: readonly Exclude<JobState, "active">[]): Promise<number> {
+    const q = this.queue(queue);
+    const types = new Set<string>();
+    for (const state of states) {
+      if (state === "waiting") ["wait", "prioritized", "paused"].forEach((t) => types.add(t));
+      else types.add(state);
+    }
+    let removed = 0;
+    for (const type of types) removed += (await this.call(() => q.clean(0, 0, type), "clear jobs")).length;
+    return removed;
+  }
+
+  async queues(): Promise<string[]> {
+    const prefix = `${this.config.prefix}:`;
+    const names = new Set<string>();
+    const pattern = `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*:meta`;
+    await this.call(async () => {
+      for await (const keys of this.client.scanIterator({ MATCH: pattern, COUNT: 500 })) {
+        for (const key of keys) names.add(key.slice(prefix.length, -":meta".length));
+      }
+    }, "list queues");
+    return [...names].sort();
+  }
+
+  private async call<T>(fn: () => Promise<T>, what: string): Promise<T> {
+    try {
+      return await withTimeout(fn(), ADD_TIMEOUT_MS, what);
+    } catch (error) {
+      throw this.unavailable(error, `cannot ${what}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.workers].map((w) => w.stop(0)));
+    await Promise.all([...this.opened.values()].map((q) => q.close().catch(() => undefined)));
+    this.opened.clear();
+    await closeClient(this.client);
+  }
+}
+
+async function connectClient(redis: RedisModule, url: string, producer: boolean): Promise<RedisClient> {
+  let established = false;
+  const client = redis.createClient({
+    url,
+    ...(producer ? { disableOfflineQueue: true } : {}),
+    socket: {
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      reconnectStrategy: (retries) => (established ? Math.min(50 * 2 ** Math.min(retries, 6), 2000) + Math.floor(Math.random() * 100) : false),
+    },
+  });
+  client.on("error", (error) => warnEvery(`queue-redis:${url}`, `queue server ${redactUrl(url)}: ${error.message}`, 10_000));
+  try {
+    await withTimeout(client.connect(), CONNECT_TIMEOUT_MS + 500, "connect");
+  } catch (error) {
+    try { client.destroy(); } catch { /* never connected */ }
+    throw new QueueError(QueueErrorCode.UNAVAILABLE, `the queue server ${redactUrl(url)} is unreachable: ${(error as Error).message}`, { cause: error });
+  }
+  established = true;
+  return client;
+}
+
+async function closeClient(client: RedisClient): Promise<void> {
+  try {
+    if (client.isReady) await client.close();
+    else client.destroy();
+  } catch {
+    try { client.destroy(); } catch { /* already closed */ }
+  }
+}
+
+interface Running {
+  job: BullJob;
+  token: string | undefined;
+  controller: AbortController;
+  done: Promise<unknown>;
+}
+
+class BullmqWorker implements QueueWorker {
+  private readonly worker: BullWorker;
+  private readonly running = new Set<Running>();
+  private readonly stoppedListeners: Array<() => void> = [];
+  private stopping: Promise<void> | null = null;
+
+  constructor(bull: BullModule, private readonly connection: RedisClient, readonly queue: string, handler: JobHandler, concurrency: number, config: QueueConfig) {
+    const processor: BullProcessor = (job, token) => {
+      const controller = new AbortController();
+      const active: ActiveJob = {
+        id: String(job.id),
+        queue,
+        data: job.data,
+        attemptsMade: job.attemptsMade,
+        scheduledFor: tickOf(String(job.id)),
+        signal: controller.signal,
+        log: async (message) => void (await job.log(String(message))),
+        progress: (value) => {
+          if (typeof value !== "number" || !Number.isFinite(value)) {
+            return Promise.reject(new QueueError(QueueErrorCode.ARGUMENT, `job.progress() takes a finite number, got ${String(value)}`));
+          }
+          return job.updateProgress(value);
+        },
+      };
+      const entry: Running = { job, token, controller, done: Promise.resolve() };
+      const done = handler(active).finally(() => this.running.delete(entry));
+      entry.done = done.catch(() => undefined);
+      this.running.add(entry);
+      return done;
+    };
+    this.worker = new bull.Worker(queue, processor, {
+      connection,
+      prefix: config.prefix,
+      concurrency,
+      // a job whose worker stops renewing its lock for this long is stalled and runs again
+      lockDuration: config.visibilityTimeoutMs,
+      stalledInterval: config.visibilityTimeoutMs,
+      maxStalledCount: 2,
+    });
+    this.worker.on("failed", (job, error) => {
+      if (!job) return;
+      const left = (job.opts.attempts ?? 1) - job.attemptsMade;
+      log.warn(`queue "${queue}": job ${String(job.id)} attempt ${job.attemptsMade}/${job.opts.attempts ?? 1} failed: ${error.message}${left > 0 ? " (will retry)" : " (no attempts left: failed)"}`);
+    });
+    this.worker.on("error", (error) => warnEvery(`queue-worker:${queue}`, `queue "${queue}": ${error.message}`, 10_000));
+  }
+
+  onStopped(listener: () => void): void {
+    this.stoppedListeners.push(listener);
+  }
+
+  stop(graceMs: number): Promise<void> {
+    this.stopping ??= this.shutdown(graceMs);
+    return this.stopping;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    await this.worker.pause(true).catch(() => undefined);
+    const pending = [...this.running].map((r) => r.done);
+    if (pending.length > 0 && graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(pending), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
+    const left = [...this.running];
+    for (const entry of left) {
+      entry.controller.abort(new QueueError(QueueErrorCode.TIMEOUT, "the worker is stopping: this job goes back to the queue"));
+      await entry.job.moveToWait(entry.token).catch((error: unknown) => log.warn(`queue "${this.queue}": could not return job ${String(entry.job.id)}: ${(error as Error).message} (it runs again once BullMQ sees it stalled)`));
+    }
+    if (left.length > 0) log.warn(`queue "${this.queue}": ${left.length} unfinished job(s) returned to the queue at shutdown`);
+    await this.worker.close(left.length > 0).catch(() => undefined);
+    await closeClient(this.connection);
+    for (const listener of this.stoppedListeners.splice(0)) listener();
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The claim loop of one queue on the database backend. It keeps up to `concurrency` jobs
+ * running: whenever slots are free it claims that many due jobs in one statement; when none
+ * are due it sleeps for the poll interval (an `add` in this process wakes it at once). A
+ * database outage is logged and retried with backoff, so the worker resumes by itself.
+ */
+import { log, warnEvery } from "../../log.js";
+import { tickOf, type ActiveJob, type JobHandler, type QueueWorker } from "../backend.js";
+import { QueueError, QueueErrorCode } from "../errors.js";
+import type { ClaimedRow, DatabaseQueueBackend } from "./database.js";
+
+interface Running {
+  row: ClaimedRow;
+  controller: AbortController;
+  done: Promise<void>;
+  /** Set when shutdown gave the job back: its late outcome must not be recorded. */
+  givenBack: boolean;
+}
+
+/** The message recorded for a failed attempt. */
+export function failureMessage(error: unknown): string {
+  if (error instanceof Error) return error.name && error.name !== "Error" ? `${error.name}: ${error.message}` : error.message;
+  return String(error);
+}
+
+export class DatabaseWorker implements QueueWorker {
+  private readonly running = new Map<number, Running>();
+  private stopping = false;
+  private claiming = false;
+  /** A wake-up arrived during a claim: claim again right after it. */
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  /** The claim in flight, if any (stop waits for it, so claimed rows are never stranded). */
+  private inflight: Promise<void> = Promise.resolve();
+  private failures = 0;
+  private readonly stoppedListeners: Array<() => void> = [];
+  private readonly onWake = () => this.pump();
+
+  constructor(
+    private readonly backend: DatabaseQueueBackend,
+    readonly queue: string,
+    private readonly handler: JobHandler,
+    private readonly concurrency: number,
+  ) {}
+
+  start(): void {
+    this.backend.wake.on(this.queue, this.onWake);
+    this.pump();
+  }
+
+  onStopped(listener: () => void): void {
+    this.stoppedListeners.push(listener);
+  }
+
+  /** Jobs this worker holds (the heartbeat renews their locks). */
+  heldSeqs(): number[] {
+    return [...this.running.keys()];
+  }
+
+  private sleep(ms: number): void {
+    if (this.stopping) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.pump();
+    }, ms);
+  }
+
+  private pump(): void {
+    if (this.stopping) return;
+    if (this.claiming) {
+      this.again = true;
+      return;
+    }
+    const free = this.concurrency - this.running.size;
+    if (free <= 0) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.claiming = true;
+    this.again = false;
+    this.inflight = this.backend.claim(this.queue, free).then(
+      async (rows) => {
+        this.claiming = false;
+        if (this.failures > 0) log.info(`queue "${this.queue}": the queue database answers again; resuming`);
+        this.failures = 0;
+        if (this.stopping) {
+          // claimed while stopping: hand them straight back
+          await this.backend.giveBack(rows).catch((error: unknown) => log.warn(`queue "${this.queue}": could not give back ${rows.length} job(s): ${(error as Error).message}`));
+          return;
+        }
+        for (const row of rows) this.run(row);
+        if (rows.length === free || this.again) this.pump();
+        else this.sleep(this.backend.config.pollIntervalMs);
+      },
+      (error: unknown) => {
+        this.claiming = false;
+        this.failures++;
+        warnEvery(`queue-claim:${this.queue}`, `queue "${this.queue}": cannot claim jobs (${(error as Error).message}); retrying`, 10_000);
+        this.sleep(Math.min(this.backend.config.pollIntervalMs * 2 ** Math.min(this.failures, 6), 5000));
+      },
+    );
+  }
+
+  private run(row: ClaimedRow): void {
+    const controller = new AbortController();
+    const logs: string[] = [];
+    const entry: Running = { row, controller, done: Promise.resolve(), givenBack: false };
+    this.running.set(row.seq, entry);
+    entry.done = (async () => {
+      let outcome: { ok: true; result: unknown } | { ok: false; error: string };
+      try {
+        const job: ActiveJob = {
+          id: row.id,
+          queue: this.queue,
+          data: JSON.parse(row.data) as unknown,
+          attemptsMade: row.attemptsStarted - 1,
+          scheduledFor: tickOf(row.id),
+          signal: controller.signal,
+          log: async (message: string) => void logs.push(`${new Date().toISOString()} ${String(message)}`),
+          progress: (value: number) => {
+            if (typeof value !== "number" || !Number.isFinite(value)) {
+              return Promise.reject(new QueueError(QueueErrorCode.ARGUMENT, `job.progress() takes a finite number, got ${String(value)}`));
+            }
+            return this.backend.setProgress(row, value);
+          },
+        };
+        outcome = { ok: true, result: await this.handler(job) };
+      } catch (error) {
+        outcome = { ok: false, error: failureMessage(error) };
+      }
+      if (entry.givenBack) return;
+      try {
+        const held = await this.backend.finish(row, outcome, logs);
+        if (!held) log.warn(`queue "${this.queue}": job ${row.id} finished after its lock had expired (another worker may run it again); raise TINA4_QUEUE_VISIBILITY_TIMEOUT if jobs block the event loop`);
+        else if (!outcome.ok) log.warn(`queue "${this.queue}": job ${row.id} attempt ${row.attemptsStarted}/${row.attempts} failed: ${outcome.error}${row.attemptsStarted < row.attempts ? " (will retry)" : " (no attempts left: failed)"}`);
+      } catch (error) {
+        log.error(`queue "${this.queue}": could not record the outcome of job ${row.id}: ${(error as Error).message} (it will be retried after the visibility timeout)`);
+      } finally {
+        this.running.delete(row.seq);
+        this.pump();
+      }
+    })();
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.backend.wake.off(this.queue, this.onWake);
+    if (this.timer) clearTimeout(this.timer);
+    await this.inflight;
+    const pending = [...this.running.values()].map((r) => r.done);
+    if (pending.length > 0 && graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(pending), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
+    const left = [...this.running.values()];
+    for (const entry of left) {
+      entry.givenBack = true;
+      entry.controller.abort(new QueueError(QueueErrorCode.TIMEOUT, "the worker is stopping: this job goes back to the queue"));
+      this.running.delete(entry.row.seq);
+    }
+    if (left.length > 0) {
+      try {
+        await this.backend.giveBack(left.map((e) => e.row));
+        log.warn(`queue "${this.queue}": ${left.length} unfinished job(s) returned to the queue at shutdown`);
+      } catch (error) {
+        log.error(`queue "${this.queue}": could not return ${left.length} unfinished job(s): ${(error as Error).message} (they run again after the visibility timeout)`);
+      }
+    }
+    for (const listener of this.stoppedListeners.splice(0)) listener();
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The process's queue backend, opened on first use from the environment (or from
+ * `configureQueue`). A failed open is not cached, so a later call retries; graceful shutdown
+ * closes it after the HTTP server has drained.
+ */
+import { onShutdown } from "../lifecycle.js";
+import type { QueueBackend } from "./backend.js";
+import { readQueueConfig, type QueueConfig } from "./config.js";
+
+let overrides: Partial<QueueConfig> = {};
+let current: Promise<QueueBackend> | null = null;
+let unregister: (() => void) | null = null;
+
+async function open(config: QueueConfig): Promise<QueueBackend> {
+  if (config.backend === "database") {
+    const { DatabaseQueueBackend } = await import("./backends/database.js");
+    return DatabaseQueueBackend.open(config);
+  }
+  const { BullmqQueueBackend } = await import("./backends/bullmq.js");
+  return BullmqQueueBackend.open(config);
+}
+
+/** The backend every `queue(name)` of this process uses. */
+export function queueBackend(): Promise<QueueBackend> {
+  if (current === null) {
+    let config: QueueConfig;
+    try {
+      config = readQueueConfig(overrides);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const opening = open(config);
+    current = opening;
+    opening.then(
+      () => {
+        unregister ??= onShutdown(closeQueues);
+      },
+      () => {
+        if (current === opening) current = null;
+      },
+    );
+  }
+  return current;
+}
+
+/**
+ * Overrides settings (backend, url, prefix, table, timeouts) for this process; the next
+ * queue call opens a backend with them. Closes the backend that was open.
+ */
+export async function configureQueue(settings: Partial<QueueConfig> = {}): Promise<void> {
+  await closeQueues();
+  overrides = { ...settings };
+}
+
+/** Stops this process's queue workers (without waiting for their jobs) and closes the backend. */
+export async function closeQueues(): Promise<void> {
+  const backend = current;
+  current = null;
+  unregister?.();
+  unregister = null;
+  if (backend) await backend.then((b) => b.close(), () => undefined);
+}

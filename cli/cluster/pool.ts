@@ -35,13 +35,19 @@ export function listenFailure(error: WorkerListenFailed, port: number, host: str
 
 let configured = false;
 
-/** Makes this process the cluster primary running `worker.js`; round-robin distribution. */
-function setupPrimary(): void {
+/**
+ * Makes this process the cluster primary running `worker.js`. The first fork fixes how
+ * connections reach workers (docs/decisions.md, "How connections reach workers"):
+ * - production: round-robin — the primary accepts and hands connections out in turn (the
+ *   default on Linux, not on Windows), so a busy worker does not starve the others.
+ * - dev: one serving worker, so nothing to balance; workers accept from the shared socket
+ *   themselves and the kernel keeps pending connections for whichever worker listens, even
+ *   while one retires or crashes (no connection is ever in transit between processes).
+ */
+function setupPrimary(mode: WorkerConfig["mode"]): void {
   if (configured) return;
   configured = true;
-  // Set before the first fork: the primary accepts and hands connections out in turn (the
-  // default on Linux, not on Windows), so a busy worker does not starve the others.
-  cluster.schedulingPolicy = cluster.SCHED_RR;
+  cluster.schedulingPolicy = mode === "dev" ? cluster.SCHED_NONE : cluster.SCHED_RR;
   // scripts/build.mjs bundles the worker with the runtime (faster start); fall back to the module.
   const loader = fileURLToPath(new URL("./worker-loader.cjs", import.meta.url));
   const exec = existsSync(loader) ? loader : fileURLToPath(new URL("./worker.js", import.meta.url));
@@ -67,7 +73,7 @@ export class WorkerHandle {
 
   /** `config` is the fork-time config; a `boot` message may replace it (see prefork.ts). */
   constructor(readonly config: WorkerConfig) {
-    setupPrimary();
+    setupPrimary(config.mode);
     this.worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(config) });
     this.pid = this.worker.process.pid!;
     this.worker.on("message", (message: WorkerMessage) => {

@@ -4,36 +4,23 @@
  * vitest's exit status must agree, with each failure's reason printed.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../support/cli.js";
+import { runVitestFixture } from "../support/vitest-fixture.js";
 
 const made: string[] = [];
 afterAll(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Env for a nested vitest: none of this worker's VITEST_* state. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
-  for (const key of Object.keys(env)) if (key.startsWith("VITEST") || key === "NODE_OPTIONS") delete env[key];
-  return env;
-}
-
 /** Runs vitest with the CI reporter on `files` (name → source), then the summary; returns both. */
 function runFixture(files: Record<string, string>) {
-  const dir = mkdtempSync(join(tmpdir(), "t4-ci-summary-"));
-  made.push(dir);
-  mkdirSync(join(dir, "test"));
-  symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
-  const reporter = JSON.stringify(join(repoRoot, ".ci", "vitest-reporter.mjs"));
-  writeFileSync(join(dir, "vitest.config.mjs"),
-    `export default { test: { include: ["test/*.test.mjs"], pool: "forks", reporters: [[${reporter}, { outputFile: "results.json" }]] } };\n`);
-  for (const [name, source] of Object.entries(files)) writeFileSync(join(dir, "test", name), source);
-  const vitest = spawnSync(process.execPath, [join(repoRoot, "node_modules", "vitest", "vitest.mjs"), "run"], { cwd: dir, env: cleanEnv(), encoding: "utf8", timeout: 60_000 });
-  const summary = summarize(join(dir, "results.json"), vitest.status ?? 1);
+  const vitest = runVitestFixture(files, { reporter: join(repoRoot, ".ci", "vitest-reporter.mjs") });
+  made.push(vitest.dir);
+  const summary = summarize(join(vitest.dir, "results.json"), vitest.status ?? 1);
   return { vitestStatus: vitest.status, ...summary };
 }
 

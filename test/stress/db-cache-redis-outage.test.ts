@@ -9,6 +9,7 @@ import { PrivateServer, freePort } from "../cache/private-server.js";
 import { makeApp, serve, type Served } from "../dev/support.js";
 import { send, summary, traffic } from "./support/traffic.js";
 import { skipUnlessAvailable } from "../support/services.js";
+import { stressLog } from "./support/log.js";
 
 const installed = spawnSync("redis-server", ["--version"]).status === 0;
 const skip = skipUnlessAvailable(installed, "db-cache outage: redis-server is not installed (apt-get install redis-server)");
@@ -101,7 +102,7 @@ describe.skipIf(skip)("persistent DB cache: Redis killed and restarted under HTT
         const m = /^\/items\/(\d+)\/v(\d+)$/.exec(s.path);
         if (m && s.status === 200) written.set(Number(m[1]), Math.max(written.get(Number(m[1])) ?? 0, Number(m[2])));
       }
-      console.log(`[db-cache outage] ${JSON.stringify(summary(samples))}; hits before kill ${hitsBeforeKill}, while down ${hitsWhileDown}, after restart ${hitsResumed}`);
+      stressLog(`[db-cache outage] ${JSON.stringify(summary(samples))}; hits before kill ${hitsBeforeKill}, while down ${hitsWhileDown}, after restart ${hitsResumed}`);
       expect(samples.filter((s) => s.status !== 200).map((s) => `${s.path} ${s.status} ${s.error ?? s.body.slice(0, 100)}`)).toEqual([]);
       expect(samples.length).toBeGreaterThan(600);
     }

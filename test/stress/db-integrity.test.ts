@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Database, DatabaseError } from "../../runtime/db/index.js";
 import { serviceUrl, type ServiceName } from "../support/services.js";
 import { uniqueName } from "../db/helpers.js";
+import { stressLog } from "./support/log.js";
 
 const CONTEXTS = 20;
 const ACCOUNTS = 10;
@@ -102,7 +103,7 @@ describe.each(engines)("%s: integrity under concurrency", (_name, service) => {
     }));
     const rows = (await a.fetch(`SELECT id, balance FROM ${accounts} ORDER BY id`)).records;
     const total = rows.reduce((n, r) => n + Number(r.balance), 0);
-    console.log(`[integrity ${_name}] transfers: ${committed} committed, ${refused} refused (funds), ${counter.retries} retries; total ${total}`);
+    stressLog(`[integrity ${_name}] transfers: ${committed} committed, ${refused} refused (funds), ${counter.retries} retries; total ${total}`);
     expect(committed + refused).toBe(CONTEXTS * 10);
     expect(total).toBe(ACCOUNTS * START);
     expect(rows.every((r) => Number(r.balance) >= 0)).toBe(true);
@@ -122,7 +123,7 @@ describe.each(engines)("%s: integrity under concurrency", (_name, service) => {
       }
     }));
     const rows = (await a.fetch(`SELECT id, n FROM ${counters} ORDER BY id`)).records.map((r) => Number(r.n));
-    console.log(`[integrity ${_name}] counters ${rows.join(", ")} (${counter.retries} retries)`);
+    stressLog(`[integrity ${_name}] counters ${rows.join(", ")} (${counter.retries} retries)`);
     expect(rows).toEqual([CONTEXTS * 25, CONTEXTS * 10]);
   }, 60_000);
 
@@ -137,7 +138,7 @@ describe.each(engines)("%s: integrity under concurrency", (_name, service) => {
       }
     }));
     const unique = new Set(got);
-    console.log(`[integrity ${_name}] getNextId: ${got.length} ids, ${unique.size} distinct, range ${Math.min(...got)}..${Math.max(...got)}`);
+    stressLog(`[integrity ${_name}] getNextId: ${got.length} ids, ${unique.size} distinct, range ${Math.min(...got)}..${Math.max(...got)}`);
     expect(unique.size).toBe(got.length);
     expect(got.length).toBe(CONTEXTS * 20);
     expect(Number((await a.fetchOne(`SELECT COUNT(*) AS n FROM ${ids}`))!.n)).toBe(CONTEXTS * 20);

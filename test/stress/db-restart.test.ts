@@ -10,6 +10,7 @@ import { makeApp, serve, type Served } from "../dev/support.js";
 import { PrivatePostgres, postgresAvailable } from "./support/private-postgres.js";
 import { summary, traffic, type Sample } from "./support/traffic.js";
 import { skipUnlessAvailable } from "../support/services.js";
+import { stressLog } from "./support/log.js";
 
 const ANSWER_BOUND_MS = 2000;
 const RECOVERY_BOUND_MS = 2000;
@@ -83,11 +84,11 @@ describe.skipIf(skip)("PostgreSQL restart under load", () => {
     const firstOk = after.find((s) => s.status === 200);
     const recoveryMs = firstOk ? Math.round(firstOk.end - up) : Infinity;
     const settled = needsDb.filter((s) => s.start >= up + RECOVERY_BOUND_MS);
-    console.log(`[db-restart ${mode}] all ${JSON.stringify(summary(samples))}; down ${JSON.stringify(summary(down))}; ` +
+    stressLog(`[db-restart ${mode}] all ${JSON.stringify(summary(samples))}; down ${JSON.stringify(summary(down))}; ` +
       `first success ${recoveryMs} ms after the server was back; after +2 s ${JSON.stringify(summary(settled))}`);
 
     const slow = samples.filter((s) => s.end - s.start > 500).map((s) => `${s.path} ${s.status} ${Math.round(s.end - s.start)} ms at ${Math.round(s.start - stopping)} ms`);
-    if (slow.length > 0) console.log(`[db-restart ${mode}] slow answers: ${slow.slice(0, 10).join("; ")}`);
+    if (slow.length > 0) stressLog(`[db-restart ${mode}] slow answers: ${slow.slice(0, 10).join("; ")}`);
     // nothing hangs or breaks at the transport level, whichever the phase
     expect(samples.filter((s) => s.status === 0).map((s) => `${s.path}: ${s.error}`)).toEqual([]);
     expect(Math.max(...samples.map((s) => s.end - s.start))).toBeLessThan(ANSWER_BOUND_MS);

@@ -3,13 +3,16 @@
  * process: every one gets a 4xx or a correct answer, no 5xx except the route that throws on
  * purpose, no stack trace ever leaks, the server survives, and its heap returns to baseline.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fork, type ChildProcess } from "node:child_process";
 import { connect } from "node:net";
 import { join } from "node:path";
+import { stressLog } from "./support/log.js";
 
 let child: ChildProcess;
 let port: number;
+/** The server's stderr, kept out of the test output unless a test fails. */
+let serverErrors = "";
 
 function ask<T>(message: string): Promise<T> {
   return new Promise((resolve) => {
@@ -22,11 +25,16 @@ beforeAll(async () => {
   child = fork(join(import.meta.dirname, "..", "support", "fuzz-server.mjs"), [], {
     execArgv: ["--expose-gc"],
     env: { ...process.env, TINA4_HEADERS_TIMEOUT: "2", TINA4_REQUEST_TIMEOUT: "4", TINA4_LOG_LEVEL: "silent" },
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
   });
+  child.stderr!.on("data", (chunk: Buffer) => (serverErrors += chunk.toString()));
   port = (await new Promise<{ port: number }>((resolve) => child.once("message", (m) => resolve(m as { port: number })))).port;
 });
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => console.log(`server stderr so far:\n${serverErrors.trimEnd() || "(nothing)"}`));
+});
 afterAll(async () => {
+  if (serverErrors) stressLog(`[hostile-http] server stderr:\n${serverErrors}`);
   // "stop" closes the server gracefully; the process exits without replying.
   const exited = new Promise((resolve) => child.once("exit", resolve));
   if (child.connected) child.send("stop");

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Agent } from "node:http";
 import { makeApp, serve, type Served } from "../dev/support.js";
 import { send, summary, traffic } from "./support/traffic.js";
+import { stressLog } from "./support/log.js";
 
 const files = {
   "src/routes/work/get.ts": [
@@ -56,7 +57,7 @@ describe("production mode under load", () => {
     } finally {
       const samples = await load.stop();
       const errors = samples.filter((s) => s.status !== 200);
-      console.log(`[worker kill -9] ${JSON.stringify(summary(samples))}; client errors ${errors.length} of ${samples.length}` +
+      stressLog(`[worker kill -9] ${JSON.stringify(summary(samples))}; client errors ${errors.length} of ${samples.length}` +
         (errors.length ? `: ${[...new Set(errors.map((e) => e.error ?? e.status))].join(", ")}` : ""));
       // at most the requests in flight on, or about to be sent over, the killed worker's sockets
       expect(errors.length).toBeLessThanOrEqual(lanes);
@@ -92,7 +93,7 @@ describe("production mode under load", () => {
 
     const inFlight = samples.filter((s) => s.start < sigterm && s.end > sigterm);
     const late = samples.filter((s) => s.start > sigterm);
-    console.log(`[sigterm drain] exit ${code} after ${Math.round(exitMs)} ms (timeout ${timeoutS} s); in flight at SIGTERM ${inFlight.length} → ${JSON.stringify(summary(inFlight).byStatus)}; ` +
+    stressLog(`[sigterm drain] exit ${code} after ${Math.round(exitMs)} ms (timeout ${timeoutS} s); in flight at SIGTERM ${inFlight.length} → ${JSON.stringify(summary(inFlight).byStatus)}; ` +
       `sent after SIGTERM ${late.length} (${[...new Set(late.map((s) => s.error ?? s.status))].join(", ")}); request outliving the timeout: ${hung.error ?? hung.status}`);
     expect(code).toBe(0);
     expect(exitMs).toBeLessThan(timeoutS * 1000 + 2000);

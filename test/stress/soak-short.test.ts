@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../support/cli.js";
+import { stressLog } from "./support/log.js";
 
 interface SoakReport {
   totalRequests: number;
@@ -38,7 +39,7 @@ describe("soak (short)", () => {
     child.stdout.on("data", (c: Buffer) => (output += c.toString()));
     child.stderr.on("data", (c: Buffer) => (output += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-    console.log(output.trim());
+    stressLog(output.trim());
     try {
       const report = JSON.parse(readFileSync(json, "utf8")) as SoakReport;
       expect(report.failures).toEqual({});

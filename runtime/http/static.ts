@@ -9,9 +9,13 @@ import type { Response } from "./response.js";
 export type StaticLookup = { kind: "file"; path: string; stats: Stats } | { kind: "missing" } | { kind: "forbidden" };
 
 /**
- * Serves files from one folder. Paths are resolved from decoded segments; a segment that
- * is `..`, contains a separator, a backslash or NUL is refused, and the resolved path must
- * stay inside the folder, so no encoding trick escapes it. Directories serve index.html.
+ * Serves files from one folder. Three independent guards keep requests inside it, each
+ * enough on its own against the traversal forms it names (tests check each one alone):
+ * 1. `refusesSegment`: a decoded segment that is `.`/`..` or holds `/`, `\` or NUL is
+ *    refused (so `%2e%2e`, `..%2f` and `..%5c` never reach the file system);
+ * 2. `contains`: the joined path must still lie inside the folder (defence in depth);
+ * 3. dotfiles (`.env`, `.git/...`) are never served.
+ * Directories serve index.html.
  */
 export class StaticFiles {
   readonly root: string;
@@ -21,12 +25,10 @@ export class StaticFiles {
   }
 
   async lookup(segments: string[]): Promise<StaticLookup> {
-    for (const segment of segments) {
-      if (segment === ".." || segment === "." || /[\\/\0]/.test(segment)) return { kind: "forbidden" };
-    }
+    if (segments.some((segment) => this.refusesSegment(segment))) return { kind: "forbidden" };
     if (segments.some((segment) => segment.startsWith("."))) return { kind: "missing" }; // no dotfiles
     let path = join(this.root, ...segments);
-    if (path !== this.root && !path.startsWith(this.root + sep)) return { kind: "forbidden" };
+    if (!this.contains(path)) return { kind: "forbidden" };
     let stats = await stat(path).catch(() => null);
     if (stats?.isDirectory()) {
       path = join(path, "index.html");
@@ -34,6 +36,16 @@ export class StaticFiles {
     }
     if (!stats || !stats.isFile()) return { kind: "missing" };
     return { kind: "file", path, stats };
+  }
+
+  /** Guard 1: dot segments and segments holding a separator or NUL. */
+  protected refusesSegment(segment: string): boolean {
+    return segment === ".." || segment === "." || /[\\/\0]/.test(segment);
+  }
+
+  /** Guard 2: `path` is the folder itself or below it (`/srv/public-old` is not below `/srv/public`). */
+  protected contains(path: string): boolean {
+    return path === this.root || path.startsWith(this.root + sep);
   }
 
   /** Fills `res` for a found file: content type, ETag/Last-Modified, 304 on a fresh cache. */

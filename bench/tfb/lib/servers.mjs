@@ -1,0 +1,126 @@
+// Starts the three TFB servers, each in its own process pinned to one core (taskset), and
+// reports their process ids (tina4: the cluster primary and its worker) for CPU and RSS.
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const SERVERS_DIR = fileURLToPath(new URL("../servers/", import.meta.url));
+export const TINA4_APP = fileURLToPath(new URL("../tina4-app/", import.meta.url));
+const TINA4_BIN = `${ROOT}bin/tina4`;
+
+export const SERVERS = [
+  { id: "tina4", label: "tina4" },
+  { id: "fastify", label: "Fastify 5", script: "fastify.mjs" },
+  { id: "express", label: "Express 5", script: "express.mjs" },
+];
+
+/** `tina4 build` of the app (the production start would build a stale dist/ anyway; this says so first). */
+export function buildTina4App() {
+  const r = spawnSync(process.execPath, [TINA4_BIN, "build"], { cwd: TINA4_APP, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  if (r.status !== 0) throw new Error(`tina4 build failed in ${TINA4_APP}:\n${r.stdout}\n${r.stderr}`);
+}
+
+/** taskset prefix, when taskset exists and a core was asked for. */
+function pinned(core, command, args) {
+  if (core === null || core === undefined || !existsSync("/usr/bin/taskset")) return [command, args];
+  return ["/usr/bin/taskset", ["-c", String(core), command, ...args]];
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Child process ids of `pid` (Linux /proc), recursively. */
+export function processTree(pid) {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      const children = readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, "utf8").trim();
+      if (children) out.push(...children.split(/\s+/).map(Number));
+    } catch {
+      // gone, or not Linux
+    }
+  }
+  return out;
+}
+
+async function waitReady(port, child, label, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${label} exited (code ${child.exitCode}) before it was ready`);
+    const ok = await fetch(`http://127.0.0.1:${port}/json`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${label} did not answer /json within ${timeoutMs} ms`);
+}
+
+/**
+ * @param {{ id: string, label: string, script?: string }} def
+ * @param {{ databaseUrl: string, pool: number, core?: number | null, nodeArgs?: string[], env?: object }} options
+ */
+export async function startServer(def, options) {
+  const port = await freePort();
+  const nodeArgs = options.nodeArgs ?? [];
+  let command;
+  let env;
+  let cwd;
+  if (def.id === "tina4") {
+    command = pinned(options.core, process.execPath, [TINA4_BIN, "serve", "--production", "--workers", "1", "--port", String(port), "--host", "127.0.0.1"]);
+    env = {
+      TINA4_DATABASE_URL: options.databaseUrl,
+      TINA4_DB_POOL: String(options.pool),
+      TINA4_SECRET: randomBytes(16).toString("hex"),
+      // --cpu-prof reaches the worker through NODE_OPTIONS (the primary writes one too)
+      ...(nodeArgs.length ? { NODE_OPTIONS: nodeArgs.join(" ") } : {}),
+    };
+    cwd = TINA4_APP;
+  } else {
+    command = pinned(options.core, process.execPath, [...nodeArgs, SERVERS_DIR + def.script]);
+    env = { TFB_DATABASE_URL: options.databaseUrl, TFB_POOL: String(options.pool), PORT: String(port) };
+    cwd = ROOT;
+  }
+  const child = spawn(command[0], command[1], {
+    cwd,
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, NODE_ENV: "production", NO_COLOR: "1", ...env, ...options.env },
+  });
+  let output = "";
+  const keep = (chunk) => {
+    output = (output + chunk).slice(-4000);
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  const exited = once(child, "exit");
+  try {
+    await waitReady(port, child, def.label, 30_000);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw new Error(`${error.message}\n${output}`);
+  }
+  return {
+    def,
+    port,
+    pid: child.pid,
+    /** The server's processes now (tina4: primary + worker). */
+    pids: () => processTree(child.pid),
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}

@@ -1,0 +1,343 @@
+#!/usr/bin/env node
+// TechEmpower test types — tina4 vs Fastify 5 vs Express 5 on PostgreSQL (`npm run bench:tfb`).
+// Seeds the TFB tables in their own database, starts each server in its own process pinned to
+// core 1 (taskset), validates every test type first (lib/validate.mjs: a server that breaks a
+// rule is reported as failed for that type and not measured), then runs wrk pinned to core 0:
+// warm-up, measured run, per test type, servers interleaved, for several rounds. Reports the
+// median req/s, the median of the per-round ratios to Fastify, and the server's CPU µs/request.
+//
+// Options (flag or environment variable; flags win):
+//   --duration N     TFB_DURATION     measured seconds per run                     (10)
+//   --warmup N       TFB_WARMUP       warm-up seconds per run                      (3)
+//   --rounds N       TFB_ROUNDS       interleaved rounds                           (3)
+//   --connections N  TFB_CONNECTIONS  wrk -c (wrk -t is 1)                         (64)
+//   --pool N         TFB_POOL         database pool size, the same for every server (8)
+//   --only a,b       TFB_ONLY         test ids (see --list)
+//   --servers a,b    TFB_SERVERS      tina4, fastify, express
+//   --database NAME  TFB_DATABASE     database created on the PostgreSQL server     (tfb)
+//   --validate-only                   seed, start, validate; no load (what CI runs)
+//   --profile id                      run that server with --cpu-prof; print its top frames
+//   --memory N                        instead of the suite: N seconds of /queries?queries=20
+//                                     per server (tina4, fastify), then report RSS
+//   --no-pin                          do not pin with taskset
+//   --json                            one JSON document on stdout (progress → stderr)
+//   --list, --help
+import { cpus, tmpdir, totalmem } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import pg from "pg";
+import { TESTS } from "./lib/data.mjs";
+import { seed, serverUrl } from "./lib/postgres.mjs";
+import { SERVERS, buildTina4App, startServer } from "./lib/servers.mjs";
+import { testType, validate, TEST_TYPES } from "./lib/validate.mjs";
+import { runWrk, wrkAvailable, WRK } from "./lib/wrk.mjs";
+import { cpuMs } from "../lib/proc-cpu.mjs";
+import { summarise } from "../lib/cpuprofile.mjs";
+
+const USAGE = `usage: node bench/tfb/run.mjs [--duration N] [--warmup N] [--rounds N] [--connections N] [--pool N]
+                            [--only id,id] [--servers a,b] [--database NAME] [--validate-only]
+                            [--profile server] [--memory N] [--no-pin] [--json] [--list]`;
+
+/** Goals of issue 20: tina4 ÷ Fastify, same run. */
+const GOALS = { json: 1.05, "queries-20": 1.1, "updates-1": 1.1, "updates-20": 1.1, "cached-queries-20": 1.5 };
+
+function fail(message) {
+  console.error(`bench:tfb: ${message}`);
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const env = process.env;
+  const opts = {
+    duration: env.TFB_DURATION ?? "10",
+    warmup: env.TFB_WARMUP ?? "3",
+    rounds: env.TFB_ROUNDS ?? "3",
+    connections: env.TFB_CONNECTIONS ?? "64",
+    pool: env.TFB_POOL ?? "8",
+    only: env.TFB_ONLY ?? "",
+    servers: env.TFB_SERVERS ?? "",
+    database: env.TFB_DATABASE ?? "tfb",
+    profile: "",
+    memory: "0",
+    validateOnly: false,
+    pin: true,
+    json: false,
+    list: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? arg.split(/=(.*)/s, 2) : [arg, undefined];
+    const value = () => inline ?? argv[++i] ?? fail(`${flag} needs a value`);
+    switch (flag) {
+      case "--json": opts.json = true; break;
+      case "--list": opts.list = true; break;
+      case "--validate-only": opts.validateOnly = true; break;
+      case "--no-pin": opts.pin = false; break;
+      case "--help": case "-h": console.log(USAGE); process.exit(0);
+      case "--duration": case "--warmup": case "--rounds": case "--connections": case "--pool": case "--only": case "--servers":
+      case "--database": case "--profile": case "--memory":
+        opts[flag.slice(2)] = value();
+        break;
+      default: fail(`unknown option ${arg}\n${USAGE}`);
+    }
+  }
+  for (const key of ["duration", "warmup", "rounds", "connections", "pool", "memory"]) {
+    const n = Number(opts[key]);
+    const min = key === "warmup" || key === "memory" ? 0 : 1;
+    if (!Number.isInteger(n) || n < min) fail(`--${key} must be an integer ≥ ${min}, got "${opts[key]}"`);
+    opts[key] = n;
+  }
+  const list = (text) => text.split(",").map((s) => s.trim()).filter(Boolean);
+  opts.only = list(opts.only);
+  opts.servers = list(opts.servers);
+  for (const id of opts.only) if (!TESTS.some((t) => t.id === id)) fail(`unknown test "${id}" (known: ${TESTS.map((t) => t.id).join(", ")})`);
+  for (const id of [...opts.servers, ...(opts.profile ? [opts.profile] : [])]) {
+    if (!SERVERS.some((s) => s.id === id)) fail(`unknown server "${id}" (known: ${SERVERS.map((s) => s.id).join(", ")})`);
+  }
+  return opts;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+if (opts.list) {
+  for (const t of TESTS) console.log(`${t.id.padEnd(18)} GET ${t.path}${t.pipeline ? ` (pipelined ×${t.pipeline})` : ""}`);
+  process.exit(0);
+}
+const progress = (line) => process.stderr.write(`${line}\n`);
+const tests = opts.only.length ? TESTS.filter((t) => opts.only.includes(t.id)) : TESTS;
+const servers = opts.servers.length ? SERVERS.filter((s) => opts.servers.includes(s.id)) : SERVERS;
+const pin = opts.pin && cpus().length >= 2;
+const SERVER_CORE = pin ? 1 : null;
+const WRK_CORE = pin ? 0 : null;
+
+const pgUrl = serverUrl();
+if (!pgUrl) fail("no PostgreSQL: set TINA4_TFB_POSTGRES_URL, or run `bash .ci/services.sh start` (writes .ci/services.env)");
+if (!opts.validateOnly && !wrkAvailable()) fail(`wrk not found at ${WRK} (apt-get install wrk, or set TINA4_WRK)`);
+
+progress(`bench:tfb: seeding database "${opts.database}" (world 10,000 rows, cachedworld, fortune 12 rows)`);
+const databaseUrl = await seed(pgUrl, opts.database);
+progress("bench:tfb: tina4 build of bench/tfb/tina4-app");
+buildTina4App();
+const client = new pg.Client({ connectionString: databaseUrl });
+await client.connect();
+
+const profileDir = join(tmpdir(), `tina4-tfb-profiles-${process.pid}`);
+if (opts.profile) mkdirSync(profileDir, { recursive: true });
+
+function start(def) {
+  const nodeArgs = opts.profile === def.id ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  return startServer(def, { databaseUrl, pool: opts.pool, core: SERVER_CORE, nodeArgs });
+}
+
+const cpuOf = (pids) => pids.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
+const rssKiB = (pid) => {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+};
+
+const failed = Object.fromEntries(servers.map((s) => [s.id, {}]));
+const runs = Object.fromEntries(tests.map((t) => [t.id, Object.fromEntries(servers.map((s) => [s.id, []]))]));
+const memory = {};
+
+try {
+  if (opts.memory > 0) await memoryRun();
+  else await suite();
+} finally {
+  await client.end();
+}
+
+async function validateServer(server) {
+  const types = [...new Set(tests.map((t) => testType(t.id)))].filter((t) => TEST_TYPES.includes(t));
+  const results = await validate(server.port, client, types);
+  for (const [type, problem] of Object.entries(results)) {
+    if (problem !== null && !failed[server.def.id][type]) {
+      failed[server.def.id][type] = problem;
+      progress(`  FAILED validation: ${server.def.label} ${type}: ${problem}`);
+    }
+  }
+}
+
+async function suite() {
+  const rounds = opts.validateOnly ? 1 : opts.rounds;
+  for (let round = 1; round <= rounds; round++) {
+    const running = [];
+    try {
+      for (const def of servers) running.push(await start(def));
+      for (const server of running) await validateServer(server);
+      if (opts.validateOnly) return;
+      for (const [ti, test] of tests.entries()) {
+        const order = rotate(running, round + ti);
+        for (const server of order) {
+          const type = testType(test.id);
+          if (failed[server.def.id][type]) continue;
+          const url = `http://127.0.0.1:${server.port}${test.path}`;
+          const load = { url, connections: opts.connections, pipeline: test.pipeline ?? 1, core: WRK_CORE };
+          if (opts.warmup > 0) {
+            const warm = await runWrk({ ...load, seconds: opts.warmup });
+            if (warm.errors > 0) {
+              failed[server.def.id][type] = `${warm.errors} errors (${warm.nonSuccess} non-2xx) during warm-up of ${test.path}`;
+              progress(`  FAILED under load: ${server.def.label} ${test.id}: ${failed[server.def.id][type]}`);
+              continue;
+            }
+          }
+          const pids = server.pids();
+          const cpuBefore = cpuOf(pids);
+          const r = await runWrk({ ...load, seconds: opts.duration });
+          const cpuAfter = cpuOf(pids);
+          if (r.errors > 0) {
+            failed[server.def.id][type] = `${r.errors} errors (${r.nonSuccess} non-2xx) during the measured run of ${test.path}`;
+            progress(`  FAILED under load: ${server.def.label} ${test.id}: ${failed[server.def.id][type]}`);
+            continue;
+          }
+          const cpuUsPerReq = ((cpuAfter - cpuBefore) * 1000) / r.requests;
+          runs[test.id][server.def.id].push({ round, reqPerSec: r.reqPerSec, cpuUsPerReq, p99Ms: r.p99Ms, requests: r.requests });
+          progress(`  round ${round}/${rounds} ${test.id.padEnd(18)} ${server.def.label.padEnd(10)} ${fmtInt(r.reqPerSec).padStart(8)} req/s  p99 ${r.p99Ms.toFixed(1)} ms  CPU ${cpuUsPerReq.toFixed(1)} µs/req`);
+        }
+      }
+    } finally {
+      for (const server of running) await server.stop();
+    }
+  }
+}
+
+async function memoryRun() {
+  const test = TESTS.find((t) => t.id === "queries-20");
+  for (const def of servers.filter((s) => s.id !== "express" || opts.servers.includes("express"))) {
+    const server = await start(def);
+    try {
+      await validateServer(server);
+      const idle = server.pids().map((pid) => ({ pid, rssKiB: rssKiB(pid) }));
+      const r = await runWrk({ url: `http://127.0.0.1:${server.port}${test.path}`, seconds: opts.memory, connections: opts.connections, core: WRK_CORE });
+      const loaded = server.pids().map((pid) => ({ pid, rssKiB: rssKiB(pid) }));
+      memory[def.id] = { idle, loaded, reqPerSec: r.reqPerSec, errors: r.errors };
+      progress(`  ${def.label}: RSS after ${opts.memory} s of ${test.path} (${fmtInt(r.reqPerSec)} req/s): ${loaded.map((p) => `${(p.rssKiB / 1024).toFixed(1)} MiB`).join(" + ")} (idle ${idle.map((p) => `${(p.rssKiB / 1024).toFixed(1)}`).join(" + ")} MiB)`);
+    } finally {
+      await server.stop();
+    }
+  }
+}
+
+function rotate(list, by) {
+  const k = by % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
+}
+
+function median(values) {
+  const v = values.filter((x) => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+/** Median over rounds of a/b, pairing runs of the same round. */
+function pairedRatio(testId, a, b) {
+  const ra = runs[testId]?.[a] ?? [];
+  const rb = runs[testId]?.[b] ?? [];
+  const ratios = ra.map((x) => {
+    const y = rb.find((z) => z.round === x.round);
+    return y ? x.reqPerSec / y.reqPerSec : null;
+  });
+  return median(ratios);
+}
+
+const pkg = (name) => JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), "utf8")).version;
+const wrkVersion = spawnSync(WRK, ["--version"], { encoding: "utf8" }).stdout?.split("\n")[0]?.trim() ?? "unknown";
+const machine = {
+  cores: cpus().length,
+  cpu: cpus()[0]?.model?.trim() ?? "unknown",
+  memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+  node: process.version,
+  versions: { fastify: pkg("fastify"), express: pkg("express"), pg: pkg("pg"), "@fastify/view": pkg("@fastify/view"), twig: pkg("twig"), "lru.min": pkg("lru.min"), wrk: wrkVersion },
+  pinned: pin ? { server: SERVER_CORE, wrk: WRK_CORE } : null,
+};
+
+const rows = tests.map((t) => {
+  const per = Object.fromEntries(
+    servers.map((s) => {
+      const list = runs[t.id][s.id];
+      return [s.id, {
+        failed: failed[s.id][testType(t.id)] ?? null,
+        reqPerSec: median(list.map((r) => r.reqPerSec)),
+        cpuUsPerReq: median(list.map((r) => r.cpuUsPerReq)),
+        p99Ms: median(list.map((r) => r.p99Ms)),
+        rounds: list,
+      }];
+    }),
+  );
+  return {
+    id: t.id,
+    path: t.path,
+    servers: per,
+    tina4VsFastify: pairedRatio(t.id, "tina4", "fastify"),
+    tina4VsExpress: pairedRatio(t.id, "tina4", "express"),
+    goal: GOALS[t.id] ?? 1.0,
+  };
+});
+
+const validation = Object.fromEntries(servers.map((s) => [s.id, Object.fromEntries([...new Set(tests.map((t) => testType(t.id)))].map((type) => [type, failed[s.id][type] ?? "ok"]))]));
+const anyFailed = servers.some((s) => Object.keys(failed[s.id]).length > 0);
+
+if (opts.json) {
+  process.stdout.write(`${JSON.stringify({
+    command: `node bench/tfb/run.mjs ${process.argv.slice(2).join(" ")}`.trim(),
+    wrk: { threads: 1, connections: opts.connections, duration: opts.duration, warmup: opts.warmup },
+    rounds: opts.validateOnly ? 0 : opts.rounds,
+    pool: opts.pool,
+    machine,
+    validation,
+    results: opts.validateOnly || opts.memory ? [] : rows,
+    memory,
+  }, null, 2)}\n`);
+} else if (opts.validateOnly) {
+  for (const s of servers) {
+    for (const [type, state] of Object.entries(validation[s.id])) console.log(`${state === "ok" ? "ok    " : "FAILED"} ${s.label.padEnd(10)} ${type}${state === "ok" ? "" : `: ${state}`}`);
+  }
+} else if (!opts.memory) {
+  console.log(`\nwrk -t1 -c${opts.connections} -d${opts.duration}s (warm-up ${opts.warmup}s), ${opts.rounds} interleaved round(s), DB pool ${opts.pool}; ` +
+    `${pin ? "server on core 1, wrk on core 0" : "not pinned"}`);
+  console.log(`${machine.cores} cores (${machine.cpu}), Node ${machine.node}, fastify ${machine.versions.fastify}, express ${machine.versions.express}, pg ${machine.versions.pg}, ${wrkVersion}\n`);
+  console.log(markdownTable(rows));
+}
+
+if (opts.profile) {
+  const files = readdirSync(profileDir).filter((f) => f.endsWith(".cpuprofile")).map((f) => join(profileDir, f));
+  // the busiest process (tina4: the worker, not the primary) writes the largest profile
+  files.sort((a, b) => statSync(b).size - statSync(a).size);
+  for (const file of files.slice(0, 1)) {
+    const { totalMs, top } = summarise(file, 30);
+    progress(`\nCPU profile of ${opts.profile}: ${file} (${(totalMs / 1000).toFixed(1)} s sampled, incl. validation and warm-up)`);
+    for (const row of top) progress(`  ${row.pct.toFixed(1).padStart(5)}%  ${row.selfMs.toFixed(0).padStart(7)} ms  ${row.name}  ${row.where}`);
+  }
+}
+
+if (anyFailed) {
+  progress("\nbench:tfb: some servers failed validation or errored under load (see above)");
+  process.exitCode = 1;
+}
+
+function markdownTable(list) {
+  const has = (id) => servers.some((s) => s.id === id);
+  const header = ["Test", ...servers.map((s) => `${s.label} req/s`), ...(has("tina4") && has("fastify") ? ["tina4 ÷ Fastify", "goal"] : []), ...(has("tina4") && has("express") ? ["tina4 ÷ Express"] : []), `CPU µs/req (${servers.map((s) => s.label.split(" ")[0]).join(" / ")})`];
+  const body = list.map((r) => [
+    `\`${r.path}\``,
+    ...servers.map((s) => (r.servers[s.id].failed ? "failed" : r.servers[s.id].reqPerSec === null ? "–" : fmtInt(r.servers[s.id].reqPerSec))),
+    ...(has("tina4") && has("fastify") ? [fmtRatio(r.tina4VsFastify), `≥ ${r.goal.toFixed(2)}×${r.tina4VsFastify === null ? "" : r.tina4VsFastify >= r.goal ? " met" : " **missed**"}`] : []),
+    ...(has("tina4") && has("express") ? [fmtRatio(r.tina4VsExpress)] : []),
+    servers.map((s) => (r.servers[s.id].cpuUsPerReq === null ? "–" : r.servers[s.id].cpuUsPerReq.toFixed(1))).join(" / "),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => (i >= 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ")} |`;
+  const rule = `|${widths.map((w, i) => (i >= 1 ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`;
+  return [line(header), rule, ...body.map(line)].join("\n");
+}
+
+function fmtRatio(n) {
+  return n === null ? "–" : `${n.toFixed(2)}×`;
+}
+
+function fmtInt(n) {
+  return Math.round(n).toLocaleString("en-US");
+}

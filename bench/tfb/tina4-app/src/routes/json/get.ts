@@ -1,0 +1,4 @@
+/** GET /json: TFB test type 1, JSON serialisation. */
+export default function () {
+  return { message: "Hello, World!" };
+}

@@ -75,6 +75,8 @@ export { Tina4Error } from "./errors.js";
 export { loadEnvFiles } from "./config/env.js";
 export { Model, ValidationError, ModelError, ModelErrorCode, type ModelFields, type FieldDefinition, type FieldType, type FieldError, type QueryOptions, type ModelClass } from "./orm/index.js";
 export { migrate, rollbackMigrations, migrationStatus, splitSql, MigrationError, MigrateErrorCode, type MigrationEvent, type MigrationOptions, type MigrateResult, type RollbackOptions, type RollbackResult, type MigrationStatus, type MigrationStatusEntry } from "./migrate/index.js";
+export { queue, Queue, configureQueue, closeQueues, testJob, QueueError, QueueErrorCode, type BulkJob, type Job, type JobCounts, type JobInfo, type JobOptions, type JobState, type Processor, type TestJob, type TestJobOptions, type QueueConfig } from "./jobs/index.js";
+export { lock, tryLock, configureLock, closeLocks, LockError, LockErrorCode, type LockContext, type LockOptions, type LockSettings, type TryLockResult } from "./lock/index.js";
 
 /**
  * The app that `tina4 serve` runs. Top-level `get/post/...` register on it, so route

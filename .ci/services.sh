@@ -31,6 +31,7 @@ install_packages() {
     echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/backports.list
   fi
   export DEBIAN_FRONTEND=noninteractive
+  : > "$APT_LOG"
   local started=$SECONDS
   apt_run "apt-get update" update -q
   if [ ${#need[@]} -gt 0 ]; then

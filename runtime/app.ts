@@ -10,6 +10,8 @@ import { hasBody, parseBody } from "./http/body.js";
 import { commit } from "./http/commit.js";
 import { renderError } from "./http/error-response.js";
 import { StaticFiles } from "./http/static.js";
+import { Views } from "./templates/views.js";
+import { servePage } from "./templates/pages.js";
 import { decodeSegments, splitTarget } from "./http/path.js";
 import { TrustedProxies } from "./http/client-ip.js";
 import { compose, isThenable, type Endpoint } from "./middleware/compose.js";
@@ -22,7 +24,8 @@ import { checkRouteSchema, type CheckedRouteSchema, type RouteSchema } from "./v
 import { validatingEndpoint } from "./validation/validate.js";
 import { routeDefinitionOf } from "./validation/define-route.js";
 import type { RouteMeta, RouteOptions, SchemaHandler } from "./validation/types.js";
-import type { Segment } from "./router/pattern.js";
+import type { RouteDefinitionInfo } from "./openapi/types.js";
+import { isOpenApiPath, openApiSettings, type OpenApiConfig, type OpenApiSettings } from "./openapi/settings.js";
 
 export type Handler<P extends Params = Params> = (req: Request<P>, res: Response) => unknown;
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "ANY";
@@ -42,15 +45,7 @@ interface RouteData {
   run: Endpoint;
 }
 
-/** A registered route as the OpenAPI document sees it. */
-export interface RouteDefinitionInfo {
-  method: string;
-  path: string;
-  segments: readonly Segment[];
-  source: string;
-  meta: RouteMeta | undefined;
-  schema: CheckedRouteSchema | undefined;
-}
+export type { RouteDefinitionInfo } from "./openapi/types.js";
 
 /** One row of `tina4 routes`. */
 export interface RouteInfo {
@@ -70,6 +65,12 @@ export interface AppOptions {
   maxBody?: number;
   /** Trusted proxy addresses for client IP resolution (TINA4_TRUSTED_PROXIES). */
   trustedProxies?: string[];
+  /** Twig templates for `res.render` and page templates (`src/templates`); null disables both. */
+  templatesDir?: string | null;
+  /** `dist/templates.json` written by `tina4 build`; production renders from it. */
+  precompiledTemplates?: string | null;
+  /** `/openapi.json` and the `/docs` page: on in dev, in production only with TINA4_OPENAPI=true. */
+  openapi?: OpenApiConfig;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -105,7 +106,10 @@ type Routed = Request;
  * (route match → body → global, group, route middleware → handler → commit).
  */
 export class App {
-  options: Required<Omit<AppOptions, "trustedProxies">>;
+  options: Required<Omit<AppOptions, "trustedProxies" | "openapi" | "templatesDir" | "precompiledTemplates">>;
+  /** Where the OpenAPI document and docs page are served, and whether they are. */
+  openapi: OpenApiSettings;
+  private openapiConfig: OpenApiConfig | undefined;
   private readonly trie = new RouteTrie<RouteData>();
   private readonly global: Middleware[] = [];
   private globalChain: Endpoint | null = null;
@@ -114,6 +118,9 @@ export class App {
   private readonly groups: Array<{ prefix: string; middleware: Middleware[] }> = [];
   private proxies: TrustedProxies;
   private statics: StaticFiles | null;
+  private templates: { dir: string | null; precompiled: string | null };
+  /** The app's templates (null when `templatesDir` is null). */
+  views: Views | null = null;
   /** Source label for routes registered while a route file is being imported. */
   currentSource = "programmatic";
   /** Set during graceful shutdown: responses then close their connection. */
@@ -127,6 +134,10 @@ export class App {
     };
     this.proxies = new TrustedProxies(options.trustedProxies ?? envList("TINA4_TRUSTED_PROXIES"));
     this.statics = this.options.publicDir ? new StaticFiles(this.options.publicDir) : null;
+    this.templates = { dir: options.templatesDir === undefined ? resolve("src/templates") : options.templatesDir, precompiled: options.precompiledTemplates ?? null };
+    this.views = this.createViews();
+    this.openapiConfig = options.openapi;
+    this.openapi = openApiSettings(this.options.dev, options.openapi);
     this.route("GET", "/__health", () => ({ status: "ok" }), [], { source: "tina4" });
   }
 
@@ -139,7 +150,17 @@ export class App {
     };
     if (options.trustedProxies) this.proxies = new TrustedProxies(options.trustedProxies);
     this.statics = this.options.publicDir ? new StaticFiles(this.options.publicDir) : null;
+    if (options.templatesDir !== undefined) this.templates.dir = options.templatesDir;
+    if (options.precompiledTemplates !== undefined) this.templates.precompiled = options.precompiledTemplates;
+    this.views = this.createViews();
+    if (options.openapi) this.openapiConfig = options.openapi;
+    this.openapi = openApiSettings(this.options.dev, this.openapiConfig);
     return this;
+  }
+
+  private createViews(): Views | null {
+    const { dir, precompiled } = this.templates;
+    return dir ? new Views({ dir, publicDir: this.options.publicDir, dev: this.options.dev, precompiled }) : null;
   }
 
   /** Adds global middleware (runs for every request, before group and route middleware). */
@@ -315,7 +336,7 @@ export class App {
       this.fail(req, createResponse(rawRes, false), error);
       return;
     }
-    const res = createResponse(rawRes, exposes);
+    const res = createResponse(rawRes, exposes, req, this.views);
     if (hasBody(raw)) {
       parseBody(req, this.options.maxBody).then(
         () => this.dispatch(req, res),
@@ -367,9 +388,11 @@ export class App {
     commit(req, res, this.draining || unread);
   }
 
-  /** The endpoint for a request no route matched: OPTIONS/405, static file or 404. */
+  /** The endpoint for a request no route matched: page template, OPTIONS/405, static file or 404. */
   private fallback(allowed: string[] | null, segments: string[]): Endpoint {
     return async (req, res) => {
+      // A GET with no GET route renders src/templates/pages/<path>.twig when there is one.
+      if (this.views && (req.method === "GET" || req.method === "HEAD") && servePage(this.views, req, res, segments)) return;
       if (allowed) {
         if (req.method === "OPTIONS") {
           res.header("allow", allowed.join(", ")).status(204);
@@ -377,13 +400,19 @@ export class App {
         }
         throw new HttpError(405, "Method Not Allowed", { code: "T4_ERR_HTTP_METHOD_NOT_ALLOWED", details: { allow: allowed.join(", ") } });
       }
-      if (this.statics && (req.method === "GET" || req.method === "HEAD")) {
+      const readOnly = req.method === "GET" || req.method === "HEAD";
+      if (this.statics && readOnly) {
         const found = await this.statics.lookup(segments);
         if (found.kind === "file") {
           this.statics.serve(req, res, found);
           return;
         }
         if (found.kind === "forbidden") throw new HttpError(400, "Invalid path", { code: "T4_ERR_HTTP_BAD_PATH" });
+      }
+      // The OpenAPI document and docs page answer only where no app route or public file does.
+      if (readOnly && this.openapi.enabled && isOpenApiPath(this.openapi, req.path)) {
+        const { serveOpenApi } = await import("./openapi/serve.js");
+        if (serveOpenApi(this, req, res, this.openapi)) return;
       }
       throw new HttpError(404, "Not Found", { code: "T4_ERR_HTTP_NOT_FOUND", details: { path: req.path } });
     };

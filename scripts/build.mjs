@@ -46,7 +46,7 @@ await build({ ...workerBundle, outfile: join(cluster, "worker.bundle.js"), forma
 // (The module bundle cannot: esbuild's ES module output has no require() for its built-ins.)
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const external = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies, ...pkg.peerDependencies }).filter((name) => name !== "busboy");
-// runtime/validation/zod.ts reads `import.meta.url` only where `__filename` is missing (ES modules).
+// runtime/package-require.ts reads `import.meta.url` only where `__filename` is missing (ES modules).
 const script = await build({ ...workerBundle, packages: undefined, external, format: "cjs", write: false, outfile: join(cluster, "worker.bundle.cjs"), logOverride: { "empty-import-meta": "silent" } });
 writeFileSync(join(cluster, "worker.bundle.cjs"), routeDynamicImports(script.outputFiles[0].text));
 await build({ entryPoints: [join(root, "cli", "cluster", "worker-loader.ts")], outfile: join(cluster, "worker-loader.cjs"), bundle: true, packages: "external", format: "cjs", platform: "node", target: "node20", logLevel: "warning" });

@@ -1,4 +1,4 @@
-import { createRequire } from "node:module";
+import { packageRequire } from "../package-require.js";
 import type * as Zod from "zod";
 
 type ZodNamespace = typeof Zod.z;
@@ -9,9 +9,7 @@ let loaded: ZodNamespace | undefined;
  * should not pay at every start (production start and dev reload are benchmarked).
  */
 export function loadZod(): ZodNamespace {
-  // The production worker runs the runtime bundled as a CommonJS script: `import.meta` is
-  // empty there but `__filename` is set (cli/cluster/worker-loader.ts).
-  return (loaded ??= (createRequire(typeof __filename === "string" ? __filename : import.meta.url)("zod") as typeof Zod).z);
+  return (loaded ??= (packageRequire()("zod") as typeof Zod).z);
 }
 
 /**

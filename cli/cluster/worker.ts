@@ -46,6 +46,8 @@ process.on("SIGTERM", () => void stop(false));
 let server: Server | null = null;
 let loadError: LoadError | null = null;
 let stopping = false;
+/** Dev, retiring after a reload: requests on lingering keep-alive connections go to the serving worker. */
+let forwarding = false;
 let live: import("../dev/live-reload.js").LiveHub | null = null;
 
 process.on("message", (message: PrimaryMessage) => {
@@ -129,11 +131,15 @@ async function startListening(loadMs = 0): Promise<void> {
   if (dev) {
     const { LIVE_PATH, LIVE_CLIENT, injectLiveClient } = await import("../dev/live-reload.js");
     const { sendLoadError } = await import("../dev/error-page.js");
+    const { forwardRequest, servingAddress } = await import("../dev/forward.js");
     httpServer.removeAllListeners("request");
     httpServer.on("request", (req, res) => {
       if (stopping) res.shouldKeepAlive = false; // app responses get this from app.draining
       const url = req.url ?? "/";
-      if (url === LIVE_PATH || url.startsWith(LIVE_PATH + "?")) return live!.subscribe(req, res);
+      const isLive = url === LIVE_PATH || url.startsWith(LIVE_PATH + "?");
+      // Retiring after a reload: pages were told to reload, so never answer with the old code.
+      if (forwarding) return isLive ? live!.redirectElsewhere(res) : forwardRequest(req, res, servingAddress(config!.host, config!.port));
+      if (isLive) return live!.subscribe(req, res);
       if (loadError) return sendLoadError(req, res, loadError, LIVE_CLIENT);
       if (req.method !== "HEAD") injectLiveClient(res);
       app.handle(req, res);
@@ -175,6 +181,9 @@ async function stop(gentle: boolean): Promise<void> {
   }
   stopping = true;
   app.draining = true;
+  // Forward first, then tell pages to reload: their reload may come back on a kept-alive
+  // connection to this worker.
+  forwarding = dev && gentle;
   live?.closeAll(gentle ? "reload" : undefined);
   const current = server;
   if (current) {

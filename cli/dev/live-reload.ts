@@ -18,6 +18,17 @@ export const LIVE_CLIENT =
 
 const clientBytes = Buffer.byteLength(LIVE_CLIENT);
 
+/**
+ * `Connection: close`: when a stream ends (its worker retires after "reload"), its connection
+ * must not go back to the browser's pool, or the reload could be sent over it to the old worker.
+ */
+const STREAM_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-store",
+  connection: "close",
+  "x-accel-buffering": "no",
+} as const;
+
 /** The SSE clients connected to this worker. */
 export class LiveHub {
   private readonly clients = new Set<ServerResponse>();
@@ -29,16 +40,20 @@ export class LiveHub {
   }
 
   subscribe(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-store",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-    });
+    res.writeHead(200, STREAM_HEADERS);
     res.write(`retry: 300\nevent: hello\ndata: ${this.buildId}\n\n`);
     this.clients.add(res);
     req.socket.setTimeout(0);
     res.on("close", () => this.clients.delete(res));
+  }
+
+  /**
+   * A retiring worker's answer to a stream request: end at once, so the client reconnects
+   * (after `retry`) on a new connection, which reaches the serving worker.
+   */
+  redirectElsewhere(res: ServerResponse): void {
+    res.writeHead(200, STREAM_HEADERS);
+    res.end("retry: 300\n\n");
   }
 
   send(event: string, data = ""): void {

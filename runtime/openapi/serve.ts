@@ -66,8 +66,8 @@ function page(settings: OpenApiSettings, title: string): string {
 
 /** Swagger UI's start-up; a file of its own so a strict CSP (script-src 'self') allows it. */
 function initScript(settings: OpenApiSettings): string {
-  // validatorUrl: null — otherwise Swagger UI asks validator.swagger.io about the document.
-  return `window.ui = SwaggerUIBundle({ url: ${JSON.stringify(settings.path)}, dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null });\n`;
+  // The base layout (no top bar, no online-validator badge): everything comes from this server.
+  return `window.ui = SwaggerUIBundle({ url: ${JSON.stringify(settings.path)}, dom_id: "#swagger-ui", deepLinking: true });\n`;
 }
 
 /**

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import { chromium, type Browser } from "playwright-core";
+import { z } from "../../runtime/validation/zod.js";
+import { servicesRequired } from "../support/services.js";
+import { startApp } from "../support/http.js";
+
+// The docs page in real headless Chromium: Swagger UI renders the app's routes from files the
+// server itself serves, and the page load asks no other host for anything. The page is opened
+// under a public-looking name (mapped to loopback): Swagger UI skips some outside requests (its
+// online validator badge) for localhost only, so loopback alone would hide them.
+const CHROMIUM = "/usr/bin/chromium";
+const HOST = "docs.example.test";
+const available = existsSync(CHROMIUM);
+if (!available && servicesRequired()) throw new Error(`${CHROMIUM} is missing but TINA4_TEST_SERVICES=required (apt-get install chromium)`);
+if (!available) console.warn(`[skip] ${CHROMIUM} is missing: the /docs browser test is skipped (apt-get install chromium)`);
+
+let browser: Browser;
+let server: Awaited<ReturnType<typeof startApp>>;
+
+beforeAll(async () => {
+  if (!available) return;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--host-resolver-rules=MAP ${HOST} 127.0.0.1`],
+  });
+  const Product = z.object({ name: z.string(), price: z.number() });
+  server = await startApp(
+    (app) => {
+      app.get("/products", () => [], { schema: { query: z.object({ page: z.coerce.number().optional() }) }, meta: { summary: "List products" } });
+      app.post("/products", () => ({}), { schema: { body: Product, response: { 201: Product } } });
+      app.get("/products/{id:int}", () => ({}));
+    },
+    { dev: true },
+  );
+});
+
+afterAll(async () => {
+  await server?.close();
+  await browser?.close();
+});
+
+describe.skipIf(!available)("/docs in headless Chromium", () => {
+  it("shows every route and makes no request outside the server", async () => {
+    const page = await browser.newPage();
+    const own = `${HOST}:${new URL(server.url).port}`;
+    const outside: string[] = [];
+    const served: string[] = [];
+    // Intercept everything: a request to any other host is recorded and refused.
+    await page.route("**/*", async (route) => {
+      const url = new URL(route.request().url());
+      if (url.host === own) {
+        served.push(url.pathname);
+        await route.continue();
+      } else {
+        outside.push(url.href);
+        await route.abort();
+      }
+    });
+    await page.goto(`http://${own}/docs`);
+    const paths = page.locator(".opblock-summary-path");
+    await paths.first().waitFor({ timeout: 20_000 });
+    expect((await paths.allTextContents()).map((text) => text.replace(/\u200b/g, "")).sort()).toEqual(["/products", "/products", "/products/{id}"]);
+    await expect(page.locator(".opblock-summary-description").first().textContent()).resolves.toBe("List products");
+    // Expand POST /products: its 422 answer is documented.
+    await page.locator(".opblock-post .opblock-summary").click();
+    await page.locator(".opblock-post .responses-table").first().waitFor();
+    expect(await page.locator(".opblock-post .response-col_status").allTextContents()).toEqual(expect.arrayContaining(["201", "422"]));
+    await page.waitForLoadState("networkidle");
+    expect(outside).toEqual([]);
+    expect(served).toEqual(expect.arrayContaining(["/docs", "/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js", "/docs/init.js", "/openapi.json"]));
+    await page.close();
+  });
+});

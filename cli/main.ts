@@ -29,6 +29,8 @@ const commands: Record<string, () => Promise<Register>> = {
   build: async () => (await import("./commands/build.js")).registerBuild,
   generate: async () => (await import("./commands/generate.js")).registerGenerate,
   migrate: async () => (await import("./commands/migrate.js")).registerMigrate,
+  worker: async () => (await import("./commands/worker.js")).registerWorker,
+  queue: async () => (await import("./commands/queue.js")).registerQueue,
 };
 const aliases: Record<string, string> = { g: "generate" };
 

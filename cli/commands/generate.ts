@@ -176,6 +176,18 @@ export function registerGenerate(program: Command): void {
       emit(project.root, planMigration(project.root, description), options);
     });
 
+  withShared(generate.command("job <name>").description("src/jobs/<name>.ts (the processor of queue <name>) and a test"))
+    .option("--schedule <cron>", 'run it on a schedule instead ("*/5 * * * *", or 6 fields with seconds first)')
+    .action(async (name: string, options: Shared & { schedule?: string }) => {
+      const project = openProject();
+      const { planJob } = await import("../generate/job.js");
+      emit(project.root, planJob(project.root, name, options), options);
+      if (!options.dryRun) {
+        if (options.schedule === undefined) ui.info(`\nAdd jobs:  ${ui.cyan(`await queue("${name}").add({ message: "hi" })`)}  ${ui.dim('(import { queue } from "tina4")')}`);
+        ui.info(`Run them:  ${ui.cyan("tina4 worker")}  ${ui.dim("(tina4 serve runs them in-process in dev)")}`);
+      }
+    });
+
   withShared(generate.command("middleware <Name>").description("src/middleware/<Name>.ts (class hooks, or --function for onion style)"))
     .option("--function", "function (onion) style instead of a hook class")
     .action((name: string, options: Shared & { function?: boolean }) => {

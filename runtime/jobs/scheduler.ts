@@ -26,7 +26,7 @@ export function parseSchedule(spec: ScheduleSpec, where: string): Cron {
   } catch (error) {
     throw new QueueError(
       QueueErrorCode.PROCESSOR,
-      `${where}: invalid schedule ${JSON.stringify(spec.cron)}${spec.timezone ? ` (timezone ${spec.timezone})` : ""}: ${(error as Error).message}. ` +
+      `${where}: invalid schedule ${JSON.stringify(spec.cron)}${spec.timezone ? ` (timezone ${spec.timezone})` : ""}: ${(error as Error).message.replace(/\.+$/, "")}. ` +
         'Use 5 cron fields ("*/5 * * * *") or 6 with seconds first ("*/10 * * * * *")',
       { cause: error },
     );

@@ -1,69 +1,88 @@
-import { isIP } from "node:net";
+import { BlockList, isIP } from "node:net";
+import { ConfigError, ConfigErrorCode } from "../config/errors.js";
 
 /**
- * Client IP resolution. The socket address is the truth unless the socket peer is a
- * trusted proxy (TINA4_TRUSTED_PROXIES: IPs or IPv4 CIDRs, "loopback" for 127.0.0.0/8 and ::1);
- * then X-Forwarded-For is walked right to left, skipping trusted hops, so a client cannot
- * spoof its address by sending the header itself.
+ * Client IP resolution. The socket address is the truth unless the socket peer is a trusted
+ * proxy (TINA4_TRUSTED_PROXIES: IPv4/IPv6 addresses, CIDR ranges such as 10.0.0.0/8 or
+ * fd00::/8, and "loopback" for 127.0.0.0/8 and ::1). Then X-Forwarded-For is walked right to
+ * left, skipping trusted hops: each proxy appends the address it was connected from, so the
+ * first untrusted address from the right is the client, and everything left of it is what
+ * the client claimed and is never believed. When every hop is trusted, the leftmost is the
+ * client. An element that is not an address (garbage, empty) stops the walk: the trusted hop
+ * to its right (or the socket peer) is used, since nothing left of it can be vouched for.
  */
 export class TrustedProxies {
-  private readonly exact = new Set<string>();
-  private readonly ranges: Array<{ base: number; mask: number }> = [];
+  private readonly list = new BlockList();
+  private readonly size: number;
 
-  constructor(entries: string[]) {
+  constructor(entries: readonly string[]) {
+    let size = 0;
     for (const raw of entries) {
       const entry = raw.trim();
       if (!entry) continue;
-      if (entry === "loopback") {
-        this.ranges.push(cidr("127.0.0.0/8"));
-        this.exact.add("::1");
-        continue;
-      }
-      if (entry.includes("/")) this.ranges.push(cidr(entry));
-      else this.exact.add(normalise(entry));
+      this.add(entry);
+      size++;
     }
+    this.size = size;
   }
 
   get empty(): boolean {
-    return this.exact.size === 0 && this.ranges.length === 0;
+    return this.size === 0;
   }
 
   trusts(address: string): boolean {
     const ip = normalise(address);
-    if (this.exact.has(ip)) return true;
-    if (isIP(ip) !== 4) return false;
-    const value = ipv4ToInt(ip);
-    return this.ranges.some((range) => (value & range.mask) === range.base);
+    const family = isIP(ip);
+    return family !== 0 && this.list.check(ip, family === 4 ? "ipv4" : "ipv6");
   }
 
   resolve(socketAddress: string | undefined, forwardedFor: string | string[] | undefined): string {
     const peer = normalise(socketAddress ?? "");
-    if (this.empty || !peer || !this.trusts(peer) || !forwardedFor) return peer;
-    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor)
-      .split(",")
-      .map((hop) => normalise(hop.trim()))
-      .filter((hop) => isIP(hop) !== 0);
+    // `empty` is only a fast path for the common case (no proxy configured)
+    if (this.empty || !peer || !forwardedFor || !this.trusts(peer)) return peer;
+    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor).split(",");
+    let nearest = peer;
     for (let i = hops.length - 1; i >= 0; i--) {
-      if (!this.trusts(hops[i]!)) return hops[i]!;
+      const hop = hopAddress(hops[i]!);
+      if (hop === "") return nearest;
+      if (!this.trusts(hop)) return hop;
+      nearest = hop;
     }
-    return hops[0] ?? peer;
+    return nearest;
+  }
+
+  private add(entry: string): void {
+    if (entry === "loopback") {
+      this.list.addSubnet("127.0.0.0", 8, "ipv4");
+      this.list.addAddress("::1", "ipv6");
+      return;
+    }
+    const slash = entry.indexOf("/");
+    const ip = normalise(slash < 0 ? entry : entry.slice(0, slash));
+    const family = isIP(ip);
+    const bitsText = slash < 0 ? "" : entry.slice(slash + 1);
+    const bits = /^\d{1,3}$/.test(bitsText) ? Number(bitsText) : Number.NaN;
+    if (family === 0 || (slash >= 0 && !(bits <= (family === 4 ? 32 : 128)))) {
+      throw new ConfigError(ConfigErrorCode.TRUSTED_PROXIES,
+        `TINA4_TRUSTED_PROXIES: "${entry}" is not an IP address, a CIDR range (10.0.0.0/8, fd00::/8) or "loopback"`);
+    }
+    const type = family === 4 ? "ipv4" : "ipv6";
+    if (slash < 0) this.list.addAddress(ip, type);
+    else this.list.addSubnet(ip, bits, type);
   }
 }
 
+/** IPv4-mapped IPv6 (`::ffff:1.2.3.4`, how dual-stack sockets report IPv4 peers) → plain IPv4. */
 function normalise(address: string): string {
   return address.startsWith("::ffff:") && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
-function ipv4ToInt(ip: string): number {
-  return ip.split(".").reduce((acc, part) => ((acc << 8) | Number(part)) >>> 0, 0);
-}
-
-function cidr(text: string): { base: number; mask: number } {
-  const [ip, bitsText] = text.split("/");
-  const bits = Number(bitsText);
-  if (!ip || isIP(ip) !== 4 || !Number.isInteger(bits) || bits < 0 || bits > 32) {
-    throw new Error(`TINA4_TRUSTED_PROXIES: invalid IPv4 CIDR "${text}"`);
-  }
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return { base: (ipv4ToInt(ip) & mask) >>> 0, mask };
+/** One X-Forwarded-For element as an address ("" when it is none): ports and IPv6 brackets removed. */
+function hopAddress(element: string): string {
+  let hop = element.trim();
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(hop);
+  if (bracketed) hop = bracketed[1]!;
+  else if (/^[\d.]+:\d+$/.test(hop)) hop = hop.slice(0, hop.indexOf(":"));
+  hop = normalise(hop);
+  return isIP(hop) === 0 ? "" : hop;
 }

@@ -1,0 +1,181 @@
+/**
+ * Queue behaviour on every backend, with the runner in this process against the real
+ * servers: ids and deduplication, refusal of non-serialisable data, delays, priorities,
+ * retries with backoff then the failed list, retry/clear, timeouts and non-Error throws,
+ * logs/progress/results.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { closeQueues, configureQueue, queue, queueBackend, QueueError } from "../../runtime/jobs/index.js";
+import { processorFrom } from "../../runtime/jobs/processors.js";
+import { JobRunner } from "../../runtime/jobs/runner.js";
+import type { Job } from "../../runtime/jobs/types.js";
+import { freshStore, sleep, STORE_KINDS, storeAvailable, waitFor, type TestStore } from "./support.js";
+
+type Handler = (job: Job<Record<string, unknown>>) => unknown;
+
+describe.each(STORE_KINDS)("queue on %s", (kind) => {
+  // Skipped only locally when the server's URL is unset: serviceUrl() throws under TINA4_TEST_SERVICES=required, so CI runs it.
+  describe.skipIf(!storeAvailable(kind))("behaviour", () => {
+    let store: TestStore;
+    let runner: JobRunner | null = null;
+    let n = 0;
+    /** A fresh queue name per test, so tests never see each other's jobs. */
+    const name = () => `q${++n}`;
+
+    beforeAll(async () => {
+      store = await freshStore(kind, "queue");
+      await configureQueue(store.config);
+    });
+    afterEach(async () => {
+      await runner?.stop(2000);
+      runner = null;
+    });
+    afterAll(async () => {
+      await closeQueues();
+      await store.cleanup();
+    });
+
+    const run = async (queueName: string, handler: Handler, exports: Record<string, unknown> = {}) => {
+      const spec = processorFrom(queueName, `src/jobs/${queueName}.ts`, { default: handler, ...exports });
+      runner = await JobRunner.start(await queueBackend(), [spec]);
+    };
+
+    it("add and addBulk return ids in order; a duplicate jobId stores nothing and returns the same id", async () => {
+      const q = queue(name());
+      const id = await q.add({ a: 1 });
+      expect(typeof id).toBe("string");
+      const ids = await q.addBulk([{ data: { a: 2 } }, { data: { a: 3 }, opts: { jobId: "invoice-7" } }]);
+      expect(ids).toHaveLength(2);
+      expect(ids[1]).toBe("invoice-7");
+      expect(await q.add({ a: 4 }, { jobId: "invoice-7" })).toBe("invoice-7");
+      expect((await q.counts()).waiting).toBe(3);
+      expect((await q.getJob("invoice-7"))?.data).toEqual({ a: 3 });
+    });
+
+    it("refuses data that does not survive JSON at add, and stores nothing", async () => {
+      const q = queue(name());
+      const cyclic: Record<string, unknown> = { a: 1 };
+      cyclic.self = cyclic;
+      for (const bad of [{ f: () => 1 }, { n: 10n }, cyclic, { m: new Map() }, { x: Number.NaN }, undefined]) {
+        const error = await q.add(bad as never).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(QueueError);
+        expect((error as QueueError).code).toBe("T4_ERR_QUEUE_DATA");
+      }
+      const bulk = await q.addBulk([{ data: { ok: true } }, { data: { f: Symbol("s") } }]).catch((e: unknown) => e);
+      expect((bulk as QueueError).code).toBe("T4_ERR_QUEUE_DATA");
+      expect(await q.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
+    });
+
+    it("rejects bad options before storing anything", async () => {
+      const q = queue(name());
+      for (const opts of [{ attempts: 0 }, { delay: -1 }, { priority: 1.5 }, { backoff: "fast" }, { jobId: "12" }, { retries: 3 }]) {
+        const error = await q.add({}, opts as never).catch((e: unknown) => e);
+        expect((error as QueueError).code, JSON.stringify(opts)).toBe("T4_ERR_QUEUE_ARGUMENT");
+      }
+      expect((await q.counts()).waiting).toBe(0);
+    });
+
+    it("a delayed job never runs before its delay", async () => {
+      const q = queue(name());
+      const ran: number[] = [];
+      await run(q.name, () => void ran.push(Date.now()));
+      const added = Date.now();
+      await q.add({}, { delay: 1500 });
+      expect((await q.counts()).delayed).toBe(1);
+      await waitFor("the delayed job", () => ran.length === 1, 10_000);
+      expect(ran[0]! - added).toBeGreaterThanOrEqual(1500);
+    });
+
+    it("with one slot, jobs run by priority (none first, then 1, 2, 3), first in first out within a priority", async () => {
+      const q = queue(name());
+      const order: string[] = [];
+      await q.addBulk([
+        { data: { t: "p3" }, opts: { priority: 3 } },
+        { data: { t: "p1a" }, opts: { priority: 1 } },
+        { data: { t: "none-a" } },
+        { data: { t: "p2" }, opts: { priority: 2 } },
+        { data: { t: "p1b" }, opts: { priority: 1 } },
+        { data: { t: "none-b" } },
+      ]);
+      await run(q.name, (job) => void order.push(String(job.data.t)), { concurrency: 1 });
+      await waitFor("six jobs", () => order.length === 6, 15_000);
+      expect(order).toEqual(["none-a", "none-b", "p1a", "p1b", "p2", "p3"]);
+    });
+
+    it("a failing job is retried with exponential backoff, then listed as failed; retry runs it again; clear removes it", async () => {
+      const q = queue(name());
+      const attempts: Array<{ at: number; made: number }> = [];
+      let healed = false;
+      await run(q.name, (job) => {
+        attempts.push({ at: Date.now(), made: job.attemptsMade });
+        if (!healed) throw new Error(`smtp down (attempt ${job.attemptsMade + 1})`);
+        return "sent";
+      });
+      const id = await q.add({ to: "a@b.c" }, { attempts: 3, backoff: 300 });
+      await waitFor("the job to fail", async () => (await q.counts()).failed === 1, 15_000);
+      expect(attempts.map((a) => a.made)).toEqual([0, 1, 2]);
+      expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(300);
+      expect(attempts[2]!.at - attempts[1]!.at).toBeGreaterThanOrEqual(600);
+      const [failed] = await q.failed();
+      expect(failed).toMatchObject({ id, state: "failed", attemptsMade: 3, attempts: 3, error: "smtp down (attempt 3)", data: { to: "a@b.c" } });
+
+      healed = true;
+      expect(await q.retry(id)).toBe(1);
+      await waitFor("the retried job", async () => (await q.counts()).completed === 1, 15_000);
+      expect((await q.getJob(id))?.result).toBe("sent");
+      expect(await q.retry(id)).toBe(0); // no longer failed
+      expect(await q.clear(["completed"])).toBe(1);
+      expect(await q.getJob(id)).toBeNull();
+    });
+
+    it("a processor that throws a non-Error, or runs past its timeout, fails the attempt with a message", async () => {
+      const q = queue(name());
+      let aborted = false;
+      await run(q.name, async (job) => {
+        if (job.data.kind === "string") throw "plain string";
+        if (job.data.kind === "object") throw { reason: 42 };
+        job.signal.addEventListener("abort", () => (aborted = true));
+        await new Promise(() => undefined); // hangs
+      }, { timeout: 300 });
+      const a = await q.add({ kind: "string" }, { attempts: 1 });
+      const b = await q.add({ kind: "object" }, { attempts: 1 });
+      const c = await q.add({ kind: "hang" }, { attempts: 1 });
+      await waitFor("three failures", async () => (await q.counts()).failed === 3, 15_000);
+      expect((await q.getJob(a))?.error).toBe('the processor threw a non-Error value: "plain string"');
+      expect((await q.getJob(b))?.error).toBe("the processor threw a non-Error value: { reason: 42 }");
+      expect((await q.getJob(c))?.error).toMatch(/ran longer than its timeout of 300 ms/);
+      expect(aborted).toBe(true);
+    });
+
+    it("keeps the result, the log lines and the progress with the job", async () => {
+      const q = queue(name());
+      await run(q.name, async (job) => {
+        await job.log("step one");
+        await job.progress(50);
+        await job.log("step two");
+        return { total: (job.data.items as number[]).reduce((s, x) => s + x, 0) };
+      });
+      const id = await q.add({ items: [1, 2, 3] });
+      await waitFor("completion", async () => (await q.counts()).completed === 1, 10_000);
+      const info = await q.getJob(id);
+      expect(info).toMatchObject({ state: "completed", result: { total: 6 }, progress: 50, attemptsMade: 1 });
+      expect(info!.logs.map((l) => l.replace(/^\S+Z /, ""))).toEqual(["step one", "step two"]);
+    });
+
+    it("clear removes waiting and delayed jobs but never active ones", async () => {
+      const q = queue(name());
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      await run(q.name, () => gate, { concurrency: 1 });
+      await q.add({ n: 1 });
+      await waitFor("the first job to start", async () => (await q.counts()).active === 1, 10_000);
+      await q.add({ n: 2 });
+      await q.add({ n: 3 }, { delay: 60_000 });
+      expect(await q.clear()).toBe(2);
+      expect(await q.counts()).toMatchObject({ active: 1, waiting: 0, delayed: 0 });
+      release();
+      await waitFor("the active job", async () => (await q.counts()).completed === 1, 10_000);
+      await sleep(50);
+    });
+  });
+});

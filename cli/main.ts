@@ -26,6 +26,7 @@ const commands: Record<string, () => Promise<Register>> = {
   init: async () => (await import("./commands/init.js")).registerInit,
   serve: async () => (await import("./commands/serve.js")).registerServe,
   routes: async () => (await import("./commands/routes.js")).registerRoutes,
+  openapi: async () => (await import("./commands/openapi.js")).registerOpenApi,
   build: async () => (await import("./commands/build.js")).registerBuild,
   generate: async () => (await import("./commands/generate.js")).registerGenerate,
   migrate: async () => (await import("./commands/migrate.js")).registerMigrate,

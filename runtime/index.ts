@@ -17,6 +17,9 @@ export { RequestValidationError, SchemaError, ValidationErrorCode, type Validati
 export type { RouteSchema, ResponseSchemas } from "./validation/route-schema.js";
 export type { RouteRequest, SchemaHandler } from "./validation/types.js";
 export type { StandardSchema, InferInput, InferOutput } from "./validation/standard.js";
+export { buildOpenApiDocument, type OpenApiDocument } from "./openapi/document.js";
+export type { OpenApiOptions } from "./openapi/types.js";
+export type { OpenApiConfig } from "./openapi/settings.js";
 export { Request, type UploadedFile, type Params } from "./http/request.js";
 export type { Response, HeaderValue } from "./http/response.js";
 export type { CookieOptions } from "./http/cookies.js";
@@ -49,6 +52,7 @@ export {
   type CreateCacheOptions,
 } from "./cache/index.js";
 export { onShutdown } from "./lifecycle.js";
+export { addReadinessCheck, type ReadinessCheck, type ReadinessCheckOptions } from "./ready.js";
 export {
   Database,
   DatabaseResult,

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import type { Request } from "../http/request.js";
 import type { Response } from "../http/response.js";
 import { packageRequire } from "../package-require.js";
-import { buildOpenApiDocument } from "./document.js";
+import { buildOpenApiDocument, type OpenApiDocument } from "./document.js";
 import type { OpenApiSettings } from "./settings.js";
 import type { DocumentedApp } from "./types.js";
 
@@ -29,13 +29,16 @@ function packageInfo(app: DocumentedApp): { title?: string; version?: string } {
   }
 }
 
+/** The app's document: `info` from the settings, else the app's package.json; the docs paths left out. */
+export function appDocument(app: DocumentedApp, settings: OpenApiSettings): OpenApiDocument {
+  return buildOpenApiDocument(app, { ...packageInfo(app), ...settings, exclude: [settings.path, settings.docsPath, ...(settings.exclude ?? [])] });
+}
+
 /** The document as JSON text, rebuilt only when routes were added since. */
 export function documentText(app: DocumentedApp, settings: OpenApiSettings): string {
   const cached = documents.get(app);
   if (cached && cached.routeCount === app.routeCount) return cached.text;
-  const text = JSON.stringify(
-    buildOpenApiDocument(app, { ...packageInfo(app), ...settings, exclude: [settings.path, settings.docsPath, ...(settings.exclude ?? [])] }),
-  );
+  const text = JSON.stringify(appDocument(app, settings));
   documents.set(app, { routeCount: app.routeCount, text });
   return text;
 }

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { Validator } from "@seriousme/openapi-schema-validator";
 import { App } from "../../runtime/app.js";
 import { buildOpenApiDocument, PARAM_SCHEMAS, type OpenApiDocument } from "../../runtime/openapi/document.js";
 import { paramType } from "../../runtime/router/param-types.js";
 import { loadRouteFiles } from "../../runtime/router/file-routes.js";
 import { z } from "../../runtime/validation/zod.js";
 import { startApp } from "../support/http.js";
+import { expectValidOpenApi } from "./validate.js";
 
 let close: (() => Promise<unknown>) | undefined;
 afterEach(async () => {
@@ -20,16 +20,6 @@ type Operation = Record<string, unknown> & {
   requestBody?: { required: boolean; content: Record<string, { schema: Record<string, unknown> }> };
   responses: Record<string, { description: string; content?: Record<string, { schema: Record<string, unknown> }> }>;
 };
-
-/** Validates against the OpenAPI 3.1 schema and resolves every $ref (throws on a dangling one). */
-export async function expectValidOpenApi(doc: unknown): Promise<void> {
-  const validator = new Validator();
-  const result = await validator.validate(structuredClone(doc) as Parameters<Validator["validate"]>[0]);
-  expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([]);
-  expect(result.valid).toBe(true);
-  expect(validator.version).toBe("3.1");
-  expect(() => validator.resolveRefs()).not.toThrow();
-}
 
 const Product = z.object({ name: z.string().max(40), price: z.number().positive() }).meta({ id: "Product", description: "A product" });
 

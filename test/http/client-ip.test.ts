@@ -98,7 +98,7 @@ describe("TINA4_TRUSTED_PROXIES over HTTP", () => {
       app.get("/limited", () => "ok", [rateLimit({ limit: 1, windowSeconds: 60 })]);
     });
     close = server.close;
-    const ip = async (xff: string) => (await (await fetch(`${server.url}/ip`, { headers: { "x-forwarded-for": xff } })).json()).ip;
+    const ip = async (xff: string) => ((await (await fetch(`${server.url}/ip`, { headers: { "x-forwarded-for": xff } })).json()) as { ip: string }).ip;
     expect(await ip("6.6.6.6, 203.0.113.9")).toBe("203.0.113.9");
     expect(await ip("6.6.6.6, 203.0.113.9, 10.0.0.2")).toBe("203.0.113.9");
     expect(await ip("10.0.0.3, 10.0.0.2")).toBe("10.0.0.3");
@@ -113,7 +113,7 @@ describe("TINA4_TRUSTED_PROXIES over HTTP", () => {
     const server = await startApp((app) => app.get("/ip", (req) => ({ ip: req.ip })));
     close = server.close;
     const res = await fetch(`${server.url}/ip`, { headers: { "x-forwarded-for": "203.0.113.9" } });
-    expect((await res.json()).ip).toBe("127.0.0.1");
+    expect(((await res.json()) as { ip: string }).ip).toBe("127.0.0.1");
   });
 
   it("an invalid entry stops the app from starting with a coded error", () => {

@@ -39,6 +39,7 @@ export function renderError(req: Request, res: Response, error: unknown, dev: bo
     if (dev) {
       body.message = (error as Error)?.message ?? String(error);
       body.stack = (error as Error)?.stack?.split("\n").map((line) => line.trim());
+      Object.assign(body, sourceLocation(error));
     }
   }
   // Headers describing the abandoned body go; the rest (CORS, rate-limit, Retry-After...) stay.
@@ -58,6 +59,18 @@ export function renderError(req: Request, res: Response, error: unknown, dev: bo
   res.payload = { kind: "data", data: JSON.stringify(body) };
 }
 
+/** Where in a source file (a template, say) the error points, for errors that know it. */
+function sourceLocation(error: unknown): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  if (typeof error !== "object" || error === null) return out;
+  const fields = error as Record<string, unknown>;
+  for (const key of ["template", "line", "column", "frame"]) {
+    const value = fields[key];
+    if (typeof value === "string" || typeof value === "number") out[key] = value;
+  }
+  return out;
+}
+
 function prefersHtml(req: Request): boolean {
   const accept = req.headers.accept ?? "";
   return accept.includes("text/html");
@@ -73,5 +86,5 @@ function overlay(status: number, body: Record<string, unknown>): string {
 <style>body{font:14px/1.5 ui-monospace,monospace;background:#1e1e24;color:#eee;margin:0;padding:2rem}
 h1{color:#ff6b6b;font-size:1.3rem}pre{background:#111;padding:1rem;overflow:auto;border-radius:6px}small{color:#999}</style></head>
 <body><h1>${status} — ${escapeHtml(String(body.message ?? body.error))}</h1>
-<pre>${escapeHtml(stack)}</pre><small>request ${escapeHtml(String(body.requestId))} · tina4 dev mode</small></body></html>`;
+${typeof body.frame === "string" ? `<pre>${escapeHtml(body.frame)}</pre>` : ""}<pre>${escapeHtml(stack)}</pre><small>request ${escapeHtml(String(body.requestId))} · tina4 dev mode</small></body></html>`;
 }

@@ -1,6 +1,8 @@
 import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { serializeCookie, type CookieOptions } from "./cookies.js";
+import type { Request } from "./request.js";
+import { TemplateError, TemplateErrorCode } from "../templates/errors.js";
 
 export const JSON_TYPE = "application/json; charset=utf-8";
 export const HTML_TYPE = "text/html; charset=utf-8";
@@ -15,6 +17,15 @@ export type ResponseBody =
   | { kind: "data"; data: string | Buffer }
   | { kind: "stream"; stream: Readable }
   | { kind: "file"; path: string };
+
+/** What `res.render` delegates to: the app's templates (runtime/templates/views.ts). */
+export interface ViewRenderer {
+  render(name: string, data: Record<string, unknown> | null | undefined, req: Request | null): string;
+}
+
+/** Internal slots: the request being answered and the app's templates (for `res.render`). */
+export const kRequest = Symbol("tina4.request");
+export const kViews = Symbol("tina4.views");
 
 /**
  * The response API. `res(data, status?, contentType?)` picks the content type from the
@@ -45,6 +56,11 @@ export interface Response {
   clearCookie(name: string, options?: CookieOptions): Response;
   file(path: string, contentType?: string): Response;
   stream(stream: Readable, contentType?: string): Response;
+  /**
+   * Renders a template from `src/templates` (Twig, HTML-escaped) as text/html. The render
+   * happens now, so a template error becomes a 500 and never a half-sent page.
+   */
+  render(name: string, data?: Record<string, unknown>, status?: number): Response;
 }
 
 interface ResponseState {
@@ -52,6 +68,8 @@ interface ResponseState {
   statusCode: number;
   headers: Record<string, HeaderValue>;
   payload: ResponseBody;
+  [kRequest]: Request | null;
+  [kViews]: ViewRenderer | null;
 }
 
 const NO_BODY: ResponseBody = { kind: "none" };
@@ -136,6 +154,11 @@ const proto = {
     this.payload = { kind: "stream", stream };
     return this;
   },
+  render(this: Internal, name: string, data?: Record<string, unknown>, status?: number): Response {
+    const views = this[kViews];
+    if (!views) throw new TemplateError(TemplateErrorCode.DISABLED, `res.render("${name}"): this app has no templates folder`);
+    return this.send(views.render(name, data, this[kRequest]), status, HTML_TYPE);
+  },
 };
 
 /** Prototype of callable responses (its own prototype is Function.prototype). */
@@ -151,8 +174,12 @@ class PlainResponse {
   statusCode = 200;
   headers: Record<string, HeaderValue> = {};
   payload: ResponseBody = NO_BODY;
-  constructor(raw: ServerResponse) {
+  [kRequest]: Request | null;
+  [kViews]: ViewRenderer | null;
+  constructor(raw: ServerResponse, request: Request | null, views: ViewRenderer | null) {
     this.raw = raw;
+    this[kRequest] = request;
+    this[kViews] = views;
   }
 }
 Object.defineProperties(PlainResponse.prototype, Object.getOwnPropertyDescriptors(proto));
@@ -161,8 +188,8 @@ Object.defineProperties(PlainResponse.prototype, Object.getOwnPropertyDescriptor
  * Creates the response for one request: callable (`res(data)`) when user code will see it,
  * a plain object with the same methods when only the runtime will.
  */
-export function createResponse(raw: ServerResponse, callable = true): Response {
-  if (!callable) return new PlainResponse(raw) as unknown as Response;
+export function createResponse(raw: ServerResponse, callable = true, request: Request | null = null, views: ViewRenderer | null = null): Response {
+  if (!callable) return new PlainResponse(raw, request, views) as unknown as Response;
   const res = function (data?: unknown, status?: number, contentType?: string): Response {
     return res.send(data, status, contentType);
   } as Response & ResponseState;
@@ -171,6 +198,8 @@ export function createResponse(raw: ServerResponse, callable = true): Response {
   res.statusCode = 200;
   res.headers = {};
   res.payload = NO_BODY;
+  res[kRequest] = request;
+  res[kViews] = views;
   return res;
 }
 

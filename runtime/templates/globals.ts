@@ -1,0 +1,83 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Request } from "../http/request.js";
+import { TemplateError, TemplateErrorCode } from "./errors.js";
+
+/** What templates see as `request`: a copy, so no template reaches the socket or the raw request. */
+export interface TemplateRequest {
+  path: string;
+  method: string;
+  query: Request["query"];
+}
+
+/** Auth and sessions (SPEC §10) add these to the request; templates use them when present. */
+interface AuthAware {
+  session?: unknown;
+  user?: unknown;
+  csrfToken?: () => string;
+}
+
+const EXTERNAL = /^(?:[a-z][a-z0-9+.-]*:|\/\/)/i;
+
+/**
+ * `asset(path)`: the public URL of a file under public/. In production it carries a content
+ * hash (`/css/app.css?v=1a2b3c4d5e`), so browsers may cache assets for ever and still get a
+ * new file after a deploy; hashes are computed once per file and process. In dev the URL is
+ * plain (live reload swaps stylesheets itself). Absolute URLs pass through unchanged.
+ */
+export class AssetUrls {
+  private readonly hashes = new Map<string, string>();
+
+  constructor(private readonly publicDir: string | null, private readonly hashed: boolean) {}
+
+  url(path: unknown): string {
+    const text = String(path ?? "");
+    if (EXTERNAL.test(text)) return text;
+    const [file = "", rest = ""] = text.split(/(?=[?#])/, 2);
+    const clean = file.replace(/^\/+/, "");
+    for (const segment of clean.split("/")) {
+      if (segment === ".." || segment === "." || segment.includes("\\") || segment.includes("\0")) {
+        throw new TemplateError(TemplateErrorCode.SANDBOX, `asset(${JSON.stringify(text)}): the path must stay inside public/`);
+      }
+    }
+    const url = "/" + clean;
+    if (!this.hashed || !this.publicDir || rest) return url + rest;
+    let known = this.hashes.get(clean);
+    if (known === undefined) {
+      try {
+        known = `${url}?v=${createHash("sha256").update(readFileSync(join(this.publicDir, clean))).digest("hex").slice(0, 10)}`;
+      } catch {
+        known = url; // no such file: a plain URL (the request will 404 as it should)
+      }
+      this.hashes.set(clean, known);
+    }
+    return known;
+  }
+}
+
+/**
+ * The variables every render gets, below the data passed to it: `request` (path, method,
+ * query), `session` and `user` when auth has set them, `csrf_field()` (a hidden `_csrf`
+ * input when sessions provide a token, else nothing) and `asset(path)`.
+ */
+export function templateGlobals(req: Request | null | undefined, asset: (path: unknown) => string, markup: (html: string) => unknown): Record<string, unknown> {
+  if (!req) return { request: null, session: undefined, user: undefined, csrf_field: noCsrf, asset };
+  const auth = req as Request & AuthAware;
+  const request: TemplateRequest = { path: req.path, method: req.method, query: req.query };
+  return {
+    request,
+    session: auth.session,
+    user: auth.user,
+    csrf_field: typeof auth.csrfToken === "function" ? () => markup(`<input type="hidden" name="_csrf" value="${escapeAttribute(auth.csrfToken!())}">`) : noCsrf,
+    asset,
+  };
+}
+
+function noCsrf(): string {
+  return "";
+}
+
+function escapeAttribute(text: string): string {
+  return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#039;" })[c]!);
+}

@@ -7,18 +7,32 @@ import { planMigration } from "./generate.js";
 import { emit } from "../generate/writer.js";
 import { openProject } from "../project.js";
 import { CliError } from "../errors.js";
+import { DEFAULT_DATABASE_URL, describeSource, readSetting } from "../settings.js";
 import { table, ui } from "../ui.js";
 
 const ms = (n: number) => (n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`);
 
-/** Opens the app's database (TINA4_DATABASE_URL from the environment or the app's .env files). */
+const HINTS: Record<string, string> = {
+  T4_ERR_DB_UNAVAILABLE: " Is the server running, and is this the right host and port?",
+  T4_ERR_DB_AUTH: " Check the user name and password in the URL.",
+};
+
+/**
+ * Opens the app's database (TINA4_DATABASE_URL from the environment or the app's .env
+ * files). A failure names the URL used (password masked) and where it came from.
+ */
 async function open(): Promise<{ db: Database; dir: string; root: string }> {
   const project = openProject();
+  const setting = readSetting(project, "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL);
   try {
-    const db = await Database.connect();
+    const db = await Database.connect(setting.value);
     return { db, dir: join(project.root, "migrations"), root: project.root };
   } catch (error) {
-    if (error instanceof DatabaseError) throw new CliError(`Cannot open the database: ${error.message}`, error.code);
+    if (error instanceof DatabaseError) {
+      // The URL is named once, up front; a URL error's own copy of it is dropped.
+      const detail = error.message.replace(/^Invalid database URL "[^"]*": /, "").trim().replace(/\.$/, "");
+      throw new CliError(`Cannot open the database ${setting.shown} (${describeSource(setting)}): ${detail}.${HINTS[error.code] ?? ""}`, error.code);
+    }
     throw error;
   }
 }

@@ -51,6 +51,16 @@ function checkSettings(): void {
   }
 }
 
+/** Warns once per configured database or cache server that does not answer; serving goes on (runs alongside the start). */
+async function warnUnreachable(project: Project): Promise<void> {
+  try {
+    const { unreachableServices } = await import("../reachability.js");
+    for (const line of await unreachableServices(project)) ui.warn(line);
+  } catch (error) {
+    ui.warn(`could not check the database and cache servers: ${(error as Error).message}`);
+  }
+}
+
 export function registerServe(program: Command): void {
   program
     .command("serve")
@@ -65,6 +75,7 @@ export function registerServe(program: Command): void {
       const project = openProject();
       const envFromFiles = Object.keys(process.env).filter((name) => !before.has(name));
       checkSettings();
+      void warnUnreachable(project);
       const dev = !options.production;
       if (!dev) process.env.NODE_ENV ??= "production";
       const host = options.host ?? envString("TINA4_HOST", dev ? "127.0.0.1" : "0.0.0.0");

@@ -2,12 +2,10 @@ import { parseDatabaseUrl } from "../../runtime/db/url.js";
 import { DatabaseError } from "../../runtime/db/errors.js";
 import type { Engine } from "../../runtime/db/types.js";
 import { CliError } from "../errors.js";
+import { DEFAULT_DATABASE_URL } from "../settings.js";
 import type { FieldType } from "./fields.js";
 
 export type { Engine };
-
-/** The runtime's default database when TINA4_DATABASE_URL is unset. */
-export const DEFAULT_DATABASE_URL = "sqlite:data/app.db";
 
 /**
  * The engine a database URL names, parsed by the runtime's own parser, so every scheme and

@@ -1,0 +1,74 @@
+import { connect } from "node:net";
+import { parseDatabaseUrl } from "../runtime/db/url.js";
+import { readCacheConfig, defaultUrl } from "../runtime/cache/config.js";
+import { DEFAULT_DATABASE_URL, describeSource, readSetting, type Setting } from "./settings.js";
+import type { Project } from "./project.js";
+
+const CACHE_PORTS: Record<string, number> = { "redis:": 6379, "rediss:": 6379, "memcached:": 11211, "mongodb:": 27017 };
+
+/** Resolves with null when a TCP connection to host:port opens, else with the reason (ECONNREFUSED, timeout, ...). */
+export function probe(host: string, port: number, timeoutMs = 1500): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (reason: string | null) => {
+      socket.destroy();
+      resolve(reason);
+    };
+    socket.unref();
+    socket.setTimeout(timeoutMs, () => done(`no answer within ${timeoutMs} ms`));
+    socket.once("connect", () => done(null));
+    socket.once("error", (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
+  });
+}
+
+interface Target {
+  what: string;
+  setting: Setting;
+  host: string;
+  port: number;
+  consequence: string;
+}
+
+function databaseTarget(project: Pick<Project, "envSources">): Target | null {
+  const setting = readSetting(project, "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL);
+  let parsed;
+  try {
+    parsed = parseDatabaseUrl(setting.value);
+  } catch {
+    return null; // a bad URL is reported by the first query, with the runtime's own message
+  }
+  if (parsed.engine === "sqlite") return null;
+  return { what: "database", setting, host: parsed.host, port: parsed.port, consequence: "requests that use it fail until it is up" };
+}
+
+function cacheTarget(project: Pick<Project, "envSources">): Target | null {
+  let backend;
+  try {
+    backend = readCacheConfig().backend;
+  } catch {
+    return null; // serve refuses an unknown backend before this runs
+  }
+  if (!["redis", "valkey", "memcached", "mongodb"].includes(backend)) return null;
+  const setting = readSetting(project, "TINA4_CACHE_URL", defaultUrl(backend) ?? "");
+  let url: URL;
+  try {
+    url = new URL(setting.value);
+  } catch {
+    return null;
+  }
+  const port = url.port ? Number(url.port) : CACHE_PORTS[url.protocol];
+  if (!url.hostname || port === undefined) return null; // mongodb+srv and the like: nothing to dial directly
+  return { what: `${backend} cache`, setting, host: url.hostname.replace(/^\[|\]$/g, ""), port, consequence: "the cache falls back to the file backend" };
+}
+
+/**
+ * One line per configured network database or cache server that does not accept a
+ * connection, naming the URL (password masked) and where that URL came from.
+ */
+export async function unreachableServices(project: Pick<Project, "envSources">): Promise<string[]> {
+  const targets = [databaseTarget(project), cacheTarget(project)].filter((t): t is Target => t !== null);
+  const reasons = await Promise.all(targets.map((t) => probe(t.host, t.port)));
+  return targets.flatMap((t, i) =>
+    reasons[i] === null ? [] : [`The ${t.what} at ${t.setting.shown} (${describeSource(t.setting)}) cannot be reached: ${reasons[i]}; ${t.consequence}.`],
+  );
+}

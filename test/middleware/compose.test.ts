@@ -33,6 +33,47 @@ describe("function middleware (onion)", () => {
     expect(trail).toEqual(["global:in", "group:in", "route:in", "handler", "route:out", "group:out", "global:out"]);
   });
 
+  it("awaits every layer around an async handler: in/out strictly nested, the handler's late result is sent", async () => {
+    const trail: string[] = [];
+    const layer = (name: string): Middleware => async (_req, res, next) => {
+      trail.push(`${name}:in`);
+      await tick();
+      await next();
+      // runs only after everything inside finished, so it sees the handler's status
+      trail.push(`${name}:out:${res.statusCode}`);
+      await tick();
+      res.header(`x-${name}`, String(res.statusCode));
+    };
+    class Hooks {
+      static async beforeMark() {
+        await tick();
+        trail.push("class:before");
+      }
+      static async afterMark(_req: Request, res: Response) {
+        trail.push(`class:after:${res.statusCode}`);
+      }
+    }
+    const server = await startApp((app) => {
+      app.use(layer("global"));
+      app.get("/slow", async (_req, res) => {
+        trail.push("handler:start");
+        await new Promise((r) => setTimeout(r, 30));
+        trail.push("handler:end");
+        res.status(201);
+        return { late: true };
+      }, [layer("outer"), Hooks, layer("inner")]);
+    });
+    close = server.close;
+    const res = await fetch(`${server.url}/slow`);
+    expect(trail).toEqual([
+      "global:in", "outer:in", "class:before", "inner:in", "handler:start", "handler:end",
+      "inner:out:201", "class:after:201", "outer:out:201", "global:out:201",
+    ]);
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual({ late: true });
+    expect([res.headers.get("x-inner"), res.headers.get("x-outer"), res.headers.get("x-global")]).toEqual(["201", "201", "201"]);
+  });
+
   it("lets outer middleware change the response after next()", async () => {
     const server = await startApp((app) => {
       app.use(async (_req, res, next) => {

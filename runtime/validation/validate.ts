@@ -5,12 +5,13 @@ import { log } from "../log.js";
 import { issuePath, type StandardProps, type StandardResult } from "./standard.js";
 import { responseSchemaFor, type CheckedRouteSchema } from "./route-schema.js";
 import { RequestValidationError, type ValidationIssue, type ValidationLocation } from "./errors.js";
+import { fastValidate, type Validate } from "./compile.js";
 
 type Result = StandardResult<unknown>;
 
 interface Step {
   readonly in: ValidationLocation;
-  readonly props: StandardProps;
+  readonly validate: Validate;
 }
 
 export interface ValidationOptions {
@@ -28,7 +29,7 @@ export interface ValidationOptions {
  * In dev, a JSON answer is then checked against the response schema (a warning, never a failure).
  */
 export function validatingEndpoint(schema: CheckedRouteSchema, endpoint: Endpoint, options: ValidationOptions): Endpoint {
-  const steps: Step[] = schema.inputs.map((input) => ({ in: input.in, props: input.schema["~standard"] as StandardProps }));
+  const steps: Step[] = schema.inputs.map((input) => ({ in: input.in, validate: fastValidate(input.schema) }));
   const run: Endpoint = schema.responses.size === 0 ? endpoint : withResponseCheck(schema, endpoint, options);
   if (steps.length === 0) return run;
   return (req, res) => {
@@ -36,7 +37,7 @@ export function validatingEndpoint(schema: CheckedRouteSchema, endpoint: Endpoin
     const results: Array<Result | Promise<Result>> = new Array(steps.length);
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i]!;
-      const result = step.props.validate(read(req, step.in));
+      const result = step.validate(read(req, step.in));
       if (isThenable(result)) pending = true;
       results[i] = result;
     }

@@ -34,6 +34,8 @@ export { requestLogger, type RequestLoggerOptions, type RequestLogEntry } from "
 export { rateLimit, type RateLimitOptions } from "./middleware/rate-limit.js";
 export { responseCache, clearCache, type ResponseCacheOptions } from "./middleware/response-cache.js";
 export { RouterError } from "./router/errors.js";
+export { TemplateError, TemplateErrorCode } from "./templates/errors.js";
+export type { ViewRenderer } from "./http/response.js";
 export {
   cacheGet,
   cacheSet,

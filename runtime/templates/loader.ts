@@ -7,15 +7,16 @@ export const TEMPLATE_EXTENSION = ".twig";
 
 /**
  * Checks a template name and returns its canonical form. Names are always relative to the
- * templates folder (as in Twig); a name that could point anywhere else — absolute, with a
- * `.` or `..` segment, an empty segment, a dot-file, a backslash or a NUL — is refused, so
- * no `include`, `extends`, `import`, `source()` or `res.render` reaches outside the folder.
+ * templates folder (as in Twig); a name that could point anywhere else — absolute (its first
+ * segment is empty), with a `.` or `..` segment, an empty segment, a dot-file, a backslash or
+ * a NUL — is refused, so no `include`, `extends`, `import`, `source()` or `res.render`
+ * reaches outside the folder.
  */
 export function templateName(name: unknown): string {
   if (typeof name !== "string" || name.length === 0 || name.length > 512) {
     throw new TemplateError(TemplateErrorCode.BAD_NAME, `Invalid template name ${JSON.stringify(name)}`);
   }
-  if (name.includes("\0") || name.includes("\\") || name.startsWith("/")) {
+  if (name.includes("\0") || name.includes("\\")) {
     throw new TemplateError(TemplateErrorCode.BAD_NAME, `Template name ${JSON.stringify(name)} must be a relative path inside the templates folder`);
   }
   const segments = name.split("/");

@@ -8,11 +8,14 @@ const SERVERS_DIR = fileURLToPath(new URL("../servers/", import.meta.url));
 /**
  * @param {string} script file name under bench/servers/
  * @param {string[]} args
- * @param {{ nodeArgs?: string[], timeoutMs?: number }} options
+ * @param {{ nodeArgs?: string[], timeoutMs?: number, cpus?: string }} options  cpus: pin the
+ *   server to these cores with `taskset -c` (it execs node, so the pid is the server's)
  * @returns {Promise<{ port: number, pid: number, info: object, stop(): Promise<number|null> }>}
  */
 export async function startServer(script, args = [], options = {}) {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), SERVERS_DIR + script, ...args], {
+  const command = [process.execPath, ...(options.nodeArgs ?? []), SERVERS_DIR + script, ...args];
+  if (options.cpus) command.unshift("taskset", "-c", options.cpus);
+  const child = spawn(command[0], command.slice(1), {
     stdio: ["pipe", "pipe", "inherit"],
     env: { ...process.env, NODE_ENV: "production" },
   });

@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+// Request validation benchmark: POST /api/orders with a 10-field JSON body on tina4 with a
+// zod body schema, tina4 without validation, Fastify 5 with the equivalent JSON Schema (ajv)
+// and Fastify without. Same run, interleaved rounds; each server in its own child process
+// pinned to one core with taskset, the load generator (this process) to another. What
+// validation costs is the difference between a framework's two scenarios (server CPU
+// µs/request is the steadier figure on a shared machine). Run after a build: `npm run bench`.
+//
+// Options (flag or environment variable; flags win):
+//   --duration N     BENCH_DURATION     seconds measured per run            (7)
+//   --warmup N       BENCH_WARMUP       seconds of warm-up load per run     (2)
+//   --connections N  BENCH_CONNECTIONS  autocannon -c                       (100)
+//   --pipelining N   BENCH_PIPELINING   autocannon -p                       (10)
+//   --rounds N       BENCH_ROUNDS       interleaved rounds                  (3)
+//   --json                              print one JSON document on stdout (progress → stderr)
+import autocannon from "autocannon";
+import { spawnSync } from "node:child_process";
+import { request } from "node:http";
+import { cpus } from "node:os";
+import { createRequire } from "node:module";
+import { startServer } from "./lib/spawn-server.mjs";
+import { checkLoad } from "./lib/check.mjs";
+import { cpuMs } from "./lib/proc-cpu.mjs";
+import { BAD_ORDER_BODY, ORDER_BODY, ORDER_PATH, RECEIPT_BODY } from "./lib/order.mjs";
+
+const SCENARIOS = [
+  { id: "tina4-none", label: "tina4, no validation", script: "tina4-validation.mjs", args: ["none"], refuses: null },
+  { id: "tina4-zod", label: "tina4, zod body schema", script: "tina4-validation.mjs", args: ["zod"], refuses: 422 },
+  { id: "fastify-none", label: "Fastify 5, no validation", script: "fastify-validation.mjs", args: ["none"], refuses: null },
+  { id: "fastify-schema", label: "Fastify 5, JSON Schema body", script: "fastify-validation.mjs", args: ["schema"], refuses: 400 },
+];
+
+function parseArgs(argv) {
+  const env = process.env;
+  const opts = {
+    duration: env.BENCH_DURATION ?? "7",
+    warmup: env.BENCH_WARMUP ?? "2",
+    connections: env.BENCH_CONNECTIONS ?? "100",
+    pipelining: env.BENCH_PIPELINING ?? "10",
+    rounds: env.BENCH_ROUNDS ?? "3",
+    json: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].includes("=") ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
+    if (flag === "--json") opts.json = true;
+    else if (["--duration", "--warmup", "--connections", "--pipelining", "--rounds"].includes(flag)) opts[flag.slice(2)] = inline ?? argv[++i];
+    else fail(`unknown option ${argv[i]}`);
+  }
+  for (const key of ["duration", "warmup", "connections", "pipelining", "rounds"]) {
+    const n = Number(opts[key]);
+    if (!Number.isInteger(n) || n < (key === "warmup" ? 0 : 1)) fail(`--${key} must be a positive integer, got "${opts[key]}"`);
+    opts[key] = n;
+  }
+  return opts;
+}
+
+function fail(message) {
+  console.error(`bench/validation: ${message}`);
+  process.exit(2);
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const progress = (line) => process.stderr.write(`${line}\n`);
+
+// Two cores or more: the load generator on core 0, every server on core 1.
+const pinned = cpus().length >= 2 && spawnSync("taskset", ["-a", "-pc", "0", String(process.pid)], { stdio: "ignore" }).status === 0;
+const serverCpus = pinned ? "1" : undefined;
+
+function post(port, body) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path: ORDER_PATH, method: "POST", agent: false, headers: { "content-type": "application/json" } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode, body: text }));
+    });
+    req.setTimeout(5000, () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** The server answers the valid order exactly, and (when it validates) refuses a bad one. */
+async function check(scenario, port) {
+  const ok = await post(port, ORDER_BODY);
+  if (ok.status !== 200 || ok.body !== RECEIPT_BODY) throw new Error(`${scenario.id}: valid order got ${ok.status} ${ok.body.slice(0, 200)}`);
+  if (scenario.refuses) {
+    const bad = await post(port, BAD_ORDER_BODY);
+    if (bad.status !== scenario.refuses) throw new Error(`${scenario.id}: invalid order got ${bad.status}, expected ${scenario.refuses}`);
+  }
+}
+
+function cannon(port, duration, expectBody) {
+  return autocannon({
+    url: `http://127.0.0.1:${port}${ORDER_PATH}`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: ORDER_BODY,
+    connections: opts.connections,
+    pipelining: opts.pipelining,
+    duration,
+    ...(expectBody === undefined ? {} : { expectBody }),
+  });
+}
+
+async function measure(scenario) {
+  const server = await startServer(scenario.script, scenario.args, { cpus: serverCpus });
+  try {
+    await check(scenario, server.port);
+    if (opts.warmup > 0) checkLoad(await cannon(server.port, opts.warmup, RECEIPT_BODY), `${scenario.id} warm-up`);
+    const before = cpuMs(server.pid);
+    const result = await cannon(server.port, opts.duration);
+    const after = cpuMs(server.pid);
+    checkLoad(result, `${scenario.id} measurement`);
+    await check(scenario, server.port);
+    return {
+      reqPerSec: result.requests.average,
+      p99Ms: result.latency.p99,
+      serverCpuUsPerReq: before === null || after === null ? null : ((after - before) * 1000) / result.requests.total,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+const version = (name) => createRequire(import.meta.url)(`${name}/package.json`).version;
+progress(`bench/validation: POST ${ORDER_PATH} (${ORDER_BODY.length}-byte body), autocannon -c ${opts.connections} -p ${opts.pipelining} -d ${opts.duration}, ` +
+  `${opts.rounds} interleaved round(s), ${pinned ? "load on core 0, server on core 1" : "not pinned (taskset unavailable or one core)"}`);
+
+const runs = Object.fromEntries(SCENARIOS.map((s) => [s.id, []]));
+for (let round = 1; round <= opts.rounds; round++) {
+  for (const scenario of SCENARIOS) {
+    const run = await measure(scenario);
+    runs[scenario.id].push(run);
+    progress(`  round ${round}/${opts.rounds} ${scenario.label.padEnd(28)} ${fmtInt(run.reqPerSec).padStart(8)} req/s  p99 ${run.p99Ms} ms  server CPU ${fmt(run.serverCpuUsPerReq)} µs/req`);
+  }
+}
+
+const median = (values) => {
+  const known = values.filter((v) => v !== null).sort((a, b) => a - b);
+  if (!known.length) return null;
+  const mid = known.length >> 1;
+  return known.length % 2 ? known[mid] : (known[mid - 1] + known[mid]) / 2;
+};
+const rows = SCENARIOS.map((s) => ({
+  id: s.id,
+  label: s.label,
+  reqPerSec: Math.max(...runs[s.id].map((r) => r.reqPerSec)),
+  serverCpuUsPerReq: median(runs[s.id].map((r) => r.serverCpuUsPerReq)),
+  rounds: runs[s.id],
+}));
+const by = Object.fromEntries(rows.map((r) => [r.id, r]));
+const cost = (a, b) => (by[a].serverCpuUsPerReq === null || by[b].serverCpuUsPerReq === null ? null : by[a].serverCpuUsPerReq - by[b].serverCpuUsPerReq);
+const tina4Cost = cost("tina4-zod", "tina4-none");
+const fastifyCost = cost("fastify-schema", "fastify-none");
+const goal = { name: "tina4 validation CPU cost ≤ Fastify's", tina4UsPerReq: tina4Cost, fastifyUsPerReq: fastifyCost, met: tina4Cost === null || fastifyCost === null ? null : tina4Cost <= fastifyCost };
+
+if (opts.json) {
+  process.stdout.write(`${JSON.stringify({
+    command: `node bench/validation.mjs ${process.argv.slice(2).join(" ")}`.trim(),
+    autocannon: { connections: opts.connections, pipelining: opts.pipelining, duration: opts.duration },
+    warmupSeconds: opts.warmup,
+    rounds: opts.rounds,
+    pinned,
+    aggregation: "req/s: best round; server CPU µs/req: median round",
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model?.trim() ?? "unknown", node: process.version, fastify: version("fastify"), zod: version("zod") },
+    results: rows,
+    goal,
+  }, null, 2)}\n`);
+} else {
+  console.log(`\nPOST ${ORDER_PATH}, autocannon -c ${opts.connections} -p ${opts.pipelining} -d ${opts.duration} (warm-up ${opts.warmup}s, validated); ${opts.rounds} interleaved round(s)`);
+  console.log(`${cpus().length} cores, Node ${process.version}, fastify ${version("fastify")}, zod ${version("zod")}${pinned ? ", load generator and server pinned to separate cores" : ""}\n`);
+  const header = ["Server", "req/s (best)", "server CPU µs/req (median)"];
+  const body = rows.map((r) => [r.label, fmtInt(r.reqPerSec), fmt(r.serverCpuUsPerReq)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ")} |`;
+  console.log([line(header), `|${widths.map((w, i) => (i ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`, ...body.map(line)].join("\n"));
+  console.log(`\nValidation cost (server CPU per request): tina4 + zod ${fmt(tina4Cost)} µs, Fastify + ajv ${fmt(fastifyCost)} µs`);
+  if (goal.met !== null) console.log(`${goal.met ? "met   " : "MISSED"} ${goal.name}`);
+}
+
+function fmt(n) {
+  return n === null ? "–" : n.toFixed(1);
+}
+
+function fmtInt(n) {
+  return Math.round(n).toLocaleString("en-US");
+}

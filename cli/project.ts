@@ -39,7 +39,7 @@ export function openProject(dir = process.cwd()): Project {
   if (resolve(process.cwd()) !== root) process.chdir(root);
   const envSources = new Map<string, string>();
   const local = join(root, ".env.local");
-  const fromLocal = existsSync(local) ? parseEnv(readFileSync(local, "utf8")) : new Map<string, string>();
+  const fromLocal = existsSync(local) ? parseEnv(readFileSync(local, "utf8"), local) : new Map<string, string>();
   for (const name of loadEnvFiles(root)) envSources.set(name, fromLocal.has(name) ? ".env.local" : ".env");
   linkRuntime(root);
   return { root, routesDir: join(root, "src", "routes"), publicDir: join(root, "public"), envSources };

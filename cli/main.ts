@@ -53,13 +53,21 @@ const program = new Command()
   .exitOverride()
   .configureOutput({ outputError: (text) => ui.error(text.replace(/^error: /, "").trim()) });
 
-for (const register of await Promise.all(wanted(argv).map((name) => commands[name]!()))) register(program);
+const names = wanted(argv);
+for (const register of await Promise.all(names.map((name) => commands[name]!()))) register(program);
+// Help and usage errors load every command: only then are the examples worth loading.
+const help = names.length > 1 ? await import("./help.js") : null;
+help?.addExamples(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
-    // help and version exit 0; usage errors were already printed by configureOutput
+    // help and version exit 0; usage errors were already printed by configureOutput: say where the usage is
+    if (error.exitCode !== 0 && error.code !== "commander.help") {
+      const { helpCommand } = help ?? (await import("./help.js"));
+      console.error(ui.dim(`  see: ${helpCommand(program, argv)}`));
+    }
     process.exit(error.exitCode);
   }
   const exitCode = (error as { exitCode?: number }).exitCode ?? 1;

@@ -19,3 +19,10 @@ export function table(headers: string[], rows: string[][]): string {
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd();
   return [kleur.bold(line(headers)), ...rows.map(line)].join("\n");
 }
+
+/** The "Examples:" block that ends a command's --help (after an optional paragraph). */
+export function helpExamples(lines: Array<[command: string, note?: string]>, preface = ""): string {
+  const width = Math.max(...lines.map(([command, note]) => (note ? command.length : 0)));
+  const body = lines.map(([command, note]) => `  $ ${note ? `${command.padEnd(width)}  # ${note}` : command}`);
+  return `${preface ? `\n${preface.trim()}\n` : ""}\nExamples:\n${body.join("\n")}`;
+}

@@ -1,0 +1,131 @@
+import type { Command } from "commander";
+import { databaseHelp } from "./settings.js";
+import { helpExamples } from "./ui.js";
+
+type Example = [command: string, note?: string];
+
+interface CommandHelp {
+  /** A paragraph printed before the examples (a function is evaluated when help is shown). */
+  preface?: string | (() => string);
+  examples: Example[];
+}
+
+const ROUTE_FOLDERS = `Each path segment is a folder under src/routes/. A folder [id] is a parameter (/users/{id});
+[id:int] is a typed parameter: only an integer matches and req.params.id arrives as a number
+(types: int, float, alpha, alnum, slug, uuid, path); [...rest] catches the rest of the path.
+Quote paths with brackets: shells treat [ ] as patterns.`;
+
+/** The end of each command's --help, by command path ("" is the program itself). */
+const HELP: Record<string, CommandHelp> = {
+  "": {
+    examples: [
+      ["tina4 init my-app", "create an app"],
+      ["tina4 serve", "dev server on http://127.0.0.1:7148"],
+      ["tina4 generate route products --model Product", "CRUD routes for a model"],
+    ],
+  },
+  init: {
+    examples: [
+      ["tina4 init my-app", "asks name, database and cache on a terminal"],
+      ["tina4 init my-app --yes", "SQLite + memory cache, no questions"],
+      ["tina4 init shop --db postgres --cache redis --example", "with a Product CRUD example"],
+    ],
+  },
+  serve: {
+    examples: [
+      ["tina4 serve", "dev: watch, reload, live reload on http://127.0.0.1:7148"],
+      ["tina4 serve --port 8080 --host 0.0.0.0", "reachable from other machines"],
+      ["tina4 serve --production --workers 4", "cluster; builds dist/ first when it is stale"],
+    ],
+  },
+  build: {
+    examples: [
+      ["tina4 build", "write dist/ for tina4 serve --production"],
+      ["tina4 build --clean", "start from an empty dist/"],
+    ],
+  },
+  routes: {
+    examples: [["tina4 routes"], ["tina4 routes --json", "for scripts: method, path, source, middleware"]],
+  },
+  generate: {
+    examples: [
+      ["tina4 generate model Product --fields name:string:required,price:float"],
+      ["tina4 generate route products --model Product", "CRUD routes for it"],
+      ["tina4 g middleware Auth --dry-run", "g is short for generate"],
+    ],
+  },
+  "generate route": {
+    preface: ROUTE_FOLDERS,
+    examples: [
+      ["tina4 generate route api/stats --methods get,post", "src/routes/api/stats/get.ts and post.ts"],
+      ["tina4 generate route 'users/[id:int]'", "GET /users/{id:int}"],
+      ["tina4 generate route products --model Product", "list, get, create, update, delete"],
+    ],
+  },
+  "generate model": {
+    preface: "The migration's column types follow the engine of TINA4_DATABASE_URL (see tina4 migrate --help).",
+    examples: [
+      ["tina4 generate model Product --fields name:string:required,price:float,inStock:bool"],
+      ["tina4 generate model OrderItem --fields quantity:int", "table order_items"],
+      ["tina4 generate model Tag --no-migration", "the class only"],
+    ],
+  },
+  "generate migration": {
+    examples: [['tina4 generate migration "add price index"', "write the SQL, then: tina4 migrate"]],
+  },
+  "generate middleware": {
+    examples: [
+      ["tina4 generate middleware Auth", "class with static before/after hooks"],
+      ["tina4 generate middleware timing --function", "async (req, res, next) => { ... }"],
+    ],
+  },
+  "generate job": {
+    examples: [
+      ["tina4 generate job emails", "src/jobs/emails.ts, fed by queue(\"emails\").add(...)"],
+      ['tina4 generate job cleanup --schedule "0 3 * * *"', "every day at 03:00"],
+    ],
+  },
+  openapi: {
+    examples: [["tina4 openapi --out openapi.json"], ["tina4 openapi --yaml", "print YAML"]],
+  },
+  worker: {
+    examples: [["tina4 worker", "every job file in src/jobs/"], ["tina4 worker --queues emails,reports --concurrency 4"]],
+  },
+  "queue:status": { examples: [["tina4 queue:status"], ["tina4 queue:status emails", "with its failed jobs"]] },
+  "queue:retry": { examples: [["tina4 queue:retry emails 42"], ["tina4 queue:retry emails --all"]] },
+  "queue:clear": { examples: [["tina4 queue:clear emails --state completed,failed"]] },
+  migrate: {
+    preface: databaseHelp,
+    examples: [["tina4 migrate"], ["TINA4_DATABASE_URL=postgres://user:pass@host/db tina4 migrate", "another database, this once"]],
+  },
+  "migrate:create": { preface: databaseHelp, examples: [['tina4 migrate:create "create products"']] },
+  "migrate:rollback": { preface: databaseHelp, examples: [["tina4 migrate:rollback", "undo the last batch"], ["tina4 migrate:rollback --steps 2"]] },
+  "migrate:status": { preface: databaseHelp, examples: [["tina4 migrate:status"]] },
+};
+
+/** Adds the examples to every registered command (commands not loaded for this run are skipped). */
+export function addExamples(program: Command): void {
+  const visit = (command: Command, path: string) => {
+    const help = HELP[path];
+    if (help) {
+      const { preface, examples } = help;
+      command.addHelpText("after", () => helpExamples(examples, typeof preface === "function" ? preface() : preface));
+    }
+    for (const sub of command.commands) visit(sub, path ? `${path} ${sub.name()}` : sub.name());
+  };
+  visit(program, "");
+}
+
+/** The --help to point at after a usage error: the deepest command named on the line. */
+export function helpCommand(program: Command, args: string[]): string {
+  const names: string[] = [];
+  let command = program;
+  for (const arg of args) {
+    if (arg.startsWith("-")) continue;
+    const sub = command.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!sub) break;
+    names.push(sub.name());
+    command = sub;
+  }
+  return ["tina4", ...names, "--help"].join(" ");
+}

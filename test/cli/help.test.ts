@@ -1,0 +1,81 @@
+/** Every command's --help shows examples; usage errors point to the right --help. */
+import { describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCli, tempDir } from "../support/cli.js";
+
+const COMMANDS = [
+  [],
+  ["init"],
+  ["serve"],
+  ["build"],
+  ["routes"],
+  ["generate"],
+  ["generate", "route"],
+  ["generate", "model"],
+  ["generate", "migration"],
+  ["generate", "middleware"],
+  ["generate", "job"],
+  ["openapi"],
+  ["worker"],
+  ["queue:status"],
+  ["queue:retry"],
+  ["queue:clear"],
+  ["migrate"],
+  ["migrate:create"],
+  ["migrate:rollback"],
+  ["migrate:status"],
+];
+
+describe("--help", () => {
+  it.each(COMMANDS.map((c) => [c.join(" ") || "(root)", c] as const))("%s shows 1-3 examples of itself", (_name, command) => {
+    const result = runCli([...command, "--help"], tempDir());
+    expect(result.code, result.stderr).toBe(0);
+    const examples = result.stdout.split("\nExamples:\n")[1];
+    expect(examples, result.stdout).toBeDefined();
+    const lines = examples!.split("\n").filter((line) => line.startsWith("  $ "));
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines.length).toBeLessThanOrEqual(3);
+    for (const line of lines) expect(line).toMatch(command.length ? new RegExp(`tina4 (${command[0]}|g)\\b`) : /\$ tina4 \w/);
+  });
+
+  it("generate route explains [id] and [id:int] folders", () => {
+    const result = runCli(["generate", "route", "--help"], tempDir());
+    expect(result.stdout).toContain("[id:int]");
+    expect(result.stdout).toMatch(/typed parameter/);
+    expect(result.stdout).toMatch(/\[\.\.\.rest\]/);
+  });
+
+  it("migrate says which database it uses: the rule, and this app's URL and its source", () => {
+    const outside = runCli(["migrate", "--help"], tempDir());
+    expect(outside.stdout).toContain("TINA4_DATABASE_URL");
+    expect(outside.stdout).toContain("sqlite:data/app.db");
+
+    const app = join(tempDir(), "helped");
+    expect(runCli(["init", app, "--yes"], process.cwd()).code).toBe(0);
+    writeFileSync(join(app, ".env.local"), "TINA4_DATABASE_URL=postgres://app:s3cret@db.internal:5432/shop\n");
+    const inside = runCli(["migrate", "--help"], join(app, "src"));
+    expect(inside.stdout).toContain("postgres://app:***@db.internal:5432/shop (TINA4_DATABASE_URL in .env.local)");
+    expect(inside.stdout).not.toContain("s3cret");
+    const fromEnv = runCli(["migrate:status", "--help"], app, { TINA4_DATABASE_URL: "sqlite:data/other.db" });
+    expect(fromEnv.stdout).toContain("sqlite:data/other.db (TINA4_DATABASE_URL from the environment)");
+  });
+});
+
+describe("usage errors", () => {
+  it("an unknown command points to tina4 --help", () => {
+    const result = runCli(["foo"], tempDir());
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("unknown command 'foo'");
+    expect(result.stderr).toContain("tina4 --help");
+  });
+
+  it("a bad subcommand call points to that subcommand's --help", () => {
+    const missing = runCli(["generate", "route"], tempDir());
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain("tina4 generate route --help");
+    const option = runCli(["init", "x", "--dbx", "pg"], tempDir());
+    expect(option.code).not.toBe(0);
+    expect(option.stderr).toContain("tina4 init --help");
+  });
+});

@@ -18,6 +18,7 @@ export type { RouteSchema, ResponseSchemas } from "./validation/route-schema.js"
 export type { RouteRequest, SchemaHandler } from "./validation/types.js";
 export type { StandardSchema, InferInput, InferOutput } from "./validation/standard.js";
 export { buildOpenApiDocument, type OpenApiDocument } from "./openapi/document.js";
+export { modelSchema, type ModelSchema, type ModelSchemaMode, type ModelShape } from "./orm/schema.js";
 export type { OpenApiOptions } from "./openapi/types.js";
 export type { OpenApiConfig } from "./openapi/settings.js";
 export { Request, type UploadedFile, type Params } from "./http/request.js";

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { modelSchema } from "../../runtime/orm/schema.js";
+import { normalizeField, type ModelFields } from "../../runtime/orm/fields.js";
+import { validateFields } from "../../runtime/orm/validation.js";
+
+const fields: ModelFields = {
+  id: { type: "int", primaryKey: true, autoIncrement: true },
+  name: { type: "string", required: true, maxLength: 10 },
+  code: { type: "string", pattern: "[A-Z]{3}" },
+  price: { type: "float", min: 0 },
+  stock: { type: "integer", required: true, default: 0, max: 1000 },
+  active: { type: "bool" },
+  releasedAt: { type: "datetime" },
+  extra: { type: "json" },
+};
+const Product = { name: "Product", fields };
+
+describe("modelSchema: one source of truth with the model's fields", () => {
+  it("create: required fields (without a default) must be given; the primary key is left out", () => {
+    const schema = modelSchema(Product, "create");
+    expect(Object.keys(schema.shape)).toEqual(["name", "code", "price", "stock", "active", "releasedAt", "extra"]);
+    const result = schema.safeParse({});
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.map((i) => i.path.join("."))).toEqual(["name"]);
+    expect(schema.parse({ name: "Lamp", id: 5, unknown: 1 })).toEqual({ name: "Lamp" });
+  });
+
+  it("update: every field optional; record: every field present, optional ones nullable", () => {
+    expect(modelSchema(Product, "update").parse({})).toEqual({});
+    const record = modelSchema(Product, "record");
+    const row = { id: 1, name: "Lamp", code: null, price: null, stock: 0, active: null, releasedAt: null, extra: null };
+    expect(record.parse(row)).toEqual(row);
+    expect(record.safeParse({ ...row, id: null }).success).toBe(false);
+    expect(record.safeParse({ ...row, name: null }).success).toBe(false);
+  });
+
+  it("accepts and rejects the same values the model's own validation does", () => {
+    const normalized = Object.entries(fields).map(([property, def]) => normalizeField("Product", property, def));
+    const schema = modelSchema(Product, "create");
+    const cases: Array<Record<string, unknown>> = [
+      { name: "Lamp" },
+      { name: "" },
+      { name: "   " },
+      { name: "x".repeat(11) },
+      { name: "Lamp", code: "ABC" },
+      { name: "Lamp", code: "abc" },
+      { name: "Lamp", price: -1 },
+      { name: "Lamp", price: 2.5 },
+      { name: "Lamp", price: "2.5" },
+      { name: "Lamp", stock: 1.5 },
+      { name: "Lamp", stock: 1001 },
+      { name: "Lamp", active: "yes" },
+      { name: "Lamp", active: true },
+      { name: "Lamp", extra: { a: [1, "b", null] } },
+      { name: "Lamp", price: null },
+      { name: 42 },
+    ];
+    for (const input of cases) {
+      const modelErrors = validateFields(normalized, { stock: 0, ...input }, true).map((e) => e.field);
+      const result = schema.safeParse(input);
+      const schemaErrors = result.success ? [] : result.error.issues.map((i) => String(i.path[0]));
+      expect([...new Set(schemaErrors)], JSON.stringify(input)).toEqual(modelErrors);
+    }
+  });
+
+  it("datetime fields take ISO 8601 text; max lengths and patterns reach the JSON Schema", () => {
+    const schema = modelSchema(Product, "create");
+    expect(schema.safeParse({ name: "Lamp", releasedAt: "2026-01-02T03:04:05Z" }).success).toBe(true);
+    expect(schema.safeParse({ name: "Lamp", releasedAt: "next tuesday" }).success).toBe(false);
+    // a named schema ("ProductCreate"): OpenAPI documents it as a component of that name
+    const root = schema.toJSONSchema() as { $ref: string; $defs: Record<string, { properties: Record<string, Record<string, unknown>>; required: string[] }> };
+    expect(root.$ref).toBe("#/$defs/ProductCreate");
+    const json = root.$defs.ProductCreate!;
+    expect(json.required).toEqual(["name"]);
+    expect(json.properties.name).toMatchObject({ type: "string", maxLength: 10 });
+    expect(json.properties.releasedAt).toMatchObject({ anyOf: [{ type: "string", pattern: expect.stringContaining("T") }, { type: "null" }] });
+    expect(json.properties.code).toMatchObject({ anyOf: [{ type: "string", pattern: "^(?:[A-Z]{3})$" }, { type: "null" }] });
+  });
+
+  it("is built once per model and mode", () => {
+    expect(modelSchema(Product, "create")).toBe(modelSchema(Product, "create"));
+    expect(modelSchema(Product, "create")).not.toBe(modelSchema(Product, "update"));
+  });
+});

@@ -16,7 +16,7 @@ export const BACKEND_NAMES = ["memory", "file", "redis", "valkey", "memcached", 
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** Built-in namespaces; any name matching [A-Za-z0-9_.-]{1,64} is allowed. */
-export const NAMESPACES = { kv: "kv", response: "response", dbcache: "dbcache" } as const;
+export const NAMESPACES = { kv: "kv", response: "response", dbcache: "dbcache", session: "session", ratelimit: "ratelimit" } as const;
 
 /** Result of `get`: `hit` is false on a miss, so a stored `null`/`0`/`""`/`false` is a hit. */
 export type CacheLookup<T = unknown> = { readonly hit: true; readonly value: T } | { readonly hit: false; readonly value: undefined };
@@ -55,6 +55,14 @@ export interface CacheBackend {
   set(key: string, value: unknown, ttlSeconds?: number): Promise<void>;
   /** True when an entry was removed. */
   delete(key: string): Promise<boolean>;
+  /**
+   * Atomically adds 1 to the counter at `key` and returns the new count: a missing or expired
+   * counter starts at 1 and expires `ttlSeconds` later (default `defaultTtl`); later increments
+   * keep that expiry (a fixed window). Atomic across processes on redis, valkey, memcached,
+   * mongodb and database; within one process on memory and file. `undefined` when the server
+   * could not count (a degraded, non-strict cache). A counter is read only through `incr`.
+   */
+  incr(key: string, ttlSeconds?: number): Promise<number | undefined>;
   /** Removes every entry of this namespace and nothing else. */
   clear(): Promise<void>;
   stats(): Promise<CacheStats>;
@@ -71,6 +79,8 @@ export interface CacheStore {
   getNow?(key: string): string | undefined;
   set(key: string, text: string, ttlMs: number): Promise<void>;
   delete(key: string): Promise<boolean>;
+  /** See CacheBackend.incr; `undefined` only from the resilient wrapper when the server failed. */
+  incr(key: string, ttlMs: number): Promise<number | undefined>;
   clear(): Promise<void>;
   size(): Promise<number | null>;
   close(): Promise<void>;
@@ -189,6 +199,13 @@ export class StoreBackend implements CacheBackend {
     validateKey(key);
     if (this.#closed) return false;
     return this.#store.delete(key);
+  }
+
+  async incr(key: string, ttlSeconds?: number): Promise<number | undefined> {
+    validateKey(key);
+    const ttl = ttlSeconds === undefined ? this.defaultTtl : validateTtl(ttlSeconds);
+    if (this.#closed) return undefined;
+    return this.#store.incr(key, Math.ceil(ttl * 1000));
   }
 
   async clear(): Promise<void> {

@@ -22,6 +22,8 @@ export const CacheErrorCode = {
   UNREACHABLE: "T4_ERR_CACHE_UNREACHABLE",
   /** A URL that cannot be parsed for the chosen backend. */
   BAD_URL: "T4_ERR_CACHE_BAD_URL",
+  /** A strict cache (CreateCacheOptions.strict) could not reach its server: the caller decides (sessions answer 503). */
+  UNAVAILABLE: "T4_ERR_CACHE_UNAVAILABLE",
 } as const;
 export type CacheErrorCode = (typeof CacheErrorCode)[keyof typeof CacheErrorCode];
 

@@ -41,6 +41,13 @@ export interface CreateCacheOptions {
    * responseCache does. Default 0 (every `get` returns a fresh copy).
    */
   sharedDecoded?: number;
+  /**
+   * Errors reach the caller instead of degrading: a server failing mid-run rejects calls with
+   * CacheError(T4_ERR_CACHE_UNAVAILABLE), and a server unreachable at start rejects
+   * `createCache` (UNREACHABLE / DRIVER_MISSING) instead of falling back to `file`, whose
+   * entries other instances could not see. Sessions use it. Default false.
+   */
+  strict?: boolean;
 }
 
 const openCaches = new Set<CacheBackend>();
@@ -59,22 +66,24 @@ export async function createCache(options: CreateCacheOptions = {}): Promise<Cac
   const timeoutMs = options.timeoutMs ?? settings.timeoutMs;
   const connectTimeoutMs = options.connectTimeoutMs ?? settings.connectTimeoutMs;
   const maxEntries = options.maxEntries ?? settings.maxEntries;
+  const strict = options.strict === true;
 
   let store: CacheStore;
   if (backend === "memory") {
     store = new MemoryStore({ namespace, maxEntries });
   } else if (backend === "file") {
-    store = fileStore(namespace, dir, timeoutMs);
+    store = fileStore(namespace, dir, timeoutMs, strict);
   } else {
     try {
       const network = await openNetworkStore(backend, { namespace, url: url ?? "", connectTimeoutMs, prefix: options.prefix });
       store = new ResilientStore(network, {
         timeoutMs,
+        strict,
         label: redactUrl(url ?? ""),
         ...(network.isOutage ? { isOutage: (error: unknown) => network.isOutage!(error) } : {}),
       });
     } catch (error) {
-      if (!(error instanceof CacheError) || (error.code !== CacheErrorCode.DRIVER_MISSING && error.code !== CacheErrorCode.UNREACHABLE)) throw error;
+      if (strict || !(error instanceof CacheError) || (error.code !== CacheErrorCode.DRIVER_MISSING && error.code !== CacheErrorCode.UNREACHABLE)) throw error;
       warnOnce(`cache-fallback:${backend}:${redactUrl(url ?? "")}`,
         `cache backend ${backend} unavailable at start (${error.message}); falling back to the file cache in ${dir}`);
       store = fileStore(namespace, dir, timeoutMs);
@@ -89,18 +98,18 @@ export async function createCache(options: CreateCacheOptions = {}): Promise<Cac
   return cache;
 }
 
-function fileStore(namespace: string, dir: string, timeoutMs: number): CacheStore {
-  return new ResilientStore(new FileStore({ namespace, dir }), { timeoutMs: Math.max(timeoutMs, 5000), label: dir, breakerMs: 0 });
+function fileStore(namespace: string, dir: string, timeoutMs: number, strict = false): CacheStore {
+  return new ResilientStore(new FileStore({ namespace, dir }), { timeoutMs: Math.max(timeoutMs, 5000), label: dir, breakerMs: 0, strict });
 }
 
-interface NetworkOptions {
+export interface NetworkOptions {
   namespace: string;
   url: string;
   connectTimeoutMs: number;
   prefix: string | undefined;
 }
 
-async function openNetworkStore(backend: Exclude<BackendName, "memory" | "file">, options: NetworkOptions): Promise<CacheStore> {
+export async function openNetworkStore(backend: Exclude<BackendName, "memory" | "file">, options: NetworkOptions): Promise<CacheStore> {
   switch (backend) {
     case "redis":
     case "valkey": {

@@ -8,7 +8,7 @@
  */
 import { log, warnEvery } from "../log.js";
 import type { CacheStore } from "./backend.js";
-import { CacheError } from "./errors.js";
+import { CacheError, CacheErrorCode } from "./errors.js";
 
 export interface ResilientOptions {
   /** Bound on get/set/delete in ms (TINA4_CACHE_TIMEOUT_MS, 250). */
@@ -25,6 +25,12 @@ export interface ResilientOptions {
    * always count as outages.
    */
   isOutage?: (error: unknown) => boolean;
+  /**
+   * Strict: a failure rejects with CacheError(T4_ERR_CACHE_UNAVAILABLE) instead of degrading
+   * (and so does every call while the breaker is open). For consumers that must tell "no
+   * entry" from "cannot know", such as sessions.
+   */
+  strict?: boolean;
 }
 
 class TimeoutError extends Error {}
@@ -47,6 +53,7 @@ export class ResilientStore implements CacheStore {
   #breakerMs: number;
   #label: string;
   #isOutage: (error: unknown) => boolean;
+  #strict: boolean;
   #failures = 0;
   #openUntil = 0;
   #degraded = false;
@@ -60,6 +67,7 @@ export class ResilientStore implements CacheStore {
     this.#breakerMs = options.breakerMs ?? 1000;
     this.#label = options.label;
     this.#isOutage = options.isOutage ?? (() => true);
+    this.#strict = options.strict ?? false;
   }
 
   get failures(): number {
@@ -78,6 +86,10 @@ export class ResilientStore implements CacheStore {
     return this.#call("delete", () => this.inner.delete(key), false, this.#timeoutMs);
   }
 
+  incr(key: string, ttlMs: number): Promise<number | undefined> {
+    return this.#call("incr", () => this.inner.incr(key, ttlMs), undefined, this.#timeoutMs);
+  }
+
   clear(): Promise<void> {
     return this.#call("clear", () => this.inner.clear(), undefined, this.#bulkTimeoutMs);
   }
@@ -94,7 +106,10 @@ export class ResilientStore implements CacheStore {
 
   async #call<T>(op: string, work: () => Promise<T>, fallback: T, timeoutMs: number): Promise<T> {
     if (this.#openUntil !== 0) {
-      if (Date.now() < this.#openUntil) return fallback;
+      if (Date.now() < this.#openUntil) {
+        if (this.#strict) throw this.#unavailable(op, "it failed moments ago");
+        return fallback;
+      }
       this.#openUntil = 0;
     }
     try {
@@ -112,8 +127,13 @@ export class ResilientStore implements CacheStore {
         this.#openUntil = Date.now() + this.#breakerMs;
       }
       warnEvery(`cache:${this.backend}:${this.#label}`,
-        `cache ${this.backend} (${this.#label}) ${op} failed: ${(error as Error).message}; serving misses until it recovers`);
+        `cache ${this.backend} (${this.#label}) ${op} failed: ${(error as Error).message}; ${this.#strict ? "its callers get errors" : "serving misses"} until it recovers`);
+      if (this.#strict) throw this.#unavailable(op, (error as Error).message, error);
       return fallback;
     }
+  }
+
+  #unavailable(op: string, why: string, cause?: unknown): CacheError {
+    return new CacheError(CacheErrorCode.UNAVAILABLE, `cache ${this.backend} (${this.#label}) ${op} failed: ${why}`, { cause });
   }
 }

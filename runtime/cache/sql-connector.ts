@@ -13,7 +13,8 @@ export type SqlCacheValue = string | number | bigint | null;
 export interface SqlCacheConnection {
   readonly engine: SqlCacheEngine;
   fetchOne(sql: string, params: readonly SqlCacheValue[]): Promise<Record<string, unknown> | null>;
-  execute(sql: string, params?: readonly SqlCacheValue[]): Promise<{ affected: number }>;
+  /** `records`: rows a RETURNING/OUTPUT clause gave back; `lastId`: MySQL's insert id (LAST_INSERT_ID(expr) included). */
+  execute(sql: string, params?: readonly SqlCacheValue[]): Promise<{ affected: number; lastId?: number | bigint | null; records?: ReadonlyArray<Record<string, unknown>> }>;
   tableExists(table: string): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -140,6 +140,32 @@ export function conformance(target: ConformanceTarget): void {
       expect(typeof last.value).toBe("number");
     });
 
+    it("incr counts atomically: 1, 2, 3 in order and exactly N for N concurrent increments", async () => {
+      const cache = await open("incr");
+      expect(await cache.incr("hits", 60)).toBe(1);
+      expect(await cache.incr("hits", 60)).toBe(2);
+      expect(await cache.incr("hits", 60)).toBe(3);
+      expect(await cache.incr("other", 60)).toBe(1);
+      const counts = await Promise.all(Array.from({ length: 40 }, () => cache.incr("burst", 60)));
+      // every caller saw a different count: none lost, none doubled
+      expect([...counts].sort((a, b) => a! - b!)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      await expect(cache.incr("", 1)).rejects.toMatchObject({ code: CacheErrorCode.BAD_KEY });
+      await expect(cache.incr("k", -1)).rejects.toMatchObject({ code: CacheErrorCode.BAD_TTL });
+    });
+
+    it("incr keeps the first expiry (a fixed window) and restarts at 1 once it has passed", async () => {
+      const cache = await open("incr-ttl");
+      // 1 s, slept past by more than a second: memcached expires in whole seconds of its own clock
+      expect(await cache.incr("w", 1)).toBe(1);
+      await sleep(500);
+      expect(await cache.incr("w", 1)).toBe(2); // does not push the expiry out
+      await sleep(1600);
+      expect(await cache.incr("w", 1)).toBe(1);
+      expect(await cache.incr("w", 1)).toBe(2);
+      await cache.clear();
+      expect(await cache.incr("w", 60)).toBe(1);
+    });
+
     it("reports stats", async () => {
       const cache = await open("stats");
       await cache.set("a", 1);

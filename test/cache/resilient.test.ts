@@ -4,6 +4,7 @@ import { log } from "../../runtime/log.js";
 import type { CacheStore } from "../../runtime/cache/backend.js";
 import { CacheError, CacheErrorCode } from "../../runtime/cache/index.js";
 import { ResilientStore } from "../../runtime/cache/resilient.js";
+import { createCache } from "../../runtime/cache/factory.js";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -17,6 +18,7 @@ class ScriptedStore implements CacheStore {
   async delete(): Promise<boolean> { this.calls++; await this.behaviour(); return true; }
   async clear(): Promise<void> { this.calls++; await this.behaviour(); }
   async size(): Promise<number> { this.calls++; await this.behaviour(); return 1; }
+  async incr(): Promise<number> { this.calls++; await this.behaviour(); return 1; }
   close(): Promise<void> { return new Promise(() => undefined); } // never settles
 }
 
@@ -55,6 +57,29 @@ describe("ResilientStore", () => {
     for (let i = 0; i < 5; i++) await failing.get("k");
     expect(warn.mock.calls.filter(([m]) => String(m).includes("ECONNREFUSED"))).toHaveLength(1);
     expect(failing.failures).toBe(5);
+  });
+
+  it("strict: a failure rejects with T4_ERR_CACHE_UNAVAILABLE (no silent miss), also while the breaker is open", async () => {
+    vi.spyOn(log, "warn").mockImplementation(() => undefined);
+    const inner = new ScriptedStore(() => Promise.reject(new Error("ECONNRESET")));
+    const store = new ResilientStore(inner, { timeoutMs: 100, breakerMs: 10_000, label: "s", strict: true });
+    await expect(store.get("k")).rejects.toMatchObject({ code: CacheErrorCode.UNAVAILABLE });
+    await expect(store.set("k", "v", 0)).rejects.toMatchObject({ code: CacheErrorCode.UNAVAILABLE });
+    await expect(store.incr("k", 1000)).rejects.toMatchObject({ code: CacheErrorCode.UNAVAILABLE });
+    expect(inner.calls).toBe(1);
+    // the same failure without strict is a miss
+    const lenient = new ResilientStore(new ScriptedStore(() => Promise.reject(new Error("ECONNRESET"))), { timeoutMs: 100, label: "l" });
+    expect(await lenient.get("k")).toBeUndefined();
+    expect(await lenient.incr("k", 1000)).toBeUndefined();
+  });
+
+  it("strict createCache: a server unreachable at start rejects (no fallback to the file cache)", async () => {
+    vi.spyOn(log, "warn").mockImplementation(() => undefined);
+    await expect(createCache({ backend: "redis", url: "redis://127.0.0.1:1", namespace: "strict", strict: true, connectTimeoutMs: 300 }))
+      .rejects.toMatchObject({ code: CacheErrorCode.UNREACHABLE });
+    const lenient = await createCache({ backend: "redis", url: "redis://127.0.0.1:1", namespace: "strict", connectTimeoutMs: 300, dir: "/tmp/tina4-strict-test" });
+    expect(lenient.backend).toBe("file");
+    await lenient.close();
   });
 
   it("close() is bounded even when the client never answers", async () => {

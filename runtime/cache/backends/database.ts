@@ -22,6 +22,8 @@ import { sqlCacheConnector, type SqlCacheConnection, type SqlCacheConnector, typ
 
 const TABLE = "tina4_cache";
 const SWEEP_EVERY = 200;
+/** Tries per increment: concurrent increments of one counter conflict on some engines and are retried. */
+const INCR_ATTEMPTS = 12;
 
 export interface DatabaseStoreOptions {
   namespace: string;
@@ -62,9 +64,46 @@ function upsertSql(engine: SqlCacheEngine): string {
   }
 }
 
+/** `expires_at` of the row being updated is in the past (0 = never expires). */
+const EXPIRED = `${TABLE}.expires_at <> 0 AND ${TABLE}.expires_at <= ?`;
+
+/**
+ * One statement per engine that adds 1 to a live counter (keeping its expiry) or restarts an
+ * expired one at 1, and reports the new count. Parameters: see incrParams.
+ */
+function incrSql(engine: SqlCacheEngine): string {
+  const cols = "cache_id, cache_ns, cache_value, expires_at";
+  switch (engine) {
+    case "sqlite":
+    case "postgres":
+      return `INSERT INTO ${TABLE} (${cols}) VALUES (?, ?, '1', ?) ON CONFLICT (cache_id) DO UPDATE SET ` +
+        `cache_value = CASE WHEN ${EXPIRED} THEN '1' ELSE CAST(CAST(${TABLE}.cache_value AS BIGINT) + 1 AS TEXT) END, ` +
+        `expires_at = CASE WHEN ${EXPIRED} THEN excluded.expires_at ELSE ${TABLE}.expires_at END RETURNING cache_value`;
+    case "mysql":
+      // LAST_INSERT_ID(expr) hands the new count back in the OK packet (an inserted row reports 0 → 1).
+      // MySQL assigns left to right: expires_at's test still sees the old expiry.
+      return `INSERT INTO ${TABLE} (${cols}) VALUES (?, ?, '1', ?) ON DUPLICATE KEY UPDATE ` +
+        `cache_value = IF(${EXPIRED}, LAST_INSERT_ID(1), LAST_INSERT_ID(CAST(cache_value AS SIGNED) + 1)), ` +
+        `expires_at = IF(${EXPIRED}, VALUES(expires_at), expires_at)`;
+    case "firebird":
+      return `UPDATE ${TABLE} SET cache_value = CASE WHEN ${EXPIRED} THEN '1' ELSE CAST(CAST(CAST(cache_value AS VARCHAR(32)) AS BIGINT) + 1 AS VARCHAR(32)) END, ` +
+        `expires_at = CASE WHEN ${EXPIRED} THEN ? ELSE expires_at END WHERE cache_id = ? RETURNING cache_value`;
+    case "mssql":
+      return `UPDATE ${TABLE} SET cache_value = CASE WHEN ${EXPIRED} THEN '1' ELSE CAST(CAST(cache_value AS BIGINT) + 1 AS NVARCHAR(32)) END, ` +
+        `expires_at = CASE WHEN ${EXPIRED} THEN ? ELSE expires_at END OUTPUT inserted.cache_value WHERE cache_id = ?`;
+  }
+}
+
 /** A column of a row whatever case the engine folded it to (Firebird upper-cases). */
 function column(row: Record<string, unknown>, name: string): unknown {
   return row[name] ?? row[name.toUpperCase()];
+}
+
+function countOf(records: ReadonlyArray<Record<string, unknown>> | undefined): number {
+  const value = records?.[0] === undefined ? undefined : column(records[0], "cache_value");
+  const count = Number(asText(value) ?? value);
+  if (!Number.isSafeInteger(count) || count < 1) throw new Error("the cache table returned no counter");
+  return count;
 }
 
 function asText(value: unknown): string | undefined {
@@ -105,6 +144,7 @@ export class DatabaseStore implements CacheStore {
   #db: SqlCacheConnection | undefined;
   #connector: SqlCacheConnector | undefined;
   #upsert = "";
+  #incr = "";
   #writes = 0;
 
   constructor(options: DatabaseStoreOptions) {
@@ -118,6 +158,7 @@ export class DatabaseStore implements CacheStore {
     this.#connector = sqlCacheConnector();
     const db = await connections.acquire(this.#connectionKey);
     this.#upsert = upsertSql(db.engine);
+    this.#incr = incrSql(db.engine);
     this.#db = db;
     return this;
   }
@@ -166,6 +207,42 @@ export class DatabaseStore implements CacheStore {
     }
     if (++this.#writes % SWEEP_EVERY === 0) {
       await db.execute(`DELETE FROM ${TABLE} WHERE expires_at > 0 AND expires_at <= ?`, [now]);
+    }
+  }
+
+  async incr(key: string, ttlMs: number): Promise<number> {
+    const db = this.#ready();
+    const id = this.#id(key);
+    const now = Date.now();
+    const expires = ttlMs > 0 ? now + ttlMs : 0;
+    if (db.engine === "firebird" || db.engine === "mssql") return this.#updateOrInsert(db, id, now, expires);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await db.execute(this.#incr, [id, this.namespace, expires, now, now]);
+        if (db.engine === "mysql") return Number(result.lastId ?? 0) || 1;
+        return countOf(result.records);
+      } catch (error) {
+        if (attempt >= INCR_ATTEMPTS || this.isOutage(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 10 * attempt));
+      }
+    }
+  }
+
+  /** Engines without an upsert that returns the row: update the counter, else insert it; a racing insert means update again. */
+  async #updateOrInsert(db: SqlCacheConnection, id: string, now: number, expires: number): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const updated = await db.execute(this.#incr, [now, now, expires, id]);
+        // Firebird answers an UPDATE … RETURNING that matched nothing with a row of NULLs
+        const row = updated.records?.[0];
+        if (row !== undefined && column(row, "cache_value") != null) return countOf(updated.records);
+        await db.execute(`INSERT INTO ${TABLE} (cache_id, cache_ns, cache_value, expires_at) VALUES (?, ?, '1', ?)`, [id, this.namespace, expires]);
+        return 1;
+      } catch (error) {
+        // update conflicts (Firebird) and duplicate inserts are expected under contention
+        if (attempt >= INCR_ATTEMPTS || this.isOutage(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 10 * attempt));
+      }
     }
   }
 

@@ -61,6 +61,8 @@ export class FileStore implements CacheStore {
   readonly directory: string;
   #root: string;
   #ready = false;
+  /** The last pending increment per key (incr runs them one after another). */
+  #counting = new Map<string, Promise<number>>();
 
   constructor(options: FileStoreOptions) {
     this.namespace = options.namespace;
@@ -96,7 +98,36 @@ export class FileStore implements CacheStore {
   }
 
   async set(key: string, text: string, ttlMs: number): Promise<void> {
-    const expires = ttlMs > 0 ? Date.now() + ttlMs : 0;
+    await this.#write(key, text, ttlMs > 0 ? Date.now() + ttlMs : 0);
+  }
+
+  /**
+   * Read, add one, write — serialised per key within this process (increments from other
+   * processes sharing the folder can be lost: the file backend counts per machine at best).
+   */
+  incr(key: string, ttlMs: number): Promise<number> {
+    const previous = this.#counting.get(key) ?? Promise.resolve(0);
+    const next = previous.catch(() => 0).then(async () => {
+      let entry: Parsed | undefined;
+      try {
+        entry = parseEntry(await readFile(this.pathFor(key)));
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+      const now = Date.now();
+      const live = entry !== undefined && entry.key === key && (entry.expires === 0 || entry.expires > now) ? Number(entry.value) : Number.NaN;
+      const count = Number.isSafeInteger(live) ? live + 1 : 1;
+      await this.#write(key, String(count), count === 1 ? (ttlMs > 0 ? now + ttlMs : 0) : entry!.expires);
+      return count;
+    });
+    this.#counting.set(key, next);
+    void next.finally(() => {
+      if (this.#counting.get(key) === next) this.#counting.delete(key);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  async #write(key: string, text: string, expires: number): Promise<void> {
     const keyBytes = Buffer.byteLength(key);
     const valueBytes = Buffer.byteLength(text);
     const data = `${MAGIC} ${expires} ${keyBytes} ${valueBytes}\n${key}\n${text}`;

@@ -23,6 +23,7 @@ interface MemjsClient {
   get(key: string): Promise<{ value: Buffer | null }>;
   set(key: string, value: string | Buffer, options: { expires?: number }): Promise<boolean>;
   add(key: string, value: string | Buffer, options: { expires?: number }): Promise<boolean>;
+  increment(key: string, amount: number, options: { initial?: number; expires?: number }): Promise<{ success: boolean; value?: number | null }>;
   delete(key: string): Promise<boolean>;
   close(): void;
 }
@@ -169,6 +170,22 @@ export class MemcachedStore implements CacheStore {
 
   async delete(key: string): Promise<boolean> {
     return this.#ready().delete(this.#entryKey(key));
+  }
+
+  /**
+   * memcached's own atomic increment with an initial value: a missing counter is created at 1
+   * with the expiry in the same command. Counters live under their own key (with the
+   * namespace generation in it, so `clear` drops them too); memcached expires in whole seconds.
+   */
+  async incr(key: string, ttlMs: number): Promise<number> {
+    const client = this.#ready();
+    const generation = await this.#generation(true);
+    if (!generation) throw new Error("memcached lost the namespace generation while counting");
+    const counterKey = `${this.#base}n:${generation}:${this.#entryKey(key).slice(this.#base.length)}`;
+    const seconds = ttlMs > 0 ? Math.max(1, Math.ceil(ttlMs / 1000)) : 0;
+    const result = await client.increment(counterKey, 1, { initial: 1, expires: seconds > MONTH_SECONDS ? Math.ceil(Date.now() / 1000) + seconds : seconds });
+    if (!result.success || typeof result.value !== "number") throw new Error("memcached refused the increment");
+    return result.value;
   }
 
   async clear(): Promise<void> {

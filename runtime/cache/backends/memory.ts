@@ -71,12 +71,26 @@ export class MemoryStore implements CacheStore {
   }
 
   set(key: string, text: string, ttlMs: number): Promise<void> {
+    this.#put(key, text, ttlMs > 0 ? Date.now() + ttlMs : 0);
+    return Promise.resolve();
+  }
+
+  /** Synchronous, so two increments in this process can never interleave. */
+  incr(key: string, ttlMs: number): Promise<number> {
+    const now = Date.now();
+    const entry = this.#space.entries.get(key);
+    const live = entry !== undefined && (entry.expires === 0 || entry.expires > now) ? Number(entry.text) : Number.NaN;
+    const count = Number.isSafeInteger(live) ? live + 1 : 1;
+    this.#put(key, String(count), count === 1 ? (ttlMs > 0 ? now + ttlMs : 0) : entry!.expires);
+    return Promise.resolve(count);
+  }
+
+  #put(key: string, text: string, expires: number): void {
     const space = this.#space;
     const { entries, maxEntries } = space;
     entries.delete(key);
-    entries.set(key, { text, expires: ttlMs > 0 ? Date.now() + ttlMs : 0, placed: ++space.placed });
+    entries.set(key, { text, expires, placed: ++space.placed });
     if (entries.size > maxEntries) this.#evict();
-    return Promise.resolve();
   }
 
   delete(key: string): Promise<boolean> {

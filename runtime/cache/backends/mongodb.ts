@@ -26,6 +26,7 @@ interface Collection {
   deleteOne(filter: Record<string, unknown>): Promise<{ deletedCount: number }>;
   deleteMany(filter: Record<string, unknown>): Promise<unknown>;
   countDocuments(filter: Record<string, unknown>): Promise<number>;
+  findOneAndUpdate(filter: Record<string, unknown>, update: Array<Record<string, unknown>>, options: { upsert: boolean; returnDocument: "after" }): Promise<{ n?: unknown } | null>;
   createIndex(spec: Record<string, number>, options: Record<string, unknown>): Promise<unknown>;
 }
 
@@ -127,6 +128,24 @@ export class MongoStore implements CacheStore {
 
   async delete(key: string): Promise<boolean> {
     return (await this.#ready().deleteOne({ _id: this.#id(key) })).deletedCount > 0;
+  }
+
+  /**
+   * One findOneAndUpdate with an update pipeline: atomic per document. A live counter (a
+   * number `n`, not expired) goes up by one and keeps its expiry; anything else restarts at 1
+   * with a new expiry. Counters keep `n` instead of `v`, so `get` never reads them.
+   */
+  async incr(key: string, ttlMs: number): Promise<number> {
+    const now = new Date();
+    const live = { $and: [{ $isNumber: "$n" }, { $or: [{ $eq: [{ $ifNull: ["$e", null] }, null] }, { $gt: ["$e", now] }] }] };
+    const doc = await this.#ready().findOneAndUpdate(
+      { _id: this.#id(key) },
+      [{ $set: { ns: this.namespace, n: { $cond: [live, { $add: ["$n", 1] }, 1] }, e: { $cond: [live, "$e", ttlMs > 0 ? new Date(now.getTime() + ttlMs) : null] } } }],
+      { upsert: true, returnDocument: "after" },
+    );
+    const count = Number(doc?.n);
+    if (!Number.isSafeInteger(count)) throw new Error("mongodb returned no counter");
+    return count;
   }
 
   async clear(): Promise<void> {

@@ -20,6 +20,7 @@ interface RedisClient {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, options?: { PX?: number }): Promise<unknown>;
   unlink(keys: string | string[]): Promise<number>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[]>;
   close(): Promise<unknown>;
   destroy(): void;
@@ -58,6 +59,11 @@ export function normalizeRedisUrl(url: string): string {
 function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, "\\$&");
 }
+
+/** A counter without a TTL (new, or left by a plain SET) gets one; an existing window keeps its own. */
+const INCR_SCRIPT = `local n = redis.call('INCR', KEYS[1])
+if ARGV[1] ~= '0' and redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`;
 
 const connections = new Map<number, SharedConnections<RedisClient>>();
 
@@ -149,6 +155,11 @@ export class RedisStore implements CacheStore {
 
   async delete(key: string): Promise<boolean> {
     return (await this.#ready().unlink(this.#prefix + key)) > 0;
+  }
+
+  /** INCR and, for a new counter, PEXPIRE — one script, so atomic on the server. */
+  async incr(key: string, ttlMs: number): Promise<number> {
+    return Number(await this.#ready().eval(INCR_SCRIPT, { keys: [this.#prefix + key], arguments: [String(Math.max(0, Math.ceil(ttlMs)))] }));
   }
 
   async clear(): Promise<void> {

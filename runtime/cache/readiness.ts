@@ -1,0 +1,43 @@
+/**
+ * `/__ready` checks a configured network cache (TINA4_CACHE_BACKEND redis, valkey, memcached
+ * or mongodb): it connects (or joins the process's shared client) and reads one key. The
+ * cache degrades to misses when its server is down, so the app still answers; readiness tells
+ * the balancer that this instance runs degraded. At most once a second (runtime/ready.ts).
+ */
+import { envString } from "../config/env.js";
+import { addReadinessCheck } from "../ready.js";
+import { NAMESPACES, type BackendName } from "./backend.js";
+import { defaultUrl, parseBackendName, readCacheSettings } from "./config.js";
+import { openNetworkStore } from "./factory.js";
+
+type NetworkBackend = Extract<BackendName, "redis" | "valkey" | "memcached" | "mongodb">;
+const NETWORK: ReadonlySet<string> = new Set<NetworkBackend>(["redis", "valkey", "memcached", "mongodb"]);
+
+/** The configured network backend, or null (memory, file, the database, or a bad name). */
+function networkBackend(): NetworkBackend | null {
+  try {
+    const backend = parseBackendName(envString("TINA4_CACHE_BACKEND", "memory"));
+    return NETWORK.has(backend) ? (backend as NetworkBackend) : null;
+  } catch {
+    return null; // an unknown name already fails `tina4 serve` at start (SPEC §6)
+  }
+}
+
+async function reachCache(): Promise<void> {
+  const backend = networkBackend()!;
+  const settings = readCacheSettings();
+  const store = await openNetworkStore(backend, {
+    namespace: NAMESPACES.kv,
+    url: settings.url ?? defaultUrl(backend) ?? "",
+    connectTimeoutMs: settings.connectTimeoutMs,
+    prefix: undefined,
+  });
+  try {
+    // a shared client may exist while its server is gone: only a command proves it answers
+    await store.get("__tina4_ready");
+  } finally {
+    await store.close();
+  }
+}
+
+addReadinessCheck("cache", reachCache, { enabled: () => networkBackend() !== null });

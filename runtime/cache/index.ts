@@ -1,5 +1,4 @@
 /** Public cache API: the KV functions, the backend contract and the factory for other consumers. */
-import "./readiness.js"; // registers the "cache" check of GET /__ready
 export {
   BACKEND_NAMES,
   NAMESPACES,

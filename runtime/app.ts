@@ -10,6 +10,7 @@ import { hasBody, parseBody } from "./http/body.js";
 import { commit } from "./http/commit.js";
 import { renderError } from "./http/error-response.js";
 import { StaticFiles } from "./http/static.js";
+import { answerReady } from "./http/ready-route.js";
 import { Views } from "./templates/views.js";
 import { servePage } from "./templates/pages.js";
 import { decodeSegments, splitTarget } from "./http/path.js";
@@ -139,6 +140,7 @@ export class App {
     this.openapiConfig = options.openapi;
     this.openapi = openApiSettings(this.options.dev, options.openapi);
     this.route("GET", "/__health", () => ({ status: "ok" }), [], { source: "tina4" });
+    this.route("GET", "/__ready", (_req, res) => answerReady(res, this.draining, this.options.dev), [], { source: "tina4" });
   }
 
   /** Changes options after construction (the CLI configures the shared app this way). */

@@ -46,6 +46,8 @@ export function runProduction(options: ProductionOptions): Promise<number> {
   const config: WorkerConfig = { mode: "production", root: options.root, port: options.port, host: options.host, bundle: options.bundle };
   const crashLimit = envInt("TINA4_CRASH_LIMIT", 5);
   const shutdownMs = envInt("TINA4_SHUTDOWN_TIMEOUT", 30) * 1000;
+  /** On SIGTERM workers first keep serving with /__ready at 503 for this long (worker.ts). */
+  const drainDelayMs = Math.max(0, envInt("TINA4_DRAIN_DELAY", 2)) * 1000;
   const slots: Array<WorkerHandle | null> = new Array<WorkerHandle | null>(options.workers).fill(null);
   const crashes: number[] = [];
   let stopping = false;
@@ -156,12 +158,13 @@ export function runProduction(options: ProductionOptions): Promise<number> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    ui.step(`${signal}: draining ${slots.filter(Boolean).length} worker(s) (up to ${shutdownMs / 1000}s)`);
+    const delay = drainDelayMs > 0 ? `/__ready answers 503 for ${drainDelayMs / 1000}s while serving, then ` : "";
+    ui.step(`${signal}: draining ${slots.filter(Boolean).length} worker(s) (${delay}up to ${shutdownMs / 1000}s for in-flight requests)`);
     if (rolling) await rolling.catch(() => undefined);
     await Promise.all(
       Object.values(cluster.workers ?? {}).map((raw) => {
         const handle = slots.find((w) => w?.worker === raw);
-        if (handle) return handle.stop("shutdown", shutdownMs + 2_000);
+        if (handle) return handle.stop("shutdown", drainDelayMs + shutdownMs + 2_000);
         // a retiring worker: make it stop waiting for idle keep-alive clients
         return new Promise<void>((resolve) => {
           raw!.once("exit", () => resolve());

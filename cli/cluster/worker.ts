@@ -15,6 +15,8 @@ import { createHttpServer } from "../../runtime/http/server.js";
 import { loadRouteFiles, type RouteFile } from "../../runtime/router/file-routes.js";
 import { envInt } from "../../runtime/config/env.js";
 import { runShutdownHooks } from "../../runtime/lifecycle.js";
+import { PRECOMPILED_FILE } from "../../runtime/templates/precompile.js";
+import { addReadinessCheck } from "../../runtime/ready.js";
 import { log } from "../../runtime/log.js";
 import { appScriptFile, CODE_CACHE_HOOK, WORKER_ENV, type LoadError, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from "./protocol.js";
 import { describeLoadError } from "../dev/error-page.js";
@@ -81,7 +83,13 @@ process.on("message", (message: PrimaryMessage) => {
 
 async function boot(): Promise<void> {
   const started = performance.now();
-  app.configure({ dev, publicDir: join(config!.root, "public"), maxBody: envInt("TINA4_MAX_BODY", 10 * 1024 * 1024) });
+  app.configure({
+    dev,
+    publicDir: join(config!.root, "public"),
+    maxBody: envInt("TINA4_MAX_BODY", 10 * 1024 * 1024),
+    templatesDir: join(config!.root, "src", "templates"),
+    precompiledTemplates: join(config!.root, "dist", PRECOMPILED_FILE),
+  });
   try {
     (globalThis as Record<symbol, unknown>)[RUNTIME_GLOBAL] = runtime;
     const bundle = await loadAppBundle(config!.bundle);
@@ -140,7 +148,8 @@ async function startListening(loadMs = 0): Promise<void> {
       // Retiring after a reload: pages were told to reload, so never answer with the old code.
       if (forwarding) return isLive ? live!.redirectElsewhere(res) : forwardRequest(req, res, servingAddress(config!.host, config!.port));
       if (isLive) return live!.subscribe(req, res);
-      if (loadError) return sendLoadError(req, res, loadError, LIVE_CLIENT);
+      // Liveness and readiness stay answerable while the app is broken (/__ready says so).
+      if (loadError && !isProbe(url)) return sendLoadError(req, res, loadError, LIVE_CLIENT);
       if (req.method !== "HEAD") injectLiveClient(res);
       app.handle(req, res);
     });
@@ -174,6 +183,36 @@ async function startListening(loadMs = 0): Promise<void> {
  */
 let escalate: (() => void) | null = null;
 
+/** `GET /__health` and `/__ready`, with or without a query string. */
+function isProbe(url: string): boolean {
+  const path = url.split("?", 1)[0];
+  return path === "/__health" || path === "/__ready";
+}
+
+// Dev: a worker showing a load error cannot serve the app's routes.
+addReadinessCheck("app", () => {
+  if (loadError) throw new Error(`the app failed to load: ${loadError.message}`);
+}, { maxAgeMs: 0, enabled: () => dev });
+
+/**
+ * Production SIGTERM (SPEC §14): `/__ready` answers 503 at once (app.draining), but the
+ * server keeps accepting and serving for TINA4_DRAIN_DELAY seconds (default 2) so load
+ * balancers notice and stop sending first. Dev does not wait. A second signal ends the wait.
+ */
+function drainDelay(): Promise<void> {
+  const seconds = dev ? 0 : envInt("TINA4_DRAIN_DELAY", 2);
+  if (seconds <= 0) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, seconds * 1000);
+    escalate = done;
+    function done(): void {
+      clearTimeout(timer);
+      escalate = null;
+      resolve();
+    }
+  });
+}
+
 async function stop(gentle: boolean): Promise<void> {
   if (stopping) {
     if (!gentle) escalate?.(); // a shutdown during a gentle retire: stop waiting for idle clients
@@ -185,6 +224,7 @@ async function stop(gentle: boolean): Promise<void> {
   // connection to this worker.
   forwarding = dev && gentle;
   live?.closeAll(gentle ? "reload" : undefined);
+  if (!gentle && server) await drainDelay();
   const current = server;
   if (current) {
     const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(current, () => resolve()));

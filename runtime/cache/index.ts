@@ -1,4 +1,5 @@
 /** Public cache API: the KV functions, the backend contract and the factory for other consumers. */
+import "./readiness.js"; // registers the "cache" check of GET /__ready
 export {
   BACKEND_NAMES,
   NAMESPACES,

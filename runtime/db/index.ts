@@ -1,4 +1,5 @@
 /** Public API of the tina4 database layer. */
+import "./readiness.js"; // registers the "database" check of GET /__ready
 export { Database } from "./database.js";
 export { DatabaseResult, type DatabaseResultJSON, type Paginated } from "./result.js";
 export { DatabaseError, DbErrorCode, redact, type DbErrorCodeValue, type DatabaseErrorDetails } from "./errors.js";

@@ -1,8 +1,17 @@
-import type { Request, Response } from "tina4";
+import { modelSchema, type Response, type RouteRequest } from "tina4";
 import {{Model}} from "{{modelImport}}";
 
-/** POST {{urlPath}}: create a {{Model}}; 201 with the record, 422 listing every invalid field. */
-export default async function (req: Request, res: Response) {
+export const meta = { summary: "Create a {{Model}}", tags: ["{{Model}}"] };
+
+// Derived from {{Model}}'s fields: the body is validated (422 listing every invalid field)
+// and documented in /openapi.json before the handler runs; unknown keys are stripped.
+export const schema = {
+  body: modelSchema({{Model}}, "create"),
+  response: { 201: modelSchema({{Model}}, "record") },
+};
+
+/** POST {{urlPath}}: create a {{Model}}; 201 with the record. */
+export default async function (req: RouteRequest<typeof schema>, res: Response) {
   const record = await {{Model}}.create(req.body);
   return res.json(record, 201);
 }

@@ -1,8 +1,15 @@
-import type { Request, Response } from "tina4";
+import { z, type Response, type RouteRequest } from "tina4";
 import {{Model}} from "{{modelImport}}";
 
+export const meta = { summary: "Delete a {{Model}}", tags: ["{{Model}}"] };
+
+export const schema = {
+  params: z.object({ id: z.number().int() }),
+  response: { 404: z.object({ error: z.string(), id: z.number() }) },
+};
+
 /** DELETE {{urlPath}}/{id}: delete a {{Model}}; 204, or 404 when missing. */
-export default async function (req: Request<{ id: number }>, res: Response) {
+export default async function (req: RouteRequest<typeof schema>, res: Response) {
   const record = await {{Model}}.find(req.params.id);
   if (!record) return res.json({ error: "{{Model}} not found", id: req.params.id }, 404);
   await record.delete();

@@ -1,10 +1,27 @@
-import type { Request, Response } from "tina4";
+import { modelSchema, z, type Response, type RouteRequest } from "tina4";
 import {{Model}} from "{{modelImport}}";
 
-/** GET {{urlPath}}?page=1&limit=20: one page of {{Model}} records and the total. */
-export default async function (req: Request, res: Response) {
-  const page = Math.max(1, Math.floor(Number(req.query.page ?? 1)) || 1);
-  const limit = Math.min(100, Math.max(1, Math.floor(Number(req.query.limit ?? 20)) || 20));
+export const meta = { summary: "List {{Model}} records, one page at a time", tags: ["{{Model}}"] };
+
+export const schema = {
+  query: z.object({
+    page: z.coerce.number().int().min(1).default(1),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+  }),
+  response: {
+    200: z.object({
+      data: z.array(modelSchema({{Model}}, "record")),
+      page: z.number().int(),
+      limit: z.number().int(),
+      total: z.number().int(),
+      pages: z.number().int(),
+    }),
+  },
+};
+
+/** GET {{urlPath}}?page=1&limit=20: one page of {{Model}} records and the total (limit ≤ 100, else 422). */
+export default async function (req: RouteRequest<typeof schema>, res: Response) {
+  const { page, limit } = req.query;
   const [data, total] = await Promise.all([
     {{Model}}.all({ limit, offset: (page - 1) * limit, orderBy: "id" }),
     {{Model}}.count(),

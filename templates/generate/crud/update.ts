@@ -1,8 +1,17 @@
-import type { Request, Response } from "tina4";
+import { modelSchema, z, type Response, type RouteRequest } from "tina4";
 import {{Model}} from "{{modelImport}}";
 
-/** {{METHOD}} {{urlPath}}/{id}: update a {{Model}}; 404 when missing, 422 listing every invalid field. */
-export default async function (req: Request<{ id: number }>, res: Response) {
+export const meta = { summary: "Update a {{Model}}", tags: ["{{Model}}"] };
+
+// Derived from {{Model}}'s fields, every one optional: send only what changes.
+export const schema = {
+  params: z.object({ id: z.number().int() }),
+  body: modelSchema({{Model}}, "update"),
+  response: { 200: modelSchema({{Model}}, "record"), 404: z.object({ error: z.string(), id: z.number() }) },
+};
+
+/** PUT {{urlPath}}/{id}: update a {{Model}}; 404 when missing, 422 listing every invalid field. */
+export default async function (req: RouteRequest<typeof schema>, res: Response) {
   const record = await {{Model}}.find(req.params.id);
   if (!record) return res.json({ error: "{{Model}} not found", id: req.params.id }, 404);
   record.fill(req.body);

@@ -1,0 +1,138 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createServer } from "node:net";
+// The public API: importing it registers the database and cache checks, as in a served app.
+import { addReadinessCheck } from "../../runtime/index.js";
+import { startApp } from "../support/http.js";
+import { serviceUrl } from "../support/services.js";
+import type { AppOptions } from "../../runtime/app.js";
+
+/** A loopback port nothing listens on (taken, then released). */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+const SETTINGS = ["TINA4_DATABASE_URL", "TINA4_CACHE_BACKEND", "TINA4_CACHE_URL"] as const;
+let saved: Array<[string, string | undefined]> = [];
+beforeEach(() => {
+  saved = SETTINGS.map((name) => [name, process.env[name]]);
+  for (const name of SETTINGS) delete process.env[name];
+});
+afterEach(() => {
+  for (const [name, value] of saved) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+});
+
+async function probe(options: AppOptions = {}, setup: Parameters<typeof startApp>[0] = () => undefined) {
+  const server = await startApp(setup, options);
+  try {
+    const ready = await fetch(`${server.url}/__ready`);
+    const health = await fetch(`${server.url}/__health`);
+    return { status: ready.status, body: (await ready.json()) as Record<string, unknown>, cache: ready.headers.get("cache-control"), health: health.status };
+  } finally {
+    await server.close();
+  }
+}
+
+/** Each test uses its own check names or settings: results are cached for a second per name. */
+describe("GET /__ready (readiness) and /__health (liveness)", () => {
+  it("is 200 with the checks that apply, and never cached by a proxy", async () => {
+    const reply = await probe();
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ status: "ok", checks: { server: "ok" } });
+    expect(reply.cache).toBe("no-store");
+    expect(reply.health).toBe(200);
+  });
+
+  it("is 503 naming the database while TINA4_DATABASE_URL is unreachable; liveness stays 200", async () => {
+    process.env.TINA4_DATABASE_URL = `postgres://tina4:secret@127.0.0.1:${await closedPort()}/nowhere`;
+    const production = await probe({ dev: false });
+    expect(production.status).toBe(503);
+    expect(production.body).toEqual({ status: "unavailable", checks: { server: "ok", database: "unavailable" } });
+    expect(production.health).toBe(200);
+    // dev also says why (production leaves it to the log: it can name internal hosts)
+    const dev = await probe({ dev: true });
+    expect(dev.status).toBe(503);
+    expect((dev.body.reasons as Record<string, string>).database).toMatch(/ECONNREFUSED|unreachable|connect/i);
+    expect(JSON.stringify(dev.body)).not.toContain("secret");
+  });
+
+  it("is 200 with database ok when the configured PostgreSQL answers", async (ctx) => {
+    const url = serviceUrl("POSTGRES");
+    if (!url) return ctx.skip();
+    process.env.TINA4_DATABASE_URL = url;
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // a failed result of the test above is reused for 1 s
+    const reply = await probe();
+    expect(reply.body).toEqual({ status: "ok", checks: { server: "ok", database: "ok" } });
+    expect(reply.status).toBe(200);
+  });
+
+  it("is 503 naming the cache while a configured Redis is unreachable, 200 when it answers", async (ctx) => {
+    process.env.TINA4_CACHE_BACKEND = "redis";
+    process.env.TINA4_CACHE_URL = `redis://127.0.0.1:${await closedPort()}`;
+    const down = await probe();
+    expect(down.status).toBe(503);
+    expect(down.body).toEqual({ status: "unavailable", checks: { server: "ok", cache: "unavailable" } });
+
+    const url = serviceUrl("REDIS");
+    if (!url) return ctx.skip();
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the failed result is reused for 1 s
+    process.env.TINA4_CACHE_URL = url;
+    const up = await probe();
+    expect(up.body).toEqual({ status: "ok", checks: { server: "ok", cache: "ok" } });
+  });
+
+  it("is 503 while the app drains (shutting down)", async () => {
+    const reply = await probe({}, (app) => (app.draining = true));
+    expect(reply.status).toBe(503);
+    expect(reply.body).toEqual({ status: "unavailable", checks: { server: "draining" } });
+    expect(reply.health).toBe(200);
+  });
+
+  it("runs a registered check at most once a second, and reports a failing one by name", async () => {
+    let runs = 0;
+    let healthy = true;
+    const remove = addReadinessCheck("counting", () => {
+      runs++;
+      if (!healthy) throw new Error("queue backlog too long");
+    });
+    const server = await startApp(() => undefined, { dev: true });
+    try {
+      for (let i = 0; i < 5; i++) expect((await fetch(`${server.url}/__ready`)).status).toBe(200);
+      expect(runs).toBe(1);
+      healthy = false;
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const failing = await fetch(`${server.url}/__ready`);
+      expect(runs).toBe(2);
+      expect(failing.status).toBe(503);
+      expect(await failing.json()).toEqual({
+        status: "unavailable",
+        checks: { server: "ok", counting: "unavailable" },
+        reasons: { counting: "queue backlog too long" },
+      });
+      remove();
+      expect((await fetch(`${server.url}/__ready`)).status).toBe(200);
+    } finally {
+      remove();
+      await server.close();
+    }
+  });
+
+  it("counts a check that does not answer in time as unavailable", async () => {
+    const remove = addReadinessCheck("stuck", () => new Promise(() => undefined), { timeoutMs: 100 });
+    try {
+      const started = Date.now();
+      const reply = await probe({ dev: true });
+      expect(reply.status).toBe(503);
+      expect(reply.body).toMatchObject({ checks: { stuck: "unavailable" }, reasons: { stuck: "no answer within 100 ms" } });
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      remove();
+    }
+  });
+});

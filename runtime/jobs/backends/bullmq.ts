@@ -84,6 +84,7 @@ interface BullWorker {
 }
 type BullProcessor = (job: BullJob, token?: string) => Promise<unknown>;
 interface BullModule {
+  Job: { fromId(queue: BullQueue, id: string): Promise<BullJob | undefined> };
   Queue: new (name: string, options: { connection: RedisClient; prefix: string }) => BullQueue;
   Worker: new (
     name: string,
@@ -197,7 +198,11 @@ export class BullmqQueueBackend implements QueueBackend {
     // A worker blocks its connection while waiting for jobs: it gets its own, which queues
     // commands while reconnecting (BullMQ retries them) so the worker resumes after an outage.
     const connection = await connectClient(redis!, redisUrl(this.config.url), false);
-    const worker = new BullmqWorker(this.bull, connection, queue, handler, options.concurrency, this.config);
+    const giveBack = async (id: string, token: string | undefined) => {
+      const job = await this.bull.Job.fromId(this.queue(queue), id);
+      if (job) await job.moveToWait(token);
+    };
+    const worker = new BullmqWorker(this.bull, connection, queue, handler, options.concurrency, this.config, giveBack);
     this.workers.add(worker);
     worker.onStopped(() => this.workers.delete(worker));
     return worker;
@@ -357,7 +362,16 @@ class BullmqWorker implements QueueWorker {
   private readonly stoppedListeners: Array<() => void> = [];
   private stopping: Promise<void> | null = null;
 
-  constructor(bull: BullModule, private readonly connection: RedisClient, readonly queue: string, handler: JobHandler, concurrency: number, config: QueueConfig) {
+  constructor(
+    bull: BullModule,
+    private readonly connection: RedisClient,
+    readonly queue: string,
+    handler: JobHandler,
+    concurrency: number,
+    config: QueueConfig,
+    /** Moves a job this worker holds back to waiting, through the producer's connection. */
+    private readonly giveBack: (id: string, token: string | undefined) => Promise<void>,
+  ) {
     const processor: BullProcessor = (job, token) => {
       const controller = new AbortController();
       const active: ActiveJob = {
@@ -416,12 +430,16 @@ class BullmqWorker implements QueueWorker {
       clearTimeout(timer);
     }
     const left = [...this.running];
+    // Close first (force: without waiting for the unfinished jobs), so no fetch already in
+    // flight can take a job back as soon as it is returned.
+    await this.worker.close(left.length > 0).catch(() => undefined);
     for (const entry of left) {
       entry.controller.abort(new QueueError(QueueErrorCode.TIMEOUT, "the worker is stopping: this job goes back to the queue"));
-      await entry.job.moveToWait(entry.token).catch((error: unknown) => log.warn(`queue "${this.queue}": could not return job ${String(entry.job.id)}: ${(error as Error).message} (it runs again once BullMQ sees it stalled)`));
+      await this.giveBack(String(entry.job.id), entry.token).catch((error: unknown) =>
+        log.warn(`queue "${this.queue}": could not return job ${String(entry.job.id)}: ${(error as Error).message} (it runs again once BullMQ sees it stalled)`),
+      );
     }
     if (left.length > 0) log.warn(`queue "${this.queue}": ${left.length} unfinished job(s) returned to the queue at shutdown`);
-    await this.worker.close(left.length > 0).catch(() => undefined);
     await closeClient(this.connection);
     for (const listener of this.stoppedListeners.splice(0)) listener();
   }

@@ -291,12 +291,16 @@ export class DatabaseQueueBackend implements QueueBackend {
   async sweepStalled(queue: string, now = Date.now()): Promise<number> {
     const seconds = Math.round(this.config.visibilityTimeoutMs / 1000);
     const message = `${QueueErrorCode.STALLED}: the worker running this job stopped responding for over ${seconds} s (killed, crashed or frozen)`;
-    const r = await this.db.execute(
-      `UPDATE ${this.table} SET state = CASE WHEN attempts_started >= attempts THEN 'failed' ELSE 'waiting' END, ` +
-        `finished_at = CASE WHEN attempts_started >= attempts THEN ? ELSE NULL END, run_at = ?, error = ?, locked_by = NULL, locked_until = NULL ` +
-        "WHERE queue = ? AND state = 'active' AND locked_until < ?",
-      [now, now, message, queue, now],
+    const stalled = "queue = ? AND state = 'active' AND locked_until < ?";
+    const failed = await this.db.execute(
+      `UPDATE ${this.table} SET state = 'failed', finished_at = ?, error = ?, locked_by = NULL, locked_until = NULL WHERE ${stalled} AND attempts_started >= attempts`,
+      [now, message, queue, now],
     );
+    const retried = await this.db.execute(
+      `UPDATE ${this.table} SET state = 'waiting', run_at = ?, error = ?, locked_by = NULL, locked_until = NULL WHERE ${stalled}`,
+      [now, message, queue, now],
+    );
+    const r = { affected: failed.affected + retried.affected };
     if (r.affected > 0) {
       log.warn(`queue "${queue}": ${r.affected} job(s) held by a worker that stopped responding were released (retried while attempts remain)`);
       this.wake.emit(queue);

@@ -133,6 +133,8 @@ describe("rateLimit()", () => {
       app.get("/r", () => "ok");
     });
     close = server.close;
+    // windows are aligned to the clock: start right after a boundary so both requests share one
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
     expect((await fetch(`${server.url}/r`)).status).toBe(200);
     expect((await fetch(`${server.url}/r`)).status).toBe(429);
     await new Promise((r) => setTimeout(r, 1100));

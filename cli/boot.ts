@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { app, type App } from "../runtime/index.js";
 import { registerLoader } from "../runtime/loader/register.js";
 import { discoverRouteFiles, loadRouteFiles } from "../runtime/router/file-routes.js";
@@ -11,7 +12,7 @@ import { CliError } from "./errors.js";
  */
 export async function bootApp(project: Project, options: { dev: boolean }): Promise<App> {
   registerLoader();
-  app.configure({ dev: options.dev, publicDir: project.publicDir, maxBody: envInt("TINA4_MAX_BODY", 10 * 1024 * 1024) });
+  app.configure({ dev: options.dev, publicDir: project.publicDir, maxBody: envInt("TINA4_MAX_BODY", 10 * 1024 * 1024), templatesDir: join(project.root, "src", "templates") });
   const files = discoverRouteFiles(project.root, project.routesDir);
   try {
     await loadRouteFiles(app, files);

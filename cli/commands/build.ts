@@ -8,6 +8,8 @@ import { discoverRouteFiles } from "../../runtime/router/file-routes.js";
 import { openProject, type Project } from "../project.js";
 import { BUNDLE_FILE, MANIFEST_FILE, tina4Version, type BuildManifest } from "../cluster/freshness.js";
 import { CliError } from "../errors.js";
+import { compileTemplates, templateLoadError, type CompiledTemplates } from "../build-templates.js";
+import { TemplateError } from "../../runtime/templates/errors.js";
 import { ui } from "../ui.js";
 
 export { BUNDLE_FILE, MANIFEST_FILE, staleReason, type BuildManifest } from "../cluster/freshness.js";
@@ -17,6 +19,8 @@ export interface BuildResult {
   manifest: BuildManifest;
   bytes: number;
   ms: number;
+  /** Templates precompiled into dist/templates.json. */
+  templates: number;
 }
 
 
@@ -182,9 +186,17 @@ export async function buildApp(project: Project): Promise<BuildResult> {
   } finally {
     await bundler.dispose();
   }
+  let templates: CompiledTemplates;
+  try {
+    templates = await compileTemplates(root);
+  } catch (error) {
+    if (error instanceof TemplateError) throw new BundleError(templateLoadError(error));
+    throw error;
+  }
   // The script form goes first and the module last: a dist/ whose module is new never keeps an old script.
   rmSync(appScriptFile(outfile), { force: true });
   bundler.write(bundle);
+  templates.write();
   await writeAppScript(appScriptFile(outfile), bundle);
   const tracked = new Set([...sourceInputs(root), ...bundle.inputs.map((input) => input.split(sep).join("/"))]);
   const inputs: Record<string, number> = {};
@@ -204,7 +216,7 @@ export async function buildApp(project: Project): Promise<BuildResult> {
     inputs,
   };
   writeFileSync(join(root, "dist", MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
-  return { bundle: outfile, manifest, bytes: Buffer.byteLength(bundle.js), ms: performance.now() - started };
+  return { bundle: outfile, manifest, bytes: Buffer.byteLength(bundle.js), ms: performance.now() - started, templates: templates.count };
 }
 
 /**
@@ -236,7 +248,7 @@ async function writeAppScript(file: string, bundle: Bundle): Promise<void> {
 
 export function printBuilt(result: BuildResult, root: string): void {
   const kb = (result.bytes / 1024).toFixed(1);
-  ui.success(`built ${relative(root, result.bundle)} ${ui.dim(`(${result.manifest.routes.length} route files, ${kb} KB, ${Math.round(result.ms)} ms)`)}`);
+  ui.success(`built ${relative(root, result.bundle)} ${ui.dim(`(${result.manifest.routes.length} route files, ${result.templates ? `${result.templates} templates, ` : ""}${kb} KB, ${Math.round(result.ms)} ms)`)}`);
 }
 
 export function registerBuild(program: Command): void {

@@ -7,6 +7,7 @@ import { camelCase, className, migrationSlug, routeSegments, tableName } from ".
 import { parseFields, type FieldSpec } from "../generate/fields.js";
 import { columnType, engineOf, primaryKeyColumn } from "../generate/sql-types.js";
 import { openProject } from "../project.js";
+import { planView } from "../generate/view.js";
 import { CliError } from "../errors.js";
 import { ui } from "../ui.js";
 
@@ -150,7 +151,7 @@ function withShared(command: Command): Command {
 }
 
 export function registerGenerate(program: Command): void {
-  const generate = program.command("generate").alias("g").description("generate routes, models, migrations and middleware");
+  const generate = program.command("generate").alias("g").description("generate routes, models, migrations, middleware and views");
 
   withShared(generate.command("route <path>").description("file routes under src/routes/<path>/ (CRUD with --model)"))
     .option("--model <Name>", "generate working CRUD for this model")
@@ -198,6 +199,18 @@ export function registerGenerate(program: Command): void {
         const Name = className("Middleware name", name);
         ui.info(`\nUse it on a route:  ${ui.cyan(`export const middleware = [${Name}];`)}  ${ui.dim(`(import ${Name} from "<relative path>/middleware/${Name}")`)}`);
         ui.info(`or globally in src/app.ts:  ${ui.cyan(`import ${Name} from "./middleware/${Name}"; use(${Name});`)}`);
+      }
+    });
+
+  withShared(generate.command("view <name>").description("a page template src/templates/pages/<name>.twig (served at /<name>) and its layout if missing"))
+    .option("--layout <name>", "the layout it extends (src/templates/<name>.twig)", "base")
+    .action((name: string, options: Shared & { layout?: string }) => {
+      const project = openProject();
+      const plan = planView(project.root, name, options);
+      emit(project.root, plan.files, options);
+      if (!options.dryRun) {
+        if (plan.keptLayout) ui.info(ui.dim(`kept the existing layout ${relative(project.root, plan.keptLayout)}`));
+        ui.info(`\nServed at ${ui.cyan(plan.url)} by ${ui.cyan("tina4 serve")}; render it from a route with ${ui.cyan(`res.render("pages/${name.replace(/\.twig$/, "")}", data)`)}`);
       }
     });
 }

@@ -9,6 +9,7 @@ import { cacheChoices, databaseChoices, type CacheBackendName, type DatabaseEngi
 import { ui } from "../ui.js";
 import { parseDatabaseUrl } from "../../runtime/db/url.js";
 import { planModel, planRoute } from "./generate.js";
+import { planView } from "../generate/view.js";
 
 interface InitOptions {
   yes?: boolean;
@@ -27,7 +28,7 @@ export interface InitAnswers {
   databaseUrl: string;
   /** TINA4_CACHE_URL for a network cache backend, else null. */
   cacheUrl: string | null;
-  /** Also generate an example Product model, its migration and CRUD routes. */
+  /** Also generate an example Product model, its migration and CRUD routes, and a page with its layout. */
   example: boolean;
 }
 
@@ -111,7 +112,7 @@ async function ask(dirArg: string | undefined, options: InitOptions): Promise<In
         initial: (_prev: unknown, values: Values) => cacheChoices[backendOf(values)].url ?? "",
         validate: checkCacheUrl,
       },
-      options.example ? null : { type: "confirm", name: "example", message: "Include an example resource (Product model, migration and CRUD routes)?", initial: false },
+      options.example ? null : { type: "confirm", name: "example", message: "Include an example resource (Product model, migration and CRUD routes) and a template page?", initial: false },
     ].filter((q) => q !== null) as prompts.PromptObject[],
     {
       onCancel,
@@ -166,6 +167,7 @@ export function scaffold(answers: InitAnswers, force: boolean): string[] {
     files.push(
       ...planModel(answers.dir, "Product", { fields: "name:string:required,price:float,inStock:bool", databaseUrl: answers.databaseUrl }),
       ...planRoute(answers.dir, "api/products", { model: "Product", modelPlanned: true }),
+      ...planView(answers.dir, "index", { layout: "base", example: { title: answers.name } }).files,
     );
   }
   // --force writes into a folder that has files: name every file replaced, never silently.
@@ -189,7 +191,9 @@ function nextSteps(answers: InitAnswers): string {
   steps.push(["tina4 serve", "dev server with live reload"], ["tina4 routes", "list the routes"]);
   const width = Math.max(...steps.map(([command]) => command.length));
   const lines = steps.map(([command, note]) => (note ? `  ${ui.cyan(command.padEnd(width))}  ${ui.dim(`# ${note}`)}` : `  ${ui.cyan(command)}`));
-  const visit = `Then visit http://127.0.0.1:7148/api/hello${answers.example ? " and /api/products" : ""} in your browser.`;
+  const visit = answers.example
+    ? "Then visit http://127.0.0.1:7148/ (a template page), /api/hello and /api/products in your browser."
+    : "Then visit http://127.0.0.1:7148/api/hello in your browser.";
   return `\nNext steps:\n${lines.join("\n")}\n${ui.dim(visit)}\n`;
 }
 
@@ -200,7 +204,7 @@ export function registerInit(program: Command): void {
     .option("-y, --yes", "accept defaults, ask nothing")
     .option("--db <engine>", `database engine (${Object.keys(databaseChoices).join(", ")})`)
     .option("--cache <backend>", `cache backend (${Object.keys(cacheChoices).join(", ")})`)
-    .option("--example", "include an example Product model, migration and CRUD routes")
+    .option("--example", "include an example Product model, migration and CRUD routes, and a template page with its layout")
     .option("-f, --force", "write into a non-empty folder")
     .action(async (dir: string | undefined, options: InitOptions) => {
       const started = performance.now();

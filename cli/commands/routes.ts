@@ -1,4 +1,7 @@
+import { relative, sep } from "node:path";
 import type { Command } from "commander";
+import type { App, RouteInfo } from "../../runtime/app.js";
+import { pageRoutes } from "../../runtime/templates/pages.js";
 import { openProject } from "../project.js";
 import { bootApp } from "../boot.js";
 import { table, ui } from "../ui.js";
@@ -11,7 +14,7 @@ export function registerRoutes(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const project = openProject();
       const app = await bootApp(project, { dev: false });
-      const routes = app.routes();
+      const routes = withPages(app.routes(), app, project.root);
       if (options.json) {
         console.log(JSON.stringify(routes, null, 2));
         return;
@@ -20,4 +23,16 @@ export function registerRoutes(program: Command): void {
       console.log(table(["METHOD", "PATH", "SOURCE", "MIDDLEWARE"], rows));
       console.log(ui.dim(`\n${routes.length} route${routes.length === 1 ? "" : "s"}`));
     });
+}
+
+/** Page templates answer the GETs no route takes; their SOURCE is the template file. */
+function withPages(routes: RouteInfo[], app: App, root: string): RouteInfo[] {
+  if (!app.views) return routes;
+  const taken = new Set(routes.filter((r) => r.method === "GET" || r.method === "ANY").map((r) => r.path));
+  // Pages run under the global middleware only: what the built-in /__health route lists.
+  const global = routes.find((r) => r.path === "/__health")?.middleware ?? [];
+  const pages = pageRoutes(app.views)
+    .filter((page) => !taken.has(page.path))
+    .map((page) => ({ method: "GET", path: page.path, source: relative(root, page.file).split(sep).join("/"), middleware: global }));
+  return [...routes, ...pages].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
 }

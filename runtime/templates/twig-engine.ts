@@ -1,4 +1,4 @@
-import { createRequire } from "node:module";
+import { packageRequire } from "../package-require.js";
 import { codeFrame, lineColumn } from "./code-frame.js";
 import { TemplateError, TemplateErrorCode } from "./errors.js";
 import { installFilters } from "./filters.js";
@@ -11,15 +11,11 @@ export const MAX_TEMPLATE_DEPTH = 64;
 let twigModule: TwigModule | null = null;
 
 /**
- * twig.js, loaded on first use and synchronously (`res.render` is synchronous; apps without
- * templates never pay its ≈ 40 ms). The production worker runs the runtime as a CommonJS
- * script, which has `require`; the ES module builds resolve from this file instead.
+ * twig.js (a dependency of tina4, not of the app), loaded on first use and synchronously:
+ * `res.render` is synchronous, and apps without templates never pay its ≈ 40 ms.
  */
 function loadTwig(): TwigModule {
-  if (twigModule) return twigModule;
-  const load = typeof require === "function" ? require : createRequire(import.meta.url);
-  twigModule = load("twig") as TwigModule;
-  return twigModule;
+  return (twigModule ??= packageRequire()("twig") as TwigModule);
 }
 
 /** What the engine asks its owner for while rendering. */

@@ -113,6 +113,17 @@ describe("the OpenAPI 3.1 document", () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it("security: schemes in components, a route's meta.security on its operation", async () => {
+    const app = new App({ publicDir: null });
+    app.get("/me", () => ({}), { meta: { security: [{ bearer: [] }] } });
+    app.get("/open", () => ({}));
+    const doc = buildOpenApiDocument(app, { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } });
+    await expectValidOpenApi(doc);
+    expect(doc.components.securitySchemes).toEqual({ bearer: { type: "http", scheme: "bearer" } });
+    expect(doc.paths["/me"]!.get).toMatchObject({ security: [{ bearer: [] }] });
+    expect(doc.paths["/open"]!.get).not.toHaveProperty("security");
+  });
+
   it("a recursive schema becomes a component that refers to itself", async () => {
     const doc = buildOpenApiDocument(await sampleApp());
     const ref = (doc.paths["/trees"]!.post as Operation).requestBody!.content["application/json"]!.schema.$ref as string;

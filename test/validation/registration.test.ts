@@ -5,6 +5,9 @@ import { defineRoute } from "../../runtime/validation/define-route.js";
 import { z } from "../../runtime/validation/zod.js";
 import { startApp } from "../support/http.js";
 
+// Write routes are secured by default (SPEC §10); these tests are about validation alone.
+process.env.TINA4_SECURE_WRITES = "false";
+
 let close: (() => Promise<unknown>) | undefined;
 afterEach(async () => {
   await close?.();

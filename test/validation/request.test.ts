@@ -4,6 +4,9 @@ import { startApp } from "../support/http.js";
 import type { StandardSchema } from "../../runtime/validation/standard.js";
 import type { Middleware } from "../../runtime/middleware/types.js";
 
+// Write routes are secured by default (SPEC §10); these tests are about validation alone.
+process.env.TINA4_SECURE_WRITES = "false";
+
 let close: (() => Promise<unknown>) | undefined;
 afterEach(async () => {
   await close?.();

@@ -10,7 +10,7 @@ export const schema = {
   response: { 200: modelSchema({{Model}}, "record"), 404: z.object({ error: z.string(), id: z.number() }) },
 };
 
-/** PUT {{urlPath}}/{id}: update a {{Model}}; 404 when missing, 422 listing every invalid field. */
+/** {{METHOD}} {{urlPath}}/{id}: update a {{Model}}; 404 when missing, 422 listing every invalid field. */
 export default async function (req: RouteRequest<typeof schema>, res: Response) {
   const record = await {{Model}}.find(req.params.id);
   if (!record) return res.json({ error: "{{Model}} not found", id: req.params.id }, 404);

@@ -13,6 +13,8 @@ export interface WorkerConfig {
   bundle: string;
   /** Start, then wait for a `boot` message (dev keeps one such spare warm). */
   standby?: boolean;
+  /** Dev: no request log lines (`tina4 serve --quiet`). */
+  quiet?: boolean;
 }
 
 /** Where and why app code failed to load (syntax error, throwing import, bad export). */

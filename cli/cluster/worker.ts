@@ -140,6 +140,7 @@ async function startListening(loadMs = 0): Promise<void> {
     const { LIVE_PATH, LIVE_CLIENT, injectLiveClient } = await import("../dev/live-reload.js");
     const { sendLoadError } = await import("../dev/error-page.js");
     const { forwardRequest, servingAddress } = await import("../dev/forward.js");
+    const { logRequest } = await import("../dev/request-log.js");
     httpServer.removeAllListeners("request");
     httpServer.on("request", (req, res) => {
       if (stopping) res.shouldKeepAlive = false; // app responses get this from app.draining
@@ -148,6 +149,7 @@ async function startListening(loadMs = 0): Promise<void> {
       // Retiring after a reload: pages were told to reload, so never answer with the old code.
       if (forwarding) return isLive ? live!.redirectElsewhere(res) : forwardRequest(req, res, servingAddress(config!.host, config!.port));
       if (isLive) return live!.subscribe(req, res);
+      if (!config!.quiet) logRequest(req, res);
       // Liveness and readiness stay answerable while the app is broken (/__ready says so).
       if (loadError && !isProbe(url)) return sendLoadError(req, res, loadError, LIVE_CLIENT);
       if (req.method !== "HEAD") injectLiveClient(res);
@@ -286,7 +288,7 @@ function leaveCluster(timeoutMs = 2_000): Promise<void> {
 if (dev || process.env.TINA4_SOURCE_MAPS === "1") process.setSourceMapsEnabled(true);
 // No top-level await: production loads this bundle as a script (worker-loader.ts).
 if (config.standby) {
-  if (dev) void Promise.all([import("../dev/live-reload.js"), import("../dev/error-page.js")]).then(() => send({ type: "standby" }));
+  if (dev) void Promise.all([import("../dev/live-reload.js"), import("../dev/error-page.js"), import("../dev/forward.js"), import("../dev/request-log.js")]).then(() => send({ type: "standby" }));
   else send({ type: "standby" });
 } else {
   void boot();

@@ -12,6 +12,7 @@ interface ServeOptions {
   host?: string;
   production?: boolean;
   workers?: string;
+  quiet?: boolean;
 }
 
 export function parsePort(text: string | undefined, fallback: number): number {
@@ -69,6 +70,7 @@ export function registerServe(program: Command): void {
     .option("-H, --host <host>", "interface to bind (TINA4_HOST; 127.0.0.1 in dev, 0.0.0.0 in production)")
     .option("--production", "production mode: run the dist/ bundle on a cluster of workers")
     .option("-w, --workers <count>", "production workers (TINA4_WORKERS, one per core)")
+    .option("-q, --quiet", "dev: do not log one line per request")
     .action(async (options: ServeOptions) => {
       const started = performance.now();
       const before = new Set(Object.keys(process.env));
@@ -81,14 +83,15 @@ export function registerServe(program: Command): void {
       const host = options.host ?? envString("TINA4_HOST", dev ? "127.0.0.1" : "0.0.0.0");
       const port = await concretePort(parsePort(options.port ?? process.env.TINA4_PORT, 7148), host);
       if (dev && options.workers !== undefined) ui.warn("--workers applies to --production only; dev runs one worker");
-      const code = dev ? await serveDev(project, port, host, started, envFromFiles) : await serveProduction(options, project, port, host, started);
+      if (!dev && options.quiet) ui.warn("--quiet applies to dev mode only");
+      const code = dev ? await serveDev(project, port, host, started, envFromFiles, options.quiet === true) : await serveProduction(options, project, port, host, started);
       process.exit(code);
     });
 }
 
-async function serveDev(project: Project, port: number, host: string, started: number, envFromFiles: string[]): Promise<number> {
+async function serveDev(project: Project, port: number, host: string, started: number, envFromFiles: string[], quiet: boolean): Promise<number> {
   const { DevServer } = await import("../dev/supervisor.js");
-  const server = new DevServer({ project, port, host, started, envFromFiles });
+  const server = new DevServer({ project, port, host, started, envFromFiles, quiet });
   await server.start();
   return server.done;
 }

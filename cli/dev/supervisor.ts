@@ -15,6 +15,8 @@ export interface DevOptions {
   started: number;
   /** Names the primary took from .env files at start (re-read when they change). */
   envFromFiles: string[];
+  /** No request log lines (`--quiet`). */
+  quiet?: boolean;
 }
 
 const RETIRE_MS = 35_000;
@@ -59,7 +61,7 @@ export class DevServer {
   }
 
   private config(standby: boolean): WorkerConfig {
-    return { mode: "dev", root: this.root, port: this.options.port, host: this.options.host, bundle: this.bundler.outfile, standby };
+    return { mode: "dev", root: this.root, port: this.options.port, host: this.options.host, bundle: this.bundler.outfile, standby, quiet: this.options.quiet };
   }
 
   async start(): Promise<void> {
@@ -79,7 +81,7 @@ export class DevServer {
     const ms = Math.round(performance.now() - this.options.started);
     if (this.healthy) ui.success(`tina4 dev server on ${ui.cyan(url)} ${ui.dim(`(${this.current.ready!.routes} routes, ${ms} ms)`)}`);
     else ui.warn(`tina4 dev server on ${ui.cyan(url)} shows the error above until the code is fixed`);
-    ui.info(ui.dim("  watching src/, public/, migrations/, .env* · live reload on · Ctrl-C to stop"));
+    ui.info(ui.dim(`  watching src/, public/, migrations/, .env* · live reload on · ${this.options.quiet ? "request log off" : "request log on (--quiet: off)"} · Ctrl-C to stop`));
     this.forkSpare();
   }
 

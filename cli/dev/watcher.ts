@@ -16,15 +16,22 @@ export interface ChangeSet {
 
 const WATCHED_DIRS = new Set(["src", "public", "migrations"]);
 const ENV_FILE = /^\.env(\..+)?$/;
+/**
+ * Files editors write next to the one being saved: vim's swap files and its `4913` write
+ * test, backups (`name~`), Emacs lock files (`.#name`), `*.tmp`, JetBrains' safe-write copies.
+ * They are not the app: they neither reload it nor show in the log.
+ */
+const EDITOR_TEMP = /^(?:4913|\.#.*|.*~|.*\.(?:swp|swx|swo|tmp)|.*___jb_(?:tmp|old)___)$/;
 
 /** True for the paths dev mode watches: src/, public/, migrations/ and root `.env*` files. */
 export function isWatched(root: string, path: string): boolean {
   const rel = relative(root, path);
   if (rel === "") return true;
   const parts = rel.split(sep);
+  if (EDITOR_TEMP.test(parts[parts.length - 1]!)) return false; // before .env*: vim's swap of .env is .env.swp
   if (parts.length === 1 && ENV_FILE.test(parts[0]!)) return true;
   if (!WATCHED_DIRS.has(parts[0]!)) return false;
-  return !parts.some((part) => part === "node_modules" || (part.startsWith(".") && part.length > 1) || part.endsWith("~"));
+  return !parts.some((part) => part === "node_modules" || (part.startsWith(".") && part.length > 1));
 }
 
 /**

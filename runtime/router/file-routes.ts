@@ -39,9 +39,12 @@ export function discoverRouteFiles(root: string, routesDir = join(root, "src", "
       return;
     }
     for (const name of names) {
+      // Hidden entries are never routes. Editors keep swap and lock files there, and Emacs's
+      // lock (`.#get.ts`, a symlink to nowhere) would make stat() and the build fail.
+      if (name.startsWith(".")) continue;
       const absolute = join(dir, name);
       if (statSync(absolute).isDirectory()) {
-        if (name !== "node_modules" && !name.startsWith(".")) walk(absolute);
+        if (name !== "node_modules") walk(absolute);
         continue;
       }
       if (!SOURCE_FILE.test(name) || name.endsWith(".d.ts") || /\.(test|spec)\.[cm]?[jt]sx?$/.test(name)) continue;

@@ -4,6 +4,10 @@ import { chromium, type Browser } from "playwright-core";
 import { z } from "../../runtime/validation/zod.js";
 import { servicesRequired } from "../support/services.js";
 import { startApp } from "../support/http.js";
+import { runCli, startServe, tempDir } from "../support/cli.js";
+import { join } from "node:path";
+import { rmSync } from "node:fs";
+import type { Page } from "playwright-core";
 
 // The docs page in real headless Chromium: Swagger UI renders the app's routes from files the
 // server itself serves, and the page load asks no other host for anything. The page is opened
@@ -40,23 +44,28 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** Records every request the page makes: to the server (continued) or elsewhere (refused). */
+async function watch(page: Page, own: string): Promise<{ outside: string[]; served: string[] }> {
+  const outside: string[] = [];
+  const served: string[] = [];
+  await page.route("**/*", async (route) => {
+    const url = new URL(route.request().url());
+    if (url.host === own) {
+      served.push(url.pathname);
+      await route.continue();
+    } else {
+      outside.push(url.href);
+      await route.abort();
+    }
+  });
+  return { outside, served };
+}
+
 describe.skipIf(!available)("/docs in headless Chromium", () => {
   it("shows every route and makes no request outside the server", async () => {
     const page = await browser.newPage();
     const own = `${HOST}:${new URL(server.url).port}`;
-    const outside: string[] = [];
-    const served: string[] = [];
-    // Intercept everything: a request to any other host is recorded and refused.
-    await page.route("**/*", async (route) => {
-      const url = new URL(route.request().url());
-      if (url.host === own) {
-        served.push(url.pathname);
-        await route.continue();
-      } else {
-        outside.push(url.href);
-        await route.abort();
-      }
-    });
+    const { outside, served } = await watch(page, own);
     await page.goto(`http://${own}/docs`);
     const paths = page.locator(".opblock-summary-path");
     await paths.first().waitFor({ timeout: 20_000 });
@@ -71,4 +80,27 @@ describe.skipIf(!available)("/docs in headless Chromium", () => {
     expect(served).toEqual(expect.arrayContaining(["/docs", "/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js", "/docs/init.js", "/openapi.json"]));
     await page.close();
   });
+
+  it("under `tina4 serve` (dev, live reload injected) the page of a new app shows its routes, nothing fetched elsewhere", async () => {
+    const root = tempDir("tina4-docs-serve-");
+    const app = join(root, "app");
+    expect(runCli(["init", app, "--yes"], root).code).toBe(0);
+    const served = await startServe(app);
+    const page = await browser.newPage();
+    try {
+      const own = `${HOST}:${new URL(served.url).port}`;
+      const seen = await watch(page, own);
+      await page.goto(`http://${own}/docs`);
+      const paths = page.locator(".opblock-summary-path");
+      await paths.first().waitFor({ timeout: 20_000 });
+      expect((await paths.allTextContents()).map((text) => text.replace(/\u200b/g, ""))).toContain("/api/hello");
+      await page.waitForLoadState("networkidle");
+      expect(seen.outside).toEqual([]);
+    } finally {
+      await page.close();
+      served.child.kill("SIGTERM");
+      await served.exited;
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

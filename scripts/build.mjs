@@ -76,4 +76,7 @@ if (types.status !== 0) {
   console.error("tina4 build: declaration emit failed");
   process.exit(types.status ?? 1);
 }
+// Built by `npm publish`: mark the package as the registry's, so `tina4 init` writes a version
+// range for tina4 into new apps instead of a file: path to this copy (cli/dependency.ts).
+if (process.env.npm_command === "publish") writeFileSync(join(root, "dist", "published.json"), JSON.stringify({ version: pkg.version }) + "\n");
 console.log(`tina4 build: dist/ ready in ${Date.now() - started} ms`);

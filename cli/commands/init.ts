@@ -9,6 +9,7 @@ import { cacheChoices, databaseChoices, type CacheBackendName, type DatabaseEngi
 import { ui } from "../ui.js";
 import { parseDatabaseUrl } from "../../runtime/db/url.js";
 import { planModel, planRoute } from "./generate.js";
+import { tina4Dependency } from "../dependency.js";
 import { planView } from "../generate/view.js";
 
 interface InitOptions {
@@ -162,6 +163,7 @@ export function scaffold(answers: InitAnswers, force: boolean): string[] {
     databaseUrl: answers.databaseUrl + (hints ? "\n" + hints : ""),
     cacheBackend: answers.cache,
     cacheUrlLine: answers.cacheUrl ? `TINA4_CACHE_URL=${answers.cacheUrl}` : "",
+    tina4Spec: tina4Dependency(answers.dir),
   });
   if (answers.example) {
     files.push(

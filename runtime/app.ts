@@ -41,6 +41,8 @@ interface RouteData {
   /** True when user code (the handler or route middleware) receives `res`. */
   exposesResponse: boolean;
   source: string;
+  /** When the route needs a user (secured routes answer 401 without one). */
+  secured: SecuredMode;
   meta: RouteMeta | undefined;
   schema: CheckedRouteSchema | undefined;
   run: Endpoint;
@@ -54,6 +56,8 @@ export interface RouteInfo {
   path: string;
   source: string;
   middleware: string[];
+  /** true: needs a user; false: public; "writes": an ANY route, secured for POST/PUT/PATCH/DELETE. */
+  secured: boolean | "writes";
   meta?: RouteMeta;
 }
 
@@ -126,6 +130,9 @@ export class App {
   currentSource = "programmatic";
   /** Set during graceful shutdown: responses then close their connection. */
   draining = false;
+  /** The session() that TINA4_SESSION=true added, once added. */
+  private envSession: Middleware | null = null;
+  private csrfRoute = false;
 
   constructor(options: AppOptions = {}) {
     this.options = {
@@ -141,6 +148,23 @@ export class App {
     this.openapi = openApiSettings(this.options.dev, options.openapi);
     this.route("GET", "/__health", () => ({ status: "ok" }), [], { source: "tina4" });
     this.route("GET", "/__ready", (_req, res) => answerReady(res, this.draining, this.options.dev), [], { source: "tina4" });
+    this.sessionsFromEnv();
+  }
+
+  /** TINA4_SESSION=true: sessions for every route, as if the app began with `use(session())`. */
+  private sessionsFromEnv(): void {
+    if (this.envSession !== null || !envBool("TINA4_SESSION", false)) return;
+    this.envSession = session();
+    this.global.unshift(this.envSession);
+    this.globalChain = null;
+    this.serveCsrf(this.envSession);
+  }
+
+  /** GET /__csrf, served through the first session() the app uses. */
+  private serveCsrf(sessions: Middleware): void {
+    if (this.csrfRoute) return;
+    this.csrfRoute = true;
+    this.route("GET", "/__csrf", csrfEndpoint, [sessions], { source: "tina4" });
   }
 
   /** Changes options after construction (the CLI configures the shared app this way). */
@@ -157,6 +181,7 @@ export class App {
     this.views = this.createViews();
     if (options.openapi) this.openapiConfig = options.openapi;
     this.openapi = openApiSettings(this.options.dev, this.openapiConfig);
+    this.sessionsFromEnv();
     return this;
   }
 
@@ -169,6 +194,8 @@ export class App {
   use(...middleware: Middleware[]): this {
     for (const item of middleware) toMiddlewareFunction(item); // validate now, not at first request
     this.global.push(...middleware);
+    const sessions = middleware.find(isSessionMiddleware);
+    if (sessions) this.serveCsrf(sessions);
     this.globalChain = null;
     this.globalExposes = this.global.some(mayCallResponse);
     return this;
@@ -229,7 +256,7 @@ export class App {
     path: string,
     handler: Handler<P>,
     third: RouteThird = [],
-    options: { source?: string; meta?: RouteMeta; schema?: unknown } = {},
+    options: { source?: string; meta?: RouteMeta; schema?: unknown; secured?: unknown } = {},
   ): this {
     const verb = method.toUpperCase();
     if (typeof handler !== "function") {
@@ -251,19 +278,28 @@ export class App {
     const rawSchema = options.schema ?? routeOptions.schema ?? defined?.schema;
     const schema = rawSchema === undefined ? undefined : checkRouteSchema(rawSchema, `${verb} ${fullPath} (${source})`);
     const endpoint = handlerEndpoint(handler as Handler);
+    const rawSecured = options.secured ?? routeOptions.secured;
+    if (rawSecured !== undefined && typeof rawSecured !== "boolean") {
+      throw new RouterError("T4_ERR_ROUTE_SECURED", `${verb} ${fullPath} (${source}): "secured" must be true or false, got ${JSON.stringify(rawSecured)}`);
+    }
+    const secured = securedMode(verb, rawSecured, envBool("TINA4_SECURE_WRITES", true));
+    const sessions = chain.find(isSessionMiddleware);
     const data: RouteData = {
       handler: handler as Handler,
       middleware: chain,
       source,
       meta: options.meta ?? routeOptions.meta ?? defined?.meta,
       schema,
+      secured,
       exposesResponse: chain.some(mayCallResponse) || !ignoresResponse(handler),
+      // the secured check comes after middleware (which may authenticate) and before validation: 401 wins over 422
       run: compose(
         chain,
-        schema ? validatingEndpoint(schema, endpoint, { route: `${verb} ${fullPath} (${source})`, isDev: () => this.options.dev }) : endpoint,
+        guardEndpoint(schema ? validatingEndpoint(schema, endpoint, { route: `${verb} ${fullPath} (${source})`, isDev: () => this.options.dev }) : endpoint, secured),
       ),
     };
     const previous = this.trie.add(verb, fullPath, data);
+    if (sessions) this.serveCsrf(sessions);
     if (previous && this.options.dev && previous.data.source !== data.source) {
       log.warn(`route ${verb} ${fullPath} from ${data.source} replaces the one from ${previous.data.source}`);
     }
@@ -283,6 +319,7 @@ export class App {
         path: entry.pattern,
         source: entry.data.source,
         middleware: [...this.global, ...entry.data.middleware].map(middlewareName),
+        secured: entry.data.secured === "unsafe" ? ("writes" as const) : entry.data.secured === "always",
         ...(entry.data.meta ? { meta: entry.data.meta } : {}),
       }))
       .sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
@@ -297,6 +334,7 @@ export class App {
       source: entry.data.source,
       meta: entry.data.meta,
       schema: entry.data.schema,
+      secured: entry.data.secured,
     }));
   }
 

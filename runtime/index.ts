@@ -9,6 +9,8 @@ import type { RouteOptions, SchemaHandler } from "./validation/types.js";
 import { onShutdown } from "./lifecycle.js";
 import { closeAllCaches } from "./cache/factory.js";
 import { closeResponseCaches } from "./middleware/response-cache.js";
+import { closeRateLimitStores } from "./middleware/rate-limit.js";
+import { closeSessionStores } from "./session/store.js";
 
 export { App, type AppOptions, type Handler, type Method, type RouteInfo, type RouteMeta, type RouteOptions, type RouteThird, type RouteDefinitionInfo } from "./app.js";
 export { z } from "./validation/zod.js";
@@ -33,6 +35,12 @@ export { cors, type CorsOptions } from "./middleware/cors.js";
 export { securityHeaders, type SecurityHeadersOptions } from "./middleware/security-headers.js";
 export { requestLogger, type RequestLoggerOptions, type RequestLogEntry } from "./middleware/request-logger.js";
 export { rateLimit, type RateLimitOptions } from "./middleware/rate-limit.js";
+export { session, SESSION_COOKIE, type SessionOptions } from "./session/middleware.js";
+export { signToken, verifyToken, type SignTokenOptions, type VerifyTokenOptions, type TokenAlgorithm } from "./auth/tokens.js";
+export { hashPassword, verifyPassword, needsRehash, type PasswordParameters } from "./auth/passwords.js";
+export { generateSecret } from "./auth/secret.js";
+export { AuthError, AuthErrorCode } from "./auth/errors.js";
+export type { AuthUser, AuthMethod, TokenPayload, SessionApi as Session } from "./auth/types.js";
 export { responseCache, clearCache, type ResponseCacheOptions } from "./middleware/response-cache.js";
 export { RouterError } from "./router/errors.js";
 export { TemplateError, TemplateErrorCode } from "./templates/errors.js";
@@ -94,6 +102,8 @@ export const app: App = new App();
 // Graceful shutdown closes cache connections after the server has drained.
 onShutdown(async () => {
   await closeResponseCaches();
+  await closeRateLimitStores();
+  await closeSessionStores();
   await closeAllCaches();
 });
 

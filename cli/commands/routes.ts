@@ -9,7 +9,7 @@ import { table, ui } from "../ui.js";
 export function registerRoutes(program: Command): void {
   program
     .command("routes")
-    .description("list every route (method, path, source, middleware) without starting a server")
+    .description("list every route (method, path, secured, source, middleware) without starting a server")
     .option("--json", "print JSON instead of a table")
     .action(async (options: { json?: boolean }) => {
       const project = openProject();
@@ -19,10 +19,15 @@ export function registerRoutes(program: Command): void {
         console.log(JSON.stringify(routes, null, 2));
         return;
       }
-      const rows = routes.map((r) => [r.method, r.path, r.source, r.middleware.join(", ") || ui.dim("-")]);
-      console.log(table(["METHOD", "PATH", "SOURCE", "MIDDLEWARE"], rows));
+      const rows = routes.map((r) => [r.method, r.path, securedLabel(r.secured), r.source, r.middleware.join(", ") || ui.dim("-")]);
+      console.log(table(["METHOD", "PATH", "SECURED", "SOURCE", "MIDDLEWARE"], rows));
       console.log(ui.dim(`\n${routes.length} route${routes.length === 1 ? "" : "s"}`));
     });
+}
+
+/** yes: needs a user (401 without); writes: an ANY route, secured for POST/PUT/PATCH/DELETE. */
+function securedLabel(secured: RouteInfo["secured"]): string {
+  return secured === true ? ui.bold("yes") : secured === "writes" ? ui.bold("writes") : ui.dim("no");
 }
 
 /** Page templates answer the GETs no route takes; their SOURCE is the template file. */
@@ -33,6 +38,6 @@ function withPages(routes: RouteInfo[], app: App, root: string): RouteInfo[] {
   const global = routes.find((r) => r.path === "/__health")?.middleware ?? [];
   const pages = pageRoutes(app.views)
     .filter((page) => !taken.has(page.path))
-    .map((page) => ({ method: "GET", path: page.path, source: relative(root, page.file).split(sep).join("/"), middleware: global }));
+    .map((page) => ({ method: "GET", path: page.path, source: relative(root, page.file).split(sep).join("/"), middleware: global, secured: false }));
   return [...routes, ...pages].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
 }

@@ -3,6 +3,8 @@ import { parseCookies } from "./cookies.js";
 import { parseQuery, type QueryValue } from "./query.js";
 import type { TrustedProxies } from "./client-ip.js";
 import type { Response } from "./response.js";
+import type { AuthMethod, AuthUser, SessionApi } from "../auth/types.js";
+import { AuthError, AuthErrorCode } from "../auth/errors.js";
 
 export interface UploadedFile {
   field: string;
@@ -36,6 +38,12 @@ export class Request<P extends Params = Params> {
   route: string | null = null;
   /** Free-form per-request storage for middleware (user, session, timings...). */
   readonly locals: Record<string, unknown> = {};
+  /** The authenticated user: a valid `Authorization: Bearer` token's payload, or the session's "user"; null when neither. */
+  user: AuthUser | null = null;
+  /** How `user` was established (null when there is none). */
+  auth: AuthMethod | null = null;
+  /** The visitor's session, on routes that session() runs for (`use(session())` or TINA4_SESSION=true). */
+  session: SessionApi | undefined = undefined;
   /** @internal */
   [kEndpoint]: ((req: Request, res: Response) => Promise<void> | void) | undefined = undefined;
   private cookieCache: Record<string, string> | undefined;
@@ -60,6 +68,14 @@ export class Request<P extends Params = Params> {
 
   get ip(): string {
     return (this.ipCache ??= this.proxies.resolve(this.raw.socket.remoteAddress, this.raw.headers["x-forwarded-for"]));
+  }
+
+  /** The session's CSRF token, for forms (`_csrf` field) and the `X-CSRF-Token` header. Needs sessions. */
+  csrfToken(): string {
+    if (this.session === undefined) {
+      throw new AuthError(AuthErrorCode.NO_SESSION, "req.csrfToken() needs sessions on this route: use(session()) or TINA4_SESSION=true");
+    }
+    return this.session.csrfToken();
   }
 
   /** Case-insensitive single header value. */

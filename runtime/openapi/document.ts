@@ -117,6 +117,7 @@ export function buildOpenApiDocument(app: DocumentedApp, options: OpenApiOptions
   const errorRef = { $ref: `#/components/schemas/${components.define("Error", ERROR)}` };
   const paths: OpenApiDocument["paths"] = {};
   const usedIds = new Set<string>();
+  let anySecured = false;
   const exclude = options.exclude ?? [];
   const routes = app
     .routeDefinitions()
@@ -168,16 +169,20 @@ export function buildOpenApiDocument(app: DocumentedApp, options: OpenApiOptions
       if (route.method === "ANY" && typeof meta.operationId === "string") operationId += method[0]!.toUpperCase() + method.slice(1);
       for (let i = 2; usedIds.has(operationId); i++) operationId = `${operationId.replace(/\d+$/, "")}${i}`;
       usedIds.add(operationId);
+      // tina4's secured routes: a Bearer token or a session cookie, 401 without either
+      const secured = route.secured === "always" || (route.secured === "unsafe" && UNSAFE.has(method));
+      anySecured ||= secured;
+      const security = Array.isArray(meta.security) ? meta.security : secured ? TINA4_SECURITY : undefined;
       const operation: JsonSchema = {
         operationId,
         ...(typeof meta.summary === "string" ? { summary: meta.summary } : {}),
         ...(typeof meta.description === "string" ? { description: meta.description } : {}),
         ...(Array.isArray(meta.tags) ? { tags: meta.tags } : {}),
         ...(meta.deprecated === true ? { deprecated: true } : {}),
-        ...(Array.isArray(meta.security) ? { security: meta.security } : {}),
+        ...(security ? { security } : {}),
         ...(parameters.length ? { parameters } : {}),
         ...(body && method !== "get" ? { requestBody: { required: !acceptsNothing(schema!.body!), content: { "application/json": { schema: body } } } } : {}),
-        responses,
+        responses: secured ? { ...responses, "401": { description: "Unauthorized: no valid Bearer token or session user", content: { "application/json": { schema: errorRef } } } } : responses,
       };
       (paths[path] ??= {})[method] = operation;
     }
@@ -189,9 +194,20 @@ export function buildOpenApiDocument(app: DocumentedApp, options: OpenApiOptions
     info,
     ...(options.servers?.length ? { servers: options.servers } : {}),
     paths,
-    components: { schemas: components.schemas, ...(options.securitySchemes ? { securitySchemes: options.securitySchemes } : {}) },
+    components: {
+      schemas: components.schemas,
+      ...(anySecured || options.securitySchemes ? { securitySchemes: { ...(anySecured ? TINA4_SECURITY_SCHEMES : {}), ...options.securitySchemes } } : {}),
+    },
   };
 }
+
+const UNSAFE = new Set(["post", "put", "patch", "delete"]);
+/** Either scheme satisfies a secured route. */
+const TINA4_SECURITY = [{ bearerAuth: [] }, { sessionCookie: [] }];
+const TINA4_SECURITY_SCHEMES: Record<string, JsonSchema> = {
+  bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+  sessionCookie: { type: "apiKey", in: "cookie", name: "tina4_session" },
+};
 
 function nameHint(route: RouteDefinitionInfo, what: string): string {
   return defaultOperationId(route.method, route.segments) + what[0]!.toUpperCase() + what.slice(1);

@@ -11,6 +11,8 @@ export interface RouteDefinitionInfo {
   source: string;
   meta: RouteMeta | undefined;
   schema: CheckedRouteSchema | undefined;
+  /** Whether the route needs a user: always, never, or for unsafe methods (an ANY route). */
+  secured?: "always" | "never" | "unsafe";
 }
 
 /** What the document builder needs of an App (kept apart so runtime/openapi never imports app.ts). */

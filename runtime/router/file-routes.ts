@@ -68,11 +68,12 @@ interface RouteModule {
   middleware?: unknown;
   meta?: unknown;
   schema?: unknown;
+  secured?: unknown;
 }
 
 /**
  * Imports every route file into `app`: `<method>.ts` files register their default export
- * under the folder's path (with their `middleware`, `meta` and `schema` exports); other
+ * under the folder's path (with their `middleware`, `meta`, `schema` and `secured` exports); other
  * files run and may register routes themselves.
  * `importer` lets callers supply their own import (the dev loader, a bundle's table).
  */
@@ -103,6 +104,7 @@ export async function loadRouteFiles(
         source: file.source,
         meta: mod.meta as RouteMeta | undefined,
         schema: mod.schema,
+        secured: mod.secured,
       });
     } catch (error) {
       throw new RouterError("T4_ERR_ROUTE_FILE", `${file.source}: ${(error as Error).message}`, { cause: error });

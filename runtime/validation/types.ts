@@ -22,6 +22,8 @@ export interface RouteOptions<S extends RouteSchema = RouteSchema> {
   schema?: S;
   middleware?: Middleware[];
   meta?: RouteMeta;
+  /** false opens a POST/PUT/PATCH/DELETE route (secured by default); true secures any route. */
+  secured?: boolean;
 }
 
 type Parsed<S, K extends keyof RouteSchema, Fallback> = S extends { readonly [key in K]: infer V } ? (V extends undefined ? Fallback : InferOutput<V>) : Fallback;

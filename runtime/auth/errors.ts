@@ -1,0 +1,31 @@
+import { Tina4Error } from "../errors.js";
+
+/** Every auth error code; callers and tests branch on `err.code`. */
+export const AuthErrorCode = {
+  /** TINA4_SECRET is not set where one is required (production). */
+  NO_SECRET: "T4_ERR_AUTH_NO_SECRET",
+  /** TINA4_SECRET is shorter than MIN_SECRET_LENGTH. */
+  WEAK_SECRET: "T4_ERR_AUTH_WEAK_SECRET",
+  /** A token that is malformed, tampered with, signed with another key or algorithm, or not yet valid. */
+  TOKEN_INVALID: "T4_ERR_AUTH_TOKEN_INVALID",
+  /** A token past its `exp`. */
+  TOKEN_EXPIRED: "T4_ERR_AUTH_TOKEN_EXPIRED",
+  /** TINA4_TOKEN_ALG / the key variables are wrong (unknown algorithm, missing or unreadable key). */
+  TOKEN_CONFIG: "T4_ERR_AUTH_TOKEN_CONFIG",
+  /** A payload or option signToken cannot sign. */
+  TOKEN_PAYLOAD: "T4_ERR_AUTH_TOKEN_PAYLOAD",
+  /** hashPassword got something that is not a usable password (not a string, empty, too long). */
+  PASSWORD_INPUT: "T4_ERR_AUTH_PASSWORD_INPUT",
+  /** req.csrfToken() was called on a request without a session. */
+  NO_SESSION: "T4_ERR_AUTH_NO_SESSION",
+} as const;
+export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
+
+/** Errors of tina4's auth helpers. Messages never contain secrets, keys or tokens. */
+export class AuthError extends Tina4Error {
+  declare readonly code: AuthErrorCode;
+
+  constructor(code: AuthErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The secured-route check, run for every route after its middleware and before validation
+ * (so 401 wins over 422): establishes `req.user` from a valid `Authorization: Bearer` token
+ * or the session's "user", answers 401 on a secured route without one, and 403 to an unsafe
+ * request that rides on a session cookie without the session's CSRF token. Tokens are read
+ * from the Authorization header only, never from the query string.
+ */
+import type { Request } from "../http/request.js";
+import type { Response } from "../http/response.js";
+import { HttpError } from "../http/errors.js";
+import type { Endpoint } from "../middleware/compose.js";
+import { MAX_TOKEN_LENGTH, verifyToken } from "./tokens.js";
+
+/** When a route needs a user: always, never, or for unsafe methods only (an ANY route's default). */
+export type SecuredMode = "always" | "never" | "unsafe";
+
+export const UNSAFE_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * A route's mode from its method, its `secured` setting and TINA4_SECURE_WRITES: POST, PUT,
+ * PATCH and DELETE are secured unless opened; `secured = true` secures anything.
+ */
+export function securedMode(method: string, secured: boolean | undefined, secureWrites: boolean): SecuredMode {
+  if (secured === true) return "always";
+  if (secured === false || !secureWrites) return "never";
+  if (method === "ANY") return "unsafe";
+  return UNSAFE_METHODS.has(method) ? "always" : "never";
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
+
+function unauthorized(res: Response, invalidToken: boolean): HttpError {
+  res.header("www-authenticate", invalidToken ? 'Bearer error="invalid_token"' : "Bearer");
+  return new HttpError(401, "Unauthorized", { code: "T4_ERR_AUTH_UNAUTHORIZED" });
+}
+
+/** Resolves `req.user`; true when a Bearer token was sent and is not valid. */
+async function authenticate(req: Request): Promise<boolean> {
+  if (req.user !== null) {
+    req.auth ??= "middleware";
+    return false;
+  }
+  const header = req.headers.authorization;
+  if (header !== undefined && header.length <= MAX_TOKEN_LENGTH + 16) {
+    const token = BEARER.exec(header)?.[1];
+    if (token !== undefined) {
+      try {
+        req.user = await verifyToken(token);
+        req.auth = "bearer";
+        return false;
+      } catch {
+        // an explicit Authorization that fails is not rescued by a session cookie
+        return true;
+      }
+    }
+  } else if (header !== undefined) {
+    return true;
+  }
+  const user = req.session?.get<unknown>("user");
+  if (typeof user === "object" && user !== null && !Array.isArray(user)) {
+    req.user = user as Request["user"];
+    req.auth = "session";
+  }
+  return false;
+}
+
+function csrfCandidate(req: Request): unknown {
+  const header = req.headers["x-csrf-token"];
+  if (typeof header === "string") return header;
+  const body = req.body;
+  return typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)._csrf : undefined;
+}
+
+function checks(req: Request, res: Response, needsUser: boolean, invalidToken: boolean): void {
+  if (needsUser && req.user === null) throw unauthorized(res, invalidToken);
+  const session = req.session;
+  // a stored session's cookie is sent by the browser on its own: unsafe requests must prove they come from our pages
+  if (session !== undefined && !session.isNew && req.auth !== "bearer" && UNSAFE_METHODS.has(req.method) && !session.checkCsrfToken(csrfCandidate(req))) {
+    throw new HttpError(403, "Invalid CSRF token", { code: "T4_ERR_AUTH_CSRF" });
+  }
+}
+
+/** Wraps a route's endpoint with the check for `mode`. */
+export function guardEndpoint(endpoint: Endpoint, mode: SecuredMode): Endpoint {
+  return function guarded(req, res) {
+    const needsUser = mode === "always" || (mode === "unsafe" && UNSAFE_METHODS.has(req.method));
+    // nothing to authenticate: no promise, no work (the common public request)
+    if (req.headers.authorization === undefined && req.session === undefined && req.user === null) {
+      if (needsUser) throw unauthorized(res, false);
+      return endpoint(req, res);
+    }
+    return authenticate(req).then((invalidToken) => {
+      checks(req, res, needsUser, invalidToken);
+      return endpoint(req, res);
+    });
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * `session()`: loads the visitor's session before the route (`req.session`), saves it after,
+ * once, only when it changed or its sliding expiry is due. The cookie `tina4_session` carries
+ * the signed id: HttpOnly, SameSite=Lax, Path=/, Secure in production, Max-Age = the TTL.
+ */
+import { envBool, envInt, envString } from "../config/env.js";
+import { parseBackendName } from "../cache/config.js";
+import type { BackendName } from "../cache/backend.js";
+import type { CookieOptions } from "../http/cookies.js";
+import type { Request } from "../http/request.js";
+import type { Response } from "../http/response.js";
+import { authSecret } from "../auth/secret.js";
+import { builtin, type MiddlewareFunction } from "../middleware/types.js";
+import { signSessionId, verifySessionCookie } from "./cookie.js";
+import { Session, isSessionRecord } from "./session.js";
+import { withStore, type StoreSettings } from "./store.js";
+
+export const SESSION_COOKIE = "tina4_session";
+
+export interface SessionOptions {
+  /** Seconds of inactivity before a session ends (TINA4_SESSION_TTL, 86400). */
+  ttl?: number;
+  /** Where sessions live (TINA4_SESSION_BACKEND; default the cache backend, TINA4_CACHE_BACKEND). */
+  backend?: BackendName;
+  /** Server URL (TINA4_SESSION_URL; default TINA4_CACHE_URL when the backend is the cache's). */
+  url?: string;
+  /** Cookie name (default tina4_session). */
+  cookieName?: string;
+  /** Secure cookie (TINA4_SESSION_SECURE; default true in production, false in dev). */
+  secure?: boolean;
+  /** Default "Lax". */
+  sameSite?: "Lax" | "Strict";
+}
+
+interface Settings extends StoreSettings {
+  cookie: string;
+  attributes: CookieOptions;
+}
+
+function settingsFrom(options: SessionOptions): Settings {
+  const cacheBackend = envString("TINA4_CACHE_BACKEND", "memory");
+  const backend = parseBackendName(options.backend ?? envString("TINA4_SESSION_BACKEND", cacheBackend), options.backend ? "session backend" : "TINA4_SESSION_BACKEND");
+  const sameAsCache = backend === cacheBackend.trim().toLowerCase();
+  const url = options.url ?? (process.env.TINA4_SESSION_URL || (sameAsCache ? process.env.TINA4_CACHE_URL || undefined : undefined));
+  const ttl = options.ttl ?? envInt("TINA4_SESSION_TTL", 86_400);
+  if (!(ttl > 0)) throw new RangeError(`session(): the TTL must be a positive number of seconds, got ${ttl}`);
+  const secure = options.secure ?? envBool("TINA4_SESSION_SECURE", process.env.NODE_ENV === "production");
+  return {
+    backend,
+    url,
+    ttl,
+    cookie: options.cookieName ?? SESSION_COOKIE,
+    attributes: { path: "/", httpOnly: true, sameSite: options.sameSite ?? "Lax", secure, maxAge: ttl },
+  };
+}
+
+const sessionMiddleware = new WeakSet<MiddlewareFunction>();
+
+/** True for a middleware made by `session()` (the app then serves GET /__csrf with it). */
+export function isSessionMiddleware(value: unknown): value is MiddlewareFunction {
+  return typeof value === "function" && sessionMiddleware.has(value as MiddlewareFunction);
+}
+
+/**
+ * Sessions for the routes it runs on (`use(session())` for all). A store that cannot answer
+ * gives 503 to requests that carry a session cookie or write a session; requests that do
+ * neither never touch the store. Throws at creation in production without TINA4_SECRET.
+ */
+export function session(options: SessionOptions = {}): MiddlewareFunction {
+  const settings = settingsFrom(options);
+  authSecret(); // production without a secret: fail when the app loads, not at the first request
+  const remove = (id: string) => withStore(settings, async (cache) => void (await cache.delete(id)));
+
+  const middleware = builtin("session", async function (req: Request, res: Response, next) {
+    // an outer session() already loaded it (global and route middleware both)
+    if (req.session !== undefined) return next();
+    const raw = req.cookies[settings.cookie];
+    const id = raw === undefined ? null : verifySessionCookie(raw);
+    let record = null;
+    if (id !== null) {
+      const found = await withStore(settings, (cache) => cache.get(id));
+      if (found.hit && isSessionRecord(found.value)) record = found.value;
+    }
+    const current = new Session(id, record, remove);
+    req.session = current;
+    await next();
+    await save(current, res, raw !== undefined, settings);
+  });
+  sessionMiddleware.add(middleware);
+  return middleware;
+}
+
+async function save(current: Session, res: Response, hadCookie: boolean, settings: Settings): Promise<void> {
+  if (current.destroyed) {
+    if (hadCookie) res.clearCookie(settings.cookie, { ...settings.attributes, maxAge: undefined });
+    return;
+  }
+  const now = Date.now();
+  // sliding expiry: pushed out again once a tenth of the TTL has passed since the last save
+  const slide = !current.isNew && current.id !== null && now - current.savedAt >= (settings.ttl * 1000) / 10;
+  if (!current.dirty && !slide) return;
+  const { id, record } = current.toRecord(now);
+  await withStore(settings, (cache) => cache.set(id, record, settings.ttl));
+  res.cookie(settings.cookie, signSessionId(id), settings.attributes);
+}
+
+/** GET /__csrf: the session's CSRF token for JSON clients (creates the session when needed). */
+export function csrfEndpoint(req: Request, res: Response): { token: string } {
+  res.header("cache-control", "no-store");
+  return { token: req.csrfToken() };
+}

@@ -1,0 +1,82 @@
+/**
+ * Where sessions live: a strict cache (runtime/cache, namespace "session") on
+ * TINA4_SESSION_BACKEND — by default the cache backend — so every worker and instance sharing
+ * Redis/Valkey/memcached/database sees one session. Strict means a server that cannot answer
+ * is an error (→ 503), never a miss: a miss would log the user out, and a fallback to a local
+ * file would split sessions between instances.
+ */
+import cluster from "node:cluster";
+import { createCache } from "../cache/factory.js";
+import { CacheError, CacheErrorCode } from "../cache/errors.js";
+import type { BackendName, CacheBackend } from "../cache/backend.js";
+import { HttpError } from "../http/errors.js";
+import { envInt } from "../config/env.js";
+import { warnOnce } from "../log.js";
+
+export interface StoreSettings {
+  backend: BackendName;
+  url: string | undefined;
+  ttl: number;
+}
+
+/** After a failed connect, requests get 503 at once for this long instead of each waiting for a connect timeout. */
+const RETRY_MS = 1000;
+
+interface Slot {
+  cache: Promise<CacheBackend> | null;
+  failedAt: number;
+  error: unknown;
+}
+const slots = new Map<string, Slot>();
+
+function open(settings: StoreSettings): Promise<CacheBackend> {
+  const id = `${settings.backend}|${settings.url ?? ""}`;
+  let slot = slots.get(id);
+  if (slot?.cache) return slot.cache;
+  if (slot && Date.now() - slot.failedAt < RETRY_MS) return Promise.reject(slot.error);
+  if (settings.backend === "memory" && cluster.isWorker && process.env.NODE_ENV === "production") {
+    warnOnce("session-memory", "sessions on the memory backend live in one worker: with --workers > 1 a visitor's next request may reach another worker without the session. Set TINA4_SESSION_BACKEND (redis, valkey, database, ...)");
+  }
+  slot ??= { cache: null, failedAt: 0, error: null };
+  slots.set(id, slot);
+  const current = slot;
+  const cache = createCache({
+    backend: settings.backend,
+    url: settings.url,
+    namespace: "session",
+    ttl: settings.ttl,
+    strict: true,
+    maxEntries: envInt("TINA4_SESSION_MAX_ENTRIES", 100_000),
+  });
+  current.cache = cache;
+  cache.catch((error: unknown) => {
+    current.cache = null;
+    current.failedAt = Date.now();
+    current.error = error;
+  });
+  return cache;
+}
+
+/** Closes the session stores (graceful shutdown, tests). */
+export async function closeSessionStores(): Promise<void> {
+  const all = [...slots.values()].map((slot) => slot.cache).filter((cache): cache is Promise<CacheBackend> => cache !== null);
+  slots.clear();
+  await Promise.all(all.map(async (cache) => (await cache.catch(() => undefined))?.close()));
+}
+
+/** Store trouble as the HTTP answer it deserves; anything else (a bug) passes through. */
+function unavailable(error: unknown): unknown {
+  if (error instanceof CacheError && (error.code === CacheErrorCode.UNAVAILABLE || error.code === CacheErrorCode.UNREACHABLE || error.code === CacheErrorCode.DRIVER_MISSING)) {
+    return new HttpError(503, "Session store unavailable", { code: "T4_ERR_SESSION_UNAVAILABLE", expose: true, cause: error });
+  }
+  return error;
+}
+
+/** Runs `work` on the session cache; store trouble rejects with HttpError 503. */
+export async function withStore<T>(settings: StoreSettings, work: (cache: CacheBackend) => Promise<T>): Promise<T> {
+  try {
+    return await work(await open(settings));
+  } catch (error) {
+    throw unavailable(error);
+  }
+}

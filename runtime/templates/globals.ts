@@ -4,11 +4,15 @@ import { join } from "node:path";
 import type { Request } from "../http/request.js";
 import { TemplateError, TemplateErrorCode } from "./errors.js";
 
+/** The request behind a `request` variable (a symbol: templates cannot name it). */
+const REQUEST = Symbol("tina4.templates.request");
+
 /** What templates see as `request`: a copy, so no template reaches the socket or the raw request. */
 export interface TemplateRequest {
   path: string;
   method: string;
   query: Request["query"];
+  [REQUEST]: Request;
 }
 
 /** Auth and sessions (SPEC §10) add these to the request; templates use them when present. */
@@ -58,24 +62,29 @@ export class AssetUrls {
 
 /**
  * The variables every render gets, below the data passed to it: `request` (path, method,
- * query), `session` and `user` when auth has set them, `csrf_field()` (a hidden `_csrf`
- * input when sessions provide a token, else nothing) and `asset(path)`.
+ * query; null outside a request), and `session` and `user` when auth has set them. Only
+ * these go into the render context: twig.js copies the context for every loop iteration, so
+ * each extra variable costs on every row.
  */
-export function templateGlobals(req: Request | null | undefined, asset: (path: unknown) => string, markup: (html: string) => unknown): Record<string, unknown> {
-  if (!req) return { request: null, session: undefined, user: undefined, csrf_field: noCsrf, asset };
-  const auth = req as Request & AuthAware;
-  const request: TemplateRequest = { path: req.path, method: req.method, query: req.query };
-  return {
-    request,
-    session: auth.session,
-    user: auth.user,
-    csrf_field: typeof auth.csrfToken === "function" ? () => markup(`<input type="hidden" name="_csrf" value="${escapeAttribute(auth.csrfToken!())}">`) : noCsrf,
-    asset,
-  };
+export function templateGlobals(req: Request | null | undefined): Record<string, unknown> {
+  if (!req) return { request: null };
+  const request: TemplateRequest = { path: req.path, method: req.method, query: req.query, [REQUEST]: req };
+  const globals: Record<string, unknown> = { request };
+  const { session, user } = req as Request & AuthAware;
+  if (session !== undefined) globals.session = session;
+  if (user !== undefined) globals.user = user;
+  return globals;
 }
 
-function noCsrf(): string {
-  return "";
+/**
+ * `csrf_field()`: a hidden `_csrf` input with the session's token (`req.csrfToken()`) on
+ * routes with sessions, else nothing. `context` is the render context it is called from.
+ */
+export function csrfField(context: Record<string, unknown>, markup: (html: string) => unknown): unknown {
+  const request = context.request as Partial<TemplateRequest> | null | undefined;
+  const auth = request?.[REQUEST] as (Request & AuthAware) | undefined;
+  if (auth?.session === undefined || typeof auth.csrfToken !== "function") return "";
+  return markup(`<input type="hidden" name="_csrf" value="${escapeAttribute(auth.csrfToken())}">`);
 }
 
 function escapeAttribute(text: string): string {

@@ -125,6 +125,13 @@ export class TwigEngine {
     }
   }
 
+  /** A function templates can call; it gets the render context it is called from. */
+  addFunction(name: string, fn: (context: Record<string, unknown>, ...args: unknown[]) => unknown): void {
+    this.twig.functions[name] = function (this: unknown, ...args: unknown[]) {
+      return fn((this as { context: Record<string, unknown> }).context, ...args);
+    };
+  }
+
   /** Marks HTML as safe, so autoescaping leaves it alone. */
   markup(html: string): unknown {
     return this.twig.Markup(html, true);

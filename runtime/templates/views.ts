@@ -1,6 +1,6 @@
 import type { Request } from "../http/request.js";
 import { TemplateError, TemplateErrorCode } from "./errors.js";
-import { AssetUrls, templateGlobals } from "./globals.js";
+import { AssetUrls, csrfField, templateGlobals } from "./globals.js";
 import { TemplateFiles, templateName } from "./loader.js";
 import { readPrecompiled } from "./precompile.js";
 import { TwigEngine } from "./twig-engine.js";
@@ -36,15 +36,13 @@ export class Views {
   private precompiled: Map<string, unknown[]> | null | undefined = undefined;
   private readonly precompiledFile: string | null;
   private knownNames: Set<string> | null = null;
-  private readonly asset: (path: unknown) => string;
-  private readonly markup = (html: string): unknown => this.twig().markup(html);
+  private readonly assets: AssetUrls;
 
   constructor(options: ViewsOptions) {
     this.files = new TemplateFiles(options.dir);
     this.dev = options.dev;
     this.precompiledFile = options.dev ? null : (options.precompiled ?? null);
-    const assets = new AssetUrls(options.publicDir, !options.dev);
-    this.asset = (path) => assets.url(path);
+    this.assets = new AssetUrls(options.publicDir, !options.dev);
   }
 
   /**
@@ -54,7 +52,7 @@ export class Views {
   render(name: string, data?: Record<string, unknown> | null, req?: Request | null): string {
     const engine = this.twig();
     const template = this.load(templateName(name));
-    const context = templateGlobals(req, this.asset, this.markup);
+    const context = templateGlobals(req);
     if (data !== undefined && data !== null) {
       if (typeof data !== "object" || Array.isArray(data)) {
         throw new TemplateError(TemplateErrorCode.RENDER, `Data for template "${name}" must be an object of variables`, { template: name });
@@ -91,10 +89,14 @@ export class Views {
   }
 
   private twig(): TwigEngine {
-    return (this.engine ??= new TwigEngine({
+    if (this.engine) return this.engine;
+    const engine = new TwigEngine({
       resolve: (name) => this.load(templateName(name)),
       source: (name) => this.files.read(templateName(name)).source,
-    }));
+    });
+    engine.addFunction("asset", (_context, path) => this.assets.url(path));
+    engine.addFunction("csrf_field", (context) => csrfField(context, (html) => engine.markup(html)));
+    return (this.engine = engine);
   }
 
   private precompiledTokens(): Map<string, unknown[]> | null {

@@ -20,7 +20,7 @@ import { middlewareName, toMiddlewareFunction } from "./middleware/class-runner.
 import { mayCallResponse, type Middleware } from "./middleware/types.js";
 import { envInt, envList } from "./config/env.js";
 import { log } from "./log.js";
-import { requestScopesEnabled, runInRequestScope } from "./db/query-cache/request-scope.js";
+import { requestContextsWanted, runInRequestContext } from "./context.js";
 import { checkRouteSchema, type CheckedRouteSchema, type RouteSchema } from "./validation/route-schema.js";
 import { validatingEndpoint } from "./validation/validate.js";
 import { routeDefinitionOf } from "./validation/define-route.js";
@@ -388,8 +388,8 @@ export class App {
   };
 
   private dispatch(req: Routed, res: Response, scoped = false): void {
-    // DB query cache: one request scope per request, only once a Database enabled them
-    if (requestScopesEnabled && !scoped) return runInRequestScope(() => this.dispatch(req, res, true));
+    // a request context per request, only once a layer below (the DB query cache) asked for them
+    if (requestContextsWanted && !scoped) return runInRequestContext(() => this.dispatch(req, res, true));
     let result: unknown;
     try {
       result = this.global.length === 0 ? req[kEndpoint]!(req, res) : this.chain()(req, res);

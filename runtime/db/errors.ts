@@ -3,7 +3,7 @@ import type { Engine } from "./types.js";
 
 /**
  * Every database failure is a DatabaseError carrying a stable `code` from this registry.
- * Callers (and the HTTP layer: UNAVAILABLE → 503) branch on `code`, never on the message.
+ * Callers branch on `code`, never on the message; `status` tells the HTTP layer 503 or 500.
  */
 export const DbErrorCode = {
   /** The connection URL could not be parsed or names an unknown engine. */
@@ -54,9 +54,14 @@ export class DatabaseError extends Tina4Error {
     this.driverCode = details.driverCode;
   }
 
-  /** True when the failure means "database unreachable" (HTTP layer → 503). */
+  /** True when the failure means "database unreachable". */
   get unavailable(): boolean {
     return this.code === DbErrorCode.UNAVAILABLE || this.code === DbErrorCode.POOL_TIMEOUT;
+  }
+
+  /** The HTTP status of a request that fails with this error: 503 while the database is unreachable. */
+  get status(): 500 | 503 {
+    return this.unavailable ? 503 : 500;
   }
 }
 

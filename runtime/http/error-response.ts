@@ -1,13 +1,20 @@
 import { HttpError } from "./errors.js";
 import type { Request } from "./request.js";
 import { HTML_TYPE, JSON_TYPE, type Response } from "./response.js";
+import { Tina4Error } from "../errors.js";
 import { log } from "../log.js";
 
-/** Maps an error to a status: HttpError's own, `T4_ERR_DB_UNAVAILABLE` → 503, anything else 500. */
+/**
+ * Maps an error to a status: a tina4 error's own `status` (HttpError's, 503 for a database
+ * that is unreachable, ...), anything else 500. Errors from other libraries are never trusted
+ * with a status: their `status` may mean anything.
+ */
 export function statusOf(error: unknown): number {
   if (error instanceof HttpError) return error.status;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === "T4_ERR_DB_UNAVAILABLE" || code === "T4_ERR_DB_POOL_TIMEOUT") return 503;
+  if (error instanceof Tina4Error) {
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === "number" && Number.isInteger(status) && status >= 400 && status <= 599) return status;
+  }
   return 500;
 }
 

@@ -14,9 +14,9 @@ import { readQueryCacheConfig, type QueryCacheConfig, type QueryCacheOptions } f
 import { bumpLocalGeneration, localGeneration } from "./invalidation.js";
 import { cacheableSql, databaseIdentity, generationKey, localKey, paramsKey, type DatabaseIdentity } from "./keys.js";
 import { PersistentCache, copyResult, type Counters } from "./persistent.js";
-import { currentRequestScope, enableRequestScopes, type ScopedEntry } from "./request-scope.js";
+import { currentRequestScope, enableRequestScopes, existingRequestScope, inRequestScope, type ScopedEntry } from "./request-scope.js";
 
-export { runInRequestScope, requestScopesEnabled } from "./request-scope.js";
+export { runInRequestScope } from "./request-scope.js";
 export type { QueryCacheOptions } from "./config.js";
 
 export class QueryCache {
@@ -47,7 +47,7 @@ export class QueryCache {
 
   /** Whether a read in the calling context can use a layer at all (cheap; checked before `read`). */
   applies(): boolean {
-    return this.persistent !== null || (this.config.request && currentRequestScope() !== undefined);
+    return this.persistent !== null || (this.config.request && inRequestScope());
   }
 
   read(sql: string, params: SqlParams, mode: "all" | "one", run: () => Promise<RawResult>): Promise<RawResult> {
@@ -86,7 +86,7 @@ export class QueryCache {
    */
   invalidate(): Promise<void> {
     bumpLocalGeneration(this.identity.database);
-    currentRequestScope()?.entries.clear();
+    existingRequestScope()?.entries.clear();
     return this.persistent === null ? Promise.resolve() : this.persistent.invalidate();
   }
 
@@ -96,7 +96,7 @@ export class QueryCache {
       const s = await this.persistent.cache.stats();
       return { enabled: true, mode: "persistent", backend: s.backend, hits, misses, size: s.size ?? 0, ttl: this.config.ttl };
     }
-    const size = currentRequestScope()?.entries.size ?? 0;
+    const size = existingRequestScope()?.entries.size ?? 0;
     return { enabled: true, mode: "request", backend: "memory", hits, misses, size, ttl: this.config.requestTtl };
   }
 

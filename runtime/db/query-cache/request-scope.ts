@@ -1,10 +1,10 @@
 /**
- * The request scope of the query cache: one `RequestScope` per HTTP request, carried by
- * AsyncLocalStorage, so two requests never share entries. `App` enters a scope only once a
- * Database with request caching exists (`requestScopesEnabled`), so apps without a
- * database pay nothing on the HTTP hot path.
+ * The request scope of the query cache: one `RequestScope` per HTTP request, kept in the
+ * request context (runtime/context.ts), so two requests never share entries. The first
+ * Database with request caching asks for request contexts, so apps without a database pay
+ * nothing on the HTTP hot path.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
+import { contextSlot, currentRequestContext, runInRequestContext, wantRequestContexts } from "../../context.js";
 import type { RawResult } from "../adapters/adapter.js";
 
 export interface ScopedEntry {
@@ -20,20 +20,29 @@ export class RequestScope {
   readonly entries = new Map<string, ScopedEntry>();
 }
 
-const storage = new AsyncLocalStorage<RequestScope>();
+const SCOPE = contextSlot("db query cache", () => new RequestScope());
 
-/** Set once a Database with TINA4_AUTO_CACHING is connected; read by App on every request. */
-export let requestScopesEnabled = false;
-
+/** Called once a Database with TINA4_AUTO_CACHING is connected: App then gives each request a context. */
 export function enableRequestScopes(): void {
-  requestScopesEnabled = true;
+  wantRequestContexts();
 }
 
 /** Runs `fn` in a fresh request scope: reads inside it may be answered from the scope. */
 export function runInRequestScope<R>(fn: () => R): R {
-  return storage.run(new RequestScope(), fn);
+  return runInRequestContext(fn);
 }
 
+/** True inside a request (or runInRequestScope), where reads may use the scope. */
+export function inRequestScope(): boolean {
+  return currentRequestContext() !== undefined;
+}
+
+/** This request's scope (made on first use), or undefined outside any request. */
 export function currentRequestScope(): RequestScope | undefined {
-  return storage.getStore();
+  return currentRequestContext()?.get(SCOPE);
+}
+
+/** This request's scope if a read already made it. */
+export function existingRequestScope(): RequestScope | undefined {
+  return currentRequestContext()?.peek(SCOPE);
 }

@@ -8,6 +8,7 @@ import { isEmptyDir, planTemplateDir, writeFiles } from "../templates.js";
 import { cacheChoices, databaseChoices, type CacheBackendName, type DatabaseEngine } from "../choices.js";
 import { ui } from "../ui.js";
 import { parseDatabaseUrl } from "../../runtime/db/url.js";
+import { generateSecret } from "../../runtime/auth/secret.js";
 import { planModel, planRoute } from "./generate.js";
 import { tina4Dependency } from "../dependency.js";
 import { planView } from "../generate/view.js";
@@ -164,6 +165,7 @@ export function scaffold(answers: InitAnswers, force: boolean): string[] {
     cacheBackend: answers.cache,
     cacheUrlLine: answers.cacheUrl ? `TINA4_CACHE_URL=${answers.cacheUrl}` : "",
     tina4Spec: tina4Dependency(answers.dir),
+    secret: generateSecret(),
   });
   if (answers.example) {
     files.push(

@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { envString } from "../../runtime/config/env.js";
 import { readCacheConfig } from "../../runtime/cache/config.js";
+import { generateSecret, secretProblem } from "../../runtime/auth/secret.js";
 import { openProject, type Project } from "../project.js";
 import { CliError } from "../errors.js";
 import { ui } from "../ui.js";
@@ -52,6 +53,19 @@ function checkSettings(): void {
   }
 }
 
+/**
+ * TINA4_SECRET signs session cookies and tokens. Production refuses to start without a usable
+ * one; dev warns and gives this serve run one random secret, shared by its workers (so a dev
+ * reload keeps sessions), gone when it stops. The secret itself is never printed.
+ */
+function checkSecret(dev: boolean): void {
+  const problem = secretProblem();
+  if (problem === null) return;
+  if (!dev) throw new CliError(`${problem.message}. Production refuses to start without it.`, problem.code);
+  ui.warn(`${problem.message}. Dev uses a random secret until this server stops.`);
+  process.env.TINA4_SECRET = generateSecret();
+}
+
 /** Warns once per configured database or cache server that does not answer; serving goes on (runs alongside the start). */
 async function warnUnreachable(project: Project): Promise<void> {
   try {
@@ -80,6 +94,7 @@ export function registerServe(program: Command): void {
       void warnUnreachable(project);
       const dev = !options.production;
       if (!dev) process.env.NODE_ENV ??= "production";
+      checkSecret(dev);
       const host = options.host ?? envString("TINA4_HOST", dev ? "127.0.0.1" : "0.0.0.0");
       const port = await concretePort(parsePort(options.port ?? process.env.TINA4_PORT, 7148), host);
       if (dev && options.workers !== undefined) ui.warn("--workers applies to --production only; dev runs one worker");

@@ -209,6 +209,11 @@ export class DevServer {
   private onChange(changes: ChangeSet): void {
     if (this.stopping) return;
     if (changes.env) this.reloadEnv();
+    // No worker restart for templates: dev workers check a template's file before reusing it.
+    if (changes.templates.length) {
+      ui.step(`template changed (${changes.templates.length === 1 ? changes.templates[0] : `${changes.templates.length} files`}): pages reload`);
+      this.broadcast({ type: "live", event: "reload" });
+    }
     if (changes.code.length) {
       this.crashRestarts = 0;
       this.reload(changes.code.length === 1 ? changes.code[0]! : `${changes.code.length} files`, changes.env);

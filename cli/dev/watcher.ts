@@ -11,6 +11,8 @@ export interface ChangeSet {
   css: string[];
   /** Other public/ files: the browser reloads. */
   assets: string[];
+  /** Twig templates (src/templates/): workers recompile them on next use; the browser reloads. */
+  templates: string[];
   migrations: string[];
 }
 
@@ -44,13 +46,14 @@ export function watchProject(root: string, onChange: (changes: ChangeSet) => voi
   let timer: NodeJS.Timeout | undefined;
   const flush = () => {
     timer = undefined;
-    const changes: ChangeSet = { code: [], env: false, css: [], assets: [], migrations: [] };
+    const changes: ChangeSet = { code: [], env: false, css: [], assets: [], templates: [], migrations: [] };
     for (const rel of pending) {
       const top = rel.split("/")[0]!;
       if (ENV_FILE.test(rel)) {
         changes.env = true;
         changes.code.push(rel);
-      } else if (top === "src") changes.code.push(rel);
+      } else if (rel.startsWith("src/templates/") && !/\.[cm]?[jt]sx?$/.test(rel)) changes.templates.push(rel);
+      else if (top === "src") changes.code.push(rel);
       else if (top === "migrations") changes.migrations.push(rel);
       else if (rel.endsWith(".css")) changes.css.push("/" + rel.slice("public/".length));
       else changes.assets.push(rel);

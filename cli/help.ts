@@ -79,6 +79,12 @@ const HELP: Record<string, CommandHelp> = {
       ["tina4 generate middleware timing --function", "async (req, res, next) => { ... }"],
     ],
   },
+  "generate view": {
+    examples: [
+      ["tina4 generate view about", "src/templates/pages/about.twig (served at /about) and base.twig if missing"],
+      ["tina4 generate view blog/post --layout layouts/blog", "a nested page extending another layout"],
+    ],
+  },
   "generate job": {
     examples: [
       ["tina4 generate job emails", "src/jobs/emails.ts, fed by queue(\"emails\").add(...)"],

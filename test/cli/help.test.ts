@@ -16,6 +16,7 @@ const COMMANDS = [
   ["generate", "migration"],
   ["generate", "middleware"],
   ["generate", "job"],
+  ["generate", "view"],
   ["openapi"],
   ["worker"],
   ["queue:status"],

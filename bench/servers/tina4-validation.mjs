@@ -4,6 +4,10 @@ import { pathToFileURL } from "node:url";
 import { announce, exitOn } from "../lib/child.mjs";
 import { ORDER_PATH, receipt, zodOrder } from "../lib/order.mjs";
 
+// What is measured is validation, as on Fastify: the route is public (tina4 secures write
+// routes by default, SPEC §10).
+process.env.TINA4_SECURE_WRITES = "false";
+
 const runtime = process.env.TINA4_BENCH_RUNTIME ? pathToFileURL(process.env.TINA4_BENCH_RUNTIME).href : "../../dist/runtime/index.js";
 const { App, listen, z } = await import(runtime);
 

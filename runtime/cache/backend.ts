@@ -39,6 +39,12 @@ export interface CacheBackend {
   readonly namespace: string;
   /** Seconds used when `set` gets no TTL. */
   readonly defaultTtl: number;
+  /**
+   * Health: server calls that failed or timed out so far in this process and were degraded to
+   * a miss or no-op (0 for memory, which cannot fail). A consumer that must not trust a
+   * degraded answer (the DB query cache) compares it before and after its calls.
+   */
+  readonly failures: number;
   /** Never rejects for server trouble: an unreachable server reads as a miss. */
   get<T = unknown>(key: string): Promise<CacheLookup<T>>;
   /**
@@ -213,9 +219,8 @@ export class StoreBackend implements CacheBackend {
     await this.#store.clear();
   }
 
-  /** The store underneath (tests and tooling; not for consumers). */
-  get store(): CacheStore {
-    return this.#store;
+  get failures(): number {
+    return this.#store.failures ?? 0;
   }
 
   async stats(): Promise<CacheStats> {
@@ -226,7 +231,7 @@ export class StoreBackend implements CacheBackend {
       hits: this.#hits,
       misses: this.#misses,
       size,
-      errors: this.#store.failures ?? 0,
+      errors: this.failures,
     };
   }
 

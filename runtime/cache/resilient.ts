@@ -4,7 +4,9 @@
  * warning, and opens a short breaker so requests do not each wait out the timeout while the
  * server is known to be down. The store's own client keeps reconnecting in the background;
  * the first successful call after the breaker closes logs the recovery. Misuse errors
- * (CacheError) are never swallowed.
+ * (CacheError) are never swallowed. Every absorbed failure is counted (`failures`); the
+ * CacheBackend on top exposes that count as its health signal, so a consumer that must not
+ * trust a degraded answer (the DB query cache) can tell a miss from an outage.
  */
 import { log, warnEvery } from "../log.js";
 import type { CacheStore } from "./backend.js";

@@ -1,14 +1,17 @@
 /**
- * House rules about imports, checked on the real source: no import cycles in runtime/ (among
- * imports that exist at run time; type-only ones are erased), runtime/ never imports cli/, and
- * the cache never imports the database layer (the database layer depends on the cache; the
- * `database` cache backend gets its connections through runtime/cache/sql-connector.ts).
+ * House rules about imports, checked on the real source (docs/architecture.md, "Layers"): no
+ * import cycles in runtime/ (among imports that exist at run time; type-only ones are erased),
+ * runtime/ never imports cli/, the cache never imports the database layer (the database layer
+ * depends on the cache; the `database` cache backend gets its connections through
+ * runtime/cache/sql-connector.ts), and the HTTP core knows neither: runtime/http reaches no
+ * database or cache file even indirectly, runtime/app.ts imports neither and reaches no
+ * database file (per-request state goes through runtime/context.ts; errors carry their status).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { edgesBetween, findCycles, importGraph } from "../support/import-graph.js";
+import { edgesBetween, findCycles, importGraph, reachBetween } from "../support/import-graph.js";
 
 const repo = resolve(import.meta.dirname, "../..");
 const runtime = join(repo, "runtime");
@@ -30,6 +33,17 @@ describe("runtime/ import graph", () => {
 
   it("never imports cli/", () => {
     expect(edgesBetween(graph, runtime, join(repo, "cli"), repo)).toEqual([]);
+  });
+
+  it("the HTTP core never imports the database or the cache", () => {
+    const app = join(runtime, "app.ts");
+    const http = join(runtime, "http");
+    expect(graph.has(app)).toBe(true);
+    for (const layer of ["db", "cache"]) {
+      expect(edgesBetween(graph, app, join(runtime, layer), repo)).toEqual([]);
+      expect(reachBetween(graph, http, join(runtime, layer), repo)).toEqual([]);
+    }
+    expect(reachBetween(graph, app, join(runtime, "db"), repo)).toEqual([]);
   });
 
   it("the cache never imports the database layer (db → cache only)", () => {
@@ -56,5 +70,8 @@ describe("the cycle check itself", () => {
     const all = findCycles(g, { includeTypeOnly: true }).map((c) => c.map((f) => relative(dir, f)).sort()).sort();
     expect(all).toEqual([["a.ts", "b.ts", "c.ts"], ["d.ts", "e.ts"]]);
     expect(edgesBetween(g, join(dir, "f.ts"), join(dir, "a.ts"), dir)).toEqual(["f.ts → a.ts"]);
+    // reach follows run-time imports through other files, never type-only ones
+    expect(reachBetween(g, join(dir, "f.ts"), join(dir, "c.ts"), dir)).toEqual(["f.ts → a.ts → b.ts → c.ts"]);
+    expect(reachBetween(g, join(dir, "d.ts"), join(dir, "e.ts"), dir)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 /** The resilient wrapper on its own: timeouts, breaker, misuse passthrough, outage classification. */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { log } from "../../runtime/log.js";
-import type { CacheStore } from "../../runtime/cache/backend.js";
+import { StoreBackend, type CacheStore } from "../../runtime/cache/backend.js";
 import { CacheError, CacheErrorCode } from "../../runtime/cache/index.js";
 import { ResilientStore } from "../../runtime/cache/resilient.js";
 import { createCache } from "../../runtime/cache/factory.js";
@@ -38,6 +38,24 @@ describe("ResilientStore", () => {
     await store.set("k", "v", 0);
     expect(inner.calls).toBe(2);
     expect(store.failures).toBe(2);
+  });
+
+  it("the cache on top reports absorbed failures as its health signal (a degraded miss is not a plain miss)", async () => {
+    vi.spyOn(log, "warn").mockImplementation(() => undefined);
+    let up = true;
+    const inner = new ScriptedStore(() => (up ? Promise.resolve(undefined) : Promise.reject(new Error("ECONNRESET"))));
+    const cache = new StoreBackend(new ResilientStore(inner, { timeoutMs: 100, breakerMs: 0, label: "health" }), 60);
+    expect((await cache.get("k")).hit).toBe(false);
+    expect(cache.failures).toBe(0);
+    up = false;
+    expect((await cache.get("k")).hit).toBe(false);
+    await cache.set("k", 1);
+    expect(cache.failures).toBe(2);
+    expect((await cache.stats()).errors).toBe(3); // size() failed too
+    const memory = await createCache({ backend: "memory", namespace: "health" });
+    await memory.get("k");
+    expect(memory.failures).toBe(0);
+    await memory.close();
   });
 
   it("does not open the breaker for failures that are not outages", async () => {

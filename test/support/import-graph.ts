@@ -122,3 +122,31 @@ export function edgesBetween(graph: ImportGraph, fromDir: string, toDir: string,
   }
   return out;
 }
+
+/** Files reachable from `start` through imports that exist at run time, each with the chain that reaches it. */
+export function runtimeReach(graph: ImportGraph, start: string): Map<string, string[]> {
+  const chains = new Map<string, string[]>([[start, [start]]]);
+  const queue = [start];
+  while (queue.length > 0) {
+    const file = queue.shift()!;
+    for (const edge of graph.get(file) ?? []) {
+      if (edge.typeOnly || !graph.has(edge.target) || chains.has(edge.target)) continue;
+      chains.set(edge.target, [...chains.get(file)!, edge.target]);
+      queue.push(edge.target);
+    }
+  }
+  return chains;
+}
+
+/** Chains (as "a → b → c" relative to `base`) from files under `fromDir` that reach files under `toDir` at run time. */
+export function reachBetween(graph: ImportGraph, fromDir: string, toDir: string, base: string): string[] {
+  const inside = (path: string, dir: string) => path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+  const out: string[] = [];
+  for (const file of graph.keys()) {
+    if (!inside(file, fromDir)) continue;
+    for (const [target, chain] of runtimeReach(graph, file)) {
+      if (inside(target, toDir)) out.push(chain.map((f) => relative(base, f)).join(" → "));
+    }
+  }
+  return out;
+}

@@ -33,12 +33,6 @@ export function newToken(): string {
   return randomBytes(12).toString("base64url");
 }
 
-/** Failures the backend absorbed so far (the resilient wrapper counts them; memory never fails). */
-function failureCount(cache: CacheBackend): number {
-  const store = (cache as { store?: { failures?: number } }).store;
-  return store?.failures ?? 0;
-}
-
 const RETRY_MS = 250;
 
 /**
@@ -62,19 +56,20 @@ export class SharedGeneration {
     return this.#pending;
   }
 
+  /** The backend's health signal: failures it absorbed so far (see CacheBackend.failures). */
   failures(): number {
-    return failureCount(this.cache);
+    return this.cache.failures;
   }
 
   /** Replaces the token; resolves true when the backend confirmed it. Never rejects. */
   async bump(): Promise<boolean> {
-    const before = failureCount(this.cache);
+    const before = this.cache.failures;
     const token = newToken();
     let confirmed = false;
     try {
       // issued together: on one connection the read-back follows the write (one round trip)
       const [, back] = await Promise.all([this.cache.set(this.key, token, 0), this.cache.get(this.key)]);
-      confirmed = back.hit && failureCount(this.cache) === before;
+      confirmed = back.hit && this.cache.failures === before;
     } catch (error) {
       log.debug(`db cache: generation bump failed: ${String(error)}`);
     }

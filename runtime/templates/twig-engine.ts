@@ -1,7 +1,7 @@
 import { packageRequire } from "../package-require.js";
 import { codeFrame, lineColumn } from "./code-frame.js";
 import { TemplateError, TemplateErrorCode } from "./errors.js";
-import { installFilters } from "./filters.js";
+import { installCompat } from "./compat.js";
 import { installSandbox } from "./sandbox.js";
 import type { TwigInternals, TwigModule, TwigOptions, TwigTemplate, TwigToken } from "./twig-types.js";
 
@@ -82,7 +82,7 @@ export class TwigEngine {
     module.extend((twig) => (internals = twig));
     this.twig = internals!;
     this.fixErrorCalls();
-    installFilters(this.twig);
+    installCompat(this.twig);
     installSandbox(
       this.twig,
       (location, _params, callback) => {

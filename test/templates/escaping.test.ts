@@ -56,6 +56,14 @@ describe("HTML is escaped by default", () => {
     expect(render("{% macro b(v) %}<b>{{ v }}</b>{% endmacro %}{% import _self as m %}{{ m.b(s) }}", { s: "<x>" })).toBe("<b>&lt;x&gt;</b>");
   });
 
+  it("the one-pass HTML escaper prints exactly what twig.js's own escape filter prints", async () => {
+    const { createRequire } = await import("node:module");
+    const twig = createRequire(import.meta.url)("twig") as { factory(): { twig(params: { data: string; autoescape: boolean }): { render(data: object): unknown } } };
+    const stock = twig.factory().twig({ data: "{{ s }}|{{ s|e }}|{{ s|escape('html') }}", autoescape: true });
+    const samples = ["plain", "&amp;", `<a href="x" title='y'>&</a>`, "x > y && y < z", "\"quoted\" 'single'", "フレームワーク <b>", " ", "0", String.fromCharCode(0, 10, 13)];
+    for (const s of samples) expect(render("{{ s }}|{{ s|e }}|{{ s|escape('html') }}", { s }), JSON.stringify(s)).toBe(String(stock.render({ s })));
+  });
+
   it("json_encode output is escaped unless marked raw", () => {
     expect(render("{{ d|json_encode }}|{{ d|json_encode|raw }}", { d: { s: "</b>" } })).toBe('{&quot;s&quot;:&quot;&lt;/b&gt;&quot;}|{"s":"</b>"}');
   });

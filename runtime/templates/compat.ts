@@ -24,13 +24,38 @@ function buildQuery(value: object, prefix = ""): string[] {
   return parts;
 }
 
+const HTML_SPECIAL = /[&<>"']/;
+const HTML_SPECIALS = /[&<>"']/g;
+const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#039;" };
+
 /**
- * Adapters where twig.js differs from Twig on a filter the docs promise:
+ * Adapters where twig.js differs from Twig on what the docs promise:
+ * - `{{ true }}` / `{{ false }}` printed "true" / "false"; Twig prints "1" and nothing;
  * - `url_encode` of a hash joined its pairs with an already-escaped `&amp;` (escaped again by
  *   autoescape: `&amp;amp;`) and left `!'()*` unencoded;
  * - `join(glue, and)` ignored Twig's second argument (`1, 2 and 3`).
+ * And one for speed: HTML escaping (every printed value under autoescape) in one pass instead
+ * of five chained replaces, with the same output.
  */
-export function installFilters(Twig: TwigInternals): void {
+export function installCompat(Twig: TwigInternals): void {
+  const output = Twig.output;
+  Twig.output = function (this: unknown, pieces: unknown[]) {
+    for (let i = 0; i < pieces.length; i++) {
+      if (pieces[i] === true) pieces[i] = "1";
+      else if (pieces[i] === false) pieces[i] = "";
+    }
+    return output.call(this, pieces);
+  };
+  const escape = Twig.filters.escape!;
+  Twig.filters.escape = function (value: unknown, params?: unknown[]) {
+    const strategy = params?.[0];
+    if (value === undefined || value === null || value === "" || (strategy !== undefined && strategy !== true && strategy !== "html")) {
+      return escape.call(this, value, params);
+    }
+    const text = String(value);
+    return Twig.Markup(HTML_SPECIAL.test(text) ? text.replace(HTML_SPECIALS, (c) => HTML_ESCAPES[c]!) : text, "html");
+  };
+
   Twig.filters.url_encode = (value: unknown) => {
     if (value === null || value === undefined) return "";
     return typeof value === "object" ? buildQuery(value).join("&") : rawUrlEncode(value);

@@ -4,31 +4,23 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../support/cli.js";
 
-const COMMANDS = [
-  [],
-  ["init"],
-  ["serve"],
-  ["build"],
-  ["routes"],
-  ["generate"],
-  ["generate", "route"],
-  ["generate", "model"],
-  ["generate", "migration"],
-  ["generate", "middleware"],
-  ["generate", "job"],
-  ["generate", "view"],
-  ["openapi"],
-  ["worker"],
-  ["queue:status"],
-  ["queue:retry"],
-  ["queue:clear"],
-  ["migrate"],
-  ["migrate:create"],
-  ["migrate:rollback"],
-  ["migrate:status"],
-];
+/** Command names listed under "Commands:" in a help text (without the built-in `help`). */
+function listed(help: string): string[] {
+  const section = help.split("\nCommands:\n")[1]?.split("\n\n")[0] ?? "";
+  return [...section.matchAll(/^  (\S+)/gm)].map((m) => m[1]!.split("|")[0]!).filter((name) => name !== "help");
+}
+
+// Every command the CLI has, read from its own help, so a new command without examples fails here.
+const top = listed(runCli(["--help"], tempDir()).stdout);
+const generators = listed(runCli(["generate", "--help"], tempDir()).stdout);
+const COMMANDS: string[][] = [[], ...top.map((name) => [name]), ...generators.map((name) => ["generate", name])];
 
 describe("--help", () => {
+  it("the list of commands was read from the CLI's help", () => {
+    expect(top).toEqual(expect.arrayContaining(["init", "serve", "build", "routes", "generate", "migrate", "migrate:create", "migrate:rollback", "migrate:status"]));
+    expect(generators).toEqual(expect.arrayContaining(["route", "model", "migration", "middleware"]));
+  });
+
   it.each(COMMANDS.map((c) => [c.join(" ") || "(root)", c] as const))("%s shows 1-3 examples of itself", (_name, command) => {
     const result = runCli([...command, "--help"], tempDir());
     expect(result.code, result.stderr).toBe(0);

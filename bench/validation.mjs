@@ -4,7 +4,11 @@
 // and Fastify without. Same run, interleaved rounds; each server in its own child process
 // pinned to one core with taskset, the load generator (this process) to another. What
 // validation costs is the difference between a framework's two scenarios (server CPU
-// µs/request is the steadier figure on a shared machine). Run after a build: `npm run bench`.
+// µs/request is the steadier figure on a shared machine). Then the validation step alone,
+// in this process: tina4's validator (zod, compiled on first use) and zod uncompiled against
+// ajv as Fastify configures it, on the same body (ns per call, median of 7 batches): on a busy
+// machine a difference under a microsecond is lost in the HTTP figures, not here.
+// Run after a build: `npm run bench`.
 //
 // Options (flag or environment variable; flags win):
 //   --duration N     BENCH_DURATION     seconds measured per run            (7)
@@ -21,7 +25,7 @@ import { createRequire } from "node:module";
 import { startServer } from "./lib/spawn-server.mjs";
 import { checkLoad } from "./lib/check.mjs";
 import { cpuMs } from "./lib/proc-cpu.mjs";
-import { BAD_ORDER_BODY, ORDER_BODY, ORDER_PATH, RECEIPT_BODY } from "./lib/order.mjs";
+import { BAD_ORDER_BODY, ORDER_BODY, ORDER_JSON_SCHEMA, ORDER_PATH, RECEIPT_BODY, zodOrder } from "./lib/order.mjs";
 
 const SCENARIOS = [
   { id: "tina4-none", label: "tina4, no validation", script: "tina4-validation.mjs", args: ["none"], refuses: null },
@@ -136,6 +140,42 @@ for (let round = 1; round <= opts.rounds; round++) {
   }
 }
 
+/** ns per call of each validator on a freshly parsed body, less the parse alone. */
+async function validatorStep() {
+  const { z } = await import("../dist/runtime/index.js");
+  const { fastValidate } = await import("../dist/runtime/validation/compile.js");
+  const schema = zodOrder(z);
+  const tina4 = fastValidate(schema);
+  const zodPlain = (value) => schema["~standard"].validate(value);
+  // ajv with the options Fastify's default validator compiler (@fastify/ajv-compiler) uses
+  const fromFastify = createRequire(createRequire(import.meta.url).resolve("fastify"));
+  const Ajv = fromFastify("ajv").default ?? fromFastify("ajv");
+  const addFormats = createRequire(fromFastify.resolve("@fastify/ajv-compiler"))("ajv-formats");
+  const ajv = new Ajv({ coerceTypes: "array", useDefaults: true, removeAdditional: true, addUsedSchema: false, allErrors: false });
+  addFormats(ajv);
+  const ajvCheck = ajv.compile(structuredClone(ORDER_JSON_SCHEMA));
+  const fns = {
+    parseOnly: () => JSON.parse(ORDER_BODY),
+    tina4Zod: () => tina4(JSON.parse(ORDER_BODY)),
+    zodUncompiled: () => zodPlain(JSON.parse(ORDER_BODY)),
+    fastifyAjv: () => ajvCheck(JSON.parse(ORDER_BODY)),
+  };
+  if (tina4(JSON.parse(ORDER_BODY)).issues || !ajvCheck(JSON.parse(ORDER_BODY)) || !tina4(JSON.parse(BAD_ORDER_BODY)).issues || ajvCheck(JSON.parse(BAD_ORDER_BODY))) {
+    throw new Error("validator step: a validator disagrees on the valid or the invalid order");
+  }
+  const calls = 100_000;
+  const batches = Object.fromEntries(Object.keys(fns).map((name) => [name, []]));
+  for (let batch = 0; batch < 8; batch++) {
+    for (const [name, fn] of Object.entries(fns)) {
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < calls; i++) fn();
+      if (batch > 0) batches[name].push(Number(process.hrtime.bigint() - started) / calls); // batch 0 warms up
+    }
+  }
+  const parse = median(batches.parseOnly);
+  return Object.fromEntries(Object.entries(batches).filter(([name]) => name !== "parseOnly").map(([name, list]) => [name, median(list) - parse]));
+}
+
 const median = (values) => {
   const known = values.filter((v) => v !== null).sort((a, b) => a - b);
   if (!known.length) return null;
@@ -153,7 +193,12 @@ const by = Object.fromEntries(rows.map((r) => [r.id, r]));
 const cost = (a, b) => (by[a].serverCpuUsPerReq === null || by[b].serverCpuUsPerReq === null ? null : by[a].serverCpuUsPerReq - by[b].serverCpuUsPerReq);
 const tina4Cost = cost("tina4-zod", "tina4-none");
 const fastifyCost = cost("fastify-schema", "fastify-none");
-const goal = { name: "tina4 validation CPU cost ≤ Fastify's", tina4UsPerReq: tina4Cost, fastifyUsPerReq: fastifyCost, met: tina4Cost === null || fastifyCost === null ? null : tina4Cost <= fastifyCost };
+const step = await validatorStep();
+const goal = {
+  name: "tina4 validation cost ≤ Fastify's",
+  http: { tina4UsPerReq: tina4Cost, fastifyUsPerReq: fastifyCost, met: tina4Cost === null || fastifyCost === null ? null : tina4Cost <= fastifyCost },
+  step: { tina4NsPerCall: step.tina4Zod, fastifyNsPerCall: step.fastifyAjv, met: step.tina4Zod <= step.fastifyAjv },
+};
 
 if (opts.json) {
   process.stdout.write(`${JSON.stringify({
@@ -165,6 +210,7 @@ if (opts.json) {
     aggregation: "req/s: best round; server CPU µs/req: median round",
     machine: { cores: cpus().length, cpu: cpus()[0]?.model?.trim() ?? "unknown", node: process.version, fastify: version("fastify"), zod: version("zod") },
     results: rows,
+    validatorStepNsPerCall: step,
     goal,
   }, null, 2)}\n`);
 } else {
@@ -176,7 +222,9 @@ if (opts.json) {
   const line = (cells) => `| ${cells.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ")} |`;
   console.log([line(header), `|${widths.map((w, i) => (i ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`, ...body.map(line)].join("\n"));
   console.log(`\nValidation cost (server CPU per request): tina4 + zod ${fmt(tina4Cost)} µs, Fastify + ajv ${fmt(fastifyCost)} µs`);
-  if (goal.met !== null) console.log(`${goal.met ? "met   " : "MISSED"} ${goal.name}`);
+  console.log(`Validation step alone (ns per call, parse excluded): tina4 (zod compiled) ${fmtInt(step.tina4Zod)}, zod uncompiled ${fmtInt(step.zodUncompiled)}, Fastify's ajv ${fmtInt(step.fastifyAjv)}`);
+  console.log(`${goal.step.met ? "met   " : "MISSED"} ${goal.name}, validation step alone`);
+  if (goal.http.met !== null) console.log(`${goal.http.met ? "met   " : "MISSED"} ${goal.name}, HTTP server CPU difference (noisy on a shared machine: compare with the rounds' spread)`);
 }
 
 function fmt(n) {

@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { repoRoot, runCli, startServe, tempDir } from "../support/cli.js";
 import { serviceUrl } from "../support/services.js";
+import { appToken } from "../support/app-token.js";
 
 const pgUrl = serviceUrl("POSTGRES");
 const dropAfter: string[] = [];
@@ -68,10 +69,13 @@ describe.each(engines)("generated CRUD app on %s", (engine, database) => {
 
     const served = await startServe(app, [], env);
     try {
+      // the generated write routes are secured (SPEC §10): without a user they answer 401
+      expect((await fetch(`${served.url}/products`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(401);
+      const auth = { authorization: `Bearer ${await appToken(app)}` };
       const call = async (method: string, path: string, body?: unknown) => {
         const res = await fetch(`${served.url}${path}`, {
           method,
-          headers: body === undefined ? {} : { "content-type": "application/json" },
+          headers: body === undefined ? auth : { ...auth, "content-type": "application/json" },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
         const text = await res.text();

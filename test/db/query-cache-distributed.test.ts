@@ -49,6 +49,7 @@ beforeAll(() => {
   route("items/[id]/post.ts", [
     'import type { Request } from "tina4";',
     'import { db, table } from "../../../db";',
+    "export const secured = false; // the subject is the query cache, not auth",
     "export default async (req: Request) => {",
     "  const d = await db();",
     "  const { name } = req.body as { name: string };",

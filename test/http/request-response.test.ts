@@ -38,7 +38,7 @@ describe("request", () => {
   });
 
   it("parses JSON, urlencoded, text and binary bodies", async () => {
-    const server = await startApp((app) => app.post("/echo", (req) => ({ body: Buffer.isBuffer(req.body) ? `buffer:${req.body.length}` : req.body })));
+    const server = await startApp((app) => app.post("/echo", (req) => ({ body: Buffer.isBuffer(req.body) ? `buffer:${req.body.length}` : req.body }), { secured: false }));
     close = server.close;
     const send = async (body: string | Uint8Array, type: string) =>
       (await (await fetch(`${server.url}/echo`, { method: "POST", body, headers: { "content-type": type } })).json()) as { body: unknown };
@@ -54,7 +54,7 @@ describe("request", () => {
       app.post("/upload", (req) => ({
         fields: req.body,
         files: req.files.map((f) => ({ field: f.field, filename: f.filename, type: f.contentType, size: f.size, text: f.data.toString() })),
-      })),
+      }), { secured: false }),
     );
     close = server.close;
     const form = new FormData();

@@ -29,7 +29,7 @@ describe("HTTP routing", () => {
   it("answers 404 JSON with the path, 405 and OPTIONS with Allow, HEAD without a body", async () => {
     const server = await startApp((app) => {
       app.get("/items", () => ({ items: [1, 2] }));
-      app.post("/items", () => ({ created: true }));
+      app.post("/items", () => ({ created: true }), { secured: false });
     });
     close = server.close;
     const missing = await fetch(`${server.url}/nothing/here`);

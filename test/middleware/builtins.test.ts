@@ -31,7 +31,7 @@ describe("cors()", () => {
     process.env.TINA4_CORS_ORIGINS = "https://app.example, https://admin.example";
     const server = await startApp((app) => {
       app.use(cors());
-      app.post("/data", () => ({ ok: true }));
+      app.post("/data", () => ({ ok: true }), { secured: false });
     });
     close = server.close;
     const preflight = await fetch(`${server.url}/data`, {

@@ -81,7 +81,7 @@ describe("function middleware (onion)", () => {
         res.header("x-timing", "1ms");
         if (res.statusCode === 201) res.status(202);
       });
-      app.post("/x", (_req, res) => res.json({ made: true }, 201));
+      app.post("/x", (_req, res) => res.json({ made: true }, 201), { secured: false });
     });
     close = server.close;
     const res = await fetch(`${server.url}/x`, { method: "POST" });

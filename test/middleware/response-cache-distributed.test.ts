@@ -21,7 +21,7 @@ beforeAll(() => {
   writeFileSync(join(appDir, "src", "routes", "x", "get.ts"),
     'import { responseCache } from "tina4";\nlet n = 0;\nexport const middleware = [responseCache({ ttl: 60 })];\nexport default () => ({ n: ++n, pid: process.pid });\n');
   writeFileSync(join(appDir, "src", "routes", "clear", "post.ts"),
-    'import { clearCache } from "tina4";\nexport default async () => { await clearCache(); return { cleared: true }; };\n');
+    'import { clearCache } from "tina4";\nexport const secured = false; // the subject is the shared cache, not auth\nexport default async () => { await clearCache(); return { cleared: true }; };\n');
   // the backend the process really uses: an unreachable server falls back to the file cache
   writeFileSync(join(appDir, "src", "routes", "backend", "get.ts"),
     'import { cacheStats } from "tina4";\nexport default async () => ({ backend: (await cacheStats()).backend });\n');

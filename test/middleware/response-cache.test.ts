@@ -65,7 +65,7 @@ beforeAll(async () => {
     app.post("/plain", () => {
       count("post");
       return { posted: ++counter };
-    }, cached);
+    }, { middleware: cached, secured: false }); // about caching, not auth
   });
 });
 afterEach(async () => {

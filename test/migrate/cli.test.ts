@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, startServe, tempDir } from "../support/cli.js";
 import { appWithMigrations, ENGINES, engineAvailable, freshDatabase, SQL, type FreshDatabase } from "./engines.js";
+import { appToken } from "../support/app-token.js";
 
 describe.each(ENGINES.filter((e) => engineAvailable(e)))("tina4 migrate commands on %s", (engine) => {
   let fresh: FreshDatabase;
@@ -116,8 +117,10 @@ describe("generated model and CRUD routes on the ORM", () => {
     expect(migrated.stdout).toMatch(/Applied 1 migration/);
 
     server = await startServe(app);
+    // generated write routes are secured (SPEC §10): a Bearer token signed with the app's secret
+    const auth = { authorization: `Bearer ${await appToken(app)}` };
     const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${server!.url}${path}`, { method, headers: body === undefined ? {} : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${server!.url}${path}`, { method, headers: body === undefined ? auth : { ...auth, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
       const text = await res.text();
       return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
     };

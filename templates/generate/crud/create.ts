@@ -10,6 +10,8 @@ export const schema = {
   response: { 201: modelSchema({{Model}}, "record") },
 };
 
+// Secured by default, like every POST/PUT/PATCH/DELETE route: 401 without a user (a Bearer
+// token or a logged-in session, see docs/auth.md). `export const secured = false;` opens it.
 /** POST {{urlPath}}: create a {{Model}}; 201 with the record. */
 export default async function (req: RouteRequest<typeof schema>, res: Response) {
   const record = await {{Model}}.create(req.body);

@@ -8,6 +8,8 @@ export const schema = {
   response: { 404: z.object({ error: z.string(), id: z.number() }) },
 };
 
+// Secured by default, like every POST/PUT/PATCH/DELETE route: 401 without a user (a Bearer
+// token or a logged-in session, see docs/auth.md). `export const secured = false;` opens it.
 /** DELETE {{urlPath}}/{id}: delete a {{Model}}; 204, or 404 when missing. */
 export default async function (req: RouteRequest<typeof schema>, res: Response) {
   const record = await {{Model}}.find(req.params.id);

@@ -10,6 +10,8 @@ export const schema = {
   response: { 200: modelSchema({{Model}}, "record"), 404: z.object({ error: z.string(), id: z.number() }) },
 };
 
+// Secured by default, like every POST/PUT/PATCH/DELETE route: 401 without a user (a Bearer
+// token or a logged-in session, see docs/auth.md). `export const secured = false;` opens it.
 /** {{METHOD}} {{urlPath}}/{id}: update a {{Model}}; 404 when missing, 422 listing every invalid field. */
 export default async function (req: RouteRequest<typeof schema>, res: Response) {
   const record = await {{Model}}.find(req.params.id);

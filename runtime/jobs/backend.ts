@@ -52,6 +52,9 @@ export interface ScheduleSpec {
   timezone: string | undefined;
 }
 
+/** Scheduled runs are kept at least this long after finishing, so a late instance cannot add the same tick again. */
+export const MIN_TICK_KEEP_MS = 3_600_000;
+
 export interface QueueBackend {
   readonly name: QueueBackendName;
   /** Where the jobs live, password masked (for logs and CLI output). */
@@ -69,13 +72,21 @@ export interface QueueBackend {
   /** Queues that have stored jobs. */
   queues(): Promise<string[]>;
   work(queue: string, handler: JobHandler, options: WorkOptions): Promise<QueueWorker>;
-  /** Makes each tick of `spec` add one job to `queue`, once across all processes; `null` removes the schedule. */
-  schedule(queue: string, spec: ScheduleSpec | null): Promise<{ stop(): void }>;
+  /**
+   * Adds the run of one schedule tick. Every process working the queue adds every tick; the
+   * job id names the tick (`tickJobId`), so the backend stores it once however many add it.
+   */
+  addTick(queue: string, tick: Date): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The tick a scheduled job belongs to, from its id (`schedule:<ms>` here, `repeat:<scheduler>:<ms>` in BullMQ). */
+/** The id of a tick's run: `schedule:<queue>:<ms>` (a shape user job ids cannot take). */
+export function tickJobId(queue: string, tick: Date): string {
+  return `schedule:${queue}:${tick.getTime()}`;
+}
+
+/** The tick a scheduled run belongs to, from its id; null for other jobs. */
 export function tickOf(id: string): Date | null {
-  const match = /^(?:schedule|repeat:.+):(\d{10,})$/.exec(id);
+  const match = /^schedule:[^:]+:(\d{10,})$/.exec(id);
   return match ? new Date(Number(match[1])) : null;
 }

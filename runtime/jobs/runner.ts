@@ -7,6 +7,7 @@ import type { QueueBackend, QueueWorker } from "./backend.js";
 import { QueueError, QueueErrorCode } from "./errors.js";
 import { handlerFor } from "./job.js";
 import type { ProcessorSpec } from "./processors.js";
+import { TickScheduler } from "./scheduler.js";
 
 export interface RunnerOptions {
   /** Only these queues (default: every job file). An unknown name is T4_ERR_QUEUE_UNKNOWN. */
@@ -39,7 +40,7 @@ export function selectProcessors(all: readonly ProcessorSpec[], queues: readonly
 
 export class JobRunner {
   private readonly workers: QueueWorker[] = [];
-  private readonly schedules: Array<{ stop(): void }> = [];
+  private readonly schedules: TickScheduler[] = [];
   readonly running: RunningQueue[] = [];
   private stopping: Promise<void> | null = null;
 
@@ -53,7 +54,10 @@ export class JobRunner {
         const concurrency = options.concurrency ?? spec.concurrency ?? 1;
         const handler = handlerFor(spec.run, spec.timeoutMs ?? options.defaultTimeoutMs ?? 0);
         runner.workers.push(await backend.work(spec.name, handler, { concurrency }));
-        runner.schedules.push(await backend.schedule(spec.name, spec.schedule === undefined ? null : { cron: spec.schedule, timezone: spec.timezone }));
+        if (spec.schedule !== undefined) {
+          // every process adds every tick; the backend keeps one run per tick
+          runner.schedules.push(new TickScheduler({ cron: spec.schedule, timezone: spec.timezone }, spec.name, (tick) => backend.addTick(spec.name, tick)));
+        }
         runner.running.push({ name: spec.name, file: spec.file, concurrency, schedule: spec.schedule, timezone: spec.timezone });
       }
     } catch (error) {

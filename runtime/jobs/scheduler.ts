@@ -1,8 +1,8 @@
 /**
- * Cron ticks for the database backend. Every process working a scheduled queue runs one of
- * these; each tick becomes a job whose id is the tick (`schedule:<ms>`), and the jobs table's
- * unique (queue, id) keeps exactly one of them however many processes add it — so a tick
- * runs once across all instances, and is not lost while at least one instance is up.
+ * Cron ticks. Every process working a scheduled queue runs one of these; each tick becomes a
+ * job whose id names the tick (`schedule:<queue>:<ms>`), and the backend stores an id once
+ * (the jobs table's unique (queue, id); BullMQ's job ids) however many processes add it — so
+ * a tick runs once across all instances, and is not lost while at least one instance is up.
  *
  * Tick times come from the cron expression, never from when a timer happened to fire, so
  * every process names the same tick the same way; a timer that fires late (busy event loop,

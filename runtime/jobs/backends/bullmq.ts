@@ -10,11 +10,10 @@
  */
 import { loadDriver } from "../../drivers.js";
 import { log, warnEvery } from "../../log.js";
-import { tickOf, type ActiveJob, type JobHandler, type NewJob, type QueueBackend, type QueueWorker, type ScheduleSpec, type WorkOptions } from "../backend.js";
+import { MIN_TICK_KEEP_MS, tickJobId, tickOf, type ActiveJob, type JobHandler, type NewJob, type QueueBackend, type QueueWorker, type WorkOptions } from "../backend.js";
 import type { QueueConfig } from "../config.js";
 import { QueueError, QueueErrorCode } from "../errors.js";
 import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type ResolvedJobOptions } from "../options.js";
-import { parseSchedule } from "../scheduler.js";
 import type { JobCounts, JobInfo, JobState } from "../types.js";
 
 // ── the parts of node-redis and BullMQ used here, kept structural so both stay optional ──
@@ -72,8 +71,6 @@ interface BullQueue {
   getJobCounts(...types: string[]): Promise<Record<string, number>>;
   retryJobs(opts?: { state?: "failed" | "completed"; count?: number }): Promise<void>;
   clean(grace: number, limit: number, type: string): Promise<string[]>;
-  upsertJobScheduler(id: string, repeat: { pattern: string; tz?: string }, template?: { name?: string; data?: unknown; opts?: BullJobsOptions }): Promise<unknown>;
-  removeJobScheduler(id: string): Promise<boolean>;
   close(): Promise<void>;
 }
 interface BullWorker {
@@ -208,25 +205,20 @@ export class BullmqQueueBackend implements QueueBackend {
     return worker;
   }
 
-  /** A BullMQ job scheduler per queue (id = the queue name): it adds one job per tick across all instances. */
-  async schedule(queue: string, spec: ScheduleSpec | null): Promise<{ stop(): void }> {
-    const q = this.queue(queue);
+  /**
+   * One job per tick, its id naming the tick: BullMQ stores a job id once, so every worker of
+   * every instance can add every tick and each runs once. (BullMQ's own job schedulers create
+   * the next run from the worker that starts the current one and skip to the next future tick,
+   * so a worker killed at that moment, or one too busy to start a run in time, loses ticks.)
+   */
+  async addTick(queue: string, tick: Date): Promise<void> {
+    const options = this.jobOptions({ delay: 0, attempts: DEFAULT_ATTEMPTS, backoff: DEFAULT_BACKOFF_MS, priority: 0, jobId: tickJobId(queue, tick) });
+    options.removeOnComplete = { age: Math.ceil(Math.max(this.config.keepCompletedMs, MIN_TICK_KEEP_MS) / 1000) };
     try {
-      if (spec === null) await q.removeJobScheduler(queue);
-      else {
-        parseSchedule(spec, `src/jobs/${queue}`);
-        await q.upsertJobScheduler(queue, { pattern: spec.cron, ...(spec.timezone ? { tz: spec.timezone } : {}) }, {
-          name: queue,
-          data: {},
-          opts: this.jobOptions({ delay: 0, attempts: DEFAULT_ATTEMPTS, backoff: DEFAULT_BACKOFF_MS, priority: 0, jobId: undefined }),
-        });
-      }
+      await withTimeout(this.queue(queue).add(queue, {}, options), ADD_TIMEOUT_MS, "add");
     } catch (error) {
-      if (error instanceof QueueError) throw error;
-      throw this.unavailable(error, `queue "${queue}": cannot ${spec === null ? "remove" : "save"} its schedule`);
+      throw this.unavailable(error, `queue "${queue}": the scheduled run was not stored`);
     }
-    // The schedule lives in Redis, shared by every instance: stopping one worker keeps it.
-    return { stop: () => undefined };
   }
 
   async counts(queue: string): Promise<JobCounts> {

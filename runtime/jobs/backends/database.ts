@@ -14,11 +14,10 @@ import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import { Database, DatabaseError, DbErrorCode, type Row } from "../../db/index.js";
 import { log, warnEvery } from "../../log.js";
-import { tickOf, type JobHandler, type NewJob, type QueueBackend, type QueueWorker, type ScheduleSpec, type WorkOptions } from "../backend.js";
+import { MIN_TICK_KEEP_MS, tickJobId, type JobHandler, type NewJob, type QueueBackend, type QueueWorker, type WorkOptions } from "../backend.js";
 import type { QueueConfig } from "../config.js";
 import { QueueError, QueueErrorCode } from "../errors.js";
 import { backoffDelay, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS } from "../options.js";
-import { TickScheduler } from "../scheduler.js";
 import { checkTable, INSERT_COLUMNS, jobsSql, type JobsSql } from "../sql.js";
 import type { JobCounts, JobInfo, JobState } from "../types.js";
 import { DatabaseWorker } from "./database-worker.js";
@@ -39,8 +38,6 @@ export interface ClaimedRow {
 
 const INSERT_BATCH = 500;
 const SWEEP_EVERY_MS = 60_000;
-/** Tick jobs stay at least this long after completing, so a late instance cannot add the same tick again. */
-const MIN_TICK_KEEP_MS = 3_600_000;
 const MAX_LOG_LINES = 1000;
 
 /** A database failure as the queue reports it: an outage is T4_ERR_QUEUE_UNAVAILABLE (nothing was stored). */
@@ -84,7 +81,6 @@ export class DatabaseQueueBackend implements QueueBackend {
   /** Local adds wake this process's workers at once (other processes poll). */
   readonly wake = new EventEmitter();
   private readonly workers = new Set<DatabaseWorker>();
-  private readonly schedules = new Map<string, TickScheduler>();
   private maintenance: NodeJS.Timeout | null = null;
   private lastSweep = 0;
   private closed = false;
@@ -138,9 +134,9 @@ export class DatabaseQueueBackend implements QueueBackend {
     return ids;
   }
 
-  /** One job per tick: the id names the tick, so every process adding it stores it once. */
-  private addTick(queue: string, tick: Date): Promise<string[]> {
-    return this.add(queue, [{ data: "{}", options: { delay: 0, attempts: DEFAULT_ATTEMPTS, backoff: DEFAULT_BACKOFF_MS, priority: 0, jobId: `schedule:${tick.getTime()}` } }]);
+  /** One job per tick: the unique (queue, id) stores it once however many processes add it. */
+  async addTick(queue: string, tick: Date): Promise<void> {
+    await this.add(queue, [{ data: "{}", options: { delay: 0, attempts: DEFAULT_ATTEMPTS, backoff: DEFAULT_BACKOFF_MS, priority: 0, jobId: tickJobId(queue, tick) } }]);
   }
 
   // ─────────────────────────── consuming ───────────────────────────
@@ -152,20 +148,6 @@ export class DatabaseQueueBackend implements QueueBackend {
     this.startMaintenance();
     worker.start();
     return worker;
-  }
-
-  async schedule(queue: string, spec: ScheduleSpec | null): Promise<{ stop(): void }> {
-    this.schedules.get(queue)?.stop();
-    this.schedules.delete(queue);
-    if (spec === null) return { stop: () => undefined };
-    const scheduler = new TickScheduler(spec, queue, async (tick) => void (await this.addTick(queue, tick)));
-    this.schedules.set(queue, scheduler);
-    return {
-      stop: () => {
-        scheduler.stop();
-        if (this.schedules.get(queue) === scheduler) this.schedules.delete(queue);
-      },
-    };
   }
 
   /** Marks up to `limit` due jobs of `queue` as this process's; the rows are in claim order. */
@@ -419,17 +401,10 @@ export class DatabaseQueueBackend implements QueueBackend {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    for (const scheduler of this.schedules.values()) scheduler.stop();
-    this.schedules.clear();
     await Promise.all([...this.workers].map((w) => w.stop(0)));
     this.closed = true;
     if (this.maintenance) clearInterval(this.maintenance);
     await this.db.close();
-  }
-
-  /** The tick a claimed job belongs to (scheduled runs), else null. */
-  static tickOf(row: ClaimedRow): Date | null {
-    return tickOf(row.id);
   }
 }
 

@@ -68,6 +68,7 @@ export class Database {
       create: () => adapter.connect(),
       destroy: (c) => c.close(),
       isBroken: (c) => c.broken,
+      pipelinedLoad: (c) => (c.pipelined === true ? c.inflight : undefined),
     });
   }
 
@@ -385,6 +386,8 @@ export class Database {
     const plan = this.dialect.prepare(sql);
     const bound = Dialect.bind(plan, params);
     if (tx === undefined) {
+      const shared = this.pool.shared();
+      if (shared !== undefined) return this.execRaw(shared, plan.sql, bound, mode, sql);
       const conn = this.pool.tryAcquire();
       if (conn !== undefined && isSync(conn)) {
         try {
@@ -458,8 +461,11 @@ export class Database {
     return implicit;
   }
 
+  /** Outside a transaction: a pipelined connection shared with other statements when the engine allows it. */
   private onConnection<R>(tx: TxContext | undefined, fn: (c: DriverConnection) => Promise<R>): Promise<R> {
-    return tx === undefined ? this.onPooled(undefined, fn) : this.onTx(tx, fn);
+    if (tx !== undefined) return this.onTx(tx, fn);
+    const shared = this.pool.shared();
+    return shared !== undefined ? fn(shared) : this.onPooled(undefined, fn);
   }
 
   private async onPooled<R>(conn: DriverConnection | undefined, fn: (c: DriverConnection) => Promise<R>): Promise<R> {

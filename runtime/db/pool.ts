@@ -1,3 +1,4 @@
+import { warnEvery } from "../log.js";
 import { DatabaseError, DbErrorCode } from "./errors.js";
 import type { Engine } from "./types.js";
 
@@ -8,6 +9,8 @@ export interface PoolOptions<C> {
   create: () => Promise<C>;
   destroy: (conn: C) => Promise<void>;
   isBroken: (conn: C) => boolean;
+  /** Statements in flight on a connection that pipelines (see `shared`); absent: never shared. */
+  pipelinedLoad?: (conn: C) => number | undefined;
 }
 
 interface Waiter<C> {
@@ -43,6 +46,59 @@ export class Pool<C> {
       this.drop(conn);
     }
     return undefined;
+  }
+
+  /**
+   * A connection to pipeline one autocommit statement on without holding it: the least busy
+   * connection nobody holds exclusively. Opens another connection in the background while
+   * every open one is busy and the pool may still grow. Undefined when the engine does not
+   * pipeline or every connection is held (then callers `acquire`).
+   */
+  shared(): C | undefined {
+    const load = this.opts.pipelinedLoad;
+    if (load === undefined || this.closed) return undefined;
+    let best: C | undefined;
+    let bestLoad = Number.POSITIVE_INFINITY;
+    for (let i = this.idle.length - 1; i >= 0; i--) {
+      const conn = this.idle[i]!;
+      if (this.opts.isBroken(conn)) {
+        this.idle.splice(i, 1);
+        this.drop(conn);
+        continue;
+      }
+      const n = load(conn);
+      if (n === undefined) return undefined;
+      if (n < bestLoad) {
+        best = conn;
+        bestLoad = n;
+      }
+    }
+    // grow only when pipelining connections exist and are all busy (acquire() grows otherwise)
+    if (best !== undefined && bestLoad > 0 && this.total < this.opts.size && !this.closed) this.growInBackground();
+    return best;
+  }
+
+  private growing = false;
+  /** After a failed background connect, wait before the next (no connect storm during an outage). */
+  private growAfter = 0;
+
+  private growInBackground(): void {
+    if (this.growing || Date.now() < this.growAfter) return;
+    this.growing = true;
+    this.total++;
+    this.opts.create().then(
+      (conn) => {
+        this.growing = false;
+        this.release(conn);
+      },
+      (error: unknown) => {
+        this.growing = false;
+        this.total--;
+        this.growAfter = Date.now() + 1000;
+        warnEvery(`pool-grow:${this.opts.engine}`, `[${this.opts.engine}] could not open another pooled connection (the open ones keep serving): ${error instanceof Error ? error.message : String(error)}`);
+        this.failStrandedWaiters(error);
+      },
+    );
   }
 
   acquire(): Promise<C> {

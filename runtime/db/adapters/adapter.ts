@@ -29,6 +29,14 @@ export interface DriverConnection {
   schemaChanged?(): void;
   /** Set when the connection failed at the transport level and must not be reused. */
   broken: boolean;
+  /**
+   * True when autocommit statements from many callers may be pipelined on this connection
+   * (sent without waiting for earlier answers, each its own implicit transaction), so it need
+   * not be held exclusively for them. Transactions still hold a connection exclusively.
+   */
+  readonly pipelined?: boolean;
+  /** Statements sent and not yet answered (pipelined connections): the pool spreads load by it. */
+  readonly inflight?: number;
 }
 
 /** SQLite can answer without a round trip; the Database uses this on its hot path. */

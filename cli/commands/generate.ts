@@ -202,6 +202,18 @@ export function registerGenerate(program: Command): void {
       }
     });
 
+  withShared(generate.command("auth").description("users: a User model + migration, /auth/register, /auth/login, /auth/logout, /auth/me and their tests"))
+    .action(async (options: Shared) => {
+      const project = openProject();
+      const { planAuth } = await import("../generate/auth.js");
+      emit(project.root, planAuth(project.root, { stamp: migrationStamp(project.root) }), options);
+      if (!options.dryRun) {
+        ui.info(`\nNext:  ${ui.cyan("tina4 migrate")}  ${ui.dim("(creates the users table)")}`);
+        ui.info(`Then:  ${ui.cyan("POST /auth/register")} {email, password, name?}, ${ui.cyan("POST /auth/login")} → {token, user} + a session cookie, ${ui.cyan("GET /auth/me")}`);
+        ui.info(ui.dim("Sessions for every route (req.user from the login cookie): TINA4_SESSION=true in .env. See docs/auth.md."));
+      }
+    });
+
   withShared(generate.command("view <name>").description("a page template src/templates/pages/<name>.twig (served at /<name>) and its layout if missing"))
     .option("--layout <name>", "the layout it extends (src/templates/<name>.twig)", "base")
     .action((name: string, options: Shared & { layout?: string }) => {

@@ -1,0 +1,49 @@
+/**
+ * `tina4 generate auth`: a User model and its migration (unique email, password hash), the
+ * routes POST /auth/register, /auth/login, /auth/logout and GET /auth/me (rate limited, with
+ * sessions), and a test that runs them on a throwaway database.
+ */
+import { readdirSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { readTemplate, type PlannedFile } from "../templates.js";
+import { columnType, engineOf, primaryKeyColumn } from "./sql-types.js";
+
+function importPath(fromFile: string, toFile: string): string {
+  const rel = relative(join(fromFile, ".."), toFile).split(sep).join("/").replace(/\.ts$/, "");
+  return rel.startsWith(".") ? rel : `./${rel}`;
+}
+
+const ROUTES: Array<[template: string, file: string[]]> = [
+  ["register.ts", ["auth", "register", "post.ts"]],
+  ["login.ts", ["auth", "login", "post.ts"]],
+  ["logout.ts", ["auth", "logout", "post.ts"]],
+  ["me.ts", ["auth", "me", "get.ts"]],
+];
+
+function existingMigration(root: string): string | undefined {
+  try {
+    return readdirSync(join(root, "migrations")).find((name) => /^\d{14}_create_users\.sql$/.test(name))?.replace(/\.sql$/, "");
+  } catch {
+    return undefined; // no migrations folder yet
+  }
+}
+
+export function planAuth(root: string, options: { databaseUrl?: string | undefined; stamp: string }): PlannedFile[] {
+  const engine = engineOf(options.databaseUrl ?? process.env.TINA4_DATABASE_URL);
+  const model = join(root, "src", "models", "User.ts");
+  const guard = join(root, "src", "middleware", "authGuard.ts");
+  const test = join(root, "test", "auth.test.ts");
+  // --force rewrites the users migration in place rather than adding a second CREATE TABLE
+  const migration = existingMigration(root) ?? `${options.stamp}_create_users`;
+  return [
+    { path: model, contents: readTemplate("generate/auth/User.ts", {}) },
+    { path: join(root, "migrations", `${migration}.sql`), contents: readTemplate("generate/auth/create-users.sql", { engine, primaryKey: primaryKeyColumn(engine), datetime: columnType(engine, "datetime") }) },
+    { path: join(root, "migrations", `${migration}.down.sql`), contents: readTemplate("generate/auth/create-users.down.sql", { file: `${migration}.sql` }) },
+    { path: guard, contents: readTemplate("generate/auth/guard.ts", {}) },
+    ...ROUTES.map(([template, parts]) => {
+      const path = join(root, "src", "routes", ...parts);
+      return { path, contents: readTemplate(`generate/auth/${template}`, { userImport: importPath(path, model), guardImport: importPath(path, guard) }) };
+    }),
+    { path: test, contents: readTemplate("generate/auth/auth.test.ts", { userImportFromTest: importPath(test, model) }) },
+  ];
+}

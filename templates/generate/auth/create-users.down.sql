@@ -1,0 +1,2 @@
+-- Undoes {{file}}.
+DROP TABLE users;

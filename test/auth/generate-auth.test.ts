@@ -1,0 +1,102 @@
+/**
+ * `tina4 generate auth` end to end through the real CLI: the files, --dry-run and --force,
+ * migrate, tsc and the generated tests inside the app, then the routes over HTTP on a
+ * served app (tina4 routes shows which are secured).
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot, runCli, startServe, tempDir } from "../support/cli.js";
+import { CookieClient } from "../support/cookie-client.js";
+
+let app: string;
+const FILES = [
+  "src/models/User.ts",
+  "src/middleware/authGuard.ts",
+  "src/routes/auth/register/post.ts",
+  "src/routes/auth/login/post.ts",
+  "src/routes/auth/logout/post.ts",
+  "src/routes/auth/me/get.ts",
+  "test/auth.test.ts",
+];
+
+beforeAll(() => {
+  app = join(tempDir(), "auth-app");
+  expect(runCli(["init", app, "--yes"], process.cwd()).code).toBe(0);
+});
+
+describe("tina4 generate auth", () => {
+  it("--dry-run writes nothing; a run writes the model, migration, routes and test; a second run refuses without --force", () => {
+    const dry = runCli(["generate", "auth", "--dry-run"], app);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain("src/routes/auth/login/post.ts");
+    expect(FILES.some((file) => existsSync(join(app, file)))).toBe(false);
+    const made = runCli(["generate", "auth"], app);
+    expect(made.code, made.stderr).toBe(0);
+    for (const file of FILES) expect(existsSync(join(app, file)), file).toBe(true);
+    expect(made.stdout + made.stderr).toMatch(/tina4 migrate/);
+    const again = runCli(["generate", "auth"], app);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/Refusing to overwrite .*src\/models\/User\.ts.*--force/);
+    const forced = runCli(["generate", "auth", "--force"], app);
+    expect(forced.code).toBe(0);
+    expect(forced.stderr + forced.stdout).toMatch(/replaced src\/models\/User\.ts/);
+    expect(forced.stderr + forced.stdout).toMatch(/replaced migrations\/\d{14}_create_users\.sql/); // one users migration, rewritten
+    const migration = readFileSync(join(app, "migrations", runCli(["migrate:status"], app).stdout.match(/(\d{14}_create_users)/)![1] + ".sql"), "utf8");
+    expect(migration).toMatch(/email VARCHAR\(255\) NOT NULL UNIQUE/);
+    expect(migration).toMatch(/password_hash VARCHAR\(255\) NOT NULL/);
+  });
+
+  it("migrates; the generated tests pass inside the app and tsc accepts every file", () => {
+    const migrated = runCli(["migrate"], app);
+    expect(migrated.code, migrated.stderr + migrated.stdout).toBe(0);
+    for (const pkg of ["typescript", "vitest", "@types/node"]) {
+      const target = join(app, "node_modules", pkg);
+      mkdirSync(join(target, ".."), { recursive: true });
+      if (!existsSync(target)) symlinkSync(join(repoRoot, "node_modules", pkg), target, "dir");
+    }
+    const tsc = spawnSync(process.execPath, [join(app, "node_modules", "typescript", "bin", "tsc"), "-p", join(app, "tsconfig.json")], { cwd: app, encoding: "utf8" });
+    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+    const vitest = spawnSync(process.execPath, [join(app, "node_modules", "vitest", "vitest.mjs"), "run"], {
+      cwd: app,
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1", CI: "", VITEST: "", VITEST_MODE: "", VITEST_POOL_ID: "", VITEST_WORKER_ID: "", TINA4_SECRET: "" },
+    });
+    expect(vitest.status, vitest.stdout + vitest.stderr).toBe(0);
+    expect(vitest.stdout).toMatch(/auth\.test\.ts \(4 tests\)/);
+  }, 120_000);
+
+  it("tina4 routes: the auth routes are open except /auth/me", () => {
+    const listed = JSON.parse(runCli(["routes", "--json"], app).stdout) as Array<{ method: string; path: string; secured: boolean | string }>;
+    const secured = Object.fromEntries(listed.filter((r) => r.path.startsWith("/auth")).map((r) => [`${r.method} ${r.path}`, r.secured]));
+    expect(secured).toEqual({ "POST /auth/register": false, "POST /auth/login": false, "POST /auth/logout": false, "GET /auth/me": true });
+    const table = runCli(["routes"], app).stdout;
+    expect(table).toMatch(/METHOD\s+PATH\s+SECURED/);
+    expect(table).toMatch(/GET\s+\/auth\/me\s+yes/);
+  });
+
+  it("over HTTP on a served app: register, login (token + cookie), me, logout", async () => {
+    const served = await startServe(app);
+    try {
+      const browser = new CookieClient(served.url);
+      const json = { email: "grace@example.com", password: "cobol-1959-compiler", name: "Grace" };
+      expect((await browser.request("/auth/register", { method: "POST", json })).status).toBe(201);
+      expect((await browser.request("/auth/register", { method: "POST", json })).status).toBe(409);
+      expect((await browser.request("/auth/login", { method: "POST", json: { email: json.email, password: "nope-nope-1" } })).status).toBe(401);
+      const login = await browser.request("/auth/login", { method: "POST", json: { email: json.email, password: json.password } });
+      expect(login.status).toBe(200);
+      const { token } = (await login.json()) as { token: string };
+      expect(browser.jar.has("tina4_session")).toBe(true);
+      expect(((await (await browser.request("/auth/me")).json()) as { user: { email: string } }).user.email).toBe(json.email);
+      expect((await fetch(`${served.url}/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect((await fetch(`${served.url}/auth/me`)).status).toBe(401);
+      const csrf = ((await (await browser.request("/__csrf")).json()) as { token: string }).token;
+      expect((await browser.request("/auth/logout", { method: "POST", headers: { "x-csrf-token": csrf } })).status).toBe(200);
+      expect((await browser.request("/auth/me")).status).toBe(401);
+    } finally {
+      served.child.kill("SIGTERM");
+      await served.exited;
+    }
+  });
+});

@@ -22,6 +22,7 @@ import { spawnSync } from "node:child_process";
 import { request } from "node:http";
 import { cpus } from "node:os";
 import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import { startServer } from "./lib/spawn-server.mjs";
 import { checkLoad } from "./lib/check.mjs";
 import { cpuMs } from "./lib/proc-cpu.mjs";
@@ -142,8 +143,10 @@ for (let round = 1; round <= opts.rounds; round++) {
 
 /** ns per call of each validator on a freshly parsed body, less the parse alone. */
 async function validatorStep() {
-  const { z } = await import("../dist/runtime/index.js");
-  const { fastValidate } = await import("../dist/runtime/validation/compile.js");
+  // the runtime the tina4 servers run: dist/, or TINA4_BENCH_RUNTIME (another built runtime/index.js)
+  const runtime = process.env.TINA4_BENCH_RUNTIME ? pathToFileURL(process.env.TINA4_BENCH_RUNTIME) : new URL("../dist/runtime/index.js", import.meta.url);
+  const { z } = await import(runtime.href);
+  const { fastValidate } = await import(new URL("./validation/compile.js", runtime).href);
   const schema = zodOrder(z);
   const tina4 = fastValidate(schema);
   const zodPlain = (value) => schema["~standard"].validate(value);

@@ -4,6 +4,9 @@
  * requests without a session cookie have nothing to forge.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { App, session, signToken } from "../../runtime/index.js";
 import { closeSessionStores } from "../../runtime/session/store.js";
 import { startApp } from "../support/http.js";
@@ -91,6 +94,33 @@ describe("CSRF", () => {
     expect((await client.request("/login", { method: "POST", headers: { "x-csrf-token": first } })).status).toBe(200);
     expect((await client.request("/transfer", { method: "POST", headers: { "x-csrf-token": first } })).status).toBe(403);
     expect((await client.request("/transfer", { method: "POST", headers: { "x-csrf-token": await tokenOf(client) } })).status).toBe(200);
+  });
+
+  it("a template's {{ csrf_field() }} renders the hidden _csrf input that the form post then passes with", async () => {
+    const views = mkdtempSync(join(tmpdir(), "t4-csrf-views-"));
+    try {
+      writeFileSync(join(views, "form.twig"), '<form method="post" action="/transfer">{{ csrf_field() }}<button>Send</button></form>');
+      const server = await startApp((app) => {
+        app.use(session());
+        app.post("/login", async (req) => {
+          await req.session!.regenerate();
+          req.session!.set("user", { sub: "u1" });
+          return { ok: true };
+        }, { secured: false });
+        app.get("/form", (_req, res) => res.render("form.twig"));
+        app.post("/transfer", () => ({ ok: true }));
+      }, { templatesDir: views });
+      closers.push(server.close);
+      const client = new CookieClient(server.url);
+      await client.request("/login", { method: "POST" });
+      const page = await (await client.request("/form")).text();
+      const token = /<input type="hidden" name="_csrf" value="([A-Za-z0-9_-]{43})">/.exec(page)?.[1];
+      expect(token).toBeDefined();
+      const posted = await client.request("/transfer", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `_csrf=${token}` });
+      expect(posted.status).toBe(200);
+    } finally {
+      rmSync(views, { recursive: true, force: true });
+    }
   });
 
   it("TINA4_SESSION=true turns sessions and /__csrf on for the whole app", async () => {

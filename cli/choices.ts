@@ -1,11 +1,19 @@
-/** Engines and cache backends `init` offers, with what each needs. */
-export const databaseChoices = {
-  sqlite: { title: "SQLite (embedded, no server)", url: () => "sqlite:data/app.db", driver: "better-sqlite3" },
-  postgres: { title: "PostgreSQL", url: (name: string) => `postgres://postgres:password@127.0.0.1:5432/${name}`, driver: "pg" },
-  mysql: { title: "MySQL / MariaDB", url: (name: string) => `mysql://root:password@127.0.0.1:3306/${name}`, driver: "mysql2" },
-  mssql: { title: "Microsoft SQL Server", url: (name: string) => `mssql://sa:password@127.0.0.1:1433/${name}`, driver: "tedious" },
-  firebird: { title: "Firebird", url: (name: string) => `firebird://SYSDBA:masterkey@127.0.0.1:3050//var/lib/firebird/data/${name}.fdb`, driver: "node-firebird" },
-} as const;
+import { ENGINES } from "../runtime/db/engines.js";
+import type { Engine } from "../runtime/db/types.js";
+
+interface DatabaseChoice {
+  readonly title: string;
+  readonly url: (name: string) => string;
+  readonly driver: string;
+}
+
+/** Engines and cache backends `init` offers, with what each needs (the engines as the runtime knows them). */
+export const databaseChoices: { readonly [E in Engine]: DatabaseChoice } = Object.fromEntries(
+  (Object.keys(ENGINES) as Engine[]).map((engine) => {
+    const info = ENGINES[engine];
+    return [engine, { title: info.label, url: (name: string) => info.exampleUrl(name), driver: info.driver }];
+  }),
+) as { readonly [E in Engine]: DatabaseChoice };
 
 export const cacheChoices = {
   memory: { title: "Memory (per process)", url: null, driver: null },

@@ -1,4 +1,5 @@
 import { connect } from "node:net";
+import { ENGINES } from "../runtime/db/engines.js";
 import { parseDatabaseUrl } from "../runtime/db/url.js";
 import { readCacheConfig, defaultUrl } from "../runtime/cache/config.js";
 import { DEFAULT_DATABASE_URL, describeSource, readSetting, type Setting } from "./settings.js";
@@ -37,7 +38,7 @@ function databaseTarget(project: Pick<Project, "envSources">): Target | null {
   } catch {
     return null; // a bad URL is reported by the first query, with the runtime's own message
   }
-  if (parsed.engine === "sqlite") return null;
+  if (ENGINES[parsed.engine].embedded) return null;
   return { what: "database", setting, host: parsed.host, port: parsed.port, consequence: "requests that use it fail until it is up" };
 }
 

@@ -6,12 +6,42 @@
  */
 import { CacheError, CacheErrorCode } from "./errors.js";
 
-export type SqlCacheEngine = "sqlite" | "postgres" | "mysql" | "mssql" | "firebird";
 export type SqlCacheValue = string | number | bigint | null;
+
+/**
+ * The cache table's statements in one database's SQL (`?` placeholders). The table has the
+ * columns cache_id (the entry's hash, primary key), cache_ns, cache_value (JSON text, or a
+ * counter as decimal text) and expires_at (epoch ms, 0 = never); the store writes its plain
+ * SELECT and DELETE statements itself, everything engine-specific comes from here.
+ */
+export interface SqlCacheStatements {
+  /** CREATE TABLE, then CREATE INDEX on (cache_ns, expires_at). */
+  readonly create: readonly [string, string];
+  /** Insert or replace an entry; params [id, namespace, value, expiresAt]. */
+  readonly upsert: string;
+  readonly increment: SqlCacheIncrement;
+}
+
+/**
+ * How this database adds 1 to a live counter (keeping its expiry) or restarts an expired or
+ * missing one at 1, atomically.
+ */
+export type SqlCacheIncrement =
+  /** One statement; params [id, namespace, expiresAt, now, now]; the new count comes back as cache_value. */
+  | { readonly kind: "returning"; readonly sql: string }
+  /** One statement; the same params; the new count is the driver's last insert id. */
+  | { readonly kind: "lastInsertId"; readonly sql: string }
+  /**
+   * `update` (params [now, now, expiresAt, id]) returns cache_value when the counter exists;
+   * otherwise `insert` (params [id, namespace, expiresAt]) starts it at 1, and a racing insert
+   * that fails means: update again.
+   */
+  | { readonly kind: "updateThenInsert"; readonly update: string; readonly insert: string };
 
 /** One open database, autocommit on, with no query cache of its own. */
 export interface SqlCacheConnection {
-  readonly engine: SqlCacheEngine;
+  /** The engine-specific statements for the cache table named `table`. */
+  cacheTable(table: string): SqlCacheStatements;
   fetchOne(sql: string, params: readonly SqlCacheValue[]): Promise<Record<string, unknown> | null>;
   /** `records`: rows a RETURNING/OUTPUT clause gave back; `lastId`: MySQL's insert id (LAST_INSERT_ID(expr) included). */
   execute(sql: string, params?: readonly SqlCacheValue[]): Promise<{ affected: number; lastId?: number | bigint | null; records?: ReadonlyArray<Record<string, unknown>> }>;

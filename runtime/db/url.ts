@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
+import { ENGINES } from "./engines.js";
 import { DatabaseError, DbErrorCode, redact } from "./errors.js";
 import type { Engine } from "./types.js";
 
@@ -23,8 +24,6 @@ const SCHEMES: Record<string, Engine> = {
   mssql: "mssql", sqlserver: "mssql",
   firebird: "firebird",
 };
-
-const DEFAULT_PORTS: Record<Engine, number> = { sqlite: 0, postgres: 5432, mysql: 3306, mssql: 1433, firebird: 3050 };
 
 export const EXPECTED_FORMS =
   "sqlite:data/app.db | sqlite::memory: | sqlite:///abs/path.db | postgres://user:pass@host:5432/db | " +
@@ -68,7 +67,7 @@ export function parseDatabaseUrl(raw: string, cwd: string = process.cwd()): Pars
     throw bad(raw, "not a URL");
   }
   if (!url.hostname) throw bad(raw, "missing host");
-  const port = url.port ? Number(url.port) : DEFAULT_PORTS[engine];
+  const port = url.port ? Number(url.port) : ENGINES[engine].defaultPort;
   let database = decodeURIComponent(url.pathname);
   // firebird://host:3050//abs/path.fdb → "/abs/path.fdb"; firebird://host/alias → "alias"
   database = database.startsWith("/") ? database.slice(1) : database;

@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { DatabaseError, DbErrorCode, type Database, type Engine, type SqlParams } from "../db/index.js";
+import { dialectFor } from "../db/dialects/index.js";
 
 /** How one lock is named on each kind of server. */
 export interface DatabaseLockKey {
@@ -41,10 +42,10 @@ export interface HeldLock {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The lock table's DDL (the same three columns everywhere). */
+/** The lock table's DDL (the same three columns everywhere, in the engine's types). */
 export function lockTableDdl(engine: Engine, table: string): string {
-  const text = engine === "mssql" ? "NVARCHAR" : "VARCHAR";
-  return `CREATE TABLE ${table} (lock_name ${text}(200) NOT NULL PRIMARY KEY, owner ${text}(200) NOT NULL, expires_at BIGINT NOT NULL)${engine === "mysql" ? " ENGINE=InnoDB" : ""}`;
+  const d = dialectFor(engine);
+  return `CREATE TABLE ${table} (lock_name ${d.varchar(200)} NOT NULL PRIMARY KEY, owner ${d.varchar(200)} NOT NULL, expires_at ${d.columnType("bigint")} NOT NULL)${d.tableOptions}`;
 }
 
 /** Whether `db` takes advisory locks (PostgreSQL/MySQL with a pool of at least two). */

@@ -1,5 +1,6 @@
 import { basename, join } from "node:path";
 import { DatabaseError, type Database } from "../db/index.js";
+import { dialectFor } from "../db/dialects/index.js";
 import { MigrateErrorCode, MigrationError } from "./errors.js";
 import { discoverMigrations, readSql, type MigrationFile } from "./files.js";
 import { acquireLock, type LockOptions, type MigrationLock } from "./lock.js";
@@ -113,12 +114,12 @@ async function runStatements(
 const SCHEMA = /^\s*(CREATE|ALTER|DROP|RECREATE|COMMENT|GRANT|REVOKE|DECLARE|SET\s+(GENERATOR|STATISTICS))\b/i;
 
 /**
- * The transactions a file runs in. One for the whole file, except on Firebird, where a table
- * created in a transaction cannot be written until that transaction commits: there each run of
+ * The transactions a file runs in. One for the whole file, except where a table created in a
+ * transaction cannot be written until that transaction commits (Firebird): there each run of
  * schema statements and each run of data statements gets its own transaction.
  */
 function segments(db: Database, statements: SqlStatement[]): { from: number; statements: SqlStatement[] }[] {
-  if (db.engine !== "firebird") return [{ from: 0, statements }];
+  if (dialectFor(db.engine).dataAfterDdlInOneTransaction) return [{ from: 0, statements }];
   const out: { from: number; statements: SqlStatement[] }[] = [];
   let kind: boolean | null = null;
   statements.forEach((st, i) => {

@@ -1,4 +1,5 @@
 import { Database, type Engine, type Row, type SqlParams, type SqlValue } from "../db/index.js";
+import { dialectFor } from "../db/dialects/index.js";
 import { onShutdown } from "../lifecycle.js";
 import { ModelError, ModelErrorCode, ValidationError, type FieldError } from "./errors.js";
 import { coerceInput, fromDb, normalizeField, toDb, type Field, type ModelFields } from "./fields.js";
@@ -74,25 +75,9 @@ function metaOf(cls: typeof Model): Meta {
   return m;
 }
 
-/** Quotes a checked identifier the way the database layer does (PostgreSQL folds to lower, Firebird to upper case). */
+/** Quotes an identifier with the engine's dialect (which folds case as unquoted DDL does: lower on PostgreSQL, upper on Firebird). */
 function q(engine: Engine, name: string): string {
-  return name
-    .split(".")
-    .map((part) => {
-      switch (engine) {
-        case "postgres":
-          return `"${part.toLowerCase()}"`;
-        case "firebird":
-          return `"${part.toUpperCase()}"`;
-        case "mysql":
-          return `\`${part}\``;
-        case "mssql":
-          return `[${part}]`;
-        default:
-          return `"${part}"`;
-      }
-    })
-    .join(".");
+  return dialectFor(engine).quote(name);
 }
 
 function count(name: string, value: number | undefined): number | undefined {

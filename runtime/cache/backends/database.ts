@@ -9,16 +9,16 @@
  *
  * The store opens its own connection through the database layer's SqlCacheConnector
  * (autocommit on, small pool, no query cache of its own), so cache writes never join or wait
- * for an application transaction, and this file never imports the database layer. Reads skip expired rows and delete them; every
- * 200th write also sweeps expired rows of every namespace. Writes are one upsert statement in
- * each engine's own syntax. Verified here on SQLite and PostgreSQL (MySQL, MSSQL and Firebird
- * use the same code with their dialect's DDL and upsert).
+ * for an application transaction, and this file never imports the database layer: the table's
+ * engine-specific SQL (column types, upsert, counter increment) comes with the connection
+ * (runtime/db/cache-table.ts). Reads skip expired rows and delete them; every 200th write also
+ * sweeps expired rows of every namespace. Writes are one upsert statement.
  */
 import { createHash } from "node:crypto";
 import type { CacheStore } from "../backend.js";
 import { CacheError, CacheErrorCode } from "../errors.js";
 import { SharedConnections, redactUrl } from "../shared.js";
-import { sqlCacheConnector, type SqlCacheConnection, type SqlCacheConnector, type SqlCacheEngine } from "../sql-connector.js";
+import { sqlCacheConnector, type SqlCacheConnection, type SqlCacheConnector, type SqlCacheStatements } from "../sql-connector.js";
 
 const TABLE = "tina4_cache";
 const SWEEP_EVERY = 200;
@@ -31,67 +31,6 @@ export interface DatabaseStoreOptions {
   url: string;
   /** Bound on the first connection (network engines). */
   connectTimeoutMs?: number;
-}
-
-function ddl(engine: SqlCacheEngine): string[] {
-  const [id, text, big, suffix] = {
-    sqlite: ["TEXT", "TEXT", "INTEGER", ""],
-    postgres: ["VARCHAR(64)", "TEXT", "BIGINT", ""],
-    mysql: ["VARCHAR(64)", "LONGTEXT", "BIGINT", " DEFAULT CHARSET=utf8mb4"],
-    mssql: ["NVARCHAR(64)", "NVARCHAR(MAX)", "BIGINT", ""],
-    firebird: ["VARCHAR(64)", "BLOB SUB_TYPE TEXT CHARACTER SET UTF8", "BIGINT", ""],
-  }[engine];
-  return [
-    `CREATE TABLE ${TABLE} (cache_id ${id} NOT NULL PRIMARY KEY, cache_ns ${id} NOT NULL, cache_value ${text} NOT NULL, expires_at ${big} NOT NULL)${suffix}`,
-    `CREATE INDEX ${TABLE}_ns ON ${TABLE} (cache_ns, expires_at)`,
-  ];
-}
-
-function upsertSql(engine: SqlCacheEngine): string {
-  const cols = "cache_id, cache_ns, cache_value, expires_at";
-  switch (engine) {
-    case "sqlite":
-    case "postgres":
-      return `INSERT INTO ${TABLE} (${cols}) VALUES (?, ?, ?, ?) ON CONFLICT (cache_id) DO UPDATE SET cache_ns = excluded.cache_ns, cache_value = excluded.cache_value, expires_at = excluded.expires_at`;
-    case "mysql":
-      return `INSERT INTO ${TABLE} (${cols}) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE cache_ns = VALUES(cache_ns), cache_value = VALUES(cache_value), expires_at = VALUES(expires_at)`;
-    case "firebird":
-      return `UPDATE OR INSERT INTO ${TABLE} (${cols}) VALUES (?, ?, ?, ?) MATCHING (cache_id)`;
-    case "mssql":
-      return `MERGE ${TABLE} WITH (HOLDLOCK) AS t USING (SELECT ? AS cache_id, ? AS cache_ns, ? AS cache_value, ? AS expires_at) AS s ON t.cache_id = s.cache_id ` +
-        `WHEN MATCHED THEN UPDATE SET cache_ns = s.cache_ns, cache_value = s.cache_value, expires_at = s.expires_at ` +
-        `WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (s.cache_id, s.cache_ns, s.cache_value, s.expires_at);`;
-  }
-}
-
-/** `expires_at` of the row being updated is in the past (0 = never expires). */
-const EXPIRED = `${TABLE}.expires_at <> 0 AND ${TABLE}.expires_at <= ?`;
-
-/**
- * One statement per engine that adds 1 to a live counter (keeping its expiry) or restarts an
- * expired one at 1, and reports the new count. Parameters: see incrParams.
- */
-function incrSql(engine: SqlCacheEngine): string {
-  const cols = "cache_id, cache_ns, cache_value, expires_at";
-  switch (engine) {
-    case "sqlite":
-    case "postgres":
-      return `INSERT INTO ${TABLE} (${cols}) VALUES (?, ?, '1', ?) ON CONFLICT (cache_id) DO UPDATE SET ` +
-        `cache_value = CASE WHEN ${EXPIRED} THEN '1' ELSE CAST(CAST(${TABLE}.cache_value AS BIGINT) + 1 AS TEXT) END, ` +
-        `expires_at = CASE WHEN ${EXPIRED} THEN excluded.expires_at ELSE ${TABLE}.expires_at END RETURNING cache_value`;
-    case "mysql":
-      // LAST_INSERT_ID(expr) hands the new count back in the OK packet (an inserted row reports 0 → 1).
-      // MySQL assigns left to right: expires_at's test still sees the old expiry.
-      return `INSERT INTO ${TABLE} (${cols}) VALUES (?, ?, '1', ?) ON DUPLICATE KEY UPDATE ` +
-        `cache_value = IF(${EXPIRED}, LAST_INSERT_ID(1), LAST_INSERT_ID(CAST(cache_value AS SIGNED) + 1)), ` +
-        `expires_at = IF(${EXPIRED}, VALUES(expires_at), expires_at)`;
-    case "firebird":
-      return `UPDATE ${TABLE} SET cache_value = CASE WHEN ${EXPIRED} THEN '1' ELSE CAST(CAST(CAST(cache_value AS VARCHAR(32)) AS BIGINT) + 1 AS VARCHAR(32)) END, ` +
-        `expires_at = CASE WHEN ${EXPIRED} THEN ? ELSE expires_at END WHERE cache_id = ? RETURNING cache_value`;
-    case "mssql":
-      return `UPDATE ${TABLE} SET cache_value = CASE WHEN ${EXPIRED} THEN '1' ELSE CAST(CAST(cache_value AS BIGINT) + 1 AS NVARCHAR(32)) END, ` +
-        `expires_at = CASE WHEN ${EXPIRED} THEN ? ELSE expires_at END OUTPUT inserted.cache_value WHERE cache_id = ?`;
-  }
 }
 
 /** A column of a row whatever case the engine folded it to (Firebird upper-cases). */
@@ -114,15 +53,15 @@ function asText(value: unknown): string | undefined {
 
 async function ensureTable(db: SqlCacheConnection): Promise<void> {
   if (await db.tableExists(TABLE)) return;
-  const [createTable, createIndex] = ddl(db.engine);
+  const [createTable, createIndex] = db.cacheTable(TABLE).create;
   try {
-    await db.execute(createTable!);
+    await db.execute(createTable);
   } catch (error) {
     // another process may have created it in the meantime
     if (!(await db.tableExists(TABLE))) throw error;
     return;
   }
-  await db.execute(createIndex!).catch(() => undefined);
+  await db.execute(createIndex).catch(() => undefined);
 }
 
 const connections = new SharedConnections<SqlCacheConnection>(async (key) => {
@@ -143,8 +82,7 @@ export class DatabaseStore implements CacheStore {
   #connectionKey: string;
   #db: SqlCacheConnection | undefined;
   #connector: SqlCacheConnector | undefined;
-  #upsert = "";
-  #incr = "";
+  #sql: SqlCacheStatements | undefined;
   #writes = 0;
 
   constructor(options: DatabaseStoreOptions) {
@@ -157,8 +95,7 @@ export class DatabaseStore implements CacheStore {
     if (this.#db) return this;
     this.#connector = sqlCacheConnector();
     const db = await connections.acquire(this.#connectionKey);
-    this.#upsert = upsertSql(db.engine);
-    this.#incr = incrSql(db.engine);
+    this.#sql = db.cacheTable(TABLE);
     this.#db = db;
     return this;
   }
@@ -166,6 +103,11 @@ export class DatabaseStore implements CacheStore {
   #ready(): SqlCacheConnection {
     if (!this.#db) throw new Error("database store used before open()");
     return this.#db;
+  }
+
+  #statements(): SqlCacheStatements {
+    if (!this.#sql) throw new Error("database store used before open()");
+    return this.#sql;
   }
 
   #id(key: string): string {
@@ -198,7 +140,7 @@ export class DatabaseStore implements CacheStore {
     // elsewhere): retry briefly; the last write wins as it would have without the conflict
     for (let attempt = 1; ; attempt++) {
       try {
-        await db.execute(this.#upsert, params);
+        await db.execute(this.#statements().upsert, params);
         break;
       } catch (error) {
         if (attempt >= 4 || this.isOutage(error)) throw error;
@@ -215,11 +157,12 @@ export class DatabaseStore implements CacheStore {
     const id = this.#id(key);
     const now = Date.now();
     const expires = ttlMs > 0 ? now + ttlMs : 0;
-    if (db.engine === "firebird" || db.engine === "mssql") return this.#updateOrInsert(db, id, now, expires);
+    const increment = this.#statements().increment;
+    if (increment.kind === "updateThenInsert") return this.#updateOrInsert(db, increment, id, now, expires);
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await db.execute(this.#incr, [id, this.namespace, expires, now, now]);
-        if (db.engine === "mysql") return Number(result.lastId ?? 0) || 1;
+        const result = await db.execute(increment.sql, [id, this.namespace, expires, now, now]);
+        if (increment.kind === "lastInsertId") return Number(result.lastId ?? 0) || 1;
         return countOf(result.records);
       } catch (error) {
         if (attempt >= INCR_ATTEMPTS || this.isOutage(error)) throw error;
@@ -229,14 +172,14 @@ export class DatabaseStore implements CacheStore {
   }
 
   /** Engines without an upsert that returns the row: update the counter, else insert it; a racing insert means update again. */
-  async #updateOrInsert(db: SqlCacheConnection, id: string, now: number, expires: number): Promise<number> {
+  async #updateOrInsert(db: SqlCacheConnection, increment: { update: string; insert: string }, id: string, now: number, expires: number): Promise<number> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const updated = await db.execute(this.#incr, [now, now, expires, id]);
+        const updated = await db.execute(increment.update, [now, now, expires, id]);
         // Firebird answers an UPDATE … RETURNING that matched nothing with a row of NULLs
         const row = updated.records?.[0];
         if (row !== undefined && column(row, "cache_value") != null) return countOf(updated.records);
-        await db.execute(`INSERT INTO ${TABLE} (cache_id, cache_ns, cache_value, expires_at) VALUES (?, ?, '1', ?)`, [id, this.namespace, expires]);
+        await db.execute(increment.insert, [id, this.namespace, expires]);
         return 1;
       } catch (error) {
         // update conflicts (Firebird) and duplicate inserts are expected under contention

@@ -16,8 +16,15 @@ export interface RewrittenSql {
 }
 
 /**
- * Everything engine-specific about SQL text lives behind this interface, so the Database
- * class never branches on the engine for SQL generation.
+ * Column kinds tina4 writes DDL for: the ORM's and the generators' field types, plus `bigint`
+ * and `document` (text of any size holding any Unicode: cached values, job payloads).
+ */
+export type ColumnKind = "string" | "text" | "int" | "bigint" | "float" | "bool" | "datetime" | "json" | "document";
+
+/**
+ * Everything engine-specific about SQL text lives behind this interface (placeholders, paging,
+ * quoting, column types, key DDL, upserts), so neither the Database class nor any layer above
+ * it (ORM, migrations, locks, the database cache table, the generators) branches on the engine.
  */
 export abstract class Dialect {
   abstract readonly engine: Engine;
@@ -131,6 +138,38 @@ export abstract class Dialect {
   }
 
   protected abstract quotePart(part: string): string;
+
+  /** The engine's type for each column kind (`string` is 255 characters; see `varchar` for others). */
+  protected abstract readonly columnTypes: Readonly<Record<ColumnKind, string>>;
+
+  columnType(kind: ColumnKind): string {
+    return this.columnTypes[kind];
+  }
+
+  /** A bounded text column of `length` characters. */
+  varchar(length: number): string {
+    return `VARCHAR(${length})`;
+  }
+
+  /** Column definition of an integer primary key the database generates. */
+  abstract readonly autoIncrementPrimaryKey: string;
+
+  /** Appended to tina4's own CREATE TABLE statements ("" on most engines). */
+  readonly tableOptions: string = "";
+
+  /** False where a table created in a transaction cannot be written until that transaction commits (Firebird). */
+  readonly dataAfterDdlInOneTransaction: boolean = true;
+
+  /**
+   * One statement that inserts a row or, when a row with the same `key` exists, updates its
+   * other columns: params are the values of `columns` in order. Names are used as given
+   * (quote them first if they need it).
+   */
+  upsertSql(table: string, columns: readonly string[], key: readonly string[]): string {
+    const updates = columns.filter((c) => !key.includes(c)).map((c) => `${c} = excluded.${c}`);
+    return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")}) ` +
+      `ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${updates.join(", ")}`;
+  }
 
   abstract readonly beginSql: string;
   savepoint(name: string): string { return `SAVEPOINT ${name}`; }

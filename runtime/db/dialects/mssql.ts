@@ -16,6 +16,23 @@ export class MssqlDialect extends Dialect {
   protected quotePart(part: string): string {
     return `[${part}]`;
   }
+  protected readonly columnTypes = {
+    string: "NVARCHAR(255)", text: "NVARCHAR(MAX)", int: "INT", bigint: "BIGINT", float: "FLOAT", bool: "BIT",
+    datetime: "DATETIME2", json: "NVARCHAR(MAX)", document: "NVARCHAR(MAX)",
+  } as const;
+  readonly autoIncrementPrimaryKey = "INT IDENTITY(1,1) PRIMARY KEY";
+  override varchar(length: number): string {
+    return `NVARCHAR(${length})`;
+  }
+  /** MERGE … WITH (HOLDLOCK): SQL Server has no INSERT … ON CONFLICT, and MERGE without the lock races. */
+  override upsertSql(table: string, columns: readonly string[], key: readonly string[]): string {
+    const source = columns.map((c) => `? AS ${c}`).join(", ");
+    const on = key.map((c) => `t.${c} = s.${c}`).join(" AND ");
+    const updates = columns.filter((c) => !key.includes(c)).map((c) => `${c} = s.${c}`).join(", ");
+    return `MERGE ${table} WITH (HOLDLOCK) AS t USING (SELECT ${source}) AS s ON ${on} ` +
+      `WHEN MATCHED THEN UPDATE SET ${updates} ` +
+      `WHEN NOT MATCHED THEN INSERT (${columns.join(", ")}) VALUES (${columns.map((c) => `s.${c}`).join(", ")});`;
+  }
   /** LIMIT n → TOP n; with OFFSET → ORDER BY … OFFSET m ROWS FETCH NEXT n ROWS ONLY. */
   protected override rewriteLimit(limit: TrailingLimit) {
     if (limit.offset === null && typeof limit.limit === "number") {

@@ -18,6 +18,17 @@ export class MysqlDialect extends Dialect {
   protected quotePart(part: string): string {
     return `\`${part}\``;
   }
+  protected readonly columnTypes = {
+    string: "VARCHAR(255)", text: "TEXT", int: "INT", bigint: "BIGINT", float: "DOUBLE", bool: "TINYINT(1)",
+    datetime: "DATETIME", json: "JSON", document: "LONGTEXT CHARACTER SET utf8mb4",
+  } as const;
+  readonly autoIncrementPrimaryKey = "INT AUTO_INCREMENT PRIMARY KEY";
+  /** InnoDB: transactions and row locks, whatever the server's default engine is. */
+  override readonly tableOptions = " ENGINE=InnoDB";
+  override upsertSql(table: string, columns: readonly string[], key: readonly string[]): string {
+    const updates = columns.filter((c) => !key.includes(c)).map((c) => `${c} = VALUES(${c})`);
+    return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")}) ON DUPLICATE KEY UPDATE ${updates.join(", ")}`;
+  }
   tableExistsSql(): string {
     return "SELECT 1 AS found FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?";
   }

@@ -15,6 +15,11 @@ export class PostgresDialect extends Dialect {
   protected quotePart(part: string): string {
     return `"${part.toLowerCase()}"`;
   }
+  protected readonly columnTypes = {
+    string: "VARCHAR(255)", text: "TEXT", int: "INTEGER", bigint: "BIGINT", float: "DOUBLE PRECISION", bool: "BOOLEAN",
+    datetime: "TIMESTAMP", json: "JSONB", document: "TEXT",
+  } as const;
+  readonly autoIncrementPrimaryKey = "SERIAL PRIMARY KEY";
   tableExistsSql(): string {
     return "SELECT to_regclass(?) IS NOT NULL AS found";
   }

@@ -14,6 +14,11 @@ export class SqliteDialect extends Dialect {
   protected quotePart(part: string): string {
     return `"${part}"`;
   }
+  protected readonly columnTypes = {
+    string: "VARCHAR(255)", text: "TEXT", int: "INTEGER", bigint: "BIGINT", float: "REAL", bool: "INTEGER",
+    datetime: "TIMESTAMP", json: "TEXT", document: "TEXT",
+  } as const;
+  readonly autoIncrementPrimaryKey = "INTEGER PRIMARY KEY AUTOINCREMENT";
   // better-sqlite3 speaks `?` and LIMIT natively: prepare is the identity.
   override prepare(sql: string): { sql: string; swapLastTwo: boolean } {
     return { sql, swapLastTwo: false };

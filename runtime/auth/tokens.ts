@@ -115,6 +115,30 @@ export async function signToken(payload: TokenPayload, options: SignTokenOptions
 }
 
 /**
+ * Tokens verified lately (the exact token text → its payload), so a client sending the same
+ * token on every request pays for one signature check, not one per request. An entry counts
+ * only under the keys that verified it and only until the token's `exp`; bounded, oldest out.
+ */
+const verified = new Map<string, { source: string; payload: TokenPayload; until: number }>();
+const VERIFIED_MAX = 1000;
+
+function remembered(token: string, source: string): TokenPayload | undefined {
+  const hit = verified.get(token);
+  if (hit === undefined) return undefined;
+  if (hit.source !== source || Date.now() >= hit.until) {
+    verified.delete(token);
+    return undefined;
+  }
+  return { ...hit.payload };
+}
+
+function remember(token: string, source: string, payload: TokenPayload): void {
+  if (typeof payload.exp !== "number") return; // no expiry: verify every time
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as string);
+  verified.set(token, { source, payload: { ...payload }, until: payload.exp * 1000 });
+}
+
+/**
  * The payload of a valid token. Rejects with AuthError TOKEN_EXPIRED past `exp`, and
  * TOKEN_INVALID for anything else wrong: malformed, tampered, another key, another algorithm
  * (`none` included), `nbf` in the future, wrong issuer or audience.
@@ -123,10 +147,14 @@ export async function verifyToken(token: string, options: VerifyTokenOptions = {
   if (typeof token !== "string" || token.length === 0 || token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) {
     throw new AuthError(AuthErrorCode.TOKEN_INVALID, "invalid token");
   }
-  const { alg, verify } = await keys();
+  const { alg, verify, source } = await keys();
+  const plain = options.issuer === undefined && options.audience === undefined;
+  const known = plain ? remembered(token, source) : undefined;
+  if (known !== undefined) return known;
   const { jwtVerify, errors } = await library();
   try {
     const { payload } = await jwtVerify(token, verify, { algorithms: [alg], issuer: options.issuer, audience: options.audience, clockTolerance: 5 });
+    if (plain) remember(token, source, payload as TokenPayload);
     return payload as TokenPayload;
   } catch (error) {
     if (error instanceof errors.JWTExpired) throw new AuthError(AuthErrorCode.TOKEN_EXPIRED, "token expired", { cause: error });

@@ -1,5 +1,5 @@
 /** signToken / verifyToken: HS256 by default, RS256 and ES256 from env keys, and every way a token can be wrong. */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { generateKeyPairSync } from "node:crypto";
 import { SignJWT } from "jose";
 import { AuthErrorCode, signToken, verifyToken } from "../../runtime/index.js";
@@ -60,10 +60,22 @@ describe("HS256 with TINA4_SECRET", () => {
   it("signed with another key → TOKEN_INVALID", async () => {
     const other = await new SignJWT({ sub: "1" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h").sign(new TextEncoder().encode("x".repeat(40)));
     await expect(verifyToken(other)).rejects.toMatchObject({ code: AuthErrorCode.TOKEN_INVALID });
-    // and a token from before a secret rotation stops working
+    // and a token from before a secret rotation stops working, even one verified (and remembered) just before
     const before = await signToken({ sub: "1" });
+    expect(await verifyToken(before)).toMatchObject({ sub: "1" });
     process.env.TINA4_SECRET = "r".repeat(48);
     await expect(verifyToken(before)).rejects.toMatchObject({ code: AuthErrorCode.TOKEN_INVALID });
+  });
+
+  it("a remembered (already verified) token still expires on time", async () => {
+    const token = await signToken({ sub: "1" }, { expiresIn: 60 });
+    expect(await verifyToken(token)).toMatchObject({ sub: "1" });
+    vi.useFakeTimers({ now: Date.now() + 120_000, toFake: ["Date"] });
+    try {
+      await expect(verifyToken(token)).rejects.toMatchObject({ code: AuthErrorCode.TOKEN_EXPIRED });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("garbage, empty, huge and non-string input → TOKEN_INVALID, never another error", async () => {

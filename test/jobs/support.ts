@@ -97,7 +97,7 @@ export function startWorker(root: string, env: Record<string, string>, args: str
     const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (/tina4 worker \d+ on /.test(output)) {
+      if (/tina4 worker \d+ on [\s\S]*Ctrl-C or SIGTERM/.test(output)) {
         clearTimeout(timer);
         resolve({ child, pid: child.pid!, output: () => output, exited });
       }

@@ -13,16 +13,34 @@ export type JsonSchema = Record<string, unknown>;
 export function toJsonSchema(schema: StandardSchema, io: "input" | "output", label: string): JsonSchema {
   const props = schema["~standard"];
   try {
-    if (props.jsonSchema) return props.jsonSchema[io]({ target: "draft-2020-12", libraryOptions: { unrepresentable: "any" } });
+    if (props.jsonSchema) return withoutSafeIntegerBounds(props.jsonSchema[io]({ target: "draft-2020-12", libraryOptions: { unrepresentable: "any" } }));
     if (props.vendor === "zod") {
       const zod = loadZod();
-      return zod.toJSONSchema(schema as unknown as Parameters<typeof zod.toJSONSchema>[0], { io, target: "draft-2020-12", unrepresentable: "any" }) as JsonSchema;
+      return withoutSafeIntegerBounds(zod.toJSONSchema(schema as unknown as Parameters<typeof zod.toJSONSchema>[0], { io, target: "draft-2020-12", unrepresentable: "any" }) as JsonSchema);
     }
   } catch (error) {
     log.warn(`OpenAPI: the ${label} schema could not be converted to JSON Schema (${(error as Error)?.message ?? String(error)}); documented as any value`);
     return {};
   }
   return { description: `Validated by ${props.vendor}` };
+}
+
+/**
+ * zod's `.int()` states the safe-integer range (±9007199254740991) on every integer; it says
+ * nothing a reader needs, so those two bounds are dropped (other bounds stay).
+ */
+function withoutSafeIntegerBounds(schema: JsonSchema): JsonSchema {
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (typeof value !== "object" || value === null) return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      if ((key === "minimum" && item === Number.MIN_SAFE_INTEGER) || (key === "maximum" && item === Number.MAX_SAFE_INTEGER)) continue;
+      out[key] = walk(item);
+    }
+    return out;
+  };
+  return walk(schema) as JsonSchema;
 }
 
 /**

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { app, type App } from "../runtime/index.js";
 import { registerLoader } from "../runtime/loader/register.js";
 import { discoverRouteFiles, loadRouteFiles } from "../runtime/router/file-routes.js";
+import { RouterErrorCode } from "../runtime/router/errors.js";
 import { envInt } from "../runtime/config/env.js";
 import type { Project } from "./project.js";
 import { CliError } from "./errors.js";
@@ -17,7 +18,7 @@ export async function bootApp(project: Project, options: { dev: boolean }): Prom
   try {
     await loadRouteFiles(app, files);
   } catch (error) {
-    throw new CliError((error as Error).message, (error as { code?: string }).code ?? "T4_ERR_ROUTE_FILE");
+    throw new CliError((error as Error).message, (error as { code?: string }).code ?? RouterErrorCode.FILE);
   }
   return app;
 }

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from "node:http";
 import busboy from "busboy";
-import { HttpError, badRequest } from "./errors.js";
+import { HttpError, HttpErrorCode, badRequest } from "./errors.js";
 import { parseQuery } from "./query.js";
 import type { Request, UploadedFile } from "./request.js";
 
 const tooLarge = (limit: number) =>
-  new HttpError(413, `Request body exceeds the ${limit} byte limit`, { code: "T4_ERR_HTTP_BODY_TOO_LARGE" });
+  new HttpError(413, `Request body exceeds the ${limit} byte limit`, { code: HttpErrorCode.BODY_TOO_LARGE });
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -50,15 +50,15 @@ function parseJson(buffer: Buffer): unknown {
   try {
     text = utf8.decode(buffer);
   } catch {
-    throw new HttpError(400, "Invalid JSON body", { code: "T4_ERR_HTTP_INVALID_JSON" });
+    throw new HttpError(400, "Invalid JSON body", { code: HttpErrorCode.INVALID_JSON });
   }
   if (jsonDepth(text) > MAX_JSON_DEPTH) {
-    throw new HttpError(400, `JSON body nests deeper than ${MAX_JSON_DEPTH} levels`, { code: "T4_ERR_HTTP_JSON_TOO_DEEP" });
+    throw new HttpError(400, `JSON body nests deeper than ${MAX_JSON_DEPTH} levels`, { code: HttpErrorCode.JSON_TOO_DEEP });
   }
   try {
     return JSON.parse(text);
   } catch {
-    throw new HttpError(400, "Invalid JSON body", { code: "T4_ERR_HTTP_INVALID_JSON" });
+    throw new HttpError(400, "Invalid JSON body", { code: HttpErrorCode.INVALID_JSON });
   }
 }
 
@@ -87,7 +87,7 @@ function decodeText(buffer: Buffer, message: string): string {
   try {
     return utf8.decode(buffer);
   } catch {
-    throw badRequest(message, "T4_ERR_HTTP_BAD_ENCODING");
+    throw badRequest(message, HttpErrorCode.BAD_ENCODING);
   }
 }
 
@@ -112,11 +112,11 @@ function readAll(raw: IncomingMessage, limit: number): Promise<Buffer> {
       if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
     raw.on("error", (error) => {
-      if (!failed) reject(badRequest(`Request body could not be read: ${error.message}`, "T4_ERR_HTTP_BODY_READ"));
+      if (!failed) reject(badRequest(`Request body could not be read: ${error.message}`, HttpErrorCode.BODY_READ));
       failed = true;
     });
     raw.on("aborted", () => {
-      if (!failed) reject(badRequest("Request body was truncated", "T4_ERR_HTTP_BODY_READ"));
+      if (!failed) reject(badRequest("Request body was truncated", HttpErrorCode.BODY_READ));
       failed = true;
     });
   });
@@ -128,7 +128,7 @@ function parseMultipart(req: Request, limit: number): Promise<void> {
     try {
       parser = busboy({ headers: req.raw.headers, limits: { fileSize: limit, fieldSize: limit, fields: 1000, files: 100 } });
     } catch (error) {
-      reject(badRequest(`Malformed multipart body: ${(error as Error).message}`, "T4_ERR_HTTP_BAD_MULTIPART"));
+      reject(badRequest(`Malformed multipart body: ${(error as Error).message}`, HttpErrorCode.BAD_MULTIPART));
       return;
     }
     const fields: Record<string, string | string[]> = {};
@@ -163,12 +163,12 @@ function parseMultipart(req: Request, limit: number): Promise<void> {
       });
       stream.on("limit", () => fail(tooLarge(limit)));
       // A truncated part errors on the file stream itself; unhandled, that would crash the process.
-      stream.on("error", (error: Error) => fail(badRequest(`Malformed multipart body: ${error.message}`, "T4_ERR_HTTP_BAD_MULTIPART")));
+      stream.on("error", (error: Error) => fail(badRequest(`Malformed multipart body: ${error.message}`, HttpErrorCode.BAD_MULTIPART)));
       stream.on("end", () => {
         files.push({ field, filename: info.filename ?? "", contentType: info.mimeType, size, data: Buffer.concat(chunks, size) });
       });
     });
-    parser.on("error", (error: Error) => fail(badRequest(`Malformed multipart body: ${error.message}`, "T4_ERR_HTTP_BAD_MULTIPART")));
+    parser.on("error", (error: Error) => fail(badRequest(`Malformed multipart body: ${error.message}`, HttpErrorCode.BAD_MULTIPART)));
     parser.on("close", () => {
       if (settled) return;
       settled = true;
@@ -176,7 +176,7 @@ function parseMultipart(req: Request, limit: number): Promise<void> {
       req.files = files;
       resolve();
     });
-    req.raw.on("aborted", () => fail(badRequest("Request body was truncated", "T4_ERR_HTTP_BODY_READ")));
+    req.raw.on("aborted", () => fail(badRequest("Request body was truncated", HttpErrorCode.BODY_READ)));
     req.raw.pipe(parser);
   });
 }

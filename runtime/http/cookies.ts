@@ -1,4 +1,4 @@
-import { HttpError } from "./errors.js";
+import { HttpError, HttpErrorCode } from "./errors.js";
 
 /**
  * Parses a Cookie header. Malformed percent-encoding leaves the raw value rather than failing
@@ -41,9 +41,9 @@ export interface CookieOptions {
 
 /** Codes of the HttpError (500: a bug in the app, not the client's fault) thrown for a cookie that cannot be sent as asked. */
 export const CookieErrorCode = {
-  NAME: "T4_ERR_HTTP_COOKIE_NAME",
-  VALUE: "T4_ERR_HTTP_COOKIE_VALUE",
-  ATTRIBUTE: "T4_ERR_HTTP_COOKIE_ATTRIBUTE",
+  NAME: HttpErrorCode.COOKIE_NAME,
+  VALUE: HttpErrorCode.COOKIE_VALUE,
+  ATTRIBUTE: HttpErrorCode.COOKIE_ATTRIBUTE,
 } as const;
 
 /** RFC 6265 cookie-name: an RFC 7230 token. */

@@ -1,4 +1,4 @@
-import { badRequest } from "./errors.js";
+import { HttpErrorCode, badRequest } from "./errors.js";
 
 /**
  * Splits the request target into path and query. A path with no `%`, no empty segment and
@@ -26,9 +26,9 @@ export function decodeSegments(path: string): string[] {
     try {
       decoded = decodeURIComponent(part);
     } catch {
-      throw badRequest("Malformed percent-encoding in path", "T4_ERR_HTTP_BAD_ENCODING");
+      throw badRequest("Malformed percent-encoding in path", HttpErrorCode.BAD_ENCODING);
     }
-    if (decoded.includes("\0")) throw badRequest("NUL byte in path", "T4_ERR_HTTP_BAD_PATH");
+    if (decoded.includes("\0")) throw badRequest("NUL byte in path", HttpErrorCode.BAD_PATH);
     out.push(decoded);
   }
   return out;

@@ -1,4 +1,4 @@
-import { badRequest } from "./errors.js";
+import { HttpErrorCode, badRequest } from "./errors.js";
 
 export type QueryValue = string | string[];
 
@@ -27,7 +27,7 @@ function decodeComponent(text: string): string {
   try {
     return decodeURIComponent(text.replace(/\+/g, " "));
   } catch {
-    throw badRequest("Malformed percent-encoding in query string", "T4_ERR_HTTP_BAD_ENCODING");
+    throw badRequest("Malformed percent-encoding in query string", HttpErrorCode.BAD_ENCODING);
   }
 }
 

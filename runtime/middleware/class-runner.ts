@@ -1,7 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import type { Request } from "../http/request.js";
 import type { Response } from "../http/response.js";
-import { MiddlewareError } from "./errors.js";
+import { MiddlewareError, MiddlewareErrorCode } from "./errors.js";
 import type { Hook, Middleware, MiddlewareClass, MiddlewareFunction } from "./types.js";
 
 const converted = new WeakMap<object, MiddlewareFunction>();
@@ -78,7 +78,7 @@ export function toMiddlewareFunction(middleware: Middleware): MiddlewareFunction
   else {
     const name = (middleware as { name?: string } | null)?.name ?? typeof middleware;
     throw new MiddlewareError(
-      "T4_ERR_MIDDLEWARE_INVALID",
+      MiddlewareErrorCode.INVALID,
       `Middleware "${name}" must be an async (req, res, next) function or a class with static before*/after* hooks`,
     );
   }

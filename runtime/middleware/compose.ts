@@ -1,4 +1,4 @@
-import { MiddlewareError } from "./errors.js";
+import { MiddlewareError, MiddlewareErrorCode } from "./errors.js";
 import type { Request } from "../http/request.js";
 import type { Response } from "../http/response.js";
 import { toMiddlewareFunction } from "./class-runner.js";
@@ -25,7 +25,7 @@ export function compose(middleware: readonly Middleware[], endpoint: Endpoint): 
     let last = -1;
     const dispatch = (index: number): Promise<void> => {
       if (index <= last) {
-        return Promise.reject(new MiddlewareError("T4_ERR_MIDDLEWARE_NEXT_TWICE", "next() called multiple times"));
+        return Promise.reject(new MiddlewareError(MiddlewareErrorCode.NEXT_TWICE, "next() called multiple times"));
       }
       last = index;
       try {

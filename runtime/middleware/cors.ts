@@ -1,5 +1,6 @@
 import { envList } from "../config/env.js";
 import { HttpError } from "../http/errors.js";
+import { MiddlewareErrorCode } from "./errors.js";
 import { builtin, type MiddlewareFunction } from "./types.js";
 
 export interface CorsOptions {
@@ -35,7 +36,7 @@ export function cors(options: CorsOptions = {}): MiddlewareFunction {
     const allowed = any || origins.has(origin);
     const preflight = req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined;
     if (!allowed) {
-      if (preflight) throw new HttpError(403, "CORS origin not allowed", { code: "T4_ERR_CORS_ORIGIN" });
+      if (preflight) throw new HttpError(403, "CORS origin not allowed", { code: MiddlewareErrorCode.CORS_ORIGIN });
       return next();
     }
     res.header("access-control-allow-origin", any ? "*" : origin);

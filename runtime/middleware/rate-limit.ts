@@ -1,5 +1,6 @@
 import { envInt, envString } from "../config/env.js";
 import { HttpError } from "../http/errors.js";
+import { MiddlewareErrorCode } from "./errors.js";
 import type { Request } from "../http/request.js";
 import { createCache } from "../cache/factory.js";
 import { parseBackendName } from "../cache/config.js";
@@ -108,7 +109,7 @@ export function rateLimit(options: RateLimitOptions = {}): MiddlewareFunction {
     res.header("ratelimit-reset", resetSeconds);
     if (used > limit) {
       res.header("retry-after", resetSeconds);
-      throw new HttpError(429, "Too Many Requests", { code: "T4_ERR_RATE_LIMITED" });
+      throw new HttpError(429, "Too Many Requests", { code: MiddlewareErrorCode.RATE_LIMITED });
     }
     return next();
   });

@@ -3,7 +3,7 @@ import { join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { App, Handler, Method, RouteMeta } from "../app.js";
 import type { Middleware } from "../middleware/types.js";
-import { RouterError } from "./errors.js";
+import { RouterError, RouterErrorCode } from "./errors.js";
 import { fileSegmentToPattern } from "./pattern.js";
 
 const METHOD_FILES = new Set(["get", "post", "put", "patch", "delete", "any"]);
@@ -88,16 +88,16 @@ export async function loadRouteFiles(
     try {
       mod = (await importer(file)) as RouteModule;
     } catch (error) {
-      throw new RouterError("T4_ERR_ROUTE_FILE", `Could not load ${file.source}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      throw new RouterError(RouterErrorCode.FILE, `Could not load ${file.source}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     } finally {
       app.currentSource = "programmatic";
     }
     if (!file.method || !file.pattern) continue;
     if (typeof mod.default !== "function") {
-      throw new RouterError("T4_ERR_ROUTE_FILE", `${file.source} must export a default handler function`);
+      throw new RouterError(RouterErrorCode.FILE, `${file.source} must export a default handler function`);
     }
     if (mod.middleware !== undefined && !Array.isArray(mod.middleware)) {
-      throw new RouterError("T4_ERR_ROUTE_FILE", `${file.source}: "middleware" export must be an array`);
+      throw new RouterError(RouterErrorCode.FILE, `${file.source}: "middleware" export must be an array`);
     }
     try {
       app.route(file.method, file.pattern, mod.default as Handler, (mod.middleware as Middleware[] | undefined) ?? [], {
@@ -107,7 +107,7 @@ export async function loadRouteFiles(
         secured: mod.secured,
       });
     } catch (error) {
-      throw new RouterError("T4_ERR_ROUTE_FILE", `${file.source}: ${(error as Error).message}`, { cause: error });
+      throw new RouterError(RouterErrorCode.FILE, `${file.source}: ${(error as Error).message}`, { cause: error });
     }
   }
 }

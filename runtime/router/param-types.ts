@@ -1,4 +1,4 @@
-import { RouterError } from "./errors.js";
+import { RouterError, RouterErrorCode } from "./errors.js";
 
 /** A typed path parameter: `{id:int}`. `test` validates a decoded segment, `coerce` converts it. */
 export interface ParamType {
@@ -31,7 +31,7 @@ export function paramType(name: string, pattern: string): ParamType {
   const type = types[name];
   if (!type) {
     throw new RouterError(
-      "T4_ERR_ROUTE_PARAM_TYPE",
+      RouterErrorCode.PARAM_TYPE,
       `Unknown parameter type "${name}" in route "${pattern}" (valid: ${paramTypeNames.join(", ")})`,
     );
   }

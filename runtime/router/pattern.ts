@@ -1,4 +1,4 @@
-import { RouterError } from "./errors.js";
+import { RouterError, RouterErrorCode } from "./errors.js";
 import { paramType, type ParamType } from "./param-types.js";
 
 export type Segment =
@@ -12,7 +12,7 @@ export type Segment =
  */
 export function parsePattern(pattern: string): Segment[] {
   if (typeof pattern !== "string" || !pattern.startsWith("/")) {
-    throw new RouterError("T4_ERR_ROUTE_PATTERN", `Route path must start with "/": ${JSON.stringify(pattern)}`);
+    throw new RouterError(RouterErrorCode.PATTERN, `Route path must start with "/": ${JSON.stringify(pattern)}`);
   }
   const segments: Segment[] = [];
   const names = new Set<string>();
@@ -21,20 +21,20 @@ export function parsePattern(pattern: string): Segment[] {
     const match = /^\{(\.\.\.)?([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z]+))?\}$/.exec(part);
     if (!match) {
       if (/[{}]/.test(part)) {
-        throw new RouterError("T4_ERR_ROUTE_PATTERN", `Malformed parameter "${part}" in route "${pattern}"`);
+        throw new RouterError(RouterErrorCode.PATTERN, `Malformed parameter "${part}" in route "${pattern}"`);
       }
       segments.push({ kind: "static", value: part });
       return;
     }
     const [, spread, name, typeName] = match as unknown as [string, string | undefined, string, string | undefined];
     if (names.has(name)) {
-      throw new RouterError("T4_ERR_ROUTE_PATTERN", `Duplicate parameter "${name}" in route "${pattern}"`);
+      throw new RouterError(RouterErrorCode.PATTERN, `Duplicate parameter "${name}" in route "${pattern}"`);
     }
     names.add(name);
     const isRest = spread !== undefined || typeName === "path";
     if (isRest) {
       if (index !== parts.length - 1) {
-        throw new RouterError("T4_ERR_ROUTE_PATTERN", `Catch-all "${part}" must be the last segment of "${pattern}"`);
+        throw new RouterError(RouterErrorCode.PATTERN, `Catch-all "${part}" must be the last segment of "${pattern}"`);
       }
       if (spread && typeName) paramType(typeName, pattern); // still reject unknown types
       segments.push({ kind: "rest", name });

@@ -63,6 +63,7 @@ interface BullJobsOptions {
   removeOnFail?: boolean | { age: number };
 }
 interface BullQueue {
+  on(event: "error", listener: (error: Error) => void): unknown;
   add(name: string, data: unknown, opts?: BullJobsOptions): Promise<BullJob>;
   addBulk(jobs: Array<{ name: string; data: unknown; opts?: BullJobsOptions }>): Promise<BullJob[]>;
   getJob(id: string): Promise<BullJob | undefined>;
@@ -149,6 +150,8 @@ export class BullmqQueueBackend implements QueueBackend {
     let queue = this.opened.get(name);
     if (!queue) {
       queue = new this.bull.Queue(name, { connection: this.client, prefix: this.config.prefix });
+      // connection trouble is reported by the client's own handler (once per 10 s), not thrown
+      queue.on("error", (error) => warnEvery(`queue-producer:${name}`, `queue "${name}": ${error.message}`, 10_000));
       this.opened.set(name, queue);
     }
     return queue;

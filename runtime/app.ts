@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { RouteTrie, type RouteEntry } from "./router/trie.js";
-import { RouterError } from "./router/errors.js";
+import { RouterError, RouterErrorCode } from "./router/errors.js";
 import { Request, kEndpoint, type Params } from "./http/request.js";
 import { createResponse, type Response } from "./http/response.js";
-import { HttpError } from "./http/errors.js";
+import { HttpError, HttpErrorCode } from "./http/errors.js";
 import { hasBody, parseBody } from "./http/body.js";
 import { commit } from "./http/commit.js";
 import { renderError } from "./http/error-response.js";
@@ -237,13 +237,13 @@ export class App {
    * synchronously (through this app or the top-level `get/post/...`).
    */
   group(prefix: string, register: (app: this) => void, middleware: Middleware[] = []): this {
-    if (!prefix.startsWith("/")) throw new RouterError("T4_ERR_ROUTE_PATTERN", `Group prefix must start with "/": ${prefix}`);
+    if (!prefix.startsWith("/")) throw new RouterError(RouterErrorCode.PATTERN, `Group prefix must start with "/": ${prefix}`);
     for (const item of middleware) toMiddlewareFunction(item);
     this.groups.push({ prefix: prefix.replace(/\/+$/, ""), middleware });
     try {
       const result = register(this) as unknown;
       if (isThenable(result)) {
-        throw new RouterError("T4_ERR_ROUTE_GROUP_ASYNC", `group("${prefix}") callback must register routes synchronously`);
+        throw new RouterError(RouterErrorCode.GROUP_ASYNC, `group("${prefix}") callback must register routes synchronously`);
       }
     } finally {
       this.groups.pop();
@@ -260,14 +260,14 @@ export class App {
   ): this {
     const verb = method.toUpperCase();
     if (typeof handler !== "function") {
-      throw new RouterError("T4_ERR_ROUTE_HANDLER", `Handler for ${verb} ${path} must be a function`);
+      throw new RouterError(RouterErrorCode.HANDLER, `Handler for ${verb} ${path} must be a function`);
     }
     // defineRoute() results carry their own schema, middleware and meta.
     const defined = routeDefinitionOf(handler);
     if (defined) handler = defined.handler as unknown as Handler<P>;
     const routeOptions: RouteOptions = Array.isArray(third) ? { middleware: third } : (third ?? {});
     if (typeof routeOptions !== "object" || !Array.isArray(routeOptions.middleware ?? []) || !Array.isArray(defined?.middleware ?? [])) {
-      throw new RouterError("T4_ERR_ROUTE_MIDDLEWARE", `Middleware for ${verb} ${path} must be an array`);
+      throw new RouterError(RouterErrorCode.MIDDLEWARE, `Middleware for ${verb} ${path} must be an array`);
     }
     const middleware = [...(defined?.middleware ?? []), ...(routeOptions.middleware ?? [])];
     for (const item of middleware) toMiddlewareFunction(item);
@@ -280,7 +280,7 @@ export class App {
     const endpoint = handlerEndpoint(handler as Handler);
     const rawSecured = options.secured ?? routeOptions.secured;
     if (rawSecured !== undefined && typeof rawSecured !== "boolean") {
-      throw new RouterError("T4_ERR_ROUTE_SECURED", `${verb} ${fullPath} (${source}): "secured" must be true or false, got ${JSON.stringify(rawSecured)}`);
+      throw new RouterError(RouterErrorCode.SECURED, `${verb} ${fullPath} (${source}): "secured" must be true or false, got ${JSON.stringify(rawSecured)}`);
     }
     const secured = securedMode(verb, rawSecured, envBool("TINA4_SECURE_WRITES", true));
     const sessions = chain.find(isSessionMiddleware);
@@ -438,7 +438,7 @@ export class App {
           res.header("allow", allowed.join(", ")).status(204);
           return;
         }
-        throw new HttpError(405, "Method Not Allowed", { code: "T4_ERR_HTTP_METHOD_NOT_ALLOWED", details: { allow: allowed.join(", ") } });
+        throw new HttpError(405, "Method Not Allowed", { code: HttpErrorCode.METHOD_NOT_ALLOWED, details: { allow: allowed.join(", ") } });
       }
       const readOnly = req.method === "GET" || req.method === "HEAD";
       if (this.statics && readOnly) {
@@ -447,14 +447,14 @@ export class App {
           this.statics.serve(req, res, found);
           return;
         }
-        if (found.kind === "forbidden") throw new HttpError(400, "Invalid path", { code: "T4_ERR_HTTP_BAD_PATH" });
+        if (found.kind === "forbidden") throw new HttpError(400, "Invalid path", { code: HttpErrorCode.BAD_PATH });
       }
       // The OpenAPI document and docs page answer only where no app route or public file does.
       if (readOnly && this.openapi.enabled && isOpenApiPath(this.openapi, req.path)) {
         const { serveOpenApi } = await import("./openapi/serve.js");
         if (serveOpenApi(this, req, res, this.openapi)) return;
       }
-      throw new HttpError(404, "Not Found", { code: "T4_ERR_HTTP_NOT_FOUND", details: { path: req.path } });
+      throw new HttpError(404, "Not Found", { code: HttpErrorCode.NOT_FOUND, details: { path: req.path } });
     };
   }
 }

@@ -8,6 +8,18 @@ import { createResponse, type Response } from "./http/response.js";
 import { HttpError, HttpErrorCode } from "./http/errors.js";
 import { hasBody, parseBody } from "./http/body.js";
 import { commit } from "./http/commit.js";
+import {
+  Hooks,
+  runErrorHooks,
+  runRequestHooks,
+  runSendHooks,
+  sendHooksOf,
+  watchResponse,
+  type HookName,
+  type HookTypes,
+  type NotFoundHandler,
+  type OnErrorHook,
+} from "./http/hooks.js";
 import { renderError } from "./http/error-response.js";
 import { StaticFiles } from "./http/static.js";
 import { answerReady } from "./http/ready-route.js";
@@ -197,7 +209,7 @@ export class App {
     const sessions = middleware.find(isSessionMiddleware);
     if (sessions) this.serveCsrf(sessions);
     this.globalChain = null;
-    this.globalExposes = this.global.some(mayCallResponse);
+    this.globalExposes = this.hooked || this.global.some(mayCallResponse);
     return this;
   }
 
@@ -214,6 +226,36 @@ export class App {
   put<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): this;
   put<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): this;
   put(path: string, handler: Handler, third?: RouteThird): this {
+  /**
+   * Adds a lifecycle hook: `onRequest` (after routing, may answer), `onSend` (before the
+   * response is written, may replace it), `onResponse` (once it is over), `onError` (may answer
+   * instead of the default error response). Hooks of one stage run in the order added.
+   */
+  addHook<K extends HookName>(name: K, hook: HookTypes[K]): this {
+    this.hooks.add(name, hook);
+    this.hookAdded();
+    return this;
+  }
+
+  /** Answers errors your way (Hono's `app.onError`); same as `addHook("onError", hook)`. */
+  onError(hook: OnErrorHook): this {
+    return this.addHook("onError", hook);
+  }
+
+  /** Answers requests nothing matched; `res` starts at 404 and a returned value becomes the body. */
+  notFound(handler: NotFoundHandler): this {
+    if (typeof handler !== "function") throw new TypeError("notFound() needs a function");
+    this.notFoundEndpoint = handlerEndpoint(handler);
+    this.hookAdded();
+    return this;
+  }
+
+  /** Hooks are user code that gets `res`, so from now on every response is the callable kind. */
+  private hookAdded(): void {
+    this.hooked = true;
+    this.globalExposes = true;
+  }
+
     return this.route("PUT", path, handler, third);
   }
   patch<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): this;
@@ -348,7 +390,7 @@ export class App {
       req = new Request(raw, target.path, target.search, requestId, this.proxies);
     } catch (error) {
       req = new Request(raw, target.path, "", requestId, this.proxies);
-      this.fail(req, createResponse(rawRes, false), error);
+      this.failEarly(req, rawRes, error);
       return;
     }
     // User code sees `res` when global user middleware or the route exposes it.
@@ -373,11 +415,17 @@ export class App {
         }
       }
     } catch (error) {
-      this.fail(req, createResponse(rawRes, false), error);
+      this.failEarly(req, rawRes, error);
       return;
     }
     const res = createResponse(rawRes, exposes, req, this.views);
-    if (hasBody(raw)) {
+    if (this.hooked) this.runHooked(req, res);
+    else this.receive(req, res);
+  };
+
+  /** Reads the body, if there is one, then runs the middleware and the route. */
+  private receive(req: Routed, res: Response): void {
+    if (hasBody(req.raw)) {
       parseBody(req, this.options.maxBody).then(
         () => this.dispatch(req, res),
         (error: unknown) => this.fail(req, res, error),
@@ -385,7 +433,46 @@ export class App {
     } else {
       this.dispatch(req, res);
     }
-  };
+  }
+
+  /** The request path once hooks exist: onResponse watches, onRequest hooks may answer first. */
+  private runHooked(req: Routed, res: Response): void {
+    const { onRequest, onResponse } = this.hooks;
+    if (onResponse.length !== 0) watchResponse(onResponse, req, res);
+    if (onRequest.length === 0) return this.receive(req, res);
+    runRequestHooks(
+      onRequest,
+      req,
+      res,
+      (hookAnswered) => (hookAnswered ? this.respond(req, res, this.draining || unreadBody(req)) : this.receive(req, res)),
+      (error) => this.fail(req, res, error),
+    );
+  }
+
+  /** A request that failed before it was routed (bad query string or path). */
+  private failEarly(req: Routed, rawRes: ServerResponse, error: unknown): void {
+    const res = createResponse(rawRes, this.hooked, req, this.views);
+    if (this.hooks.onResponse.length !== 0) watchResponse(this.hooks.onResponse, req, res);
+    this.fail(req, res, error);
+  }
+
+  /** Runs the onSend hooks (the response's own, then the app's), then writes the response. */
+  private respond(req: Request, res: Response, closeConnection: boolean, failing = false): void {
+    const own = sendHooksOf(res);
+    const appHooks = this.hooks.onSend;
+    if (own === undefined && appHooks.length === 0) return commit(req, res, closeConnection);
+    const raw = res.raw;
+    if (raw.headersSent || raw.writableEnded || raw.destroyed) return; // a handler answered on res.raw
+    const write = () => commit(req, res, closeConnection);
+    const failed = (error: unknown) => {
+      if (!failing) return this.fail(req, res, error);
+      log.error(`onSend hook failed on an error response: ${(error as Error)?.stack ?? String(error)}`);
+      write();
+    };
+    const runAppHooks = () => runSendHooks(appHooks, req, res, write, failed);
+    if (own === undefined) runAppHooks();
+    else runSendHooks(own, req, res, runAppHooks, failed);
+  }
 
   private dispatch(req: Routed, res: Response, scoped = false): void {
     // a request context per request, only once a layer below (the DB query cache) asked for them
@@ -399,11 +486,11 @@ export class App {
     }
     if (isThenable(result)) {
       result.then(
-        () => commit(req, res, this.draining),
+        () => this.respond(req, res, this.draining),
         (error: unknown) => this.fail(req, res, error),
       );
     } else {
-      commit(req, res, this.draining);
+      this.respond(req, res, this.draining);
     }
   }
 
@@ -423,9 +510,6 @@ export class App {
       res.statusCode = 500;
       res.payload = { kind: "data", data: '{"error":"Internal Server Error"}' };
     }
-    // A body we did not read (413, or a rejection before parsing) would poison keep-alive.
-    const unread = !req.raw.complete && hasBody(req.raw);
-    commit(req, res, this.draining || unread);
   }
 
   /** The endpoint for a request no route matched: page template, OPTIONS/405, static file or 404. */
@@ -444,6 +528,20 @@ export class App {
       if (this.statics && readOnly) {
         const found = await this.statics.lookup(segments);
         if (found.kind === "file") {
+    const onError = this.hooks.onError;
+    if (onError.length === 0) return this.sendError(req, res, error, false);
+    res.payload = { kind: "none" }; // the body being built is abandoned: a hook answers afresh
+    runErrorHooks(onError, error, req, res, () => this.sendError(req, res, error, res.ended));
+  }
+
+  /** The error response: an onError hook's answer, else tina4's own (renderError). */
+  private sendError(req: Request, res: Response, error: unknown, hookAnswered: boolean): void {
+    if (res.raw.headersSent || res.raw.destroyed) return;
+    if (!hookAnswered) this.renderDefaultError(req, res, error);
+    this.respond(req, res, this.draining || unreadBody(req), true);
+  }
+
+  private renderDefaultError(req: Request, res: Response, error: unknown): void {
           this.statics.serve(req, res, found);
           return;
         }
@@ -472,3 +570,12 @@ function handlerEndpoint(handler: Handler): Endpoint {
     return undefined;
   };
 }
+      if (this.notFoundEndpoint) {
+        res.status(404);
+        return this.notFoundEndpoint(req, res);
+      }
+/** A body we did not read (413, a rejection before parsing, a hook's answer) would poison keep-alive. */
+function unreadBody(req: Request): boolean {
+  return !req.raw.complete && hasBody(req.raw);
+}
+

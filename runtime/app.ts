@@ -145,6 +145,10 @@ export class App {
   /** The session() that TINA4_SESSION=true added, once added. */
   private envSession: Middleware | null = null;
   private csrfRoute = false;
+  /** Lifecycle hooks (docs/http.md, "Hooks"); `hooked` is false until one is added, the fast path. */
+  private readonly hooks = new Hooks();
+  private hooked = false;
+  private notFoundEndpoint: Endpoint | null = null;
 
   constructor(options: AppOptions = {}) {
     this.options = {
@@ -213,19 +217,6 @@ export class App {
     return this;
   }
 
-  get<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): this;
-  get<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): this;
-  get(path: string, handler: Handler, third?: RouteThird): this {
-    return this.route("GET", path, handler, third);
-  }
-  post<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): this;
-  post<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): this;
-  post(path: string, handler: Handler, third?: RouteThird): this {
-    return this.route("POST", path, handler, third);
-  }
-  put<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): this;
-  put<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): this;
-  put(path: string, handler: Handler, third?: RouteThird): this {
   /**
    * Adds a lifecycle hook: `onRequest` (after routing, may answer), `onSend` (before the
    * response is written, may replace it), `onResponse` (once it is over), `onError` (may answer
@@ -256,6 +247,19 @@ export class App {
     this.globalExposes = true;
   }
 
+  get<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): this;
+  get<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): this;
+  get(path: string, handler: Handler, third?: RouteThird): this {
+    return this.route("GET", path, handler, third);
+  }
+  post<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): this;
+  post<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): this;
+  post(path: string, handler: Handler, third?: RouteThird): this {
+    return this.route("POST", path, handler, third);
+  }
+  put<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): this;
+  put<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): this;
+  put(path: string, handler: Handler, third?: RouteThird): this {
     return this.route("PUT", path, handler, third);
   }
   patch<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): this;
@@ -503,6 +507,20 @@ export class App {
       res.raw.destroy(error instanceof Error ? error : undefined);
       return;
     }
+    const onError = this.hooks.onError;
+    if (onError.length === 0) return this.sendError(req, res, error, false);
+    res.payload = { kind: "none" }; // the body being built is abandoned: a hook answers afresh
+    runErrorHooks(onError, error, req, res, () => this.sendError(req, res, error, res.ended));
+  }
+
+  /** The error response: an onError hook's answer, else tina4's own (renderError). */
+  private sendError(req: Request, res: Response, error: unknown, hookAnswered: boolean): void {
+    if (res.raw.headersSent || res.raw.destroyed) return;
+    if (!hookAnswered) this.renderDefaultError(req, res, error);
+    this.respond(req, res, this.draining || unreadBody(req), true);
+  }
+
+  private renderDefaultError(req: Request, res: Response, error: unknown): void {
     try {
       renderError(req, res, error, this.options.dev);
     } catch (renderFailure) {
@@ -528,20 +546,6 @@ export class App {
       if (this.statics && readOnly) {
         const found = await this.statics.lookup(segments);
         if (found.kind === "file") {
-    const onError = this.hooks.onError;
-    if (onError.length === 0) return this.sendError(req, res, error, false);
-    res.payload = { kind: "none" }; // the body being built is abandoned: a hook answers afresh
-    runErrorHooks(onError, error, req, res, () => this.sendError(req, res, error, res.ended));
-  }
-
-  /** The error response: an onError hook's answer, else tina4's own (renderError). */
-  private sendError(req: Request, res: Response, error: unknown, hookAnswered: boolean): void {
-    if (res.raw.headersSent || res.raw.destroyed) return;
-    if (!hookAnswered) this.renderDefaultError(req, res, error);
-    this.respond(req, res, this.draining || unreadBody(req), true);
-  }
-
-  private renderDefaultError(req: Request, res: Response, error: unknown): void {
           this.statics.serve(req, res, found);
           return;
         }
@@ -552,9 +556,18 @@ export class App {
         const { serveOpenApi } = await import("./openapi/serve.js");
         if (serveOpenApi(this, req, res, this.openapi)) return;
       }
+      if (this.notFoundEndpoint) {
+        res.status(404);
+        return this.notFoundEndpoint(req, res);
+      }
       throw new HttpError(404, "Not Found", { code: HttpErrorCode.NOT_FOUND, details: { path: req.path } });
     };
   }
+}
+
+/** A body we did not read (413, a rejection before parsing, a hook's answer) would poison keep-alive. */
+function unreadBody(req: Request): boolean {
+  return !req.raw.complete && hasBody(req.raw);
 }
 
 /** Calls the handler; a returned value (sync or async) becomes the body unless one was set. */
@@ -570,12 +583,3 @@ function handlerEndpoint(handler: Handler): Endpoint {
     return undefined;
   };
 }
-      if (this.notFoundEndpoint) {
-        res.status(404);
-        return this.notFoundEndpoint(req, res);
-      }
-/** A body we did not read (413, a rejection before parsing, a hook's answer) would poison keep-alive. */
-function unreadBody(req: Request): boolean {
-  return !req.raw.complete && hasBody(req.raw);
-}
-

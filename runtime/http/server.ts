@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import type { App } from "../app.js";
 import { envInt } from "../config/env.js";
 import { log } from "../log.js";
+import { TappableResponse } from "./body-tap.js";
 
 export interface ListenOptions {
   port?: number;
@@ -36,6 +37,8 @@ export function createHttpServer(app: App): Server {
       // How often request/headers timeouts are enforced (Node's default, 30 s, lets slow
       // clients hold sockets far longer than the configured timeouts).
       connectionsCheckingInterval: 1000,
+      // so responseCache can see bodies that handlers write to res.raw themselves
+      ServerResponse: TappableResponse,
     },
     app.handle,
   );

@@ -1,10 +1,13 @@
-import type { ServerResponse } from "node:http";
+import { readFile, stat } from "node:fs/promises";
+import { pipeline, Transform, type Readable } from "node:stream";
 import { createCache } from "../cache/factory.js";
 import type { BackendName, CacheBackend, CacheLookup } from "../cache/backend.js";
 import { envInt, envString } from "../config/env.js";
 import { parseBackendName } from "../cache/config.js";
 import { log } from "../log.js";
 import type { Request } from "../http/request.js";
+import { addSendHook } from "../http/hooks.js";
+import { tapBody } from "../http/body-tap.js";
 import type { HeaderValue, Response, ResponseBody } from "../http/response.js";
 import { builtin, type MiddlewareFunction, type Next } from "./types.js";
 
@@ -98,8 +101,10 @@ function variantKey(base: string, names: string[], req: Request): string {
  * Caches whole GET responses in the cache backend set (RFC 9111's rules for a shared cache):
  * never for requests with Authorization or Cookie, nor responses with Set-Cookie,
  * Cache-Control no-store/private, or Vary: *; Vary'd headers select a variant. The body is
- * captured as it is written to the socket (any mix of write() calls, buffers, streams) and
- * stored after the response has finished, so the client never waits for the cache.
+ * taken from the payload that is finally sent (an onSend hook of the response: after outer
+ * middleware, before app hooks such as dev live reload) or, for a handler that writes
+ * `res.raw` itself, from the bytes written; it is stored after the response has finished, so
+ * the client never waits for the cache.
  * Concurrent misses for one URL in this process run the handler once.
  */
 export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFunction {
@@ -146,14 +151,21 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
     let settle!: (entry: Entry | null) => void;
     const mine = new Promise<Entry | null>((resolve) => (settle = resolve));
     if (!leader) inflight.set(key, mine);
-    const capture = captureBody(res.raw, maxBytes);
+    const capture = new BodyCapture(maxBytes);
+    // A handler writing res.raw itself never reaches onSend: watch its bytes until it does.
+    capture.watched = tapBody(res.raw, capture.keep);
+    addSendHook(res, (_req, _res, payload) => {
+      tapBody(res.raw, null);
+      capture.watched = true;
+      return req.method === "GET" ? capture.take(payload) : undefined;
+    });
     res.header("x-cache", "MISS");
     let failed = false;
     // Listen before running the handler: one that ends the response synchronously gets
     // "finish" on the next tick, which can come before `await next()` returns.
     res.raw.once("finish", () => {
       const entry = failed ? null : buildEntry(req, res, capture.body(), statuses);
-      capture.stop();
+      tapBody(res.raw, null);
       settle(entry?.entry ?? null);
       if (inflight.get(key) === mine) inflight.delete(key);
       if (entry) void store(cache, base, req, entry.entry, entry.ttl, entry.vary, options.ttl ?? cache.defaultTtl);
@@ -168,7 +180,7 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
       failed = true;
       settle(null);
       if (inflight.get(key) === mine) inflight.delete(key);
-      capture.stop();
+      tapBody(res.raw, null);
       throw error;
     }
   }
@@ -191,39 +203,67 @@ function serve(res: Response, entry: Entry): void {
   res.payload = entry.payload ??= { kind: "data", data: Buffer.from(entry.b, entry.e === "utf8" ? "utf8" : "base64") };
 }
 
-/** Tees everything written to the raw response, up to `maxBytes` (beyond that, nothing is kept). */
-function captureBody(raw: ServerResponse, maxBytes: number) {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let overflow = false;
-  const write = raw.write;
-  const end = raw.end;
-  const keep = (chunk: unknown, encoding: unknown) => {
-    if (overflow || chunk === undefined || chunk === null || typeof chunk === "function") return;
+/** The body of one response, up to `maxBytes` (beyond that, nothing is kept). */
+class BodyCapture {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private overflow = false;
+  /** False while the body passes where we cannot see it (raw writes on a server that is not tina4's). */
+  watched = false;
+
+  constructor(private readonly maxBytes: number) {}
+
+  readonly keep = (chunk: unknown, encoding?: unknown): void => {
+    if (this.overflow || chunk === undefined || chunk === null || typeof chunk === "function") return;
     const buffer = Buffer.isBuffer(chunk) ? chunk : typeof chunk === "string" ? Buffer.from(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8") : Buffer.from(chunk as Uint8Array);
-    size += buffer.length;
-    if (size > maxBytes) {
-      overflow = true;
-      chunks.length = 0;
+    this.size += buffer.length;
+    if (this.size > this.maxBytes) {
+      this.overflow = true;
+      this.chunks.length = 0;
       return;
     }
-    chunks.push(buffer);
+    this.chunks.push(buffer);
   };
-  raw.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
-    keep(chunk, rest[0]);
-    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as ServerResponse["write"];
-  raw.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
-    keep(chunk, rest[0]);
-    return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest);
-  } as ServerResponse["end"];
-  return {
-    body: (): Buffer | null => (overflow ? null : Buffer.concat(chunks, size)),
-    stop: () => {
-      raw.write = write;
-      raw.end = end;
-    },
-  };
+
+  /** Captures the payload about to be sent; returns what to send instead when it must pass through us. */
+  take(payload: ResponseBody): ResponseBody | Promise<ResponseBody | void> | void {
+    switch (payload.kind) {
+      case "data":
+        return this.keep(payload.data);
+      case "stream":
+        return { kind: "stream", stream: this.tee(payload.stream) };
+      case "file":
+        return this.readSmallFile(payload.path);
+    }
+  }
+
+  body(): Buffer | null {
+    return this.overflow || !this.watched ? null : Buffer.concat(this.chunks, this.size);
+  }
+
+  /** The stream as sent, copied on its way; an error still reaches the response (a cut body, never stored). */
+  private tee(source: Readable): Readable {
+    const copy = new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        this.keep(chunk);
+        done(null, chunk);
+      },
+    });
+    pipeline(source, copy, () => undefined);
+    return copy;
+  }
+
+  /** A file small enough to store is read now and sent from memory; a larger or unreadable one is left to commit. */
+  private async readSmallFile(path: string): Promise<ResponseBody | void> {
+    try {
+      if ((await stat(path)).size > this.maxBytes) return void (this.overflow = true);
+      const data = await readFile(path);
+      this.keep(data);
+      return { kind: "data", data };
+    } catch {
+      this.overflow = true; // commit answers 404 for a file that went away; nothing to store
+    }
+  }
 }
 
 function buildEntry(req: Request, res: Response, body: Buffer | null, statuses: Set<number>): { entry: Entry; ttl: number | undefined; vary: string[] } | null {

@@ -1,0 +1,128 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startApp } from "../support/http.js";
+import { clearCache, closeResponseCaches, responseCache } from "../../runtime/middleware/response-cache.js";
+import { App } from "../../runtime/app.js";
+import type { RunningServer } from "../../runtime/http/server.js";
+
+/** responseCache takes the body from the payload that is sent (onSend), not from patched writes. */
+const dir = mkdtempSync(join(tmpdir(), "t4-cache-hooks-"));
+const calls = new Map<string, number>();
+const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
+let server: RunningServer;
+const settle = () => new Promise((r) => setTimeout(r, 30));
+const get = (path: string) => fetch(`${server.url}${path}`);
+
+beforeAll(async () => {
+  writeFileSync(join(dir, "page.html"), "<html><body>file</body></html>");
+  writeFileSync(join(dir, "big.txt"), "x".repeat(2048));
+  server = await startApp((app) => {
+    const cached = [responseCache({ backend: "memory", ttl: 60, maxBodyBytes: 1024 })];
+    // what an app-level onSend hook adds (dev live reload, say) must not end up in the cache
+    app.addHook("onSend", (_req, res, payload) => {
+      if (payload.kind !== "data") return;
+      res.header("x-app-hook", "1");
+      return { kind: "data", data: Buffer.concat([Buffer.from(payload.data), Buffer.from("+hook")]) };
+    });
+    app.get("/file", (_req, res) => {
+      count("file");
+      return res.file(join(dir, "page.html"), "text/html; charset=utf-8");
+    }, cached);
+    app.get("/big-file", (_req, res) => {
+      count("big-file");
+      return res.file(join(dir, "big.txt"), "text/plain");
+    }, cached);
+    app.get("/gone", (_req, res) => {
+      count("gone");
+      return res.file(join(dir, "missing.txt"), "text/plain");
+    }, cached);
+    app.get("/outer", () => {
+      count("outer");
+      return "inner";
+    }, [
+      async (_req, res, next) => {
+        await next();
+        if (res.getHeader("x-cache") === "MISS") res.text("set by outer middleware");
+      },
+      ...cached,
+    ]);
+  });
+});
+afterEach(async () => {
+  await clearCache();
+  calls.clear();
+});
+afterAll(async () => {
+  await server.close();
+  await closeResponseCaches();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("responseCache on hooks", () => {
+  it("stores the body before the app's onSend hooks change it, and they apply to every HIT", async () => {
+    const first = await get("/file");
+    expect(await first.text()).toBe("<html><body>file</body></html>+hook");
+    await settle();
+    const hit = await get("/file");
+    expect(hit.headers.get("x-cache")).toBe("HIT");
+    expect(await hit.text()).toBe("<html><body>file</body></html>+hook"); // once, not twice
+    expect(hit.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(calls.get("file")).toBe(1);
+  });
+
+  it("stores what outer middleware finally set (the payload at send time)", async () => {
+    expect(await (await get("/outer")).text()).toBe("set by outer middleware+hook");
+    await settle();
+    const hit = await get("/outer");
+    expect(hit.headers.get("x-cache")).toBe("HIT");
+    expect(await hit.text()).toBe("set by outer middleware+hook");
+  });
+
+  it("serves but does not store a file over maxBodyBytes, and answers 404 for a file that is gone", async () => {
+    for (let i = 0; i < 2; i++) {
+      const big = await get("/big-file");
+      expect(big.headers.get("x-cache")).toBe("MISS");
+      expect((await big.text()).length).toBe(2048);
+      await settle();
+    }
+    expect(calls.get("big-file")).toBe(2);
+    const gone = await get("/gone");
+    expect(gone.status).toBe(404);
+    await gone.text();
+  });
+});
+
+describe("responseCache on a server that is not tina4's", () => {
+  let foreign: Server;
+  let url = "";
+  beforeAll(async () => {
+    const app = new App({ publicDir: null, dev: false });
+    app.get("/raw", (_req, res) => {
+      count("raw");
+      res.raw.writeHead(200, { "content-type": "text/plain" });
+      res.raw.end("raw body");
+    }, [responseCache({ backend: "memory", ttl: 60 })]);
+    app.get("/json", () => {
+      count("json");
+      return { n: 1 };
+    }, [responseCache({ backend: "memory", ttl: 60 })]);
+    foreign = createServer(app.handle);
+    await new Promise<void>((resolve) => foreign.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(foreign.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => foreign.close(() => resolve())));
+
+  it("caches payload bodies; raw writes, which it cannot watch there, are answered and never stored", async () => {
+    await (await fetch(`${url}/json`)).text();
+    await settle();
+    expect((await fetch(`${url}/json`)).headers.get("x-cache")).toBe("HIT");
+    for (let i = 0; i < 2; i++) {
+      expect(await (await fetch(`${url}/raw`)).text()).toBe("raw body");
+      await settle();
+    }
+    expect(calls.get("raw")).toBe(2);
+  });
+});

@@ -28,23 +28,36 @@ const HTML_SPECIAL = /[&<>"']/;
 const HTML_SPECIALS = /[&<>"']/g;
 const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#039;" };
 
+/** Output already escaped for `strategy` (an `html_attr`-escaped value is also safe as HTML). */
+function isSafe(mark: unknown, strategy: string): boolean {
+  return mark === true || mark === strategy || (strategy === "html" && mark === "html_attr");
+}
+
 /**
  * Adapters where twig.js differs from Twig on what the docs promise:
  * - `{{ true }}` / `{{ false }}` printed "true" / "false"; Twig prints "1" and nothing;
  * - `url_encode` of a hash joined its pairs with an already-escaped `&amp;` (escaped again by
  *   autoescape: `&amp;amp;`) and left `!'()*` unencoded;
  * - `join(glue, and)` ignored Twig's second argument (`1, 2 and 3`).
- * And one for speed: HTML escaping (every printed value under autoescape) in one pass instead
- * of five chained replaces, with the same output.
+ * And two for speed, with the same output: HTML escaping (every printed value under
+ * autoescape) in one pass instead of five chained replaces, and the output step without the
+ * intermediate arrays.
  */
 export function installCompat(Twig: TwigInternals): void {
-  const output = Twig.output;
-  Twig.output = function (this: unknown, pieces: unknown[]) {
-    for (let i = 0; i < pieces.length; i++) {
-      if (pieces[i] === true) pieces[i] = "1";
-      else if (pieces[i] === false) pieces[i] = "";
+  // twig.js's output step (join the pieces of a block, escaping what is not marked safe),
+  // in one pass with Twig's printing of booleans.
+  Twig.output = function (this: { options: { autoescape: boolean | string } }, pieces: unknown[]): unknown {
+    const { autoescape } = this.options;
+    const strategy = typeof autoescape === "string" ? autoescape : "html";
+    let out = "";
+    for (const piece of pieces) {
+      if (piece === true) out += "1";
+      else if (piece === false || piece === null || piece === undefined) continue;
+      else if (autoescape && piece && !isSafe((piece as { twigMarkup?: unknown }).twigMarkup, strategy)) out += String(Twig.filters.escape!(piece, [strategy]) ?? "");
+      else out += String(piece);
     }
-    return output.call(this, pieces);
+    if (!autoescape || out.length === 0) return out;
+    return Twig.Markup(out, true);
   };
   const escape = Twig.filters.escape!;
   Twig.filters.escape = function (value: unknown, params?: unknown[]) {

@@ -55,7 +55,7 @@ export interface TwigInternals {
     registry: Record<string, unknown>;
   };
   Markup(content: string, strategy?: boolean | string): unknown;
-  output: (this: unknown, pieces: unknown[]) => unknown;
+  output: (this: { options: TwigOptions }, pieces: unknown[]) => unknown;
   Error: new (message: string, file?: string) => { message: string; file?: string };
   Promise: { resolve<T>(value?: T): TwigPromise<T> };
   prepare: (this: TwigTemplate, data: string) => unknown[];

@@ -30,8 +30,12 @@ import { TrustedProxies } from "./http/client-ip.js";
 import { compose, isThenable, type Endpoint } from "./middleware/compose.js";
 import { middlewareName, toMiddlewareFunction } from "./middleware/class-runner.js";
 import { mayCallResponse, type Middleware } from "./middleware/types.js";
-import { envInt, envList } from "./config/env.js";
+import { envBool, envInt, envList } from "./config/env.js";
+import { guardEndpoint, securedMode, type SecuredMode } from "./auth/guard.js";
+import { csrfEndpoint, isSessionMiddleware, session } from "./session/middleware.js";
 import { log } from "./log.js";
+import { Realtime } from "./realtime/realtime.js";
+import type { WebSocketHandlers, WebSocketOptions } from "./realtime/types.js";
 import { requestContextsWanted, runInRequestContext } from "./context.js";
 import { checkRouteSchema, type CheckedRouteSchema, type RouteSchema } from "./validation/route-schema.js";
 import { validatingEndpoint } from "./validation/validate.js";
@@ -145,6 +149,11 @@ export class App {
   /** The session() that TINA4_SESSION=true added, once added. */
   private envSession: Middleware | null = null;
   private csrfRoute = false;
+  /** WebSocket routes and upgrades on this app's servers (runtime/realtime). */
+  readonly realtime = new Realtime({
+    request: (raw, path, search) => new Request(raw, path, search, nextRequestId(), this.proxies),
+    draining: () => this.draining,
+  });
   /** Lifecycle hooks (docs/http.md, "Hooks"); `hooked` is false until one is added, the fast path. */
   private readonly hooks = new Hooks();
   private hooked = false;
@@ -279,6 +288,20 @@ export class App {
   }
 
   /**
+   * A WebSocket route: `handlers` are `{ open?, message?, close?, error? }`; path params and
+   * typed params as for HTTP routes. Served on the app's own port (runtime/realtime).
+   */
+  websocket<P extends Params = Params>(path: string, handlers: WebSocketHandlers<P>, options: WebSocketOptions = {}): this {
+    const prefix = this.groups.map((g) => g.prefix).join("");
+    const fullPath = prefix + (path === "/" && prefix ? "" : path) || "/";
+    const previous = this.realtime.add(fullPath, handlers, options, this.currentSource);
+    if (previous !== undefined && this.options.dev && previous !== this.currentSource) {
+      log.warn(`route WS ${fullPath} from ${this.currentSource} replaces the one from ${previous}`);
+    }
+    return this;
+  }
+
+  /**
    * Registers routes under `prefix` with shared middleware. The callback registers
    * synchronously (through this app or the top-level `get/post/...`).
    */
@@ -368,6 +391,7 @@ export class App {
         secured: entry.data.secured === "unsafe" ? ("writes" as const) : entry.data.secured === "always",
         ...(entry.data.meta ? { meta: entry.data.meta } : {}),
       }))
+      .concat(this.realtime.routes().map((ws) => ({ method: "WS", path: ws.path, source: ws.source, middleware: [], secured: ws.secured })))
       .sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
   }
 
@@ -550,6 +574,11 @@ export class App {
           return;
         }
         if (found.kind === "forbidden") throw new HttpError(400, "Invalid path", { code: HttpErrorCode.BAD_PATH });
+      }
+      // A plain request to a WebSocket-only path: tell the client to upgrade.
+      if (this.realtime.has(segments)) {
+        res.header("upgrade", "websocket");
+        throw new HttpError(426, "Upgrade Required", { code: "T4_ERR_WS_UPGRADE_REQUIRED" });
       }
       // The OpenAPI document and docs page answer only where no app route or public file does.
       if (readOnly && this.openapi.enabled && isOpenApiPath(this.openapi, req.path)) {

@@ -11,6 +11,7 @@ import { closeAllCaches } from "./cache/factory.js";
 import { closeResponseCaches } from "./middleware/response-cache.js";
 import { closeRateLimitStores } from "./middleware/rate-limit.js";
 import { closeSessionStores } from "./session/store.js";
+import type { WebSocketHandlers, WebSocketOptions } from "./realtime/types.js";
 
 export { App, type AppOptions, type Handler, type Method, type RouteInfo, type RouteMeta, type RouteOptions, type RouteThird, type RouteDefinitionInfo } from "./app.js";
 export { z } from "./validation/zod.js";
@@ -87,6 +88,11 @@ export {
   runInRequestScope,
 } from "./db/index.js";
 export { Tina4Error } from "./errors.js";
+export type { Socket, SocketMessage, WebSocketHandlers, WebSocketOptions, SlowClientPolicy } from "./realtime/types.js";
+export type { SseStream, SseOptions, SseSendOptions } from "./realtime/sse.js";
+export { broadcast, type BroadcastOptions } from "./realtime/hub.js";
+export { publish, subscribe, type Unsubscribe } from "./realtime/bus/bus.js";
+export { RealtimeError, RealtimeErrorCode } from "./realtime/errors.js";
 export { loadEnvFiles } from "./config/env.js";
 export { Model, ValidationError, ModelError, ModelErrorCode, type ModelFields, type FieldDefinition, type FieldType, type FieldError, type QueryOptions, type ModelClass } from "./orm/index.js";
 export { migrate, rollbackMigrations, migrationStatus, splitSql, MigrationError, MigrateErrorCode, type MigrationEvent, type MigrationOptions, type MigrateResult, type RollbackOptions, type RollbackResult, type MigrationStatus, type MigrationStatusEntry } from "./migrate/index.js";
@@ -142,4 +148,8 @@ export function group(prefix: string, register: (app: App) => void, middleware?:
 }
 export function use(...middleware: Middleware[]): App {
   return app.use(...middleware);
+}
+/** A WebSocket route on the shared app: `websocket("/chat/{room}", { open, message, close, error }, { secured })`. */
+export function websocket<P extends Params = Params>(path: string, handlers: WebSocketHandlers<P>, options?: WebSocketOptions): App {
+  return app.websocket(path, handlers, options);
 }

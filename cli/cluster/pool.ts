@@ -1,6 +1,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { relayBusMessages } from "./bus-relay.js";
 import { WORKER_ENV, type LoadError, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from "./protocol.js";
 
 type ReadyMessage = Extract<WorkerMessage, { type: "ready" }>;
@@ -52,6 +53,7 @@ function setupPrimary(mode: WorkerConfig["mode"]): void {
   const loader = fileURLToPath(new URL("./worker-loader.cjs", import.meta.url));
   const exec = existsSync(loader) ? loader : fileURLToPath(new URL("./worker.js", import.meta.url));
   cluster.setupPrimary({ exec, silent: false });
+  relayBusMessages();
 }
 
 /**

@@ -3,6 +3,8 @@
  * through node:cluster) and its workers. Plain JSON over the cluster IPC channel.
  */
 
+import type { BusRelayMessage } from "../../runtime/realtime/bus/cluster-relay.js";
+
 /** What a worker needs to start; passed in the TINA4_WORKER environment variable. */
 export interface WorkerConfig {
   mode: "dev" | "production";
@@ -41,7 +43,9 @@ export type WorkerMessage =
    */
   | { type: "leaving" }
   /** The worker's last message, sent after `leave`: once written, every reply before it is too. */
-  | { type: "left" };
+  | { type: "left" }
+  /** A pub/sub message published in this worker (no TINA4_PUBSUB_URL): the primary forwards it to the others. */
+  | BusRelayMessage;
 
 export type PrimaryMessage =
   /**
@@ -60,7 +64,9 @@ export type PrimaryMessage =
   /** Dev: a browser live-reload event for the worker's SSE clients. */
   | { type: "live"; event: "reload" | "css"; path?: string }
   /** The answer to `leaving`: every connection handed to this worker before it was sent has arrived. */
-  | { type: "leave" };
+  | { type: "leave" }
+  /** A pub/sub message from another worker (see cli/cluster/bus-relay.ts). */
+  | BusRelayMessage;
 
 export const WORKER_ENV = "TINA4_WORKER";
 

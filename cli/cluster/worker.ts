@@ -227,6 +227,8 @@ async function stop(gentle: boolean): Promise<void> {
   forwarding = dev && gentle;
   live?.closeAll(gentle ? "reload" : undefined);
   if (!gentle && server) await drainDelay();
+  // WebSockets and SSE streams close with 1001: their clients reconnect to another worker
+  if (server) app.realtime.goingAway(server);
   const current = server;
   if (current) {
     const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(current, () => resolve()));

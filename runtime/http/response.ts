@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import { serializeCookie, type CookieOptions } from "./cookies.js";
 import type { Request } from "./request.js";
 import { TemplateError, TemplateErrorCode } from "../templates/errors.js";
+import { openEventStream, type SseOptions, type SseStream } from "../realtime/sse.js";
 
 export const JSON_TYPE = "application/json; charset=utf-8";
 export const HTML_TYPE = "text/html; charset=utf-8";
@@ -61,6 +62,11 @@ export interface Response {
    * happens now, so a template error becomes a 500 and never a half-sent page.
    */
   render(name: string, data?: Record<string, unknown>, status?: number): Response;
+  /**
+   * Server-Sent Events: the response becomes a text/event-stream. `send(data, { event, id })`,
+   * `join(room)` (it then receives `broadcast`), heartbeats, `lastEventId` (runtime/realtime/sse.ts).
+   */
+  sse(options?: SseOptions): SseStream;
 }
 
 interface ResponseState {
@@ -153,6 +159,14 @@ const proto = {
     this.headers["content-type"] = contentType ?? (this.headers["content-type"] as string | undefined) ?? BINARY_TYPE;
     this.payload = { kind: "stream", stream };
     return this;
+  },
+  sse(this: Internal, options?: SseOptions): SseStream {
+    const lastEventId = this.raw.req?.headers["last-event-id"];
+    const { stream, body } = openEventStream(this.raw, typeof lastEventId === "string" ? lastEventId : undefined, options);
+    this.headers["cache-control"] = "no-cache, no-transform";
+    this.headers["x-accel-buffering"] = "no"; // nginx: pass events on at once
+    this.stream(body, "text/event-stream; charset=utf-8");
+    return stream;
   },
   render(this: Internal, name: string, data?: Record<string, unknown>, status?: number): Response {
     const views = this[kViews];

@@ -58,6 +58,7 @@ export function createHttpServer(app: App): Server {
   server.on("connect", (_req, socket: Socket) => {
     socket.end(clientErrorBody(405, "Method Not Allowed"));
   });
+  app.realtime.attach(server); // WebSocket upgrades (runtime/realtime)
   return server;
 }
 
@@ -87,6 +88,7 @@ export async function listen(app: App, options: ListenOptions = {}): Promise<Run
 
 async function drain(app: App, server: Server, timeoutSeconds: number): Promise<{ drained: boolean }> {
   app.draining = true;
+  app.realtime.goingAway(server); // WebSockets and SSE streams close with 1001
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   // Keep-alive sockets that finish a response while draining become idle: close them too.

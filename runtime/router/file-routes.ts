@@ -5,16 +5,18 @@ import type { App, Handler, Method, RouteMeta } from "../app.js";
 import type { Middleware } from "../middleware/types.js";
 import { RouterError, RouterErrorCode } from "./errors.js";
 import { fileSegmentToPattern } from "./pattern.js";
+import { webSocketFileRoute } from "../realtime/file-route.js";
 
-const METHOD_FILES = new Set(["get", "post", "put", "patch", "delete", "any"]);
+/** `ws.ts` is a WebSocket route (runtime/realtime/file-route.ts). */
+const METHOD_FILES = new Set(["get", "post", "put", "patch", "delete", "any", "ws"]);
 const SOURCE_FILE = /\.(?:ts|tsx|mts|js|mjs)$/;
 
 export interface RouteFile {
   /** Path relative to the app root, with forward slashes (`src/routes/api/hello/get.ts`). */
   source: string;
   absolute: string;
-  /** Set for `<method>.ts` files: the HTTP method and the URL pattern of the folder. */
-  method?: Method;
+  /** Set for `<method>.ts` files: the HTTP method (or "WS" for `ws.ts`) and the URL pattern of the folder. */
+  method?: Method | "WS";
   pattern?: string;
 }
 
@@ -53,7 +55,7 @@ export function discoverRouteFiles(root: string, routesDir = join(root, "src", "
       if (METHOD_FILES.has(stem)) {
         const folders = relative(routesDir, dir).split(sep).filter(Boolean);
         const pattern = "/" + folders.map(fileSegmentToPattern).join("/");
-        out.push({ source, absolute, method: (stem === "delete" ? "DELETE" : stem.toUpperCase()) as Method, pattern });
+        out.push({ source, absolute, method: (stem === "delete" ? "DELETE" : stem.toUpperCase()) as Method | "WS", pattern });
       } else {
         out.push({ source, absolute });
       }
@@ -93,6 +95,18 @@ export async function loadRouteFiles(
       app.currentSource = "programmatic";
     }
     if (!file.method || !file.pattern) continue;
+    if (file.method === "WS") {
+      const { handlers, options } = webSocketFileRoute(mod as Record<string, unknown>, file.source);
+      app.currentSource = file.source;
+      try {
+        app.websocket(file.pattern, handlers, options);
+      } catch (error) {
+        throw new RouterError(RouterErrorCode.FILE, `${file.source}: ${(error as Error).message}`, { cause: error });
+      } finally {
+        app.currentSource = "programmatic";
+      }
+      continue;
+    }
     if (typeof mod.default !== "function") {
       throw new RouterError(RouterErrorCode.FILE, `${file.source} must export a default handler function`);
     }

@@ -1,0 +1,37 @@
+import { Tina4Error } from "../errors.js";
+
+/** Every WebSocket, SSE and pub/sub error code; callers and tests branch on `err.code`. */
+export const RealtimeErrorCode = {
+  /** A WebSocket route's handlers are not an object of functions (open, message, close, error). */
+  HANDLERS: "T4_ERR_WS_HANDLERS",
+  /** A WebSocket route option is invalid (secured, origins, maxMessage, slowClient...). */
+  OPTIONS: "T4_ERR_WS_OPTIONS",
+  /** A room or channel name that cannot be used (empty, too long, not a string). */
+  NAME: "T4_ERR_WS_NAME",
+  /** A value that cannot be sent (not JSON-serialisable). */
+  PAYLOAD: "T4_ERR_WS_PAYLOAD",
+  /** TINA4_PUBSUB_URL is not a redis:// / valkey:// URL. */
+  BUS_URL: "T4_ERR_WS_BUS_URL",
+  /** TINA4_PUBSUB_URL is set but the npm package "redis" is not installed. */
+  BUS_DRIVER: "T4_ERR_WS_BUS_DRIVER",
+  /** The pub/sub server does not answer (connect timeout, connection lost). */
+  BUS_UNREACHABLE: "T4_ERR_WS_BUS_UNREACHABLE",
+} as const;
+export type RealtimeErrorCode = (typeof RealtimeErrorCode)[keyof typeof RealtimeErrorCode];
+
+/** Errors of WebSocket routes, SSE streams and the pub/sub bus. */
+export class RealtimeError extends Tina4Error {
+  declare readonly code: RealtimeErrorCode;
+
+  constructor(code: RealtimeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** Room and channel names: non-empty strings up to 256 characters. */
+export function checkName(kind: "room" | "channel", name: unknown): string {
+  if (typeof name !== "string" || name.length === 0 || name.length > 256) {
+    throw new RealtimeError(RealtimeErrorCode.NAME, `a ${kind} name must be a non-empty string of at most 256 characters, got ${JSON.stringify(name)?.slice(0, 80)}`);
+  }
+  return name;
+}

@@ -1,0 +1,150 @@
+/**
+ * Rooms and broadcasts. Every WebSocket and SSE stream of this process is a member; `join`
+ * and `leave` only touch local state. A broadcast is published once on the bus channel
+ * "rooms" and each process — the sender's included — delivers it to its own members of
+ * that room, so a client is reached exactly once whichever worker or instance holds it.
+ */
+import { log } from "../log.js";
+import { busTransport, listenText, publishText, type Unsubscribe } from "./bus/bus.js";
+import { checkName, RealtimeError, RealtimeErrorCode } from "./errors.js";
+
+/** One broadcast as this process delivers it: decoded once, encoded once for all members. */
+export class Frame {
+  private bytes: Buffer | null = null;
+
+  constructor(
+    /** Text as sent (JSON for objects), or the bytes of a binary broadcast. */
+    readonly data: string | Buffer,
+    /** SSE event name (WebSockets ignore it). */
+    readonly event: string | null,
+  ) {}
+
+  get binary(): boolean {
+    return typeof this.data !== "string";
+  }
+
+  /** UTF-8 bytes of a text frame, made once and shared by every socket it goes to. */
+  buffer(): Buffer {
+    return (this.bytes ??= typeof this.data === "string" ? Buffer.from(this.data) : this.data);
+  }
+}
+
+/** A WebSocket or an SSE stream, as the hub sees it. */
+export interface Member {
+  readonly id: string;
+  readonly rooms: Set<string>;
+  deliver(frame: Frame): void;
+}
+
+export interface BroadcastOptions {
+  /** Members (or their ids) that must not receive it, e.g. the sender. */
+  except?: string | { id: string } | Array<string | { id: string }>;
+  /** SSE event name for SSE members (`event:` line); WebSockets receive the data only. */
+  event?: string;
+}
+
+const CHANNEL = "rooms";
+const members = new Set<Member>();
+const rooms = new Map<string, Set<Member>>();
+let unsubscribe: Unsubscribe | null = null;
+let ready: Promise<void> | null = null;
+
+/** Resolves once this process receives broadcasts (with Redis: the subscription is confirmed). */
+export function hubReady(): Promise<void> {
+  unsubscribe ??= listenText(CHANNEL, receive);
+  if (!ready) {
+    const attempt = busTransport().then((transport) => transport.listen(CHANNEL));
+    ready = attempt;
+    attempt.catch(() => {
+      if (ready === attempt) ready = null; // try again at the next connection
+    });
+  }
+  return ready;
+}
+
+export function addMember(member: Member): void {
+  members.add(member);
+}
+
+export function removeMember(member: Member): void {
+  members.delete(member);
+  for (const room of member.rooms) leaveRoom(member, room);
+}
+
+export function joinRoom(member: Member, room: string): void {
+  checkName("room", room);
+  if (!members.has(member) || member.rooms.has(room)) return;
+  member.rooms.add(room);
+  let set = rooms.get(room);
+  if (!set) rooms.set(room, (set = new Set()));
+  set.add(member);
+}
+
+export function leaveRoom(member: Member, room: string): void {
+  if (!member.rooms.delete(room)) return;
+  const set = rooms.get(room);
+  if (!set) return;
+  set.delete(member);
+  if (set.size === 0) rooms.delete(room);
+}
+
+/** How many members this process holds (in `room`, or in all). */
+export function localCount(room?: string): number {
+  return room === undefined ? members.size : (rooms.get(room)?.size ?? 0);
+}
+
+/** The wire form: a JSON header line (room, except ids, binary flag, event), then the data. */
+function encode(room: string | null, data: unknown, options: BroadcastOptions): string {
+  let body: string;
+  let binary = false;
+  if (typeof data === "string") body = data;
+  else if (data instanceof Uint8Array) {
+    body = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
+    binary = true;
+  } else {
+    const json = JSON.stringify(data);
+    if (json === undefined) throw new RealtimeError(RealtimeErrorCode.PAYLOAD, "broadcast: the data is not JSON-serialisable");
+    body = json;
+  }
+  const except = options.except === undefined ? null : (Array.isArray(options.except) ? options.except : [options.except]).map((e) => (typeof e === "string" ? e : e.id));
+  return JSON.stringify([room, except, binary ? 1 : 0, options.event ?? null]) + "\n" + body;
+}
+
+function receive(message: string): void {
+  const newline = message.indexOf("\n");
+  let header: [string | null, string[] | null, number, string | null];
+  try {
+    header = JSON.parse(message.slice(0, newline)) as typeof header;
+  } catch {
+    log.warn("pub/sub: ignored a malformed broadcast");
+    return;
+  }
+  const [room, except, binary, event] = header;
+  const targets = room === null ? members : rooms.get(room);
+  if (!targets || targets.size === 0) return;
+  const body = message.slice(newline + 1);
+  const frame = new Frame(binary ? Buffer.from(body, "base64") : body, event);
+  for (const member of targets) {
+    if (except !== null && except.includes(member.id)) continue;
+    member.deliver(frame);
+  }
+}
+
+/**
+ * `broadcast(room, data, options?)` sends to every member of `room`; `broadcast(data)` to
+ * every member. Objects go as JSON text, strings as text, Buffers as binary. Resolves once
+ * handed to the bus; a failure is logged and also rejects (unawaited, it never crashes).
+ */
+export function broadcast(data: unknown): Promise<void>;
+export function broadcast(room: string, data: unknown, options?: BroadcastOptions): Promise<void>;
+export function broadcast(...args: [unknown] | [string, unknown, BroadcastOptions?]): Promise<void> {
+  let message: string;
+  try {
+    message = args.length === 1 ? encode(null, args[0], {}) : encode(checkName("room", args[0]), args[1], args[2] ?? {});
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const sent = publishText(CHANNEL, message);
+  sent.catch((error: unknown) => log.error(`broadcast failed: ${(error as Error).message}`));
+  return sent;
+}

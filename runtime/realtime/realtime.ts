@@ -1,0 +1,239 @@
+/**
+ * An app's WebSocket side: the table of WS routes (a segment trie of its own, so WS paths
+ * never change how HTTP routes match) and the handling of upgrade requests on the app's own
+ * HTTP server — route → origin → auth → bus ready → `ws` handshake — so dev and production
+ * (cluster workers) serve WebSockets on the same port as HTTP. Refusals are plain HTTP JSON
+ * answers written on the socket (404, 403, 401, 503...).
+ */
+import { STATUS_CODES, type IncomingMessage, type Server } from "node:http";
+import type { Duplex } from "node:stream";
+import type { WebSocketServer } from "ws";
+import { RouteTrie, type RouteEntry } from "../router/trie.js";
+import { decodeSegments, splitTarget } from "../http/path.js";
+import type { Params, Request } from "../http/request.js";
+import { envInt, envList, envString } from "../config/env.js";
+import { log } from "../log.js";
+import { RealtimeError, RealtimeErrorCode } from "./errors.js";
+import { hubReady } from "./hub.js";
+import { originAllowed, originSet } from "./origin.js";
+import { authenticateUpgrade, offeredProtocols, protocolToken } from "./upgrade-auth.js";
+import { WsConnection, type ConnectionSettings } from "./socket.js";
+import { watchHeartbeat } from "./heartbeat.js";
+import { closeStreams } from "./sse.js";
+import type { SlowClientPolicy, WebSocketHandlers, WebSocketOptions } from "./types.js";
+
+/** What the app provides: its request objects (trusted proxies, ids) and its state. */
+export interface RealtimeHost {
+  request(raw: IncomingMessage, path: string, search: string): Request;
+  /** True while the app drains (new upgrades get 503). */
+  draining(): boolean;
+}
+
+interface WsRoute {
+  handlers: WebSocketHandlers;
+  source: string;
+  secured: boolean;
+  origins: Set<string>;
+  maxMessage: number;
+  settings: ConnectionSettings;
+}
+
+/** One row of `tina4 routes` for a WS route. */
+export interface WebSocketRouteInfo {
+  path: string;
+  source: string;
+  secured: boolean;
+}
+
+const HANDLER_NAMES = ["open", "message", "close", "error"] as const;
+
+/** After the 1001 close frame, sockets whose peer does not answer are cut so the drain can finish. */
+const GOING_AWAY_GRACE_MS = 2000;
+
+function positive(name: string, value: unknown, fallback: number): number {
+  const chosen = value ?? fallback;
+  if (typeof chosen !== "number" || !Number.isInteger(chosen) || chosen <= 0) {
+    throw new RealtimeError(RealtimeErrorCode.OPTIONS, `${name} must be a positive integer (bytes), got ${JSON.stringify(chosen)}`);
+  }
+  return chosen;
+}
+
+export function checkHandlers(value: unknown, where: string): WebSocketHandlers {
+  if (typeof value !== "object" || value === null) {
+    throw new RealtimeError(RealtimeErrorCode.HANDLERS, `${where}: the handlers must be an object with open, message, close and/or error functions`);
+  }
+  const handlers = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const name of HANDLER_NAMES) {
+    if (handlers[name] === undefined) continue;
+    if (typeof handlers[name] !== "function") throw new RealtimeError(RealtimeErrorCode.HANDLERS, `${where}: "${name}" must be a function`);
+    out[name] = handlers[name];
+  }
+  if (Object.keys(out).length === 0) throw new RealtimeError(RealtimeErrorCode.HANDLERS, `${where}: define at least one of open, message, close, error`);
+  return out as WebSocketHandlers;
+}
+
+function checkOptions(options: WebSocketOptions, where: string): Omit<WsRoute, "handlers" | "source"> {
+  if (typeof options !== "object" || options === null) throw new RealtimeError(RealtimeErrorCode.OPTIONS, `${where}: options must be an object`);
+  if (options.secured !== undefined && typeof options.secured !== "boolean") {
+    throw new RealtimeError(RealtimeErrorCode.OPTIONS, `${where}: "secured" must be true or false, got ${JSON.stringify(options.secured)}`);
+  }
+  if (options.origins !== undefined && (!Array.isArray(options.origins) || options.origins.some((o) => typeof o !== "string"))) {
+    throw new RealtimeError(RealtimeErrorCode.OPTIONS, `${where}: "origins" must be an array of strings`);
+  }
+  const slowClient = (options.slowClient ?? envString("TINA4_WS_SLOW_CLIENT", "close")) as SlowClientPolicy;
+  if (slowClient !== "close" && slowClient !== "drop") {
+    throw new RealtimeError(RealtimeErrorCode.OPTIONS, `${where}: the slow-client policy must be "close" or "drop", got ${JSON.stringify(slowClient)}`);
+  }
+  return {
+    secured: options.secured ?? false,
+    origins: originSet(options.origins ?? envList("TINA4_CORS_ORIGINS")),
+    maxMessage: positive("maxMessage (TINA4_WS_MAX_MESSAGE)", options.maxMessage, envInt("TINA4_WS_MAX_MESSAGE", 1024 * 1024)),
+    settings: {
+      route: where,
+      slowClient,
+      maxBuffered: positive("maxBuffered (TINA4_WS_MAX_BUFFERED)", options.maxBuffered, envInt("TINA4_WS_MAX_BUFFERED", 1024 * 1024)),
+    },
+  };
+}
+
+let wsModule: Promise<typeof import("ws")> | null = null;
+
+export class Realtime {
+  private readonly trie = new RouteTrie<WsRoute>();
+  /** One `ws` server per message size limit (handshakes only: noServer, no client tracking). */
+  private readonly servers = new Map<number, Promise<WebSocketServer>>();
+  private readonly connections = new Map<Server, Set<WsConnection>>();
+  private readonly attached = new WeakSet<Server>();
+  private count = 0;
+
+  constructor(private readonly host: RealtimeHost) {}
+
+  /** Registers (or, same pattern, replaces) a WS route; returns the source of the one replaced. */
+  add(path: string, handlers: unknown, options: WebSocketOptions = {}, source = "programmatic"): string | undefined {
+    const where = `WS ${path} (${source})`;
+    const route: WsRoute = { handlers: checkHandlers(handlers, where), source, ...checkOptions(options, where) };
+    return this.trie.add("WS", path, route)?.data.source;
+  }
+
+  get size(): number {
+    return this.trie.size;
+  }
+
+  routes(): WebSocketRouteInfo[] {
+    return this.trie.entries().map((entry: RouteEntry<WsRoute>) => ({ path: entry.pattern, source: entry.data.source, secured: entry.data.secured }));
+  }
+
+  /** True when a WS route takes this path (a plain request to it gets 426 Upgrade Required). */
+  has(segments: string[]): boolean {
+    return this.trie.size > 0 && this.trie.match("WS", segments).kind === "found";
+  }
+
+  /** Serves upgrades on `server` (createHttpServer calls this once). */
+  attach(server: Server): void {
+    if (this.attached.has(server)) return;
+    this.attached.add(server);
+    server.on("upgrade", (raw: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on("error", () => undefined); // a reset during the handshake is the client's business
+      this.upgrade(raw, socket, head, server).catch((error: unknown) => {
+        log.error(`websocket upgrade failed: ${(error as Error)?.stack ?? String(error)}`);
+        refuse(socket, 500, "Internal Server Error");
+      });
+    });
+  }
+
+  /** Shutdown, rolling restart, dev reload: every socket (and SSE stream) of `server` closes with 1001. */
+  goingAway(server: Server): void {
+    closeStreams(server);
+    const sockets = this.connections.get(server);
+    if (!sockets) return;
+    for (const connection of sockets) connection.close(1001, "Server going away");
+    setTimeout(() => {
+      for (const connection of sockets) connection.ws.terminate();
+    }, GOING_AWAY_GRACE_MS).unref();
+  }
+
+  private async upgrade(raw: IncomingMessage, socket: Duplex, head: Buffer, server: Server): Promise<void> {
+    if (raw.headers.upgrade?.toLowerCase() !== "websocket") return refuse(socket, 400, "Unsupported upgrade");
+    if (this.host.draining()) return refuse(socket, 503, "Service Unavailable", { "retry-after": "1" });
+    const target = splitTarget(raw.url ?? "/");
+    let segments: string[];
+    try {
+      segments = decodeSegments(target.path);
+    } catch {
+      return refuse(socket, 400, "Invalid path");
+    }
+    const match = this.trie.size > 0 ? this.trie.match("WS", segments) : null;
+    if (match?.kind !== "found") return refuse(socket, 404, "Not Found", {}, { path: target.path });
+    const route = match.entry.data;
+    if (!originAllowed(raw.headers.origin, raw.headers.host, route.origins)) return refuse(socket, 403, "Origin not allowed");
+    if (this.count >= envInt("TINA4_WS_MAX_CONNECTIONS", 10_000)) return refuse(socket, 503, "Too many connections", { "retry-after": "5" });
+    const req = this.host.request(raw, target.path, target.search);
+    req.params = match.params as Params;
+    req.route = match.entry.pattern;
+    let auth: "ok" | "invalid";
+    try {
+      auth = await authenticateUpgrade(req);
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      return refuse(socket, status === 503 ? 503 : 500, status === 503 ? "Session store unavailable" : "Internal Server Error");
+    }
+    if (auth === "invalid" || (route.secured && req.user === null)) {
+      return refuse(socket, 401, "Unauthorized", { "www-authenticate": auth === "invalid" ? 'Bearer error="invalid_token"' : "Bearer" });
+    }
+    try {
+      await hubReady();
+    } catch (error) {
+      log.error(`websocket ${route.settings.route}: refused, the pub/sub bus is unavailable: ${(error as Error).message}`);
+      return refuse(socket, 503, "Realtime bus unavailable", { "retry-after": "1" });
+    }
+    if (this.host.draining()) return refuse(socket, 503, "Service Unavailable", { "retry-after": "1" });
+    const wss = await this.handshakes(route.maxMessage);
+    wss.handleUpgrade(raw, socket, head, (ws) => {
+      const connection = new WsConnection(ws, req, route.handlers, route.settings);
+      let set = this.connections.get(server);
+      if (!set) this.connections.set(server, (set = new Set()));
+      set.add(connection);
+      this.count++;
+      ws.once("close", () => {
+        this.count--;
+        set.delete(connection);
+      });
+      watchHeartbeat(connection);
+    });
+  }
+
+  private handshakes(maxPayload: number): Promise<WebSocketServer> {
+    let pending = this.servers.get(maxPayload);
+    if (!pending) {
+      pending = (wsModule ??= import("ws")).then(({ WebSocketServer }) => new WebSocketServer({
+        noServer: true,
+        clientTracking: false,
+        perMessageDeflate: false,
+        maxPayload,
+        // agree to "bearer" for a token pair, never to the token itself
+        handleProtocols: (protocols, request) => {
+          const token = protocolToken(offeredProtocols({ headers: request.headers } as Request));
+          for (const protocol of protocols) if (protocol !== token) return protocol;
+          return false;
+        },
+      }));
+      this.servers.set(maxPayload, pending);
+    }
+    return pending;
+  }
+}
+
+/** Answers an upgrade with a plain HTTP error (JSON) and closes the connection. */
+function refuse(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): void {
+  if (socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: message, ...extra });
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`, "Content-Type: application/json; charset=utf-8", `Content-Length: ${Buffer.byteLength(body)}`, "Connection: close"];
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, rmSync, s
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadEnvFiles, parseEnv } from "../runtime/config/env.js";
-import { CliError } from "./errors.js";
+import { CliError, CliErrorCode } from "./errors.js";
 
 /** The tina4 package folder (holds bin/, dist/, templates/). */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -34,7 +34,7 @@ export function findAppRoot(start: string): string | null {
 export function openProject(dir = process.cwd()): Project {
   const root = findAppRoot(dir);
   if (root === null) {
-    throw new CliError(`No tina4 app in ${resolve(dir)} or any folder above it (no src/routes). Run \`tina4 init\` to create one.`, "T4_ERR_CLI_NO_PROJECT");
+    throw new CliError(`No tina4 app in ${resolve(dir)} or any folder above it (no src/routes). Run \`tina4 init\` to create one.`, CliErrorCode.NO_PROJECT);
   }
   if (resolve(process.cwd()) !== root) process.chdir(root);
   const envSources = new Map<string, string>();

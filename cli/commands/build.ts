@@ -7,7 +7,7 @@ import { describeLoadError, formatLoadError } from "../dev/error-page.js";
 import { discoverRouteFiles } from "../../runtime/router/file-routes.js";
 import { openProject, type Project } from "../project.js";
 import { BUNDLE_FILE, MANIFEST_FILE, tina4Version, type BuildManifest } from "../cluster/freshness.js";
-import { CliError } from "../errors.js";
+import { CliError, CliErrorCode } from "../errors.js";
 import { compileTemplates, templateLoadError, type CompiledTemplates } from "../build-templates.js";
 import { TemplateError } from "../../runtime/templates/errors.js";
 import { ui } from "../ui.js";
@@ -170,7 +170,7 @@ export class Bundler {
 /** A build that failed on the app's code (syntax error, unresolvable import). */
 export class BundleError extends CliError {
   constructor(readonly detail: LoadError) {
-    super(`Build failed: ${formatLoadError(detail)}`, "T4_ERR_CLI_BUILD");
+    super(`Build failed: ${formatLoadError(detail)}`, CliErrorCode.BUILD);
   }
 }
 

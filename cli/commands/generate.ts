@@ -8,7 +8,7 @@ import { parseFields, type FieldSpec } from "../generate/fields.js";
 import { columnType, engineOf, primaryKeyColumn } from "../generate/sql-types.js";
 import { openProject } from "../project.js";
 import { planView } from "../generate/view.js";
-import { CliError } from "../errors.js";
+import { CliError, CliErrorCode } from "../errors.js";
 import { ui } from "../ui.js";
 
 const METHODS = ["get", "post", "put", "patch", "delete", "any"] as const;
@@ -60,9 +60,9 @@ const CRUD_DEFAULT = "get,post,put,delete";
 
 function parseMethods(text: string, valid: readonly string[], context: string): string[] {
   const methods = [...new Set(text.split(",").map((m) => m.trim().toLowerCase()).filter(Boolean))];
-  if (methods.length === 0) throw new CliError("--methods must list at least one method", "T4_ERR_CLI_BAD_OPTION");
+  if (methods.length === 0) throw new CliError("--methods must list at least one method", CliErrorCode.BAD_OPTION);
   for (const method of methods) {
-    if (!valid.includes(method)) throw new CliError(`Unknown method "${method}"${context} (valid: ${valid.join(", ")})`, "T4_ERR_CLI_BAD_OPTION");
+    if (!valid.includes(method)) throw new CliError(`Unknown method "${method}"${context} (valid: ${valid.join(", ")})`, CliErrorCode.BAD_OPTION);
   }
   return methods;
 }
@@ -84,7 +84,7 @@ export function planRoute(root: string, path: string, options: RouteOptions): Pl
     if (!options.modelPlanned && !existsSync(modelFile)) {
       throw new CliError(
         `Model "${model}" not found (no src/models/${model}.ts). Create it first: tina4 generate model ${model} --fields name:string,...`,
-        "T4_ERR_CLI_NO_MODEL",
+        CliErrorCode.NO_MODEL,
       );
     }
     const methods = parseMethods(options.methods ?? CRUD_DEFAULT, Object.keys(CRUD), " for CRUD with --model");

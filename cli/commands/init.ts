@@ -2,7 +2,7 @@ import { basename, relative, resolve } from "node:path";
 import { existsSync, mkdirSync } from "node:fs";
 import type { Command } from "commander";
 import prompts from "prompts";
-import { CliError } from "../errors.js";
+import { CliError, CliErrorCode } from "../errors.js";
 import { linkRuntime } from "../project.js";
 import { isEmptyDir, planTemplateDir, writeFiles } from "../templates.js";
 import { cacheChoices, databaseChoices, type CacheBackendName, type DatabaseEngine } from "../choices.js";
@@ -42,12 +42,12 @@ export function packageName(text: string): string {
 
 function checkChoice<T extends string>(value: string | undefined, valid: Record<T, unknown>, flag: string): T | undefined {
   if (value === undefined) return undefined;
-  if (!(value in valid)) throw new CliError(`Unknown ${flag} "${value}" (valid: ${Object.keys(valid).join(", ")})`, "T4_ERR_CLI_BAD_OPTION");
+  if (!(value in valid)) throw new CliError(`Unknown ${flag} "${value}" (valid: ${Object.keys(valid).join(", ")})`, CliErrorCode.BAD_OPTION);
   return value as T;
 }
 
 function notEmpty(dir: string): CliError {
-  return new CliError(`${dir} is not empty (use --force to write into it anyway)`, "T4_ERR_CLI_NOT_EMPTY");
+  return new CliError(`${dir} is not empty (use --force to write into it anyway)`, CliErrorCode.NOT_EMPTY);
 }
 
 /** Answer check for a database URL: the runtime must parse it, as the engine that was chosen. */
@@ -84,7 +84,7 @@ async function ask(dirArg: string | undefined, options: InitOptions): Promise<In
     };
   }
   const onCancel = () => {
-    throw new CliError("init cancelled", "T4_ERR_CLI_CANCELLED");
+    throw new CliError("init cancelled", CliErrorCode.CANCELLED);
   };
   const folderFree = (value: string): true | string => {
     if (!value.trim()) return "A name is required";

@@ -1,20 +1,20 @@
 import { join, relative } from "node:path";
 import type { Command } from "commander";
 import kleur from "kleur";
-import { Database, DatabaseError } from "../../runtime/db/index.js";
-import { migrate, migrationStatus, rollback, MigrationError, type MigrationEvent } from "../../runtime/migrate/index.js";
+import { Database, DatabaseError, DbErrorCode } from "../../runtime/db/index.js";
+import { migrate, migrationStatus, rollback, MigrateErrorCode, MigrationError, type MigrationEvent } from "../../runtime/migrate/index.js";
 import { planMigration } from "./generate.js";
 import { emit } from "../generate/writer.js";
 import { openProject } from "../project.js";
-import { CliError } from "../errors.js";
+import { CliError, CliErrorCode } from "../errors.js";
 import { DEFAULT_DATABASE_URL, describeSource, readSetting } from "../settings.js";
 import { table, ui } from "../ui.js";
 
 const ms = (n: number) => (n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`);
 
 const HINTS: Record<string, string> = {
-  T4_ERR_DB_UNAVAILABLE: " Is the server running, and is this the right host and port?",
-  T4_ERR_DB_AUTH: " Check the user name and password in the URL.",
+  [DbErrorCode.UNAVAILABLE]: " Is the server running, and is this the right host and port?",
+  [DbErrorCode.AUTH]: " Check the user name and password in the URL.",
 };
 
 /**
@@ -68,7 +68,7 @@ function fail(error: unknown, what: string): never {
       console.error(kleur.dim(shown.replace(/^/gm, "    │ ")));
     }
     const note = what === "migrate" ? "; it was rolled back and not recorded — fix it and run `tina4 migrate` again" : "";
-    throw new CliError(`${error.message}${error.code === "T4_ERR_MIGRATE_FAILED" ? note : ""}`, error.code);
+    throw new CliError(`${error.message}${error.code === MigrateErrorCode.FAILED ? note : ""}`, error.code);
   }
   if (error instanceof DatabaseError) throw new CliError(error.message, error.code);
   throw error;
@@ -133,7 +133,7 @@ async function runStatus(): Promise<void> {
 
 function parseSteps(text: string): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new CliError(`--steps must be a positive whole number, got "${text}"`, "T4_ERR_CLI_BAD_STEPS");
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new CliError(`--steps must be a positive whole number, got "${text}"`, CliErrorCode.BAD_STEPS);
   return n;
 }
 

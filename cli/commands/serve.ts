@@ -5,7 +5,7 @@ import { envString } from "../../runtime/config/env.js";
 import { readCacheConfig } from "../../runtime/cache/config.js";
 import { generateSecret, secretProblem } from "../../runtime/auth/secret.js";
 import { openProject, type Project } from "../project.js";
-import { CliError } from "../errors.js";
+import { CliError, CliErrorCode } from "../errors.js";
 import { ui } from "../ui.js";
 
 interface ServeOptions {
@@ -19,7 +19,7 @@ interface ServeOptions {
 export function parsePort(text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`Invalid port "${text}" (expected 0-65535)`, "T4_ERR_CLI_PORT");
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`Invalid port "${text}" (expected 0-65535)`, CliErrorCode.PORT);
   return port;
 }
 
@@ -49,7 +49,7 @@ function checkSettings(): void {
   try {
     readCacheConfig();
   } catch (error) {
-    throw new CliError((error as Error).message, (error as { code?: string }).code ?? "T4_ERR_CLI_CONFIG");
+    throw new CliError((error as Error).message, (error as { code?: string }).code ?? CliErrorCode.CONFIG);
   }
 }
 
@@ -118,7 +118,7 @@ async function serveProduction(options: ServeOptions, project: Project, port: nu
   try {
     workers = workerCount(options.workers);
   } catch (error) {
-    throw new CliError((error as Error).message, "T4_ERR_CLI_WORKERS");
+    throw new CliError((error as Error).message, CliErrorCode.WORKERS);
   }
   const refresh = async (): Promise<boolean> => {
     const reason = staleReason(project.root);

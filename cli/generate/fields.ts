@@ -1,4 +1,4 @@
-import { CliError } from "../errors.js";
+import { CliError, CliErrorCode } from "../errors.js";
 import { camelCase, snakeCase, SQL_RESERVED } from "./names.js";
 
 export const FIELD_TYPES = ["string", "text", "int", "float", "bool", "datetime", "json"] as const;
@@ -14,7 +14,7 @@ export interface FieldSpec {
   required: boolean;
 }
 
-const bad = (message: string) => new CliError(message, "T4_ERR_CLI_BAD_FIELD");
+const bad = (message: string) => new CliError(message, CliErrorCode.BAD_FIELD);
 
 /** Parses `name:string,price:float,sku:string:required`. */
 export function parseFields(text: string | undefined): FieldSpec[] {

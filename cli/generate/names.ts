@@ -1,6 +1,6 @@
-import { CliError } from "../errors.js";
+import { CliError, CliErrorCode } from "../errors.js";
 
-const bad = (message: string) => new CliError(message, "T4_ERR_CLI_BAD_NAME");
+const bad = (message: string) => new CliError(message, CliErrorCode.BAD_NAME);
 
 const TS_RESERVED = new Set(
   ("break case catch class const continue debugger default delete do else enum export extends false finally for function if import in " +

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { relative } from "node:path";
-import { CliError } from "../errors.js";
+import { CliError, CliErrorCode } from "../errors.js";
 import { writeFiles, type PlannedFile } from "../templates.js";
 import { ui } from "../ui.js";
 
@@ -17,7 +17,7 @@ export function emit(root: string, files: PlannedFile[], options: WriteOptions):
   const existing = files.filter((file) => existsSync(file.path));
   if (existing.length > 0 && !options.force && !options.dryRun) {
     const names = existing.map((file) => relative(root, file.path)).join(", ");
-    throw new CliError(`Refusing to overwrite ${names} (use --force)`, "T4_ERR_CLI_EXISTS");
+    throw new CliError(`Refusing to overwrite ${names} (use --force)`, CliErrorCode.EXISTS);
   }
   if (options.dryRun) {
     for (const file of files) {

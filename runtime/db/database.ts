@@ -432,15 +432,24 @@ export class Database {
     return this.execRaw(conn, plan.sql, Dialect.bind(plan, params), mode, sql);
   }
 
-  private async execRaw(conn: DriverConnection, nativeSql: string, params: SqlParams, mode: "all" | "one" | "exec", sql?: string): Promise<RawResult> {
+  /** One promise derived from the driver's (no async layer: promises cost more under AsyncLocalStorage). */
+  private execRaw(conn: DriverConnection, nativeSql: string, params: SqlParams, mode: "all" | "one" | "exec", sql?: string): Promise<RawResult> {
+    const mapError = (error: unknown): never => {
+      throw error instanceof DatabaseError ? error : this.adapter.mapError(error, sql ?? nativeSql);
+    };
+    let pending: Promise<RawResult>;
     try {
-      const r = await conn.query(nativeSql, params, mode);
-      if (mode === "exec" && conn.schemaChanged && isDdl(nativeSql)) conn.schemaChanged();
-      return r;
+      pending = conn.query(nativeSql, params, mode);
     } catch (error) {
-      if (error instanceof DatabaseError) throw error;
-      throw this.adapter.mapError(error, sql ?? nativeSql);
+      return Promise.reject(error).catch(mapError);
     }
+    if (mode === "exec" && conn.schemaChanged && isDdl(nativeSql)) {
+      return pending.then((r) => {
+        conn.schemaChanged!();
+        return r;
+      }, mapError);
+    }
+    return pending.then(undefined, mapError);
   }
 
   /** The active transaction of the calling async context. */

@@ -49,6 +49,14 @@ function uncorkAll(): void {
   corked.clear();
 }
 
+/** A multi-statement simple query returns one result per statement: the last one counts. */
+function toRawResult(res: PgTypes.QueryResult<Row> | PgTypes.QueryResult<Row>[]): RawResult {
+  const last = Array.isArray(res) ? res[res.length - 1]! : res;
+  const columns = last.fields ? last.fields.map((f) => f.name) : [];
+  const isRead = last.command === "SELECT" || (last.fields?.length ?? 0) > 0;
+  return { rows: last.rows ?? [], columns, affected: isRead && last.command === "SELECT" ? 0 : last.rowCount ?? 0, lastId: null };
+}
+
 class PgConnection implements DriverConnection {
   broken = false;
   inflight = 0;
@@ -76,37 +84,38 @@ class PgConnection implements DriverConnection {
     client.on("end", lost);
   }
 
-  async query(sql: string, params: SqlParams, mode: QueryMode): Promise<RawResult> {
-    const values = driverParams(params);
-    let res: PgTypes.QueryResult<Row>;
-    if (this.stream !== undefined && !this.broken) corkForThisTurn(this.stream);
-    this.inflight++;
-    try {
-      res = await this.send(sql, values, mode === "exec" && values.length === 0 ? undefined : nameFor(sql));
-    } catch (error) {
-      if (isNetworkError(error)) this.broken = true;
-      throw error;
-    } finally {
-      this.inflight--;
-    }
-    // a multi-statement simple query returns one result per statement
-    const last = (Array.isArray(res) ? res[res.length - 1] : res) as PgTypes.QueryResult<Row>;
-    const columns = last.fields ? last.fields.map((f) => f.name) : [];
-    const isRead = last.command === "SELECT" || (last.fields?.length ?? 0) > 0;
-    return { rows: last.rows ?? [], columns, affected: isRead && last.command === "SELECT" ? 0 : last.rowCount ?? 0, lastId: null };
-  }
   /**
-   * `client.query(config)` copies the options object through property descriptors, which
-   * cost more than the rest of a query's JavaScript: a Query built from the text alone skips
-   * that copy, then gets its prepared-statement name. Without values and name it is a simple
-   * query (several statements allowed).
+   * One statement. Built as one promise settled from pg's callback (no async layers): each
+   * promise costs more while AsyncLocalStorage is active (request contexts), and a request
+   * may run dozens of statements.
    */
-  private send(text: string, values: unknown[], name: string | undefined): Promise<PgTypes.QueryResult<Row>> {
-    return new Promise((resolve, reject) => {
-      const query = new this.Query(text, values.length > 0 || name !== undefined ? values : undefined);
-      if (name !== undefined) query.name = name;
-      query.callback = (error, result) => (error ? reject(error) : resolve(result as PgTypes.QueryResult<Row>));
-      this.client.query(query as unknown as PgTypes.QueryConfig);
+  query(sql: string, params: SqlParams, mode: QueryMode): Promise<RawResult> {
+    const values = driverParams(params);
+    const name = mode === "exec" && values.length === 0 ? undefined : nameFor(sql);
+    if (this.stream !== undefined && !this.broken) corkForThisTurn(this.stream);
+    return new Promise<RawResult>((resolve, reject) => {
+      const done = (error: Error | null, result: unknown): void => {
+        this.inflight--;
+        if (error) {
+          if (isNetworkError(error)) this.broken = true;
+          reject(error);
+        } else {
+          resolve(toRawResult(result as PgTypes.QueryResult<Row> | PgTypes.QueryResult<Row>[]));
+        }
+      };
+      this.inflight++;
+      try {
+        // `client.query(config)` copies an options object through property descriptors (more
+        // than the rest of a query's JavaScript): a Query built from the text alone skips that,
+        // then gets its prepared-statement name. Without values and name it is a simple query
+        // (several statements allowed).
+        const query = new this.Query(sql, values.length > 0 || name !== undefined ? values : undefined);
+        if (name !== undefined) query.name = name;
+        query.callback = done;
+        this.client.query(query as unknown as PgTypes.QueryConfig);
+      } catch (error) {
+        done(error instanceof Error ? error : new Error(String(error)), undefined);
+      }
     });
   }
   async begin(): Promise<void> {

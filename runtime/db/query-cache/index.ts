@@ -19,8 +19,17 @@ import { currentRequestScope, enableRequestScopes, existingRequestScope, inReque
 export { runInRequestScope } from "./request-scope.js";
 export type { QueryCacheOptions } from "./config.js";
 
+interface Statement {
+  /** localKey(identity, mode, sql, "") */
+  readonly local: string;
+}
+
+/** Placeholder until the entry's read is running (set before the entry is stored). */
+const NEVER: Promise<unknown> = new Promise(() => undefined);
+
 export class QueryCache {
   private readonly counters: Counters = { hits: 0, misses: 0 };
+  private readonly statements = { all: new Map<string, Statement>(), one: new Map<string, Statement>() };
   private readonly requestTtlMs: number;
 
   private constructor(
@@ -54,27 +63,47 @@ export class QueryCache {
     if (!cacheableSql(sql)) return run();
     const p = paramsKey(params);
     if (p === null) return run();
-    const local = localKey(this.identity, mode, sql, p);
+    const statement = this.statement(sql, mode);
     const scope = this.config.request ? currentRequestScope() : undefined;
-    if (scope === undefined) return this.next(local, run);
+    if (scope === undefined) return this.next(statement, p, run);
     const gen = localGeneration(this.identity.database);
     const now = Date.now();
-    const found = scope.entries.get(local);
+    const found = scope.get(statement, p);
     if (found !== undefined && found.gen === gen && found.expires > now) {
       this.counters.hits++;
-      return found.result.then(copyResult);
+      const snapshot = found.snapshot;
+      return snapshot !== undefined ? Promise.resolve(copyResult(snapshot)) : found.pending.then(() => copyResult(found.snapshot!));
     }
-    const fresh = this.next(local, run);
-    const entry: ScopedEntry = { gen, expires: now + this.requestTtlMs, result: fresh.then(copyResult) };
-    scope.entries.set(local, entry);
-    entry.result.catch(() => {
-      if (scope.entries.get(local) === entry) scope.entries.delete(local);
-    });
-    return fresh;
+    const entry: ScopedEntry = { gen, expires: now + this.requestTtlMs, snapshot: undefined, pending: NEVER };
+    const result = this.next(statement, p, run).then(
+      (r) => {
+        entry.snapshot = copyResult(r);
+        return r;
+      },
+      (error: unknown) => {
+        scope.delete(statement, p, entry);
+        throw error;
+      },
+    );
+    entry.pending = result;
+    scope.set(statement, p, entry);
+    return result;
   }
 
-  private next(local: string, run: () => Promise<RawResult>): Promise<RawResult> {
-    if (this.persistent !== null) return this.persistent.read(local, run, this.counters);
+  /** One object per mode and SQL: the request scope's first-level key and the persistent key's prefix. */
+  private statement(sql: string, mode: "all" | "one"): Statement {
+    const byMode = this.statements[mode];
+    let found = byMode.get(sql);
+    if (found === undefined) {
+      if (byMode.size >= 2000) byMode.clear();
+      found = { local: localKey(this.identity, mode, sql, "") };
+      byMode.set(sql, found);
+    }
+    return found;
+  }
+
+  private next(statement: Statement, params: string, run: () => Promise<RawResult>): Promise<RawResult> {
+    if (this.persistent !== null) return this.persistent.read(statement.local + params, run, this.counters);
     this.counters.misses++;
     return run();
   }
@@ -86,7 +115,7 @@ export class QueryCache {
    */
   invalidate(): Promise<void> {
     bumpLocalGeneration(this.identity.database);
-    existingRequestScope()?.entries.clear();
+    existingRequestScope()?.clear();
     return this.persistent === null ? Promise.resolve() : this.persistent.invalidate();
   }
 
@@ -96,7 +125,7 @@ export class QueryCache {
       const s = await this.persistent.cache.stats();
       return { enabled: true, mode: "persistent", backend: s.backend, hits, misses, size: s.size ?? 0, ttl: this.config.ttl };
     }
-    const size = existingRequestScope()?.entries.size ?? 0;
+    const size = existingRequestScope()?.size ?? 0;
     return { enabled: true, mode: "request", backend: "memory", hits, misses, size, ttl: this.config.requestTtl };
   }
 

@@ -41,6 +41,12 @@ export function databaseIdentity(parsed: ParsedDatabaseUrl): DatabaseIdentity {
 /** A stable text for `params`, or null when a value cannot be keyed (then the read is not cached). */
 export function paramsKey(params: SqlParams): string | null {
   if (params.length === 0) return "";
+  if (params.length === 1) {
+    // the common lookup by one key, without an array and a map: the same text JSON.stringify gives
+    const v = params[0];
+    if (typeof v === "number" && Number.isFinite(v)) return `[${v}]`;
+    if (typeof v === "string") return `[${JSON.stringify(v)}]`;
+  }
   try {
     return JSON.stringify(params.map(encodeValue));
   } catch {

@@ -12,12 +12,51 @@ export interface ScopedEntry {
   gen: number;
   /** epoch ms */
   expires: number;
-  result: Promise<RawResult>;
+  /** A private copy of the result once the read has finished (callers may mutate theirs). */
+  snapshot: RawResult | undefined;
+  /** Settles when the read does. */
+  pending: Promise<unknown>;
 }
 
-/** Entries of one request, keyed by database identity + mode + SQL + params. */
+/**
+ * Entries of one request: statement (an object per database, mode and SQL) → params key →
+ * entry. Two levels, so a read never builds and hashes one long key of SQL and params.
+ */
 export class RequestScope {
-  readonly entries = new Map<string, ScopedEntry>();
+  readonly #statements = new Map<object, Map<string, ScopedEntry>>();
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get(statement: object, params: string): ScopedEntry | undefined {
+    return this.#statements.get(statement)?.get(params);
+  }
+
+  set(statement: object, params: string, entry: ScopedEntry): void {
+    let byParams = this.#statements.get(statement);
+    if (byParams === undefined) {
+      byParams = new Map();
+      this.#statements.set(statement, byParams);
+    }
+    if (!byParams.has(params)) this.#size++;
+    byParams.set(params, entry);
+  }
+
+  /** Removes the entry if it is still the one stored (a failed read). */
+  delete(statement: object, params: string, entry: ScopedEntry): void {
+    const byParams = this.#statements.get(statement);
+    if (byParams?.get(params) === entry) {
+      byParams.delete(params);
+      this.#size--;
+    }
+  }
+
+  clear(): void {
+    this.#statements.clear();
+    this.#size = 0;
+  }
 }
 
 const SCOPE = contextSlot("db query cache", () => new RequestScope());

@@ -35,6 +35,7 @@ import { guardEndpoint, securedMode, type SecuredMode } from "./auth/guard.js";
 import { csrfEndpoint, isSessionMiddleware, session } from "./session/middleware.js";
 import { log } from "./log.js";
 import { Realtime } from "./realtime/realtime.js";
+import { RealtimeErrorCode } from "./realtime/errors.js";
 import type { WebSocketHandlers, WebSocketOptions } from "./realtime/types.js";
 import { requestContextsWanted, runInRequestContext } from "./context.js";
 import { checkRouteSchema, type CheckedRouteSchema, type RouteSchema } from "./validation/route-schema.js";
@@ -578,7 +579,7 @@ export class App {
       // A plain request to a WebSocket-only path: tell the client to upgrade.
       if (this.realtime.has(segments)) {
         res.header("upgrade", "websocket");
-        throw new HttpError(426, "Upgrade Required", { code: "T4_ERR_WS_UPGRADE_REQUIRED" });
+        throw new HttpError(426, "Upgrade Required", { code: RealtimeErrorCode.UPGRADE_REQUIRED });
       }
       // The OpenAPI document and docs page answer only where no app route or public file does.
       if (readOnly && this.openapi.enabled && isOpenApiPath(this.openapi, req.path)) {

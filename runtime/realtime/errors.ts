@@ -10,6 +10,8 @@ export const RealtimeErrorCode = {
   NAME: "T4_ERR_WS_NAME",
   /** A value that cannot be sent (not JSON-serialisable). */
   PAYLOAD: "T4_ERR_WS_PAYLOAD",
+  /** A plain HTTP request to a path only a WebSocket route takes (426). */
+  UPGRADE_REQUIRED: "T4_ERR_WS_UPGRADE_REQUIRED",
   /** TINA4_PUBSUB_URL is not a redis:// / valkey:// URL. */
   BUS_URL: "T4_ERR_WS_BUS_URL",
   /** TINA4_PUBSUB_URL is set but the npm package "redis" is not installed. */

@@ -87,6 +87,7 @@ export function tickJobId(queue: string, tick: Date): string {
 
 /** The tick a scheduled run belongs to, from its id; null for other jobs. */
 export function tickOf(id: string): Date | null {
+  if (!id.startsWith("schedule:")) return null;
   const match = /^schedule:[^:]+:(\d{10,})$/.exec(id);
   return match ? new Date(Number(match[1])) : null;
 }

@@ -3,6 +3,7 @@
  * timeout; and `testJob()`, an in-memory job for an app's unit tests of its processors.
  */
 import { inspect } from "node:util";
+import { LazyAbort } from "./abort.js";
 import type { ActiveJob, JobHandler } from "./backend.js";
 import { QueueError, QueueErrorCode } from "./errors.js";
 import { serialiseData } from "./options.js";
@@ -10,7 +11,9 @@ import type { Job, Processor } from "./types.js";
 
 /** What JSON keeps of a processor's result (a value JSON cannot hold is stored as its text). */
 export function jsonSafe(value: unknown): unknown {
-  if (value === undefined) return null;
+  if (value === undefined || value === null) return null;
+  if (typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
   try {
     const text = JSON.stringify(value);
     return text === undefined ? null : (JSON.parse(text) as unknown);
@@ -33,14 +36,17 @@ export function asError(thrown: unknown): Error {
  */
 export function handlerFor(processor: Processor, timeoutMs: number): JobHandler {
   return async (active: ActiveJob) => {
-    const timeout = new AbortController();
+    const timeout = timeoutMs > 0 ? new LazyAbort() : null;
+    let combined: AbortSignal | null = null;
     const job: Job = {
       id: active.id,
       queue: active.queue,
       data: active.data,
       attemptsMade: active.attemptsMade,
       scheduledFor: active.scheduledFor,
-      signal: timeoutMs > 0 ? AbortSignal.any([active.signal, timeout.signal]) : active.signal,
+      get signal() {
+        return timeout === null ? active.signal : (combined ??= AbortSignal.any([active.signal, timeout.signal]));
+      },
       log: (message) => active.log(message),
       progress: (value) => active.progress(value),
     };
@@ -52,7 +58,7 @@ export function handlerFor(processor: Processor, timeoutMs: number): JobHandler 
       const expired = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           const error = new QueueError(QueueErrorCode.TIMEOUT, `job ${active.id} ran longer than its timeout of ${timeoutMs} ms`);
-          timeout.abort(error);
+          timeout!.abort(error);
           reject(error);
         }, timeoutMs);
       });

@@ -12,6 +12,7 @@ import { loadDriver } from "../../drivers.js";
 import { log, warnEvery } from "../../log.js";
 import { MIN_TICK_KEEP_MS, tickJobId, tickOf, type ActiveJob, type JobHandler, type NewJob, type QueueBackend, type QueueWorker, type WorkOptions } from "../backend.js";
 import type { QueueConfig } from "../config.js";
+import { LazyAbort } from "../abort.js";
 import { QueueError, QueueErrorCode } from "../errors.js";
 import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type ResolvedJobOptions } from "../options.js";
 import type { JobCounts, JobInfo, JobState } from "../types.js";
@@ -121,10 +122,55 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
   }
 }
 
+/**
+ * Bounds calls without a timer each (adds are the hot path): one shared sweep, armed only
+ * while calls are pending, rejects those older than their limit.
+ */
+class Deadlines {
+  private readonly pending = new Set<{ until: number; ms: number; what: string; reject: (error: Error) => void }>();
+  private timer: NodeJS.Timeout | null = null;
+
+  bound<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const entry = { until: Date.now() + ms, ms, what, reject };
+      this.pending.add(entry);
+      this.timer ??= this.arm();
+      promise.then(
+        (value) => {
+          this.pending.delete(entry);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.pending.delete(entry);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private arm(): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      const now = Date.now();
+      for (const entry of this.pending) {
+        if (entry.until > now) continue;
+        this.pending.delete(entry);
+        entry.reject(new Error(`${entry.what}: no answer within ${entry.ms} ms`));
+      }
+      if (this.pending.size === 0) {
+        clearInterval(timer);
+        this.timer = null;
+      }
+    }, 250);
+    timer.unref();
+    return timer;
+  }
+}
+
 export class BullmqQueueBackend implements QueueBackend {
   readonly location: string;
   private readonly opened = new Map<string, BullQueue>();
   private readonly workers = new Set<BullmqWorker>();
+  private readonly deadlines = new Deadlines();
   private closed = false;
 
   private constructor(
@@ -179,10 +225,10 @@ export class BullmqQueueBackend implements QueueBackend {
     const q = this.queue(queue);
     try {
       if (jobs.length === 1) {
-        const job = await withTimeout(q.add(queue, JSON.parse(jobs[0]!.data), this.jobOptions(jobs[0]!.options)), ADD_TIMEOUT_MS, "add");
+        const job = await this.deadlines.bound(q.add(queue, JSON.parse(jobs[0]!.data), this.jobOptions(jobs[0]!.options)), ADD_TIMEOUT_MS, "add");
         return [String(job.id)];
       }
-      const added = await withTimeout(
+      const added = await this.deadlines.bound(
         q.addBulk(jobs.map((job) => ({ name: queue, data: JSON.parse(job.data) as unknown, opts: this.jobOptions(job.options) }))),
         ADD_TIMEOUT_MS * Math.max(1, Math.ceil(jobs.length / 1000)),
         "addBulk",
@@ -218,7 +264,7 @@ export class BullmqQueueBackend implements QueueBackend {
     const options = this.jobOptions({ delay: 0, attempts: DEFAULT_ATTEMPTS, backoff: DEFAULT_BACKOFF_MS, priority: 0, jobId: tickJobId(queue, tick) });
     options.removeOnComplete = { age: Math.ceil(Math.max(this.config.keepCompletedMs, MIN_TICK_KEEP_MS) / 1000) };
     try {
-      await withTimeout(this.queue(queue).add(queue, {}, options), ADD_TIMEOUT_MS, "add");
+      await this.deadlines.bound(this.queue(queue).add(queue, {}, options), ADD_TIMEOUT_MS, "add");
     } catch (error) {
       throw this.unavailable(error, `queue "${queue}": the scheduled run was not stored`);
     }
@@ -298,7 +344,7 @@ export class BullmqQueueBackend implements QueueBackend {
 
   private async call<T>(fn: () => Promise<T>, what: string): Promise<T> {
     try {
-      return await withTimeout(fn(), ADD_TIMEOUT_MS, what);
+      return await this.deadlines.bound(fn(), ADD_TIMEOUT_MS, what);
     } catch (error) {
       throw this.unavailable(error, `cannot ${what}`);
     }
@@ -347,7 +393,7 @@ async function closeClient(client: RedisClient): Promise<void> {
 interface Running {
   job: BullJob;
   token: string | undefined;
-  controller: AbortController;
+  controller: LazyAbort;
   done: Promise<unknown>;
 }
 
@@ -368,14 +414,16 @@ class BullmqWorker implements QueueWorker {
     private readonly giveBack: (id: string, token: string | undefined) => Promise<void>,
   ) {
     const processor: BullProcessor = (job, token) => {
-      const controller = new AbortController();
+      const controller = new LazyAbort();
       const active: ActiveJob = {
         id: String(job.id),
         queue,
         data: job.data,
         attemptsMade: job.attemptsMade,
         scheduledFor: tickOf(String(job.id)),
-        signal: controller.signal,
+        get signal() {
+          return controller.signal;
+        },
         log: async (message) => void (await job.log(String(message))),
         progress: (value) => {
           if (typeof value !== "number" || !Number.isFinite(value)) {

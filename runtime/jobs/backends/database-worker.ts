@@ -6,12 +6,13 @@
  */
 import { log, warnEvery } from "../../log.js";
 import { tickOf, type ActiveJob, type JobHandler, type QueueWorker } from "../backend.js";
+import { LazyAbort } from "../abort.js";
 import { QueueError, QueueErrorCode } from "../errors.js";
 import type { ClaimedRow, DatabaseQueueBackend } from "./database.js";
 
 interface Running {
   row: ClaimedRow;
-  controller: AbortController;
+  controller: LazyAbort;
   done: Promise<void>;
   /** Set when shutdown gave the job back: its late outcome must not be recorded. */
   givenBack: boolean;
@@ -104,7 +105,7 @@ export class DatabaseWorker implements QueueWorker {
   }
 
   private run(row: ClaimedRow): void {
-    const controller = new AbortController();
+    const controller = new LazyAbort();
     const logs: string[] = [];
     const entry: Running = { row, controller, done: Promise.resolve(), givenBack: false };
     this.running.set(row.seq, entry);
@@ -117,7 +118,9 @@ export class DatabaseWorker implements QueueWorker {
           data: JSON.parse(row.data) as unknown,
           attemptsMade: row.attemptsStarted - 1,
           scheduledFor: tickOf(row.id),
-          signal: controller.signal,
+          get signal() {
+            return controller.signal;
+          },
           log: async (message: string) => void logs.push(`${new Date().toISOString()} ${String(message)}`),
           progress: (value: number) => {
             if (typeof value !== "number" || !Number.isFinite(value)) {

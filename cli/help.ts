@@ -45,7 +45,7 @@ const HELP: Record<string, CommandHelp> = {
     ],
   },
   routes: {
-    examples: [["tina4 routes"], ["tina4 routes --json", "for scripts: method, path, source, middleware"]],
+    examples: [["tina4 routes"], ["tina4 routes --json", "for scripts: method, path, secured, source, middleware"]],
   },
   generate: {
     examples: [
@@ -83,6 +83,13 @@ const HELP: Record<string, CommandHelp> = {
     examples: [
       ["tina4 generate view about", "src/templates/pages/about.twig (served at /about) and base.twig if missing"],
       ["tina4 generate view blog/post --layout layouts/blog", "a nested page extending another layout"],
+    ],
+  },
+  "generate auth": {
+    preface: "Writes a User model and migration, POST /auth/register, /auth/login, /auth/logout, GET /auth/me and test/auth.test.ts (docs/auth.md).",
+    examples: [
+      ["tina4 generate auth && tina4 migrate", "then POST /auth/register {email, password}"],
+      ["tina4 generate auth --dry-run", "print the files, write nothing"],
     ],
   },
   "generate job": {

@@ -108,7 +108,8 @@ describe("tina4 build + serve --production", () => {
 
   it("gives every worker the app's .env (the first one is forked before options are parsed)", async () => {
     const dir = makeApp({
-      ".env": "TINA4_TEST_GREETING=from-dotenv\n",
+      // a production start needs TINA4_SECRET: this .env replaces the one init wrote
+      ".env": "TINA4_TEST_GREETING=from-dotenv\nTINA4_SECRET=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
       "src/routes/env/get.ts": "export default () => ({ greeting: process.env.TINA4_TEST_GREETING, pid: process.pid });\n",
     });
     served = await serve(dir, ["--production", "--workers", "2"]);

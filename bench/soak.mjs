@@ -91,14 +91,14 @@ writeFileSync(join(dir, "src", "routes", "soak.ts"), [
   'get("/soak/cached", (req: Request) => ({ key: req.query.k, built: ++built, pad: "x".repeat(512) }), [responseCache({ ttl: 2 })]);',
   'get("/soak/items/{id:int}", async (req: Request<{ id: number }>) => (await db()).fetchOne(`SELECT id, name, n FROM ${ITEMS} WHERE id = ?`, [req.params.id]));',
   'get("/soak/items", async (req: Request) => (await (await db()).fetch(`SELECT id, name, n FROM ${ITEMS} ORDER BY id`, [], { limit: 20, offset: Number(req.query.offset ?? 0) })).toJSON());',
-  'post("/soak/items/{id:int}", async (req: Request<{ id: number }>) => (await db()).execute(`UPDATE ${ITEMS} SET n = n + 1 WHERE id = ?`, [req.params.id]).then((r) => ({ affected: r.affected })));',
+  'post("/soak/items/{id:int}", async (req: Request<{ id: number }>) => (await db()).execute(`UPDATE ${ITEMS} SET n = n + 1 WHERE id = ?`, [req.params.id]).then((r) => ({ affected: r.affected })), { secured: false });', // writes are secured by default; the soak is about leaks, not auth
   'post("/soak/log", async () => {',
   "  const d = await db();",
   "  const id = await d.getNextId(LOGS);",
   '  await d.insert(LOGS, { id, item: id % 200, note: "soak" });',
   "  if (id % 50 === 0) await d.delete(LOGS, `id < ?`, [id - 500]);",
   "  return { id };",
-  "});",
+  "}, { secured: false });",
   "",
 ].join("\n"));
 

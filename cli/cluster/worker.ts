@@ -132,30 +132,19 @@ async function loadAppBundle(bundle: string): Promise<{ files: BundledRouteFile[
 
 async function startListening(loadMs = 0): Promise<void> {
   if (dev) {
-    const { LiveHub } = await import("../dev/live-reload.js");
+    const [{ LiveHub }, { installDevHooks }] = await Promise.all([import("../dev/live-reload.js"), import("../dev/worker-hooks.js")]);
     live = new LiveHub(String(process.pid));
-  }
-  const httpServer = createHttpServer(app);
-  if (dev) {
-    const { LIVE_PATH, LIVE_CLIENT, injectLiveClient } = await import("../dev/live-reload.js");
-    const { sendLoadError } = await import("../dev/error-page.js");
-    const { forwardRequest, servingAddress } = await import("../dev/forward.js");
-    const { logRequest } = await import("../dev/request-log.js");
-    httpServer.removeAllListeners("request");
-    httpServer.on("request", (req, res) => {
-      if (stopping) res.shouldKeepAlive = false; // app responses get this from app.draining
-      const url = req.url ?? "/";
-      const isLive = url === LIVE_PATH || url.startsWith(LIVE_PATH + "?");
-      // Retiring after a reload: pages were told to reload, so never answer with the old code.
-      if (forwarding) return isLive ? live!.redirectElsewhere(res) : forwardRequest(req, res, servingAddress(config!.host, config!.port));
-      if (isLive) return live!.subscribe(req, res);
-      if (!config!.quiet) logRequest(req, res);
-      // Liveness and readiness stay answerable while the app is broken (/__ready says so).
-      if (loadError && !isProbe(url)) return sendLoadError(req, res, loadError, LIVE_CLIENT);
-      if (req.method !== "HEAD") injectLiveClient(res);
-      app.handle(req, res);
+    installDevHooks(app, {
+      live,
+      host: config!.host,
+      port: config!.port,
+      quiet: config!.quiet === true,
+      stopping: () => stopping,
+      forwarding: () => forwarding,
+      loadError: () => loadError,
     });
   }
+  const httpServer = createHttpServer(app);
   server = httpServer;
   httpServer.once("error", (error: NodeJS.ErrnoException) => {
     send({ type: "listen-error", code: error.code ?? "", message: error.message });
@@ -184,12 +173,6 @@ async function startListening(loadMs = 0): Promise<void> {
  *   TINA4_SHUTDOWN_TIMEOUT, then shutdown hooks (DB pools, cache clients) run.
  */
 let escalate: (() => void) | null = null;
-
-/** `GET /__health` and `/__ready`, with or without a query string. */
-function isProbe(url: string): boolean {
-  const path = url.split("?", 1)[0];
-  return path === "/__health" || path === "/__ready";
-}
 
 // Dev: a worker showing a load error cannot serve the app's routes.
 addReadinessCheck("app", () => {
@@ -290,7 +273,7 @@ function leaveCluster(timeoutMs = 2_000): Promise<void> {
 if (dev || process.env.TINA4_SOURCE_MAPS === "1") process.setSourceMapsEnabled(true);
 // No top-level await: production loads this bundle as a script (worker-loader.ts).
 if (config.standby) {
-  if (dev) void Promise.all([import("../dev/live-reload.js"), import("../dev/error-page.js"), import("../dev/forward.js"), import("../dev/request-log.js")]).then(() => send({ type: "standby" }));
+  if (dev) void Promise.all([import("../dev/live-reload.js"), import("../dev/worker-hooks.js")]).then(() => send({ type: "standby" }));
   else send({ type: "standby" });
 } else {
   void boot();

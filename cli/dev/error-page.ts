@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Request } from "../../runtime/http/request.js";
+import type { Response } from "../../runtime/http/response.js";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { LoadError } from "../cluster/protocol.js";
 
@@ -70,28 +71,21 @@ function escapeHtml(text: string): string {
 }
 
 /**
- * Answers a request with the load error: an HTML overlay for browsers (it carries the live
- * reload client, so the page recovers by itself once the file is fixed), JSON otherwise.
- * Status 500, never cached.
+ * Answers a request with the load error: an HTML page for browsers (the live-reload client is
+ * added to it like to any page, so it recovers by itself once the file is fixed), JSON
+ * otherwise. Status 500, never cached.
  */
-export function sendLoadError(req: IncomingMessage, res: ServerResponse, error: LoadError, liveClient: string): void {
-  const wantsHtml = (req.headers.accept ?? "").includes("text/html");
+export function answerLoadError(req: Request, res: Response, error: LoadError): void {
+  res.status(500).header("cache-control", "no-store");
+  if (!(req.headers.accept ?? "").includes("text/html")) {
+    res.json({ error: "App failed to load", code: "T4_ERR_DEV_LOAD", message: error.message, file: error.file, line: error.line, column: error.column, frame: error.frame });
+    return;
+  }
   const location = error.file ? `${error.file}${error.line ? `:${error.line}:${error.column ?? 1}` : ""}` : undefined;
-  let body: string;
-  if (wantsHtml) {
-    body = `<!doctype html><html><head><meta charset="utf-8"><title>Build error — tina4</title>
+  res.html(`<!doctype html><html><head><meta charset="utf-8"><title>Build error — tina4</title>
 <style>body{font:14px/1.5 ui-monospace,monospace;background:#1e1e24;color:#eee;margin:0;padding:2rem}
 h1{color:#ff6b6b;font-size:1.2rem}pre{background:#111;padding:1rem;overflow:auto;border-radius:6px}.file{color:#8be9fd}small{color:#999}</style></head>
 <body><h1>Failed to load app code</h1>${location ? `<p class="file">${escapeHtml(location)}</p>` : ""}
 <pre>${escapeHtml(error.message)}</pre>${error.frame ? `<pre>${escapeHtml(error.frame)}</pre>` : ""}
-<small>tina4 dev mode · the last good code is kept; this page reloads when the file is fixed</small>${liveClient}</body></html>`;
-  } else {
-    body = JSON.stringify({ error: "App failed to load", code: "T4_ERR_DEV_LOAD", message: error.message, file: error.file, line: error.line, column: error.column, frame: error.frame });
-  }
-  res.writeHead(500, {
-    "content-type": wantsHtml ? "text/html; charset=utf-8" : "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(body),
-    "cache-control": "no-store",
-  });
-  res.end(req.method === "HEAD" ? undefined : body);
+<small>tina4 dev mode · the last good code is kept; this page reloads when the file is fixed</small></body></html>`);
 }

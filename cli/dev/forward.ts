@@ -22,8 +22,10 @@ function forwardedHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
  * it on a lingering keep-alive connection to the dev server's port, where it lands on a worker
  * with the current code. After "reload" a browser often reuses such a connection, and an answer
  * from the retiring worker would show the old page. The answer closes this connection.
+ * Resolves once the exchange is over (answered, or the client left).
  */
-export function forwardRequest(req: IncomingMessage, res: ServerResponse, to: { host: string; port: number }): void {
+export function forwardRequest(req: IncomingMessage, res: ServerResponse, to: { host: string; port: number }): Promise<void> {
+  const over = new Promise<void>((resolve) => res.once("close", () => resolve()));
   res.shouldKeepAlive = false;
   const upstream = request(
     { host: to.host, port: to.port, method: req.method, path: req.url, headers: { ...forwardedHeaders(req.headers), connection: "close" }, agent: false },
@@ -47,4 +49,5 @@ export function forwardRequest(req: IncomingMessage, res: ServerResponse, to: { 
     if (!res.writableFinished) upstream.destroy(); // the client went away
   });
   req.pipe(upstream);
+  return over;
 }

@@ -1,4 +1,8 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import { createReadStream } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import type { Request } from "../../runtime/http/request.js";
+import type { Response, ResponseBody } from "../../runtime/http/response.js";
 
 /** The dev-only Server-Sent Events endpoint the injected client listens on. */
 export const LIVE_PATH = "/__tina4/live";
@@ -16,7 +20,8 @@ export const LIVE_CLIENT =
   `const m=ls.filter(l=>new URL(l.href,location.href).pathname===e.data);for(const l of m.length?m:ls){const u=new URL(l.href,location.href);` +
   `u.searchParams.set("t",Date.now());const n=l.cloneNode();n.href=u.href;n.onload=n.onerror=()=>l.remove();l.after(n)}})})();</script>`;
 
-const clientBytes = Buffer.byteLength(LIVE_CLIENT);
+const clientBuffer = Buffer.from(LIVE_CLIENT);
+const clientBytes = clientBuffer.length;
 
 /**
  * `Connection: close`: when a stream ends (its worker retires after "reload"), its connection
@@ -77,57 +82,71 @@ export class LiveHub {
   }
 }
 
-function headerOf(headers: OutgoingHttpHeaders | undefined, res: ServerResponse, name: string): { key?: string; value: unknown } {
-  if (headers) {
-    for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return { key, value: headers[key] };
+/** Uncompressed `text/html` with a body the browser renders (not 204/304, not 1xx). */
+function takesClient(res: Response): boolean {
+  const status = res.statusCode;
+  const encoding = res.headers["content-encoding"];
+  return (
+    String(res.headers["content-type"] ?? "").startsWith("text/html") &&
+    (encoding === undefined || encoding === "identity") &&
+    status >= 200 && status !== 204 && status !== 304
+  );
+}
+
+/** Before `</body>` when the page has one, else at the end (browsers parse it into the body too). */
+function beforeBodyEnd(page: string | Buffer): string | Buffer {
+  if (typeof page === "string") {
+    const at = page.lastIndexOf("</body>");
+    return at >= 0 ? page.slice(0, at) + LIVE_CLIENT + page.slice(at) : page + LIVE_CLIENT;
   }
-  return { value: res.getHeader(name) };
+  const at = page.lastIndexOf("</body>");
+  return at >= 0 ? Buffer.concat([page.subarray(0, at), clientBuffer, page.subarray(at)]) : Buffer.concat([page, clientBuffer]);
+}
+
+function followedByClient(source: Readable): Readable {
+  return Readable.from(
+    (async function* () {
+      yield* source;
+      yield clientBuffer;
+    })(),
+    { objectMode: false },
+  );
+}
+
+/** A declared Content-Length (static files have one) grows by the client's size. */
+function growContentLength(res: Response): void {
+  const length = res.headers["content-length"];
+  if (length !== undefined) res.headers["content-length"] = Number(length) + clientBytes;
+}
+
+/** The file, then the client; nothing when it cannot be opened (commit then answers 404 as usual). */
+async function fileFollowedByClient(path: string, res: Response): Promise<ResponseBody | void> {
+  const file = createReadStream(path);
+  const opened = await new Promise<boolean>((resolve) => {
+    file.once("open", () => resolve(true));
+    file.once("error", () => resolve(false));
+  });
+  if (!opened) return;
+  growContentLength(res);
+  return { kind: "stream", stream: followedByClient(file) };
 }
 
 /**
- * Makes `res` append the live-reload client to an HTML body (before `</body>` when the body
- * is written in one piece, else at the end, which browsers parse into the body too).
- * Only uncompressed `text/html` responses with a body are touched; Content-Length is
- * adjusted. Works whatever wrote the body (data, file or stream payloads, raw writes).
+ * The onSend hook that adds the live-reload client to HTML pages (Content-Length adjusted):
+ * in-memory bodies get it before `</body>`, streamed and static files at the end. HEAD and
+ * compressed responses are left alone; so are bodies a handler writes to `res.raw` itself.
  */
-export function injectLiveClient(res: ServerResponse): void {
-  let inject = false;
-  const writeHead = res.writeHead;
-  const end = res.end;
-  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
-    const headers = rest.find((item): item is OutgoingHttpHeaders => typeof item === "object" && item !== null && !Array.isArray(item));
-    const type = String(headerOf(headers, this, "content-type").value ?? "");
-    const encoding = headerOf(headers, this, "content-encoding").value;
-    if (type.startsWith("text/html") && (encoding === undefined || encoding === "identity") && status >= 200 && status !== 204 && status !== 304) {
-      inject = true;
-      const length = headerOf(headers, this, "content-length");
-      if (length.value !== undefined) {
-        const next = Number(length.value) + clientBytes;
-        if (length.key && headers) headers[length.key] = next;
-        else this.setHeader("content-length", next);
-      }
-    }
-    return (writeHead as (...args: unknown[]) => ServerResponse).call(this, status, ...rest);
-  } as ServerResponse["writeHead"];
-  res.end = function (this: ServerResponse, ...args: unknown[]) {
-    if (!this.headersSent) this.writeHead(this.statusCode);
-    if (inject) {
-      inject = false;
-      const chunk = args[0];
-      if (typeof chunk === "string" && typeof args[1] !== "string") {
-        const at = chunk.lastIndexOf("</body>");
-        args[0] = at >= 0 ? chunk.slice(0, at) + LIVE_CLIENT + chunk.slice(at) : chunk + LIVE_CLIENT;
-      } else if (Buffer.isBuffer(chunk)) {
-        const at = chunk.lastIndexOf("</body>");
-        const client = Buffer.from(LIVE_CLIENT);
-        args[0] = at >= 0 ? Buffer.concat([chunk.subarray(0, at), client, chunk.subarray(at)]) : Buffer.concat([chunk, client]);
-      } else if (chunk !== undefined && typeof chunk !== "function") {
-        this.write(chunk as string, args[1] as BufferEncoding);
-        args.splice(0, typeof args[1] === "string" ? 2 : 1, LIVE_CLIENT);
-      } else {
-        args.unshift(LIVE_CLIENT);
-      }
-    }
-    return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as ServerResponse["end"];
+export function injectLiveClient(req: Request, res: Response, payload: ResponseBody): ResponseBody | Promise<ResponseBody | void> | void {
+  if (req.method === "HEAD" || !takesClient(res)) return;
+  switch (payload.kind) {
+    case "data":
+      return { kind: "data", data: beforeBodyEnd(payload.data) };
+    case "none":
+      return { kind: "data", data: LIVE_CLIENT };
+    case "stream":
+      growContentLength(res);
+      return { kind: "stream", stream: followedByClient(payload.stream) };
+    case "file":
+      return fileFollowedByClient(payload.path, res);
+  }
 }

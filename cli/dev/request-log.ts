@@ -1,5 +1,6 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import kleur from "kleur";
+import type { Request } from "../../runtime/http/request.js";
+import type { Response } from "../../runtime/http/response.js";
 
 function clock(): string {
   const now = new Date();
@@ -15,9 +16,9 @@ function colourStatus(status: number): string {
 }
 
 /** The request target as typed, without control characters (a log line stays one line), capped. */
-function target(url: string | undefined): string {
+function target(url: string): string {
   // eslint-disable-next-line no-control-regex
-  const clean = (url ?? "/").replace(/[\x00-\x1f\x7f]/g, "?");
+  const clean = url.replace(/[\x00-\x1f\x7f]/g, "?");
   return clean.length > 200 ? `${clean.slice(0, 199)}…` : clean;
 }
 
@@ -25,23 +26,23 @@ function target(url: string | undefined): string {
  * Dev: one line per request on stdout once it is answered, as `artisan serve` and Vite do —
  * time, method, target, status, milliseconds and the X-Request-ID (to find the request in
  * error output). A request the client abandoned before its answer was sent says so.
- * `tina4 serve --quiet` turns it off.
+ * `tina4 serve --quiet` turns it off. Hooks: `onRequest` starts the clock, `onResponse` writes.
  */
-export function logRequest(req: IncomingMessage, res: ServerResponse): void {
-  const started = performance.now();
-  // The app passes its headers to writeHead() (not setHeader), so catch the request id there.
-  let id: unknown;
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    const headers = args.find((arg): arg is Record<string, unknown> => typeof arg === "object" && arg !== null && !Array.isArray(arg));
-    id = headers ? Object.entries(headers).find(([name]) => name.toLowerCase() === "x-request-id")?.[1] : undefined;
-    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as ServerResponse["writeHead"];
-  res.once("close", () => {
-    const ms = performance.now() - started;
-    const status = res.writableFinished ? colourStatus(res.statusCode) : kleur.red("aborted");
-    id ??= res.getHeader("x-request-id");
-    const time = ms < 10 ? ms.toFixed(1) : String(Math.round(ms));
-    process.stdout.write(`${kleur.dim(clock())} ${req.method ?? "?"} ${target(req.url)} ${status} ${time} ms${id ? kleur.dim(` ${String(id)}`) : ""}\n`);
-  });
+export function requestLog(write: (line: string) => void = (line) => void process.stdout.write(line)) {
+  const started = new WeakMap<Request, number>();
+  const skipped = new WeakSet<Request>();
+  return {
+    onRequest: (req: Request): void => void started.set(req, performance.now()),
+    /** Requests that are not worth a line (the live-reload stream, forwarded requests). */
+    skip: (req: Request): void => void skipped.add(req),
+    onResponse: (req: Request, res: Response): void => {
+      if (skipped.has(req)) return;
+      // a request refused before routing (bad query string) never reached onRequest: ≈ 0 ms
+      const ms = performance.now() - (started.get(req) ?? performance.now());
+      const raw = res.raw;
+      const status = raw.writableFinished ? colourStatus(raw.statusCode) : kleur.red("aborted");
+      const time = ms < 10 ? ms.toFixed(1) : String(Math.round(ms));
+      write(`${kleur.dim(clock())} ${req.method} ${target(req.url)} ${status} ${time} ms${kleur.dim(` ${req.requestId}`)}\n`);
+    },
+  };
 }

@@ -4,7 +4,7 @@
  * "rooms" and each process — the sender's included — delivers it to its own members of
  * that room, so a client is reached exactly once whichever worker or instance holds it.
  */
-import { log } from "../log.js";
+import { log, warnEvery } from "../log.js";
 import { busTransport, listenText, publishText, type Unsubscribe } from "./bus/bus.js";
 import { checkName, RealtimeError, RealtimeErrorCode } from "./errors.js";
 
@@ -64,6 +64,8 @@ export function hubReady(): Promise<void> {
 
 export function addMember(member: Member): void {
   members.add(member);
+  // WebSocket upgrades wait for this before the handshake; an SSE stream cannot wait, it starts receiving once ready
+  hubReady().catch((error: unknown) => warnEvery("realtime-bus", `realtime: broadcasts cannot be received: ${(error as Error).message}`));
 }
 
 export function removeMember(member: Member): void {

@@ -2,9 +2,9 @@ import type * as Fb from "node-firebird";
 import { interop } from "../../drivers.js";
 import { DbErrorCode, type DatabaseError, type DbErrorCodeValue } from "../errors.js";
 import { FirebirdDialect } from "../dialects/firebird.js";
-import type { ParsedDatabaseUrl } from "../url.js";
 import type { Row, SqlParams } from "../types.js";
-import { dbError, driverParams, isNetworkError, requireDriver, toSafeInt, withTimeout, type Adapter, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
+import { dbError, driverParams, isNetworkError, requireDriver, toSafeInt, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
+import { NetworkAdapter, NetworkConnection } from "./network.js";
 
 type FbModule = typeof Fb;
 type BlobReader = (cb: (err: unknown, name: string, stream: NodeJS.EventEmitter) => void) => void;
@@ -17,11 +17,13 @@ const GDS = {
   auth: [335544472],
 };
 
-class FirebirdConnection implements DriverConnection {
-  broken = false;
+/** node-firebird emits no events for a lost socket: failed calls mark the connection broken. */
+class FirebirdConnection extends NetworkConnection {
   private tx: Fb.Transaction | null = null;
 
-  constructor(private readonly db: Fb.Database, private readonly fb: FbModule) {}
+  constructor(private readonly db: Fb.Database, private readonly fb: FbModule) {
+    super();
+  }
 
   async query(sql: string, params: SqlParams, _mode: QueryMode): Promise<RawResult> {
     if (this.tx !== null) return this.run(this.tx, sql, params);
@@ -41,7 +43,7 @@ class FirebirdConnection implements DriverConnection {
   private start(): Promise<Fb.Transaction> {
     // READ COMMITTED RECORD_VERSION + WAIT (node-firebird names this pair ISOLATION_READ_UNCOMMITTED)
     return this.db.transactionAsync({ isolation: this.fb.ISOLATION_READ_UNCOMMITTED, wait: true }).catch((error: unknown) => {
-      if (isNetworkError(error)) this.broken = true;
+      this.noteFailure(error);
       throw error;
     });
   }
@@ -51,7 +53,7 @@ class FirebirdConnection implements DriverConnection {
     try {
       res = await tx.queryAsync<Row>(sql, driverParams(params), { withMeta: true });
     } catch (error) {
-      if (isNetworkError(error)) this.broken = true;
+      this.noteFailure(error);
       throw error;
     }
     const raw = res.rows;
@@ -104,33 +106,21 @@ function readBlob(reader: BlobReader): Promise<Buffer> {
   });
 }
 
-export class FirebirdAdapter implements Adapter {
+export class FirebirdAdapter extends NetworkAdapter {
   readonly engine = "firebird" as const;
   readonly dialect = new FirebirdDialect();
-  readonly maxPool = 1000;
-
-  constructor(private readonly url: ParsedDatabaseUrl, private readonly connectTimeoutMs: number) {}
 
   async connect(): Promise<DriverConnection> {
     const fb = interop<FbModule>(await requireDriver<unknown>("node-firebird", "firebird"));
-    const u = this.url;
-    try {
-      const db = await withTimeout(fb.attachAsync({
-        host: u.host,
-        port: u.port,
-        database: u.database,
-        user: u.user,
-        password: u.password,
-        lowercase_keys: true,
-        numericMode: "string",
-        blobAsText: true,
-        encoding: "UTF8",
-        connectTimeout: this.connectTimeoutMs,
-      }), this.connectTimeoutMs + 500, "Firebird connect");
-      return new FirebirdConnection(db, fb);
-    } catch (error) {
-      throw this.mapError(error, undefined);
-    }
+    const db = await this.connectWithin("Firebird", () => fb.attachAsync({
+      ...this.login(),
+      lowercase_keys: true,
+      numericMode: "string",
+      blobAsText: true,
+      encoding: "UTF8",
+      connectTimeout: this.connectTimeoutMs,
+    }));
+    return new FirebirdConnection(db, fb);
   }
 
   mapError(error: unknown, sql: string | undefined): DatabaseError {

@@ -2,9 +2,9 @@ import type * as Tedious from "tedious";
 import { interop } from "../../drivers.js";
 import { DbErrorCode, type DatabaseError, type DbErrorCodeValue } from "../errors.js";
 import { MssqlDialect } from "../dialects/mssql.js";
-import type { ParsedDatabaseUrl } from "../url.js";
 import type { Row, SqlParams } from "../types.js";
-import { dbError, isNetworkError, requireDriver, toSafeInt, withTimeout, type Adapter, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
+import { dbError, isNetworkError, requireDriver, toSafeInt, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
+import { NetworkAdapter, NetworkConnection } from "./network.js";
 
 type TediousModule = typeof Tedious;
 type TediousTypes = TediousModule["TYPES"];
@@ -60,15 +60,10 @@ interface ColumnValue {
   metadata: { colName: string; type: { name: string } };
 }
 
-class MssqlConnection implements DriverConnection {
-  broken = false;
+class MssqlConnection extends NetworkConnection {
   constructor(private readonly conn: Tedious.Connection, private readonly tedious: TediousModule) {
-    conn.on("error", () => {
-      this.broken = true;
-    });
-    conn.on("end", () => {
-      this.broken = true;
-    });
+    super();
+    this.watchLoss(conn);
   }
 
   query(sql: string, params: SqlParams, _mode: QueryMode): Promise<RawResult> {
@@ -77,7 +72,7 @@ class MssqlConnection implements DriverConnection {
       let columns: string[] = [];
       const request = new this.tedious.Request(sql, (err, rowCount) => {
         if (err) {
-          if (isNetworkError(err)) this.broken = true;
+          this.noteFailure(err);
           reject(err);
           return;
         }
@@ -115,37 +110,29 @@ class MssqlConnection implements DriverConnection {
   }
 }
 
-export class MssqlAdapter implements Adapter {
+export class MssqlAdapter extends NetworkAdapter {
   readonly engine = "mssql" as const;
   readonly dialect = new MssqlDialect();
-  readonly maxPool = 1000;
-
-  constructor(private readonly url: ParsedDatabaseUrl, private readonly connectTimeoutMs: number) {}
 
   async connect(): Promise<DriverConnection> {
     const tedious = interop<TediousModule>(await requireDriver<unknown>("tedious", "mssql"));
-    const u = this.url;
+    const { host, port, user, password, database } = this.login();
     const conn = new tedious.Connection({
-      server: u.host,
-      authentication: { type: "default", options: { userName: u.user, password: u.password } },
+      server: host,
+      authentication: { type: "default", options: { userName: user, password } },
       options: {
-        port: u.port,
-        database: u.database,
-        encrypt: u.options.encrypt !== "false",
-        trustServerCertificate: u.options.trustServerCertificate !== "false",
+        port,
+        database,
+        encrypt: this.url.options.encrypt !== "false",
+        trustServerCertificate: this.url.options.trustServerCertificate !== "false",
         connectTimeout: this.connectTimeoutMs,
         rowCollectionOnRequestCompletion: false,
         useColumnNames: false,
       },
     });
-    try {
-      await withTimeout(new Promise<void>((resolve, reject) => {
-        conn.connect((err) => (err ? reject(err) : resolve()));
-      }), this.connectTimeoutMs + 500, "SQL Server connect");
-    } catch (error) {
-      conn.close();
-      throw this.mapError(error, undefined);
-    }
+    await this.connectWithin("SQL Server", () => new Promise<void>((resolve, reject) => {
+      conn.connect((err) => (err ? reject(err) : resolve()));
+    }), () => conn.close());
     return new MssqlConnection(conn, tedious);
   }
 

@@ -2,9 +2,9 @@ import type * as Mysql from "mysql2/promise";
 import { interop } from "../../drivers.js";
 import { DbErrorCode, type DatabaseError, type DbErrorCodeValue } from "../errors.js";
 import { MysqlDialect } from "../dialects/mysql.js";
-import type { ParsedDatabaseUrl } from "../url.js";
 import type { Row, SqlParams } from "../types.js";
-import { dbError, driverParams, isNetworkError, requireDriver, toSafeInt, withTimeout, type Adapter, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
+import { dbError, driverParams, isNetworkError, requireDriver, toSafeInt, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
+import { NetworkAdapter, NetworkConnection } from "./network.js";
 
 type MysqlModule = typeof Mysql;
 const LONGLONG = 8;
@@ -38,15 +38,10 @@ function converters(fields: FieldLike[]): ((row: Row) => void) | null {
   };
 }
 
-class MysqlConnection implements DriverConnection {
-  broken = false;
+class MysqlConnection extends NetworkConnection {
   constructor(private readonly conn: Mysql.Connection) {
-    // a fatal error, or the server closing the socket (restart, wait_timeout, KILL), ends the connection
-    const lost = () => {
-      this.broken = true;
-    };
-    conn.on("error", lost);
-    conn.on("end", lost);
+    super();
+    this.watchLoss(conn);
   }
 
   async query(sql: string, params: SqlParams, mode: QueryMode): Promise<RawResult> {
@@ -58,7 +53,7 @@ class MysqlConnection implements DriverConnection {
         ? await this.conn.execute(sql, values as never)
         : await this.conn.query(sql);
     } catch (error) {
-      if (isNetworkError(error) || (error as { fatal?: boolean }).fatal) this.broken = true;
+      this.noteFailure(error, (error as { fatal?: boolean }).fatal === true);
       throw error;
     }
     let [data, fields] = result;
@@ -99,35 +94,23 @@ function isHeaderList(data: unknown[]): boolean {
   return data.length > 0 && data.every((d) => d !== null && typeof d === "object" && !Array.isArray(d) && "affectedRows" in d);
 }
 
-export class MysqlAdapter implements Adapter {
+export class MysqlAdapter extends NetworkAdapter {
   readonly engine = "mysql" as const;
   readonly dialect = new MysqlDialect();
-  readonly maxPool = 1000;
-
-  constructor(private readonly url: ParsedDatabaseUrl, private readonly connectTimeoutMs: number) {}
 
   async connect(): Promise<DriverConnection> {
     const mysql = interop<MysqlModule>(await requireDriver<unknown>("mysql2/promise", "mysql"));
-    const u = this.url;
-    try {
-      const conn = await withTimeout(mysql.createConnection({
-        host: u.host,
-        port: u.port,
-        user: u.user,
-        password: u.password,
-        database: u.database,
-        charset: "utf8mb4",
-        supportBigNumbers: true,
-        bigNumberStrings: true,
-        dateStrings: ["DATE"],
-        multipleStatements: true,
-        connectTimeout: this.connectTimeoutMs,
-        ssl: u.options.ssl === "true" ? { rejectUnauthorized: false } : undefined,
-      }), this.connectTimeoutMs + 500, "MySQL connect");
-      return new MysqlConnection(conn);
-    } catch (error) {
-      throw this.mapError(error, undefined);
-    }
+    const conn = await this.connectWithin("MySQL", () => mysql.createConnection({
+      ...this.login(),
+      charset: "utf8mb4",
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: ["DATE"],
+      multipleStatements: true,
+      connectTimeout: this.connectTimeoutMs,
+      ssl: this.url.options.ssl === "true" ? { rejectUnauthorized: false } : undefined,
+    }));
+    return new MysqlConnection(conn);
   }
 
   mapError(error: unknown, sql: string | undefined): DatabaseError {

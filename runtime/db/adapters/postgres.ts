@@ -3,9 +3,9 @@ import type { Writable } from "node:stream";
 import { interop } from "../../drivers.js";
 import { DbErrorCode, type DatabaseError, type DbErrorCodeValue } from "../errors.js";
 import { PostgresDialect } from "../dialects/postgres.js";
-import type { ParsedDatabaseUrl } from "../url.js";
 import type { Row, SqlParams } from "../types.js";
-import { dbError, driverParams, isNetworkError, requireDriver, toSafeInt, withTimeout, type Adapter, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
+import { dbError, driverParams, isNetworkError, requireDriver, toSafeInt, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
+import { NetworkAdapter, NetworkConnection } from "./network.js";
 
 type PgModule = typeof PgTypes;
 
@@ -57,8 +57,7 @@ function toRawResult(res: PgTypes.QueryResult<Row> | PgTypes.QueryResult<Row>[])
   return { rows: last.rows ?? [], columns, affected: isRead && last.command === "SELECT" ? 0 : last.rowCount ?? 0, lastId: null };
 }
 
-class PgConnection implements DriverConnection {
-  broken = false;
+class PgConnection extends NetworkConnection {
   inflight = 0;
   /**
    * pg's pipeline mode: statements are sent without waiting for earlier answers, each with its
@@ -73,15 +72,10 @@ class PgConnection implements DriverConnection {
     private readonly client: PgTypes.Client,
     private readonly Query: PgQueryClass,
   ) {
+    super();
     this.pipelined = (client as unknown as { pipeline?: unknown }).pipeline === true;
     this.stream = this.pipelined ? (client as unknown as { connection?: { stream?: Writable } }).connection?.stream : undefined;
-    // pg reports a lost socket as an 'error' on the client (idle or busy); 'end' covers a
-    // server that closed the connection cleanly (e.g. terminated by an administrator)
-    const lost = () => {
-      this.broken = true;
-    };
-    client.on("error", lost);
-    client.on("end", lost);
+    this.watchLoss(client);
   }
 
   /**
@@ -136,12 +130,9 @@ class PgConnection implements DriverConnection {
   }
 }
 
-export class PostgresAdapter implements Adapter {
+export class PostgresAdapter extends NetworkAdapter {
   readonly engine = "postgres" as const;
   readonly dialect = new PostgresDialect();
-  readonly maxPool = 1000;
-
-  constructor(private readonly url: ParsedDatabaseUrl, private readonly connectTimeoutMs: number) {}
 
   async connect(): Promise<DriverConnection> {
     const pg = interop<PgModule>(await requireDriver<unknown>("pg", "postgres"));
@@ -155,23 +146,14 @@ export class PostgresAdapter implements Adapter {
     };
     const ssl = u.options.ssl ?? u.options.sslmode;
     const client = new pg.Client({
-      host: u.host,
-      port: u.port,
-      user: u.user,
-      password: u.password,
-      database: u.database,
+      ...this.login(),
       connectionTimeoutMillis: this.connectTimeoutMs,
       ssl: ssl === "true" || ssl === "require" ? { rejectUnauthorized: false } : undefined,
       types,
       pipeline: true,
     } as PgTypes.ClientConfig);
     client.on("error", () => undefined);
-    try {
-      await withTimeout(client.connect(), this.connectTimeoutMs + 500, "PostgreSQL connect");
-    } catch (error) {
-      client.end().catch(() => undefined);
-      throw this.mapError(error, undefined);
-    }
+    await this.connectWithin("PostgreSQL", () => client.connect(), () => void client.end().catch(() => undefined));
     return new PgConnection(client, (pg as unknown as { Query: PgQueryClass }).Query);
   }
 

@@ -5,7 +5,7 @@
  * through the primary's relay without it. SIGHUP and SIGTERM close sockets with 1001.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeApp, serve, type Served } from "../dev/support.js";
+import { makeApp, serve, writeFile, type Served } from "../dev/support.js";
 import { runCli } from "../support/cli.js";
 import { serviceUrl } from "../support/services.js";
 import { connect, wsUrl, type Client } from "./support.js";
@@ -148,5 +148,22 @@ describe("one instance × two workers without TINA4_PUBSUB_URL", () => {
     expect(Date.now() - started).toBeLessThan(5000);
     running.splice(running.indexOf(server), 1);
     expect(await server.exited).toBe(0);
+  }, 60_000);
+});
+
+describe("dev reload", () => {
+  it("closes the old worker's sockets with 1001; a reconnect reaches the new code", async () => {
+    const devDir = makeApp({ "src/routes/chat/[room]/ws.ts": WS_ROUTE });
+    const server = await serve(devDir);
+    running.push(server);
+    const [first] = await join(server, "lobby", 1);
+    const before = server.output().length;
+    writeFile(devDir, "src/routes/chat/[room]/ws.ts", WS_ROUTE.replace('type: "hello"', 'type: "hello", version: 2'));
+    expect((await first!.client.closed).code).toBe(1001);
+    await server.waitFor(/reloaded/, 15_000, before);
+    const again = await connect(wsUrl(server.url, "/chat/lobby"));
+    clients.push(again);
+    expect(JSON.parse(String(await again.next()))).toMatchObject({ type: "hello", version: 2 });
+    await stopServer(server);
   }, 60_000);
 });

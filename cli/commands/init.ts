@@ -166,6 +166,8 @@ export function scaffold(answers: InitAnswers, force: boolean): string[] {
     cacheUrlLine: answers.cacheUrl ? `TINA4_CACHE_URL=${answers.cacheUrl}` : "",
     tina4Spec: tina4Dependency(answers.dir),
     secret: generateSecret(),
+    // memory sessions die with each dev reload and are not shared by production workers
+    sessionBackendLine: answers.cache === "memory" ? "# Sessions on files: they survive dev reloads and are shared by the workers of this machine\nTINA4_SESSION_BACKEND=file" : "",
   });
   if (answers.example) {
     files.push(

@@ -84,7 +84,15 @@ describe("tina4 generate auth", () => {
       expect((await browser.request("/auth/register", { method: "POST", json })).status).toBe(201);
       expect((await browser.request("/auth/register", { method: "POST", json })).status).toBe(409);
       expect((await browser.request("/auth/login", { method: "POST", json: { email: json.email, password: "nope-nope-1" } })).status).toBe(401);
-      const login = await browser.request("/auth/login", { method: "POST", json: { email: json.email, password: json.password } });
+      // session fixation: a session id the browser had before login (here: one planted by an attacker) is not the one that logs in
+      const attacker = new CookieClient(served.url);
+      await attacker.request("/__csrf");
+      const planted = attacker.jar.get("tina4_session")!;
+      browser.jar.set("tina4_session", planted);
+      const plantedCsrf = ((await (await browser.request("/__csrf")).json()) as { token: string }).token;
+      const login = await browser.request("/auth/login", { method: "POST", json: { email: json.email, password: json.password }, headers: { "x-csrf-token": plantedCsrf } });
+      expect(browser.jar.get("tina4_session")).not.toBe(planted);
+      expect((await attacker.request("/auth/me")).status).toBe(401);
       expect(login.status).toBe(200);
       const { token } = (await login.json()) as { token: string };
       expect(browser.jar.has("tina4_session")).toBe(true);

@@ -11,6 +11,7 @@ import { randomUUID } from "node:crypto";
 import { runCli, startServe, tempDir } from "../support/cli.js";
 import { serviceUrl, type ServiceName } from "../support/services.js";
 import { freshRequest } from "../support/fresh-request.js";
+import { createClient } from "redis";
 
 let app: string;
 
@@ -47,6 +48,7 @@ describe.each(shared)("sessions across 2 instances × 2 production workers on %s
     const env = {
       TINA4_CACHE_BACKEND: backend,
       TINA4_CACHE_URL: url!,
+      TINA4_SESSION_BACKEND: backend, // init's .env says file (for dev); this run is about the server
       TINA4_SESSION: "true",
       TINA4_AUTH_RATE_LIMIT: "1000",
       TINA4_CACHE_DIR: tempDir("tina4-cache-dir-"), // a fallback to files could not fake sharing
@@ -62,7 +64,12 @@ describe.each(shared)("sessions across 2 instances × 2 production workers on %s
       expect(login.status).toBe(200);
       const cookie = sessionCookie(login.setCookies)!;
       expect(cookie).toMatch(/^tina4_session=/);
+      // the session really lives in this server (not in a file both instances happen to share)
+      const key = `tina4:session:${cookie.slice("tina4_session=".length).split(".")[0]}`;
+      const server = createClient({ url: url! });
+      await server.connect();
 
+      expect(await server.exists(key)).toBe(1);
       for (const instance of [a, b]) {
         const answers = await askEveryWorker(instance.url, cookie);
         expect(answers.size, `both workers of ${instance.url} answered`).toBe(2);
@@ -73,6 +80,8 @@ describe.each(shared)("sessions across 2 instances × 2 production workers on %s
       const logout = await freshRequest(`${b.url}/auth/logout`, { method: "POST", headers: { cookie, "x-csrf-token": csrf } });
       expect(logout.status).toBe(200);
 
+      expect(await server.exists(key)).toBe(0);
+      await server.close();
       const after = await askEveryWorker(a.url, cookie);
       expect(after.size).toBe(2);
       for (const users of after.values()) expect(new Set(users)).toEqual(new Set([null]));

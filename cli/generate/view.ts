@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { CliError } from "../errors.js";
+import { CliError, CliErrorCode } from "../errors.js";
 import { readTemplate, type PlannedFile } from "../templates.js";
 import { words } from "./names.js";
 
@@ -13,11 +13,11 @@ const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
  */
 export function viewSegments(kind: string, text: string): string[] {
   const name = text.trim().replace(/\.twig$/, "");
-  if (name === "") throw new CliError(`${kind} must not be empty`, "T4_ERR_CLI_BAD_NAME");
+  if (name === "") throw new CliError(`${kind} must not be empty`, CliErrorCode.BAD_NAME);
   const segments = name.split("/");
   for (const segment of segments) {
     if (!SEGMENT.test(segment)) {
-      throw new CliError(`${kind} "${text}" must be path segments of letters, digits, "-" or "_" (not starting with "_" or "."), separated by "/"`, "T4_ERR_CLI_BAD_NAME");
+      throw new CliError(`${kind} "${text}" must be path segments of letters, digits, "-" or "_" (not starting with "_" or "."), separated by "/"`, CliErrorCode.BAD_NAME);
     }
   }
   return segments;

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { TemplateFiles } from "./loader.js";
 import { TwigEngine } from "./twig-engine.js";
-import { TemplateError } from "./errors.js";
+import { TemplateError, TemplateErrorCode } from "./errors.js";
 
 /** `tina4 build` writes every template's compiled tokens here, inside dist/. */
 export const PRECOMPILED_FILE = "templates.json";
@@ -39,7 +39,7 @@ export function readPrecompiled(file: string): Map<string, unknown[]> | null {
     parsed = JSON.parse(readFileSync(file, "utf8")) as PrecompiledTemplates;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new TemplateError("T4_ERR_TEMPLATE_SYNTAX", `Cannot read precompiled templates ${file}: ${(error as Error).message}`, { cause: error });
+    throw new TemplateError(TemplateErrorCode.SYNTAX, `Cannot read precompiled templates ${file}: ${(error as Error).message}`, { cause: error });
   }
   if (parsed?.format !== 1 || parsed.engine !== "twig" || typeof parsed.templates !== "object") return null;
   return new Map(Object.entries(parsed.templates));

@@ -22,9 +22,6 @@ const PENDING: Record<string, string[]> = {
   "cli/commands/queue.ts": ["T4_ERR_CLI_BAD_OPTION", "T4_ERR_QUEUE_NOT_FOUND"],
   "cli/commands/worker.ts": ["T4_ERR_CLI", "T4_ERR_CLI_BAD_OPTION", "T4_ERR_QUEUE_UNKNOWN"],
   "cli/generate/job.ts": ["T4_ERR_CLI_BAD_NAME", "T4_ERR_CLI_BAD_OPTION"],
-  // templates (in progress)
-  "cli/generate/view.ts": ["T4_ERR_CLI_BAD_NAME"],
-  "runtime/templates/precompile.ts": ["T4_ERR_TEMPLATE_SYNTAX"],
   // dev error page (in progress; its code is registered as CliErrorCode.DEV_LOAD)
   "cli/dev/error-page.ts": ["T4_ERR_DEV_LOAD"],
 };

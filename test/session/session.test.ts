@@ -6,6 +6,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { App, session, type SessionOptions } from "../../runtime/index.js";
 import { StoreBackend } from "../../runtime/cache/backend.js";
 import { closeSessionStores } from "../../runtime/session/store.js";
@@ -131,6 +134,25 @@ describe("session cookie and saving", () => {
       expect(await (await fetch(`${server.url}/peek`, { headers: { cookie: `tina4_session=${good}` } })).json()).toMatchObject({ isNew: true });
     } finally {
       process.env.TINA4_SECRET = "session-test-secret-0123456789abcdef-xyz";
+    }
+  });
+});
+
+describe("on the file backend (what tina4 init sets up with the memory cache)", () => {
+  it("sessions round-trip through files (the files are what the workers of one machine share)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "t4-sessions-"));
+    process.env.TINA4_CACHE_DIR = dir;
+    try {
+      const a = await serve({ backend: "file" });
+      const b = await serve({ backend: "file" });
+      const client = new CookieClient(a.url);
+      await client.request("/count");
+      await client.request("/count");
+      const cookie = client.cookieHeader();
+      expect(await (await fetch(`${b.url}/peek`, { headers: { cookie } })).json()).toMatchObject({ n: 2, isNew: false });
+    } finally {
+      delete process.env.TINA4_CACHE_DIR;
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -90,6 +90,7 @@ async function boot(): Promise<void> {
     templatesDir: join(config!.root, "src", "templates"),
     precompiledTemplates: join(config!.root, "dist", PRECOMPILED_FILE),
   });
+  await devHooksFirst();
   try {
     (globalThis as Record<symbol, unknown>)[RUNTIME_GLOBAL] = runtime;
     const bundle = await loadAppBundle(config!.bundle);
@@ -130,19 +131,29 @@ async function loadAppBundle(bundle: string): Promise<{ files: BundledRouteFile[
   return module.exports;
 }
 
+/**
+ * Dev: the worker's hooks that run before the app's (the live-reload stream and forwarding
+ * must never meet an app hook that answers first), added before the app loads. Once.
+ */
+async function devHooksFirst(): Promise<void> {
+  if (!dev || live) return;
+  const [{ LiveHub }, { installDevHooks }] = await Promise.all([import("../dev/live-reload.js"), import("../dev/worker-hooks.js")]);
+  live = new LiveHub(String(process.pid));
+  installDevHooks(app, {
+    live,
+    host: config!.host,
+    port: config!.port,
+    quiet: config!.quiet === true,
+    stopping: () => stopping,
+    forwarding: () => forwarding,
+    loadError: () => loadError,
+  });
+}
+
 async function startListening(loadMs = 0): Promise<void> {
   if (dev) {
-    const [{ LiveHub }, { installDevHooks }] = await Promise.all([import("../dev/live-reload.js"), import("../dev/worker-hooks.js")]);
-    live = new LiveHub(String(process.pid));
-    installDevHooks(app, {
-      live,
-      host: config!.host,
-      port: config!.port,
-      quiet: config!.quiet === true,
-      stopping: () => stopping,
-      forwarding: () => forwarding,
-      loadError: () => loadError,
-    });
+    await devHooksFirst(); // a worker that only shows a load error never booted
+    (await import("../dev/worker-hooks.js")).installLiveClient(app);
   }
   const httpServer = createHttpServer(app);
   server = httpServer;

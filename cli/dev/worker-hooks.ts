@@ -1,7 +1,9 @@
 /**
  * What a dev worker adds to the app, as App hooks (runtime/http/hooks.ts): the live-reload
- * stream and forwarding while it retires (onRequest, first), the request log, the load-error
- * page while the app is broken (onRequest), and the live-reload client in HTML pages (onSend).
+ * stream and forwarding while it retires, the request log, the load-error page while the app
+ * is broken — onRequest hooks added before the app loads, so they run before the app's own —
+ * and the live-reload client in HTML pages, an onSend hook added after it loaded, so it sees
+ * what the app's onSend hooks made.
  */
 import type { App } from "../../runtime/app.js";
 import type { Request } from "../../runtime/http/request.js";
@@ -31,6 +33,7 @@ function isProbe(req: Request): boolean {
   return req.path === "/__health" || req.path === "/__ready";
 }
 
+/** The hooks that must run before the app's own: call before loading the app. */
 export function installDevHooks(app: App, state: DevWorkerState): void {
   const log = state.quiet ? null : requestLog();
   const serving = servingAddress(state.host, state.port);
@@ -50,5 +53,9 @@ export function installDevHooks(app: App, state: DevWorkerState): void {
     const error = state.loadError();
     if (error && !isProbe(req)) answerLoadError(req, res, error);
   });
+}
+
+/** The live-reload client in HTML pages: call once the app has loaded (its onSend hooks run first). */
+export function installLiveClient(app: App): void {
   app.addHook("onSend", injectLiveClient);
 }

@@ -21,6 +21,7 @@ import { log } from "../../runtime/log.js";
 import { appScriptFile, CODE_CACHE_HOOK, WORKER_ENV, type LoadError, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from "./protocol.js";
 import { describeLoadError } from "../dev/error-page.js";
 import { loadCachedScript } from "./cached-script.js";
+import type { BundledJobFile } from "./jobs.js";
 
 /** A route file inside a bundle: `load()` evaluates that module (lazily, in manifest order). */
 export interface BundledRouteFile extends Omit<RouteFile, "absolute"> {
@@ -91,9 +92,11 @@ async function boot(): Promise<void> {
     precompiledTemplates: join(config!.root, "dist", PRECOMPILED_FILE),
   });
   await devHooksFirst();
+  let jobFiles: BundledJobFile[] = [];
   try {
     (globalThis as Record<symbol, unknown>)[RUNTIME_GLOBAL] = runtime;
     const bundle = await loadAppBundle(config!.bundle);
+    jobFiles = (bundle as { jobs?: BundledJobFile[] }).jobs ?? [];
     // One join, not one per route file (a thousand cold path.join calls cost ≈ 10 ms).
     const prefix = join(config!.root, "_").slice(0, -1);
     const files = bundle.files.map((file) => ({ ...file, absolute: prefix + (sep === "/" ? file.source : file.source.replaceAll("/", sep)) }));
@@ -103,6 +106,8 @@ async function boot(): Promise<void> {
     return;
   }
   await startListening(performance.now() - started);
+  // Job processors: dev unless TINA4_QUEUE_INLINE=false, production with --with-worker (cluster/jobs.ts).
+  if (jobFiles.length > 0) void import("./jobs.js").then(({ startBundledJobs, wantsJobs }) => (wantsJobs(config!) ? startBundledJobs(jobFiles) : null));
 }
 
 /** Code caches to write once the worker has served (each a no-op when its cache was used). */

@@ -175,14 +175,17 @@ export class MemcachedStore implements CacheStore {
   /**
    * memcached's own atomic increment with an initial value: a missing counter is created at 1
    * with the expiry in the same command. Counters live under their own key (with the
-   * namespace generation in it, so `clear` drops them too); memcached expires in whole seconds.
+   * namespace generation in it, so `clear` drops them too); memcached expires in whole seconds,
+   * so a counter may live up to two seconds past its TTL, never less than it.
    */
   async incr(key: string, ttlMs: number): Promise<number> {
     const client = this.#ready();
     const generation = await this.#generation(true);
     if (!generation) throw new Error("memcached lost the namespace generation while counting");
     const counterKey = `${this.#base}n:${generation}:${this.#entryKey(key).slice(this.#base.length)}`;
-    const seconds = ttlMs > 0 ? Math.max(1, Math.ceil(ttlMs / 1000)) : 0;
+    // memcached's clock ticks in whole seconds: one second more, so a counter never ends early
+    // (an early end would let a rate limit through); a late one only outlives its window
+    const seconds = ttlMs > 0 ? Math.ceil(ttlMs / 1000) + 1 : 0;
     const result = await client.increment(counterKey, 1, { initial: 1, expires: seconds > MONTH_SECONDS ? Math.ceil(Date.now() / 1000) + seconds : seconds });
     if (!result.success || typeof result.value !== "number") throw new Error("memcached refused the increment");
     return result.value;

@@ -14,6 +14,8 @@ export interface ProductionOptions {
   bundle: string;
   workers: number;
   started: number;
+  /** Run the job processors in every worker too (`--with-worker`). */
+  withWorker?: boolean;
   /**
    * Rebuilds dist/ when stale; returns false when the build failed. Called once at start,
    * after the first workers were forked (they wait in standby until it settles), and
@@ -43,7 +45,7 @@ const CRASH_WINDOW_MS = 60_000;
  * SIGTERM/SIGINT. Resolves with the process exit code.
  */
 export function runProduction(options: ProductionOptions): Promise<number> {
-  const config: WorkerConfig = { mode: "production", root: options.root, port: options.port, host: options.host, bundle: options.bundle };
+  const config: WorkerConfig = { mode: "production", root: options.root, port: options.port, host: options.host, bundle: options.bundle, withWorker: options.withWorker === true };
   const crashLimit = envInt("TINA4_CRASH_LIMIT", 5);
   const shutdownMs = envInt("TINA4_SHUTDOWN_TIMEOUT", 30) * 1000;
   /** On SIGTERM workers first keep serving with /__ready at 503 for this long (worker.ts). */

@@ -17,6 +17,8 @@ export interface WorkerConfig {
   standby?: boolean;
   /** Dev: no request log lines (`tina4 serve --quiet`). */
   quiet?: boolean;
+  /** Production: run the job processors of src/jobs/ in this worker too (`serve --production --with-worker`). */
+  withWorker?: boolean;
 }
 
 /** Where and why app code failed to load (syntax error, throwing import, bad export). */

@@ -5,6 +5,7 @@ import type { BuildContext, Message, Plugin } from "esbuild";
 import { appScriptFile, type LoadError } from "../cluster/protocol.js";
 import { describeLoadError, formatLoadError } from "../dev/error-page.js";
 import { discoverRouteFiles } from "../../runtime/router/file-routes.js";
+import { discoverJobFiles } from "../../runtime/jobs/processors.js";
 import { openProject, type Project } from "../project.js";
 import { BUNDLE_FILE, MANIFEST_FILE, tina4Version, type BuildManifest } from "../cluster/freshness.js";
 import { CliError, CliErrorCode } from "../errors.js";
@@ -73,12 +74,14 @@ function sourceInputs(root: string): string[] {
   return files;
 }
 
-function entrySource(files: ReturnType<typeof discoverRouteFiles>): string {
+function entrySource(files: ReturnType<typeof discoverRouteFiles>, root: string): string {
   const rows = files.map((file) => {
     const spec = JSON.stringify("./" + file.source);
     return `  { source: ${JSON.stringify(file.source)}, method: ${JSON.stringify(file.method)}, pattern: ${JSON.stringify(file.pattern)}, load: () => import(${spec}) },`;
   });
-  return `export const files = [\n${rows.join("\n")}\n];\n`;
+  // Job processors (src/jobs/): evaluated only by workers that run them (dev serve, serve --with-worker).
+  const jobs = discoverJobFiles(root).map((job) => `  { name: ${JSON.stringify(job.name)}, source: ${JSON.stringify(job.file)}, load: () => import(${JSON.stringify("./" + job.file)}) },`);
+  return `export const files = [\n${rows.join("\n")}\n];\nexport const jobs = [\n${jobs.join("\n")}\n];\n`;
 }
 
 /** esbuild's first located error as a LoadError (file, line, column, code frame). */
@@ -134,7 +137,7 @@ export class Bundler {
           name: "tina4-routes",
           setup(b) {
             b.onResolve({ filter: /^tina4:routes$/ }, () => ({ path: "routes", namespace: "tina4-routes" }));
-            b.onLoad({ filter: /.*/, namespace: "tina4-routes" }, () => ({ contents: entrySource(discoverRouteFiles(root, routesDir)), resolveDir: root, loader: "js" }));
+            b.onLoad({ filter: /.*/, namespace: "tina4-routes" }, () => ({ contents: entrySource(discoverRouteFiles(root, routesDir), root), resolveDir: root, loader: "js" }));
           },
         },
       ],

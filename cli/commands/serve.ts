@@ -14,6 +14,7 @@ interface ServeOptions {
   production?: boolean;
   workers?: string;
   quiet?: boolean;
+  withWorker?: boolean;
 }
 
 export function parsePort(text: string | undefined, fallback: number): number {
@@ -84,6 +85,7 @@ export function registerServe(program: Command): void {
     .option("-H, --host <host>", "interface to bind (TINA4_HOST; 127.0.0.1 in dev, 0.0.0.0 in production)")
     .option("--production", "production mode: run the dist/ bundle on a cluster of workers")
     .option("-w, --workers <count>", "production workers (TINA4_WORKERS, one per core)")
+    .option("--with-worker", "production: also run the job processors of src/jobs/ in each worker (dev runs them unless TINA4_QUEUE_INLINE=false)")
     .option("-q, --quiet", "dev: do not log one line per request")
     .action(async (options: ServeOptions) => {
       const started = performance.now();
@@ -98,6 +100,7 @@ export function registerServe(program: Command): void {
       const host = options.host ?? envString("TINA4_HOST", dev ? "127.0.0.1" : "0.0.0.0");
       const port = await concretePort(parsePort(options.port ?? process.env.TINA4_PORT, 7148), host);
       if (dev && options.workers !== undefined) ui.warn("--workers applies to --production only; dev runs one worker");
+      if (dev && options.withWorker) ui.warn("--with-worker applies to --production only; dev runs job processors in-process unless TINA4_QUEUE_INLINE=false");
       if (!dev && options.quiet) ui.warn("--quiet applies to dev mode only");
       const code = dev ? await serveDev(project, port, host, started, envFromFiles, options.quiet === true) : await serveProduction(options, project, port, host, started);
       process.exit(code);
@@ -134,5 +137,5 @@ async function serveProduction(options: ServeOptions, project: Project, port: nu
     }
   };
   // runProduction calls refresh() right after forking the workers: they start meanwhile.
-  return runProduction({ root: project.root, port, host, workers, bundle: join(project.root, "dist", BUNDLE_FILE), started, refresh });
+  return runProduction({ root: project.root, port, host, workers, bundle: join(project.root, "dist", BUNDLE_FILE), started, refresh, withWorker: options.withWorker === true });
 }

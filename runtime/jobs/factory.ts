@@ -3,6 +3,7 @@
  * `configureQueue`). A failed open is not cached, so a later call retries; graceful shutdown
  * closes it after the HTTP server has drained.
  */
+import { envInt } from "../config/env.js";
 import { onShutdown } from "../lifecycle.js";
 import type { QueueBackend } from "./backend.js";
 import { readQueueConfig, type QueueConfig } from "./config.js";
@@ -10,6 +11,21 @@ import { readQueueConfig, type QueueConfig } from "./config.js";
 let overrides: Partial<QueueConfig> = {};
 let current: Promise<QueueBackend> | null = null;
 let unregister: (() => void) | null = null;
+/** Running processor runners: graceful shutdown stops them (active jobs finish) before closing the backend. */
+const runners = new Set<{ stop(graceMs: number): Promise<void> }>();
+
+/** Registers a runner for graceful shutdown; returns the unregister function. */
+export function trackRunner(runner: { stop(graceMs: number): Promise<void> }): () => void {
+  runners.add(runner);
+  return () => runners.delete(runner);
+}
+
+/** The shutdown hook: runners get TINA4_SHUTDOWN_TIMEOUT to finish their jobs, then the backend closes. */
+async function shutdownQueues(): Promise<void> {
+  const graceMs = envInt("TINA4_SHUTDOWN_TIMEOUT", 30) * 1000;
+  await Promise.all([...runners].map((runner) => runner.stop(graceMs)));
+  await closeQueues();
+}
 
 async function open(config: QueueConfig): Promise<QueueBackend> {
   if (config.backend === "database") {
@@ -33,7 +49,7 @@ export function queueBackend(): Promise<QueueBackend> {
     current = opening;
     opening.then(
       () => {
-        unregister ??= onShutdown(closeQueues);
+        unregister ??= onShutdown(shutdownQueues);
       },
       () => {
         if (current === opening) current = null;

@@ -5,6 +5,7 @@
  */
 import type { QueueBackend, QueueWorker } from "./backend.js";
 import { QueueError, QueueErrorCode } from "./errors.js";
+import { trackRunner } from "./factory.js";
 import { handlerFor } from "./job.js";
 import type { ProcessorSpec } from "./processors.js";
 import { TickScheduler } from "./scheduler.js";
@@ -43,8 +44,11 @@ export class JobRunner {
   private readonly schedules: TickScheduler[] = [];
   readonly running: RunningQueue[] = [];
   private stopping: Promise<void> | null = null;
+  private readonly untrack: () => void;
 
-  private constructor(readonly backend: QueueBackend) {}
+  private constructor(readonly backend: QueueBackend) {
+    this.untrack = trackRunner(this);
+  }
 
   static async start(backend: QueueBackend, processors: readonly ProcessorSpec[], options: RunnerOptions = {}): Promise<JobRunner> {
     const selected = selectProcessors(processors, options.queues);
@@ -72,6 +76,7 @@ export class JobRunner {
     this.stopping ??= (async () => {
       for (const schedule of this.schedules) schedule.stop();
       await Promise.all(this.workers.map((w) => w.stop(graceMs)));
+      this.untrack();
     })();
     return this.stopping;
   }

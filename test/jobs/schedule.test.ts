@@ -38,9 +38,11 @@ describe.each(STORE_KINDS)("schedules on %s", (kind) => {
     writeFileSync(runs, "");
     cleanups.push(() => store.cleanup(), () => removeApp(root));
     const env = { ...store.env, RUNS_FILE: runs };
-    const instanceA: WorkerProcess[] = await Promise.all([1, 2].map(() => startWorker(root, env)));
-    const instanceB: WorkerProcess[] = await Promise.all([1, 2].map(() => startWorker(root, env)));
+    const instanceA: WorkerProcess[] = [];
+    const instanceB: WorkerProcess[] = [];
     cleanups.push(() => killAll([...instanceA, ...instanceB]));
+    instanceA.push(...(await Promise.all([1, 2].map(() => startWorker(root, env)))));
+    instanceB.push(...(await Promise.all([1, 2].map(() => startWorker(root, env)))));
 
     await waitFor("5 ticks", () => new Set(ticks(runs).map((t) => t.tick)).size >= 5, 20_000);
     // take instance A down between two ticks, never in the middle of one (that would be a crash

@@ -81,6 +81,12 @@ export function removeApp(root: string): void {
   rmSync(root, { recursive: true, force: true });
 }
 
+/** Every process these helpers started and that is still running: killed when the test process exits, whatever happened. */
+const spawned = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of spawned) child.kill("SIGKILL");
+});
+
 export interface WorkerProcess {
   child: ChildProcess;
   pid: number;
@@ -91,6 +97,8 @@ export interface WorkerProcess {
 /** Starts `tina4 worker` and resolves once it reports ready. */
 export function startWorker(root: string, env: Record<string, string>, args: string[] = []): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [bin, "worker", ...args], { cwd: root, env: cliEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  spawned.add(child);
+  child.on("exit", () => spawned.delete(child));
   let output = "";
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {
@@ -108,6 +116,7 @@ export function startWorker(root: string, env: Record<string, string>, args: str
       clearTimeout(timer);
       reject(new Error(`worker exited with ${code} before it was ready:\n${output}`));
     });
+    timer.unref?.();
   });
 }
 

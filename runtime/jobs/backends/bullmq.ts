@@ -16,6 +16,8 @@ import { LazyAbort } from "../abort.js";
 import { QueueError, QueueErrorCode } from "../errors.js";
 import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type ResolvedJobOptions } from "../options.js";
 import type { JobCounts, JobInfo, JobState } from "../types.js";
+import { withTimeout } from "../../async/timeout.js";
+import { backoff } from "../../async/backoff.js";
 
 // ── the parts of node-redis and BullMQ used here, kept structural so both stay optional ──
 
@@ -108,19 +110,7 @@ function redisUrl(url: string): string {
   return normalized;
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const noAnswer = (what: string, ms: number) => () => new Error(`${what}: no answer within ${ms} ms`);
 
 /**
  * Bounds calls without a timer each (adds are the hot path): one shared sweep, armed only
@@ -367,12 +357,12 @@ async function connectClient(redis: RedisModule, url: string, producer: boolean)
     ...(producer ? { disableOfflineQueue: true } : {}),
     socket: {
       connectTimeout: CONNECT_TIMEOUT_MS,
-      reconnectStrategy: (retries) => (established ? Math.min(50 * 2 ** Math.min(retries, 6), 2000) + Math.floor(Math.random() * 100) : false),
+      reconnectStrategy: (retries) => (established ? backoff(retries, 50, 2000, 100) : false),
     },
   });
   client.on("error", (error) => warnEvery(`queue-redis:${url}`, `queue server ${redactUrl(url)}: ${error.message}`, 10_000));
   try {
-    await withTimeout(client.connect(), CONNECT_TIMEOUT_MS + 500, "connect");
+    await withTimeout(client.connect(), CONNECT_TIMEOUT_MS + 500, noAnswer("connect", CONNECT_TIMEOUT_MS + 500));
   } catch (error) {
     try { client.destroy(); } catch { /* never connected */ }
     throw new QueueError(QueueErrorCode.UNAVAILABLE, `the queue server ${redactUrl(url)} is unreachable: ${(error as Error).message}`, { cause: error });

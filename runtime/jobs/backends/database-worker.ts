@@ -147,8 +147,14 @@ export class DatabaseWorker implements QueueWorker {
     })();
   }
 
-  async stop(graceMs: number): Promise<void> {
-    if (this.stopping) return;
+  private stopped: Promise<void> | null = null;
+
+  stop(graceMs: number): Promise<void> {
+    this.stopped ??= this.shutdown(graceMs);
+    return this.stopped;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
     this.stopping = true;
     this.backend.wake.off(this.queue, this.onWake);
     if (this.timer) clearTimeout(this.timer);

@@ -47,6 +47,9 @@ export function decodeValue(e: Encoded): unknown {
       return Number(p);
     case "u":
       return undefined;
+    case "j":
+      // decoded entries may be shared between hits: a json value must never be
+      return typeof p === "object" && p !== null ? structuredClone(p) : p;
     default:
       return p;
   }

@@ -5,6 +5,7 @@
  * `fetchOne` without `{cache: false}`; it calls `invalidate` after every write outside a
  * transaction and after the commit of every transaction that wrote.
  */
+import { readCacheSettings } from "../../cache/config.js";
 import { createCache } from "../../cache/factory.js";
 import { redactUrl } from "../../cache/shared.js";
 import type { RawResult } from "../adapters/adapter.js";
@@ -12,24 +13,21 @@ import type { DatabaseCacheStats, SqlParams } from "../types.js";
 import type { ParsedDatabaseUrl } from "../url.js";
 import { readQueryCacheConfig, type QueryCacheConfig, type QueryCacheOptions } from "./config.js";
 import { bumpLocalGeneration, localGeneration } from "./invalidation.js";
-import { cacheableSql, databaseIdentity, generationKey, localKey, paramsKey, type DatabaseIdentity } from "./keys.js";
+import { cacheableSql, databaseIdentity, generationKey, paramsKey, statementKey, type DatabaseIdentity, type StatementKey } from "./keys.js";
 import { PersistentCache, copyResult, type Counters } from "./persistent.js";
 import { currentRequestScope, enableRequestScopes, existingRequestScope, inRequestScope, type ScopedEntry } from "./request-scope.js";
 
 export { runInRequestScope } from "./request-scope.js";
 export type { QueryCacheOptions } from "./config.js";
 
-interface Statement {
-  /** localKey(identity, mode, sql, "") */
-  readonly local: string;
-}
 
 /** Placeholder until the entry's read is running (set before the entry is stored). */
 const NEVER: Promise<unknown> = new Promise(() => undefined);
+const RESOLVED: Promise<unknown> = Promise.resolve();
 
 export class QueryCache {
   private readonly counters: Counters = { hits: 0, misses: 0 };
-  private readonly statements = { all: new Map<string, Statement>(), one: new Map<string, Statement>() };
+  private readonly statements = { all: new Map<string, StatementKey>(), one: new Map<string, StatementKey>() };
   private readonly requestTtlMs: number;
 
   private constructor(
@@ -47,7 +45,8 @@ export class QueryCache {
     const identity = databaseIdentity(parsed);
     let persistent: PersistentCache | null = null;
     if (config.persistent) {
-      const cache = await createCache({ backend: config.backend, url: config.url, namespace: "dbcache", ttl: config.ttl });
+      // entries are only read (decodeResult builds fresh rows), so hits may share decoded values
+      const cache = await createCache({ backend: config.backend, url: config.url, namespace: "dbcache", ttl: config.ttl, sharedDecoded: readCacheSettings().maxEntries + 1 });
       persistent = new PersistentCache(cache, generationKey(identity), config.ttl, `${cache.backend} ${redactUrl(config.url ?? "")}`.trim());
     }
     if (config.request) enableRequestScopes();
@@ -74,6 +73,11 @@ export class QueryCache {
       const snapshot = found.snapshot;
       return snapshot !== undefined ? Promise.resolve(copyResult(snapshot)) : found.pending.then(() => copyResult(found.snapshot!));
     }
+    const hit = this.persistent?.peek(statement, p, this.counters);
+    if (hit !== undefined) {
+      scope.set(statement, p, { gen, expires: now + this.requestTtlMs, snapshot: copyResult(hit), pending: RESOLVED });
+      return Promise.resolve(hit);
+    }
     const entry: ScopedEntry = { gen, expires: now + this.requestTtlMs, snapshot: undefined, pending: NEVER };
     const result = this.next(statement, p, run).then(
       (r) => {
@@ -91,19 +95,22 @@ export class QueryCache {
   }
 
   /** One object per mode and SQL: the request scope's first-level key and the persistent key's prefix. */
-  private statement(sql: string, mode: "all" | "one"): Statement {
+  private statement(sql: string, mode: "all" | "one"): StatementKey {
     const byMode = this.statements[mode];
     let found = byMode.get(sql);
     if (found === undefined) {
       if (byMode.size >= 2000) byMode.clear();
-      found = { local: localKey(this.identity, mode, sql, "") };
+      found = statementKey(this.identity, mode, sql);
       byMode.set(sql, found);
     }
     return found;
   }
 
-  private next(statement: Statement, params: string, run: () => Promise<RawResult>): Promise<RawResult> {
-    if (this.persistent !== null) return this.persistent.read(statement.local + params, run, this.counters);
+  private next(statement: StatementKey, params: string, run: () => Promise<RawResult>): Promise<RawResult> {
+    if (this.persistent !== null) {
+      const hit = this.persistent.peek(statement, params, this.counters);
+      return hit !== undefined ? Promise.resolve(hit) : this.persistent.read(statement, params, run, this.counters);
+    }
     this.counters.misses++;
     return run();
   }

@@ -72,6 +72,32 @@ export function entryKey(local: string): string {
   return `q:${hashKey(local)}`;
 }
 
+/** One statement (database, mode, SQL) of the query cache; reads add their params key. */
+export interface StatementKey {
+  /** localKey(identity, mode, sql, ""): hashed with the params for shared backends. */
+  readonly local: string;
+  /**
+   * The in-process (memory backend) key prefix: a short id per distinct `local` in this
+   * process, so a hit looks up a dozen characters instead of the whole SQL. Ids are never
+   * reused, so dropping the registry (bounded) can only orphan entries, never mix them up.
+   */
+  readonly memoryPrefix: string;
+}
+
+const statementIds = new Map<string, StatementKey>();
+let nextStatementId = 0;
+
+export function statementKey(identity: DatabaseIdentity, mode: string, sql: string): StatementKey {
+  const local = localKey(identity, mode, sql, "");
+  let found = statementIds.get(local);
+  if (found === undefined) {
+    if (statementIds.size >= 10_000) statementIds.clear();
+    found = Object.freeze({ local, memoryPrefix: `q:${(nextStatementId++).toString(36)}:` });
+    statementIds.set(local, found);
+  }
+  return found;
+}
+
 const FIRST_WORD = /^\s*(?:(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*\(?\s*([A-Za-z]+)/;
 /**
  * Words that make a statement unsafe to cache: data-modifying CTEs and RETURNING, row locks,

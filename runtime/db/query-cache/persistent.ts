@@ -9,8 +9,9 @@
 import { log } from "../../log.js";
 import type { CacheBackend } from "../../cache/backend.js";
 import type { RawResult } from "../adapters/adapter.js";
+import type { Row } from "../types.js";
 import { decodeResult, encodeResult, type EncodedResult } from "./codec.js";
-import { entryKey } from "./keys.js";
+import { entryKey, type StatementKey } from "./keys.js";
 import { SharedGeneration, newToken } from "./invalidation.js";
 
 interface Entry extends EncodedResult {
@@ -39,13 +40,29 @@ export class PersistentCache {
     this.hashed = cache.backend !== "memory";
   }
 
-  async read(local: string, run: () => Promise<RawResult>, counters: Counters): Promise<RawResult> {
+  /**
+   * A hit answered synchronously when the backend keeps its data in this process (memory):
+   * no promise, no JSON parse (decoded entries are shared read-only; rows are built fresh).
+   * Undefined for anything else — then `read`.
+   */
+  peek(statement: StatementKey, params: string, counters: Counters): RawResult | undefined {
+    const gen = this.generation;
+    if (gen.pending || this.hashed) return undefined;
+    const token = this.cache.peek<string>(gen.key);
+    if (token === undefined || !token.hit || typeof token.value !== "string") return undefined;
+    const entry = this.cache.peek<Entry>(statement.memoryPrefix + params);
+    if (entry === undefined || !entry.hit || entry.value === null || entry.value.g !== token.value) return undefined;
+    counters.hits++;
+    return decodeResult(entry.value);
+  }
+
+  async read(statement: StatementKey, params: string, run: () => Promise<RawResult>, counters: Counters): Promise<RawResult> {
     const gen = this.generation;
     if (gen.pending) {
       counters.misses++;
       return run();
     }
-    const key = this.hashed ? entryKey(local) : `q:${local}`;
+    const key = this.hashed ? entryKey(statement.local + params) : statement.memoryPrefix + params;
     const failuresBefore = gen.failures();
     let token: string | undefined;
     let entry: Entry | undefined;
@@ -112,7 +129,25 @@ export class PersistentCache {
   }
 }
 
-/** Rows copied one level deep, so two callers never share (and mutate) one row object. */
+/**
+ * Rows copied so two callers never share (and mutate) anything: the row objects and the
+ * values that are objects themselves (Dates, Buffers, json values).
+ */
 export function copyResult(r: RawResult): RawResult {
-  return { rows: r.rows.map((row) => ({ ...row })), columns: r.columns, affected: r.affected, lastId: r.lastId };
+  return { rows: r.rows.map(copyRow), columns: r.columns, affected: r.affected, lastId: r.lastId };
+}
+
+function copyRow(row: Row): Row {
+  const out: Row = { ...row };
+  for (const key in out) {
+    const v = out[key];
+    if (typeof v === "object" && v !== null) out[key] = copyValue(v);
+  }
+  return out;
+}
+
+function copyValue(v: object): unknown {
+  if (v instanceof Date) return new Date(v.getTime());
+  if (Buffer.isBuffer(v)) return Buffer.from(v);
+  return structuredClone(v);
 }

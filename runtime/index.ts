@@ -65,6 +65,9 @@ export {
   type CreateCacheOptions,
 } from "./cache/index.js";
 export { onShutdown } from "./lifecycle.js";
+export { logger as log, configureLogger, type Logger, type LoggerSettings, type LogFormat } from "./ops/logger.js";
+export { testClient, type TestClient, type TestClientOptions, type TestRequestOptions, type TestResponse } from "./ops/test-client.js";
+export { OpsError, OpsErrorCode } from "./ops/errors.js";
 export { addReadinessCheck, type ReadinessCheck, type ReadinessCheckOptions } from "./ready.js";
 export {
   Database,

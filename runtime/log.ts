@@ -3,6 +3,9 @@
  * (debug|info|warn|error|silent, default info) filters. `warnOnce`/`warnEvery`
  * keep repeated degradations (a lost cache server, say) from flooding the log.
  */
+import { logFormat, rootLogger } from "./ops/logger.js";
+import { redactText } from "./ops/redact.js";
+
 const levels = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 export type LogLevel = keyof typeof levels;
 
@@ -13,7 +16,9 @@ function threshold(): number {
 
 function write(level: LogLevel, message: string): void {
   if (levels[level] < threshold()) return;
-  process.stderr.write(`[tina4] ${level.toUpperCase()} ${message}\n`);
+  // Production (TINA4_LOG_FORMAT=json): tina4's own messages are JSON records too, redacted.
+  if (logFormat() === "json") return void rootLogger()[level](message);
+  process.stderr.write(`[tina4] ${level.toUpperCase()} ${redactText(message)}\n`);
 }
 
 export const log = {

@@ -18,6 +18,8 @@ import { runShutdownHooks } from "../../runtime/lifecycle.js";
 import { PRECOMPILED_FILE } from "../../runtime/templates/precompile.js";
 import { addReadinessCheck } from "../../runtime/ready.js";
 import { log } from "../../runtime/log.js";
+import { installRequestLog } from "../../runtime/ops/request-log.js";
+import { configureLogger } from "../../runtime/ops/logger.js";
 import { appScriptFile, CODE_CACHE_HOOK, WORKER_ENV, type LoadError, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from "./protocol.js";
 import { describeLoadError } from "../dev/error-page.js";
 import { loadCachedScript } from "./cached-script.js";
@@ -159,6 +161,11 @@ async function startListening(loadMs = 0): Promise<void> {
   if (dev) {
     await devHooksFirst(); // a worker that only shows a load error never booted
     (await import("../dev/worker-hooks.js")).installLiveClient(app);
+  }
+  // Production: one JSON line per request (SPEC §14); dev prints its own readable line.
+  if (!dev) {
+    configureLogger({ defaultFormat: "json" });
+    installRequestLog(app);
   }
   const httpServer = createHttpServer(app);
   server = httpServer;

@@ -5,6 +5,7 @@ import type { TrustedProxies } from "./client-ip.js";
 import type { Response } from "./response.js";
 import type { AuthMethod, AuthUser, SessionApi } from "../auth/types.js";
 import { AuthError, AuthErrorCode } from "../auth/errors.js";
+import { loggerFor, type Logger } from "../ops/logger.js";
 
 export interface UploadedFile {
   field: string;
@@ -60,6 +61,11 @@ export class Request<P extends Params = Params> {
     this.params = {} as P;
     this.query = search ? parseQuery(search) : (emptyQuery as Record<string, QueryValue>);
     this.proxies = proxies;
+  }
+
+  /** The app logger with this request's id bound as `reqId` (docs/operations.md). */
+  get log(): Logger {
+    return loggerFor(this, this.requestId);
   }
 
   get cookies(): Record<string, string> {

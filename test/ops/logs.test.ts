@@ -1,0 +1,133 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { App } from "../../runtime/app.js";
+import { listen, type RunningServer } from "../../runtime/http/server.js";
+import { configureLogger, logger } from "../../runtime/ops/logger.js";
+import { installRequestLog } from "../../runtime/ops/request-log.js";
+import { formatRecord } from "../../runtime/ops/pretty.js";
+import { log } from "../../runtime/log.js";
+
+let lines: string[] = [];
+let server: RunningServer | null = null;
+const destination = { write: (line: string) => void lines.push(line) };
+
+function records(): Array<Record<string, unknown>> {
+  return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+async function start(app: App): Promise<string> {
+  server = await listen(app, { port: 0, host: "127.0.0.1" });
+  return server.url;
+}
+
+beforeEach(() => {
+  lines = [];
+  configureLogger({ format: "json", level: "info", destination });
+});
+
+afterEach(async () => {
+  await server?.close();
+  server = null;
+  configureLogger();
+  delete process.env.TINA4_SECRET;
+});
+
+describe("request log line", () => {
+  it("writes one JSON line per request with the route pattern, status, ms, ip and the X-Request-ID", async () => {
+    const app = new App({ dev: false, publicDir: null, templatesDir: null });
+    app.get("/items/{id}", (req) => ({ id: req.params.id }));
+    installRequestLog(app);
+    const url = await start(app);
+    const first = await fetch(`${url}/items/7`);
+    await first.text();
+    const missing = await fetch(`${url}/nothing`, { headers: { "x-request-id": "client-chosen-1" } });
+    await missing.text();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const [ok, notFound] = records();
+    expect(lines).toHaveLength(2);
+    expect(ok).toMatchObject({ level: 30, method: "GET", route: "/items/{id}", status: 200, ip: "127.0.0.1", reqId: first.headers.get("x-request-id") });
+    expect(typeof ok!.ms).toBe("number");
+    expect(ok).not.toHaveProperty("path"); // JSON names the pattern, not the raw path
+    expect(notFound).toMatchObject({ route: null, status: 404, reqId: "client-chosen-1" });
+  });
+
+  it("writes nothing per request when TINA4_LOG_LEVEL is above info", async () => {
+    configureLogger({ format: "json", level: "warn", destination });
+    const app = new App({ dev: false, publicDir: null, templatesDir: null });
+    app.get("/", () => "hi");
+    installRequestLog(app);
+    const url = await start(app);
+    await (await fetch(url)).text();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lines).toHaveLength(0);
+  });
+
+  it("logs a failing handler's error with its stack at error level, and the request line with status 500", async () => {
+    const app = new App({ dev: false, publicDir: null, templatesDir: null });
+    app.get("/boom", () => {
+      throw new Error("kaboom");
+    });
+    installRequestLog(app);
+    const url = await start(app);
+    const response = await fetch(`${url}/boom`);
+    expect(response.status).toBe(500);
+    await response.text();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const error = records().find((record) => record.level === 50);
+    expect(String(error?.msg)).toContain("kaboom");
+    expect(String(error?.msg)).toMatch(/\n\s+at /);
+    expect(records().find((record) => record.route === "/boom")).toMatchObject({ status: 500, level: 30 });
+  });
+
+  it("req.log binds the request id", async () => {
+    const app = new App({ dev: false, publicDir: null, templatesDir: null });
+    app.get("/work", (req) => {
+      req.log.info({ step: "one" }, "working");
+      return "done";
+    });
+    const url = await start(app);
+    const response = await fetch(`${url}/work`);
+    await response.text();
+    expect(records()).toEqual([expect.objectContaining({ msg: "working", step: "one", reqId: response.headers.get("x-request-id") })]);
+  });
+});
+
+describe("redaction", () => {
+  it("removes credentials by key at any depth, URL passwords and the app secret from records and messages", () => {
+    process.env.TINA4_SECRET = "s3cr3t-value-that-is-long-enough";
+    configureLogger({ format: "json", level: "info", destination });
+    log.warn("connecting to postgres://app:hunter2@db:5432/app failed");
+    logger.info(
+        {
+          headers: { Authorization: "Bearer abc.def.ghi", cookie: "tina4_session=xyz", "x-api-key": "k-123", accept: "text/html" },
+          user: { name: "ann", password: "pa55word", nested: [{ token: "tok-1" }] },
+          dsn: "mysql://root:rootpw@localhost/db",
+        },
+        `signed with ${process.env.TINA4_SECRET}`,
+      );
+    const text = lines.join("");
+    for (const secret of ["hunter2", "abc.def.ghi", "tina4_session=xyz", "k-123", "pa55word", "tok-1", "rootpw", "s3cr3t-value-that-is-long-enough"]) {
+        expect(text).not.toContain(secret);
+      }
+      const [warned, record] = records();
+      expect(warned!.msg).toBe("connecting to postgres://app:[redacted]@db:5432/app failed");
+      expect(record).toMatchObject({
+        msg: "signed with [redacted]",
+        headers: { Authorization: "[redacted]", cookie: "[redacted]", "x-api-key": "[redacted]", accept: "text/html" },
+        user: { name: "ann", password: "[redacted]", nested: [{ token: "[redacted]" }] },
+        dsn: "mysql://root:[redacted]@localhost/db",
+      });
+  });
+
+  it("redacts an error's message and stack", () => {
+    logger.error({ err: new Error("cannot reach postgres://u:topsecretpw@h/db") }, "query failed");
+    expect(lines.join("")).not.toContain("topsecretpw");
+    expect(records()[0]).toMatchObject({ err: { message: "cannot reach postgres://u:[redacted]@h/db" } });
+  });
+});
+
+describe("readable format", () => {
+  it("prints a request record as one line with method, path, status, ms and id", () => {
+    const line = formatRecord({ level: 30, time: Date.UTC(2026, 0, 1, 12, 0, 1), reqId: "r-1", method: "GET", route: "/items/{id}", path: "/items/7", status: 404, ms: 1.234, ip: "::1" });
+    expect(line.replace(/\x1b\[[0-9;]*m/g, "")).toMatch(/^\d\d:\d\d:\d\d GET \/items\/7 404 1\.2 ms r-1\n$/);
+  });
+});

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import kleur from "kleur";
-import { closeQueues, queue, queueBackend, CLEARABLE_STATES, type ClearableState, type JobCounts } from "../../runtime/jobs/index.js";
+import { closeQueues, queue, queueBackend, CLEARABLE_STATES, QueueErrorCode, type ClearableState, type JobCounts } from "../../runtime/jobs/index.js";
 import { discoverJobFiles } from "../../runtime/jobs/processors.js";
 import { openProject } from "../project.js";
-import { CliError } from "../errors.js";
+import { CliError, CliErrorCode } from "../errors.js";
 import { table, ui } from "../ui.js";
 import { cliErrorOf } from "./worker.js";
 
@@ -68,11 +68,11 @@ async function status(name: string | undefined): Promise<void> {
 }
 
 async function retry(name: string, id: string | undefined, options: { all?: boolean }): Promise<void> {
-  if ((id === undefined) === !options.all) throw new CliError("queue:retry needs either a job id or --all (not both)", "T4_ERR_CLI_BAD_OPTION");
+  if ((id === undefined) === !options.all) throw new CliError("queue:retry needs either a job id or --all (not both)", CliErrorCode.BAD_OPTION);
   await withQueue(async () => {
     const q = queue(checkName(name));
     const n = await q.retry(id);
-    if (id !== undefined && n === 0) throw new CliError(`No failed job "${id}" in queue "${name}" (see: tina4 queue:status ${name})`, "T4_ERR_QUEUE_NOT_FOUND");
+    if (id !== undefined && n === 0) throw new CliError(`No failed job "${id}" in queue "${name}" (see: tina4 queue:status ${name})`, QueueErrorCode.NOT_FOUND);
     if (n === 0) ui.success(`No failed jobs in queue "${name}"`);
     else ui.success(`Retried ${n} job${n === 1 ? "" : "s"} in queue "${name}" ${kleur.dim("(back to waiting with fresh attempts; a running `tina4 worker` picks them up)")}`);
   });
@@ -81,10 +81,10 @@ async function retry(name: string, id: string | undefined, options: { all?: bool
 function parseStates(text: string | undefined): ClearableState[] {
   if (text === undefined) return [...CLEARABLE_STATES];
   const states = text.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
-  if (states.length === 0) throw new CliError("--state must name at least one state", "T4_ERR_CLI_BAD_OPTION");
+  if (states.length === 0) throw new CliError("--state must name at least one state", CliErrorCode.BAD_OPTION);
   for (const s of states) {
     if (!(CLEARABLE_STATES as readonly string[]).includes(s)) {
-      throw new CliError(`unknown state "${s}" for --state (valid: ${CLEARABLE_STATES.join(", ")}; active jobs are never cleared)`, "T4_ERR_CLI_BAD_OPTION");
+      throw new CliError(`unknown state "${s}" for --state (valid: ${CLEARABLE_STATES.join(", ")}; active jobs are never cleared)`, CliErrorCode.BAD_OPTION);
     }
   }
   return states as ClearableState[];

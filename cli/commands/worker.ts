@@ -1,12 +1,12 @@
 import type { Command } from "commander";
 import { envInt } from "../../runtime/config/env.js";
-import { closeQueues, queueBackend, readQueueConfig } from "../../runtime/jobs/index.js";
+import { closeQueues, queueBackend, readQueueConfig, QueueErrorCode } from "../../runtime/jobs/index.js";
 import { loadProcessors } from "../../runtime/jobs/processors.js";
 import { JobRunner, selectProcessors } from "../../runtime/jobs/runner.js";
 import { runShutdownHooks } from "../../runtime/lifecycle.js";
 import { registerLoader } from "../../runtime/loader/register.js";
 import { openProject } from "../project.js";
-import { CliError } from "../errors.js";
+import { CliError, CliErrorCode } from "../errors.js";
 import { table, ui } from "../ui.js";
 
 interface WorkerOptions {
@@ -18,13 +18,13 @@ interface WorkerOptions {
 export function cliErrorOf(error: unknown): CliError {
   if (error instanceof CliError) return error;
   const code = (error as { code?: unknown })?.code;
-  return new CliError((error as Error)?.message ?? String(error), typeof code === "string" && code.startsWith("T4_ERR") ? code : "T4_ERR_CLI");
+  return new CliError((error as Error)?.message ?? String(error), typeof code === "string" && code.startsWith("T4_ERR") ? code : CliErrorCode.GENERAL);
 }
 
 export function parseQueueList(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
   const names = [...new Set(text.split(",").map((q) => q.trim()).filter(Boolean))];
-  if (names.length === 0) throw new CliError("--queues must name at least one queue (comma-separated)", "T4_ERR_CLI_BAD_OPTION");
+  if (names.length === 0) throw new CliError("--queues must name at least one queue (comma-separated)", CliErrorCode.BAD_OPTION);
   return names;
 }
 
@@ -32,7 +32,7 @@ export function parseConcurrency(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < 1 || n > 1000) {
-    throw new CliError(`--concurrency must be a whole number from 1 to 1000, got "${text}"`, "T4_ERR_CLI_BAD_OPTION");
+    throw new CliError(`--concurrency must be a whole number from 1 to 1000, got "${text}"`, CliErrorCode.BAD_OPTION);
   }
   return n;
 }
@@ -53,7 +53,7 @@ async function runWorker(options: WorkerOptions): Promise<void> {
     const config = readQueueConfig();
     const processors = await loadProcessors(project.root);
     if (processors.length === 0) {
-      throw new CliError("No job files in src/jobs/: create one with `tina4 generate job <name>`", "T4_ERR_QUEUE_UNKNOWN");
+      throw new CliError("No job files in src/jobs/: create one with `tina4 generate job <name>`", QueueErrorCode.UNKNOWN_QUEUE);
     }
     const selected = selectProcessors(processors, queues);
     const backend = await queueBackend();

@@ -4,16 +4,16 @@
  */
 import { join } from "node:path";
 import { parseSchedule } from "../../runtime/jobs/scheduler.js";
-import { CliError } from "../errors.js";
+import { CliError, CliErrorCode } from "../errors.js";
 import { readTemplate, type PlannedFile } from "../templates.js";
 import { pascalCase } from "./names.js";
 
 /** A queue name that is also a file name: letters, digits, "-" and "_", starting with a letter. */
 export function jobName(text: string): string {
-  if (typeof text !== "string" || text.trim() === "") throw new CliError("Job name must not be empty", "T4_ERR_CLI_BAD_NAME");
-  if (/[\\/]|\.\./.test(text)) throw new CliError(`Job name "${text}" must not contain path separators or ".."`, "T4_ERR_CLI_BAD_NAME");
+  if (typeof text !== "string" || text.trim() === "") throw new CliError("Job name must not be empty", CliErrorCode.BAD_NAME);
+  if (/[\\/]|\.\./.test(text)) throw new CliError(`Job name "${text}" must not contain path separators or ".."`, CliErrorCode.BAD_NAME);
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,99}$/.test(text)) {
-    throw new CliError(`Job name "${text}" must start with a letter and contain only letters, digits, "-" or "_" (it is the queue name)`, "T4_ERR_CLI_BAD_NAME");
+    throw new CliError(`Job name "${text}" must start with a letter and contain only letters, digits, "-" or "_" (it is the queue name)`, CliErrorCode.BAD_NAME);
   }
   return text;
 }
@@ -26,9 +26,9 @@ export function planJob(root: string, name: string, options: { schedule?: string
     try {
       parseSchedule({ cron: options.schedule, timezone: undefined }, "--schedule");
     } catch (error) {
-      throw new CliError((error as Error).message, "T4_ERR_CLI_BAD_OPTION");
+      throw new CliError((error as Error).message, CliErrorCode.BAD_OPTION);
     }
-    if (/["\\\n]/.test(options.schedule)) throw new CliError("--schedule must not contain quotes, backslashes or newlines", "T4_ERR_CLI_BAD_OPTION");
+    if (/["\\\n]/.test(options.schedule)) throw new CliError("--schedule must not contain quotes, backslashes or newlines", CliErrorCode.BAD_OPTION);
     vars.schedule = options.schedule.trim();
     kind = "scheduled";
   }

@@ -18,10 +18,6 @@ const PENDING: Record<string, string[]> = {
   // auth and sessions (in progress)
   "runtime/auth/guard.ts": ["T4_ERR_AUTH_CSRF", "T4_ERR_AUTH_UNAUTHORIZED"],
   "runtime/session/store.ts": ["T4_ERR_SESSION_UNAVAILABLE"],
-  // queue CLI (in progress)
-  "cli/commands/queue.ts": ["T4_ERR_CLI_BAD_OPTION", "T4_ERR_QUEUE_NOT_FOUND"],
-  "cli/commands/worker.ts": ["T4_ERR_CLI", "T4_ERR_CLI_BAD_OPTION", "T4_ERR_QUEUE_UNKNOWN"],
-  "cli/generate/job.ts": ["T4_ERR_CLI_BAD_NAME", "T4_ERR_CLI_BAD_OPTION"],
   // dev error page (in progress; its code is registered as CliErrorCode.DEV_LOAD)
   "cli/dev/error-page.ts": ["T4_ERR_DEV_LOAD"],
 };

@@ -22,6 +22,9 @@ export interface ConnectionSettings {
 const SLOW_CLOSE_GRACE_MS = 2000;
 
 const OPEN = 1;
+/** Send options, shared (ws copies them): no allocation per message. */
+const AS_TEXT = { binary: false } as const;
+const AS_BINARY = { binary: true } as const;
 
 export class WsConnection<P extends Params = Params> implements Socket<P>, Member {
   readonly id = nextConnectionId();
@@ -74,7 +77,7 @@ export class WsConnection<P extends Params = Params> implements Socket<P>, Membe
 
   private write(bytes: Uint8Array, binary: boolean): boolean {
     if (this.ws.bufferedAmount + bytes.byteLength > this.settings.maxBuffered) return this.slow();
-    this.ws.send(bytes, { binary });
+    this.ws.send(bytes, binary ? AS_BINARY : AS_TEXT);
     return true;
   }
 

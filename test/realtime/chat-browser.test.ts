@@ -73,8 +73,8 @@ async function say(page: Page, text: string): Promise<void> {
   await page.click("button");
 }
 
-const shows = (page: Page, text: string, timeout = 2_000) =>
-  page.waitForFunction((wanted) => [...document.querySelectorAll("#log li")].some((li) => li.textContent === wanted), text, { timeout });
+const inLog = (text: string) => `[...document.querySelectorAll("#log li")].some((li) => li.textContent === ${JSON.stringify(text)})`;
+const shows = (page: Page, text: string, timeout = 2_000) => page.waitForFunction(inLog(text), undefined, { timeout });
 
 describe("a chat page in headless Chromium", () => {
   it("two pages: one sends, the other shows it; after a dev reload both reconnect and chat with the new code", async (ctx) => {
@@ -98,7 +98,7 @@ describe("a chat page in headless Chromium", () => {
     // a page that did not reload saw the 1001; one that reloaded starts fresh: either way it chats on
     await expect.poll(async () => {
       await say(alice, "after reload");
-      return bob.evaluate(() => [...document.querySelectorAll("#log li")].some((li) => li.textContent === "v2: after reload"));
+      return bob.evaluate(inLog("v2: after reload"));
     }, { timeout: 5_000, interval: 300 }).toBe(true);
   }, 60_000);
 });

@@ -3,6 +3,7 @@ import type { Request } from "../../runtime/http/request.js";
 import type { Response } from "../../runtime/http/response.js";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { LoadError } from "../cluster/protocol.js";
+import { escapeHtml } from "../../runtime/http/escape-html.js";
 
 interface EsbuildMessage {
   text: string;
@@ -64,10 +65,6 @@ function withFrame(error: LoadError, root: string): LoadError {
 export function formatLoadError(error: LoadError): string {
   const where = error.file ? `${error.file}${error.line ? `:${error.line}${error.column ? `:${error.column}` : ""}` : ""} ` : "";
   return `${where}${error.message}${error.frame ? `\n${error.frame}` : ""}`;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
 /**

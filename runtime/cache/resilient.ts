@@ -11,6 +11,7 @@
 import { log, warnEvery } from "../log.js";
 import type { CacheStore } from "./backend.js";
 import { CacheError, CacheErrorCode } from "./errors.js";
+import { withTimeout } from "../async/timeout.js";
 
 export interface ResilientOptions {
   /** Bound on get/set/delete in ms (TINA4_CACHE_TIMEOUT_MS, 250). */
@@ -37,14 +38,7 @@ export interface ResilientOptions {
 
 class TimeoutError extends Error {}
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`timed out after ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
+const timedOut = (ms: number) => () => new TimeoutError(`timed out after ${ms} ms`);
 
 export class ResilientStore implements CacheStore {
   readonly backend: CacheStore["backend"];
@@ -101,7 +95,7 @@ export class ResilientStore implements CacheStore {
   }
 
   close(): Promise<void> {
-    return withTimeout(this.inner.close(), this.#bulkTimeoutMs).catch((error: unknown) => {
+    return withTimeout(this.inner.close(), this.#bulkTimeoutMs, timedOut(this.#bulkTimeoutMs)).catch((error: unknown) => {
       log.debug(`cache ${this.backend} (${this.#label}) close: ${(error as Error).message}`);
     });
   }
@@ -115,7 +109,7 @@ export class ResilientStore implements CacheStore {
       this.#openUntil = 0;
     }
     try {
-      const result = await withTimeout(work(), timeoutMs);
+      const result = await withTimeout(work(), timeoutMs, timedOut(timeoutMs));
       if (this.#degraded) {
         this.#degraded = false;
         log.info(`cache ${this.backend} (${this.#label}) recovered`);

@@ -5,36 +5,29 @@
  * (which JSON cannot hold) is returned but not cached.
  */
 import { validateTtl, type CacheBackend } from "./backend.js";
+import { SingleFlight } from "../async/single-flight.js";
 
-const flights = new WeakMap<CacheBackend, Map<string, Promise<unknown>>>();
+const flights = new WeakMap<CacheBackend, SingleFlight<string, unknown>>();
 
 export async function rememberIn<T>(cache: CacheBackend, key: string, ttlSeconds: number | undefined, factory: () => T | Promise<T>): Promise<T> {
   if (ttlSeconds !== undefined) validateTtl(ttlSeconds);
-  let pending = flights.get(cache);
-  if (!pending) {
-    pending = new Map();
-    flights.set(cache, pending);
+  let flight = flights.get(cache);
+  if (!flight) {
+    flight = new SingleFlight();
+    flights.set(cache, flight);
   }
-  const joined = pending.get(key);
+  const joined = flight.joinable(key);
   if (joined) return joined as Promise<T>;
   const found = await cache.get<T>(key);
   if (found.hit) return found.value;
-  const racing = pending.get(key);
-  if (racing) return racing as Promise<T>;
-  const flight = compute(cache, pending, key, ttlSeconds, factory);
-  pending.set(key, flight);
-  return flight;
+  return flight.run(key, () => compute(cache, key, ttlSeconds, factory)) as Promise<T>;
 }
 
-async function compute<T>(cache: CacheBackend, pending: Map<string, Promise<unknown>>, key: string, ttlSeconds: number | undefined, factory: () => T | Promise<T>): Promise<T> {
-  try {
-    // a flight that finished between our miss and now has stored the value: re-check once
-    const again = await cache.get<T>(key);
-    if (again.hit) return again.value;
-    const value = await factory();
-    if (value !== undefined) await cache.set(key, value, ttlSeconds);
-    return value;
-  } finally {
-    pending.delete(key);
-  }
+async function compute<T>(cache: CacheBackend, key: string, ttlSeconds: number | undefined, factory: () => T | Promise<T>): Promise<T> {
+  // a flight that finished between our miss and now has stored the value: re-check once
+  const again = await cache.get<T>(key);
+  if (again.hit) return again.value;
+  const value = await factory();
+  if (value !== undefined) await cache.set(key, value, ttlSeconds);
+  return value;
 }

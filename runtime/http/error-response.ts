@@ -3,6 +3,7 @@ import type { Request } from "./request.js";
 import { HTML_TYPE, JSON_TYPE, type Response } from "./response.js";
 import { Tina4Error } from "../errors.js";
 import { log } from "../log.js";
+import { escapeHtml } from "./escape-html.js";
 
 /**
  * Maps an error to a status: a tina4 error's own `status` (HttpError's, 503 for a database
@@ -81,10 +82,6 @@ function sourceLocation(error: unknown): Record<string, string | number> {
 function prefersHtml(req: Request): boolean {
   const accept = req.headers.accept ?? "";
   return accept.includes("text/html");
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
 function overlay(status: number, body: Record<string, unknown>): string {

@@ -5,6 +5,7 @@
  */
 import { QueueError, QueueErrorCode } from "./errors.js";
 import type { JobOptions } from "./types.js";
+import { backoff } from "../async/backoff.js";
 
 export const DEFAULT_ATTEMPTS = 3;
 export const DEFAULT_BACKOFF_MS = 1000;
@@ -62,7 +63,7 @@ export function resolveOptions(opts: JobOptions | undefined): ResolvedJobOptions
 /** Delay before attempt `failed + 1` after `failed` failures: base × 2^(failed-1), as BullMQ's exponential backoff. */
 export function backoffDelay(base: number, failed: number): number {
   if (base <= 0 || failed < 1) return 0;
-  return Math.round(base * 2 ** Math.min(failed - 1, 30));
+  return Math.round(backoff(failed - 1, base, base * 2 ** 30));
 }
 
 /**

@@ -9,6 +9,7 @@ import { loadDriver } from "../drivers.js";
 import { warnEvery } from "../log.js";
 import type { Held, LockBackend } from "./backend.js";
 import { LockError, LockErrorCode } from "./errors.js";
+import { backoff } from "../async/backoff.js";
 
 interface RedisClient {
   connect(): Promise<unknown>;
@@ -47,7 +48,7 @@ export class RedisLockBackend implements LockBackend {
       disableOfflineQueue: true,
       socket: {
         connectTimeout: CONNECT_TIMEOUT_MS,
-        reconnectStrategy: (retries) => (established ? Math.min(50 * 2 ** Math.min(retries, 6), 2000) : false),
+        reconnectStrategy: (retries) => (established ? backoff(retries, 50, 2000) : false),
       },
     });
     client.on("error", (error) => warnEvery(`lock-redis:${url}`, `lock server ${redact(url)}: ${error.message}`, 10_000));

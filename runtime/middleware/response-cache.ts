@@ -7,6 +7,7 @@ import { parseBackendName } from "../cache/config.js";
 import { log } from "../log.js";
 import type { Request } from "../http/request.js";
 import { addSendHook } from "../http/hooks.js";
+import { SingleFlight } from "../async/single-flight.js";
 import { tapBody } from "../http/body-tap.js";
 import type { HeaderValue, Response, ResponseBody } from "../http/response.js";
 import { builtin, type MiddlewareFunction, type Next } from "./types.js";
@@ -110,7 +111,7 @@ function variantKey(base: string, names: string[], req: Request): string {
 export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFunction {
   const statuses = new Set(options.statusCodes ?? [200]);
   const maxBytes = options.maxBodyBytes ?? 1024 * 1024;
-  const inflight = new Map<string, Promise<Entry | null>>();
+  const inflight = new SingleFlight<string, Entry | null>();
   // A bad backend name is a startup error; the backend itself is opened now, so
   // clearCache() reaches it even before the first request.
   parseBackendName(options.backend ?? envString("TINA4_CACHE_BACKEND", "memory"), options.backend ? "responseCache backend" : "TINA4_CACHE_BACKEND");
@@ -143,14 +144,14 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
       if (variant.hit && isEntry(variant.value)) return serve(res, variant.value);
     }
 
-    const leader = inflight.get(key);
+    const leader = inflight.joinable(key);
     if (leader) {
       const entry = await leader;
       if (entry) return serve(res, entry);
     }
     let settle!: (entry: Entry | null) => void;
     const mine = new Promise<Entry | null>((resolve) => (settle = resolve));
-    if (!leader) inflight.set(key, mine);
+    if (!leader) void inflight.run(key, () => mine);
     const capture = new BodyCapture(maxBytes);
     // A handler writing res.raw itself never reaches onSend: watch its bytes until it does.
     capture.watched = tapBody(res.raw, capture.keep);
@@ -167,19 +168,16 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
       const entry = failed ? null : buildEntry(req, res, capture.body(), statuses);
       tapBody(res.raw, null);
       settle(entry?.entry ?? null);
-      if (inflight.get(key) === mine) inflight.delete(key);
       if (entry) void store(cache, base, req, entry.entry, entry.ttl, entry.vary, options.ttl ?? cache.defaultTtl);
     });
     res.raw.once("close", () => {
       settle(null);
-      if (inflight.get(key) === mine) inflight.delete(key);
     });
     try {
       await next();
     } catch (error) {
       failed = true;
       settle(null);
-      if (inflight.get(key) === mine) inflight.delete(key);
       tapBody(res.raw, null);
       throw error;
     }

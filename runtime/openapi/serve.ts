@@ -6,6 +6,7 @@ import { packageRequire } from "../package-require.js";
 import { buildOpenApiDocument, type OpenApiDocument } from "./document.js";
 import type { OpenApiSettings } from "./settings.js";
 import type { DocumentedApp } from "./types.js";
+import { escapeHtml } from "../http/escape-html.js";
 
 /** Swagger UI files the page loads, served from the installed swagger-ui-dist package. */
 const ASSETS: Record<string, string> = {
@@ -41,10 +42,6 @@ export function documentText(app: DocumentedApp, settings: OpenApiSettings): str
   const text = JSON.stringify(appDocument(app, settings));
   documents.set(app, { routeCount: app.routeCount, text });
   return text;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
 function page(settings: OpenApiSettings, title: string): string {

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Request } from "../http/request.js";
 import { TemplateError, TemplateErrorCode } from "./errors.js";
+import { escapeHtml } from "../http/escape-html.js";
 
 /** The request behind a `request` variable (a symbol: templates cannot name it). */
 const REQUEST = Symbol("tina4.templates.request");
@@ -84,9 +85,5 @@ export function csrfField(context: Record<string, unknown>, markup: (html: strin
   const request = context.request as Partial<TemplateRequest> | null | undefined;
   const auth = request?.[REQUEST] as (Request & AuthAware) | undefined;
   if (auth?.session === undefined || typeof auth.csrfToken !== "function") return "";
-  return markup(`<input type="hidden" name="_csrf" value="${escapeAttribute(auth.csrfToken())}">`);
-}
-
-function escapeAttribute(text: string): string {
-  return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#039;" })[c]!);
+  return markup(`<input type="hidden" name="_csrf" value="${escapeHtml(String(auth.csrfToken()))}">`);
 }

@@ -13,6 +13,7 @@ import { log } from "../../log.js";
 import type { CacheStore } from "../backend.js";
 import { CacheError, CacheErrorCode } from "../errors.js";
 import { SharedConnections, redactUrl } from "../shared.js";
+import { backoff } from "../../async/backoff.js";
 
 /** The part of node-redis this store uses (kept structural so the driver stays optional). */
 interface RedisClient {
@@ -86,7 +87,7 @@ async function openClient(url: string, connectTimeoutMs: number): Promise<RedisC
     socket: {
       connectTimeout: connectTimeoutMs,
       // before the first success: give up (the factory falls back); after: retry forever
-      reconnectStrategy: (retries) => established ? Math.min(50 * 2 ** Math.min(retries, 5), 1000) + Math.floor(Math.random() * 100) : false,
+      reconnectStrategy: (retries) => established ? backoff(retries, 50, 1000, 100) : false,
     },
   });
   client.on("error", (error) => log.debug(`cache redis (${redactUrl(url)}): ${error.message}`));

@@ -130,18 +130,9 @@ export function toSafeInt(value: unknown): unknown {
   return value;
 }
 
-/** Promise wrapper with a timeout for connect calls that may hang. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const err = new Error(`${what} timed out after ${ms} ms`) as Error & { code: string };
-      err.code = "ETIMEDOUT";
-      reject(err);
-    }, ms);
-    timer.unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/** The error of a driver call that never answered: ETIMEDOUT, so it maps like a network failure. */
+export function timedOut(what: string, ms: number): () => Error {
+  return () => Object.assign(new Error(`${what} timed out after ${ms} ms`), { code: "ETIMEDOUT" });
 }
 
 /**

@@ -8,7 +8,8 @@ import type { DatabaseError } from "../errors.js";
 import type { Dialect } from "../dialects/dialect.js";
 import type { ParsedDatabaseUrl } from "../url.js";
 import type { Engine, SqlParams } from "../types.js";
-import { isNetworkError, withTimeout, type Adapter, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
+import { isNetworkError, timedOut, type Adapter, type DriverConnection, type QueryMode, type RawResult } from "./adapter.js";
+import { withTimeout } from "../../async/timeout.js";
 
 /** The connect options every network driver takes under these names (SQL Server's maps them). */
 export interface ServerLogin {
@@ -76,7 +77,8 @@ export abstract class NetworkAdapter implements Adapter {
    */
   protected async connectWithin<T>(what: string, connecting: () => Promise<T>, cleanup?: () => void): Promise<T> {
     try {
-      return await withTimeout(connecting(), this.connectTimeoutMs + 500, `${what} connect`);
+      const ms = this.connectTimeoutMs + 500;
+      return await withTimeout(connecting(), ms, timedOut(`${what} connect`, ms));
     } catch (error) {
       cleanup?.();
       throw this.mapError(error, undefined);

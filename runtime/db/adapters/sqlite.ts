@@ -8,6 +8,7 @@ import { SqliteDialect } from "../dialects/sqlite.js";
 import type { ParsedDatabaseUrl } from "../url.js";
 import type { Row, SqlParams } from "../types.js";
 import { dbError, requireDriver, toSafeInt, type Adapter, type DriverConnection, type QueryMode, type RawResult, type SyncConnection } from "./adapter.js";
+import { backoff } from "../../async/backoff.js";
 
 type BetterDb = BetterSqlite3.Database;
 type Stmt = BetterSqlite3.Statement<unknown[], Row>;
@@ -195,7 +196,7 @@ export class SqliteAdapter implements Adapter {
         // Switching a fresh file to WAL while another process does the same can fail with
         // SQLITE_BUSY without consulting busy_timeout; it clears within milliseconds.
         if (codeOf(error)?.startsWith("SQLITE_BUSY") && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, Math.min(5 * 2 ** attempt, 100)));
+          await new Promise((resolve) => setTimeout(resolve, backoff(attempt, 5, 100)));
           continue;
         }
         throw dbError(DbErrorCode.UNAVAILABLE, "sqlite", error, undefined, codeOf(error), this.url);

@@ -21,6 +21,7 @@ import { backoffDelay, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS } from "../options.j
 import { checkTable, INSERT_COLUMNS, jobsSql, type JobsSql } from "../sql.js";
 import type { JobCounts, JobInfo, JobState } from "../types.js";
 import { DatabaseWorker } from "./database-worker.js";
+import { backoff } from "../../async/backoff.js";
 
 /** A claimed row, as the worker needs it. */
 export interface ClaimedRow {
@@ -228,7 +229,7 @@ export class DatabaseQueueBackend implements QueueBackend {
       } catch (error) {
         const unavailable = error instanceof DatabaseError && error.unavailable;
         if (!unavailable || Date.now() >= deadline || this.closed) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2000)));
+        await new Promise((resolve) => setTimeout(resolve, backoff(attempt, 100, 2000)));
       }
     }
   }

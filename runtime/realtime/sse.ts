@@ -89,8 +89,9 @@ class EventStream implements SseStream, Member {
     this.body.on("error", () => this.close());
   }
 
+  /** Bytes waiting anywhere on our side: both halves of the PassThrough and the response's socket buffer. */
   private buffered(): number {
-    return this.body.readableLength + this.raw.writableLength;
+    return this.body.writableLength + this.body.readableLength + this.raw.writableLength;
   }
 
   private write(text: string): boolean {

@@ -9,6 +9,7 @@ import { localCount } from "../../runtime/realtime/hub.js";
 import { formatEvent } from "../../runtime/realtime/sse.js";
 import type { App } from "../../runtime/app.js";
 import { startApp } from "../support/http.js";
+import { connect as tcp } from "node:net";
 
 const closers: Array<() => Promise<unknown>> = [];
 const aborts: AbortController[] = [];
@@ -113,5 +114,33 @@ describe("res.sse()", () => {
     await server.close();
     await expect.poll(() => client.ended()).toBe(true);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("disconnects a client that stops reading once maxBuffered bytes are queued (the server never buffers without bound)", async () => {
+    let accepted = 0;
+    let refused = 0;
+    let closed = false;
+    const chunk = "x".repeat(16 * 1024);
+    const server = await serve((app) => app.get("/flood", (_req, res) => {
+      const events = res.sse({ heartbeat: 0, maxBuffered: 64 * 1024 });
+      events.onClose(() => void (closed = true));
+      const pump = () => {
+        for (let i = 0; i < 8; i++) {
+          if (events.send(chunk)) accepted++;
+          else refused++;
+        }
+        if (!events.closed && accepted < 40_000) setImmediate(pump);
+      };
+      setImmediate(pump);
+    }));
+    const socket = tcp(server.port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    socket.pause(); // never reads
+    socket.write("GET /flood HTTP/1.1\r\nHost: x\r\n\r\n");
+    await expect.poll(() => closed, { timeout: 5000 }).toBe(true);
+    // what the kernel's buffers took plus the 64 KiB limit, not the 640 MB the loop would send
+    expect(accepted * chunk.length).toBeLessThan(32 * 1024 * 1024);
+    expect(refused).toBeGreaterThan(0);
+    socket.destroy();
   });
 });

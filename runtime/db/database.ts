@@ -138,7 +138,8 @@ export class Database {
         }
       }
     }
-    return this.runQuery(sql, params, "one", options).then((r) => (r.rows[0] ?? null) as T | null);
+    const r = this.runQuery(sql, params, "one", options);
+    return r instanceof Promise ? r.then(firstRow<T>) : Promise.resolve(firstRow<T>(r));
   }
 
   async tableExists(table: string): Promise<boolean> {
@@ -372,7 +373,7 @@ export class Database {
    * THE read path. The query cache answers here, before a connection is chosen — never inside
    * a transaction, never for `{cache: false}` or internal reads.
    */
-  private runQuery(sql: string, params: SqlParams, mode: "all" | "one", options?: FetchOptions | FetchOneOptions): Promise<RawResult> {
+  private runQuery(sql: string, params: SqlParams, mode: "all" | "one", options?: FetchOptions | FetchOneOptions): RawResult | Promise<RawResult> {
     if (this.closed) return Promise.reject(closedError(this.engine));
     const tx = this.ctx();
     const qc = this.qcache;
@@ -671,6 +672,10 @@ function groupByColumns(rows: readonly Row[]): ColumnGroup[] {
     groups[groups.length - 1]!.rows.push(row);
   }
   return groups;
+}
+
+function firstRow<T>(r: RawResult): T | null {
+  return (r.rows[0] ?? null) as T | null;
 }
 
 function truthy(v: unknown): boolean {

@@ -58,7 +58,12 @@ export class QueryCache {
     return this.persistent !== null || (this.config.request && inRequestScope());
   }
 
-  read(sql: string, params: SqlParams, mode: "all" | "one", run: () => Promise<RawResult>): Promise<RawResult> {
+  /**
+   * The read through both layers. A hit the process already holds (this request's scope, the
+   * memory backend) is returned as is, not wrapped in a promise: a request reading many
+   * cached rows would otherwise pay a promise and its reaction per row.
+   */
+  read(sql: string, params: SqlParams, mode: "all" | "one", run: () => Promise<RawResult>): RawResult | Promise<RawResult> {
     if (!cacheableSql(sql)) return run();
     const p = paramsKey(params);
     if (p === null) return run();
@@ -71,15 +76,15 @@ export class QueryCache {
     if (found !== undefined && found.gen === gen && found.expires > now) {
       this.counters.hits++;
       const snapshot = found.snapshot;
-      return snapshot !== undefined ? Promise.resolve(copyResult(snapshot)) : found.pending.then(() => copyResult(found.snapshot!));
+      return snapshot !== undefined ? copyResult(snapshot) : found.pending.then(() => copyResult(found.snapshot!));
     }
     const hit = this.persistent?.peek(statement, p, this.counters);
     if (hit !== undefined) {
       scope.set(statement, p, { gen, expires: now + this.requestTtlMs, snapshot: copyResult(hit), pending: RESOLVED });
-      return Promise.resolve(hit);
+      return hit;
     }
     const entry: ScopedEntry = { gen, expires: now + this.requestTtlMs, snapshot: undefined, pending: NEVER };
-    const result = this.next(statement, p, run).then(
+    const result = this.miss(statement, p, run).then(
       (r) => {
         entry.snapshot = copyResult(r);
         return r;
@@ -106,11 +111,14 @@ export class QueryCache {
     return found;
   }
 
-  private next(statement: StatementKey, params: string, run: () => Promise<RawResult>): Promise<RawResult> {
-    if (this.persistent !== null) {
-      const hit = this.persistent.peek(statement, params, this.counters);
-      return hit !== undefined ? Promise.resolve(hit) : this.persistent.read(statement, params, run, this.counters);
-    }
+  /** Below the request scope: the persistent layer (a memory hit synchronously), else the database. */
+  private next(statement: StatementKey, params: string, run: () => Promise<RawResult>): RawResult | Promise<RawResult> {
+    return this.persistent?.peek(statement, params, this.counters) ?? this.miss(statement, params, run);
+  }
+
+  /** `next` once the memory layer has been asked. */
+  private miss(statement: StatementKey, params: string, run: () => Promise<RawResult>): Promise<RawResult> {
+    if (this.persistent !== null) return this.persistent.read(statement, params, run, this.counters);
     this.counters.misses++;
     return run();
   }

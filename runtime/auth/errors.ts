@@ -18,6 +18,12 @@ export const AuthErrorCode = {
   PASSWORD_INPUT: "T4_ERR_AUTH_PASSWORD_INPUT",
   /** req.csrfToken() was called on a request without a session. */
   NO_SESSION: "T4_ERR_AUTH_NO_SESSION",
+  /** A secured route without a user (HTTP 401, with WWW-Authenticate: Bearer). */
+  UNAUTHORIZED: "T4_ERR_AUTH_UNAUTHORIZED",
+  /** An unsafe request riding a stored session's cookie without the session's CSRF token (HTTP 403). */
+  CSRF: "T4_ERR_AUTH_CSRF",
+  /** The session store's server cannot be reached (HTTP 503; never an empty session). */
+  SESSION_UNAVAILABLE: "T4_ERR_SESSION_UNAVAILABLE",
 } as const;
 export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
 

@@ -8,6 +8,7 @@
 import type { Request } from "../http/request.js";
 import type { Response } from "../http/response.js";
 import { HttpError } from "../http/errors.js";
+import { AuthErrorCode } from "./errors.js";
 import type { Endpoint } from "../middleware/compose.js";
 import { MAX_TOKEN_LENGTH, verifyToken } from "./tokens.js";
 
@@ -31,7 +32,7 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 
 function unauthorized(res: Response, invalidToken: boolean): HttpError {
   res.header("www-authenticate", invalidToken ? 'Bearer error="invalid_token"' : "Bearer");
-  return new HttpError(401, "Unauthorized", { code: "T4_ERR_AUTH_UNAUTHORIZED" });
+  return new HttpError(401, "Unauthorized", { code: AuthErrorCode.UNAUTHORIZED });
 }
 
 /** Resolves `req.user`; true when a Bearer token was sent and is not valid. */
@@ -76,7 +77,7 @@ function checks(req: Request, res: Response, needsUser: boolean, invalidToken: b
   const session = req.session;
   // a stored session's cookie is sent by the browser on its own: unsafe requests must prove they come from our pages
   if (session !== undefined && !session.isNew && req.auth !== "bearer" && UNSAFE_METHODS.has(req.method) && !session.checkCsrfToken(csrfCandidate(req))) {
-    throw new HttpError(403, "Invalid CSRF token", { code: "T4_ERR_AUTH_CSRF" });
+    throw new HttpError(403, "Invalid CSRF token", { code: AuthErrorCode.CSRF });
   }
 }
 

@@ -10,6 +10,7 @@ import { createCache } from "../cache/factory.js";
 import { CacheError, CacheErrorCode } from "../cache/errors.js";
 import type { BackendName, CacheBackend } from "../cache/backend.js";
 import { HttpError } from "../http/errors.js";
+import { AuthErrorCode } from "../auth/errors.js";
 import { envInt } from "../config/env.js";
 import { warnOnce } from "../log.js";
 
@@ -67,7 +68,7 @@ export async function closeSessionStores(): Promise<void> {
 /** Store trouble as the HTTP answer it deserves; anything else (a bug) passes through. */
 function unavailable(error: unknown): unknown {
   if (error instanceof CacheError && (error.code === CacheErrorCode.UNAVAILABLE || error.code === CacheErrorCode.UNREACHABLE || error.code === CacheErrorCode.DRIVER_MISSING)) {
-    return new HttpError(503, "Session store unavailable", { code: "T4_ERR_SESSION_UNAVAILABLE", expose: true, cause: error });
+    return new HttpError(503, "Session store unavailable", { code: AuthErrorCode.SESSION_UNAVAILABLE, expose: true, cause: error });
   }
   return error;
 }

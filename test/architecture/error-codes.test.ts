@@ -15,9 +15,6 @@ const repo = resolve(import.meta.dirname, "../..");
 const CODE = /T4_ERR_[A-Z0-9_]*[A-Z0-9]/g;
 
 const PENDING: Record<string, string[]> = {
-  // auth and sessions (in progress)
-  "runtime/auth/guard.ts": ["T4_ERR_AUTH_CSRF", "T4_ERR_AUTH_UNAUTHORIZED"],
-  "runtime/session/store.ts": ["T4_ERR_SESSION_UNAVAILABLE"],
   // dev error page (in progress; its code is registered as CliErrorCode.DEV_LOAD)
   "cli/dev/error-page.ts": ["T4_ERR_DEV_LOAD"],
 };

@@ -2,6 +2,7 @@ import cluster, { type Worker } from "node:cluster";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { relayBusMessages } from "./bus-relay.js";
+import { relayMetrics } from "./metrics-relay.js";
 import { WORKER_ENV, type LoadError, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from "./protocol.js";
 
 type ReadyMessage = Extract<WorkerMessage, { type: "ready" }>;
@@ -54,6 +55,7 @@ function setupPrimary(mode: WorkerConfig["mode"]): void {
   const exec = existsSync(loader) ? loader : fileURLToPath(new URL("./worker.js", import.meta.url));
   cluster.setupPrimary({ exec, silent: false });
   relayBusMessages();
+  relayMetrics();
 }
 
 /**

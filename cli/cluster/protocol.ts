@@ -4,6 +4,7 @@
  */
 
 import type { BusRelayMessage } from "../../runtime/realtime/bus/cluster-relay.js";
+import type { MetricsPrimaryMessage, MetricsWorkerMessage } from "../../runtime/ops/metrics-protocol.js";
 
 /** What a worker needs to start; passed in the TINA4_WORKER environment variable. */
 export interface WorkerConfig {
@@ -47,7 +48,9 @@ export type WorkerMessage =
   /** The worker's last message, sent after `leave`: once written, every reply before it is too. */
   | { type: "left" }
   /** A pub/sub message published in this worker (no TINA4_PUBSUB_URL): the primary forwards it to the others. */
-  | BusRelayMessage;
+  | BusRelayMessage
+  /** /__metrics: ask the primary for the cluster sum, or answer its collection (runtime/ops/metrics.ts). */
+  | MetricsWorkerMessage;
 
 export type PrimaryMessage =
   /**
@@ -68,7 +71,9 @@ export type PrimaryMessage =
   /** The answer to `leaving`: every connection handed to this worker before it was sent has arrived. */
   | { type: "leave" }
   /** A pub/sub message from another worker (see cli/cluster/bus-relay.ts). */
-  | BusRelayMessage;
+  | BusRelayMessage
+  /** /__metrics: send this worker's figures, or the summed text it asked for (cli/cluster/metrics-relay.ts). */
+  | MetricsPrimaryMessage;
 
 export const WORKER_ENV = "TINA4_WORKER";
 

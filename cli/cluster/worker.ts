@@ -13,13 +13,14 @@ import { pathToFileURL } from "node:url";
 import * as runtime from "../../runtime/index.js";
 import { createHttpServer } from "../../runtime/http/server.js";
 import { loadRouteFiles, type RouteFile } from "../../runtime/router/file-routes.js";
-import { envInt } from "../../runtime/config/env.js";
+import { envBool, envInt } from "../../runtime/config/env.js";
 import { runShutdownHooks } from "../../runtime/lifecycle.js";
 import { PRECOMPILED_FILE } from "../../runtime/templates/precompile.js";
 import { addReadinessCheck } from "../../runtime/ready.js";
 import { log } from "../../runtime/log.js";
 import { installRequestLog } from "../../runtime/ops/request-log.js";
 import { configureLogger } from "../../runtime/ops/logger.js";
+import { installMetrics } from "../../runtime/ops/metrics.js";
 import { appScriptFile, CODE_CACHE_HOOK, WORKER_ENV, type LoadError, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from "./protocol.js";
 import { describeLoadError } from "../dev/error-page.js";
 import { loadCachedScript } from "./cached-script.js";
@@ -167,6 +168,7 @@ async function startListening(loadMs = 0): Promise<void> {
     configureLogger({ defaultFormat: "json" });
     installRequestLog(app);
   }
+  if (envBool("TINA4_METRICS", false)) installMetrics(app);
   const httpServer = createHttpServer(app);
   server = httpServer;
   httpServer.once("error", (error: NodeJS.ErrnoException) => {

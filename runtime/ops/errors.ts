@@ -6,6 +6,8 @@ export const OpsErrorCode = {
   NO_APP: "T4_ERR_OPS_NO_APP",
   /** A test client request was given both `json` and `form`, or a body on GET. */
   BAD_REQUEST_OPTIONS: "T4_ERR_OPS_BAD_REQUEST_OPTIONS",
+  /** GET /__metrics without the TINA4_METRICS_TOKEN bearer token (401). */
+  METRICS_TOKEN: "T4_ERR_OPS_METRICS_TOKEN",
 } as const;
 export type OpsErrorCode = (typeof OpsErrorCode)[keyof typeof OpsErrorCode];
 

@@ -35,16 +35,21 @@ export function markStart(req: Request): void {
   (req as Timed)[kStarted] = performance.now();
 }
 
+/** Milliseconds since markStart (0 for a request refused before routing). */
+export function elapsedMs(req: Request): number {
+  const started = (req as Timed)[kStarted];
+  return started === undefined ? 0 : performance.now() - started;
+}
+
 /** The record of a finished exchange (a request refused before routing never started the clock: ≈ 0 ms). */
 export function requestRecord(req: Request, res: Response, withPath = false): RequestRecord {
-  const started = (req as Timed)[kStarted];
   const raw = res.raw;
   const record: RequestRecord = {
     reqId: req.requestId,
     method: req.method,
     route: req.route ?? null,
     status: raw.writableFinished ? raw.statusCode : 0,
-    ms: Math.round((started === undefined ? 0 : performance.now() - started) * 1000) / 1000,
+    ms: Math.round(elapsedMs(req) * 1000) / 1000,
     ip: req.ip,
   };
   if (withPath) record.path = target(req.url);

@@ -1,0 +1,139 @@
+/**
+ * `GET /__metrics` (SPEC §14, TINA4_METRICS=true): Prometheus text from prom-client.
+ * `http_requests_total{method,route,status}` and `http_request_duration_seconds{method,route}`
+ * are counted in App hooks; `route` is the pattern (or "unmatched"), so the label set stays
+ * small whatever clients request. In a cluster the worker answering the scrape asks the
+ * primary for the sum over all workers (metrics-protocol.ts, cli/cluster/metrics-relay.ts).
+ * TINA4_METRICS_TOKEN, when set, must come as `Authorization: Bearer <token>`.
+ */
+import cluster from "node:cluster";
+import { timingSafeEqual } from "node:crypto";
+import type { Counter, Histogram, Registry } from "prom-client";
+import type { App } from "../app.js";
+import type { Request } from "../http/request.js";
+import type { Response } from "../http/response.js";
+import { HttpError } from "../http/errors.js";
+import { packageRequire } from "../package-require.js";
+import { OpsErrorCode } from "./errors.js";
+import { elapsedMs, markStart } from "./request-log.js";
+import { isMetricsPrimaryMessage, type MetricsPrimaryMessage, type MetricsWorkerMessage } from "./metrics-protocol.js";
+
+interface HttpMetrics {
+  registry: Registry;
+  requests: Counter<"method" | "route" | "status">;
+  duration: Histogram<"method" | "route">;
+}
+
+let metrics: HttpMetrics | null = null;
+
+/** The process's registry and HTTP metrics, made on first use. */
+export function httpMetrics(): HttpMetrics {
+  if (metrics) return metrics;
+  const prom = packageRequire()("prom-client") as typeof import("prom-client");
+  const registry = new prom.Registry();
+  metrics = {
+    registry,
+    requests: new prom.Counter({ name: "http_requests_total", help: "HTTP requests answered", labelNames: ["method", "route", "status"], registers: [registry] }),
+    duration: new prom.Histogram({
+      name: "http_request_duration_seconds",
+      help: "Time from routing to the end of the response",
+      labelNames: ["method", "route"],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  };
+  return metrics;
+}
+
+function record(req: Request, res: Response): void {
+  const { requests, duration } = httpMetrics();
+  const route = req.route ?? "unmatched";
+  requests.inc({ method: req.method, route, status: String(res.raw.statusCode) });
+  duration.observe({ method: req.method, route }, elapsedMs(req) / 1000);
+}
+
+function tokenMatches(given: string | undefined, token: string): boolean {
+  if (!given?.startsWith("Bearer ")) return false;
+  const a = Buffer.from(given.slice(7));
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+// ---- cluster: the worker side of the sum ----------------------------------------------------
+
+let nextId = 0;
+const pending = new Map<number, (text: string | null) => void>();
+let listening = false;
+
+function inCluster(): boolean {
+  return cluster.isWorker && typeof process.send === "function" && process.connected;
+}
+
+function listenToPrimary(): void {
+  if (listening || !inCluster()) return;
+  listening = true;
+  process.on("message", (message: unknown) => {
+    if (!isMetricsPrimaryMessage(message)) return;
+    const msg = message as MetricsPrimaryMessage;
+    if (msg.type === "metrics-collect") {
+      void httpMetrics()
+        .registry.getMetricsAsJSON()
+        .then((json) => process.send?.({ type: "metrics-data", id: msg.id, metrics: json } satisfies MetricsWorkerMessage));
+    } else {
+      pending.get(msg.id)?.(msg.text);
+      pending.delete(msg.id);
+    }
+  });
+}
+
+/** The summed text from the primary, or null when it does not answer within `timeoutMs`. */
+function clusterMetrics(timeoutMs = 2_000): Promise<string | null> {
+  return new Promise((resolve) => {
+    const id = ++nextId;
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      resolve(null);
+    }, timeoutMs);
+    pending.set(id, (text) => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+    process.send!({ type: "metrics-request", id } satisfies MetricsWorkerMessage);
+  });
+}
+
+/** The Prometheus text this process serves: the cluster's sum when in one, else its own figures. */
+export async function metricsText(): Promise<string> {
+  if (inCluster()) {
+    const summed = await clusterMetrics();
+    if (summed !== null) return summed;
+  }
+  return httpMetrics().registry.metrics();
+}
+
+export interface MetricsOptions {
+  /** Required as `Authorization: Bearer <token>` (default TINA4_METRICS_TOKEN; unset: open). */
+  token?: string;
+}
+
+/** Counts every request of `app` and serves GET /__metrics. */
+export function installMetrics(app: App, options: MetricsOptions = {}): void {
+  const token = options.token ?? process.env.TINA4_METRICS_TOKEN ?? "";
+  httpMetrics();
+  listenToPrimary();
+  app.addHook("onRequest", markStart);
+  app.addHook("onResponse", record);
+  app.route(
+    "GET",
+    "/__metrics",
+    async (req, res) => {
+      if (token && !tokenMatches(req.headers.authorization, token)) {
+        throw new HttpError(401, "Unauthorized", { code: OpsErrorCode.METRICS_TOKEN });
+      }
+      const text = await metricsText();
+      res.header("content-type", httpMetrics().registry.contentType).send(text);
+    },
+    [],
+    { source: "tina4" },
+  );
+}

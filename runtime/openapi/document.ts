@@ -106,6 +106,16 @@ function acceptsNothing(schema: StandardSchema): boolean {
   }
 }
 
+type Ref = { $ref: string };
+type RouteDefinition = ReturnType<DocumentedApp["routeDefinitions"]>[number];
+
+/** What every operation of one route shares: its parameters, request body and responses. */
+interface RouteParts {
+  parameters: JsonSchema[];
+  body: JsonSchema | undefined;
+  responses: Record<string, JsonSchema>;
+}
+
 /**
  * The OpenAPI 3.1 document of every app route, file and programmatic: path templates,
  * typed path parameters, parameters and bodies from the route schemas, responses, meta
@@ -125,66 +135,12 @@ export function buildOpenApiDocument(app: DocumentedApp, options: OpenApiOptions
     .sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
 
   for (const route of routes) {
-    const path = openApiPath(route.segments);
-    const schema = route.schema?.source;
-    const label = `${route.method} ${route.path}`;
-    const converted = (part: StandardSchema | undefined, io: "input" | "output", what: string) =>
-      part ? components.add(toJsonSchema(part, io, `${label} ${what}`), nameHint(route, what), io) : undefined;
-
-    const pathParams = new Map<string, Record<string, unknown>>();
-    for (const segment of route.segments) {
-      if (segment.kind === "static") continue;
-      const typed = segment.kind === "param" && segment.type ? PARAM_SCHEMAS[segment.type.name] : undefined;
-      pathParams.set(segment.name, {
-        name: segment.name,
-        in: "path",
-        required: true,
-        ...(segment.kind === "rest" ? { description: "The rest of the path; may contain /" } : {}),
-        schema: typed ?? { type: "string" },
-      });
-    }
-    const paramsSchema = converted(schema?.params, "input", "params");
-    // A params schema refines the pattern's own types; params it does not name keep them.
-    if (paramsSchema) for (const param of parametersFrom(paramsSchema, "path")) if (pathParams.has(param.name as string)) pathParams.set(param.name as string, param);
-    const query = converted(schema?.query, "input", "query");
-    const headers = converted(schema?.headers, "input", "headers");
-    const body = converted(schema?.body, "input", "body");
-    const parameters = [...pathParams.values(), ...(query ? parametersFrom(query, "query") : []), ...(headers ? parametersFrom(headers, "header") : [])];
-
-    const responses: Record<string, JsonSchema> = {};
-    for (const [status, responseSchema] of route.schema?.responses ?? []) {
-      const content = converted(responseSchema, "output", `response${status}`);
-      responses[status] = { description: status === "default" ? "Other responses" : describeStatus(status), content: { "application/json": { schema: content } } };
-    }
-    if (!Object.keys(responses).some((status) => status.startsWith("2"))) responses["2XX"] = { description: "Success" };
-    if (body) responses["400"] = { description: "Malformed JSON body", content: { "application/json": { schema: errorRef } } };
-    if (route.schema && route.schema.inputs.length > 0) {
-      responses["422"] = { description: "Validation failed: every failing field", content: { "application/json": { schema: validationRef } } };
-    }
-
-    const meta = route.meta ?? {};
+    const parts = routeParts(route, components, validationRef, errorRef);
     const methods = route.method === "ANY" ? ANY_METHODS : [route.method.toLowerCase()];
     for (const method of methods) {
-      let operationId = typeof meta.operationId === "string" ? meta.operationId : defaultOperationId(method, route.segments);
-      if (route.method === "ANY" && typeof meta.operationId === "string") operationId += method[0]!.toUpperCase() + method.slice(1);
-      for (let i = 2; usedIds.has(operationId); i++) operationId = `${operationId.replace(/\d+$/, "")}${i}`;
-      usedIds.add(operationId);
-      // tina4's secured routes: a Bearer token or a session cookie, 401 without either
-      const secured = route.secured === "always" || (route.secured === "unsafe" && UNSAFE.has(method));
+      const { operation, secured } = operationOf(route, method, parts, usedIds, errorRef);
       anySecured ||= secured;
-      const security = Array.isArray(meta.security) ? meta.security : secured ? TINA4_SECURITY : undefined;
-      const operation: JsonSchema = {
-        operationId,
-        ...(typeof meta.summary === "string" ? { summary: meta.summary } : {}),
-        ...(typeof meta.description === "string" ? { description: meta.description } : {}),
-        ...(Array.isArray(meta.tags) ? { tags: meta.tags } : {}),
-        ...(meta.deprecated === true ? { deprecated: true } : {}),
-        ...(security ? { security } : {}),
-        ...(parameters.length ? { parameters } : {}),
-        ...(body && method !== "get" ? { requestBody: { required: !acceptsNothing(schema!.body!), content: { "application/json": { schema: body } } } } : {}),
-        responses: secured ? { ...responses, "401": { description: "Unauthorized: no valid Bearer token or session user", content: { "application/json": { schema: errorRef } } } } : responses,
-      };
-      (paths[path] ??= {})[method] = operation;
+      (paths[openApiPath(route.segments)] ??= {})[method] = operation;
     }
   }
 
@@ -199,6 +155,77 @@ export function buildOpenApiDocument(app: DocumentedApp, options: OpenApiOptions
       ...(anySecured || options.securitySchemes ? { securitySchemes: { ...(anySecured ? TINA4_SECURITY_SCHEMES : {}), ...options.securitySchemes } } : {}),
     },
   };
+}
+
+/** Parameters, body and responses of one route, its schemas converted (in this order) into components. */
+function routeParts(route: RouteDefinition, components: SchemaComponents, validationRef: Ref, errorRef: Ref): RouteParts {
+  const schema = route.schema?.source;
+  const label = `${route.method} ${route.path}`;
+  const converted = (part: StandardSchema | undefined, io: "input" | "output", what: string) =>
+    part ? components.add(toJsonSchema(part, io, `${label} ${what}`), nameHint(route, what), io) : undefined;
+
+  const pathParams = patternParameters(route);
+  const paramsSchema = converted(schema?.params, "input", "params");
+  // A params schema refines the pattern's own types; params it does not name keep them.
+  if (paramsSchema) for (const param of parametersFrom(paramsSchema, "path")) if (pathParams.has(param.name as string)) pathParams.set(param.name as string, param);
+  const query = converted(schema?.query, "input", "query");
+  const headers = converted(schema?.headers, "input", "headers");
+  const body = converted(schema?.body, "input", "body");
+  const parameters = [...pathParams.values(), ...(query ? parametersFrom(query, "query") : []), ...(headers ? parametersFrom(headers, "header") : [])];
+
+  const responses: Record<string, JsonSchema> = {};
+  for (const [status, responseSchema] of route.schema?.responses ?? []) {
+    const content = converted(responseSchema, "output", `response${status}`);
+    responses[status] = { description: status === "default" ? "Other responses" : describeStatus(status), content: { "application/json": { schema: content } } };
+  }
+  if (!Object.keys(responses).some((status) => status.startsWith("2"))) responses["2XX"] = { description: "Success" };
+  if (body) responses["400"] = { description: "Malformed JSON body", content: { "application/json": { schema: errorRef } } };
+  if (route.schema && route.schema.inputs.length > 0) {
+    responses["422"] = { description: "Validation failed: every failing field", content: { "application/json": { schema: validationRef } } };
+  }
+  return { parameters, body, responses };
+}
+
+/** The path parameters the pattern itself declares (`{id:int}` is an integer, `{...rest}` may hold `/`). */
+function patternParameters(route: RouteDefinition): Map<string, Record<string, unknown>> {
+  const pathParams = new Map<string, Record<string, unknown>>();
+  for (const segment of route.segments) {
+    if (segment.kind === "static") continue;
+    const typed = segment.kind === "param" && segment.type ? PARAM_SCHEMAS[segment.type.name] : undefined;
+    pathParams.set(segment.name, {
+      name: segment.name,
+      in: "path",
+      required: true,
+      ...(segment.kind === "rest" ? { description: "The rest of the path; may contain /" } : {}),
+      schema: typed ?? { type: "string" },
+    });
+  }
+  return pathParams;
+}
+
+/** One method's operation of a route: a unique operationId, meta, security (401 on secured routes). */
+function operationOf(route: RouteDefinition, method: string, parts: RouteParts, usedIds: Set<string>, errorRef: Ref): { operation: JsonSchema; secured: boolean } {
+  const meta = route.meta ?? {};
+  let operationId = typeof meta.operationId === "string" ? meta.operationId : defaultOperationId(method, route.segments);
+  if (route.method === "ANY" && typeof meta.operationId === "string") operationId += method[0]!.toUpperCase() + method.slice(1);
+  for (let i = 2; usedIds.has(operationId); i++) operationId = `${operationId.replace(/\d+$/, "")}${i}`;
+  usedIds.add(operationId);
+  // tina4's secured routes: a Bearer token or a session cookie, 401 without either
+  const secured = route.secured === "always" || (route.secured === "unsafe" && UNSAFE.has(method));
+  const security = Array.isArray(meta.security) ? meta.security : secured ? TINA4_SECURITY : undefined;
+  const { parameters, body, responses } = parts;
+  const operation: JsonSchema = {
+    operationId,
+    ...(typeof meta.summary === "string" ? { summary: meta.summary } : {}),
+    ...(typeof meta.description === "string" ? { description: meta.description } : {}),
+    ...(Array.isArray(meta.tags) ? { tags: meta.tags } : {}),
+    ...(meta.deprecated === true ? { deprecated: true } : {}),
+    ...(security ? { security } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(body && method !== "get" ? { requestBody: { required: !acceptsNothing(route.schema!.source.body!), content: { "application/json": { schema: body } } } } : {}),
+    responses: secured ? { ...responses, "401": { description: "Unauthorized: no valid Bearer token or session user", content: { "application/json": { schema: errorRef } } } } : responses,
+  };
+  return { operation, secured };
 }
 
 const UNSAFE = new Set(["post", "put", "patch", "delete"]);

@@ -117,7 +117,7 @@ if (!opts.validateOnly && !wrkAvailable()) fail(`wrk not found at ${WRK} (apt-ge
 progress(`bench:tfb: seeding database "${opts.database}" (world 10,000 rows, cachedworld, fortune 12 rows)`);
 const databaseUrl = await seed(pgUrl, opts.database);
 progress("bench:tfb: tina4 build of bench/tfb/tina4-app");
-buildTina4App();
+buildTina4App(SERVERS.find((s) => s.id === "tina4").cli);
 const client = new pg.Client({ connectionString: databaseUrl });
 await client.connect();
 
@@ -149,8 +149,13 @@ try {
   await client.end();
 }
 
+/** Whether a server implements a test type (node:http only has /json and /plaintext). */
+function implementsType(def, type) {
+  return def.types === undefined || def.types.includes(type);
+}
+
 async function validateServer(server) {
-  const types = [...new Set(tests.map((t) => testType(t.id)))].filter((t) => TEST_TYPES.includes(t));
+  const types = [...new Set(tests.map((t) => testType(t.id)))].filter((t) => TEST_TYPES.includes(t) && implementsType(server.def, t));
   const results = await validate(server.port, client, types);
   for (const [type, problem] of Object.entries(results)) {
     if (problem !== null && !failed[server.def.id][type]) {
@@ -172,7 +177,7 @@ async function suite() {
         const order = rotate(running, round + ti);
         for (const server of order) {
           const type = testType(test.id);
-          if (failed[server.def.id][type]) continue;
+          if (failed[server.def.id][type] || !implementsType(server.def, type)) continue;
           const url = `http://127.0.0.1:${server.port}${test.path}`;
           const load = { url, connections: opts.connections, pipeline: test.pipeline ?? 1, core: WRK_CORE };
           if (opts.warmup > 0) {
@@ -273,11 +278,12 @@ const rows = tests.map((t) => {
     servers: per,
     tina4VsFastify: pairedRatio(t.id, "tina4", "fastify"),
     tina4VsExpress: pairedRatio(t.id, "tina4", "express"),
+    tina4VsNodeHttp: pairedRatio(t.id, "tina4", "node-http"),
     goal: GOALS[t.id] ?? 1.0,
   };
 });
 
-const validation = Object.fromEntries(servers.map((s) => [s.id, Object.fromEntries([...new Set(tests.map((t) => testType(t.id)))].map((type) => [type, failed[s.id][type] ?? "ok"]))]));
+const validation = Object.fromEntries(servers.map((s) => [s.id, Object.fromEntries([...new Set(tests.map((t) => testType(t.id)))].filter((type) => implementsType(s, type)).map((type) => [type, failed[s.id][type] ?? "ok"]))]));
 const anyFailed = servers.some((s) => Object.keys(failed[s.id]).length > 0);
 
 if (opts.json) {
@@ -320,12 +326,24 @@ if (anyFailed) {
 
 function markdownTable(list) {
   const has = (id) => servers.some((s) => s.id === id);
-  const header = ["Test", ...servers.map((s) => `${s.label} req/s`), ...(has("tina4") && has("fastify") ? ["tina4 ÷ Fastify", "goal"] : []), ...(has("tina4") && has("express") ? ["tina4 ÷ Express"] : []), `CPU µs/req (${servers.map((s) => s.label.split(" ")[0]).join(" / ")})`];
+  const header = [
+    "Test",
+    ...servers.map((s) => `${s.label} req/s`),
+    ...(has("tina4") && has("fastify") ? ["tina4 ÷ Fastify", "goal"] : []),
+    ...(has("tina4") && has("express") ? ["tina4 ÷ Express"] : []),
+    ...(has("tina4") && has("node-http") ? ["tina4 ÷ node:http"] : []),
+    `CPU µs/req (${servers.map((s) => s.label.split(" ")[0]).join(" / ")})`,
+  ];
+  const cell = (r, s) => {
+    const x = r.servers[s.id];
+    return x.failed ? "failed" : x.reqPerSec === null ? "–" : fmtInt(x.reqPerSec);
+  };
   const body = list.map((r) => [
     `\`${r.path}\``,
-    ...servers.map((s) => (r.servers[s.id].failed ? "failed" : r.servers[s.id].reqPerSec === null ? "–" : fmtInt(r.servers[s.id].reqPerSec))),
+    ...servers.map((s) => cell(r, s)),
     ...(has("tina4") && has("fastify") ? [fmtRatio(r.tina4VsFastify), `≥ ${r.goal.toFixed(2)}×${r.tina4VsFastify === null ? "" : r.tina4VsFastify >= r.goal ? " met" : " **missed**"}`] : []),
     ...(has("tina4") && has("express") ? [fmtRatio(r.tina4VsExpress)] : []),
+    ...(has("tina4") && has("node-http") ? [fmtRatio(r.tina4VsNodeHttp)] : []),
     servers.map((s) => (r.servers[s.id].cpuUsPerReq === null ? "–" : r.servers[s.id].cpuUsPerReq.toFixed(1))).join(" / "),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));

@@ -13,14 +13,22 @@ export const TINA4_APP = fileURLToPath(new URL("../tina4-app/", import.meta.url)
 const TINA4_BIN = `${ROOT}bin/tina4`;
 
 export const SERVERS = [
-  { id: "tina4", label: "tina4" },
+  { id: "tina4", label: "tina4", cli: process.env.TINA4_TFB_CLI ?? TINA4_BIN },
   { id: "fastify", label: "Fastify 5", script: "fastify.mjs" },
   { id: "express", label: "Express 5", script: "express.mjs" },
+  // the reference for /json and /plaintext (it has no database code: other test types are not run)
+  { id: "node-http", label: "node:http", script: "node-http.mjs", types: ["json", "plaintext"] },
 ];
+// A/B runs: TINA4_TFB_CLI_B=<another checkout's bin/tina4> and/or TINA4_TFB_ENV_B="NAME=value ..."
+// add "tina4-b", measured in the same rounds.
+if (process.env.TINA4_TFB_CLI_B || process.env.TINA4_TFB_ENV_B) {
+  const env = Object.fromEntries((process.env.TINA4_TFB_ENV_B ?? "").split(/\s+/).filter(Boolean).map((kv) => kv.split(/=(.*)/s, 2)));
+  SERVERS.push({ id: "tina4-b", label: "tina4 (B)", cli: process.env.TINA4_TFB_CLI_B ?? SERVERS[0].cli, env });
+}
 
 /** `tina4 build` of the app (the production start would build a stale dist/ anyway; this says so first). */
-export function buildTina4App() {
-  const r = spawnSync(process.execPath, [TINA4_BIN, "build"], { cwd: TINA4_APP, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+export function buildTina4App(cli = TINA4_BIN) {
+  const r = spawnSync(process.execPath, [cli, "build"], { cwd: TINA4_APP, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
   if (r.status !== 0) throw new Error(`tina4 build failed in ${TINA4_APP}:\n${r.stdout}\n${r.stderr}`);
 }
 
@@ -76,14 +84,13 @@ export async function startServer(def, options) {
   let command;
   let env;
   let cwd;
-  if (def.id === "tina4") {
-    command = pinned(options.core, process.execPath, [TINA4_BIN, "serve", "--production", "--workers", "1", "--port", String(port), "--host", "127.0.0.1"]);
+  if (def.cli) {
+    // node flags (--cpu-prof) reach the worker too: node:cluster forks with the primary's execArgv
+    command = pinned(options.core, process.execPath, [...nodeArgs, def.cli, "serve", "--production", "--workers", "1", "--port", String(port), "--host", "127.0.0.1"]);
     env = {
       TINA4_DATABASE_URL: options.databaseUrl,
       TINA4_DB_POOL: String(options.pool),
       TINA4_SECRET: randomBytes(16).toString("hex"),
-      // --cpu-prof reaches the worker through NODE_OPTIONS (the primary writes one too)
-      ...(nodeArgs.length ? { NODE_OPTIONS: nodeArgs.join(" ") } : {}),
     };
     cwd = TINA4_APP;
   } else {
@@ -94,7 +101,7 @@ export async function startServer(def, options) {
   const child = spawn(command[0], command[1], {
     cwd,
     stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, NODE_ENV: "production", NO_COLOR: "1", ...env, ...options.env },
+    env: { ...process.env, NODE_ENV: "production", NO_COLOR: "1", ...env, ...def.env, ...options.env },
   });
   let output = "";
   const keep = (chunk) => {

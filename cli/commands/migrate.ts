@@ -6,6 +6,7 @@ import { migrate, migrationStatus, rollback, MigrateErrorCode, MigrationError, t
 import { planMigration } from "./generate.js";
 import { emit } from "../generate/writer.js";
 import { openProject } from "../project.js";
+import { validateEnvironment } from "../validate-settings.js";
 import { CliError, CliErrorCode } from "../errors.js";
 import { DEFAULT_DATABASE_URL, describeSource, readSetting } from "../settings.js";
 import { table, ui } from "../ui.js";
@@ -23,6 +24,7 @@ const HINTS: Record<string, string> = {
  */
 async function open(): Promise<{ db: Database; dir: string; root: string }> {
   const project = openProject();
+  validateEnvironment();
   const setting = readSetting(project, "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL);
   try {
     const db = await Database.connect(setting.value);

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { envString } from "../../runtime/config/env.js";
+import { setting } from "../../runtime/config/settings.js";
+import { validateEnvironment } from "../validate-settings.js";
 import { readCacheConfig } from "../../runtime/cache/config.js";
 import { generateSecret, secretProblem } from "../../runtime/auth/secret.js";
 import { openProject, type Project } from "../project.js";
@@ -52,6 +53,7 @@ function checkSettings(): void {
   } catch (error) {
     throw new CliError((error as Error).message, (error as { code?: string }).code ?? CliErrorCode.CONFIG);
   }
+  validateEnvironment();
 }
 
 /**
@@ -97,8 +99,8 @@ export function registerServe(program: Command): void {
       const dev = !options.production;
       if (!dev) process.env.NODE_ENV ??= "production";
       checkSecret(dev);
-      const host = options.host ?? envString("TINA4_HOST", dev ? "127.0.0.1" : "0.0.0.0");
-      const port = await concretePort(parsePort(options.port ?? process.env.TINA4_PORT, 7148), host);
+      const host = options.host ?? setting("TINA4_HOST", { production: !dev });
+      const port = await concretePort(options.port !== undefined ? parsePort(options.port, 7148) : setting("TINA4_PORT"), host);
       if (dev && options.workers !== undefined) ui.warn("--workers applies to --production only; dev runs one worker");
       if (dev && options.withWorker) ui.warn("--with-worker applies to --production only; dev runs job processors in-process unless TINA4_QUEUE_INLINE=false");
       if (!dev && options.quiet) ui.warn("--quiet applies to dev mode only");
@@ -116,7 +118,7 @@ async function serveDev(project: Project, port: number, host: string, started: n
 
 async function serveProduction(options: ServeOptions, project: Project, port: number, host: string, started: number): Promise<number> {
   const { runProduction, workerCount } = await import("../cluster/production.js");
-  const { BUNDLE_FILE, staleReason } = await import("../cluster/freshness.js");
+  const { BUNDLE_FILE, staleReason } = await import("../bundle/freshness.js");
   let workers: number;
   try {
     workers = workerCount(options.workers);
@@ -128,7 +130,7 @@ async function serveProduction(options: ServeOptions, project: Project, port: nu
     if (!reason) return true;
     ui.step(`building dist/ (${reason})`);
     try {
-      const { buildApp, printBuilt } = await import("./build.js");
+      const { buildApp, printBuilt } = await import("../bundle/build.js");
       printBuilt(await buildApp(project), project.root);
       return true;
     } catch (error) {

@@ -1,11 +1,12 @@
 import type { Command } from "commander";
-import { envInt } from "../../runtime/config/env.js";
+import { setting } from "../../runtime/config/settings.js";
 import { closeQueues, queueBackend, readQueueConfig, QueueErrorCode } from "../../runtime/jobs/index.js";
 import { loadProcessors } from "../../runtime/jobs/processors.js";
 import { JobRunner, selectProcessors } from "../../runtime/jobs/runner.js";
 import { runShutdownHooks } from "../../runtime/lifecycle.js";
 import { registerLoader } from "../../runtime/loader/register.js";
 import { openProject } from "../project.js";
+import { validateEnvironment } from "../validate-settings.js";
 import { CliError, CliErrorCode } from "../errors.js";
 import { table, ui } from "../ui.js";
 
@@ -44,6 +45,7 @@ export function parseConcurrency(text: string | undefined): number | undefined {
  */
 async function runWorker(options: WorkerOptions): Promise<void> {
   const project = openProject();
+  validateEnvironment();
   const queues = parseQueueList(options.queues);
   const concurrency = parseConcurrency(options.concurrency);
   registerLoader();
@@ -67,7 +69,7 @@ async function runWorker(options: WorkerOptions): Promise<void> {
   ui.success(`tina4 worker ${process.pid} on ${ui.cyan(location)}`);
   const rows = runner.running.map((q) => [q.name, String(q.concurrency), q.schedule ? `${q.schedule}${q.timezone ? ` (${q.timezone})` : ""}` : "–", q.file]);
   ui.info(table(["QUEUE", "CONCURRENCY", "SCHEDULE", "FILE"], rows).replace(/^/gm, "  "));
-  const graceSeconds = envInt("TINA4_SHUTDOWN_TIMEOUT", 30);
+  const graceSeconds = setting("TINA4_SHUTDOWN_TIMEOUT");
   ui.info(ui.dim(`  Ctrl-C or SIGTERM: active jobs get ${graceSeconds} s to finish (TINA4_SHUTDOWN_TIMEOUT), unfinished ones go back to the queue`));
 
   const signal = await new Promise<string>((resolve) => {

@@ -2,7 +2,7 @@ import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { envInt } from "../../runtime/config/env.js";
 import { ui } from "../ui.js";
-import { formatLoadError } from "../dev/error-page.js";
+import { formatLoadError } from "../load-error.js";
 import { listenFailure, WorkerExited, WorkerHandle, WorkerListenFailed, WorkerLoadFailed } from "./pool.js";
 import { takePreforked } from "./prefork.js";
 import type { WorkerConfig } from "./protocol.js";

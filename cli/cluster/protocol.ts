@@ -77,13 +77,5 @@ export type PrimaryMessage =
 
 export const WORKER_ENV = "TINA4_WORKER";
 
-/**
- * The script form of an app bundle (`tina4 build` writes it when the bundle allows, see
- * commands/build.ts): production workers run it with a code cache instead of importing the module.
- */
-export function appScriptFile(bundle: string): string {
-  return bundle.replace(/\.mjs$/, "") + ".script.cjs";
-}
-
 /** Global under which worker-loader.ts offers the worker a "save the code cache now" callback. */
 export const CODE_CACHE_HOOK = Symbol.for("tina4.worker.saveCodeCache");

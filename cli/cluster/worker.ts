@@ -21,8 +21,9 @@ import { log } from "../../runtime/log.js";
 import { installRequestLog } from "../../runtime/ops/request-log.js";
 import { configureLogger } from "../../runtime/ops/logger.js";
 import { installMetrics } from "../../runtime/ops/metrics.js";
-import { appScriptFile, CODE_CACHE_HOOK, WORKER_ENV, type LoadError, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from "./protocol.js";
-import { describeLoadError } from "../dev/error-page.js";
+import { CODE_CACHE_HOOK, WORKER_ENV, type LoadError, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from "./protocol.js";
+import { describeLoadError } from "../load-error.js";
+import { appScriptFile } from "../bundle/script-form.js";
 import { loadCachedScript } from "./cached-script.js";
 import type { BundledJobFile } from "./jobs.js";
 

@@ -2,10 +2,10 @@ import { join } from "node:path";
 import { loadEnvFiles } from "../../runtime/config/env.js";
 import { ui } from "../ui.js";
 import type { Project } from "../project.js";
-import { Bundler, BundleError } from "../commands/build.js";
+import { Bundler, BundleError } from "../bundle/bundler.js";
 import { listenFailure, WorkerHandle, WorkerListenFailed, WorkerLoadFailed } from "../cluster/pool.js";
 import type { LoadError, PrimaryMessage, WorkerConfig } from "../cluster/protocol.js";
-import { formatLoadError } from "./error-page.js";
+import { formatLoadError } from "../load-error.js";
 import { watchProject, type ChangeSet } from "./watcher.js";
 
 export interface DevOptions {

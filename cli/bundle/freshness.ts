@@ -1,10 +1,10 @@
 /**
- * Whether `<app>/dist` (the `tina4 build` output) can be served as is. Kept apart from
- * commands/build.ts, which loads esbuild's plumbing and the route discovery: a production
- * start checks on every launch and builds only when this says so.
+ * Whether `<app>/dist` (the `tina4 build` output) can be served as is, and what the build
+ * records to tell. Kept apart from bundler.ts, which loads esbuild's plumbing and the route
+ * discovery: a production start checks on every launch and builds only when this says so.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join, sep } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
 import { packageRoot } from "../project.js";
 
 /** Output of `tina4 build`, inside the app. */
@@ -42,4 +42,33 @@ export function staleReason(root: string): string | null {
     if (stat.mtimeMs !== manifest.inputs[path]) return path.endsWith("/") ? `files were added to or removed from ${path}` : `${path} changed`;
   }
   return null;
+}
+
+/** Files and folders (with a trailing "/") under `dir`, skipping node_modules and dot-entries. */
+function walk(dir: string, out: string[]): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  out.push(dir + "/");
+  for (const entry of entries) {
+    if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) walk(path, out);
+    else out.push(path);
+  }
+  return out;
+}
+
+/**
+ * What decides staleness: every file and folder under src/ plus package.json and
+ * tsconfig.json. Folders count because adding or removing a file changes the folder's
+ * mtime, so a later check needs one stat per entry and no directory listing.
+ */
+export function sourceInputs(root: string): string[] {
+  const files = walk(join(root, "src"), []).map((path) => relative(root, path).split(sep).join("/") + (path.endsWith("/") ? "/" : ""));
+  for (const name of ["package.json", "tsconfig.json"]) if (existsSync(join(root, name))) files.push(name);
+  return files;
 }

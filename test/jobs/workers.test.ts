@@ -80,7 +80,9 @@ describe.each(STORE_KINDS)("tina4 worker processes on %s", (kind) => {
 
     it("3 workers × concurrency 4 drain 2,000 jobs, each run exactly once", async () => {
       writeFileSync(runs, "");
-      workers = await Promise.all([1, 2, 3].map(() => startWorker(root, env, ["--concurrency", "4"])));
+      // a realistic visibility timeout: on a loaded machine a 2 s one can lapse under a live worker (at-least-once)
+      const drainEnv = { ...env, TINA4_QUEUE_VISIBILITY_TIMEOUT: "10" };
+      workers = await Promise.all([1, 2, 3].map(() => startWorker(root, drainEnv, ["--concurrency", "4"])));
       const started = Date.now();
       await queue("record").addBulk(Array.from({ length: 2000 }, (_, n) => ({ data: { n, hold: 2 } })));
       await waitFor("2,000 completions", async () => (await queue("record").counts()).completed === 2000, 50_000, 200);

@@ -140,7 +140,9 @@ describe.each(STORES)("lock on %s", (store) => {
     it("a holder killed with SIGKILL: the lock frees (advisory at once, otherwise within the TTL)", async () => {
       const env = { LOCK_URL: url, LOCK_PREFIX: prefix, LOCK_NAME: name(), LOCK_LOG: "/dev/null" };
       const holder = run(["hold", "2"], env);
-      await waitFor("the holder to take the lock", () => holder.output().includes("held"), 20_000);
+      await waitFor("the holder to take the lock", () => holder.output().includes("held"), 20_000).catch((error: Error) => {
+        throw new Error(`${error.message}; holder said: ${holder.output()}`);
+      });
       const waiter = run(["wait", "2"], env);
       await sleep(2500); // longer than the TTL: a live holder keeps it
       expect(waiter.output()).toBe("");

@@ -52,6 +52,14 @@ export function queueErrorOf(error: unknown, what: string, location: string): un
   return error;
 }
 
+/** Failures that succeed when simply tried again: an outage, a deadlock victim, a lock wait that timed out. */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof DatabaseError)) return false;
+  if (error.unavailable) return true;
+  const code = String(error.driverCode ?? "");
+  return code === "1213" || code === "1205" || code === "ER_LOCK_DEADLOCK" || code === "ER_LOCK_WAIT_TIMEOUT" || code === "40001" || code === "40P01";
+}
+
 function parseLogs(text: unknown): string[] {
   if (typeof text !== "string" || text === "") return [];
   try {
@@ -218,8 +226,9 @@ export class DatabaseQueueBackend implements QueueBackend {
   }
 
   /**
-   * Retries a write whose loss would re-run a finished job: a database outage shorter than
-   * the visibility timeout loses nothing. Gives up (and logs) after that.
+   * Retries a write whose loss would re-run a finished job: an outage shorter than the
+   * visibility timeout, or a deadlock with a concurrent claim, loses nothing. Gives up (and
+   * logs) after that.
    */
   private async persist<T>(write: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.config.visibilityTimeoutMs;
@@ -227,8 +236,7 @@ export class DatabaseQueueBackend implements QueueBackend {
       try {
         return await write();
       } catch (error) {
-        const unavailable = error instanceof DatabaseError && error.unavailable;
-        if (!unavailable || Date.now() >= deadline || this.closed) throw error;
+        if (!isTransient(error) || Date.now() >= deadline || this.closed) throw error;
         await new Promise((resolve) => setTimeout(resolve, backoff(attempt, 100, 2000)));
       }
     }
@@ -238,7 +246,7 @@ export class DatabaseQueueBackend implements QueueBackend {
 
   private startMaintenance(): void {
     if (this.maintenance) return;
-    const every = Math.max(200, Math.floor(this.config.visibilityTimeoutMs / 3));
+    const every = Math.max(200, Math.floor(this.config.visibilityTimeoutMs / 4));
     this.maintenance = setInterval(() => void this.maintain(), every);
     this.maintenance.unref();
   }
@@ -253,9 +261,12 @@ export class DatabaseQueueBackend implements QueueBackend {
       const now = Date.now();
       const held = [...this.workers].flatMap((w) => w.heldSeqs());
       if (held.length > 0) {
-        await this.db.execute(
-          `UPDATE ${this.table} SET locked_until = ? WHERE state = 'active' AND locked_by = ? AND seq IN (${held.map(() => "?").join(", ")})`,
-          [now + this.config.visibilityTimeoutMs, this.workerId, ...held],
+        // the heartbeat must land: a missed one lets another worker take these jobs
+        await this.persist(() =>
+          this.db.execute(
+            `UPDATE ${this.table} SET locked_until = ? WHERE state = 'active' AND locked_by = ? AND seq IN (${held.map(() => "?").join(", ")})`,
+            [Date.now() + this.config.visibilityTimeoutMs, this.workerId, ...held],
+          ),
         );
       }
       for (const queue of new Set([...this.workers].map((w) => w.queue))) await this.sweepStalled(queue, now);

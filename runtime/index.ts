@@ -66,6 +66,7 @@ export {
 } from "./cache/index.js";
 export { onShutdown } from "./lifecycle.js";
 export { logger as log, configureLogger, type Logger, type LoggerSettings, type LogFormat } from "./ops/logger.js";
+import { registerSharedApp } from "./ops/boot.js";
 export { testClient, type TestClient, type TestClientOptions, type TestRequestOptions, type TestResponse } from "./ops/test-client.js";
 export { OpsError, OpsErrorCode } from "./ops/errors.js";
 export { addReadinessCheck, type ReadinessCheck, type ReadinessCheckOptions } from "./ready.js";
@@ -108,6 +109,7 @@ export { lock, tryLock, configureLock, closeLocks, LockError, LockErrorCode, typ
  * files only need `import { get } from "tina4"`.
  */
 export const app: App = new App();
+registerSharedApp(app);
 
 // Graceful shutdown closes cache connections after the server has drained.
 onShutdown(async () => {

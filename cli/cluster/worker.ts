@@ -7,11 +7,10 @@
 import type { Server, ServerResponse } from "node:http";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { Server as NetServer } from "node:net";
 import { join, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as runtime from "../../runtime/index.js";
-import { createHttpServer } from "../../runtime/http/server.js";
+import { createHttpServer, drainServer } from "../../runtime/http/server.js";
 import { loadRouteFiles, type RouteFile } from "../../runtime/router/file-routes.js";
 import { envBool, envInt } from "../../runtime/config/env.js";
 import { runShutdownHooks } from "../../runtime/lifecycle.js";
@@ -21,6 +20,7 @@ import { log } from "../../runtime/log.js";
 import { installRequestLog } from "../../runtime/ops/request-log.js";
 import { configureLogger } from "../../runtime/ops/logger.js";
 import { installMetrics } from "../../runtime/ops/metrics.js";
+import { installTracing } from "../../runtime/ops/tracing.js";
 import { CODE_CACHE_HOOK, WORKER_ENV, type LoadError, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from "./protocol.js";
 import { describeLoadError } from "../load-error.js";
 import { appScriptFile } from "../bundle/script-form.js";
@@ -170,6 +170,7 @@ async function startListening(loadMs = 0): Promise<void> {
     installRequestLog(app);
   }
   if (envBool("TINA4_METRICS", false)) installMetrics(app);
+  installTracing(app); // only with OTEL_EXPORTER_OTLP_ENDPOINT set
   const httpServer = createHttpServer(app);
   server = httpServer;
   httpServer.once("error", (error: NodeJS.ErrnoException) => {
@@ -238,28 +239,15 @@ async function stop(gentle: boolean): Promise<void> {
   if (!gentle && server) await drainDelay();
   // WebSockets and SSE streams close with 1001: their clients reconnect to another worker
   if (server) app.realtime.goingAway(server);
-  const current = server;
-  if (current) {
-    const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(current, () => resolve()));
-    let sweeper: NodeJS.Timeout | undefined;
+  if (server) {
+    const timeoutSeconds = envInt("TINA4_SHUTDOWN_TIMEOUT", 30);
+    const drain = drainServer(server, timeoutSeconds, gentle);
     escalate = () => {
       escalate = null;
-      current.closeIdleConnections();
-      sweeper = setInterval(() => current.closeIdleConnections(), 50);
+      drain.closeIdle();
     };
-    if (!gentle) escalate();
-    let timer: NodeJS.Timeout | undefined;
-    const timeoutSeconds = envInt("TINA4_SHUTDOWN_TIMEOUT", 30);
-    const late = await Promise.race([
-      closed.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutSeconds * 1000))),
-    ]);
-    clearInterval(sweeper);
-    clearTimeout(timer);
-    if (late) {
-      log.warn(`worker ${process.pid}: shutdown timeout (${timeoutSeconds}s) reached; closing remaining connections`);
-      current.closeAllConnections();
-    }
+    const { drained } = await drain.done;
+    if (!drained) log.warn(`worker ${process.pid}: shutdown timeout (${timeoutSeconds}s) reached; closing remaining connections`);
   }
   saveCodeCaches();
   await runShutdownHooks();

@@ -15,6 +15,7 @@ import { provideSqlCacheConnector } from "../cache/sql-connector.js";
 import { databaseCacheConnector, NO_QUERY_CACHE } from "./cache-connector.js";
 import { TxContext } from "./transaction.js";
 import { parseDatabaseUrl, type ParsedDatabaseUrl } from "./url.js";
+import { traceChild, tracingActive } from "../ops/tracing.js";
 import type {
   ColumnInfo, DatabaseCacheStats, DatabaseOptions, Engine, ExecuteResult, FetchOneOptions, FetchOptions,
   InsertResult, Row, SqlParams, SqlValue, WhereClause, WriteResult,
@@ -392,6 +393,7 @@ export class Database {
       const conn = this.pool.tryAcquire();
       if (conn !== undefined && isSync(conn)) {
         try {
+          if (tracingActive) return traceChild(spanName(mode), { "db.system": this.engine, "db.statement": plan.sql }, () => Promise.resolve(conn.querySync(plan.sql, bound, mode)));
           return Promise.resolve(conn.querySync(plan.sql, bound, mode));
         } catch (error) {
           return Promise.reject(this.adapter.mapError(error, sql));
@@ -440,7 +442,8 @@ export class Database {
     };
     let pending: Promise<RawResult>;
     try {
-      pending = conn.query(nativeSql, params, mode);
+      // traced: a child span of the request's span, with the statement's text (placeholders, never values)
+      pending = tracingActive ? traceChild(spanName(mode), { "db.system": this.engine, "db.statement": nativeSql }, () => conn.query(nativeSql, params, mode)) : conn.query(nativeSql, params, mode);
     } catch (error) {
       return Promise.reject(error).catch(mapError);
     }
@@ -705,3 +708,8 @@ function argError(engine: Engine, message: string): DatabaseError {
 // The `database` cache backend opens its table through this layer (runtime/cache cannot import it).
 provideSqlCacheConnector(databaseCacheConnector((url, connectTimeoutMs) =>
   Database.connect(url, { autocommit: true, pool: 2, connectTimeoutMs, queryCache: NO_QUERY_CACHE })));
+
+/** The span name of a traced statement (runtime/ops/tracing.ts). */
+function spanName(mode: "all" | "one" | "exec"): string {
+  return mode === "exec" ? "db.execute" : "db.query";
+}

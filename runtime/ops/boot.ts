@@ -21,6 +21,18 @@ export function findAppFolder(start: string): string {
   }
 }
 
+let shared: App | null = null;
+
+/** The app `tina4 serve` runs (runtime/index.ts registers it; a lookup, not an import: no cycle). */
+export function registerSharedApp(app: App): void {
+  shared = app;
+}
+
+export function sharedApp(): App {
+  if (!shared) throw new Error("the tina4 runtime's shared app is not registered (import tina4 first)");
+  return shared;
+}
+
 const booted = new Map<string, Promise<void>>();
 
 /** Loads the app at `root` into `app` once per process (route files register on import). */

@@ -10,7 +10,7 @@ import type { App } from "../app.js";
 import { createHttpServer } from "../http/server.js";
 import { signToken } from "../auth/tokens.js";
 import type { TokenPayload } from "../auth/types.js";
-import { bootInProcess, findAppFolder } from "./boot.js";
+import { bootInProcess, findAppFolder, sharedApp } from "./boot.js";
 import { OpsError, OpsErrorCode } from "./errors.js";
 
 export interface TestRequestOptions {
@@ -62,7 +62,7 @@ export async function testClient(options: TestClientOptions = {}): Promise<TestC
   let app = options.app;
   if (!app) {
     const root = findAppFolder(options.root ?? process.cwd());
-    app = (await import("../index.js")).app;
+    app = sharedApp();
     await bootInProcess(app, root);
   }
   return new InProcessClient(createHttpServer(app), new Map(), {});

@@ -1,0 +1,117 @@
+/**
+ * OpenTelemetry (SPEC §14), optional: when OTEL_EXPORTER_OTLP_ENDPOINT is set and
+ * `@opentelemetry/api` is installed, each request gets a server span named
+ * `METHOD /route/{pattern}` (attribute `http.route`), continuing an incoming `traceparent`;
+ * database statements (text only, never values) become its child spans. The exporter is the
+ * app's tracer provider (the OpenTelemetry SDK, registered by the app or `--import`).
+ * Without the env var nothing is loaded; with it but without the package, one hint.
+ */
+import type { Span, SpanContext, Tracer } from "@opentelemetry/api";
+import type { App } from "../app.js";
+import type { Request } from "../http/request.js";
+import type { Response } from "../http/response.js";
+import { contextSlot, currentRequestContext, wantRequestContexts } from "../context.js";
+import { packageRequire } from "../package-require.js";
+import { warnOnce } from "../log.js";
+
+type Api = typeof import("@opentelemetry/api");
+
+/** True once tracing is on: the one check the database pays per statement when it is off. */
+export let tracingActive = false;
+
+let api: Api | null = null;
+let tracer: Tracer | null = null;
+const requestSpan = contextSlot<{ span: Span | null }>("tracing.span", () => ({ span: null }));
+const kSpan = Symbol("tina4.span");
+type Traced = Request & { [kSpan]?: Span };
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** The remote parent a W3C `traceparent` header names (all-zero ids are invalid). */
+export function parseTraceparent(header: string | string[] | undefined): SpanContext | null {
+  const match = typeof header === "string" ? TRACEPARENT.exec(header.trim().toLowerCase()) : null;
+  if (!match || /^0+$/.test(match[1]!) || /^0+$/.test(match[2]!)) return null;
+  return { traceId: match[1]!, spanId: match[2]!, traceFlags: parseInt(match[3]!, 16), isRemote: true };
+}
+
+function loadApi(): Api | null {
+  try {
+    return packageRequire()("@opentelemetry/api") as Api;
+  } catch {
+    return null;
+  }
+}
+
+export interface TracingOptions {
+  /** Trace even without OTEL_EXPORTER_OTLP_ENDPOINT (tests with an in-memory exporter). */
+  force?: boolean;
+}
+
+/** Adds request spans to `app` when tracing is wanted and possible; returns whether it did. */
+export function installTracing(app: App, options: TracingOptions = {}): boolean {
+  if (!options.force && !process.env.OTEL_EXPORTER_OTLP_ENDPOINT) return false;
+  api ??= loadApi();
+  if (!api) {
+    warnOnce(
+      "otel-missing",
+      "OTEL_EXPORTER_OTLP_ENDPOINT is set but @opentelemetry/api is not installed, so no traces are sent: " +
+        "npm install @opentelemetry/api @opentelemetry/sdk-node @opentelemetry/exporter-trace-otlp-http (docs/operations.md)",
+    );
+    return false;
+  }
+  tracer = api.trace.getTracer("tina4");
+  tracingActive = true;
+  wantRequestContexts();
+  const otel = api;
+  // a global middleware runs inside the request context, where child spans find their parent
+  app.use(async function tracing(req, _res, next) {
+    const parent = parseTraceparent(req.headers.traceparent);
+    const parentContext = parent ? otel.trace.setSpanContext(otel.ROOT_CONTEXT, parent) : otel.ROOT_CONTEXT;
+    const route = req.route ?? "unmatched";
+    const span = tracer!.startSpan(
+      `${req.method} ${route}`,
+      { kind: otel.SpanKind.SERVER, attributes: { "http.request.method": req.method, "http.route": route, "url.path": req.path } },
+      parentContext,
+    );
+    (req as Traced)[kSpan] = span;
+    const slot = currentRequestContext()?.get(requestSpan);
+    if (slot) slot.span = span;
+    await next();
+  });
+  app.addHook("onResponse", (req: Request, res: Response) => {
+    const span = (req as Traced)[kSpan];
+    if (!span) return;
+    const status = res.raw.statusCode;
+    span.setAttribute("http.response.status_code", status);
+    if (status >= 500) span.setStatus({ code: otel.SpanStatusCode.ERROR });
+    span.end();
+  });
+  return true;
+}
+
+/**
+ * Runs `run` (a statement, a cache call) in a child span of the current request's span;
+ * `name` and `attributes` must hold no values a user sent. A synchronous throw is rethrown.
+ */
+export function traceChild<T>(name: string, attributes: Record<string, string>, run: () => Promise<T>): Promise<T> {
+  const parent = currentRequestContext()?.peek(requestSpan)?.span;
+  if (!api || !tracer || !parent) return run();
+  const span = tracer.startSpan(name, { kind: api.SpanKind.CLIENT, attributes }, api.trace.setSpan(api.ROOT_CONTEXT, parent));
+  const otel = api;
+  const failed = (error: unknown): never => {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({ code: otel.SpanStatusCode.ERROR });
+    span.end();
+    throw error;
+  };
+  let pending: Promise<T>;
+  try {
+    pending = run();
+  } catch (error) {
+    return failed(error);
+  }
+  return pending.then((value) => {
+    span.end();
+    return value;
+  }, failed);
+}

@@ -30,7 +30,7 @@ import { TrustedProxies } from "./http/client-ip.js";
 import { compose, isThenable, type Endpoint } from "./middleware/compose.js";
 import { middlewareName, toMiddlewareFunction } from "./middleware/class-runner.js";
 import { mayCallResponse, type Middleware } from "./middleware/types.js";
-import { envBool, envInt, envList } from "./config/env.js";
+import { setting } from "./config/settings.js";
 import { guardEndpoint, securedMode, type SecuredMode } from "./auth/guard.js";
 import { csrfEndpoint, isSessionMiddleware, session } from "./session/middleware.js";
 import { log } from "./log.js";
@@ -164,9 +164,9 @@ export class App {
     this.options = {
       dev: options.dev ?? process.env.NODE_ENV !== "production",
       publicDir: options.publicDir === undefined ? resolve("public") : options.publicDir,
-      maxBody: options.maxBody ?? envInt("TINA4_MAX_BODY", 10 * 1024 * 1024),
+      maxBody: options.maxBody ?? setting("TINA4_MAX_BODY"),
     };
-    this.proxies = new TrustedProxies(options.trustedProxies ?? envList("TINA4_TRUSTED_PROXIES"));
+    this.proxies = new TrustedProxies(options.trustedProxies ?? setting("TINA4_TRUSTED_PROXIES"));
     this.statics = this.options.publicDir ? new StaticFiles(this.options.publicDir) : null;
     this.templates = { dir: options.templatesDir === undefined ? resolve("src/templates") : options.templatesDir, precompiled: options.precompiledTemplates ?? null };
     this.views = this.createViews();
@@ -179,7 +179,7 @@ export class App {
 
   /** TINA4_SESSION=true: sessions for every route, as if the app began with `use(session())`. */
   private sessionsFromEnv(): void {
-    if (this.envSession !== null || !envBool("TINA4_SESSION", false)) return;
+    if (this.envSession !== null || !setting("TINA4_SESSION")) return;
     this.envSession = session();
     this.global.unshift(this.envSession);
     this.globalChain = null;
@@ -352,7 +352,7 @@ export class App {
     if (rawSecured !== undefined && typeof rawSecured !== "boolean") {
       throw new RouterError(RouterErrorCode.SECURED, `${verb} ${fullPath} (${source}): "secured" must be true or false, got ${JSON.stringify(rawSecured)}`);
     }
-    const secured = securedMode(verb, rawSecured, envBool("TINA4_SECURE_WRITES", true));
+    const secured = securedMode(verb, rawSecured, setting("TINA4_SECURE_WRITES"));
     const sessions = chain.find(isSessionMiddleware);
     const data: RouteData = {
       handler: handler as Handler,

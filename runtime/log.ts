@@ -5,12 +5,13 @@
  */
 import { logFormat, rootLogger } from "./ops/logger.js";
 import { redactText } from "./ops/redact.js";
+import { setting } from "./config/settings.js";
 
 const levels = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 export type LogLevel = keyof typeof levels;
 
 function threshold(): number {
-  const name = (process.env.TINA4_LOG_LEVEL ?? "info").toLowerCase() as LogLevel;
+  const name = setting("TINA4_LOG_LEVEL").toLowerCase() as LogLevel;
   return levels[name] ?? levels.info;
 }
 

@@ -5,7 +5,7 @@
  * so the parameters can be raised later and old hashes still verify (`needsRehash` says when
  * to re-hash at the next login). Verification is constant-time in the library.
  */
-import { envInt } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { AuthError, AuthErrorCode } from "./errors.js";
 
 interface Argon2Module {
@@ -29,9 +29,9 @@ export interface PasswordParameters {
 
 export function passwordParameters(): PasswordParameters {
   return {
-    memoryCost: envInt("TINA4_PASSWORD_MEMORY", 19456),
-    timeCost: envInt("TINA4_PASSWORD_TIME", 2),
-    parallelism: envInt("TINA4_PASSWORD_PARALLELISM", 1),
+    memoryCost: setting("TINA4_PASSWORD_MEMORY"),
+    timeCost: setting("TINA4_PASSWORD_TIME"),
+    parallelism: setting("TINA4_PASSWORD_PARALLELISM"),
   };
 }
 

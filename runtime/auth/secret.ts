@@ -7,6 +7,7 @@
 import { hkdfSync, randomBytes } from "node:crypto";
 import { warnOnce } from "../log.js";
 import { AuthError, AuthErrorCode } from "./errors.js";
+import { setting } from "../config/settings.js";
 
 /** Characters; `tina4 init` writes 64 hex characters (256 bits). */
 export const MIN_SECRET_LENGTH = 32;
@@ -19,7 +20,7 @@ function isProduction(): boolean {
 }
 
 /** Why the configured secret cannot be used, or null when it can. Never includes the secret. */
-export function secretProblem(value: string | undefined = process.env.TINA4_SECRET): { code: AuthErrorCode; message: string } | null {
+export function secretProblem(value: string | undefined = setting("TINA4_SECRET")): { code: AuthErrorCode; message: string } | null {
   if (value === undefined || value === "") {
     return { code: AuthErrorCode.NO_SECRET, message: "TINA4_SECRET is not set: it signs session cookies and tokens. Add one to .env (tina4 init writes one; or: node -e \"console.log(require('crypto').randomBytes(32).toString('hex'))\")" };
   }
@@ -39,7 +40,7 @@ export function generateSecret(): string {
  * else a warning (once) and a random secret for this process.
  */
 export function authSecret(): string {
-  const configured = process.env.TINA4_SECRET;
+  const configured = setting("TINA4_SECRET");
   const problem = secretProblem(configured);
   if (problem === null) return configured!;
   if (isProduction()) throw new AuthError(problem.code, problem.message);

@@ -6,7 +6,7 @@
  * confusion are refused; every failure is an AuthError (TOKEN_EXPIRED or TOKEN_INVALID).
  */
 import { createPrivateKey, createPublicKey } from "node:crypto";
-import { envInt, envString } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { authSecret } from "./secret.js";
 import { AuthError, AuthErrorCode } from "./errors.js";
 import type { TokenPayload } from "./types.js";
@@ -39,7 +39,7 @@ function library(): Promise<Jose> {
 }
 
 function algorithm(): TokenAlgorithm {
-  const alg = envString("TINA4_TOKEN_ALG", "HS256").trim().toUpperCase();
+  const alg = setting("TINA4_TOKEN_ALG").trim().toUpperCase();
   if (!(TOKEN_ALGORITHMS as readonly string[]).includes(alg)) {
     throw new AuthError(AuthErrorCode.TOKEN_CONFIG, `TINA4_TOKEN_ALG must be one of ${TOKEN_ALGORITHMS.join(", ")}, got "${alg}"`);
   }
@@ -47,8 +47,8 @@ function algorithm(): TokenAlgorithm {
 }
 
 /** PEM from an env variable; `\n` escapes (one-line .env values) become newlines. */
-function pem(name: string): string | undefined {
-  const value = process.env[name];
+function pem(name: "TINA4_TOKEN_PRIVATE_KEY" | "TINA4_TOKEN_PUBLIC_KEY"): string | undefined {
+  const value = setting(name);
   return value ? value.replace(/\\n/g, "\n").trim() : undefined;
 }
 
@@ -97,7 +97,7 @@ export async function signToken(payload: TokenPayload, options: SignTokenOptions
   }
   const { alg, sign } = await keys();
   if (sign === null) throw new AuthError(AuthErrorCode.TOKEN_CONFIG, `signing ${alg} tokens needs TINA4_TOKEN_PRIVATE_KEY`);
-  const expiresIn = options.expiresIn ?? envInt("TINA4_TOKEN_TTL", 3600);
+  const expiresIn = options.expiresIn ?? setting("TINA4_TOKEN_TTL");
   if (typeof expiresIn === "number" && !(Number.isFinite(expiresIn) && expiresIn > 0)) {
     throw new AuthError(AuthErrorCode.TOKEN_PAYLOAD, `signToken: expiresIn must be a positive number of seconds, got ${expiresIn}`);
   }

@@ -12,7 +12,7 @@
  * | TINA4_CACHE_TIMEOUT_MS | 250 | bound on each network cache call |
  * | TINA4_CACHE_CONNECT_TIMEOUT_MS | 1000 | bound on the first connection at start |
  */
-import { envInt, envString } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { BACKEND_NAMES, type BackendName } from "./backend.js";
 import { CacheError, CacheErrorCode } from "./errors.js";
 
@@ -38,21 +38,21 @@ export function parseBackendName(name: string, source = "cache backend"): Backen
 /** Throws CacheError(T4_ERR_CACHE_UNKNOWN_BACKEND) for a bad TINA4_CACHE_BACKEND: call it at startup. */
 export function readCacheConfig(): CacheConfig {
   return {
-    backend: parseBackendName(envString("TINA4_CACHE_BACKEND", "memory"), "TINA4_CACHE_BACKEND"),
+    backend: parseBackendName(setting("TINA4_CACHE_BACKEND"), "TINA4_CACHE_BACKEND"),
     ...readCacheSettings(),
   };
 }
 
 /** Everything but the backend name (so an explicit `backend` option never trips over a bad env value). */
 export function readCacheSettings(): Omit<CacheConfig, "backend"> {
-  const url = envString("TINA4_CACHE_URL", "");
+  const url = setting("TINA4_CACHE_URL") ?? "";
   return {
     url: url === "" ? undefined : url,
-    ttl: envInt("TINA4_CACHE_TTL", 60),
-    maxEntries: envInt("TINA4_CACHE_MAX_ENTRIES", 1000),
-    dir: envString("TINA4_CACHE_DIR", "data/cache"),
-    timeoutMs: envInt("TINA4_CACHE_TIMEOUT_MS", 250),
-    connectTimeoutMs: envInt("TINA4_CACHE_CONNECT_TIMEOUT_MS", 1000),
+    ttl: setting("TINA4_CACHE_TTL"),
+    maxEntries: setting("TINA4_CACHE_MAX_ENTRIES"),
+    dir: setting("TINA4_CACHE_DIR"),
+    timeoutMs: setting("TINA4_CACHE_TIMEOUT_MS"),
+    connectTimeoutMs: setting("TINA4_CACHE_CONNECT_TIMEOUT_MS"),
   };
 }
 
@@ -67,7 +67,7 @@ export function defaultUrl(backend: BackendName): string | undefined {
     case "mongodb":
       return "mongodb://127.0.0.1:27017/tina4";
     case "database":
-      return envString("TINA4_DATABASE_URL", "sqlite:data/app.db");
+      return setting("TINA4_DATABASE_URL");
     default:
       return undefined;
   }

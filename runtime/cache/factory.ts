@@ -5,7 +5,7 @@
  * (per backend and URL, per process) and returns a `file` cache instead. Network and file
  * stores are wrapped in ResilientStore so later failures degrade to misses.
  */
-import { envString } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { onShutdown } from "../lifecycle.js";
 import { warnOnce } from "../log.js";
 import { NAMESPACES, StoreBackend, validateNamespace, validateTtl, type BackendName, type CacheBackend, type CacheStore } from "./backend.js";
@@ -56,7 +56,7 @@ let unregisterShutdown: (() => void) | undefined;
 
 export async function createCache(options: CreateCacheOptions = {}): Promise<CacheBackend> {
   const settings = readCacheSettings();
-  const configured = envString("TINA4_CACHE_BACKEND", "memory");
+  const configured = setting("TINA4_CACHE_BACKEND");
   const backend = parseBackendName(options.backend ?? configured, options.backend === undefined ? "TINA4_CACHE_BACKEND" : "cache backend");
   const sameAsConfigured = options.backend === undefined || configured.trim().toLowerCase() === backend;
   const url = options.url ?? (sameAsConfigured ? settings.url : undefined) ?? defaultUrl(backend);

@@ -4,7 +4,7 @@
  * cache degrades to misses when its server is down, so the app still answers; readiness tells
  * the balancer that this instance runs degraded. At most once a second (runtime/ready.ts).
  */
-import { envString } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { addReadinessCheck } from "../ready.js";
 import { NAMESPACES, type BackendName } from "./backend.js";
 import { defaultUrl, parseBackendName, readCacheSettings } from "./config.js";
@@ -16,7 +16,7 @@ const NETWORK: ReadonlySet<string> = new Set<NetworkBackend>(["redis", "valkey",
 /** The configured network backend, or null (memory, file, the database, or a bad name). */
 function networkBackend(): NetworkBackend | null {
   try {
-    const backend = parseBackendName(envString("TINA4_CACHE_BACKEND", "memory"));
+    const backend = parseBackendName(setting("TINA4_CACHE_BACKEND"));
     return NETWORK.has(backend) ? (backend as NetworkBackend) : null;
   } catch {
     return null; // an unknown name already fails `tina4 serve` at start (SPEC §6)

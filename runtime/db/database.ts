@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { envBool, envInt, envString } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { log } from "../log.js";
 import { createAdapter } from "./adapters/index.js";
 import { EMPTY, type Adapter, type DriverConnection, type RawResult, type SyncConnection } from "./adapters/adapter.js";
@@ -60,11 +60,11 @@ export class Database {
     this.dialect = adapter.dialect;
     this.engine = parsed.engine;
     this.url = parsed.redacted;
-    this.autocommit = options.autocommit ?? envBool("TINA4_AUTOCOMMIT", true);
-    const size = Math.min(adapter.maxPool, Math.max(1, options.pool ?? envInt("TINA4_DB_POOL", 4)));
+    this.autocommit = options.autocommit ?? setting("TINA4_AUTOCOMMIT");
+    const size = Math.min(adapter.maxPool, Math.max(1, options.pool ?? setting("TINA4_DB_POOL")));
     this.pool = new Pool<DriverConnection>({
       size,
-      acquireTimeoutMs: options.acquireTimeoutMs ?? envInt("TINA4_DB_ACQUIRE_TIMEOUT", 10_000),
+      acquireTimeoutMs: options.acquireTimeoutMs ?? setting("TINA4_DB_ACQUIRE_TIMEOUT"),
       engine: this.engine,
       create: () => adapter.connect(),
       destroy: (c) => c.close(),
@@ -78,8 +78,8 @@ export class Database {
    * it with one connection, so a missing driver, bad URL or unreachable server fails here.
    */
   static async connect(url?: string, options: DatabaseOptions = {}): Promise<Database> {
-    const parsed = parseDatabaseUrl(url ?? envString("TINA4_DATABASE_URL", "sqlite:data/app.db"));
-    const connectTimeout = options.connectTimeoutMs ?? envInt("TINA4_DB_CONNECT_TIMEOUT", 5000);
+    const parsed = parseDatabaseUrl(url ?? setting("TINA4_DATABASE_URL"));
+    const connectTimeout = options.connectTimeoutMs ?? setting("TINA4_DB_CONNECT_TIMEOUT");
     const db = new Database(createAdapter(parsed, connectTimeout), parsed, options);
     const conn = await db.pool.acquire();
     db.pool.release(conn);

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { Socket } from "node:net";
 import type { App } from "../app.js";
-import { envInt } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { log } from "../log.js";
 import { TappableResponse } from "./body-tap.js";
 
@@ -30,9 +30,9 @@ const clientErrorBody = (status: number, message: string) => {
 export function createHttpServer(app: App): Server {
   const server = createServer(
     {
-      maxHeaderSize: envInt("TINA4_MAX_HEADER_SIZE", 16 * 1024),
-      requestTimeout: envInt("TINA4_REQUEST_TIMEOUT", 30) * 1000,
-      headersTimeout: envInt("TINA4_HEADERS_TIMEOUT", 10) * 1000,
+      maxHeaderSize: setting("TINA4_MAX_HEADER_SIZE"),
+      requestTimeout: setting("TINA4_REQUEST_TIMEOUT") * 1000,
+      headersTimeout: setting("TINA4_HEADERS_TIMEOUT") * 1000,
       keepAliveTimeout: 5000,
       // How often request/headers timeouts are enforced (Node's default, 30 s, lets slow
       // clients hold sockets far longer than the configured timeouts).
@@ -75,7 +75,7 @@ export async function listen(app: App, options: ListenOptions = {}): Promise<Run
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : (options.port ?? 0);
-  const timeoutSeconds = options.shutdownTimeout ?? envInt("TINA4_SHUTDOWN_TIMEOUT", 30);
+  const timeoutSeconds = options.shutdownTimeout ?? setting("TINA4_SHUTDOWN_TIMEOUT");
   let closing: Promise<{ drained: boolean }> | null = null;
   return {
     server,

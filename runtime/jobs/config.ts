@@ -14,7 +14,7 @@
  * | TINA4_QUEUE_KEEP_COMPLETED | 86400 | seconds completed jobs are kept (0 = remove at once) |
  * | TINA4_QUEUE_KEEP_FAILED | 0 | seconds failed jobs are kept (0 = until retried or cleared) |
  */
-import { envInt, envString } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { QueueError, QueueErrorCode } from "./errors.js";
 
 export const QUEUE_BACKENDS = ["database", "redis", "valkey"] as const;
@@ -39,24 +39,24 @@ export function parseQueueBackend(name: string): QueueBackendName {
   throw new QueueError(QueueErrorCode.BACKEND, `unknown TINA4_QUEUE_BACKEND "${name}": valid backends are ${QUEUE_BACKENDS.join(", ")}`);
 }
 
-function positive(name: string, fallback: number, min: number): number {
-  const value = envInt(name, fallback);
+function positive(name: "TINA4_QUEUE_VISIBILITY_TIMEOUT" | "TINA4_QUEUE_POLL_INTERVAL" | "TINA4_QUEUE_TIMEOUT" | "TINA4_QUEUE_KEEP_COMPLETED" | "TINA4_QUEUE_KEEP_FAILED", min: number): number {
+  const value = setting(name);
   if (value < min) throw new QueueError(QueueErrorCode.ARGUMENT, `${name} must be at least ${min}, got ${value}`);
   return value;
 }
 
 export function readQueueConfig(overrides: Partial<QueueConfig> = {}): QueueConfig {
-  const backend = overrides.backend ?? parseQueueBackend(envString("TINA4_QUEUE_BACKEND", "database"));
-  const fallbackUrl = backend === "database" ? envString("TINA4_DATABASE_URL", "sqlite:data/app.db") : "redis://127.0.0.1:6379";
+  const backend = overrides.backend ?? parseQueueBackend(setting("TINA4_QUEUE_BACKEND"));
+  const fallbackUrl = backend === "database" ? setting("TINA4_DATABASE_URL") : "redis://127.0.0.1:6379";
   return {
     backend,
-    url: overrides.url ?? envString("TINA4_QUEUE_URL", fallbackUrl),
-    prefix: overrides.prefix ?? envString("TINA4_QUEUE_PREFIX", "tina4"),
-    table: overrides.table ?? envString("TINA4_QUEUE_TABLE", "tina4_job"),
-    visibilityTimeoutMs: overrides.visibilityTimeoutMs ?? positive("TINA4_QUEUE_VISIBILITY_TIMEOUT", 30, 1) * 1000,
-    pollIntervalMs: overrides.pollIntervalMs ?? positive("TINA4_QUEUE_POLL_INTERVAL", 500, 10),
-    timeoutMs: overrides.timeoutMs ?? positive("TINA4_QUEUE_TIMEOUT", 0, 0) * 1000,
-    keepCompletedMs: overrides.keepCompletedMs ?? positive("TINA4_QUEUE_KEEP_COMPLETED", 86_400, 0) * 1000,
-    keepFailedMs: overrides.keepFailedMs ?? positive("TINA4_QUEUE_KEEP_FAILED", 0, 0) * 1000,
+    url: overrides.url ?? (setting("TINA4_QUEUE_URL") ?? fallbackUrl),
+    prefix: overrides.prefix ?? setting("TINA4_QUEUE_PREFIX"),
+    table: overrides.table ?? setting("TINA4_QUEUE_TABLE"),
+    visibilityTimeoutMs: overrides.visibilityTimeoutMs ?? positive("TINA4_QUEUE_VISIBILITY_TIMEOUT", 1) * 1000,
+    pollIntervalMs: overrides.pollIntervalMs ?? positive("TINA4_QUEUE_POLL_INTERVAL", 10),
+    timeoutMs: overrides.timeoutMs ?? positive("TINA4_QUEUE_TIMEOUT", 0) * 1000,
+    keepCompletedMs: overrides.keepCompletedMs ?? positive("TINA4_QUEUE_KEEP_COMPLETED", 0) * 1000,
+    keepFailedMs: overrides.keepFailedMs ?? positive("TINA4_QUEUE_KEEP_FAILED", 0) * 1000,
   };
 }

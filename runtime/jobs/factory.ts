@@ -3,7 +3,7 @@
  * `configureQueue`). A failed open is not cached, so a later call retries; graceful shutdown
  * closes it after the HTTP server has drained.
  */
-import { envInt } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { onShutdown } from "../lifecycle.js";
 import type { QueueBackend } from "./backend.js";
 import { readQueueConfig, type QueueConfig } from "./config.js";
@@ -22,7 +22,7 @@ export function trackRunner(runner: { stop(graceMs: number): Promise<void> }): (
 
 /** The shutdown hook: runners get TINA4_SHUTDOWN_TIMEOUT to finish their jobs, then the backend closes. */
 async function shutdownQueues(): Promise<void> {
-  const graceMs = envInt("TINA4_SHUTDOWN_TIMEOUT", 30) * 1000;
+  const graceMs = setting("TINA4_SHUTDOWN_TIMEOUT") * 1000;
   await Promise.all([...runners].map((runner) => runner.stop(graceMs)));
   await closeQueues();
 }

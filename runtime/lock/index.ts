@@ -7,7 +7,7 @@
  * the app's database (TINA4_DATABASE_URL). `ttlSeconds` is how long the lock outlives a holder
  * that stops renewing it (killed, crashed, frozen): while `fn` runs, the holder renews it.
  */
-import { envString } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { onShutdown } from "../lifecycle.js";
 import type { Held, LockBackend } from "./backend.js";
 import { LockError, LockErrorCode } from "./errors.js";
@@ -41,11 +41,11 @@ const isRedisBackend = (name: string) => /^(redis|valkey)$/i.test(name.trim());
 /** The lock store's URL, following the order documented above. */
 export function lockUrl(settings: LockSettings = {}): string {
   if (settings.url) return settings.url;
-  const explicit = envString("TINA4_LOCK_URL", "");
+  const explicit = setting("TINA4_LOCK_URL") ?? "";
   if (explicit) return explicit;
-  if (isRedisBackend(envString("TINA4_QUEUE_BACKEND", ""))) return envString("TINA4_QUEUE_URL", "redis://127.0.0.1:6379");
-  if (isRedisBackend(envString("TINA4_CACHE_BACKEND", ""))) return envString("TINA4_CACHE_URL", "redis://127.0.0.1:6379");
-  return envString("TINA4_DATABASE_URL", "sqlite:data/app.db");
+  if (isRedisBackend(setting("TINA4_QUEUE_BACKEND"))) return setting("TINA4_QUEUE_URL") ?? "redis://127.0.0.1:6379";
+  if (isRedisBackend(setting("TINA4_CACHE_BACKEND"))) return setting("TINA4_CACHE_URL") ?? "redis://127.0.0.1:6379";
+  return setting("TINA4_DATABASE_URL");
 }
 
 let settings: LockSettings = {};
@@ -55,7 +55,7 @@ let unregister: (() => void) | null = null;
 function backend(): Promise<LockBackend> {
   if (current === null) {
     const url = lockUrl(settings);
-    const prefix = settings.prefix ?? envString("TINA4_LOCK_PREFIX", "tina4:lock:");
+    const prefix = settings.prefix ?? setting("TINA4_LOCK_PREFIX");
     const opening: Promise<LockBackend> = REDIS_URL.test(url)
       ? import("./redis.js").then(({ RedisLockBackend }) => RedisLockBackend.open(url, prefix))
       : import("./database-backend.js").then(({ DatabaseLockBackend }) => DatabaseLockBackend.open(url));

@@ -1,4 +1,4 @@
-import { envList } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { HttpError } from "../http/errors.js";
 import { MiddlewareErrorCode } from "./errors.js";
 import { builtin, type MiddlewareFunction } from "./types.js";
@@ -20,7 +20,7 @@ export interface CorsOptions {
  * request from one proceeds without CORS headers, so the browser withholds the response.
  */
 export function cors(options: CorsOptions = {}): MiddlewareFunction {
-  const origins = new Set(options.origins ?? envList("TINA4_CORS_ORIGINS"));
+  const origins = new Set(options.origins ?? setting("TINA4_CORS_ORIGINS"));
   const any = origins.has("*");
   const methods = (options.methods ?? ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"]).join(", ");
   const allowHeaders = options.headers?.join(", ");

@@ -1,4 +1,4 @@
-import { envInt, envString } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { HttpError } from "../http/errors.js";
 import { MiddlewareErrorCode } from "./errors.js";
 import type { Request } from "../http/request.js";
@@ -74,16 +74,16 @@ const counted = new WeakMap<Request, Set<string>>();
  * Retry-After; RateLimit-Limit/Remaining/Reset on every response.
  */
 export function rateLimit(options: RateLimitOptions = {}): MiddlewareFunction {
-  const limit = options.limit ?? envInt("TINA4_RATE_LIMIT", 100);
-  const windowSeconds = options.windowSeconds ?? envInt("TINA4_RATE_WINDOW", 60);
+  const limit = options.limit ?? setting("TINA4_RATE_LIMIT");
+  const windowSeconds = options.windowSeconds ?? setting("TINA4_RATE_WINDOW");
   const windowMs = windowSeconds * 1000;
   const keyOf = options.key ?? ((req: Request) => req.ip);
   const name = options.name ?? "default";
   if (!(limit > 0) || !(windowMs > 0)) throw new RangeError("rateLimit(): limit and window must be positive");
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new RangeError(`rateLimit(): name must match [A-Za-z0-9_.-]{1,64}, got ${JSON.stringify(name)}`);
   // a bad backend name is a startup error
-  const backend = parseBackendName(options.backend ?? envString("TINA4_CACHE_BACKEND", "memory"), options.backend ? "rateLimit backend" : "TINA4_CACHE_BACKEND");
-  const url = options.cacheUrl ?? (options.backend === undefined ? process.env.TINA4_CACHE_URL || undefined : undefined);
+  const backend = parseBackendName(options.backend ?? setting("TINA4_CACHE_BACKEND"), options.backend ? "rateLimit backend" : "TINA4_CACHE_BACKEND");
+  const url = options.cacheUrl ?? (options.backend === undefined ? setting("TINA4_CACHE_URL") : undefined);
   const shared = backend !== "memory";
   const scope = `${name}:${limit}:${windowSeconds}`;
   const local = new LocalCounts();

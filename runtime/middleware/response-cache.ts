@@ -2,7 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { pipeline, Transform, type Readable } from "node:stream";
 import { createCache } from "../cache/factory.js";
 import type { BackendName, CacheBackend, CacheLookup } from "../cache/backend.js";
-import { envInt, envString } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { parseBackendName } from "../cache/config.js";
 import { log } from "../log.js";
 import type { Request } from "../http/request.js";
@@ -55,7 +55,7 @@ function backendFor(options: ResponseCacheOptions): Promise<CacheBackend> {
   const id = `${options.backend ?? ""}|${options.cacheUrl ?? ""}`;
   let backend = backends.get(id);
   if (!backend) {
-    const ttl = options.ttl ?? envInt("TINA4_CACHE_TTL", 60);
+    const ttl = options.ttl ?? setting("TINA4_CACHE_TTL");
     backend = createCache({ backend: options.backend, url: options.cacheUrl, namespace: "response", ttl, sharedDecoded: 1000 });
     backends.set(id, backend);
     backend.catch(() => backends.delete(id));
@@ -114,7 +114,7 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
   const inflight = new SingleFlight<string, Entry | null>();
   // A bad backend name is a startup error; the backend itself is opened now, so
   // clearCache() reaches it even before the first request.
-  parseBackendName(options.backend ?? envString("TINA4_CACHE_BACKEND", "memory"), options.backend ? "responseCache backend" : "TINA4_CACHE_BACKEND");
+  parseBackendName(options.backend ?? setting("TINA4_CACHE_BACKEND"), options.backend ? "responseCache backend" : "TINA4_CACHE_BACKEND");
   let ready: CacheBackend | undefined;
   backendFor(options).then((backend) => (ready = backend), () => undefined);
 

@@ -1,4 +1,4 @@
-import { envInt } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import type { Database } from "../db/index.js";
 import { acquireDatabaseLock, lockHolder, type DatabaseLockKey } from "../lock/database.js";
 import { MigrateErrorCode, MigrationError } from "./errors.js";
@@ -36,8 +36,8 @@ const MIGRATE_KEY: DatabaseLockKey = {
 
 /** Takes the migration lock for `db`, waiting for another run up to the timeout. */
 export async function acquireLock(db: Database, options: LockOptions = {}): Promise<MigrationLock> {
-  const timeoutMs = options.timeoutMs ?? envInt("TINA4_MIGRATE_LOCK_TIMEOUT", 300) * 1000;
-  const ttlMs = options.ttlMs ?? envInt("TINA4_MIGRATE_LOCK_TTL", 60) * 1000;
+  const timeoutMs = options.timeoutMs ?? setting("TINA4_MIGRATE_LOCK_TIMEOUT") * 1000;
+  const ttlMs = options.ttlMs ?? setting("TINA4_MIGRATE_LOCK_TTL") * 1000;
   const held = await acquireDatabaseLock(db, MIGRATE_KEY, { waitMs: timeoutMs, ttlMs, onWait: options.onWait });
   if (held === null) {
     const holder = await lockHolder(db, MIGRATE_KEY).catch(() => null);

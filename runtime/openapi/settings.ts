@@ -1,4 +1,5 @@
 import type { OpenApiOptions } from "./types.js";
+import { setting } from "../config/settings.js";
 
 /** `new App({ openapi })`: where the document and docs page live and whether they are served. */
 export interface OpenApiConfig extends OpenApiOptions {
@@ -16,7 +17,6 @@ export interface OpenApiSettings extends OpenApiOptions {
   docsPath: string;
 }
 
-const TRUE = /^(1|true|yes|on)$/i;
 
 function checkedPath(name: string, value: string): string {
   if (!value.startsWith("/") || /[\s?#]/.test(value)) throw new TypeError(`${name} must be a path starting with "/" (got ${JSON.stringify(value)})`);
@@ -25,12 +25,11 @@ function checkedPath(name: string, value: string): string {
 
 /** Resolves the settings from the app's config and the environment (config wins). */
 export function openApiSettings(dev: boolean, config: OpenApiConfig = {}): OpenApiSettings {
-  const env = process.env.TINA4_OPENAPI;
   return {
     ...config,
-    enabled: config.enabled ?? (env === undefined || env === "" ? dev : TRUE.test(env)),
-    path: checkedPath("TINA4_OPENAPI_PATH", config.path ?? process.env.TINA4_OPENAPI_PATH ?? "/openapi.json"),
-    docsPath: checkedPath("TINA4_DOCS_PATH", config.docsPath ?? process.env.TINA4_DOCS_PATH ?? "/docs"),
+    enabled: config.enabled ?? setting("TINA4_OPENAPI", { production: !dev }),
+    path: checkedPath("TINA4_OPENAPI_PATH", config.path ?? setting("TINA4_OPENAPI_PATH")),
+    docsPath: checkedPath("TINA4_DOCS_PATH", config.docsPath ?? setting("TINA4_DOCS_PATH")),
   };
 }
 

@@ -8,6 +8,7 @@ import type { DestinationStream, Logger as PinoLogger, LoggerOptions } from "pin
 import { redactText, redactValue } from "./redact.js";
 import { prettyStream } from "./pretty.js";
 import { packageRequire } from "../package-require.js";
+import { setting } from "../config/settings.js";
 
 export type Logger = PinoLogger;
 export type LogFormat = "json" | "pretty";
@@ -27,14 +28,14 @@ let root: Logger | null = null;
 let settings: LoggerSettings = {};
 
 export function logFormat(): LogFormat {
-  const wanted = (settings.format ?? process.env.TINA4_LOG_FORMAT ?? "").toLowerCase();
+  const wanted = (settings.format ?? setting("TINA4_LOG_FORMAT") ?? "").toLowerCase();
   if (wanted === "json" || wanted === "pretty") return wanted;
   if (settings.defaultFormat) return settings.defaultFormat;
   return process.env.NODE_ENV === "production" ? "json" : "pretty";
 }
 
 export function logLevel(): string {
-  const wanted = (settings.level ?? process.env.TINA4_LOG_LEVEL ?? "info").toLowerCase();
+  const wanted = (settings.level ?? setting("TINA4_LOG_LEVEL")).toLowerCase();
   return LEVELS.has(wanted) ? wanted : "info";
 }
 

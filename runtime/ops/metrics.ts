@@ -17,6 +17,7 @@ import { packageRequire } from "../package-require.js";
 import { OpsErrorCode } from "./errors.js";
 import { elapsedMs, markStart } from "./request-log.js";
 import { isMetricsPrimaryMessage, type MetricsPrimaryMessage, type MetricsWorkerMessage } from "./metrics-protocol.js";
+import { setting } from "../config/settings.js";
 
 interface HttpMetrics {
   registry: Registry;
@@ -118,7 +119,7 @@ export interface MetricsOptions {
 
 /** Counts every request of `app` and serves GET /__metrics. */
 export function installMetrics(app: App, options: MetricsOptions = {}): void {
-  const token = options.token ?? process.env.TINA4_METRICS_TOKEN ?? "";
+  const token = options.token ?? setting("TINA4_METRICS_TOKEN") ?? "";
   httpMetrics();
   listenToPrimary();
   app.addHook("onRequest", markStart);

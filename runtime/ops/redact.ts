@@ -1,3 +1,4 @@
+import { setting } from "../config/settings.js";
 /**
  * What never reaches a log line: credentials in headers, cookies, passwords, tokens and
  * secrets (by key, at any depth), the value of TINA4_SECRET and the password part of
@@ -15,7 +16,7 @@ export function isSecretKey(key: string): boolean {
 }
 
 /** `text` with connection-URL passwords and the app secret replaced. */
-export function redactText(text: string, secret = process.env.TINA4_SECRET): string {
+export function redactText(text: string, secret = setting("TINA4_SECRET")): string {
   let out = text.includes("://") ? text.replace(URL_PASSWORD, `$1${REDACTED}@`) : text;
   if (secret && secret.length >= 8 && out.includes(secret)) out = out.split(secret).join(REDACTED);
   return out;

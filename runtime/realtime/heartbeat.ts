@@ -3,14 +3,14 @@
  * did not answer the previous ping is a dead peer (cable pulled, laptop asleep) and is cut,
  * so its memory and room memberships go. One timer per process, only while sockets exist.
  */
-import { envInt } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import type { WsConnection } from "./socket.js";
 
 const sockets = new Set<WsConnection>();
 let timer: NodeJS.Timeout | null = null;
 
 export function watchHeartbeat(connection: WsConnection): void {
-  const seconds = envInt("TINA4_WS_PING", 30);
+  const seconds = setting("TINA4_WS_PING");
   if (seconds <= 0) return;
   sockets.add(connection);
   connection.ws.once("close", () => {

@@ -11,7 +11,7 @@ import type { WebSocketServer } from "ws";
 import { RouteTrie, type RouteEntry } from "../router/trie.js";
 import { decodeSegments, splitTarget } from "../http/path.js";
 import type { Params, Request } from "../http/request.js";
-import { envInt, envList, envString } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { log } from "../log.js";
 import { RealtimeError, RealtimeErrorCode } from "./errors.js";
 import { hubReady } from "./hub.js";
@@ -81,18 +81,18 @@ function checkOptions(options: WebSocketOptions, where: string): Omit<WsRoute, "
   if (options.origins !== undefined && (!Array.isArray(options.origins) || options.origins.some((o) => typeof o !== "string"))) {
     throw new RealtimeError(RealtimeErrorCode.OPTIONS, `${where}: "origins" must be an array of strings`);
   }
-  const slowClient = (options.slowClient ?? envString("TINA4_WS_SLOW_CLIENT", "close")) as SlowClientPolicy;
+  const slowClient = (options.slowClient ?? setting("TINA4_WS_SLOW_CLIENT")) as SlowClientPolicy;
   if (slowClient !== "close" && slowClient !== "drop") {
     throw new RealtimeError(RealtimeErrorCode.OPTIONS, `${where}: the slow-client policy must be "close" or "drop", got ${JSON.stringify(slowClient)}`);
   }
   return {
     secured: options.secured ?? false,
-    origins: originSet(options.origins ?? envList("TINA4_CORS_ORIGINS")),
-    maxMessage: positive("maxMessage (TINA4_WS_MAX_MESSAGE)", options.maxMessage, envInt("TINA4_WS_MAX_MESSAGE", 1024 * 1024)),
+    origins: originSet(options.origins ?? setting("TINA4_CORS_ORIGINS")),
+    maxMessage: positive("maxMessage (TINA4_WS_MAX_MESSAGE)", options.maxMessage, setting("TINA4_WS_MAX_MESSAGE")),
     settings: {
       route: where,
       slowClient,
-      maxBuffered: positive("maxBuffered (TINA4_WS_MAX_BUFFERED)", options.maxBuffered, envInt("TINA4_WS_MAX_BUFFERED", 1024 * 1024)),
+      maxBuffered: positive("maxBuffered (TINA4_WS_MAX_BUFFERED)", options.maxBuffered, setting("TINA4_WS_MAX_BUFFERED")),
     },
   };
 }
@@ -167,7 +167,7 @@ export class Realtime {
     if (match?.kind !== "found") return refuse(socket, 404, "Not Found", {}, { path: target.path });
     const route = match.entry.data;
     if (!originAllowed(raw.headers.origin, raw.headers.host, route.origins)) return refuse(socket, 403, "Origin not allowed");
-    if (this.count >= envInt("TINA4_WS_MAX_CONNECTIONS", 10_000)) return refuse(socket, 503, "Too many connections", { "retry-after": "5" });
+    if (this.count >= setting("TINA4_WS_MAX_CONNECTIONS")) return refuse(socket, 503, "Too many connections", { "retry-after": "5" });
     const req = this.host.request(raw, target.path, target.search);
     req.params = match.params as Params;
     req.route = match.entry.pattern;

@@ -7,7 +7,7 @@
  */
 import type { Server, ServerResponse } from "node:http";
 import { PassThrough } from "node:stream";
-import { envInt } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { log } from "../log.js";
 import { addMember, joinRoom, leaveRoom, removeMember, type Frame, type Member } from "./hub.js";
 import { nextConnectionId } from "./ids.js";
@@ -75,7 +75,7 @@ class EventStream implements SseStream, Member {
 
   constructor(private readonly raw: ServerResponse, lastEventId: string | undefined, options: SseOptions) {
     this.lastEventId = lastEventId ?? null;
-    this.maxBuffered = options.maxBuffered ?? envInt("TINA4_SSE_MAX_BUFFERED", 1024 * 1024);
+    this.maxBuffered = options.maxBuffered ?? setting("TINA4_SSE_MAX_BUFFERED");
     this.server = (raw.socket as { server?: Server } | null)?.server ?? null;
     let set = byServer.get(this.server);
     if (!set) byServer.set(this.server, (set = new Set()));
@@ -83,7 +83,7 @@ class EventStream implements SseStream, Member {
     addMember(this);
     // the first bytes flush the headers, so EventSource opens at once
     this.write(options.retry !== undefined ? `retry: ${Math.max(0, Math.trunc(options.retry))}\n\n` : ":ok\n\n");
-    const seconds = options.heartbeat ?? envInt("TINA4_SSE_HEARTBEAT", 15);
+    const seconds = options.heartbeat ?? setting("TINA4_SSE_HEARTBEAT");
     this.timer = seconds > 0 ? setInterval(() => this.write(":\n\n"), seconds * 1000).unref() : null;
     raw.once("close", () => this.close());
     this.body.on("error", () => this.close());

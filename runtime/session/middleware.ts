@@ -3,7 +3,7 @@
  * once, only when it changed or its sliding expiry is due. The cookie `tina4_session` carries
  * the signed id: HttpOnly, SameSite=Lax, Path=/, Secure in production, Max-Age = the TTL.
  */
-import { envBool, envInt, envString } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { parseBackendName } from "../cache/config.js";
 import type { BackendName } from "../cache/backend.js";
 import type { CookieOptions } from "../http/cookies.js";
@@ -38,13 +38,13 @@ interface Settings extends StoreSettings {
 }
 
 function settingsFrom(options: SessionOptions): Settings {
-  const cacheBackend = envString("TINA4_CACHE_BACKEND", "memory");
-  const backend = parseBackendName(options.backend ?? envString("TINA4_SESSION_BACKEND", cacheBackend), options.backend ? "session backend" : "TINA4_SESSION_BACKEND");
+  const cacheBackend = setting("TINA4_CACHE_BACKEND");
+  const backend = parseBackendName(options.backend ?? (setting("TINA4_SESSION_BACKEND") ?? cacheBackend), options.backend ? "session backend" : "TINA4_SESSION_BACKEND");
   const sameAsCache = backend === cacheBackend.trim().toLowerCase();
-  const url = options.url ?? (process.env.TINA4_SESSION_URL || (sameAsCache ? process.env.TINA4_CACHE_URL || undefined : undefined));
-  const ttl = options.ttl ?? envInt("TINA4_SESSION_TTL", 86_400);
+  const url = options.url ?? (setting("TINA4_SESSION_URL") ?? (sameAsCache ? setting("TINA4_CACHE_URL") : undefined));
+  const ttl = options.ttl ?? setting("TINA4_SESSION_TTL");
   if (!(ttl > 0)) throw new RangeError(`session(): the TTL must be a positive number of seconds, got ${ttl}`);
-  const secure = options.secure ?? envBool("TINA4_SESSION_SECURE", process.env.NODE_ENV === "production");
+  const secure = options.secure ?? setting("TINA4_SESSION_SECURE");
   return {
     backend,
     url,

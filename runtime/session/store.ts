@@ -11,7 +11,7 @@ import { CacheError, CacheErrorCode } from "../cache/errors.js";
 import type { BackendName, CacheBackend } from "../cache/backend.js";
 import { HttpError } from "../http/errors.js";
 import { AuthErrorCode } from "../auth/errors.js";
-import { envInt } from "../config/env.js";
+import { setting } from "../config/settings.js";
 import { warnOnce } from "../log.js";
 
 export interface StoreSettings {
@@ -47,7 +47,7 @@ function open(settings: StoreSettings): Promise<CacheBackend> {
     namespace: "session",
     ttl: settings.ttl,
     strict: true,
-    maxEntries: envInt("TINA4_SESSION_MAX_ENTRIES", 100_000),
+    maxEntries: setting("TINA4_SESSION_MAX_ENTRIES"),
   });
   current.cache = cache;
   cache.catch((error: unknown) => {

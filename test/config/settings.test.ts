@@ -99,7 +99,7 @@ describe("validateSettings()", () => {
 });
 
 /** Readers still on their own parsing while the migration goes folder by folder (empty when done). */
-const NOT_YET_MIGRATED: string[] = ["cli/boot.ts", "cli/cluster/jobs.ts", "cli/cluster/production.ts", "cli/cluster/worker-loader.ts", "cli/cluster/worker.ts", "cli/commands/generate.ts", "cli/commands/openapi.ts", "cli/generate/auth.ts", "cli/main.ts", "runtime/app.ts", "runtime/auth/passwords.ts", "runtime/auth/secret.ts", "runtime/auth/tokens.ts", "runtime/cache/config.ts", "runtime/cache/factory.ts", "runtime/cache/readiness.ts", "runtime/db/adapters/sqlite.ts", "runtime/db/database.ts", "runtime/db/query-cache/config.ts", "runtime/db/readiness.ts", "runtime/http/server.ts", "runtime/jobs/config.ts", "runtime/jobs/factory.ts", "runtime/lock/index.ts", "runtime/log.ts", "runtime/middleware/cors.ts", "runtime/middleware/rate-limit.ts", "runtime/middleware/response-cache.ts", "runtime/migrate/lock.ts", "runtime/openapi/settings.ts", "runtime/ops/logger.ts", "runtime/ops/metrics.ts", "runtime/ops/redact.ts", "runtime/realtime/bus/bus.ts", "runtime/realtime/heartbeat.ts", "runtime/realtime/realtime.ts", "runtime/realtime/sse.ts", "runtime/session/middleware.ts", "runtime/session/store.ts"];
+const NOT_YET_MIGRATED: string[] = ["cli/boot.ts", "cli/cluster/jobs.ts", "cli/cluster/production.ts", "cli/cluster/worker-loader.ts", "cli/cluster/worker.ts", "cli/commands/generate.ts", "cli/commands/openapi.ts", "cli/generate/auth.ts", "cli/main.ts"];
 
 describe("the registry covers the tree", () => {
   function files(dir: string): string[] {

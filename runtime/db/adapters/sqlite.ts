@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { interop } from "../../drivers.js";
-import { envInt } from "../../config/env.js";
+import { setting } from "../../config/settings.js";
 import { DbErrorCode, type DatabaseError } from "../errors.js";
 import { SqliteDialect } from "../dialects/sqlite.js";
 import type { ParsedDatabaseUrl } from "../url.js";
@@ -174,7 +174,7 @@ export class SqliteAdapter implements Adapter {
     const mod = await requireDriver<unknown>("better-sqlite3", "sqlite");
     const Ctor = interop<SqliteCtor>(mod);
     const file = this.url.database;
-    const busyMs = envInt("TINA4_DB_BUSY_TIMEOUT", 5000);
+    const busyMs = setting("TINA4_DB_BUSY_TIMEOUT");
     const deadline = Date.now() + busyMs;
     for (let attempt = 0; ; attempt++) {
       try {

@@ -11,7 +11,7 @@
  * | TINA4_DB_CACHE_BACKEND | memory | memory, file, redis, valkey, memcached, mongodb, database |
  * | TINA4_DB_CACHE_URL | per backend | the backend's server URL |
  */
-import { envBool, envInt, envString } from "../../config/env.js";
+import { setting } from "../../config/settings.js";
 
 export interface QueryCacheOptions {
   /** Request-scoped cache (TINA4_AUTO_CACHING, true). */
@@ -31,13 +31,13 @@ export interface QueryCacheOptions {
 export type QueryCacheConfig = Required<Omit<QueryCacheOptions, "url">> & { url: string | undefined };
 
 export function readQueryCacheConfig(options: QueryCacheOptions = {}): QueryCacheConfig {
-  const url = options.url ?? envString("TINA4_DB_CACHE_URL", "");
+  const url = options.url ?? (setting("TINA4_DB_CACHE_URL") ?? "");
   return {
-    request: options.request ?? envBool("TINA4_AUTO_CACHING", true),
-    requestTtl: options.requestTtl ?? envInt("TINA4_AUTO_CACHING_TTL", 5),
-    persistent: options.persistent ?? envBool("TINA4_DB_CACHE", false),
-    ttl: options.ttl ?? envInt("TINA4_DB_CACHE_TTL", 30),
-    backend: options.backend ?? envString("TINA4_DB_CACHE_BACKEND", "memory"),
+    request: options.request ?? setting("TINA4_AUTO_CACHING"),
+    requestTtl: options.requestTtl ?? setting("TINA4_AUTO_CACHING_TTL"),
+    persistent: options.persistent ?? setting("TINA4_DB_CACHE"),
+    ttl: options.ttl ?? setting("TINA4_DB_CACHE_TTL"),
+    backend: options.backend ?? setting("TINA4_DB_CACHE_BACKEND"),
     url: url === "" ? undefined : url,
   };
 }

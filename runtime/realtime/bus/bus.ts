@@ -6,7 +6,7 @@
  * app channels are JSON values.
  */
 import cluster from "node:cluster";
-import { envInt, envString } from "../../config/env.js";
+import { setting } from "../../config/settings.js";
 import { log } from "../../log.js";
 import { onShutdown } from "../../lifecycle.js";
 import { checkName, RealtimeError, RealtimeErrorCode } from "../errors.js";
@@ -41,10 +41,10 @@ const deliver: Delivery = (channel, message) => {
 /** The transport for this process (created on first use). */
 export function busTransport(): Promise<BusTransport> {
   if (transport) return Promise.resolve(transport);
-  const url = envString("TINA4_PUBSUB_URL", "");
+  const url = setting("TINA4_PUBSUB_URL") ?? "";
   if (url) {
     pendingRedis ??= import("./redis.js").then(({ RedisTransport }) =>
-      adopt(new RedisTransport(deliver, url, envString("TINA4_PUBSUB_PREFIX", "tina4"), envInt("TINA4_PUBSUB_CONNECT_TIMEOUT", 2000))),
+      adopt(new RedisTransport(deliver, url, setting("TINA4_PUBSUB_PREFIX"), setting("TINA4_PUBSUB_CONNECT_TIMEOUT"))),
     );
     return pendingRedis;
   }

@@ -12,10 +12,19 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
+ * What `next()` returns when the rest of the chain finished synchronously: one promise made
+ * once, instead of a new one per request (and a reaction on it), so a synchronous chain —
+ * `(req, res, next) => { res.header(...); return next(); }` in front of a handler that
+ * returns a value — allocates no promise at all.
+ */
+const FINISHED: Promise<void> = Promise.resolve();
+
+/**
  * Onion composition. Each middleware gets `next()` that runs the rest of the chain and
  * resolves when it has finished; calling it twice is a programming error and rejects.
  * The composed endpoint returns a promise only when the chain is asynchronous: a first
- * middleware that answers synchronously (a memory cache hit) lets the caller commit at once.
+ * middleware that answers synchronously (a memory cache hit), or hands back `next()` of a
+ * chain that finished synchronously, lets the caller commit at once.
  * It may throw synchronously; its callers catch both.
  */
 export function compose(middleware: readonly Middleware[], endpoint: Endpoint): Endpoint {
@@ -29,7 +38,10 @@ export function compose(middleware: readonly Middleware[], endpoint: Endpoint): 
       }
       last = index;
       try {
-        if (index === chain.length) return Promise.resolve(endpoint(req, res));
+        if (index === chain.length) {
+          const done = endpoint(req, res);
+          return isThenable(done) ? Promise.resolve(done) : FINISHED;
+        }
         // The middleware's resolved value is ignored, so its promise is returned as is.
         return Promise.resolve(chain[index]!(req, res, () => dispatch(index + 1))) as Promise<void>;
       } catch (error) {
@@ -38,6 +50,6 @@ export function compose(middleware: readonly Middleware[], endpoint: Endpoint): 
     };
     last = 0;
     const out = chain[0]!(req, res, () => dispatch(1));
-    return isThenable(out) ? (out as Promise<void>) : undefined;
+    return isThenable(out) && out !== FINISHED ? (out as Promise<void>) : undefined;
   };
 }

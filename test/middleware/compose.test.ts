@@ -146,6 +146,34 @@ describe("function middleware (onion)", () => {
     expect(await passed.json()).toEqual({ ok: true });
   });
 
+  it("a chain that finishes synchronously answers at once; then() on next() still runs before the answer", async () => {
+    const { compose } = await import("../../runtime/middleware/compose.js");
+    const req = {} as Request;
+    const res = {} as Response;
+    const trail: string[] = [];
+    const passThrough: Middleware = (_req, _res, next) => next();
+    const syncChain = compose([passThrough, passThrough], () => {
+      trail.push("sync handler");
+    });
+    expect(syncChain(req, res)).toBeUndefined(); // the caller commits without waiting for a promise
+    const asyncChain = compose([passThrough], async () => {
+      await tick();
+      trail.push("async handler");
+    });
+    const pending = asyncChain(req, res);
+    expect(pending).toBeInstanceOf(Promise);
+    await pending;
+    const after = compose([(_req, _res, next) => next().then(() => trail.push("after next"))], () => {
+      trail.push("handler before after");
+    });
+    const chained = after(req, res);
+    expect(chained).toBeInstanceOf(Promise); // work after next() is awaited before the answer
+    await chained;
+    expect(trail).toEqual(["sync handler", "async handler", "handler before after", "after next"]);
+    const twice = compose([(_req, _res, next) => next().then(() => next())], () => undefined);
+    await expect(twice(req, res)).rejects.toThrow(/next\(\) called multiple times/);
+  });
+
   it("refuses values that are not middleware at registration", async () => {
     const server = await startApp(() => undefined);
     close = server.close;

@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadEnvFiles } from "../../runtime/config/env.js";
-import { WorkerHandle } from "./pool.js";
+import { WorkerHandle } from "./worker-handle.js";
 
 let spare: WorkerHandle | null = null;
 

@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import { envInt } from "../../runtime/config/env.js";
 import { ui } from "../ui.js";
 import { formatLoadError } from "../load-error.js";
-import { listenFailure, WorkerExited, WorkerHandle, WorkerListenFailed, WorkerLoadFailed } from "./pool.js";
+import { describeExit, listenFailure, restartDelay, WorkerExited, WorkerHandle, WorkerListenFailed, WorkerLoadFailed } from "./worker-handle.js";
 import { takePreforked } from "./prefork.js";
 import type { WorkerConfig } from "./protocol.js";
 
@@ -42,104 +42,136 @@ const CRASH_WINDOW_MS = 60_000;
 /**
  * The production primary: forks the workers, keeps them alive (respawn with exponential
  * backoff, stop on a crash loop), rolls them one at a time on SIGHUP and drains them on
- * SIGTERM/SIGINT. Resolves with the process exit code.
+ * SIGTERM/SIGINT. `start()` resolves with the process exit code.
  */
-export function runProduction(options: ProductionOptions): Promise<number> {
-  const config: WorkerConfig = { mode: "production", root: options.root, port: options.port, host: options.host, bundle: options.bundle, withWorker: options.withWorker === true };
-  const crashLimit = envInt("TINA4_CRASH_LIMIT", 5);
-  const shutdownMs = envInt("TINA4_SHUTDOWN_TIMEOUT", 30) * 1000;
+export class ProductionSupervisor {
+  private readonly config: WorkerConfig;
+  private readonly crashLimit = envInt("TINA4_CRASH_LIMIT", 5);
+  private readonly shutdownMs = envInt("TINA4_SHUTDOWN_TIMEOUT", 30) * 1000;
   /** On SIGTERM workers first keep serving with /__ready at 503 for this long (worker.ts). */
-  const drainDelayMs = Math.max(0, envInt("TINA4_DRAIN_DELAY", 2)) * 1000;
-  const slots: Array<WorkerHandle | null> = new Array<WorkerHandle | null>(options.workers).fill(null);
-  const crashes: number[] = [];
-  let stopping = false;
-  let rolling: Promise<void> | null = null;
-  let finish: (code: number) => void = () => undefined;
-  const done = new Promise<number>((resolve) => (finish = resolve));
+  private readonly drainDelayMs = Math.max(0, envInt("TINA4_DRAIN_DELAY", 2)) * 1000;
+  private readonly slots: Array<WorkerHandle | null>;
+  /** When recent crashes happened (ms), oldest first; those older than CRASH_WINDOW_MS drop out. */
+  private readonly crashes: number[] = [];
+  private stopping = false;
+  private rolling: Promise<void> | null = null;
+  private finish: (code: number) => void = () => undefined;
+  private readonly done = new Promise<number>((resolve) => (this.finish = resolve));
 
-  const fail = async (message: string) => {
-    if (stopping) return;
-    stopping = true;
-    ui.error(message);
-    await Promise.all(slots.map((worker) => worker?.stop("shutdown", 5_000)));
-    finish(1);
-  };
+  constructor(private readonly options: ProductionOptions) {
+    this.config = { mode: "production", root: options.root, port: options.port, host: options.host, bundle: options.bundle, withWorker: options.withWorker === true };
+    this.slots = new Array<WorkerHandle | null>(options.workers).fill(null);
+  }
 
-  /** Runs `start` for `worker`, then watches it in `slot`; a worker that never gets ready is killed. */
-  const adopt = async (slot: number, worker: WorkerHandle, start: () => Promise<unknown>): Promise<WorkerHandle> => {
-    try {
-      await start();
-    } catch (error) {
-      worker.kill();
-      throw error;
-    }
-    watch(slot, worker);
-    return worker;
-  };
+  start(): Promise<number> {
+    process.on("SIGTERM", () => void this.stop("SIGTERM"));
+    process.on("SIGINT", () => void this.stop("SIGINT"));
+    process.on("SIGHUP", () => this.onHangUp());
+    // Fork first (synchronously), then check dist/: the check runs while the workers start.
+    const standby: WorkerConfig = { ...this.config, standby: true };
+    const forked = this.slots.map((_, slot) => (slot === 0 ? takePreforked(this.options.root) : null) ?? new WorkerHandle(standby));
+    void this.bootAll(forked, this.options.refresh());
+    return this.done;
+  }
 
-  /** Starts the worker for `slot` and watches it; rejects if it never becomes ready. */
-  const spawn = (slot: number): Promise<WorkerHandle> => {
-    const worker = new WorkerHandle(config);
-    return adopt(slot, worker, () => worker.whenReady());
-  };
+  /** Boots the first workers once dist/ is fresh; reports the server, or why it could not start. */
+  private async bootAll(forked: WorkerHandle[], fresh: Promise<boolean>): Promise<void> {
+    const results = await Promise.allSettled(forked.map((worker, slot) => this.boot(slot, worker, fresh)));
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    results.forEach((result, slot) => {
+      if (result.status === "fulfilled") this.slots[slot] = result.value;
+    });
+    if (failed?.reason instanceof BuildFailed) return this.stopAll(1); // refresh() said why
+    if (failed) return this.fail(startFailure(failed.reason as Error, this.options));
+    if (this.stopping) return;
+    const { host, started } = this.options;
+    const first = this.slots[0]!.ready!;
+    const url = `http://${host.includes(":") ? `[${host}]` : host}:${first.port}`;
+    const workers = `${this.slots.length} worker${this.slots.length === 1 ? "" : "s"}: pids ${this.slots.map((w) => w!.pid).join(", ")}`;
+    ui.success(`tina4 production server on ${ui.cyan(url)} ${ui.dim(`(${workers}; ${first.routes} routes, ${Math.round(performance.now() - started)} ms)`)}`);
+  }
 
   /**
    * First start of `slot`: the worker was forked in standby (for slot 0 possibly before the
    * CLI parsed its options) and boots only once dist/ is known to be fresh, so its Node
    * start overlaps the staleness check (and a rebuild) instead of following it.
    */
-  const boot = (slot: number, worker: WorkerHandle, fresh: Promise<boolean>): Promise<WorkerHandle> =>
-    adopt(slot, worker, async () => {
+  private async boot(slot: number, worker: WorkerHandle, fresh: Promise<boolean>): Promise<WorkerHandle> {
+    await worker.startOrKill(async () => {
       await worker.whenStandby();
       if (!(await fresh)) throw new BuildFailed();
-      worker.send({ type: "boot", config });
+      worker.send({ type: "boot", config: this.config });
       await worker.whenReady();
     });
+    this.watch(slot, worker);
+    return worker;
+  }
+
+  /** Starts a new worker for `slot` and watches it; rejects if it never becomes ready. */
+  private async spawn(slot: number): Promise<WorkerHandle> {
+    const worker = new WorkerHandle(this.config);
+    await worker.startOrKill(() => worker.whenReady());
+    this.watch(slot, worker);
+    return worker;
+  }
 
   /** Respawns `slot` with backoff when its worker dies unexpectedly; stops on a crash loop. */
-  const watch = (slot: number, worker: WorkerHandle): void => {
-    void worker.exited.then(({ code, signal }) => {
-      if (worker.leaving || stopping || slots[slot] !== worker) return;
-      slots[slot] = null;
-      const now = Date.now();
-      crashes.push(now);
-      while (crashes.length && crashes[0]! < now - CRASH_WINDOW_MS) crashes.shift();
-      const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
-      if (crashes.length >= crashLimit) {
-        void fail(`crash loop: ${crashes.length} worker crashes within ${CRASH_WINDOW_MS / 1000}s (last: worker ${worker.pid} ${how}); stopping`);
+  private watch(slot: number, worker: WorkerHandle): void {
+    worker.onCrash((exit) => {
+      if (this.stopping || this.slots[slot] !== worker) return;
+      this.slots[slot] = null;
+      const crashes = this.recordCrash();
+      if (crashes >= this.crashLimit) {
+        void this.fail(`crash loop: ${crashes} worker crashes within ${CRASH_WINDOW_MS / 1000}s (last: worker ${worker.pid} ${describeExit(exit)}); stopping`);
         return;
       }
-      const delay = Math.min(100 * 2 ** (crashes.length - 1), 5_000);
-      ui.warn(`worker ${worker.pid} ${how}; respawning in ${delay} ms`);
-      setTimeout(() => void respawn(slot), delay);
+      const delay = restartDelay(crashes - 1);
+      ui.warn(`worker ${worker.pid} ${describeExit(exit)}; respawning in ${delay} ms`);
+      setTimeout(() => void this.respawn(slot), delay);
     });
-  };
+  }
 
-  const respawn = async (slot: number): Promise<void> => {
-    if (stopping) return;
+  /** Counts a crash now; returns how many happened within the crash window. */
+  private recordCrash(): number {
+    const now = Date.now();
+    this.crashes.push(now);
+    while (this.crashes.length && this.crashes[0]! < now - CRASH_WINDOW_MS) this.crashes.shift();
+    return this.crashes.length;
+  }
+
+  private async respawn(slot: number): Promise<void> {
+    if (this.stopping) return;
     try {
-      const worker = await spawn(slot);
-      if (stopping) return void worker.stop("shutdown", shutdownMs);
-      slots[slot] = worker;
+      const worker = await this.spawn(slot);
+      if (this.stopping) return void worker.stop("shutdown", this.shutdownMs);
+      this.slots[slot] = worker;
       ui.success(`worker ${worker.pid} ready (replaces a crashed worker)`);
     } catch (error) {
-      if (error instanceof WorkerLoadFailed) return void fail(`worker failed to load the app: ${formatLoadError(error.detail)}`);
-      crashes.push(Date.now());
-      if (crashes.length >= crashLimit) return void fail(`crash loop: a replacement worker ${(error as Error).message}; stopping`);
-      setTimeout(() => void respawn(slot), Math.min(100 * 2 ** crashes.length, 5_000));
+      if (error instanceof WorkerLoadFailed) return void this.fail(`worker failed to load the app: ${formatLoadError(error.detail)}`);
+      this.crashes.push(Date.now());
+      if (this.crashes.length >= this.crashLimit) return void this.fail(`crash loop: a replacement worker ${(error as Error).message}; stopping`);
+      setTimeout(() => void this.respawn(slot), restartDelay(this.crashes.length));
     }
-  };
+  }
 
-  const roll = async (): Promise<void> => {
-    if (!(await options.refresh())) {
+  private onHangUp(): void {
+    if (this.stopping) return;
+    if (this.rolling) return void ui.warn("SIGHUP: a rolling restart is already running");
+    this.rolling = this.roll().finally(() => (this.rolling = null));
+  }
+
+  /** SIGHUP: rebuild if stale, then replace the workers one at a time, each new one listening before the old one retires. */
+  private async roll(): Promise<void> {
+    if (!(await this.options.refresh())) {
       ui.warn("rolling restart skipped: the build failed (workers keep the previous build)");
       return;
     }
+    const slots = this.slots;
     ui.step(`SIGHUP: rolling restart of ${slots.length} worker${slots.length === 1 ? "" : "s"}`);
-    for (let slot = 0; slot < slots.length && !stopping; slot++) {
+    for (let slot = 0; slot < slots.length && !this.stopping; slot++) {
       let next: WorkerHandle;
       try {
-        next = await spawn(slot);
+        next = await this.spawn(slot);
       } catch (error) {
         const detail = error instanceof WorkerLoadFailed ? formatLoadError(error.detail) : (error as Error).message;
         ui.error(`rolling restart stopped: new worker failed (${detail}); old workers keep serving`);
@@ -147,25 +179,27 @@ export function runProduction(options: ProductionOptions): Promise<number> {
       }
       const old = slots[slot];
       slots[slot] = next;
-      if (stopping) {
-        void next.stop("shutdown", shutdownMs);
+      if (this.stopping) {
+        void next.stop("shutdown", this.shutdownMs);
         return;
       }
       // The new worker listens before the old one stops accepting: no gap, no refused connection.
-      void old?.stop("retire", shutdownMs + 1_000);
+      void old?.stop("retire", this.shutdownMs + 1_000);
     }
     ui.success(`rolling restart done (pids ${slots.map((w) => w?.pid ?? "-").join(", ")})`);
-  };
+  }
 
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  /** SIGTERM/SIGINT: every worker drains (a retiring one too), then the primary exits 0. */
+  private async stop(signal: string): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const { drainDelayMs, shutdownMs } = this;
     const delay = drainDelayMs > 0 ? `/__ready answers 503 for ${drainDelayMs / 1000}s while serving, then ` : "";
-    ui.step(`${signal}: draining ${slots.filter(Boolean).length} worker(s) (${delay}up to ${shutdownMs / 1000}s for in-flight requests)`);
-    if (rolling) await rolling.catch(() => undefined);
+    ui.step(`${signal}: draining ${this.slots.filter(Boolean).length} worker(s) (${delay}up to ${shutdownMs / 1000}s for in-flight requests)`);
+    if (this.rolling) await this.rolling.catch(() => undefined);
     await Promise.all(
       Object.values(cluster.workers ?? {}).map((raw) => {
-        const handle = slots.find((w) => w?.worker === raw);
+        const handle = this.slots.find((w) => w?.worker === raw);
         if (handle) return handle.stop("shutdown", drainDelayMs + shutdownMs + 2_000);
         // a retiring worker: make it stop waiting for idle keep-alive clients
         return new Promise<void>((resolve) => {
@@ -175,47 +209,31 @@ export function runProduction(options: ProductionOptions): Promise<number> {
       }),
     );
     ui.success("stopped");
-    finish(0);
-  };
+    this.finish(0);
+  }
 
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGHUP", () => {
-    if (stopping) return;
-    if (rolling) return void ui.warn("SIGHUP: a rolling restart is already running");
-    rolling = roll().finally(() => (rolling = null));
-  });
+  private async fail(message: string): Promise<void> {
+    if (this.stopping) return;
+    ui.error(message);
+    await this.stopAll(1);
+  }
 
-  // Fork first (synchronously), then check dist/: the check runs while the workers start.
-  const standby: WorkerConfig = { ...config, standby: true };
-  const forked = slots.map((_, slot) => (slot === 0 ? takePreforked(options.root) : null) ?? new WorkerHandle(standby));
-  const fresh = options.refresh();
-  void (async () => {
-    const results = await Promise.allSettled(forked.map((worker, slot) => boot(slot, worker, fresh)));
-    const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
-    results.forEach((result, slot) => {
-      if (result.status === "fulfilled") slots[slot] = result.value;
-    });
-    if (failed?.reason instanceof BuildFailed) {
-      if (stopping) return;
-      stopping = true;
-      await Promise.all(slots.map((worker) => worker?.stop("shutdown", 5_000)));
-      return finish(1);
-    }
-    if (failed) {
-      const error = failed.reason as Error;
-      if (error instanceof WorkerListenFailed) return void (await fail(listenFailure(error, options.port, options.host)));
-      const detail = error instanceof WorkerLoadFailed ? formatLoadError(error.detail) : error instanceof WorkerExited ? error.message : String(error.message);
-      await fail(`app failed to start: ${detail}`);
-      return;
-    }
-    if (stopping) return;
-    const first = slots[0]!.ready!;
-    const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${first.port}`;
-    ui.success(
-      `tina4 production server on ${ui.cyan(url)} ${ui.dim(`(${slots.length} worker${slots.length === 1 ? "" : "s"}: pids ${slots.map((w) => w!.pid).join(", ")}; ${first.routes} routes, ${Math.round(performance.now() - options.started)} ms)`)}`,
-    );
-  })();
+  private async stopAll(code: number): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await Promise.all(this.slots.map((worker) => worker?.stop("shutdown", 5_000)));
+    this.finish(code);
+  }
+}
 
-  return done;
+/** Why the first workers did not start, in one line. */
+function startFailure(error: Error, options: ProductionOptions): string {
+  if (error instanceof WorkerListenFailed) return listenFailure(error, options.port, options.host);
+  const detail = error instanceof WorkerLoadFailed ? formatLoadError(error.detail) : error instanceof WorkerExited ? error.message : String(error.message);
+  return `app failed to start: ${detail}`;
+}
+
+/** Runs the production primary until it stops; resolves with the process exit code. */
+export function runProduction(options: ProductionOptions): Promise<number> {
+  return new ProductionSupervisor(options).start();
 }

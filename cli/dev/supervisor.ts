@@ -3,7 +3,7 @@ import { loadEnvFiles } from "../../runtime/config/env.js";
 import { ui } from "../ui.js";
 import type { Project } from "../project.js";
 import { Bundler, BundleError } from "../bundle/bundler.js";
-import { listenFailure, WorkerHandle, WorkerListenFailed, WorkerLoadFailed } from "../cluster/pool.js";
+import { describeExit, listenFailure, restartDelay, WorkerHandle, WorkerListenFailed, WorkerLoadFailed } from "../cluster/worker-handle.js";
 import type { LoadError, PrimaryMessage, WorkerConfig } from "../cluster/protocol.js";
 import { formatLoadError } from "../load-error.js";
 import { watchProject, type ChangeSet } from "./watcher.js";
@@ -130,15 +130,17 @@ export class DevServer {
     this.bundler.write(bundle);
     this.lastBundle = bundle.js;
     const next = await this.takeWorker();
-    next.send({ type: "boot" });
     try {
-      await next.whenReady();
+      // a worker that failed to load the app is kept: it may show the error page (failed())
+      await next.startOrKill(() => {
+        next.send({ type: "boot" });
+        return next.whenReady();
+      }, (error) => error instanceof WorkerLoadFailed);
     } catch (error) {
       if (error instanceof WorkerLoadFailed) {
         this.failedInput = bundle.js;
         return this.failed(next, error.detail);
       }
-      next.kill();
       if (error instanceof WorkerListenFailed && !this.current) {
         ui.error(listenFailure(error, this.options.port, this.options.host));
         return this.stop("", 1);
@@ -177,11 +179,12 @@ export class DevServer {
     }
     // Nothing to fall back on (first start, or after a crash): a worker serves the error page.
     const worker = next ?? (await this.takeWorker());
-    worker.send({ type: "serve-error", error });
     try {
-      await worker.whenReady();
+      await worker.startOrKill(() => {
+        worker.send({ type: "serve-error", error });
+        return worker.whenReady();
+      });
     } catch (failure) {
-      worker.kill();
       if (failure instanceof WorkerListenFailed) {
         ui.error(listenFailure(failure, this.options.port, this.options.host));
         return this.stop("", 1);
@@ -195,13 +198,13 @@ export class DevServer {
   }
 
   private watchCrash(worker: WorkerHandle): void {
-    void worker.exited.then(({ code, signal }) => {
-      if (worker.leaving || this.stopping || this.current !== worker) return;
+    worker.onCrash((exit) => {
+      if (this.stopping || this.current !== worker) return;
       this.current = null;
       this.healthy = false;
-      const delay = Math.min(100 * 2 ** this.crashRestarts, 5_000);
+      const delay = restartDelay(this.crashRestarts);
       this.crashRestarts++;
-      ui.warn(`worker ${worker.pid} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; restarting${delay > 100 ? ` in ${delay} ms` : ""}`);
+      ui.warn(`worker ${worker.pid} ${describeExit(exit)}; restarting${delay > 100 ? ` in ${delay} ms` : ""}`);
       setTimeout(() => this.reload("crash", true), delay);
     });
   }

@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import type { Socket } from "node:net";
+import { Server as NetServer, type Socket } from "node:net";
 import type { App } from "../app.js";
 import { setting } from "../config/settings.js";
 import { log } from "../log.js";
@@ -82,28 +82,57 @@ export async function listen(app: App, options: ListenOptions = {}): Promise<Run
     port,
     host,
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
-    close: () => (closing ??= drain(app, server, timeoutSeconds)),
+    close: () => (closing ??= shutDown(app, server, timeoutSeconds)),
   };
 }
 
-async function drain(app: App, server: Server, timeoutSeconds: number): Promise<{ drained: boolean }> {
+async function shutDown(app: App, server: Server, timeoutSeconds: number): Promise<{ drained: boolean }> {
   app.draining = true;
   app.realtime.goingAway(server); // WebSockets and SSE streams close with 1001
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  // Keep-alive sockets that finish a response while draining become idle: close them too.
-  const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+  const result = await drainServer(server, timeoutSeconds).done;
+  if (!result.drained) log.warn(`shutdown timeout (${timeoutSeconds}s) reached; closing remaining connections`);
+  return result;
+}
+
+/** A server that is draining (see drainServer). */
+export interface Drain {
+  /** Settles once the server has closed; `drained` is false when the timeout had to close connections. */
+  readonly done: Promise<{ drained: boolean }>;
+  /** Stops waiting for idle keep-alive connections: closes them now and each one that becomes idle. */
+  closeIdle(): void;
+}
+
+/** How often idle keep-alive connections are looked for while draining. */
+const SWEEP_MS = 50;
+
+/**
+ * Stops `server` accepting and lets in-flight requests finish, for up to `timeoutSeconds`;
+ * then every connection left is closed. Idle keep-alive connections close at once and as they
+ * become idle (a response while draining leaves its socket idle) — unless `gentle`: a client
+ * may be sending on one right now, so they end with their next response (Connection: close,
+ * from app.draining) or their keep-alive timeout, until `closeIdle()` (a dev reload and a
+ * rolling restart are gentle; shutdown is not).
+ */
+export function drainServer(server: Server, timeoutSeconds: number, gentle = false): Drain {
+  // net.Server's close: http.Server's (Node 19+) would also cut idle keep-alive connections.
+  const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+  let sweeper: NodeJS.Timeout | undefined;
+  const closeIdle = () => {
+    if (sweeper) return;
+    server.closeIdleConnections();
+    sweeper = setInterval(() => server.closeIdleConnections(), SWEEP_MS);
+  };
+  if (!gentle) closeIdle();
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(true), timeoutSeconds * 1000);
+  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutSeconds * 1000)));
+  const done = Promise.race([closed.then(() => false), timedOut]).then(async (late) => {
+    clearInterval(sweeper);
+    clearTimeout(timer);
+    if (late) {
+      server.closeAllConnections();
+      await closed;
+    }
+    return { drained: !late };
   });
-  const late = await Promise.race([closed.then(() => false), timedOut]);
-  clearInterval(sweeper);
-  clearTimeout(timer);
-  if (late) {
-    log.warn(`shutdown timeout (${timeoutSeconds}s) reached; closing remaining connections`);
-    server.closeAllConnections();
-    await closed;
-  }
-  return { drained: !late };
+  return { done, closeIdle };
 }

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { backoff } from "../../runtime/async/backoff.js";
 import { relayBusMessages } from "./bus-relay.js";
 import { relayMetrics } from "./metrics-relay.js";
 import { WORKER_ENV, type LoadError, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from "./protocol.js";
@@ -26,6 +27,16 @@ export class WorkerListenFailed extends Error {
   constructor(readonly code: string, message: string) {
     super(message);
   }
+}
+
+/** How long to wait before restarting after `crashes` crashes in a row: 100 ms doubling up to 5 s. */
+export function restartDelay(crashes: number): number {
+  return backoff(crashes, 100, 5_000);
+}
+
+/** "killed by SIGKILL" or "exited with code 3". */
+export function describeExit(exit: { code: number | null; signal: string | null }): string {
+  return exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
 }
 
 /** The one-line message for a listen failure. */
@@ -141,6 +152,27 @@ export class WorkerHandle {
       };
       this.listeners.add(check);
       check();
+    });
+  }
+
+  /**
+   * Runs `start` (boot it and wait until it is ready, say); a worker that fails is killed,
+   * unless `keep(error)` (a dev worker that failed to load the app still shows the error).
+   */
+  async startOrKill(start: () => Promise<unknown>, keep: (error: unknown) => boolean = () => false): Promise<this> {
+    try {
+      await start();
+    } catch (error) {
+      if (!keep(error)) this.kill();
+      throw error;
+    }
+    return this;
+  }
+
+  /** Calls `handler` if the worker exits without having been asked to (a crash). */
+  onCrash(handler: (exit: { code: number | null; signal: string | null }) => void): void {
+    void this.exited.then((exit) => {
+      if (!this.leaving) handler(exit);
     });
   }
 

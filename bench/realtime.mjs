@@ -9,9 +9,9 @@
 // shared, loaded machine the wall figure swings with the neighbours, the CPU one does not, so
 // the ratio against bare ws is taken on messages per server CPU-second.
 // Run after a build: `node scripts/build.mjs && node bench/realtime.mjs`.
-// Options (environment): BENCH_DURATION (s, 5), BENCH_WARMUP (s, 1), BENCH_ROUNDS (2),
+// Options (environment): BENCH_DURATION (s, 5), BENCH_WARMUP (s, 1), BENCH_ROUNDS (3),
 //   BENCH_ECHO_CONNECTIONS (50), BENCH_ECHO_WINDOW (64), BENCH_FANOUT_SOCKETS (1000),
-//   BENCH_FANOUT_WINDOW (4), BENCH_PAYLOAD (bytes, 64); --json prints one JSON document.
+//   BENCH_FANOUT_WINDOW (16), BENCH_PAYLOAD (bytes, 64); --json prints one JSON document.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { cpus } from "node:os";
@@ -22,11 +22,11 @@ import { cpuMs } from "./lib/proc-cpu.mjs";
 const env = process.env;
 const DURATION = Number(env.BENCH_DURATION ?? 5) * 1000;
 const WARMUP = Number(env.BENCH_WARMUP ?? 1) * 1000;
-const ROUNDS = Number(env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
 const ECHO_CONNECTIONS = Number(env.BENCH_ECHO_CONNECTIONS ?? 50);
 const ECHO_WINDOW = Number(env.BENCH_ECHO_WINDOW ?? 64);
 const FANOUT_SOCKETS = Number(env.BENCH_FANOUT_SOCKETS ?? 1000);
-const FANOUT_WINDOW = Number(env.BENCH_FANOUT_WINDOW ?? 4);
+const FANOUT_WINDOW = Number(env.BENCH_FANOUT_WINDOW ?? 16);
 const PAYLOAD = Number(env.BENCH_PAYLOAD ?? 64);
 const json = process.argv.includes("--json");
 const say = (text) => (json ? process.stderr : process.stdout).write(text + "\n");

@@ -9,6 +9,7 @@ import { tickOf, type ActiveJob, type JobHandler, type QueueWorker } from "../ba
 import { LazyAbort } from "../abort.js";
 import { QueueError, QueueErrorCode } from "../errors.js";
 import type { ClaimedRow, DatabaseQueueBackend } from "./database.js";
+import { backoff } from "../../async/backoff.js";
 
 interface Running {
   row: ClaimedRow;
@@ -99,7 +100,7 @@ export class DatabaseWorker implements QueueWorker {
         this.claiming = false;
         this.failures++;
         warnEvery(`queue-claim:${this.queue}`, `queue "${this.queue}": cannot claim jobs (${(error as Error).message}); retrying`, 10_000);
-        this.sleep(Math.min(this.backend.config.pollIntervalMs * 2 ** Math.min(this.failures, 6), 5000));
+        this.sleep(backoff(Math.min(this.failures, 6), this.backend.config.pollIntervalMs, 5000));
       },
     );
   }

@@ -62,8 +62,24 @@ function create(): Logger {
       },
     },
   };
-  const destination = settings.destination ?? (logFormat() === "pretty" ? prettyStream() : pino.destination({ dest: 1, sync: true }));
+  destination = settings.destination ?? (logFormat() === "pretty" ? prettyStream() : pino.destination({ dest: 1, sync: true }));
   return pino.default(options, destination);
+}
+
+let destination: DestinationStream | null = null;
+let lines: { logger: Logger; pretty: boolean } | null = null;
+
+/**
+ * The request line's logger: same level and destination as the root logger, without the
+ * redaction formatter and hooks — the line has fixed keys holding no secrets (route pattern,
+ * status, timing, id, address), and walking it per request cost more than pino itself.
+ */
+export function requestLineLogger(): { logger: Logger; pretty: boolean } {
+  if (lines) return lines;
+  const root = rootLogger();
+  const pino = packageRequire()("pino") as typeof import("pino");
+  const logger = pino.default({ level: root.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.epochTime }, destination!);
+  return (lines = { logger, pretty: logFormat() === "pretty" });
 }
 
 /** The process's logger (what `import { logger } from "tina4"` gives app code). */
@@ -78,6 +94,7 @@ export function rootLogger(): Logger {
 export function configureLogger(next: LoggerSettings = {}): void {
   settings = next;
   root = null;
+  lines = null;
   children = new WeakMap();
 }
 

@@ -6,7 +6,7 @@
 import type { App } from "../app.js";
 import type { Request } from "../http/request.js";
 import type { Response } from "../http/response.js";
-import { logFormat, rootLogger, type Logger } from "./logger.js";
+import { requestLineLogger, type Logger } from "./logger.js";
 
 export interface RequestRecord {
   reqId: string;
@@ -57,21 +57,21 @@ export function requestRecord(req: Request, res: Response, withPath = false): Re
 }
 
 export interface RequestLogOptions {
-  /** Default: the process logger. */
-  logger?: () => Logger;
+  /** Default: the process's request-line logger (logger.ts). */
+  logger?: () => { logger: Logger; pretty: boolean };
   /** Requests that get no line (dev: the live-reload stream). */
   skip?: (req: Request) => boolean;
 }
 
 /** Adds the request line to `app` through its onRequest/onResponse hooks. */
 export function installRequestLog(app: App, options: RequestLogOptions = {}): void {
-  const logger = options.logger ?? rootLogger;
+  const logger = options.logger ?? requestLineLogger;
   const skip = options.skip;
   app.addHook("onRequest", markStart);
   app.addHook("onResponse", (req, res) => {
     if (skip?.(req)) return;
-    const log = logger();
+    const { logger: log, pretty } = logger();
     if (!log.isLevelEnabled("info")) return;
-    log.info(requestRecord(req, res, logFormat() === "pretty"));
+    log.info(requestRecord(req, res, pretty));
   });
 }

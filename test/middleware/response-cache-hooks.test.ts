@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -51,14 +51,12 @@ beforeAll(async () => {
     ]);
   });
 });
-afterEach(async () => {
-  await clearCache();
-  calls.clear();
-});
+beforeEach(() => calls.clear());
+afterEach(() => clearCache());
 afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
   await server.close();
   await closeResponseCaches();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("responseCache on hooks", () => {

@@ -62,8 +62,42 @@ function create(): Logger {
       },
     },
   };
-  destination = settings.destination ?? (logFormat() === "pretty" ? prettyStream() : pino.destination({ dest: 1, sync: true }));
+  destination = settings.destination ?? (logFormat() === "pretty" ? prettyStream() : bufferedStdout(pino));
   return pino.default(options, destination);
+}
+
+/** Longest a JSON line waits in the buffer before it is written (a tail -f still sees it at once). */
+const FLUSH_EVERY_MS = 50;
+let flushTimer: NodeJS.Timeout | null = null;
+let buffered: { flush(): void; flushSync(): void } | null = null;
+
+/**
+ * stdout for JSON lines, written in batches: one write(2) per request cost more than pino's
+ * serialisation (docs/operations.md). Lines wait at most FLUSH_EVERY_MS, or until 4 KiB are
+ * queued, and whatever is left is written synchronously when the process exits.
+ */
+function bufferedStdout(pino: typeof import("pino")): DestinationStream {
+  const stream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  if (buffered === null) process.once("exit", flushOnExit);
+  buffered = stream;
+  if (flushTimer) clearInterval(flushTimer);
+  flushTimer = setInterval(() => {
+    try {
+      stream.flush();
+    } catch (error) {
+      process.stderr.write(`tina4: writing the log failed: ${String(error)}\n`);
+    }
+  }, FLUSH_EVERY_MS);
+  flushTimer.unref();
+  return stream;
+}
+
+function flushOnExit(): void {
+  try {
+    buffered?.flushSync();
+  } catch {
+    // stdout already closed by the parent: nothing left to write to
+  }
 }
 
 let destination: DestinationStream | null = null;

@@ -3,7 +3,7 @@ import { app, type App } from "../runtime/index.js";
 import { registerLoader } from "../runtime/loader/register.js";
 import { discoverRouteFiles, loadRouteFiles } from "../runtime/router/file-routes.js";
 import { RouterErrorCode } from "../runtime/router/errors.js";
-import { envInt } from "../runtime/config/env.js";
+import { setting } from "../runtime/config/settings.js";
 import type { Project } from "./project.js";
 import { CliError } from "./errors.js";
 
@@ -13,7 +13,7 @@ import { CliError } from "./errors.js";
  */
 export async function bootApp(project: Project, options: { dev: boolean }): Promise<App> {
   registerLoader();
-  app.configure({ dev: options.dev, publicDir: project.publicDir, maxBody: envInt("TINA4_MAX_BODY", 10 * 1024 * 1024), templatesDir: join(project.root, "src", "templates") });
+  app.configure({ dev: options.dev, publicDir: project.publicDir, maxBody: setting("TINA4_MAX_BODY"), templatesDir: join(project.root, "src", "templates") });
   const files = discoverRouteFiles(project.root, project.routesDir);
   try {
     await loadRouteFiles(app, files);

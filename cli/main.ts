@@ -1,4 +1,5 @@
 import type { Command as CommandType } from "commander";
+import { setting } from "../runtime/config/settings.js";
 
 // `serve --production` forks its first worker before anything else loads, so the worker's
 // Node start overlaps this process's (see cluster/prefork.ts); hence the dynamic imports below.
@@ -72,6 +73,6 @@ try {
   }
   const exitCode = (error as { exitCode?: number }).exitCode ?? 1;
   ui.error((error as Error)?.message ?? String(error));
-  if (process.env.TINA4_DEBUG && error instanceof Error) console.error(error.stack);
+  if (setting("TINA4_DEBUG") && error instanceof Error) console.error(error.stack);
   process.exit(exitCode);
 }

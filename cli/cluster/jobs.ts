@@ -4,7 +4,7 @@
  * table, built from src/jobs/), so a dev reload — a new worker on the new bundle — picks up
  * an edited job file; the retiring worker's graceful shutdown lets its active jobs finish.
  */
-import { envBool } from "../../runtime/config/env.js";
+import { setting } from "../../runtime/config/settings.js";
 import { log } from "../../runtime/log.js";
 import { queueBackend, readQueueConfig } from "../../runtime/jobs/index.js";
 import { processorFrom } from "../../runtime/jobs/processors.js";
@@ -19,7 +19,7 @@ export interface BundledJobFile {
 }
 
 export function wantsJobs(config: WorkerConfig): boolean {
-  return config.mode === "dev" ? envBool("TINA4_QUEUE_INLINE", true) : config.withWorker === true;
+  return config.mode === "dev" ? setting("TINA4_QUEUE_INLINE") : config.withWorker === true;
 }
 
 /** Loads the bundle's processors and runs them on the app's queue backend; a failure is logged, never fatal to serving. */

@@ -1,6 +1,6 @@
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
-import { envInt } from "../../runtime/config/env.js";
+import { setting } from "../../runtime/config/settings.js";
 import { ui } from "../ui.js";
 import { formatLoadError } from "../load-error.js";
 import { describeExit, listenFailure, restartDelay, WorkerExited, WorkerHandle, WorkerListenFailed, WorkerLoadFailed } from "./worker-handle.js";
@@ -29,10 +29,10 @@ class BuildFailed extends Error {}
 
 /** Worker count: --workers, else TINA4_WORKERS, else the available parallelism. */
 export function workerCount(flag: string | undefined): number {
-  const raw = flag ?? process.env.TINA4_WORKERS;
-  if (raw === undefined || raw === "") return availableParallelism();
-  const count = Number(raw);
-  if (!Number.isInteger(count) || count < 1 || count > 1024) throw new Error(`Invalid worker count "${raw}" (expected an integer from 1)`);
+  if (flag === undefined) return setting("TINA4_WORKERS") ?? availableParallelism();
+  if (flag === "") return availableParallelism();
+  const count = Number(flag);
+  if (!Number.isInteger(count) || count < 1 || count > 1024) throw new Error(`Invalid worker count "${flag}" (expected an integer from 1)`);
   return count;
 }
 
@@ -46,10 +46,10 @@ const CRASH_WINDOW_MS = 60_000;
  */
 export class ProductionSupervisor {
   private readonly config: WorkerConfig;
-  private readonly crashLimit = envInt("TINA4_CRASH_LIMIT", 5);
-  private readonly shutdownMs = envInt("TINA4_SHUTDOWN_TIMEOUT", 30) * 1000;
+  private readonly crashLimit = setting("TINA4_CRASH_LIMIT");
+  private readonly shutdownMs = setting("TINA4_SHUTDOWN_TIMEOUT") * 1000;
   /** On SIGTERM workers first keep serving with /__ready at 503 for this long (worker.ts). */
-  private readonly drainDelayMs = Math.max(0, envInt("TINA4_DRAIN_DELAY", 2)) * 1000;
+  private readonly drainDelayMs = Math.max(0, setting("TINA4_DRAIN_DELAY", { production: true })) * 1000;
   private readonly slots: Array<WorkerHandle | null>;
   /** When recent crashes happened (ms), oldest first; those older than CRASH_WINDOW_MS drop out. */
   private readonly crashes: number[] = [];

@@ -9,10 +9,11 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { loadCachedScript } from "./cached-script.js";
 import { CODE_CACHE_HOOK, WORKER_ENV, type WorkerConfig } from "./protocol.js";
+import { setting } from "../../runtime/config/settings.js";
 
 const config = JSON.parse(process.env[WORKER_ENV] ?? "null") as WorkerConfig | null;
 
-if (config?.mode !== "production" || process.env.TINA4_SOURCE_MAPS === "1") {
+if (config?.mode !== "production" || setting("TINA4_SOURCE_MAPS") === "1") {
   void import(pathToFileURL(join(__dirname, "worker.bundle.js")).href);
 } else {
   const file = join(__dirname, "worker.bundle.cjs");

@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import * as runtime from "../../runtime/index.js";
 import { createHttpServer, drainServer } from "../../runtime/http/server.js";
 import { loadRouteFiles, type RouteFile } from "../../runtime/router/file-routes.js";
-import { envBool, envInt } from "../../runtime/config/env.js";
+import { setting } from "../../runtime/config/settings.js";
 import { runShutdownHooks } from "../../runtime/lifecycle.js";
 import { PRECOMPILED_FILE } from "../../runtime/templates/precompile.js";
 import { addReadinessCheck } from "../../runtime/ready.js";
@@ -91,7 +91,7 @@ async function boot(): Promise<void> {
   app.configure({
     dev,
     publicDir: join(config!.root, "public"),
-    maxBody: envInt("TINA4_MAX_BODY", 10 * 1024 * 1024),
+    maxBody: setting("TINA4_MAX_BODY"),
     templatesDir: join(config!.root, "src", "templates"),
     precompiledTemplates: join(config!.root, "dist", PRECOMPILED_FILE),
   });
@@ -128,7 +128,7 @@ function saveCodeCaches(): void {
  */
 async function loadAppBundle(bundle: string): Promise<{ files: BundledRouteFile[] }> {
   const script = appScriptFile(bundle);
-  if (dev || process.env.TINA4_SOURCE_MAPS === "1" || !existsSync(script)) {
+  if (dev || setting("TINA4_SOURCE_MAPS") === "1" || !existsSync(script)) {
     return (await import(pathToFileURL(bundle).href)) as { files: BundledRouteFile[] };
   }
   // ES module code is strict; the script form keeps it so. `require` reaches Node built-ins only:
@@ -169,7 +169,7 @@ async function startListening(loadMs = 0): Promise<void> {
     configureLogger({ defaultFormat: "json" });
     installRequestLog(app);
   }
-  if (envBool("TINA4_METRICS", false)) installMetrics(app);
+  if (setting("TINA4_METRICS")) installMetrics(app);
   installTracing(app); // only with OTEL_EXPORTER_OTLP_ENDPOINT set
   const httpServer = createHttpServer(app);
   server = httpServer;
@@ -212,7 +212,7 @@ addReadinessCheck("app", () => {
  * balancers notice and stop sending first. Dev does not wait. A second signal ends the wait.
  */
 function drainDelay(): Promise<void> {
-  const seconds = dev ? 0 : envInt("TINA4_DRAIN_DELAY", 2);
+  const seconds = dev ? 0 : setting("TINA4_DRAIN_DELAY", { production: true });
   if (seconds <= 0) return Promise.resolve();
   return new Promise<void>((resolve) => {
     const timer = setTimeout(done, seconds * 1000);
@@ -240,7 +240,7 @@ async function stop(gentle: boolean): Promise<void> {
   // WebSockets and SSE streams close with 1001: their clients reconnect to another worker
   if (server) app.realtime.goingAway(server);
   if (server) {
-    const timeoutSeconds = envInt("TINA4_SHUTDOWN_TIMEOUT", 30);
+    const timeoutSeconds = setting("TINA4_SHUTDOWN_TIMEOUT");
     const drain = drainServer(server, timeoutSeconds, gentle);
     escalate = () => {
       escalate = null;
@@ -284,7 +284,7 @@ function leaveCluster(timeoutMs = 2_000): Promise<void> {
 }
 
 // Dev: stack traces and load errors name .ts lines. Production: opt in with TINA4_SOURCE_MAPS=1.
-if (dev || process.env.TINA4_SOURCE_MAPS === "1") process.setSourceMapsEnabled(true);
+if (dev || setting("TINA4_SOURCE_MAPS") === "1") process.setSourceMapsEnabled(true);
 // No top-level await: production loads this bundle as a script (worker-loader.ts).
 if (config.standby) {
   if (dev) void Promise.all([import("../dev/live-reload.js"), import("../dev/worker-hooks.js")]).then(() => send({ type: "standby" }));

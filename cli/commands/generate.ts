@@ -10,6 +10,7 @@ import { openProject } from "../project.js";
 import { planView } from "../generate/view.js";
 import { CliError, CliErrorCode } from "../errors.js";
 import { ui } from "../ui.js";
+import { setting } from "../../runtime/config/settings.js";
 
 const METHODS = ["get", "post", "put", "patch", "delete", "any"] as const;
 
@@ -117,7 +118,7 @@ export function planModel(root: string, name: string, options: { fields?: string
     { path: join(root, "src", "models", `${model}.ts`), contents: readTemplate("generate/model/model.ts", { Model: model, table, fieldLines, declareLines }) },
   ];
   if (options.migration !== false) {
-    const engine = engineOf(options.databaseUrl ?? process.env.TINA4_DATABASE_URL);
+    const engine = engineOf(options.databaseUrl ?? setting("TINA4_DATABASE_URL"));
     const file = `${migrationStamp(root, now)}_create_${table}`;
     const columnLines = fields.map((f) => `,\n  ${f.column} ${columnType(engine, f.type)}${f.required ? " NOT NULL" : ""}`).join("");
     files.push(

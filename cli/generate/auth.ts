@@ -7,6 +7,7 @@ import { readdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { readTemplate, type PlannedFile } from "../templates.js";
 import { columnType, engineOf, primaryKeyColumn } from "./sql-types.js";
+import { setting } from "../../runtime/config/settings.js";
 
 function importPath(fromFile: string, toFile: string): string {
   const rel = relative(join(fromFile, ".."), toFile).split(sep).join("/").replace(/\.ts$/, "");
@@ -29,7 +30,7 @@ function existingMigration(root: string): string | undefined {
 }
 
 export function planAuth(root: string, options: { databaseUrl?: string | undefined; stamp: string }): PlannedFile[] {
-  const engine = engineOf(options.databaseUrl ?? process.env.TINA4_DATABASE_URL);
+  const engine = engineOf(options.databaseUrl ?? setting("TINA4_DATABASE_URL"));
   const model = join(root, "src", "models", "User.ts");
   const guard = join(root, "src", "middleware", "authGuard.ts");
   const test = join(root, "test", "auth.test.ts");

@@ -59,4 +59,5 @@ export function batchUpdate(worlds, placeholder = (n) => `$${n}`) {
   return { sql, params };
 }
 
-export const VIEWS_DIR = new URL("./views/", import.meta.url).pathname;
+/** The one fortunes template every server renders (the tina4 app's own). */
+export const VIEWS_DIR = new URL("../tina4-app/src/templates/", import.meta.url).pathname;

@@ -21,6 +21,8 @@ install_packages() {
   command -v memcached >/dev/null || need+=(memcached)
   # the browser tests drive Debian's chromium (/usr/bin/chromium) with playwright-core
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  # the TFB benchmark's CI run (test/bench/tfb-validation.test.ts) generates load with wrk
+  command -v wrk >/dev/null || need+=(wrk)
   local need_valkey=0
   command -v valkey-server >/dev/null || need_valkey=1
   if [ ${#need[@]} -eq 0 ] && [ $need_valkey -eq 0 ]; then return; fi

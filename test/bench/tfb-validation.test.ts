@@ -10,7 +10,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceUrl } from "../support/services.js";
+import { existsSync } from "node:fs";
+import { serviceUrl, skipUnlessAvailable } from "../support/services.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const TFB = join(ROOT, "bench", "tfb");
@@ -58,6 +59,32 @@ describe.skipIf(url === undefined)("TFB suite (bench/tfb): validation of every t
       for (const [type, state] of Object.entries(types)) expect(state, `${server} ${type}`).toBe("ok");
     }
     expect(run.code, run.stderr).toBe(0);
+  }, 180_000);
+});
+
+// The measuring half of the suite, shortened (1 round, 1 s per test): wrk runs, every server
+// answers under load without errors, and the report has numbers — so the runner cannot rot.
+const wrk = process.env.TINA4_WRK ?? "/usr/bin/wrk";
+describe.skipIf(url === undefined || skipUnlessAvailable(existsSync(wrk), `wrk is not installed at ${wrk} (apt-get install wrk)`))("TFB suite: a short measured run", () => {
+  it("every server is measured on /json, /db and /fortunes without errors (1 round, 1 s)", async () => {
+    const run = await runNode(
+      [join(TFB, "run.mjs"), "--json", "--database", DATABASE, "--rounds", "1", "--duration", "1", "--warmup", "0", "--only", "json,db,fortunes"],
+      { TINA4_TFB_POSTGRES_URL: url! },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as {
+      results: Array<{ id: string; servers: Record<string, { failed: string | null; reqPerSec: number | null; cpuUsPerReq: number | null }> }>;
+    };
+    expect(report.results.map((r) => r.id)).toEqual(["json", "db", "fortunes"]);
+    for (const result of report.results) {
+      const servers = result.id === "json" ? ["tina4", "fastify", "express", "node-http"] : ["tina4", "fastify", "express"];
+      for (const server of servers) {
+        const measured = result.servers[server]!;
+        expect(measured.failed, `${server} ${result.id}`).toBeNull();
+        expect(measured.reqPerSec, `${server} ${result.id}`).toBeGreaterThan(0);
+        expect(measured.cpuUsPerReq, `${server} ${result.id}`).toBeGreaterThan(0);
+      }
+    }
   }, 180_000);
 });
 

@@ -117,6 +117,7 @@ export class DevServer {
       bundle = await this.bundler.build();
     } catch (error) {
       if (!(error instanceof BundleError)) throw error;
+      if (this.superseded()) return;
       const input = `build-error:${JSON.stringify(error.detail)}`;
       if (onlyIfChanged && input === this.failedInput) return;
       this.failedInput = input;
@@ -138,6 +139,10 @@ export class DevServer {
       }, (error) => error instanceof WorkerLoadFailed);
     } catch (error) {
       if (error instanceof WorkerLoadFailed) {
+        if (this.superseded()) {
+          void next.stop("shutdown", 2_000);
+          return;
+        }
         this.failedInput = bundle.js;
         return this.failed(next, error.detail);
       }
@@ -157,6 +162,15 @@ export class DevServer {
       void old.stop("retire", RETIRE_MS).then(() => this.retiring.delete(old));
       ui.success(`reloaded ${ui.dim(`(${reason}; ${next.ready!.routes} routes, ${Math.round(performance.now() - started)} ms)`)}`);
     }
+  }
+
+  /**
+   * True when a newer change arrived while this attempt ran: its failure is not shown, the
+   * queued run follows at once. Editors save as truncate + write; under load the build can
+   * read the empty file between the two, and that half-saved state must not become a 500.
+   */
+  private superseded(): boolean {
+    return this.queued !== null && !this.stopping;
   }
 
   /** Code that does not build or load: the serving worker (or a new one) shows the error. */

@@ -13,7 +13,7 @@ import { log } from "../../log.js";
 import type { CacheStore } from "../backend.js";
 import { CacheError, CacheErrorCode } from "../errors.js";
 import { SharedConnections, redactUrl } from "../shared.js";
-import { backoff } from "../../async/backoff.js";
+import { closeRedis, openRedis, type RedisDriver } from "../../redis/connect.js";
 
 /** The part of node-redis this store uses (kept structural so the driver stays optional). */
 interface RedisClient {
@@ -27,14 +27,6 @@ interface RedisClient {
   destroy(): void;
   on(event: "error", listener: (error: Error) => void): unknown;
   readonly isReady: boolean;
-}
-
-interface RedisModule {
-  createClient(options: {
-    url: string;
-    disableOfflineQueue: boolean;
-    socket: { connectTimeout: number; reconnectStrategy: (retries: number) => number | false };
-  }): RedisClient;
 }
 
 export interface RedisStoreOptions {
@@ -71,51 +63,24 @@ const connections = new Map<number, SharedConnections<RedisClient>>();
 function pool(connectTimeoutMs: number): SharedConnections<RedisClient> {
   let shared = connections.get(connectTimeoutMs);
   if (!shared) {
-    shared = new SharedConnections((url) => openClient(url, connectTimeoutMs), closeClient);
+    shared = new SharedConnections((url) => openClient(url, connectTimeoutMs), closeRedis);
     connections.set(connectTimeoutMs, shared);
   }
   return shared;
 }
 
 async function openClient(url: string, connectTimeoutMs: number): Promise<RedisClient> {
-  const redis = await loadDriver<RedisModule>("redis");
+  const redis = await loadDriver<RedisDriver<RedisClient>>("redis");
   if (!redis) throw new CacheError(CacheErrorCode.DRIVER_MISSING, "the redis cache backend needs the npm package \"redis\": npm install redis");
-  let established = false;
-  const client = redis.createClient({
+  const [client] = await openRedis(redis, {
     url,
+    connectTimeoutMs,
     disableOfflineQueue: true,
-    socket: {
-      connectTimeout: connectTimeoutMs,
-      // before the first success: give up (the factory falls back); after: retry forever
-      reconnectStrategy: (retries) => established ? backoff(retries, 50, 1000, 100) : false,
-    },
+    maxBackoffMs: 1000,
+    onError: (error) => log.debug(`cache redis (${redactUrl(url)}): ${error.message}`),
+    unreachable: (cause) => new CacheError(CacheErrorCode.UNREACHABLE, `redis server ${redactUrl(url)} is unreachable: ${cause.message}`, { cause }),
   });
-  client.on("error", (error) => log.debug(`cache redis (${redactUrl(url)}): ${error.message}`));
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      client.connect(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${connectTimeoutMs} ms`)), connectTimeoutMs);
-      }),
-    ]);
-  } catch (error) {
-    try { client.destroy(); } catch { /* already closed */ }
-    throw new CacheError(CacheErrorCode.UNREACHABLE, `redis server ${redactUrl(url)} is unreachable: ${(error as Error).message}`, { cause: error });
-  } finally {
-    clearTimeout(timer);
-  }
-  established = true;
-  return client;
-}
-
-async function closeClient(client: RedisClient): Promise<void> {
-  try {
-    if (client.isReady) await client.close();
-    else client.destroy();
-  } catch {
-    try { client.destroy(); } catch { /* already closed */ }
-  }
+  return client!;
 }
 
 export class RedisStore implements CacheStore {

@@ -17,7 +17,7 @@ import { QueueError, QueueErrorCode } from "../errors.js";
 import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type ResolvedJobOptions } from "../options.js";
 import type { JobCounts, JobInfo, JobState } from "../types.js";
 import { withTimeout } from "../../async/timeout.js";
-import { backoff } from "../../async/backoff.js";
+import { closeRedis, openRedis, type RedisDriver } from "../../redis/connect.js";
 
 // ── the parts of node-redis and BullMQ used here, kept structural so both stay optional ──
 
@@ -30,13 +30,6 @@ interface RedisClient {
   scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[]>;
   readonly isReady: boolean;
   readonly isOpen: boolean;
-}
-interface RedisModule {
-  createClient(options: {
-    url: string;
-    disableOfflineQueue?: boolean;
-    socket: { connectTimeout: number; reconnectStrategy: (retries: number) => number | false };
-  }): RedisClient;
 }
 
 interface BullJob {
@@ -176,7 +169,7 @@ export class BullmqQueueBackend implements QueueBackend {
     const url = redisUrl(config.url);
     const bull = await loadDriver<BullModule>("bullmq");
     if (!bull) throw new QueueError(QueueErrorCode.DRIVER_MISSING, `the ${config.backend} queue runs on BullMQ: run \`npm install bullmq\` in your project`);
-    const redis = await loadDriver<RedisModule>("redis");
+    const redis = await loadDriver<RedisDriver<RedisClient>>("redis");
     if (!redis) throw new QueueError(QueueErrorCode.DRIVER_MISSING, `the ${config.backend} queue talks to the server through node-redis: run \`npm install redis\` in your project`);
     const client = await connectClient(redis, url, true);
     return new BullmqQueueBackend(config.backend === "valkey" ? "valkey" : "redis", bull, client, config);
@@ -230,7 +223,7 @@ export class BullmqQueueBackend implements QueueBackend {
   }
 
   async work(queue: string, handler: JobHandler, options: WorkOptions): Promise<QueueWorker> {
-    const redis = await loadDriver<RedisModule>("redis");
+    const redis = await loadDriver<RedisDriver<RedisClient>>("redis");
     // A worker blocks its connection while waiting for jobs: it gets its own, which queues
     // commands while reconnecting (BullMQ retries them) so the worker resumes after an outage.
     const connection = await connectClient(redis!, redisUrl(this.config.url), false);
@@ -346,38 +339,20 @@ export class BullmqQueueBackend implements QueueBackend {
     await Promise.all([...this.workers].map((w) => w.stop(0)));
     await Promise.all([...this.opened.values()].map((q) => q.close().catch(() => undefined)));
     this.opened.clear();
-    await closeClient(this.client);
+    await closeRedis(this.client);
   }
 }
 
-async function connectClient(redis: RedisModule, url: string, producer: boolean): Promise<RedisClient> {
-  let established = false;
-  const client = redis.createClient({
+function connectClient(redis: RedisDriver<RedisClient>, url: string, producer: boolean): Promise<RedisClient> {
+  return openRedis(redis, {
     url,
-    ...(producer ? { disableOfflineQueue: true } : {}),
-    socket: {
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      reconnectStrategy: (retries) => (established ? backoff(retries, 50, 2000, 100) : false),
-    },
-  });
-  client.on("error", (error) => warnEvery(`queue-redis:${url}`, `queue server ${redactUrl(url)}: ${error.message}`, 10_000));
-  try {
-    await withTimeout(client.connect(), CONNECT_TIMEOUT_MS + 500, noAnswer("connect", CONNECT_TIMEOUT_MS + 500));
-  } catch (error) {
-    try { client.destroy(); } catch { /* never connected */ }
-    throw new QueueError(QueueErrorCode.UNAVAILABLE, `the queue server ${redactUrl(url)} is unreachable: ${(error as Error).message}`, { cause: error });
-  }
-  established = true;
-  return client;
-}
-
-async function closeClient(client: RedisClient): Promise<void> {
-  try {
-    if (client.isReady) await client.close();
-    else client.destroy();
-  } catch {
-    try { client.destroy(); } catch { /* already closed */ }
-  }
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    waitMs: CONNECT_TIMEOUT_MS + 500,
+    disableOfflineQueue: producer,
+    maxBackoffMs: 2000,
+    onError: (error) => warnEvery(`queue-redis:${url}`, `queue server ${redactUrl(url)}: ${error.message}`, 10_000),
+    unreachable: (cause) => new QueueError(QueueErrorCode.UNAVAILABLE, `the queue server ${redactUrl(url)} is unreachable: ${cause.message}`, { cause }),
+  }).then(([client]) => client!);
 }
 
 interface Running {
@@ -473,7 +448,7 @@ class BullmqWorker implements QueueWorker {
       );
     }
     if (left.length > 0) log.warn(`queue "${this.queue}": ${left.length} unfinished job(s) returned to the queue at shutdown`);
-    await closeClient(this.connection);
+    await closeRedis(this.connection);
     for (const listener of this.stoppedListeners.splice(0)) listener();
   }
 }

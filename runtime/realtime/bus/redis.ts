@@ -11,6 +11,7 @@
  */
 import { loadDriver } from "../../drivers.js";
 import { log } from "../../log.js";
+import { closeRedis, openRedis, type RedisDriver } from "../../redis/connect.js";
 import { RealtimeError, RealtimeErrorCode } from "../errors.js";
 import type { BusTransport, Delivery } from "./transport.js";
 
@@ -24,14 +25,6 @@ interface RedisClient {
   destroy(): void;
   on(event: "error", listener: (error: Error) => void): unknown;
   readonly isReady: boolean;
-}
-
-interface RedisModule {
-  createClient(options: {
-    url: string;
-    disableOfflineQueue: boolean;
-    socket: { connectTimeout: number; reconnectStrategy: (retries: number) => number | false };
-  }): RedisClient;
 }
 
 /** redis:// rediss:// valkey:// valkeys:// → what node-redis accepts; anything else is an error. */
@@ -79,38 +72,18 @@ export class RedisTransport implements BusTransport {
   }
 
   private async open(): Promise<Connected> {
-    const redis = await loadDriver<RedisModule>("redis");
+    const redis = await loadDriver<RedisDriver<RedisClient>>("redis");
     if (!redis) throw new RealtimeError(RealtimeErrorCode.BUS_DRIVER, 'TINA4_PUBSUB_URL needs the npm package "redis": npm install redis');
-    let established = false;
-    const publisher = redis.createClient({
-      url: this.url,
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: this.connectTimeoutMs,
-        reconnectStrategy: (retries) => (established ? Math.min(50 * 2 ** Math.min(retries, 5), 1000) + Math.floor(Math.random() * 100) : false),
-      },
-    });
-    const subscriber = publisher.duplicate();
     const where = redact(this.url);
-    publisher.on("error", (error) => log.debug(`pub/sub publisher (${where}): ${error.message}`));
-    subscriber.on("error", (error) => log.debug(`pub/sub subscriber (${where}): ${error.message}`));
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        Promise.all([publisher.connect(), subscriber.connect()]),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${this.connectTimeoutMs} ms`)), this.connectTimeoutMs);
-        }),
-      ]);
-    } catch (error) {
-      for (const client of [publisher, subscriber]) {
-        try { client.destroy(); } catch { /* never connected */ }
-      }
-      throw new RealtimeError(RealtimeErrorCode.BUS_UNREACHABLE, `pub/sub server ${where} is unreachable: ${(error as Error).message}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
-    }
-    established = true;
+    const [publisher, subscriber] = await openRedis(redis, {
+      url: this.url,
+      connectTimeoutMs: this.connectTimeoutMs,
+      disableOfflineQueue: true,
+      maxBackoffMs: 1000,
+      duplicates: (first) => [first.duplicate()],
+      onError: (error, index) => log.debug(`pub/sub ${index === 0 ? "publisher" : "subscriber"} (${where}): ${error.message}`),
+      unreachable: (cause) => new RealtimeError(RealtimeErrorCode.BUS_UNREACHABLE, `pub/sub server ${where} is unreachable: ${cause.message}`, { cause }),
+    });
     return { publisher, subscriber };
   }
 
@@ -151,15 +124,6 @@ export class RedisTransport implements BusTransport {
     const connection = await this.connection?.catch(() => null);
     this.connection = null;
     if (!connection) return;
-    await Promise.all(
-      [connection.subscriber, connection.publisher].map(async (client) => {
-        try {
-          if (client.isReady) await client.close();
-          else client.destroy();
-        } catch {
-          try { client.destroy(); } catch { /* already closed */ }
-        }
-      }),
-    );
+    await Promise.all([connection.subscriber, connection.publisher].map(closeRedis));
   }
 }

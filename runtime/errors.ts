@@ -12,3 +12,15 @@ export class Tina4Error extends Error {
     this.code = code;
   }
 }
+
+/**
+ * The base of a domain's error class whose `code` is one of that domain's codes:
+ * `export class CacheError extends codedError<CacheErrorCode>() {}`. Instances are still
+ * Tina4Errors and carry the domain class's own name.
+ */
+export function codedError<Code extends string>(): CodedErrorClass<Code> {
+  // only the type narrows: the runtime class is Tina4Error itself
+  return Tina4Error as unknown as CodedErrorClass<Code>;
+}
+
+export type CodedErrorClass<Code extends string> = new (code: Code, message: string, options?: { cause?: unknown }) => Tina4Error & { readonly code: Code };

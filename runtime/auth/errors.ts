@@ -1,4 +1,4 @@
-import { Tina4Error } from "../errors.js";
+import { codedError } from "../errors.js";
 
 /** Every auth error code; callers and tests branch on `err.code`. */
 export const AuthErrorCode = {
@@ -28,10 +28,4 @@ export const AuthErrorCode = {
 export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
 
 /** Errors of tina4's auth helpers. Messages never contain secrets, keys or tokens. */
-export class AuthError extends Tina4Error {
-  declare readonly code: AuthErrorCode;
-
-  constructor(code: AuthErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class AuthError extends codedError<AuthErrorCode>() {}

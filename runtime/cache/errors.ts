@@ -1,4 +1,4 @@
-import { Tina4Error } from "../errors.js";
+import { codedError } from "../errors.js";
 
 /**
  * Every cache error code. Callers and tests branch on `err.code`, never on the message.
@@ -27,10 +27,4 @@ export const CacheErrorCode = {
 } as const;
 export type CacheErrorCode = (typeof CacheErrorCode)[keyof typeof CacheErrorCode];
 
-export class CacheError extends Tina4Error {
-  declare readonly code: CacheErrorCode;
-
-  constructor(code: CacheErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class CacheError extends codedError<CacheErrorCode>() {}

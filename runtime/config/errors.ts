@@ -1,4 +1,4 @@
-import { Tina4Error } from "../errors.js";
+import { codedError } from "../errors.js";
 
 /** Every configuration error code (environment variables, `.env` files). */
 export const ConfigErrorCode = {
@@ -12,10 +12,4 @@ export const ConfigErrorCode = {
 export type ConfigErrorCode = (typeof ConfigErrorCode)[keyof typeof ConfigErrorCode];
 
 /** Bad configuration: raised at startup, naming the variable or file and line. */
-export class ConfigError extends Tina4Error {
-  declare readonly code: ConfigErrorCode;
-
-  constructor(code: ConfigErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class ConfigError extends codedError<ConfigErrorCode>() {}

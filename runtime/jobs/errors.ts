@@ -1,4 +1,4 @@
-import { Tina4Error } from "../errors.js";
+import { codedError } from "../errors.js";
 
 /**
  * Every queue failure is a QueueError with a stable `code` from this registry; callers and
@@ -29,8 +29,4 @@ export const QueueErrorCode = {
 
 export type QueueErrorCodeValue = (typeof QueueErrorCode)[keyof typeof QueueErrorCode];
 
-export class QueueError extends Tina4Error {
-  constructor(code: QueueErrorCodeValue, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class QueueError extends codedError<QueueErrorCodeValue>() {}

@@ -1,4 +1,4 @@
-import { Tina4Error } from "../errors.js";
+import { codedError } from "../errors.js";
 
 /** Stable codes of `lock()` / `tryLock()` failures. */
 export const LockErrorCode = {
@@ -14,8 +14,4 @@ export const LockErrorCode = {
 
 export type LockErrorCodeValue = (typeof LockErrorCode)[keyof typeof LockErrorCode];
 
-export class LockError extends Tina4Error {
-  constructor(code: LockErrorCodeValue, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class LockError extends codedError<LockErrorCodeValue>() {}

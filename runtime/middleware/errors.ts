@@ -1,4 +1,4 @@
-import { Tina4Error } from "../errors.js";
+import { codedError } from "../errors.js";
 
 /** Every code raised by the middleware API and the built-in middleware. */
 export const MiddlewareErrorCode = {
@@ -14,10 +14,4 @@ export const MiddlewareErrorCode = {
 export type MiddlewareErrorCode = (typeof MiddlewareErrorCode)[keyof typeof MiddlewareErrorCode];
 
 /** Misuse of the middleware API: double next(), a value that is not middleware. */
-export class MiddlewareError extends Tina4Error {
-  declare readonly code: MiddlewareErrorCode;
-
-  constructor(code: MiddlewareErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class MiddlewareError extends codedError<MiddlewareErrorCode>() {}

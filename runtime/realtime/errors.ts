@@ -1,4 +1,4 @@
-import { Tina4Error } from "../errors.js";
+import { codedError } from "../errors.js";
 
 /** Every WebSocket, SSE and pub/sub error code; callers and tests branch on `err.code`. */
 export const RealtimeErrorCode = {
@@ -22,13 +22,7 @@ export const RealtimeErrorCode = {
 export type RealtimeErrorCode = (typeof RealtimeErrorCode)[keyof typeof RealtimeErrorCode];
 
 /** Errors of WebSocket routes, SSE streams and the pub/sub bus. */
-export class RealtimeError extends Tina4Error {
-  declare readonly code: RealtimeErrorCode;
-
-  constructor(code: RealtimeErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class RealtimeError extends codedError<RealtimeErrorCode>() {}
 
 /** Room and channel names: non-empty strings up to 256 characters. */
 export function checkName(kind: "room" | "channel", name: unknown): string {

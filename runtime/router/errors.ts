@@ -1,4 +1,4 @@
-import { Tina4Error } from "../errors.js";
+import { codedError } from "../errors.js";
 
 /** Every router error code (all raised while routes are registered or route files load). */
 export const RouterErrorCode = {
@@ -20,10 +20,4 @@ export const RouterErrorCode = {
 export type RouterErrorCode = (typeof RouterErrorCode)[keyof typeof RouterErrorCode];
 
 /** Raised at route registration time: bad pattern, unknown param type, bad handler. */
-export class RouterError extends Tina4Error {
-  declare readonly code: RouterErrorCode;
-
-  constructor(code: RouterErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class RouterError extends codedError<RouterErrorCode>() {}

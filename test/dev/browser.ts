@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { servicesRequired } from "../support/services.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -19,4 +20,34 @@ export async function launchChromium(): Promise<Browser | null> {
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
+}
+
+export interface LiveBrowser {
+  /** Null when Chromium is missing locally: the test skips. */
+  readonly browser: Browser | null;
+  /** Opens `url` in a new tab and waits until the injected live-reload client is connected. */
+  open(url: string): Promise<Page>;
+}
+
+/** Chromium for the tests of the calling file: launched before them, closed after them. */
+export function useLiveBrowser(): LiveBrowser {
+  let browser: Browser | null = null;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  }, 30_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    get browser() {
+      return browser;
+    },
+    async open(url) {
+      const tab = await browser!.newPage();
+      const live = tab.waitForResponse((response) => response.url().endsWith("/__tina4/live"), { timeout: 10_000 });
+      await tab.goto(url);
+      await live;
+      return tab;
+    },
+  };
 }

@@ -1,41 +1,25 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { launchChromium } from "./browser.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { useLiveBrowser } from "./browser.js";
 import { makeApp, serve, writeFile, type Served } from "./support.js";
 
 const page = (text: string) =>
   `export default () => \`<!doctype html><html><head><title>live</title><link rel="stylesheet" href="/css/site.css"></head>` +
   `<body><h1 id="title">${text}</h1></body></html>\`;\n`;
 
-let browser: Browser | null = null;
+const chrome = useLiveBrowser();
 let served: Served | null = null;
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 30_000);
-afterAll(async () => {
-  await browser?.close();
-});
 afterEach(async () => {
   await served?.stop();
   served = null;
 });
 
-/** Opens `url` and waits until the injected live-reload client is connected. */
-async function open(url: string): Promise<Page> {
-  const tab = await browser!.newPage();
-  const live = tab.waitForResponse((response) => response.url().endsWith("/__tina4/live"), { timeout: 10_000 });
-  await tab.goto(url);
-  await live;
-  return tab;
-}
-
 /** Issue 12 item 2: what a person sees in a real browser while editing files. */
 describe("tina4 serve (dev): browser live reload in headless Chromium", () => {
   it("shows the new text of an edited HTML route within 2 s, with no navigation by the test", async (ctx) => {
-    if (!browser) return ctx.skip();
+    if (!chrome.browser) return ctx.skip();
     const dir = makeApp({ "src/routes/page/get.ts": page("version 0"), "public/css/site.css": "h1 { color: rgb(255, 0, 0); }\n" });
     served = await serve(dir);
-    const tab = await open(`${served.url}/page`);
+    const tab = await chrome.open(`${served.url}/page`);
     expect(await tab.textContent("#title")).toBe("version 0");
 
     // Several edits: each reload runs while the page's earlier connections are still kept alive.
@@ -54,10 +38,10 @@ describe("tina4 serve (dev): browser live reload in headless Chromium", () => {
   }, 60_000);
 
   it("swaps an edited stylesheet under public/ without reloading the page", async (ctx) => {
-    if (!browser) return ctx.skip();
+    if (!chrome.browser) return ctx.skip();
     const dir = makeApp({ "src/routes/page/get.ts": page("styled"), "public/css/site.css": "h1 { color: rgb(255, 0, 0); }\n" });
     served = await serve(dir);
-    const tab = await open(`${served.url}/page`);
+    const tab = await chrome.open(`${served.url}/page`);
     // Browser-side code as strings: the test's TypeScript has no DOM types.
     const color = () => tab.evaluate<string>('getComputedStyle(document.getElementById("title")).color');
     expect(await color()).toBe("rgb(255, 0, 0)");

@@ -1,33 +1,18 @@
 /** Issue 16: a template edit in dev reloads a real browser page, without restarting workers. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { launchChromium } from "../dev/browser.js";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { useLiveBrowser } from "../dev/browser.js";
 import { makeApp, serve, writeFile, type Served } from "../dev/support.js";
 
 const LAYOUT = "<!doctype html><html><head><title>{% block title %}{% endblock %}</title></head><body><header id=\"site\">Site v0</header>{% block content %}{% endblock %}</body></html>\n";
 const page = (text: string) => `{% extends "base.twig" %}\n{% block title %}t{% endblock %}\n{% block content %}<h1 id="title">${text}</h1>{% endblock %}\n`;
 
-let browser: Browser | null = null;
+const chrome = useLiveBrowser();
 let served: Served | null = null;
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 30_000);
-afterAll(async () => {
-  await browser?.close();
-});
 afterEach(async () => {
   await served?.stop();
   served = null;
 });
-
-/** Opens `url` and waits until the injected live-reload client is connected. */
-async function open(url: string): Promise<Page> {
-  const tab = await browser!.newPage();
-  const live = tab.waitForResponse((response) => response.url().endsWith("/__tina4/live"), { timeout: 10_000 });
-  await tab.goto(url);
-  await live;
-  return tab;
-}
 
 /** Writes a file and waits (≤ 2 s) until `selector` shows `text`, with no navigation by the test. */
 async function editAndSee(tab: Page, dir: string, file: string, contents: string, selector: string, text: string): Promise<number> {
@@ -47,10 +32,10 @@ async function editAndSee(tab: Page, dir: string, file: string, contents: string
 
 describe("tina4 serve (dev): template edits in headless Chromium", () => {
   it("an edited page or layout shows within 2 s; workers are not restarted; a syntax error shows its line, then recovers", async (ctx) => {
-    if (!browser) return ctx.skip();
+    if (!chrome.browser) return ctx.skip();
     const dir = makeApp({ "src/templates/base.twig": LAYOUT, "src/templates/pages/hello.twig": page("version 0") });
     served = await serve(dir);
-    const tab = await open(`${served.url}/hello`);
+    const tab = await chrome.open(`${served.url}/hello`);
     expect(await tab.textContent("#title")).toBe("version 0");
     const from = served.output().length;
 

@@ -1,5 +1,7 @@
 /** WebSocket clients for the realtime tests (the `ws` package's client). */
 import { WebSocket, type ClientOptions } from "ws";
+import type { App } from "../../runtime/app.js";
+import { startApp } from "../support/http.js";
 
 export interface Client {
   ws: WebSocket;
@@ -82,3 +84,25 @@ export async function refusal(url: string, options: ClientOptions & { protocols?
 }
 
 export const wsUrl = (httpUrl: string, path: string) => httpUrl.replace(/^http/, "ws") + path;
+
+/** The servers and clients a test opens, so that `cleanup()` (in afterEach) ends them all. */
+export function wsFixture() {
+  const closers: Array<() => Promise<unknown>> = [];
+  const clients: Client[] = [];
+  return {
+    async serve(setup: (app: App) => void) {
+      const server = await startApp(setup);
+      closers.push(server.close);
+      return server;
+    },
+    async open(url: string, options: Parameters<typeof connect>[1] = {}): Promise<Client> {
+      const client = await connect(url, options);
+      clients.push(client);
+      return client;
+    },
+    async cleanup(): Promise<void> {
+      for (const client of clients.splice(0)) client.ws.terminate();
+      await Promise.all(closers.splice(0).map((close) => close()));
+    },
+  };
+}

@@ -7,32 +7,16 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SignJWT } from "jose";
 import { session, signToken } from "../../runtime/index.js";
-import type { App } from "../../runtime/app.js";
-import { startApp } from "../support/http.js";
-import { connect, refusal, wsUrl, type Client } from "./support.js";
+import { refusal, wsFixture, wsUrl } from "./support.js";
 
-const closers: Array<() => Promise<unknown>> = [];
-const clients: Client[] = [];
+const { serve, open, cleanup } = wsFixture();
 beforeAll(() => {
   process.env.TINA4_SECRET = "realtime-auth-test-secret-0123456789abcdef";
 });
 afterEach(async () => {
-  for (const client of clients.splice(0)) client.ws.terminate();
-  await Promise.all(closers.splice(0).map((close) => close()));
+  await cleanup();
   delete process.env.TINA4_CORS_ORIGINS;
 });
-
-async function serve(setup: (app: App) => void) {
-  const server = await startApp(setup);
-  closers.push(server.close);
-  return server;
-}
-
-async function open(url: string, options: Parameters<typeof connect>[1] = {}): Promise<Client> {
-  const client = await connect(url, options);
-  clients.push(client);
-  return client;
-}
 
 const whoami = { open: (socket: { send(data: unknown): boolean; user: unknown; protocol: string }) => socket.send({ user: socket.user, protocol: socket.protocol }) };
 

@@ -5,29 +5,14 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { broadcast, RealtimeError } from "../../runtime/index.js";
-import type { App } from "../../runtime/app.js";
 import { startApp, rawRequest } from "../support/http.js";
-import { connect, refusal, wsUrl, type Client } from "./support.js";
+import { refusal, wsFixture, wsUrl } from "./support.js";
 
-const closers: Array<() => Promise<unknown>> = [];
-const clients: Client[] = [];
+const { serve, open, cleanup } = wsFixture();
 afterEach(async () => {
-  for (const client of clients.splice(0)) client.ws.terminate();
-  await Promise.all(closers.splice(0).map((close) => close()));
+  await cleanup();
   for (const name of ["TINA4_WS_PING", "TINA4_WS_MAX_MESSAGE"]) delete process.env[name];
 });
-
-async function serve(setup: (app: App) => void) {
-  const server = await startApp(setup);
-  closers.push(server.close);
-  return server;
-}
-
-async function open(url: string, options: Parameters<typeof connect>[1] = {}): Promise<Client> {
-  const client = await connect(url, options);
-  clients.push(client);
-  return client;
-}
 
 describe("a WebSocket route", () => {
   it("echoes: strings as text, objects as JSON, Buffers as binary; typed params are coerced", async () => {

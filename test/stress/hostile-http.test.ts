@@ -4,56 +4,27 @@
  * purpose, no stack trace ever leaks, the server survives, and its heap returns to baseline.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { fork, type ChildProcess } from "node:child_process";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { stressLog } from "./support/log.js";
+import { forkServer, rng, type ForkedServer } from "./support/forked-server.js";
 
-let child: ChildProcess;
+let server: ForkedServer;
 let port: number;
-/** The server's stderr, kept out of the test output unless a test fails. */
-let serverErrors = "";
-
-function ask<T>(message: string): Promise<T> {
-  return new Promise((resolve) => {
-    child.once("message", (reply) => resolve(reply as T));
-    child.send(message);
-  });
-}
 
 beforeAll(async () => {
-  child = fork(join(import.meta.dirname, "..", "support", "fuzz-server.mjs"), [], {
-    execArgv: ["--expose-gc"],
-    env: { ...process.env, TINA4_HEADERS_TIMEOUT: "2", TINA4_REQUEST_TIMEOUT: "4", TINA4_LOG_LEVEL: "silent" },
-    stdio: ["ignore", "ignore", "pipe", "ipc"],
+  server = await forkServer(join(import.meta.dirname, "..", "support", "fuzz-server.mjs"), {
+    TINA4_HEADERS_TIMEOUT: "2", TINA4_REQUEST_TIMEOUT: "4", TINA4_LOG_LEVEL: "silent",
   });
-  child.stderr!.on("data", (chunk: Buffer) => (serverErrors += chunk.toString()));
-  port = (await new Promise<{ port: number }>((resolve) => child.once("message", (m) => resolve(m as { port: number })))).port;
+  port = server.port;
 });
 beforeEach(({ onTestFailed }) => {
-  onTestFailed(() => console.log(`server stderr so far:\n${serverErrors.trimEnd() || "(nothing)"}`));
+  onTestFailed(() => console.log(`server stderr so far:\n${server.stderr().trimEnd() || "(nothing)"}`));
 });
 afterAll(async () => {
-  if (serverErrors) stressLog(`[hostile-http] server stderr:\n${serverErrors}`);
-  // "stop" closes the server gracefully; the process exits without replying.
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  if (child.connected) child.send("stop");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-  await exited;
-  clearTimeout(timer);
+  if (server.stderr()) stressLog(`[hostile-http] server stderr:\n${server.stderr()}`);
+  await server.stop();
 });
-
-/** Deterministic PRNG so a failure can be replayed. */
-function rng(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Reply {
   status: number | null;
@@ -158,7 +129,7 @@ describe("hostile HTTP input", () => {
   it("thousands of generated hostile requests: 4xx or a correct answer, never a crash or a leak", async () => {
     const warm = await send(request("GET", "/users/1", []));
     expect(warm.status).toBe(200);
-    const baseline = await ask<{ heapUsed: number }>("mem");
+    const baseline = await server.ask<{ heapUsed: number }>("mem");
     const random = rng(20261125);
     const kinds = new Map<string, number>();
     const bad: string[] = [];
@@ -185,7 +156,7 @@ describe("hostile HTTP input", () => {
     expect(boom.status).toBe(500);
     expect(boom.text).not.toMatch(/internal detail|\n\s+at /);
 
-    const after = await ask<{ heapUsed: number }>("mem");
+    const after = await server.ask<{ heapUsed: number }>("mem");
     expect(after.heapUsed).toBeLessThan(baseline.heapUsed * 1.5 + 4 * 1024 * 1024);
   }, 120_000);
 

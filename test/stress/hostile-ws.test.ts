@@ -6,51 +6,25 @@
  * returns to baseline.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fork, type ChildProcess } from "node:child_process";
 import { connect as tcp } from "node:net";
 import { join } from "node:path";
 import { frame, rawUpgrade, serverCloseCode, type RawSocket } from "../realtime/raw-client.js";
 import { connect, wsUrl, type Client } from "../realtime/support.js";
+import { forkServer, rng, type ForkedServer } from "./support/forked-server.js";
 
-let child: ChildProcess;
+let server: ForkedServer;
 let port: number;
-let serverErrors = "";
 const MAX_CONNECTIONS = 300;
 
-function ask<T>(message: string): Promise<T> {
-  return new Promise((resolve) => {
-    child.once("message", (reply) => resolve(reply as T));
-    child.send(message);
-  });
-}
-
 beforeAll(async () => {
-  child = fork(join(import.meta.dirname, "..", "realtime", "ws-server.mjs"), [], {
-    execArgv: ["--expose-gc"],
-    env: { ...process.env, TINA4_LOG_LEVEL: "silent", TINA4_HEADERS_TIMEOUT: "2", TINA4_WS_MAX_CONNECTIONS: String(MAX_CONNECTIONS) },
-    stdio: ["ignore", "ignore", "pipe", "ipc"],
+  server = await forkServer(join(import.meta.dirname, "..", "realtime", "ws-server.mjs"), {
+    TINA4_LOG_LEVEL: "silent", TINA4_HEADERS_TIMEOUT: "2", TINA4_WS_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
   });
-  child.stderr!.on("data", (chunk: Buffer) => (serverErrors += chunk.toString()));
-  port = (await new Promise<{ port: number }>((resolve) => child.once("message", (m) => resolve(m as { port: number })))).port;
+  port = server.port;
 });
 afterAll(async () => {
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  if (child.connected) child.send("stop");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-  await exited;
-  clearTimeout(timer);
+  await server.stop();
 });
-
-function rng(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Sends `bytes` on a fresh upgraded connection; resolves with the close code the server sent (null: none) once it closed. */
 async function closeCodeFor(bytes: Buffer, timeoutMs = 3000): Promise<number | null> {
@@ -68,7 +42,7 @@ async function finish(client: RawSocket, timeoutMs: number): Promise<number | nu
 }
 
 async function stillServing(): Promise<void> {
-  expect(child.exitCode).toBeNull();
+  expect(server.child.exitCode).toBeNull();
   expect((await fetch(`http://127.0.0.1:${port}/plain`)).status).toBe(200);
   const client = await connect(wsUrl(`http://127.0.0.1:${port}`, "/echo"));
   client.ws.send("alive?");
@@ -163,7 +137,7 @@ describe("hostile handshakes", () => {
   });
 
   it(`holds up under a flood of connections: past ${MAX_CONNECTIONS} sockets upgrades get 503, stalled handshakes time out, memory returns to baseline`, async () => {
-    const baseline = await ask<{ heapUsed: number }>("mem");
+    const baseline = await server.ask<{ heapUsed: number }>("mem");
     const stalled = Array.from({ length: 100 }, () => {
       const socket = tcp(port, "127.0.0.1");
       socket.on("error", () => undefined);
@@ -186,8 +160,8 @@ describe("hostile handshakes", () => {
     // the stalled handshakes are cut by the headers timeout (2 s here)
     await Promise.all(stalled.map((socket) => new Promise((resolve) => (socket.destroyed ? resolve(null) : socket.once("close", resolve)))));
     await stillServing();
-    const after = await ask<{ heapUsed: number }>("mem");
+    const after = await server.ask<{ heapUsed: number }>("mem");
     expect(after.heapUsed - baseline.heapUsed).toBeLessThan(8 * 1024 * 1024);
-    expect(serverErrors).toBe("");
+    expect(server.stderr()).toBe("");
   }, 30_000);
 });

@@ -1,0 +1,93 @@
+// The hello route under one server script in several modes (one scenario each): options from the
+// environment, each server in its own child process pinned to core 0 with taskset while this
+// process (autocannon) gets the rest, interleaved rounds with the best kept, and a Markdown table
+// relative to a baseline scenario. Used by bench/auth.mjs and bench/ops.mjs.
+//
+// Environment: BENCH_DURATION (5 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (100),
+// BENCH_PIPELINING (10), BENCH_ROUNDS (2, interleaved, best kept), BENCH_ONLY (ids).
+import autocannon from "autocannon";
+import { cpus } from "node:os";
+import { request } from "node:http";
+import { startServer } from "./spawn-server.mjs";
+import { checkLoad } from "./check.mjs";
+import { cpuMs } from "./proc-cpu.mjs";
+import { HELLO_BODY, HELLO_PATH } from "./payload.mjs";
+
+/** GET the hello route with `headers`: must answer `expectStatus` (and `expectBody` when given). */
+export function checkHello(port, headers, expectStatus, expectBody) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path: HELLO_PATH, headers, agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => (body += chunk));
+      res.on("end", () => {
+        if (res.statusCode !== expectStatus || (expectBody !== undefined && body !== expectBody)) {
+          reject(new Error(`GET ${HELLO_PATH}: ${res.statusCode} ${body.slice(0, 120)}, expected ${expectStatus}`));
+        } else resolve();
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/**
+ * name: for the banner ("bench/auth"); script: the server under bench/servers/, started with the
+ * scenario id as its argument (its info.headers go on every request); scenarios: [{ id, label }],
+ * the first one being the baseline of the "vs" column; verify(scenario, port): extra checks
+ * before the load (the 200 + hello body check always runs).
+ */
+export async function benchHello({ name, script, scenarios: all, verify = async () => {} }) {
+  const env = process.env;
+  const opts = {
+    duration: Number(env.BENCH_DURATION ?? 5),
+    warmup: Number(env.BENCH_WARMUP ?? 2),
+    connections: Number(env.BENCH_CONNECTIONS ?? 100),
+    pipelining: Number(env.BENCH_PIPELINING ?? 10),
+    rounds: Number(env.BENCH_ROUNDS ?? 2),
+    only: (env.BENCH_ONLY ?? "").split(",").filter(Boolean),
+  };
+  const baseline = all[0].id;
+  const scenarios = opts.only.length ? all.filter((s) => opts.only.includes(s.id)) : all;
+  const pin = cpus().length > 1 ? "0" : undefined;
+
+  async function measure(scenario) {
+    const server = await startServer(script, [scenario.id], { cpus: pin });
+    try {
+      const headers = server.info.headers ?? {};
+      await checkHello(server.port, headers, 200, HELLO_BODY);
+      await verify(scenario, server.port);
+      const cannon = (duration, expectBody) => autocannon({ url: `http://127.0.0.1:${server.port}${HELLO_PATH}`, headers, connections: opts.connections, pipelining: opts.pipelining, duration, ...(expectBody ? { expectBody } : {}) });
+      if (opts.warmup > 0) checkLoad(await cannon(opts.warmup, HELLO_BODY), `${scenario.id} warm-up`);
+      const before = cpuMs(server.pid);
+      const result = await cannon(opts.duration);
+      const after = cpuMs(server.pid);
+      checkLoad(result, `${scenario.id} measurement`);
+      return {
+        reqPerSec: result.requests.average,
+        p99Ms: result.latency.p99,
+        serverCpuUsPerReq: before === null || after === null ? null : ((after - before) * 1000) / result.requests.total,
+      };
+    } finally {
+      await server.stop();
+    }
+  }
+
+  process.stderr.write(`${name}: autocannon -c ${opts.connections} -p ${opts.pipelining} -d ${opts.duration}, warm-up ${opts.warmup}s, best of ${opts.rounds}; server pinned to core ${pin ?? "(none: 1 core)"}; Node ${process.version}\n`);
+  const runs = Object.fromEntries(scenarios.map((s) => [s.id, []]));
+  for (let round = 1; round <= opts.rounds; round++) {
+    for (const scenario of scenarios) {
+      const run = await measure(scenario);
+      runs[scenario.id].push(run);
+      process.stderr.write(`  round ${round} ${scenario.label.padEnd(32)} ${Math.round(run.reqPerSec).toLocaleString("en-US").padStart(8)} req/s  p99 ${run.p99Ms} ms  server CPU ${run.serverCpuUsPerReq?.toFixed(1) ?? "?"} µs/req\n`);
+    }
+  }
+  const best = Object.fromEntries(Object.entries(runs).map(([id, list]) => [id, list.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a))]));
+  console.log(`\n| scenario | req/s | µs/req (1e6 / req/s) | server CPU µs/req | p99 ms | vs ${baseline} |`);
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const s of scenarios) {
+    const r = best[s.id];
+    const vs = best[baseline] ? `${(r.reqPerSec / best[baseline].reqPerSec).toFixed(2)}×` : "";
+    console.log(`| ${s.label} | ${Math.round(r.reqPerSec).toLocaleString("en-US")} | ${(1e6 / r.reqPerSec).toFixed(1)} | ${r.serverCpuUsPerReq?.toFixed(1) ?? "?"} | ${r.p99Ms} | ${vs} |`);
+  }
+}

@@ -15,12 +15,10 @@
 //   --rounds N       BENCH_ROUNDS       interleaved rounds                  (5)
 //   --json                              print one JSON document on stdout (progress → stderr)
 import autocannon from "autocannon";
-import { spawnSync } from "node:child_process";
 import { cpus } from "node:os";
 import { createRequire } from "node:module";
-import { startServer } from "./lib/spawn-server.mjs";
-import { checkLoad, fetchOnce } from "./lib/check.mjs";
-import { cpuMs } from "./lib/proc-cpu.mjs";
+import { measureServer, parseBenchArgs, pinLoadGenerator } from "./lib/server-bench.mjs";
+import { fetchOnce } from "./lib/check.mjs";
 import { FORTUNES_PATH, expectedFortunesPage } from "./lib/fortunes.mjs";
 
 const SERVERS = [
@@ -29,39 +27,9 @@ const SERVERS = [
 ];
 const GOAL = 1.0;
 
-function fail(message) {
-  console.error(`bench/fortunes: ${message}`);
-  process.exit(2);
-}
-
-function parseArgs(argv) {
-  const env = process.env;
-  const opts = {
-    duration: env.BENCH_DURATION ?? "7",
-    warmup: env.BENCH_WARMUP ?? "2",
-    connections: env.BENCH_CONNECTIONS ?? "64",
-    pipelining: env.BENCH_PIPELINING ?? "1",
-    rounds: env.BENCH_ROUNDS ?? "5",
-    json: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].includes("=") ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
-    if (flag === "--json") opts.json = true;
-    else if (["--duration", "--warmup", "--connections", "--pipelining", "--rounds"].includes(flag)) opts[flag.slice(2)] = inline ?? argv[++i];
-    else fail(`unknown option ${argv[i]}`);
-  }
-  for (const key of ["duration", "warmup", "connections", "pipelining", "rounds"]) {
-    const n = Number(opts[key]);
-    if (!Number.isInteger(n) || n < (key === "warmup" ? 0 : 1)) fail(`--${key} must be a positive integer, got "${opts[key]}"`);
-    opts[key] = n;
-  }
-  return opts;
-}
-
-const opts = parseArgs(process.argv.slice(2));
+const opts = parseBenchArgs("bench/fortunes", process.argv.slice(2), { duration: "7", warmup: "2", connections: "64", pipelining: "1", rounds: "5" });
 const progress = (line) => process.stderr.write(`${line}\n`);
-const pinned = cpus().length >= 2 && spawnSync("taskset", ["-a", "-pc", "0", String(process.pid)], { stdio: "ignore" }).status === 0;
-const serverCpus = pinned ? "1" : undefined;
+const { pinned, serverCpus } = pinLoadGenerator();
 const expected = expectedFortunesPage();
 
 /** A server that answers anything but the exact page posts no number. */
@@ -76,24 +44,8 @@ function cannon(port, duration) {
   return autocannon({ url: `http://127.0.0.1:${port}${FORTUNES_PATH}`, connections: opts.connections, pipelining: opts.pipelining, duration });
 }
 
-async function measure(server) {
-  const running = await startServer(server.script, [], { cpus: serverCpus });
-  try {
-    await checkPage(running.port, server.id);
-    if (opts.warmup > 0) checkLoad(await cannon(running.port, opts.warmup), `${server.id} warm-up`);
-    const before = cpuMs(running.pid);
-    const result = await cannon(running.port, opts.duration);
-    const after = cpuMs(running.pid);
-    checkLoad(result, `${server.id} measurement`);
-    await checkPage(running.port, server.id);
-    return {
-      reqPerSec: result.requests.average,
-      p99Ms: result.latency.p99,
-      serverCpuUsPerReq: before === null || after === null ? null : ((after - before) * 1000) / result.requests.total,
-    };
-  } finally {
-    await running.stop();
-  }
+function measure(server) {
+  return measureServer({ id: server.id, script: server.script, serverCpus, check: (port) => checkPage(port, server.id), cannon, warmup: opts.warmup, duration: opts.duration });
 }
 
 const median = (values) => {

@@ -18,14 +18,11 @@
 //   --rounds N       BENCH_ROUNDS       interleaved rounds                  (3)
 //   --json                              print one JSON document on stdout (progress → stderr)
 import autocannon from "autocannon";
-import { spawnSync } from "node:child_process";
 import { request } from "node:http";
 import { cpus } from "node:os";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import { startServer } from "./lib/spawn-server.mjs";
-import { checkLoad } from "./lib/check.mjs";
-import { cpuMs } from "./lib/proc-cpu.mjs";
+import { measureServer, parseBenchArgs, pinLoadGenerator } from "./lib/server-bench.mjs";
 import { BAD_ORDER_BODY, ORDER_BODY, ORDER_JSON_SCHEMA, ORDER_PATH, RECEIPT_BODY, zodOrder } from "./lib/order.mjs";
 
 const SCENARIOS = [
@@ -35,41 +32,11 @@ const SCENARIOS = [
   { id: "fastify-schema", label: "Fastify 5, JSON Schema body", script: "fastify-validation.mjs", args: ["schema"], refuses: 400 },
 ];
 
-function parseArgs(argv) {
-  const env = process.env;
-  const opts = {
-    duration: env.BENCH_DURATION ?? "7",
-    warmup: env.BENCH_WARMUP ?? "2",
-    connections: env.BENCH_CONNECTIONS ?? "100",
-    pipelining: env.BENCH_PIPELINING ?? "10",
-    rounds: env.BENCH_ROUNDS ?? "3",
-    json: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].includes("=") ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
-    if (flag === "--json") opts.json = true;
-    else if (["--duration", "--warmup", "--connections", "--pipelining", "--rounds"].includes(flag)) opts[flag.slice(2)] = inline ?? argv[++i];
-    else fail(`unknown option ${argv[i]}`);
-  }
-  for (const key of ["duration", "warmup", "connections", "pipelining", "rounds"]) {
-    const n = Number(opts[key]);
-    if (!Number.isInteger(n) || n < (key === "warmup" ? 0 : 1)) fail(`--${key} must be a positive integer, got "${opts[key]}"`);
-    opts[key] = n;
-  }
-  return opts;
-}
-
-function fail(message) {
-  console.error(`bench/validation: ${message}`);
-  process.exit(2);
-}
-
-const opts = parseArgs(process.argv.slice(2));
+const opts = parseBenchArgs("bench/validation", process.argv.slice(2), { duration: "7", warmup: "2", connections: "100", pipelining: "10", rounds: "3" });
 const progress = (line) => process.stderr.write(`${line}\n`);
 
 // Two cores or more: the load generator on core 0, every server on core 1.
-const pinned = cpus().length >= 2 && spawnSync("taskset", ["-a", "-pc", "0", String(process.pid)], { stdio: "ignore" }).status === 0;
-const serverCpus = pinned ? "1" : undefined;
+const { pinned, serverCpus } = pinLoadGenerator();
 
 function post(port, body) {
   return new Promise((resolve, reject) => {
@@ -108,24 +75,8 @@ function cannon(port, duration, expectBody) {
   });
 }
 
-async function measure(scenario) {
-  const server = await startServer(scenario.script, scenario.args, { cpus: serverCpus });
-  try {
-    await check(scenario, server.port);
-    if (opts.warmup > 0) checkLoad(await cannon(server.port, opts.warmup, RECEIPT_BODY), `${scenario.id} warm-up`);
-    const before = cpuMs(server.pid);
-    const result = await cannon(server.port, opts.duration);
-    const after = cpuMs(server.pid);
-    checkLoad(result, `${scenario.id} measurement`);
-    await check(scenario, server.port);
-    return {
-      reqPerSec: result.requests.average,
-      p99Ms: result.latency.p99,
-      serverCpuUsPerReq: before === null || after === null ? null : ((after - before) * 1000) / result.requests.total,
-    };
-  } finally {
-    await server.stop();
-  }
+function measure(scenario) {
+  return measureServer({ id: scenario.id, script: scenario.script, args: scenario.args, serverCpus, check: (port) => check(scenario, port), cannon, warmup: opts.warmup, duration: opts.duration, warmupBody: RECEIPT_BODY });
 }
 
 const version = (name) => createRequire(import.meta.url)(`${name}/package.json`).version;

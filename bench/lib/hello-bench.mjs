@@ -1,7 +1,7 @@
 // The hello route under one server script in several modes (one scenario each): options from the
 // environment, each server in its own child process pinned to core 0 with taskset while this
 // process (autocannon) gets the rest, interleaved rounds with the best kept, and a Markdown table
-// relative to a baseline scenario. Used by bench/auth.mjs and bench/ops.mjs.
+// relative to a baseline scenario (the load itself: server-bench.mjs). Used by bench/auth.mjs and bench/ops.mjs.
 //
 // Environment: BENCH_DURATION (5 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (100),
 // BENCH_PIPELINING (10), BENCH_ROUNDS (2, interleaved, best kept), BENCH_ONLY (ids).
@@ -9,8 +9,7 @@ import autocannon from "autocannon";
 import { cpus } from "node:os";
 import { request } from "node:http";
 import { startServer } from "./spawn-server.mjs";
-import { checkLoad } from "./check.mjs";
-import { cpuMs } from "./proc-cpu.mjs";
+import { loadServer } from "./server-bench.mjs";
 import { HELLO_BODY, HELLO_PATH } from "./payload.mjs";
 
 /** GET the hello route with `headers`: must answer `expectStatus` (and `expectBody` when given). */
@@ -57,17 +56,8 @@ export async function benchHello({ name, script, scenarios: all, verify = async 
       const headers = server.info.headers ?? {};
       await checkHello(server.port, headers, 200, HELLO_BODY);
       await verify(scenario, server.port);
-      const cannon = (duration, expectBody) => autocannon({ url: `http://127.0.0.1:${server.port}${HELLO_PATH}`, headers, connections: opts.connections, pipelining: opts.pipelining, duration, ...(expectBody ? { expectBody } : {}) });
-      if (opts.warmup > 0) checkLoad(await cannon(opts.warmup, HELLO_BODY), `${scenario.id} warm-up`);
-      const before = cpuMs(server.pid);
-      const result = await cannon(opts.duration);
-      const after = cpuMs(server.pid);
-      checkLoad(result, `${scenario.id} measurement`);
-      return {
-        reqPerSec: result.requests.average,
-        p99Ms: result.latency.p99,
-        serverCpuUsPerReq: before === null || after === null ? null : ((after - before) * 1000) / result.requests.total,
-      };
+      const cannon = (port, duration, expectBody) => autocannon({ url: `http://127.0.0.1:${port}${HELLO_PATH}`, headers, connections: opts.connections, pipelining: opts.pipelining, duration, ...(expectBody ? { expectBody } : {}) });
+      return await loadServer(server, { id: scenario.id, cannon, warmup: opts.warmup, duration: opts.duration, warmupBody: HELLO_BODY });
     } finally {
       await server.stop();
     }

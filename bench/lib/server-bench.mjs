@@ -52,18 +52,24 @@ export async function measureServer({ id, script, args = [], serverCpus, check, 
   const server = await startServer(script, args, { cpus: serverCpus });
   try {
     await check(server.port);
-    if (warmup > 0) checkLoad(await cannon(server.port, warmup, warmupBody), `${id} warm-up`);
-    const before = cpuMs(server.pid);
-    const result = await cannon(server.port, duration);
-    const after = cpuMs(server.pid);
-    checkLoad(result, `${id} measurement`);
+    const figures = await loadServer(server, { id, cannon, warmup, duration, warmupBody });
     await check(server.port);
-    return {
-      reqPerSec: result.requests.average,
-      p99Ms: result.latency.p99,
-      serverCpuUsPerReq: before === null || after === null ? null : ((after - before) * 1000) / result.requests.total,
-    };
+    return figures;
   } finally {
     await server.stop();
   }
+}
+
+/** Warm-up load (when `warmup` > 0), then the measured load with the server's CPU time; both must be clean. */
+export async function loadServer(server, { id, cannon, warmup, duration, warmupBody }) {
+  if (warmup > 0) checkLoad(await cannon(server.port, warmup, warmupBody), `${id} warm-up`);
+  const before = cpuMs(server.pid);
+  const result = await cannon(server.port, duration);
+  const after = cpuMs(server.pid);
+  checkLoad(result, `${id} measurement`);
+  return {
+    reqPerSec: result.requests.average,
+    p99Ms: result.latency.p99,
+    serverCpuUsPerReq: before === null || after === null ? null : ((after - before) * 1000) / result.requests.total,
+  };
 }

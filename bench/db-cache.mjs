@@ -4,10 +4,11 @@
 //   node scripts/build.mjs && node bench/db-cache.mjs [seconds-per-case]
 // PostgreSQL: TINA4_BENCH_POSTGRES_URL, else TINA4_TEST_POSTGRES_URL, else .ci/services.env.
 // Redis: TINA4_BENCH_REDIS_URL, else TINA4_TEST_REDIS_URL, else .ci/services.env. Each is skipped when unset.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { service } from "./lib/services.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const seconds = Number(process.argv[2] ?? 3);
@@ -18,15 +19,6 @@ if (!existsSync(dist)) {
 }
 const { Database, runInRequestScope } = await import(pathToFileURL(dist).href);
 process.env.TINA4_LOG_LEVEL ??= "error";
-
-function service(bench, test) {
-  const env = process.env[bench] ?? process.env[test];
-  if (env) return env;
-  const file = join(root, ".ci", "services.env");
-  if (!existsSync(file)) return undefined;
-  const line = readFileSync(file, "utf8").split("\n").find((l) => l.startsWith(`${test}=`));
-  return line?.slice(test.length + 1);
-}
 
 /** Awaits `op` in a loop for `seconds` after a warm-up; returns ops/s. */
 async function measure(op) {

@@ -11,23 +11,15 @@
 // PostgreSQL: TINA4_BENCH_POSTGRES_URL, else TINA4_TEST_POSTGRES_URL, else .ci/services.env.
 // Redis: TINA4_BENCH_REDIS_URL, else TINA4_TEST_REDIS_URL, else .ci/services.env. A case whose server is unset is skipped.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { service } from "./lib/services.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CONCURRENCY = 16;
 const IN_FLIGHT = 64;
-
-function service(bench, test) {
-  const env = process.env[bench] ?? process.env[test];
-  if (env) return env;
-  const file = join(root, ".ci", "services.env");
-  if (!existsSync(file)) return undefined;
-  const line = readFileSync(file, "utf8").split("\n").find((l) => l.startsWith(`${test}=`));
-  return line?.slice(test.length + 1);
-}
 
 // ───────────────────────────── child: one measured run ─────────────────────────────
 

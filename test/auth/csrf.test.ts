@@ -22,14 +22,19 @@ afterEach(async () => {
 });
 afterAll(() => closeSessionStores());
 
+/** Sessions, and POST /login that logs user u1 in under a new session id (as a real login does). */
+function addLogin(app: App): void {
+  app.use(session());
+  app.post("/login", async (req) => {
+    await req.session!.regenerate();
+    req.session!.set("user", { sub: "u1" });
+    return { ok: true };
+  }, { secured: false });
+}
+
 async function loggedIn(setup?: (app: App) => void) {
   const server = await startApp((app) => {
-    app.use(session());
-    app.post("/login", async (req) => {
-      await req.session!.regenerate();
-      req.session!.set("user", { sub: "u1" });
-      return { ok: true };
-    }, { secured: false });
+    addLogin(app);
     app.post("/transfer", (req) => ({ ok: true, by: req.user?.sub, via: req.auth }));
     app.post("/public-write", () => ({ ok: true }), { secured: false });
     app.get("/form", (req) => `<form method="post"><input type="hidden" name="_csrf" value="${req.csrfToken()}"></form>`);
@@ -101,12 +106,7 @@ describe("CSRF", () => {
     try {
       writeFileSync(join(views, "form.twig"), '<form method="post" action="/transfer">{{ csrf_field() }}<button>Send</button></form>');
       const server = await startApp((app) => {
-        app.use(session());
-        app.post("/login", async (req) => {
-          await req.session!.regenerate();
-          req.session!.set("user", { sub: "u1" });
-          return { ok: true };
-        }, { secured: false });
+        addLogin(app);
         app.get("/form", (_req, res) => res.render("form.twig"));
         app.post("/transfer", () => ({ ok: true }));
       }, { templatesDir: views });

@@ -2,7 +2,7 @@
 // reports their process ids (tina4: the cluster primary and its worker) for CPU and RSS.
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
@@ -51,14 +51,25 @@ function freePort() {
 
 /** Child process ids of `pid` (Linux /proc), recursively. */
 export function processTree(pid) {
+  // Parent links from /proc/<n>/stat: /proc/<pid>/task/<pid>/children lists only the children
+  // of that one thread and missed the tina4 worker now and then (its CPU then read as 0).
+  const parentOf = new Map();
+  try {
+    for (const name of readdirSync("/proc")) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+        parentOf.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+      } catch {
+        // exited while we looked
+      }
+    }
+  } catch {
+    return [pid]; // not Linux
+  }
   const out = [pid];
   for (let i = 0; i < out.length; i++) {
-    try {
-      const children = readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, "utf8").trim();
-      if (children) out.push(...children.split(/\s+/).map(Number));
-    } catch {
-      // gone, or not Linux
-    }
+    for (const [child, parent] of parentOf) if (parent === out[i]) out.push(child);
   }
   return out;
 }

@@ -67,24 +67,34 @@ describe.skipIf(url === undefined)("TFB suite (bench/tfb): validation of every t
 const wrk = process.env.TINA4_WRK ?? "/usr/bin/wrk";
 describe.skipIf(url === undefined || skipUnlessAvailable(existsSync(wrk), `wrk is not installed at ${wrk} (apt-get install wrk)`))("TFB suite: a short measured run", () => {
   it("every server is measured on /json, /db and /fortunes without errors (1 round, 1 s)", async () => {
-    const run = await runNode(
-      [join(TFB, "run.mjs"), "--json", "--database", DATABASE, "--rounds", "1", "--duration", "1", "--warmup", "0", "--only", "json,db,fortunes"],
-      { TINA4_TFB_POSTGRES_URL: url! },
-    );
-    expect(run.code, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout) as {
-      results: Array<{ id: string; servers: Record<string, { failed: string | null; reqPerSec: number | null; cpuUsPerReq: number | null }> }>;
-    };
-    expect(report.results.map((r) => r.id)).toEqual(["json", "db", "fortunes"]);
-    for (const result of report.results) {
-      const servers = result.id === "json" ? ["tina4", "fastify", "express", "node-http"] : ["tina4", "fastify", "express"];
-      for (const server of servers) {
-        const measured = result.servers[server]!;
-        expect(measured.failed, `${server} ${result.id}`).toBeNull();
-        expect(measured.reqPerSec, `${server} ${result.id}`).toBeGreaterThan(0);
-        expect(measured.cpuUsPerReq, `${server} ${result.id}`).toBeGreaterThan(0);
-      }
+    type Report = { results: Array<{ id: string; servers: Record<string, { failed: string | null; reqPerSec: number | null; cpuUsPerReq: number | null }> }> };
+    const problems = (report: Report): string[] =>
+      report.results.flatMap((result) => {
+        const servers = result.id === "json" ? ["tina4", "fastify", "express", "node-http"] : ["tina4", "fastify", "express"];
+        return servers.flatMap((server) => {
+          const m = result.servers[server];
+          if (!m) return [`${server} ${result.id}: not measured`];
+          if (m.failed !== null) return [`${server} ${result.id}: ${m.failed}`];
+          return m.reqPerSec! > 0 && m.cpuUsPerReq! > 0 ? [] : [`${server} ${result.id}: no figures (${m.reqPerSec} req/s, ${m.cpuUsPerReq} µs)`];
+        });
+      });
+    // The suite shares two cores with the other test files: wrk's socket time-outs under that
+    // contention count as errors, so a run with problems is repeated (up to three runs); a
+    // broken runner or server fails all three.
+    let found: string[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const run = await runNode(
+        [join(TFB, "run.mjs"), "--json", "--database", DATABASE, "--rounds", "1", "--duration", "1", "--warmup", "0", "--only", "json,db,fortunes"],
+        { TINA4_TFB_POSTGRES_URL: url! },
+      );
+      expect(run.code, run.stderr).toBe(0);
+      const report = JSON.parse(run.stdout) as Report;
+      expect(report.results.map((r) => r.id)).toEqual(["json", "db", "fortunes"]);
+      found = problems(report);
+      if (found.length === 0) break;
+      console.log(`[tfb] measured run ${attempt} had problems: ${found.join("; ")}`);
     }
+    expect(found).toEqual([]);
   }, 180_000);
 });
 

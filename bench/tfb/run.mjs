@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// TechEmpower test types — tina4 vs Fastify 5 vs Express 5 on PostgreSQL (`npm run bench:tfb`).
+// TechEmpower test types — tina4 vs Fastify 5 vs Express 5 on PostgreSQL, and raw node:http for
+// /json and /plaintext (`npm run bench:tfb`; results and method in docs/benchmarks.md).
 // Seeds the TFB tables in their own database, starts each server in its own process pinned to
 // core 1 (taskset), validates every test type first (lib/validate.mjs: a server that breaks a
 // rule is reported as failed for that type and not measured), then runs wrk pinned to core 0:

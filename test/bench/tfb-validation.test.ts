@@ -47,6 +47,7 @@ function runNode(args: string[], env: Record<string, string>): Promise<{ code: n
   });
 }
 
+// Skips only locally without PostgreSQL: serviceUrl() prints why, and throws under TINA4_TEST_SERVICES=required (CI).
 describe.skipIf(url === undefined)("TFB suite (bench/tfb): validation of every test type", () => {
   it("tina4, Fastify and Express pass every TFB rule, node:http those of /json and /plaintext (npm run bench:tfb -- --validate-only)", async () => {
     const run = await runNode([join(TFB, "run.mjs"), "--validate-only", "--json", "--database", DATABASE], { TINA4_TFB_POSTGRES_URL: url! });
@@ -65,6 +66,8 @@ describe.skipIf(url === undefined)("TFB suite (bench/tfb): validation of every t
 // The measuring half of the suite, shortened (1 round, 1 s per test): wrk runs, every server
 // answers under load without errors, and the report has numbers — so the runner cannot rot.
 const wrk = process.env.TINA4_WRK ?? "/usr/bin/wrk";
+// Also skips locally without wrk (printed); under TINA4_TEST_SERVICES=required a missing wrk fails.
+// Skips only locally without PostgreSQL: serviceUrl() prints why, and throws under TINA4_TEST_SERVICES=required (CI).
 describe.skipIf(url === undefined || skipUnlessAvailable(existsSync(wrk), `wrk is not installed at ${wrk} (apt-get install wrk)`))("TFB suite: a short measured run", () => {
   it("every server is measured on /json, /db and /fortunes without errors (1 round, 1 s)", async () => {
     type Report = { results: Array<{ id: string; servers: Record<string, { failed: string | null; reqPerSec: number | null; cpuUsPerReq: number | null }> }> };
@@ -137,6 +140,7 @@ const toBody = (value: unknown) => Buffer.from(JSON.stringify(value));
 const bump = (w: { id: number; randomNumber: number }) => ({ ...w, randomNumber: (w.randomNumber % 10_000) + 1 });
 type World = { id: number; randomNumber: number };
 
+// Skips only locally without PostgreSQL: serviceUrl() prints why, and throws under TINA4_TEST_SERVICES=required (CI).
 describe.skipIf(url === undefined)("TFB validator rejects a server that breaks a rule", () => {
   let b: Bench;
   let fastify: RunningServer;

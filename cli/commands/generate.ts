@@ -8,6 +8,7 @@ import { parseFields, type FieldSpec } from "../generate/fields.js";
 import { columnType, engineOf, primaryKeyColumn } from "../generate/sql-types.js";
 import { openProject } from "../project.js";
 import { planView } from "../generate/view.js";
+import { planRouteTest, sampleRequest } from "../generate/route-test.js";
 import { CliError, CliErrorCode } from "../errors.js";
 import { ui } from "../ui.js";
 import { setting } from "../../runtime/config/settings.js";
@@ -73,6 +74,8 @@ export interface RouteOptions {
   model?: string;
   /** The model file is written in the same run (init --example), so it need not exist yet. */
   modelPlanned?: boolean;
+  /** Whether POST/PUT/PATCH/DELETE need a user (default: the app's TINA4_SECURE_WRITES), for the generated tests. */
+  secureWrites?: boolean;
 }
 
 export function planRoute(root: string, path: string, options: RouteOptions): PlannedFile[] {
@@ -98,10 +101,14 @@ export function planRoute(root: string, path: string, options: RouteOptions): Pl
       }),
     );
   }
-  return parseMethods(options.methods ?? "get", METHODS, "").map((method) => ({
-    path: join(dir, `${method}.ts`),
-    contents: readTemplate("generate/route/handler.ts", { METHOD: method.toUpperCase(), urlPath, status: method === "post" ? "201" : "200" }),
-  }));
+  const secureWrites = options.secureWrites ?? setting("TINA4_SECURE_WRITES");
+  return parseMethods(options.methods ?? "get", METHODS, "").flatMap((method) => {
+    const status = method === "post" ? "201" : "200";
+    return [
+      { path: join(dir, `${method}.ts`), contents: readTemplate("generate/route/handler.ts", { METHOD: method.toUpperCase(), urlPath, status }) },
+      planRouteTest(root, segments, method, { urlPath, status, secureWrites }),
+    ];
+  });
 }
 
 const TS_TYPES: Record<FieldSpec["type"], string> = { string: "string", text: "string", int: "number", float: "number", bool: "boolean", datetime: "Date", json: "unknown" };
@@ -160,7 +167,13 @@ export function registerGenerate(program: Command): void {
     .action((path: string, options: Shared & { model?: string; methods?: string }) => {
       const project = openProject();
       emit(project.root, planRoute(project.root, path, options), options);
-      if (!options.dryRun && options.model) ui.info(ui.dim(`\nCRUD for ${options.model} at ${urlOf(routeSegments(path))} — try: tina4 routes`));
+      if (options.dryRun) return;
+      const url = urlOf(routeSegments(path));
+      if (options.model) ui.info(ui.dim(`\nCRUD for ${options.model} at ${url} — try: tina4 routes`));
+      else {
+        ui.info(`\nTest it:   ${ui.cyan("npm test")}  ${ui.dim(`(test/routes/${routeSegments(path).join("/")}/: the route in-process through testClient(), no port)`)}`);
+        ui.info(`Serve it:  ${ui.cyan("tina4 serve")}  ${ui.dim(`then open http://127.0.0.1:${setting("TINA4_PORT")}${sampleRequest(routeSegments(path)).path}`)}`);
+      }
     });
 
   withShared(generate.command("model <Name>").description("src/models/<Name>.ts plus a create-table migration"))
@@ -211,6 +224,7 @@ export function registerGenerate(program: Command): void {
       if (!options.dryRun) {
         ui.info(`\nNext:  ${ui.cyan("tina4 migrate")}  ${ui.dim("(creates the users table)")}`);
         ui.info(`Then:  ${ui.cyan("POST /auth/register")} {email, password, name?}, ${ui.cyan("POST /auth/login")} → {token, user} + a session cookie, ${ui.cyan("GET /auth/me")}`);
+        ui.info(`Test:  ${ui.cyan("npm test")}  ${ui.dim("(test/auth.test.ts: the flow through testClient() on a throwaway SQLite database, no port)")}`);
         ui.info(ui.dim("Sessions for every route (req.user from the login cookie): TINA4_SESSION=true in .env. See docs/auth.md."));
       }
     });

@@ -1,7 +1,7 @@
 /**
  * `tina4 generate auth`: a User model and its migration (unique email, password hash), the
  * routes POST /auth/register, /auth/login, /auth/logout and GET /auth/me (rate limited, with
- * sessions), and a test that runs them on a throwaway database.
+ * sessions), and a test that runs them through testClient() on a throwaway database.
  */
 import { readdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
@@ -45,6 +45,6 @@ export function planAuth(root: string, options: { databaseUrl?: string | undefin
       const path = join(root, "src", "routes", ...parts);
       return { path, contents: readTemplate(`generate/auth/${template}`, { userImport: importPath(path, model), guardImport: importPath(path, guard) }) };
     }),
-    { path: test, contents: readTemplate("generate/auth/auth.test.ts", { userImportFromTest: importPath(test, model) }) },
+    { path: test, contents: readTemplate("generate/auth/auth.test.ts", {}) },
   ];
 }

@@ -64,7 +64,7 @@ describe("tina4 generate auth", () => {
       env: { ...process.env, NO_COLOR: "1", CI: "", VITEST: "", VITEST_MODE: "", VITEST_POOL_ID: "", VITEST_WORKER_ID: "", TINA4_SECRET: "" },
     });
     expect(vitest.status, vitest.stdout + vitest.stderr).toBe(0);
-    expect(vitest.stdout).toMatch(/auth\.test\.ts \(4 tests\)/);
+    expect(vitest.stdout).toMatch(/auth\.test\.ts \(5 tests\)/);
   }, 120_000);
 
   it("tina4 routes: the auth routes are open except /auth/me", () => {

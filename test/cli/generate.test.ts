@@ -16,8 +16,46 @@ describe("tina4 generate", () => {
     const result = runCli(["generate", "route", "admin/stats", "--methods", "get,post"], app);
     expect(result.code, result.stderr).toBe(0);
     expect(list("src/routes/admin/stats")).toEqual(["get.ts", "post.ts"]);
+    expect(list("test/routes/admin/stats")).toEqual(["get.test.ts", "post.test.ts"]);
+    expect(result.stdout).toMatch(/created test\/routes\/admin\/stats\/post\.test\.ts/);
+    expect(result.stdout).toMatch(/Test it:\s+npm test/);
     const routes = JSON.parse(runCli(["routes", "--json"], app).stdout) as Array<{ method: string; path: string }>;
     expect(routes).toContainEqual(expect.objectContaining({ method: "POST", path: "/admin/stats" }));
+  });
+
+  it("route tests: the sample request fills typed params; writes get a 401 case unless TINA4_SECURE_WRITES=false", () => {
+    expect(runCli(["g", "route", "shop/[sku:slug]/[qty:int]", "--methods", "get,patch"], app).code).toBe(0);
+    const get = readFileSync(join(app, "test/routes/shop/[sku:slug]/[qty:int]/get.test.ts"), "utf8");
+    expect(get).toContain('await client.get("/shop/a-slug/42")');
+    expect(get).toContain('toEqual({ method: "GET", path: "/shop/a-slug/42", params: { sku: "a-slug", qty: 42 } })');
+    expect(get).not.toContain("401");
+    const patch = readFileSync(join(app, "test/routes/shop/[sku:slug]/[qty:int]/patch.test.ts"), "utf8");
+    expect(patch).toMatch(/answers 401 without a signed-in user/);
+    expect(patch).toContain("await client.as(");
+    expect(runCli(["g", "route", "open-writes", "--methods", "post"], app, { TINA4_SECURE_WRITES: "false" }).code).toBe(0);
+    const open = readFileSync(join(app, "test/routes/open-writes/post.test.ts"), "utf8");
+    expect(open).not.toContain("401");
+    expect(open).toContain('await client.post("/open-writes")');
+    expect(open).toContain("toBe(201)");
+  });
+
+  it("route --dry-run shows the test too; a second run refuses (naming the test) unless --force", () => {
+    const dry = runCli(["g", "route", "reports", "--dry-run"], app);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain("test/routes/reports/get.test.ts");
+    expect(dry.stdout).toContain("testClient()");
+    expect(existsSync(join(app, "test/routes/reports"))).toBe(false);
+    expect(runCli(["g", "route", "reports"], app).code).toBe(0);
+    const test = join(app, "test/routes/reports/get.test.ts");
+    writeFileSync(test, "// edited by hand\n");
+    const again = runCli(["g", "route", "reports"], app);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("Refusing to overwrite src/routes/reports/get.ts, test/routes/reports/get.test.ts (use --force)");
+    expect(readFileSync(test, "utf8")).toBe("// edited by hand\n");
+    const forced = runCli(["g", "route", "reports", "--force"], app);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout + forced.stderr).toMatch(/replaced test\/routes\/reports\/get\.test\.ts/);
+    expect(readFileSync(test, "utf8")).toContain('await client.get("/reports")');
   });
 
   it("--dry-run prints paths and contents and writes nothing", () => {
@@ -121,7 +159,7 @@ describe("tina4 generate", () => {
   });
 
   it("hostile names and field specs: one clear line, exit 1, nothing written", () => {
-    const before = JSON.stringify([list("src/models"), list("migrations"), list("src/middleware"), list("src/routes")]);
+    const before = JSON.stringify([list("src/models"), list("migrations"), list("src/middleware"), list("src/routes"), list("test"), list("test/routes")]);
     const cases: Array<[string[], RegExp]> = [
       [["g", "model", "../../etc/passwd"], /path separators/],
       [["g", "model", "Évil"], /ASCII/],
@@ -144,6 +182,6 @@ describe("tina4 generate", () => {
       expect(result.stderr, args.join(" ")).toMatch(pattern);
       expect(result.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
     }
-    expect(JSON.stringify([list("src/models"), list("migrations"), list("src/middleware"), list("src/routes")])).toBe(before);
+    expect(JSON.stringify([list("src/models"), list("migrations"), list("src/middleware"), list("src/routes"), list("test"), list("test/routes")])).toBe(before);
   });
 });

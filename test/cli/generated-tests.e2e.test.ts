@@ -1,0 +1,126 @@
+/**
+ * The tests `tina4 generate route` and `tina4 generate auth` write into an app, run as the
+ * app's owner runs them: init → generate route (plain, typed params, secured writes) →
+ * generate auth → the app's own `npm test`, with any listen() in the test processes made to
+ * throw (testClient() must not need a port; a control test shows the guard bites). Then the
+ * generated tests go red when a generated handler is broken: they can fail.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cliEnv, repoRoot, runCli, tempDir } from "../support/cli.js";
+
+const work = tempDir("tina4-gen-tests-");
+const app = join(work, "app");
+const noListen = join(work, "no-listen.mjs");
+
+/** What `npm install` would give the app's devDependencies (and `npm test` its vitest), linked from this repo instead of downloaded. */
+function linkDevDependencies(): void {
+  for (const pkg of ["typescript", "vitest", "@types/node"]) {
+    const target = join(app, "node_modules", pkg);
+    mkdirSync(join(target, ".."), { recursive: true });
+    symlinkSync(join(repoRoot, "node_modules", pkg), target, "dir");
+  }
+  mkdirSync(join(app, "node_modules", ".bin"), { recursive: true });
+  symlinkSync(join("..", "vitest", "vitest.mjs"), join(app, "node_modules", ".bin", "vitest"));
+}
+
+/** The app's `npm test` (or `npm test -- <files>`), with every net.Server.listen() throwing. */
+function npmTest(files: string[] = []) {
+  const env = cliEnv({ NODE_OPTIONS: `--import ${noListen}`, CI: "", VITEST: "", VITEST_MODE: "", VITEST_POOL_ID: "", VITEST_WORKER_ID: "", NODE_ENV: "" });
+  const result = spawnSync("npm", ["test", ...(files.length ? ["--", ...files] : [])], { cwd: app, env, encoding: "utf8", timeout: 180_000 });
+  return { code: result.status, output: result.stdout + result.stderr };
+}
+
+/** Replaces `from` (which must be there) by `to` in an app file; returns a function that puts the file back. */
+function breakFile(file: string, from: string, to: string): () => void {
+  const path = join(app, file);
+  const original = readFileSync(path, "utf8");
+  expect(original, file).toContain(from);
+  writeFileSync(path, original.replace(from, to));
+  return () => writeFileSync(path, original);
+}
+
+beforeAll(() => {
+  expect(runCli(["init", app, "--yes"], process.cwd()).code).toBe(0);
+  linkDevDependencies();
+  writeFileSync(noListen, 'import net from "node:net";\nnet.Server.prototype.listen = function () { throw new Error("a port was opened"); };\n');
+});
+
+describe("generated tests inside the app", () => {
+  it("generate route and generate auth write tests and say how to run them", () => {
+    const plain = runCli(["generate", "route", "api/products", "--methods", "get,post"], app);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(/created test\/routes\/api\/products\/get\.test\.ts/);
+    expect(plain.stdout).toMatch(/created test\/routes\/api\/products\/post\.test\.ts/);
+    expect(plain.stdout).toMatch(/Test it:\s+npm test/);
+    const typed = runCli(["generate", "route", "api/products/[id:int]", "--methods", "get,put,any"], app);
+    expect(typed.code, typed.stderr).toBe(0);
+    expect(typed.stdout).toMatch(/created test\/routes\/api\/products\/\[id:int\]\/put\.test\.ts/);
+    expect(typed.stdout).toMatch(/Serve it:\s+tina4 serve\s+then open http:\/\/127\.0\.0\.1:7148\/api\/products\/42/);
+    expect(runCli(["generate", "route", "files/[...rest]"], app).code).toBe(0);
+    const auth = runCli(["generate", "auth"], app);
+    expect(auth.code, auth.stderr).toBe(0);
+    expect(auth.stdout).toMatch(/created test\/auth\.test\.ts/);
+    expect(auth.stdout).toMatch(/Test:\s+npm test/);
+  });
+
+  it("the app's npm test passes with no port opened, and tsc accepts the generated tests", () => {
+    const run = npmTest();
+    expect(run.code, run.output).toBe(0);
+    for (const file of ["test/hello.test.ts", "test/auth.test.ts", "test/routes/api/products/get.test.ts", "test/routes/api/products/post.test.ts", "test/routes/api/products/[id:int]/get.test.ts", "test/routes/api/products/[id:int]/put.test.ts", "test/routes/api/products/[id:int]/any.test.ts", "test/routes/files/[...rest]/get.test.ts"]) {
+      expect(run.output).toContain(`✓ ${file}`);
+    }
+    expect(run.output).toMatch(/Test Files\s+8 passed \(8\)/);
+    expect(run.output).toMatch(/Tests\s+15 passed \(15\)/);
+    expect(run.output).not.toMatch(/a port was opened/);
+    const tsc = spawnSync(process.execPath, [join(app, "node_modules", "typescript", "bin", "tsc"), "-p", join(app, "tsconfig.json")], { cwd: app, encoding: "utf8" });
+    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+  }, 240_000);
+
+  it("control: under the same guard, a test that opens a port fails (so the passing run above opened none)", () => {
+    const file = join(app, "test", "listens.test.ts");
+    writeFileSync(file, 'import { it } from "vitest";\nimport { createServer } from "node:http";\nit("listens", () => new Promise<void>((done) => { createServer().listen(0, () => done()); }));\n');
+    try {
+      const run = npmTest(["test/listens.test.ts"]);
+      expect(run.code, run.output).not.toBe(0);
+      expect(run.output).toMatch(/a port was opened/);
+    } finally {
+      rmSync(file);
+    }
+  }, 120_000);
+
+  it("a broken route handler turns its generated test red", () => {
+    const restore = breakFile("src/routes/api/products/[id:int]/get.ts", "params: req.params", "params: {}");
+    try {
+      const run = npmTest(["test/routes/api/products/[id:int]/get.test.ts"]);
+      expect(run.code, run.output).not.toBe(0);
+      expect(run.output).toMatch(/FAIL\s+test\/routes\/api\/products\/\[id:int\]\/get\.test\.ts(:\d+:\d+)? > GET \/api\/products\/\{id\} > answers 200/);
+    } finally {
+      restore();
+    }
+    // a write route that someone opened by mistake: the generated 401 case catches it
+    const restoreOpen = breakFile("src/routes/api/products/post.ts", "export default", "export const secured = false;\nexport default");
+    try {
+      const run = npmTest(["test/routes/api/products/post.test.ts"]);
+      expect(run.code, run.output).not.toBe(0);
+      expect(run.output).toMatch(/answers 401 without a signed-in user/);
+      expect(run.output).toMatch(/expected 201 to be 401/);
+    } finally {
+      restoreOpen();
+    }
+  }, 180_000);
+
+  it("a broken /auth/me (answers for a user who does not exist) turns the generated auth test red", () => {
+    const restore = breakFile("src/routes/auth/me/get.ts", 'if (!user) return res.json({ error: "Unauthorized" }, 401);', "if (!user) return res.json({ user: null });");
+    try {
+      const run = npmTest(["test/auth.test.ts"]);
+      expect(run.code, run.output).not.toBe(0);
+      expect(run.output).toMatch(/FAIL\s+test\/auth\.test\.ts(:\d+:\d+)? > auth > \/auth\/me: 401 without a user/);
+      expect(run.output).toMatch(/Tests\s+1 failed \| 4 passed/);
+    } finally {
+      restore();
+    }
+  }, 120_000);
+});

@@ -96,6 +96,8 @@ async function boot(): Promise<void> {
     precompiledTemplates: join(config!.root, "dist", PRECOMPILED_FILE),
   });
   await devHooksFirst();
+  // before the app's code: its global middleware then runs inside the request span
+  installTracing(app); // only with OTEL_EXPORTER_OTLP_ENDPOINT set
   let jobFiles: BundledJobFile[] = [];
   try {
     (globalThis as Record<symbol, unknown>)[RUNTIME_GLOBAL] = runtime;
@@ -170,7 +172,7 @@ async function startListening(loadMs = 0): Promise<void> {
     installRequestLog(app);
   }
   if (setting("TINA4_METRICS")) installMetrics(app);
-  installTracing(app); // only with OTEL_EXPORTER_OTLP_ENDPOINT set
+  installTracing(app); // once per app: a no-op when boot() already did (not after a load error)
   const httpServer = createHttpServer(app);
   server = httpServer;
   httpServer.once("error", (error: NodeJS.ErrnoException) => {

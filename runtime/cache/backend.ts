@@ -9,6 +9,8 @@
  *   any store into one, so encoding, TTL rules and stats live in exactly one place.
  */
 import { CacheError, CacheErrorCode } from "./errors.js";
+import { tracingActive } from "../ops/tracing.js";
+import { recordCachePeek, traceCacheCall } from "./traced.js";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -158,7 +160,12 @@ export class StoreBackend implements CacheBackend {
     this.defaultTtl = validateTtl(defaultTtl, "default cache TTL");
   }
 
-  async get<T = unknown>(key: string): Promise<CacheLookup<T>> {
+  // Each public call is one boolean check when tracing is off (runtime/cache/traced.ts).
+  get<T = unknown>(key: string): Promise<CacheLookup<T>> {
+    return tracingActive ? traceCacheCall(this, "get", () => this.#get<T>(key)) : this.#get<T>(key);
+  }
+
+  async #get<T>(key: string): Promise<CacheLookup<T>> {
     validateKey(key);
     return this.#lookup<T>(key, this.#closed ? undefined : await this.#store.get(key));
   }
@@ -166,7 +173,9 @@ export class StoreBackend implements CacheBackend {
   peek<T = unknown>(key: string): CacheLookup<T> | undefined {
     if (this.#store.getNow === undefined) return undefined;
     validateKey(key);
-    return this.#lookup<T>(key, this.#closed ? undefined : this.#store.getNow(key));
+    const found = this.#lookup<T>(key, this.#closed ? undefined : this.#store.getNow(key));
+    if (tracingActive) recordCachePeek(this, found);
+    return found;
   }
 
   #lookup<T>(key: string, text: string | undefined): CacheLookup<T> {
@@ -193,7 +202,11 @@ export class StoreBackend implements CacheBackend {
     return MISS;
   }
 
-  async set(key: string, value: unknown, ttlSeconds?: number): Promise<void> {
+  set(key: string, value: unknown, ttlSeconds?: number): Promise<void> {
+    return tracingActive ? traceCacheCall(this, "set", () => this.#set(key, value, ttlSeconds)) : this.#set(key, value, ttlSeconds);
+  }
+
+  async #set(key: string, value: unknown, ttlSeconds?: number): Promise<void> {
     validateKey(key);
     const ttl = ttlSeconds === undefined ? this.defaultTtl : validateTtl(ttlSeconds);
     const text = encodeValue(value);
@@ -201,20 +214,32 @@ export class StoreBackend implements CacheBackend {
     await this.#store.set(key, text, Math.ceil(ttl * 1000));
   }
 
-  async delete(key: string): Promise<boolean> {
+  delete(key: string): Promise<boolean> {
+    return tracingActive ? traceCacheCall(this, "delete", () => this.#delete(key)) : this.#delete(key);
+  }
+
+  async #delete(key: string): Promise<boolean> {
     validateKey(key);
     if (this.#closed) return false;
     return this.#store.delete(key);
   }
 
-  async incr(key: string, ttlSeconds?: number): Promise<number | undefined> {
+  incr(key: string, ttlSeconds?: number): Promise<number | undefined> {
+    return tracingActive ? traceCacheCall(this, "incr", () => this.#incr(key, ttlSeconds)) : this.#incr(key, ttlSeconds);
+  }
+
+  async #incr(key: string, ttlSeconds?: number): Promise<number | undefined> {
     validateKey(key);
     const ttl = ttlSeconds === undefined ? this.defaultTtl : validateTtl(ttlSeconds);
     if (this.#closed) return undefined;
     return this.#store.incr(key, Math.ceil(ttl * 1000));
   }
 
-  async clear(): Promise<void> {
+  clear(): Promise<void> {
+    return tracingActive ? traceCacheCall(this, "clear", () => this.#clear()) : this.#clear();
+  }
+
+  async #clear(): Promise<void> {
     if (this.#closed) return;
     await this.#store.clear();
   }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { basename } from "node:path";
 import { setting } from "../config/settings.js";
 import { log } from "../log.js";
 import { createAdapter } from "./adapters/index.js";
@@ -16,6 +17,8 @@ import { databaseCacheConnector, NO_QUERY_CACHE } from "./cache-connector.js";
 import { TxContext } from "./transaction.js";
 import { parseDatabaseUrl, type ParsedDatabaseUrl } from "./url.js";
 import { traceChild, tracingActive } from "../ops/tracing.js";
+import { metricsOn, samplePool } from "../instruments.js";
+import { measured, queryDone } from "./query-metrics.js";
 import type {
   ColumnInfo, DatabaseCacheStats, DatabaseOptions, Engine, ExecuteResult, FetchOneOptions, FetchOptions,
   InsertResult, Row, SqlParams, SqlValue, WhereClause, WriteResult,
@@ -50,6 +53,7 @@ export class Database {
   private sequenceTable: Promise<void> | null = null;
   private closed = false;
   private unregisterShutdown: (() => void) | undefined;
+  private unsamplePool: (() => void) | undefined;
   /** The query cache (request-scoped and/or persistent), or null when both are off. */
   private qcache: QueryCache | null = null;
   /** Transactions that wrote: their commit invalidates the query cache. */
@@ -92,6 +96,8 @@ export class Database {
     log.debug(`database ready: ${parsed.redacted} (pool ${db.pool.size}, autocommit ${db.autocommit})`);
     // Graceful shutdown closes the pool after the HTTP server has drained.
     db.unregisterShutdown = onShutdown(() => db.close());
+    const database = parsed.engine === "sqlite" ? basename(parsed.database) : parsed.database;
+    db.unsamplePool = samplePool(() => ({ engine: db.engine, database, ...db.pool.levels(), max: db.pool.size }));
     return db;
   }
 
@@ -130,9 +136,13 @@ export class Database {
     if (this.dialect.engine === "sqlite" && options?.cache === undefined && this.als.getStore() === undefined && (this.qcache === null || !this.qcache.applies())) {
       const conn = this.pool.tryAcquire();
       if (conn !== undefined) {
+        const started = metricsOn ? performance.now() : 0;
         try {
-          return Promise.resolve((conn as SyncConnection).fetchOneSync(sql, params) as T | null);
+          const row = (conn as SyncConnection).fetchOneSync(sql, params) as T | null;
+          if (metricsOn) queryDone(this.engine, sql, started, false);
+          return Promise.resolve(row);
         } catch (error) {
+          if (metricsOn) queryDone(this.engine, sql, started, true);
           return Promise.reject(this.adapter.mapError(error, sql));
         } finally {
           this.pool.release(conn);
@@ -360,6 +370,7 @@ export class Database {
     if (this.closed) return;
     this.closed = true;
     this.unregisterShutdown?.();
+    this.unsamplePool?.();
     for (const tx of [...this.open]) {
       if (tx.implicit) log.warn(`${this.engine}: closing with uncommitted writes (TINA4_AUTOCOMMIT=false): rolled back`);
       await this.finish(tx, false).catch(() => undefined);
@@ -392,10 +403,15 @@ export class Database {
       if (shared !== undefined) return this.execRaw(shared, plan.sql, bound, mode, sql);
       const conn = this.pool.tryAcquire();
       if (conn !== undefined && isSync(conn)) {
+        const started = metricsOn ? performance.now() : 0;
         try {
-          if (tracingActive) return traceChild(spanName(mode), { "db.system": this.engine, "db.statement": plan.sql }, () => Promise.resolve(conn.querySync(plan.sql, bound, mode)));
-          return Promise.resolve(conn.querySync(plan.sql, bound, mode));
+          const done = tracingActive
+            ? traceChild(spanName(mode), { "db.system": this.engine, "db.statement": plan.sql }, () => Promise.resolve(conn.querySync(plan.sql, bound, mode)))
+            : Promise.resolve(conn.querySync(plan.sql, bound, mode));
+          if (metricsOn) queryDone(this.engine, plan.sql, started, false);
+          return done;
         } catch (error) {
+          if (metricsOn) queryDone(this.engine, plan.sql, started, true);
           return Promise.reject(this.adapter.mapError(error, sql));
         } finally {
           this.pool.release(conn);
@@ -441,12 +457,16 @@ export class Database {
       throw error instanceof DatabaseError ? error : this.adapter.mapError(error, sql ?? nativeSql);
     };
     let pending: Promise<RawResult>;
+    const started = metricsOn ? performance.now() : 0;
     try {
       // traced: a child span of the request's span, with the statement's text (placeholders, never values)
       pending = tracingActive ? traceChild(spanName(mode), { "db.system": this.engine, "db.statement": nativeSql }, () => conn.query(nativeSql, params, mode)) : conn.query(nativeSql, params, mode);
     } catch (error) {
+      if (metricsOn) queryDone(this.engine, nativeSql, started, true);
       return Promise.reject(error).catch(mapError);
     }
+    // counted: the operation kind (select/insert/update/delete/other) and the time, never the text
+    if (metricsOn) pending = measured(pending, this.engine, nativeSql, started);
     if (mode === "exec" && conn.schemaChanged && isDdl(nativeSql)) {
       return pending.then((r) => {
         conn.schemaChanged!();

@@ -38,6 +38,17 @@ export class Pool<C> {
     return this.total - this.idle.length;
   }
 
+  /**
+   * For /__metrics: connections in use (held, or idle in the pool but running pipelined
+   * statements), callers waiting for one, and connections open.
+   */
+  levels(): { inUse: number; waiting: number; open: number } {
+    const load = this.opts.pipelinedLoad;
+    let pipelining = 0;
+    if (load !== undefined) for (const conn of this.idle) if ((load(conn) ?? 0) > 0) pipelining++;
+    return { inUse: this.inUse + pipelining, waiting: this.waiters.length, open: this.total };
+  }
+
   /** An idle healthy connection, or undefined. */
   tryAcquire(): C | undefined {
     while (this.idle.length > 0) {

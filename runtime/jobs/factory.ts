@@ -7,6 +7,7 @@ import { setting } from "../config/settings.js";
 import { onShutdown } from "../lifecycle.js";
 import type { QueueBackend } from "./backend.js";
 import { readQueueConfig, type QueueConfig } from "./config.js";
+import { sampleDepth } from "./depth.js";
 
 let overrides: Partial<QueueConfig> = {};
 let current: Promise<QueueBackend> | null = null;
@@ -48,8 +49,9 @@ export function queueBackend(): Promise<QueueBackend> {
     const opening = open(config);
     current = opening;
     opening.then(
-      () => {
+      (backend) => {
         unregister ??= onShutdown(shutdownQueues);
+        if (current === opening) sampleDepth(backend);
       },
       () => {
         if (current === opening) current = null;
@@ -72,6 +74,7 @@ export async function configureQueue(settings: Partial<QueueConfig> = {}): Promi
 export async function closeQueues(): Promise<void> {
   const backend = current;
   current = null;
+  sampleDepth(null);
   unregister?.();
   unregister = null;
   if (backend) await backend.then((b) => b.close(), () => undefined);

@@ -1,4 +1,5 @@
 import { queueBackend } from "./factory.js";
+import { noteQueue } from "./depth.js";
 import { checkQueueName, resolveOptions, serialiseData } from "./options.js";
 import type { NewJob } from "./backend.js";
 import type { BulkJob, JobCounts, JobInfo, JobOptions, JobState } from "./types.js";
@@ -16,6 +17,7 @@ export class Queue<T = unknown> {
 
   constructor(name: string) {
     this.name = checkQueueName(name);
+    noteQueue(this.name);
   }
 
   /**

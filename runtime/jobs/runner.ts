@@ -6,6 +6,7 @@
 import type { QueueBackend, QueueWorker } from "./backend.js";
 import { QueueError, QueueErrorCode } from "./errors.js";
 import { trackRunner } from "./factory.js";
+import { noteQueue } from "./depth.js";
 import { handlerFor } from "./job.js";
 import type { ProcessorSpec } from "./processors.js";
 import { TickScheduler } from "./scheduler.js";
@@ -58,6 +59,7 @@ export class JobRunner {
         const concurrency = options.concurrency ?? spec.concurrency ?? 1;
         const handler = handlerFor(spec.run, spec.timeoutMs ?? options.defaultTimeoutMs ?? 0);
         runner.workers.push(await backend.work(spec.name, handler, { concurrency }));
+        noteQueue(spec.name);
         if (spec.schedule !== undefined) {
           // every process adds every tick; the backend keeps one run per tick
           runner.schedules.push(new TickScheduler({ cron: spec.schedule, timezone: spec.timezone }, spec.name, (tick) => backend.addTick(spec.name, tick)));

@@ -2,7 +2,8 @@
  * `GET /__metrics` (SPEC §14, TINA4_METRICS=true): Prometheus text from prom-client.
  * `http_requests_total{method,route,status}` and `http_request_duration_seconds{method,route}`
  * are counted in App hooks; `route` is the pattern (or "unmatched"), so the label set stays
- * small whatever clients request. In a cluster the worker answering the scrape asks the
+ * small whatever clients request. Database, cache, queue and real-time figures come from
+ * layer-metrics.ts. In a cluster the worker answering the scrape asks the
  * primary for the sum over all workers (metrics-protocol.ts, cli/cluster/metrics-relay.ts).
  * TINA4_METRICS_TOKEN, when set, must come as `Authorization: Bearer <token>`.
  */
@@ -18,6 +19,7 @@ import { OpsErrorCode } from "./errors.js";
 import { elapsedMs, markStart } from "./request-log.js";
 import { isMetricsPrimaryMessage, type MetricsPrimaryMessage, type MetricsWorkerMessage } from "./metrics-protocol.js";
 import { setting } from "../config/settings.js";
+import { installLayerMetrics } from "./layer-metrics.js";
 
 interface HttpMetrics {
   registry: Registry;
@@ -43,6 +45,7 @@ export function httpMetrics(): HttpMetrics {
       registers: [registry],
     }),
   };
+  installLayerMetrics(prom, registry);
   return metrics;
 }
 

@@ -1,29 +1,45 @@
 /**
  * OpenTelemetry (SPEC §14), optional: when OTEL_EXPORTER_OTLP_ENDPOINT is set and
  * `@opentelemetry/api` is installed, each request gets a server span named
- * `METHOD /route/{pattern}` (attribute `http.route`), continuing an incoming `traceparent`;
- * database statements (text only, never values) become its child spans. The exporter is the
- * app's tracer provider (the OpenTelemetry SDK, registered by the app or `--import`).
+ * `METHOD /route/{pattern}` (attribute `http.route`), continuing an incoming `traceparent`.
+ * Its children: database statements (text only, never values), cache calls (backend and
+ * namespace, never keys; runtime/cache/traced.ts) and outgoing `fetch` calls, which also
+ * carry the trace on to the next service (fetch-tracing.ts). The exporter is the app's tracer
+ * provider (the OpenTelemetry SDK, registered by the app or `--import`).
  * Without the env var nothing is loaded; with it but without the package, one hint.
  */
-import type { Span, SpanContext, Tracer } from "@opentelemetry/api";
+import type { Attributes, Span, SpanContext, Tracer } from "@opentelemetry/api";
 import type { App } from "../app.js";
 import type { Request } from "../http/request.js";
 import type { Response } from "../http/response.js";
 import { contextSlot, currentRequestContext, wantRequestContexts } from "../context.js";
 import { packageRequire } from "../package-require.js";
 import { warnOnce } from "../log.js";
+import { traceOutgoingFetch } from "./fetch-tracing.js";
 
 type Api = typeof import("@opentelemetry/api");
 
-/** True once tracing is on: the one check the database pays per statement when it is off. */
+/** True once tracing is on: the one check the database and the cache pay per call when it is off. */
 export let tracingActive = false;
 
 let api: Api | null = null;
 let tracer: Tracer | null = null;
-const requestSpan = contextSlot<{ span: Span | null }>("tracing.span", () => ({ span: null }));
+/** The request's server span while the request is open; null once it is answered. */
+interface SpanHolder {
+  span: Span | null;
+}
+const requestSpan = contextSlot<SpanHolder>("tracing.span", () => ({ span: null }));
 const kSpan = Symbol("tina4.span");
-type Traced = Request & { [kSpan]?: Span };
+type Traced = Request & { [kSpan]?: SpanHolder };
+
+/**
+ * The calling request's open server span. Work that outlives the response (a timer started
+ * by a handler, an exporter flush scheduled during a request) gets none, so it neither hangs
+ * children on an ended span nor traces the exporter's own traffic.
+ */
+function openRequestSpan(): Span | null | undefined {
+  return currentRequestContext()?.peek(requestSpan)?.span;
+}
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
@@ -47,8 +63,15 @@ export interface TracingOptions {
   force?: boolean;
 }
 
-/** Adds request spans to `app` when tracing is wanted and possible; returns whether it did. */
+const tracedApps = new WeakSet<App>();
+
+/**
+ * Adds request spans to `app` when tracing is wanted and possible; returns whether it did (or
+ * already had). Call it before the app's own global middleware is added, so the request span
+ * is open while that middleware (rate limits, response caches, auth) calls caches and databases.
+ */
 export function installTracing(app: App, options: TracingOptions = {}): boolean {
+  if (tracedApps.has(app)) return true;
   if (!options.force && !process.env.OTEL_EXPORTER_OTLP_ENDPOINT) return false;
   api ??= loadApi();
   if (!api) {
@@ -61,8 +84,10 @@ export function installTracing(app: App, options: TracingOptions = {}): boolean 
   }
   tracer = api.trace.getTracer("tina4");
   tracingActive = true;
+  tracedApps.add(app);
   wantRequestContexts();
   const otel = api;
+  traceOutgoingFetch(otel, tracer, openRequestSpan);
   // a global middleware runs inside the request context, where child spans find their parent
   app.use(async function tracing(req, _res, next) {
     const parent = parseTraceparent(req.headers.traceparent);
@@ -73,14 +98,16 @@ export function installTracing(app: App, options: TracingOptions = {}): boolean 
       { kind: otel.SpanKind.SERVER, attributes: { "http.request.method": req.method, "http.route": route, "url.path": req.path } },
       parentContext,
     );
-    (req as Traced)[kSpan] = span;
-    const slot = currentRequestContext()?.get(requestSpan);
-    if (slot) slot.span = span;
+    const holder = currentRequestContext()?.get(requestSpan) ?? { span: null };
+    holder.span = span;
+    (req as Traced)[kSpan] = holder;
     await next();
   });
   app.addHook("onResponse", (req: Request, res: Response) => {
-    const span = (req as Traced)[kSpan];
+    const holder = (req as Traced)[kSpan];
+    const span = holder?.span;
     if (!span) return;
+    holder.span = null;
     const status = res.raw.statusCode;
     span.setAttribute("http.response.status_code", status);
     if (status >= 500) span.setStatus({ code: otel.SpanStatusCode.ERROR });
@@ -89,14 +116,24 @@ export function installTracing(app: App, options: TracingOptions = {}): boolean 
   return true;
 }
 
+/** "client" for a call to another server (a database, Redis), "internal" for work in this process. */
+export type ChildKind = "client" | "internal";
+
 /**
  * Runs `run` (a statement, a cache call) in a child span of the current request's span;
- * `name` and `attributes` must hold no values a user sent. A synchronous throw is rethrown.
+ * `name` and `attributes` must hold no values a user sent. `describe` adds attributes from the
+ * result (a cache hit or miss). A synchronous throw is rethrown.
  */
-export function traceChild<T>(name: string, attributes: Record<string, string>, run: () => Promise<T>): Promise<T> {
-  const parent = currentRequestContext()?.peek(requestSpan)?.span;
+export function traceChild<T>(
+  name: string,
+  attributes: Attributes,
+  run: () => Promise<T>,
+  describe?: (value: T) => Attributes,
+  kind: ChildKind = "client",
+): Promise<T> {
+  const parent = openRequestSpan();
   if (!api || !tracer || !parent) return run();
-  const span = tracer.startSpan(name, { kind: api.SpanKind.CLIENT, attributes }, api.trace.setSpan(api.ROOT_CONTEXT, parent));
+  const span = tracer.startSpan(name, { kind: kind === "client" ? api.SpanKind.CLIENT : api.SpanKind.INTERNAL, attributes }, api.trace.setSpan(api.ROOT_CONTEXT, parent));
   const otel = api;
   const failed = (error: unknown): never => {
     span.recordException(error instanceof Error ? error : String(error));
@@ -111,7 +148,15 @@ export function traceChild<T>(name: string, attributes: Record<string, string>, 
     return failed(error);
   }
   return pending.then((value) => {
+    if (describe) span.setAttributes(describe(value));
     span.end();
     return value;
   }, failed);
+}
+
+/** Records a child span for work already done synchronously in this process (a memory cache hit). */
+export function recordChild(name: string, attributes: Attributes, kind: ChildKind = "internal"): void {
+  const parent = openRequestSpan();
+  if (!api || !tracer || !parent) return;
+  tracer.startSpan(name, { kind: kind === "client" ? api.SpanKind.CLIENT : api.SpanKind.INTERNAL, attributes }, api.trace.setSpan(api.ROOT_CONTEXT, parent)).end();
 }

@@ -7,6 +7,7 @@
 import { log, warnEvery } from "../log.js";
 import { busTransport, listenText, publishText, type Unsubscribe } from "./bus/bus.js";
 import { checkName, RealtimeError, RealtimeErrorCode } from "./errors.js";
+import { sampleConnections } from "../instruments.js";
 
 /** One broadcast as this process delivers it: decoded once, encoded once for all members. */
 export class Frame {
@@ -32,6 +33,8 @@ export class Frame {
 /** A WebSocket or an SSE stream, as the hub sees it. */
 export interface Member {
   readonly id: string;
+  /** Which gauge of /__metrics counts it. */
+  readonly transport: "websocket" | "sse";
   readonly rooms: Set<string>;
   deliver(frame: Frame): void;
 }
@@ -48,6 +51,13 @@ const members = new Set<Member>();
 const rooms = new Map<string, Set<Member>>();
 let unsubscribe: Unsubscribe | null = null;
 let ready: Promise<void> | null = null;
+
+// /__metrics reads the open connections when scraped: nothing is counted per connection
+sampleConnections(() => {
+  let sse = 0;
+  for (const member of members) if (member.transport === "sse") sse++;
+  return { websocket: members.size - sse, sse };
+});
 
 /** Resolves once this process receives broadcasts (with Redis: the subscription is confirmed). */
 export function hubReady(): Promise<void> {

@@ -28,6 +28,7 @@ const AS_BINARY = { binary: true } as const;
 
 export class WsConnection<P extends Params = Params> implements Socket<P>, Member {
   readonly id = nextConnectionId();
+  readonly transport = "websocket";
   readonly rooms = new Set<string>();
   readonly locals: Record<string, unknown> = {};
   readonly params: P;

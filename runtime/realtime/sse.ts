@@ -64,6 +64,7 @@ export function formatEvent(data: string, event: string | null | undefined, id: 
 
 class EventStream implements SseStream, Member {
   readonly id = nextConnectionId();
+  readonly transport = "sse";
   readonly rooms = new Set<string>();
   readonly lastEventId: string | null;
   readonly body = new PassThrough();

@@ -14,7 +14,8 @@ import type { ParsedDatabaseUrl } from "../url.js";
 import { readQueryCacheConfig, type QueryCacheConfig, type QueryCacheOptions } from "./config.js";
 import { bumpLocalGeneration, localGeneration } from "./invalidation.js";
 import { cacheableSql, databaseIdentity, generationKey, paramsKey, statementKey, type DatabaseIdentity, type StatementKey } from "./keys.js";
-import { PersistentCache, copyResult, type Counters } from "./persistent.js";
+import { PersistentCache, copyResult } from "./persistent.js";
+import { Counters } from "./counters.js";
 import { currentRequestScope, enableRequestScopes, existingRequestScope, inRequestScope, type ScopedEntry } from "./request-scope.js";
 
 export { runInRequestScope } from "./request-scope.js";
@@ -26,7 +27,7 @@ const NEVER: Promise<unknown> = new Promise(() => undefined);
 const RESOLVED: Promise<unknown> = Promise.resolve();
 
 export class QueryCache {
-  private readonly counters: Counters = { hits: 0, misses: 0 };
+  private readonly counters: Counters;
   private readonly statements = { all: new Map<string, StatementKey>(), one: new Map<string, StatementKey>() };
   private readonly requestTtlMs: number;
 
@@ -34,8 +35,10 @@ export class QueryCache {
     private readonly identity: DatabaseIdentity,
     private readonly config: QueryCacheConfig,
     private readonly persistent: PersistentCache | null,
+    engine: string,
   ) {
     this.requestTtlMs = config.requestTtl * 1000;
+    this.counters = new Counters(engine);
   }
 
   /** Null when both layers are off. Rejects for an unknown backend name (a startup error). */
@@ -50,7 +53,7 @@ export class QueryCache {
       persistent = new PersistentCache(cache, generationKey(identity), config.ttl, `${cache.backend} ${redactUrl(config.url ?? "")}`.trim());
     }
     if (config.request) enableRequestScopes();
-    return new QueryCache(identity, config, persistent);
+    return new QueryCache(identity, config, persistent, parsed.engine);
   }
 
   /** Whether a read in the calling context can use a layer at all (cheap; checked before `read`). */
@@ -74,7 +77,7 @@ export class QueryCache {
     const now = Date.now();
     const found = scope.get(statement, p);
     if (found !== undefined && found.gen === gen && found.expires > now) {
-      this.counters.hits++;
+      this.counters.hit();
       const snapshot = found.snapshot;
       return snapshot !== undefined ? copyResult(snapshot) : found.pending.then(() => copyResult(found.snapshot!));
     }
@@ -119,7 +122,7 @@ export class QueryCache {
   /** `next` once the memory layer has been asked. */
   private miss(statement: StatementKey, params: string, run: () => Promise<RawResult>): Promise<RawResult> {
     if (this.persistent !== null) return this.persistent.read(statement, params, run, this.counters);
-    this.counters.misses++;
+    this.counters.miss();
     return run();
   }
 

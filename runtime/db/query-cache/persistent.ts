@@ -13,15 +13,12 @@ import type { Row } from "../types.js";
 import { decodeResult, encodeResult, type EncodedResult } from "./codec.js";
 import { entryKey, type StatementKey } from "./keys.js";
 import { SharedGeneration, newToken } from "./invalidation.js";
+import type { Counters } from "./counters.js";
 
 interface Entry extends EncodedResult {
   g: string;
 }
 
-export interface Counters {
-  hits: number;
-  misses: number;
-}
 
 export class PersistentCache {
   readonly generation: SharedGeneration;
@@ -52,14 +49,14 @@ export class PersistentCache {
     if (token === undefined || !token.hit || typeof token.value !== "string") return undefined;
     const entry = this.cache.peek<Entry>(statement.memoryPrefix + params);
     if (entry === undefined || !entry.hit || entry.value === null || entry.value.g !== token.value) return undefined;
-    counters.hits++;
+    counters.hit();
     return decodeResult(entry.value);
   }
 
   async read(statement: StatementKey, params: string, run: () => Promise<RawResult>, counters: Counters): Promise<RawResult> {
     const gen = this.generation;
     if (gen.pending) {
-      counters.misses++;
+      counters.miss();
       return run();
     }
     const key = this.hashed ? entryKey(statement.local + params) : statement.memoryPrefix + params;
@@ -75,7 +72,7 @@ export class PersistentCache {
     }
     if (gen.failures() !== failuresBefore) gen.markPending();
     if (gen.pending) {
-      counters.misses++;
+      counters.miss();
       return run();
     }
     if (token === undefined) {
@@ -86,14 +83,14 @@ export class PersistentCache {
       await this.guard(this.cache.set(gen.key, token, 0));
       if (gen.failures() !== failuresBefore) {
         gen.markPending();
-        counters.misses++;
+        counters.miss();
         return run();
       }
     } else if (entry !== undefined && entry !== null && entry.g === token) {
-      counters.hits++;
+      counters.hit();
       return decodeResult(entry);
     }
-    counters.misses++;
+    counters.miss();
     const flight = `${key}\u0000${token}`;
     const running = this.inflight.get(flight);
     if (running !== undefined) return running.then(copyResult);

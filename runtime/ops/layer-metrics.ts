@@ -1,0 +1,138 @@
+/**
+ * The database, cache, queue and real-time figures of /__metrics (docs/operations.md lists each
+ * with its labels and how a cluster sums it). Counters and the query histogram are fed by the
+ * layers through runtime/instruments.ts as events happen; gauges read the layers' samplers when
+ * scraped, so a level costs nothing between scrapes.
+ *
+ * Across cluster workers prom-client's AggregatorRegistry adds every metric up (the `sum`
+ * aggregator) except the queue depth: every worker counts the same shared backend, so the
+ * primary keeps the largest figure (`max`) instead of multiplying it by the worker count.
+ */
+import type { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { warnEvery } from "../log.js";
+import { withTimeout } from "../async/timeout.js";
+import {
+  connectionLevels, observeMetrics, poolLevels, queueLevels,
+  type MetricsObserver, type QueryOperation,
+} from "../instruments.js";
+
+type Prom = typeof import("prom-client");
+
+/** A scrape waits this long for the queue counts (the cluster primary waits 1 s per worker). */
+const QUEUE_COUNT_TIMEOUT_MS = 500;
+
+interface QueryChildren {
+  count: Counter.Internal;
+  errors: Counter.Internal;
+  duration: Histogram.Internal<"engine" | "operation">;
+}
+
+/** Registers the layer metrics in `registry` and starts receiving the layers' events. */
+export function installLayerMetrics(prom: Prom, registry: Registry): void {
+  const registers = [registry];
+
+  // ---- database statements (events) ----
+  const queries = new prom.Counter({ name: "db_queries_total", help: "Statements the database drivers ran", labelNames: ["engine", "operation"], registers });
+  const queryErrors = new prom.Counter({ name: "db_query_errors_total", help: "Statements that failed", labelNames: ["engine", "operation"], registers });
+  const queryDuration = new prom.Histogram({
+    name: "db_query_duration_seconds",
+    help: "Time from sending a statement to its answer (pool waits excluded)",
+    labelNames: ["engine", "operation"],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers,
+  });
+  // one child per engine and operation, so a statement does not hash its labels
+  const children = new Map<string, QueryChildren>();
+  const childrenOf = (engine: string, operation: QueryOperation): QueryChildren => {
+    const key = `${engine}\u0000${operation}`;
+    let found = children.get(key);
+    if (found === undefined) {
+      found = { count: queries.labels(engine, operation), errors: queryErrors.labels(engine, operation), duration: queryDuration.labels(engine, operation) };
+      children.set(key, found);
+    }
+    return found;
+  };
+
+  // ---- caches (events) ----
+  const cacheHits = new prom.Counter({ name: "cache_hits_total", help: "Cache lookups that found an entry", labelNames: ["namespace", "backend"], registers });
+  const cacheMisses = new prom.Counter({ name: "cache_misses_total", help: "Cache lookups that found none", labelNames: ["namespace", "backend"], registers });
+  const queryCacheHits = new prom.Counter({ name: "db_query_cache_hits_total", help: "Reads the DB query cache answered", labelNames: ["engine"], registers });
+  const queryCacheMisses = new prom.Counter({ name: "db_query_cache_misses_total", help: "Cacheable reads the database answered", labelNames: ["engine"], registers });
+
+  // ---- connection pools (levels) ----
+  const poolGauge = (name: string, help: string, pick: (p: ReturnType<typeof poolLevels>[number]) => number): Gauge<"engine" | "database"> =>
+    new prom.Gauge({
+      name,
+      help,
+      labelNames: ["engine", "database"],
+      registers,
+      collect() {
+        this.reset();
+        const sums = new Map<string, { engine: string; database: string; value: number }>();
+        for (const pool of poolLevels()) {
+          const key = `${pool.engine}\u0000${pool.database}`;
+          const sum = sums.get(key) ?? { engine: pool.engine, database: pool.database, value: 0 };
+          sum.value += pick(pool);
+          sums.set(key, sum);
+        }
+        for (const { engine, database, value } of sums.values()) this.set({ engine, database }, value);
+      },
+    });
+  poolGauge("db_pool_connections_in_use", "Pooled connections held by a caller or running a statement", (p) => p.inUse);
+  poolGauge("db_pool_connections_open", "Pooled connections open (idle or in use)", (p) => p.open);
+  poolGauge("db_pool_connections_max", "The most connections the pools may open (TINA4_DB_POOL)", (p) => p.max);
+  poolGauge("db_pool_waiting", "Callers waiting for a free pooled connection", (p) => p.waiting);
+
+  // ---- job queues (levels, shared by every process: max across workers) ----
+  new prom.Gauge({
+    name: "queue_jobs",
+    help: "Jobs in a queue by state, as its backend counts them",
+    labelNames: ["queue", "state"],
+    aggregator: "max",
+    registers,
+    async collect() {
+      this.reset();
+      let levels;
+      try {
+        levels = await withTimeout(queueLevels(), QUEUE_COUNT_TIMEOUT_MS, () => new Error(`no answer within ${QUEUE_COUNT_TIMEOUT_MS} ms`));
+      } catch (error) {
+        warnEvery("metrics:queue", `/__metrics: queue depth left out of this scrape: ${(error as Error).message}`);
+        return;
+      }
+      for (const { queue, counts } of levels) {
+        for (const [state, n] of Object.entries(counts)) this.set({ queue, state }, n);
+      }
+    },
+  });
+
+  // ---- real-time clients (levels) ----
+  new prom.Gauge({
+    name: "realtime_connections",
+    help: "Open WebSocket connections and SSE streams",
+    labelNames: ["transport"],
+    registers,
+    collect() {
+      this.reset();
+      const levels = connectionLevels();
+      if (levels === null) return; // the real-time layer is not loaded in this process
+      this.set({ transport: "websocket" }, levels.websocket);
+      this.set({ transport: "sse" }, levels.sse);
+    },
+  });
+
+  const observer: MetricsObserver = {
+    query(engine, operation, seconds, failed) {
+      const c = childrenOf(engine, operation);
+      c.count.inc();
+      if (failed) c.errors.inc();
+      c.duration.observe(seconds);
+    },
+    cacheLookup(namespace, backend, hit) {
+      (hit ? cacheHits : cacheMisses).inc({ namespace, backend });
+    },
+    queryCacheLookup(engine, hit) {
+      (hit ? queryCacheHits : queryCacheMisses).inc({ engine });
+    },
+  };
+  observeMetrics(observer);
+}

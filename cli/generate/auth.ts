@@ -6,7 +6,7 @@
 import { readdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { readTemplate, type PlannedFile } from "../templates.js";
-import { columnType, engineOf, primaryKeyColumn } from "./sql-types.js";
+import { columnType, engineOf, primaryKeyColumn, type Engine } from "./sql-types.js";
 import { setting } from "../../runtime/config/settings.js";
 
 function importPath(fromFile: string, toFile: string): string {
@@ -29,6 +29,32 @@ function existingMigration(root: string): string | undefined {
   }
 }
 
+/**
+ * How the generated test makes its tables on its throwaway SQLite database: an SQLite app's
+ * own migrations; for an app on another engine (whose migrations SQLite cannot run, e.g.
+ * SERIAL ids), SQLite's form of the users migration.
+ */
+function testSchema(engine: Engine): { runtimeImports: string; createTables: string } {
+  if (engine === "sqlite") {
+    return { runtimeImports: "Database, Model, migrate, testClient, type TestClient", createTables: '  await migrate(db, { dir: join(import.meta.dirname, "..", "migrations") });' };
+  }
+  const ddl = readTemplate("generate/auth/create-users.sql", { engine: "sqlite", primaryKey: primaryKeyColumn("sqlite"), datetime: columnType("sqlite", "datetime") })
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !line.startsWith("--"))
+    .map((line) => `    ${line}`)
+    .join("\n");
+  return {
+    runtimeImports: "Database, Model, testClient, type TestClient",
+    createTables: [
+      `  // this app's migrations are written for ${engine}; the test's database is SQLite, so the`,
+      "  // users table comes from SQLite's form of the generated migration (keep them in step)",
+      `  await db.execute(\`
+${ddl}
+  \`);`,
+    ].join("\n"),
+  };
+}
+
 export function planAuth(root: string, options: { databaseUrl?: string | undefined; stamp: string }): PlannedFile[] {
   const engine = engineOf(options.databaseUrl ?? setting("TINA4_DATABASE_URL"));
   const model = join(root, "src", "models", "User.ts");
@@ -45,6 +71,6 @@ export function planAuth(root: string, options: { databaseUrl?: string | undefin
       const path = join(root, "src", "routes", ...parts);
       return { path, contents: readTemplate(`generate/auth/${template}`, { userImport: importPath(path, model), guardImport: importPath(path, guard) }) };
     }),
-    { path: test, contents: readTemplate("generate/auth/auth.test.ts", {}) },
+    { path: test, contents: readTemplate("generate/auth/auth.test.ts", testSchema(engine)) },
   ];
 }

@@ -124,3 +124,21 @@ describe("generated tests inside the app", () => {
     }
   }, 120_000);
 });
+
+describe("generate auth in an app on another engine", () => {
+  it("its test still passes on the throwaway SQLite database (SQLite's form of the users table)", () => {
+    const pgApp = join(work, "pg-app");
+    expect(runCli(["init", pgApp, "--yes", "--db", "postgres"], process.cwd()).code).toBe(0);
+    const auth = runCli(["generate", "auth"], pgApp);
+    expect(auth.code, auth.stderr).toBe(0);
+    expect(readFileSync(join(pgApp, "test", "auth.test.ts"), "utf8")).toContain("written for postgres");
+    for (const pkg of ["vitest", "@types/node"]) {
+      mkdirSync(join(pgApp, "node_modules", pkg, ".."), { recursive: true });
+      symlinkSync(join(repoRoot, "node_modules", pkg), join(pgApp, "node_modules", pkg), "dir");
+    }
+    const env = cliEnv({ NODE_OPTIONS: `--import ${noListen}`, CI: "", VITEST: "", VITEST_MODE: "", VITEST_POOL_ID: "", VITEST_WORKER_ID: "", NODE_ENV: "" });
+    const run = spawnSync(process.execPath, [join(pgApp, "node_modules", "vitest", "vitest.mjs"), "run", "test/auth.test.ts"], { cwd: pgApp, env, encoding: "utf8", timeout: 180_000 });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/Tests\s+5 passed \(5\)/);
+  }, 180_000);
+});

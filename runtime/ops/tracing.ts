@@ -8,6 +8,8 @@
  * provider (the OpenTelemetry SDK, registered by the app or `--import`).
  * Without the env var nothing is loaded; with it but without the package, one hint.
  */
+import { createRequire } from "node:module";
+import { join } from "node:path";
 import type { Attributes, Span, SpanContext, Tracer } from "@opentelemetry/api";
 import type { App } from "../app.js";
 import type { Request } from "../http/request.js";
@@ -50,12 +52,20 @@ export function parseTraceparent(header: string | string[] | undefined): SpanCon
   return { traceId: match[1]!, spanId: match[2]!, traceFlags: parseInt(match[3]!, 16), isRemote: true };
 }
 
+/**
+ * The app's own `@opentelemetry/api` (installed next to the SDK it registers, in the app root
+ * the CLI runs in) first, then tina4's: a CLI installed globally has no copy of its own.
+ */
 function loadApi(): Api | null {
-  try {
-    return packageRequire()("@opentelemetry/api") as Api;
-  } catch {
-    return null;
+  for (const from of [() => createRequire(join(process.cwd(), "package.json")), packageRequire]) {
+    try {
+      return from()("@opentelemetry/api") as Api;
+    } catch (error) {
+      // not installed there: try the next place; a broken install is worth saying
+      if ((error as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") warnOnce("otel-load", `@opentelemetry/api could not be loaded: ${(error as Error).message}`);
+    }
   }
+  return null;
 }
 
 export interface TracingOptions {

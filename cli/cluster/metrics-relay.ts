@@ -1,6 +1,7 @@
 /**
  * The primary's half of /__metrics in a cluster (runtime/ops/metrics.ts): a worker asked for
- * the metrics; the primary collects every connected worker's figures, sums them with
+ * the metrics; the primary collects the figures of every connected worker that has announced
+ * it counts (a standby worker that has not booted would only make the scrape wait), sums them with
  * prom-client's AggregatorRegistry (counters and histograms add up) and answers that worker.
  * A worker that does not answer within the timeout is left out rather than failing the scrape.
  */
@@ -12,6 +13,8 @@ const require = createRequire(import.meta.url);
 let installed = false;
 let nextId = 0;
 const collecting = new Map<number, { results: MetricsJson[]; expected: number; done: () => void }>();
+/** Workers that sent `metrics-ready`; forgotten when they exit. */
+const counting = new Set<Worker>();
 
 function send(worker: Worker, message: MetricsPrimaryMessage): boolean {
   try {
@@ -26,7 +29,7 @@ function send(worker: Worker, message: MetricsPrimaryMessage): boolean {
 async function sumFor(requester: Worker, requestId: number, timeoutMs: number): Promise<void> {
   const id = ++nextId;
   const results: MetricsJson[] = [];
-  const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
+  const workers = [...counting];
   await new Promise<void>((resolve) => {
     const timer = setTimeout(finish, timeoutMs);
     let expected = 0;
@@ -48,9 +51,14 @@ async function sumFor(requester: Worker, requestId: number, timeoutMs: number): 
 export function relayMetrics(timeoutMs = 1_000): void {
   if (installed) return;
   installed = true;
+  cluster.on("exit", (worker: Worker) => counting.delete(worker));
   cluster.on("message", (sender: Worker, message: unknown) => {
     if (!isMetricsWorkerMessage(message)) return;
     const msg = message as MetricsWorkerMessage;
+    if (msg.type === "metrics-ready") {
+      counting.add(sender);
+      return;
+    }
     if (msg.type === "metrics-request") {
       void sumFor(sender, msg.id, timeoutMs);
       return;

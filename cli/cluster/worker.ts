@@ -98,6 +98,8 @@ async function boot(): Promise<void> {
   await devHooksFirst();
   // before the app's code: its global middleware then runs inside the request span
   installTracing(app); // only with OTEL_EXPORTER_OTLP_ENDPOINT set
+  // before the app's code too: statements and cache calls made while it loads are counted
+  if (setting("TINA4_METRICS")) installMetrics(app);
   let jobFiles: BundledJobFile[] = [];
   try {
     (globalThis as Record<symbol, unknown>)[RUNTIME_GLOBAL] = runtime;
@@ -171,7 +173,7 @@ async function startListening(loadMs = 0): Promise<void> {
     configureLogger({ defaultFormat: "json" });
     installRequestLog(app);
   }
-  if (setting("TINA4_METRICS")) installMetrics(app);
+  if (setting("TINA4_METRICS")) installMetrics(app); // once per app, like tracing
   installTracing(app); // once per app: a no-op when boot() already did (not after a load error)
   const httpServer = createHttpServer(app);
   server = httpServer;

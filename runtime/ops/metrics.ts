@@ -88,6 +88,7 @@ function listenToPrimary(): void {
       pending.delete(msg.id);
     }
   });
+  process.send?.({ type: "metrics-ready" } satisfies MetricsWorkerMessage);
 }
 
 /** The summed text from the primary, or null when it does not answer within `timeoutMs`. */
@@ -120,8 +121,12 @@ export interface MetricsOptions {
   token?: string;
 }
 
-/** Counts every request of `app` and serves GET /__metrics. */
+const installed = new WeakSet<App>();
+
+/** Counts every request of `app` and serves GET /__metrics (once per app; a second call is a no-op). */
 export function installMetrics(app: App, options: MetricsOptions = {}): void {
+  if (installed.has(app)) return;
+  installed.add(app);
   const token = options.token ?? setting("TINA4_METRICS_TOKEN") ?? "";
   httpMetrics();
   listenToPrimary();

@@ -2,7 +2,10 @@
  * /__metrics under `serve --production --workers 2`: the database statements made through both
  * workers add up to exactly the number made, the pools' sizes add up over the workers, and the
  * depth of a queue both workers use is the queue's own (the largest worker figure, not the sum).
+ * Under dev `serve`: statements the app runs while it loads are counted, and a scrape does not
+ * wait for the standby worker (which has not booted, so it never answers).
  */
+import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeQueues, configureQueue, queue } from "../../runtime/jobs/index.js";
 import { get, makeApp, serve, type Served } from "../dev/support.js";
@@ -92,5 +95,36 @@ describe.skipIf(!PG || !REDIS)("serve --production --workers 2 with TINA4_METRIC
       expect(sampleOf(text, "queue_jobs", { queue: QUEUE, state: "waiting" })).toBe(K);
       expect(countOf(text, "http_requests_total", { method: "GET", route: "/items/{id}", status: "200" })).toBe(N);
     }
+  });
+});
+
+describe("dev serve with TINA4_METRICS=true", () => {
+  it("counts the statements the app runs while loading, and answers without waiting for the standby worker", async () => {
+    const dir = makeApp({
+      "src/routes/products/[id]/get.ts": [
+        'import { Database } from "tina4";',
+        "const db = await Database.connect();",
+        'await db.execute("CREATE TABLE IF NOT EXISTS products (id INTEGER PRIMARY KEY, name TEXT)");',
+        "await db.execute(\"INSERT OR IGNORE INTO products (id, name) VALUES (1, 'Pen')\");",
+        "export default (req: { params: { id: string } }) => db.fetchOne(\"SELECT * FROM products WHERE id = ?\", [Number(req.params.id)]);",
+        "",
+      ].join("\n"),
+    });
+    served = await serve(dir, [], { TINA4_METRICS: "true" });
+    for (let i = 0; i < 3; i++) expect(JSON.parse((await get(`${served.url}/products/1`)).body)).toEqual({ id: 1, name: "Pen" });
+    const timings: number[] = [];
+    let text = "";
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const reply = await get(`${served.url}/__metrics`, { headers: { connection: "close" } });
+      timings.push(performance.now() - started);
+      expect(reply.status).toBe(200);
+      text = reply.body;
+    }
+    expect(countOf(text, "db_queries_total", { engine: "sqlite", operation: "other" })).toBe(1);
+    expect(countOf(text, "db_queries_total", { engine: "sqlite", operation: "insert" })).toBe(1);
+    expect(countOf(text, "db_queries_total", { engine: "sqlite", operation: "select" })).toBe(3);
+    // the primary gives a silent worker 1000 ms: a scrape that waited for the standby takes at least that
+    expect(Math.min(...timings), `scrape times ${timings.map((t) => t.toFixed(0)).join(", ")} ms`).toBeLessThan(900);
   });
 });

@@ -18,7 +18,8 @@ const SAMPLES: Record<string, { segment: string; value: string | number }> = {
   slug: { segment: "a-slug", value: "a-slug" },
   path: { segment: "a/b", value: "a/b" },
   rest: { segment: "a/b", value: "a/b" },
-  any: { segment: "sample", value: "sample" },
+  // matches no typed parameter (int, uuid, float, alpha, alnum, slug), so a typed sibling folder cannot take the request
+  any: { segment: "sample_1", value: "sample_1" },
 };
 
 /** A concrete URL for route segments (`[id:int]` → `42`) and the params the handler then sees. */

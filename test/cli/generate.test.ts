@@ -29,6 +29,9 @@ describe("tina4 generate", () => {
     expect(get).toContain('await client.get("/shop/a-slug/42")');
     expect(get).toContain('toEqual({ method: "GET", path: "/shop/a-slug/42", params: { sku: "a-slug", qty: 42 } })');
     expect(get).not.toContain("401");
+    // an untyped [param] gets a value no typed sibling folder ([x:alpha], [x:slug], ...) would take
+    expect(runCli(["g", "route", "shop/[sku:slug]/[qty:int]/[note]"], app).code).toBe(0);
+    expect(readFileSync(join(app, "test/routes/shop/[sku:slug]/[qty:int]/[note]/get.test.ts"), "utf8")).toContain('params: { sku: "a-slug", qty: 42, note: "sample_1" }');
     const patch = readFileSync(join(app, "test/routes/shop/[sku:slug]/[qty:int]/patch.test.ts"), "utf8");
     expect(patch).toMatch(/answers 401 without a signed-in user/);
     expect(patch).toContain("await client.as(");

@@ -7,7 +7,7 @@
  * database or cache file even indirectly, runtime/app.ts imports neither and reaches no
  * database file (per-request state goes through runtime/context.ts; errors carry their status).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -44,6 +44,18 @@ describe("runtime/ import graph", () => {
       expect(reachBetween(graph, http, join(runtime, layer), repo)).toEqual([]);
     }
     expect(reachBetween(graph, app, join(runtime, "db"), repo)).toEqual([]);
+  });
+
+  // Metrics are optional (TINA4_METRICS): the layers report through runtime/instruments.ts and
+  // never load prom-client or the metrics module, even indirectly, so they cost nothing when off.
+  it("the HTTP core, database, cache, jobs and real-time layers never reach the metrics module or prom-client", () => {
+    const metricsFiles = ["metrics.ts", "layer-metrics.ts"].map((f) => join(runtime, "ops", f));
+    for (const f of metricsFiles) expect(graph.has(f)).toBe(true);
+    for (const layer of ["http", "app.ts", "db", "cache", "jobs", "realtime", "instruments.ts"]) {
+      for (const f of metricsFiles) expect(reachBetween(graph, join(runtime, layer), f, repo)).toEqual([]);
+    }
+    const promClient = [...graph.keys()].filter((f) => /["']prom-client["']/.test(readFileSync(f, "utf8"))).map((f) => relative(repo, f));
+    expect(promClient.sort()).toEqual(metricsFiles.map((f) => relative(repo, f)).sort());
   });
 
   it("the cache never imports the database layer (db → cache only)", () => {

@@ -11,6 +11,7 @@
 import { CacheError, CacheErrorCode } from "./errors.js";
 import { tracingActive } from "../ops/tracing.js";
 import { recordCachePeek, traceCacheCall } from "./traced.js";
+import { metrics, metricsOn } from "../instruments.js";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -184,11 +185,13 @@ export class StoreBackend implements CacheBackend {
       // Same text as last time (an identical string for the memory store): reuse its value.
       if (memo !== undefined && memo.text === text) {
         this.#hits++;
+        if (metricsOn) metrics().cacheLookup(this.namespace, this.backend, true);
         return memo.lookup as CacheLookup<T>;
       }
       try {
         const lookup: CacheLookup<T> = { hit: true, value: JSON.parse(text) as T };
         this.#hits++;
+        if (metricsOn) metrics().cacheLookup(this.namespace, this.backend, true);
         if (this.#decoded) {
           if (this.#decoded.size >= this.#decodedMax) this.#decoded.delete(this.#decoded.keys().next().value as string);
           this.#decoded.set(key, { text, lookup });
@@ -199,6 +202,7 @@ export class StoreBackend implements CacheBackend {
       }
     }
     this.#misses++;
+    if (metricsOn) metrics().cacheLookup(this.namespace, this.backend, false);
     return MISS;
   }
 

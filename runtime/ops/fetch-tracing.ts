@@ -34,6 +34,8 @@ interface ErrorMessage {
   error: unknown;
 }
 
+const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]);
+
 /** undici request → its open span; weak, so a response whose body nobody reads leaks nothing. */
 const spans = new WeakMap<UndiciRequest, Span>();
 let subscribed = false;
@@ -51,13 +53,21 @@ export function traceOutgoingFetch(api: Api, tracer: Tracer, parent: () => Span 
     if (!parentSpan || api.context.active().getValue(suppressed) === true) return;
     // the caller (or another instrumentation) already propagates a context: leave it alone
     if (hasHeader(request.headers, "traceparent")) return;
-    const method = request.method ?? "GET";
+    const original = request.method ?? "GET";
+    // semantic conventions: an unknown method is "_OTHER" (names are free text a caller chose)
+    const method = KNOWN_METHODS.has(original) ? original : "_OTHER";
     const target = describeTarget(request);
     const span = tracer.startSpan(
-      method,
+      method === "_OTHER" ? "HTTP" : method,
       {
         kind: api.SpanKind.CLIENT,
-        attributes: { "http.request.method": method, "server.address": target.host, "server.port": target.port, "url.full": target.url },
+        attributes: {
+          "http.request.method": method,
+          ...(method === "_OTHER" ? { "http.request.method_original": original } : {}),
+          "server.address": target.host,
+          "server.port": target.port,
+          "url.full": target.url,
+        },
       },
       api.trace.setSpan(api.ROOT_CONTEXT, parentSpan),
     );

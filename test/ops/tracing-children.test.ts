@@ -215,6 +215,14 @@ describe("trace children: cache calls and outgoing fetch", () => {
     expect((await finishedSpans()).filter((span) => span.name === "GET")).toHaveLength(0);
   });
 
+  it("names a call with a method outside HTTP's standard set HTTP, as the conventions say", async () => {
+    const app = tracedApp((app) => app.get("/purge", async () => (await fetch(`${downstreamUrl}/purge`, { method: "PURGE" })).json()));
+    exporter.reset();
+    await (await testClient({ app })).get("/purge");
+    const call = (await finishedSpans()).find((span) => span.kind === SpanKind.CLIENT && span.name === "HTTP");
+    expect(call?.attributes).toMatchObject({ "http.request.method": "_OTHER", "http.request.method_original": "PURGE" });
+  });
+
   it("leaves a traceparent the caller set alone", async () => {
     const own = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     const app = tracedApp((app) => {

@@ -12,6 +12,8 @@ import { log, warnEvery } from "../log.js";
 import type { CacheStore } from "./backend.js";
 import { CacheError, CacheErrorCode } from "./errors.js";
 import { withTimeout } from "../async/timeout.js";
+import { tracingActive } from "../ops/tracing.js";
+import { noteAbsorbedFailure } from "./traced.js";
 
 export interface ResilientOptions {
   /** Bound on get/set/delete in ms (TINA4_CACHE_TIMEOUT_MS, 250). */
@@ -104,6 +106,7 @@ export class ResilientStore implements CacheStore {
     if (this.#openUntil !== 0) {
       if (Date.now() < this.#openUntil) {
         if (this.#strict) throw this.#unavailable(op, "it failed moments ago");
+        if (tracingActive) noteAbsorbedFailure(this.#unavailable(op, "not asked, it failed moments ago"));
         return fallback;
       }
       this.#openUntil = 0;
@@ -125,6 +128,7 @@ export class ResilientStore implements CacheStore {
       warnEvery(`cache:${this.backend}:${this.#label}`,
         `cache ${this.backend} (${this.#label}) ${op} failed: ${(error as Error).message}; ${this.#strict ? "its callers get errors" : "serving misses"} until it recovers`);
       if (this.#strict) throw this.#unavailable(op, (error as Error).message, error);
+      if (tracingActive) noteAbsorbedFailure(error);
       return fallback;
     }
   }

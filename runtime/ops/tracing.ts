@@ -131,23 +131,22 @@ export type ChildKind = "client" | "internal";
 
 /**
  * Runs `run` (a statement, a cache call) in a child span of the current request's span;
- * `name` and `attributes` must hold no values a user sent. `describe` adds attributes from the
- * result (a cache hit or miss). A synchronous throw is rethrown.
+ * `name` and `attributes` must hold no values a user sent. `finish` annotates the span from the
+ * result before it ends (a cache hit or miss, a failure the call absorbed). A synchronous throw is
+ * rethrown.
  */
 export function traceChild<T>(
   name: string,
   attributes: Attributes,
   run: () => Promise<T>,
-  describe?: (value: T) => Attributes,
+  finish?: (span: Span, value: T) => void,
   kind: ChildKind = "client",
 ): Promise<T> {
   const parent = openRequestSpan();
   if (!api || !tracer || !parent) return run();
   const span = tracer.startSpan(name, { kind: kind === "client" ? api.SpanKind.CLIENT : api.SpanKind.INTERNAL, attributes }, api.trace.setSpan(api.ROOT_CONTEXT, parent));
-  const otel = api;
   const failed = (error: unknown): never => {
-    span.recordException(error instanceof Error ? error : String(error));
-    span.setStatus({ code: otel.SpanStatusCode.ERROR });
+    failSpan(span, error);
     span.end();
     throw error;
   };
@@ -158,10 +157,17 @@ export function traceChild<T>(
     return failed(error);
   }
   return pending.then((value) => {
-    if (describe) span.setAttributes(describe(value));
+    if (finish) finish(span, value);
     span.end();
     return value;
   }, failed);
+}
+
+/** Marks `span` as failed by `error` (recorded as an exception event); `type` becomes `error.type`. */
+export function failSpan(span: Span, error: unknown, type?: string): void {
+  span.recordException(error instanceof Error ? error : String(error));
+  if (type !== undefined) span.setAttribute("error.type", type);
+  span.setStatus({ code: api?.SpanStatusCode.ERROR ?? 2 });
 }
 
 /** Records a child span for work already done synchronously in this process (a memory cache hit). */

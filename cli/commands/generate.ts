@@ -9,6 +9,7 @@ import { columnType, engineOf, primaryKeyColumn } from "../generate/sql-types.js
 import { openProject } from "../project.js";
 import { planView } from "../generate/view.js";
 import { planRouteTest, sampleRequest } from "../generate/route-test.js";
+import { loadModelInfo, planCrudTest, type ModelInfo } from "../generate/crud-test.js";
 import { CliError, CliErrorCode } from "../errors.js";
 import { ui } from "../ui.js";
 import { setting } from "../../runtime/config/settings.js";
@@ -76,6 +77,10 @@ export interface RouteOptions {
   modelPlanned?: boolean;
   /** Whether POST/PUT/PATCH/DELETE need a user (default: the app's TINA4_SECURE_WRITES), for the generated tests. */
   secureWrites?: boolean;
+  /** The model's table and fields, for the CRUD routes' tests (none are written without it). */
+  modelInfo?: ModelInfo;
+  /** The app's database (default TINA4_DATABASE_URL): how the CRUD tests make their SQLite tables. */
+  databaseUrl?: string;
 }
 
 export function planRoute(root: string, path: string, options: RouteOptions): PlannedFile[] {
@@ -93,11 +98,22 @@ export function planRoute(root: string, path: string, options: RouteOptions): Pl
     }
     const methods = parseMethods(options.methods ?? CRUD_DEFAULT, Object.keys(CRUD), " for CRUD with --model");
     const itemDir = join(dir, "[id:int]");
+    const modelInfo = options.modelInfo;
+    const testOptions = modelInfo && {
+      segments,
+      urlPath,
+      model: modelInfo,
+      modelFile,
+      importPath,
+      engine: engineOf(options.databaseUrl ?? setting("TINA4_DATABASE_URL")),
+      secureWrites: options.secureWrites ?? setting("TINA4_SECURE_WRITES"),
+    };
     return methods.flatMap((method) =>
-      CRUD[method]!.map(({ item, template }) => {
+      CRUD[method]!.flatMap(({ item, template }) => {
         const file = join(item ? itemDir : dir, `${method}.ts`);
         const vars = { Model: model, modelImport: importPath(file, modelFile), urlPath, METHOD: method.toUpperCase() };
-        return { path: file, contents: readTemplate(`generate/${template}`, vars) };
+        const route = { path: file, contents: readTemplate(`generate/${template}`, vars) };
+        return testOptions ? [route, planCrudTest(root, template.replace(/^crud\//, ""), method, item, testOptions)] : [route];
       }),
     );
   }
@@ -164,13 +180,22 @@ export function registerGenerate(program: Command): void {
   withShared(generate.command("route <path>").description("file routes under src/routes/<path>/ (CRUD with --model)"))
     .option("--model <Name>", "generate working CRUD for this model")
     .option("--methods <list>", `comma-separated methods: get,post,put,patch,delete,any (default get); with --model, which CRUD operations (default ${CRUD_DEFAULT})`)
-    .action((path: string, options: Shared & { model?: string; methods?: string }) => {
+    .action(async (path: string, options: Shared & { model?: string; methods?: string }) => {
       const project = openProject();
-      emit(project.root, planRoute(project.root, path, options), options);
+      let modelInfo: ModelInfo | undefined;
+      if (options.model) {
+        routeSegments(path); // a hostile path is refused before the model file is loaded
+        const model = className("Model name", options.model);
+        const modelFile = join(project.root, "src", "models", `${model}.ts`);
+        if (existsSync(modelFile)) modelInfo = await loadModelInfo(modelFile, model);
+      }
+      emit(project.root, planRoute(project.root, path, { ...options, ...(modelInfo && { modelInfo }) }), options);
       if (options.dryRun) return;
       const url = urlOf(routeSegments(path));
-      if (options.model) ui.info(ui.dim(`\nCRUD for ${options.model} at ${url} — try: tina4 routes`));
-      else {
+      if (options.model) {
+        ui.info(ui.dim(`\nCRUD for ${options.model} at ${url} — try: tina4 routes`));
+        ui.info(`Test it:   ${ui.cyan("npm test")}  ${ui.dim(`(test/routes/${routeSegments(path).join("/")}/: each route in-process through testClient() on a throwaway SQLite database)`)}`);
+      } else {
         ui.info(`\nTest it:   ${ui.cyan("npm test")}  ${ui.dim(`(test/routes/${routeSegments(path).join("/")}/: the route in-process through testClient(), no port)`)}`);
         ui.info(`Serve it:  ${ui.cyan("tina4 serve")}  ${ui.dim(`then open http://127.0.0.1:${setting("TINA4_PORT")}${sampleRequest(routeSegments(path)).path}`)}`);
       }

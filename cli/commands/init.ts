@@ -12,6 +12,12 @@ import { generateSecret } from "../../runtime/auth/secret.js";
 import { planModel, planRoute } from "./generate.js";
 import { tina4Dependency } from "../dependency.js";
 import { planView } from "../generate/view.js";
+import { modelInfoFromSpecs } from "../generate/crud-test.js";
+import { parseFields } from "../generate/fields.js";
+import { tableName } from "../generate/names.js";
+
+/** The example resource of `init --example`. */
+const EXAMPLE_FIELDS = "name:string:required,price:float,inStock:bool";
 
 interface InitOptions {
   yes?: boolean;
@@ -171,8 +177,13 @@ export function scaffold(answers: InitAnswers, force: boolean): string[] {
   });
   if (answers.example) {
     files.push(
-      ...planModel(answers.dir, "Product", { fields: "name:string:required,price:float,inStock:bool", databaseUrl: answers.databaseUrl }),
-      ...planRoute(answers.dir, "api/products", { model: "Product", modelPlanned: true }),
+      ...planModel(answers.dir, "Product", { fields: EXAMPLE_FIELDS, databaseUrl: answers.databaseUrl }),
+      ...planRoute(answers.dir, "api/products", {
+        model: "Product",
+        modelPlanned: true,
+        modelInfo: modelInfoFromSpecs("Product", tableName("Product"), parseFields(EXAMPLE_FIELDS)),
+        databaseUrl: answers.databaseUrl,
+      }),
       ...planView(answers.dir, "index", { layout: "base", example: { title: answers.name } }).files,
     );
   }

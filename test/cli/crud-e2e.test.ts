@@ -125,7 +125,7 @@ describe.each(engines)("generated CRUD app on %s", (engine, database) => {
       env: { ...process.env, NO_COLOR: "1", CI: "", VITEST: "", VITEST_MODE: "", VITEST_POOL_ID: "", VITEST_WORKER_ID: "" },
     });
     expect(vitest.status, vitest.stdout + vitest.stderr).toBe(0);
-    // hello.test.ts from init, and one test file per method generate route wrote for reports/[year:int]
-    expect(vitest.stdout).toMatch(/Test Files\s+7 passed \(7\)/);
+    // hello.test.ts from init, one test per CRUD route file for products, one per method for reports/[year:int]
+    expect(vitest.stdout).toMatch(/Test Files\s+12 passed \(12\)/);
   }, 120_000);
 });

@@ -155,10 +155,41 @@ describe("tina4 generate", () => {
     expect(patch.code, patch.stderr).toBe(0);
     expect(list("src/routes/widgets/[id:int]")).toEqual(["delete.ts", "get.ts", "patch.ts"]);
     expect(readFileSync(join(app, "src/routes/widgets/[id:int]/patch.ts"), "utf8")).toContain("PATCH /widgets/{id}");
+    // one test per CRUD route file, mirroring it, so the second run added tests beside the first run's
+    expect(list("test/routes/widgets")).toEqual(["[id:int]", "get.test.ts"]);
+    expect(list("test/routes/widgets/[id:int]")).toEqual(["delete.test.ts", "get.test.ts", "patch.test.ts"]);
     const any = runCli(["g", "route", "things", "--model", "Widget", "--methods", "get,any"], app);
     expect(any.code).toBe(1);
     expect(any.stderr).toContain('"any"');
     expect(existsSync(join(app, "src/routes/things"))).toBe(false);
+  });
+
+  it("route --model: the tests take the model's fields (samples within its rules, 422 only with required fields)", () => {
+    writeFileSync(
+      join(app, "src/models/Gizmo.ts"),
+      'import { Model, type ModelFields } from "tina4";\nexport default class Gizmo extends Model {\n  static tableName = "gizmo_things";\n' +
+        '  static fields: ModelFields = { id: { type: "int", primaryKey: true }, code: { type: "string", required: true, minLength: 12, maxLength: 20 }, stock: { type: "int", min: 10, max: 20 }, madeAt: { type: "datetime", column: "made_at" } };\n}\n',
+    );
+    const made = runCli(["g", "route", "gizmos", "--model", "Gizmo", "--methods", "post,patch"], app);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toMatch(/Test it:\s+npm test/);
+    const create = readFileSync(join(app, "test/routes/gizmos/post.test.ts"), "utf8");
+    expect(create).toContain('const sample = { code: "Sample codex", stock: 10, madeAt: "2026-01-02T03:04:05.000Z" };');
+    expect(create).toContain("answers 422 without the required fields");
+    expect(create).toContain("answers 401 without a signed-in user");
+    const patch = readFileSync(join(app, "test/routes/gizmos/[id:int]/patch.test.ts"), "utf8");
+    expect(patch).toContain('{ json: { code: "Changed code" } }');
+    expect(patch).toContain('import Gizmo from "../../../../src/models/Gizmo"');
+    expect(patch).toContain('join(import.meta.dirname, "..", "..", "..", "..", "migrations")'); // this app is on SQLite: its own migrations
+  });
+
+  it("route --model of a model file that does not load: exit 1 naming it, nothing written", () => {
+    writeFileSync(join(app, "src/models/Broken.ts"), "export default class Broken {\n");
+    const result = runCli(["g", "route", "broken-things", "--model", "Broken"], app);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Could not load Broken from .*src\/models\/Broken\.ts to write its tests/);
+    expect(existsSync(join(app, "src/routes/broken-things"))).toBe(false);
+    expect(existsSync(join(app, "test/routes/broken-things"))).toBe(false);
   });
 
   it("hostile names and field specs: one clear line, exit 1, nothing written", () => {

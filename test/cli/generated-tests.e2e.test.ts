@@ -1,9 +1,10 @@
 /**
- * The tests `tina4 generate route` and `tina4 generate auth` write into an app, run as the
- * app's owner runs them: init → generate route (plain, typed params, secured writes) →
- * generate auth → the app's own `npm test`, with any listen() in the test processes made to
- * throw (testClient() must not need a port; a control test shows the guard bites). Then the
- * generated tests go red when a generated handler is broken: they can fail.
+ * The tests `tina4 generate route` (plain and --model CRUD) and `tina4 generate auth` write
+ * into an app, run as the app's owner runs them: init → generate route (plain, typed params,
+ * secured writes) → generate model + route --model → generate auth → the app's own `npm test`,
+ * with any listen() in the test processes made to throw (testClient() must not need a port; a
+ * control test shows the guard bites). Then the generated tests go red when a generated
+ * handler is broken: they can fail.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
@@ -60,6 +61,10 @@ describe("generated tests inside the app", () => {
     expect(typed.stdout).toMatch(/created test\/routes\/api\/products\/\[id:int\]\/put\.test\.ts/);
     expect(typed.stdout).toMatch(/Serve it:\s+tina4 serve\s+then open http:\/\/127\.0\.0\.1:7148\/api\/products\/42/);
     expect(runCli(["generate", "route", "files/[...rest]"], app).code).toBe(0);
+    expect(runCli(["generate", "model", "Product", "--fields", "name:string:required,price:float,inStock:bool"], app).code).toBe(0);
+    const crud = runCli(["generate", "route", "api/catalog", "--model", "Product"], app);
+    expect(crud.code, crud.stderr).toBe(0);
+    expect(crud.stdout).toMatch(/created test\/routes\/api\/catalog\/\[id:int\]\/delete\.test\.ts/);
     const auth = runCli(["generate", "auth"], app);
     expect(auth.code, auth.stderr).toBe(0);
     expect(auth.stdout).toMatch(/created test\/auth\.test\.ts/);
@@ -69,11 +74,12 @@ describe("generated tests inside the app", () => {
   it("the app's npm test passes with no port opened, and tsc accepts the generated tests", () => {
     const run = npmTest();
     expect(run.code, run.output).toBe(0);
-    for (const file of ["test/hello.test.ts", "test/auth.test.ts", "test/routes/api/products/get.test.ts", "test/routes/api/products/post.test.ts", "test/routes/api/products/[id:int]/get.test.ts", "test/routes/api/products/[id:int]/put.test.ts", "test/routes/api/products/[id:int]/any.test.ts", "test/routes/files/[...rest]/get.test.ts"]) {
+    for (const file of ["test/hello.test.ts", "test/auth.test.ts", "test/routes/api/products/get.test.ts", "test/routes/api/products/post.test.ts", "test/routes/api/products/[id:int]/get.test.ts", "test/routes/api/products/[id:int]/put.test.ts", "test/routes/api/products/[id:int]/any.test.ts", "test/routes/files/[...rest]/get.test.ts",
+      "test/routes/api/catalog/get.test.ts", "test/routes/api/catalog/post.test.ts", "test/routes/api/catalog/[id:int]/get.test.ts", "test/routes/api/catalog/[id:int]/put.test.ts", "test/routes/api/catalog/[id:int]/delete.test.ts"]) {
       expect(run.output).toContain(`✓ ${file}`);
     }
-    expect(run.output).toMatch(/Test Files\s+8 passed \(8\)/);
-    expect(run.output).toMatch(/Tests\s+15 passed \(15\)/);
+    expect(run.output).toMatch(/Test Files\s+13 passed \(13\)/);
+    expect(run.output).toMatch(/Tests\s+27 passed \(27\)/);
     expect(run.output).not.toMatch(/a port was opened/);
     const tsc = spawnSync(process.execPath, [join(app, "node_modules", "typescript", "bin", "tsc"), "-p", join(app, "tsconfig.json")], { cwd: app, encoding: "utf8" });
     expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
@@ -112,6 +118,17 @@ describe("generated tests inside the app", () => {
     }
   }, 180_000);
 
+  it("a broken CRUD list (wrong page count) turns its generated test red", () => {
+    const restore = breakFile("src/routes/api/catalog/get.ts", "pages: Math.ceil(total / limit)", "pages: 1");
+    try {
+      const run = npmTest(["test/routes/api/catalog/get.test.ts"]);
+      expect(run.code, run.output).not.toBe(0);
+      expect(run.output).toMatch(/FAIL\s+test\/routes\/api\/catalog\/get\.test\.ts(:\d+:\d+)? > GET \/api\/catalog > answers one page of records with the totals/);
+    } finally {
+      restore();
+    }
+  }, 120_000);
+
   it("a broken /auth/me (answers for a user who does not exist) turns the generated auth test red", () => {
     const restore = breakFile("src/routes/auth/me/get.ts", 'if (!user) return res.json({ error: "Unauthorized" }, 401);', "if (!user) return res.json({ user: null });");
     try {
@@ -125,20 +142,37 @@ describe("generated tests inside the app", () => {
   }, 120_000);
 });
 
-describe("generate auth in an app on another engine", () => {
-  it("its test still passes on the throwaway SQLite database (SQLite's form of the users table)", () => {
+describe("generate auth and CRUD in an app on another engine", () => {
+  it("their tests still pass on the throwaway SQLite database (SQLite's form of the tables)", () => {
     const pgApp = join(work, "pg-app");
     expect(runCli(["init", pgApp, "--yes", "--db", "postgres"], process.cwd()).code).toBe(0);
     const auth = runCli(["generate", "auth"], pgApp);
     expect(auth.code, auth.stderr).toBe(0);
     expect(readFileSync(join(pgApp, "test", "auth.test.ts"), "utf8")).toContain("written for postgres");
+    expect(runCli(["generate", "model", "Gadget", "--fields", "title:string:required,qty:int,active:bool"], pgApp).code).toBe(0);
+    expect(runCli(["generate", "route", "gadgets", "--model", "Gadget"], pgApp).code).toBe(0);
+    expect(readFileSync(join(pgApp, "test", "routes", "gadgets", "post.test.ts"), "utf8")).toContain("CREATE TABLE gadgets");
     for (const pkg of ["vitest", "@types/node"]) {
       mkdirSync(join(pgApp, "node_modules", pkg, ".."), { recursive: true });
       symlinkSync(join(repoRoot, "node_modules", pkg), join(pgApp, "node_modules", pkg), "dir");
     }
     const env = cliEnv({ NODE_OPTIONS: `--import ${noListen}`, CI: "", VITEST: "", VITEST_MODE: "", VITEST_POOL_ID: "", VITEST_WORKER_ID: "", NODE_ENV: "" });
-    const run = spawnSync(process.execPath, [join(pgApp, "node_modules", "vitest", "vitest.mjs"), "run", "test/auth.test.ts"], { cwd: pgApp, env, encoding: "utf8", timeout: 180_000 });
+    const run = spawnSync(process.execPath, [join(pgApp, "node_modules", "vitest", "vitest.mjs"), "run", "test/auth.test.ts", "test/routes/gadgets"], { cwd: pgApp, env, encoding: "utf8", timeout: 180_000 });
     expect(run.status, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/Tests\s+5 passed \(5\)/);
+    expect(run.stdout).toMatch(/Test Files\s+6 passed \(6\)/); // auth and the five CRUD route tests
+  }, 180_000);
+});
+
+describe("init --example", () => {
+  it("writes the example CRUD routes' tests, and they pass", () => {
+    const example = join(work, "example-app");
+    expect(runCli(["init", example, "--yes", "--example"], process.cwd()).code).toBe(0);
+    mkdirSync(join(example, "node_modules"), { recursive: true });
+    for (const pkg of ["vitest", "@types"]) symlinkSync(join(repoRoot, "node_modules", pkg), join(example, "node_modules", pkg), "dir");
+    const env = cliEnv({ NODE_OPTIONS: `--import ${noListen}`, CI: "", VITEST: "", VITEST_MODE: "", VITEST_POOL_ID: "", VITEST_WORKER_ID: "", NODE_ENV: "" });
+    const run = spawnSync(process.execPath, [join(example, "node_modules", "vitest", "vitest.mjs"), "run"], { cwd: example, env, encoding: "utf8", timeout: 180_000 });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    for (const file of ["get", "post", "[id:int]/get", "[id:int]/put", "[id:int]/delete"]) expect(run.stdout).toContain(`✓ test/routes/api/products/${file}.test.ts`);
+    expect(run.stdout).toMatch(/Test Files\s+6 passed \(6\)/);
   }, 180_000);
 });

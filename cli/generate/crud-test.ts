@@ -1,0 +1,215 @@
+/**
+ * The tests `tina4 generate route --model` writes, one per CRUD route file and mirroring it
+ * (test/routes/<path>/get.test.ts for the list, …/[id:int]/put.test.ts for an update), so a
+ * later run for other operations adds files instead of colliding. Each boots the app with
+ * testClient() on a throwaway SQLite database, makes its records with the model and checks the
+ * route's status and body: the list's paging, 201 on create, 404 for a missing id, 401 for a
+ * write without a user (while TINA4_SECURE_WRITES is on).
+ */
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { readTemplate, type PlannedFile } from "../templates.js";
+import { CliError, CliErrorCode } from "../errors.js";
+import { columnType, type Engine } from "./sql-types.js";
+import type { FieldSpec } from "./fields.js";
+import { normalizeField } from "../../runtime/orm/fields.js";
+import type { CanonicalFieldType as FieldType, FieldDefinition } from "../../runtime/orm/fields.js";
+import { registerLoader } from "../../runtime/loader/register.js";
+
+export interface ModelField {
+  property: string;
+  column: string;
+  type: FieldType;
+  required: boolean;
+  primaryKey: boolean;
+  hasDefault: boolean;
+  minLength?: number | undefined;
+  maxLength?: number | undefined;
+  min?: number | undefined;
+  max?: number | undefined;
+}
+
+/** What the tests need to know of a model: its table and fields. */
+export interface ModelInfo {
+  name: string;
+  table: string;
+  fields: ModelField[];
+}
+
+function toField(model: string, property: string, def: FieldDefinition): ModelField {
+  const field = normalizeField(model, property, def);
+  return {
+    property,
+    column: field.column,
+    type: field.type,
+    required: def.required === true,
+    primaryKey: def.primaryKey === true,
+    hasDefault: def.default !== undefined,
+    minLength: def.minLength,
+    maxLength: def.maxLength,
+    min: def.min,
+    max: def.max,
+  };
+}
+
+/** Reads the model's table and fields from its file (through the same TypeScript loader as `serve`). */
+export async function loadModelInfo(file: string, name: string): Promise<ModelInfo> {
+  registerLoader();
+  let model: { tableName?: unknown; fields?: unknown } | undefined;
+  try {
+    model = ((await import(pathToFileURL(file).href)) as { default?: { tableName?: unknown; fields?: unknown } }).default;
+  } catch (error) {
+    throw new CliError(`Could not load ${name} from ${file} to write its tests: ${(error as Error).message}`, CliErrorCode.NO_MODEL);
+  }
+  if (!model || typeof model.fields !== "object" || model.fields === null || typeof model.tableName !== "string") {
+    throw new CliError(`${file} does not default-export a model class with tableName and fields`, CliErrorCode.NO_MODEL);
+  }
+  const fields = Object.entries(model.fields as Record<string, FieldDefinition>).map(([property, def]) => toField(name, property, def));
+  return { name, table: model.tableName, fields };
+}
+
+/** For a model written in the same run (init --example): its fields as `generate model` writes them. */
+export function modelInfoFromSpecs(name: string, table: string, specs: FieldSpec[]): ModelInfo {
+  const definitions: Array<[string, FieldDefinition]> = [
+    ["id", { type: "int", primaryKey: true, autoIncrement: true }],
+    ...specs.map((spec): [string, FieldDefinition] => [
+      spec.property,
+      { type: spec.type, column: spec.column, required: spec.required, ...(spec.type === "string" && { maxLength: 255 }) },
+    ]),
+  ];
+  return { name, table, fields: definitions.map(([property, def]) => toField(name, property, def)) };
+}
+
+const clamp = (value: number, min?: number, max?: number) => Math.min(max ?? value, Math.max(min ?? value, value));
+
+function fitText(text: string, field: ModelField): string {
+  const padded = field.minLength !== undefined && text.length < field.minLength ? text.padEnd(field.minLength, "x") : text;
+  return field.maxLength !== undefined ? padded.slice(0, Math.max(field.maxLength, 1)) : padded;
+}
+
+/** A valid value of the field (within its length and range rules); patterns are not read. */
+function sampleValue(field: ModelField): unknown {
+  switch (field.type) {
+    case "string":
+    case "text":
+      return fitText(`Sample ${field.property}`, field);
+    case "int":
+      return Math.trunc(clamp(7, field.min, field.max));
+    case "float":
+      return clamp(2.5, field.min, field.max);
+    case "bool":
+      return true;
+    case "datetime":
+      return "2026-01-02T03:04:05.000Z";
+    case "json":
+      return { sample: true };
+  }
+}
+
+/** Types whose value comes back from the database exactly as sent, so the tests compare them. */
+const EXACT = new Set<FieldType>(["string", "text", "int", "float", "bool"]);
+
+function literal(entries: Array<[string, unknown]>): string {
+  return entries.length === 0 ? "{}" : `{ ${entries.map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join(", ")} }`;
+}
+
+/** `, a: 1, b: "x"`: entries to follow others in an object literal. */
+function rest(entries: Array<[string, unknown]>): string {
+  return entries.map(([key, value]) => `, ${key}: ${JSON.stringify(value)}`).join("");
+}
+
+/** Another valid value, for the update test. */
+function changedValue(field: ModelField, value: unknown): unknown {
+  if (field.type === "bool") return !value;
+  if (field.type === "int" || field.type === "float") {
+    const next = (value as number) + 1;
+    return field.max !== undefined && next > field.max ? (value as number) - 1 : next;
+  }
+  return fitText(`Changed ${field.property}`, field);
+}
+
+/** An SQLite app runs its own migrations; another engine's cannot run on SQLite, so the test makes SQLite's form of the model's table. */
+function createTables(info: ModelInfo, engine: Engine, toRoot: string): string {
+  if (engine === "sqlite") return `  await migrate(db, { dir: join(import.meta.dirname, ${toRoot}, "migrations") });`;
+  const columns = info.fields.map((field) =>
+    field.primaryKey ? `      ${field.column} INTEGER PRIMARY KEY AUTOINCREMENT` : `      ${field.column} ${columnType("sqlite", field.type)}${field.required ? " NOT NULL" : ""}`,
+  );
+  return [
+    `  // this app's migrations are written for ${engine}; the test's database is SQLite, so the`,
+    `  // ${info.table} table is made in SQLite's form from ${info.name}'s fields`,
+    `  await db.execute(\`\n    CREATE TABLE ${info.table} (\n${columns.join(",\n")}\n    )\n  \`);`,
+  ].join("\n");
+}
+
+export interface CrudTestOptions {
+  segments: string[];
+  urlPath: string;
+  model: ModelInfo;
+  modelFile: string;
+  importPath: (fromFile: string, toFile: string) => string;
+  engine: Engine;
+  secureWrites: boolean;
+}
+
+/** The test of one CRUD route file (`template`: crud/list.ts, crud/create.ts, ...). */
+export function planCrudTest(root: string, template: string, method: string, item: boolean, options: CrudTestOptions): PlannedFile {
+  const { model } = options;
+  const key = model.fields.find((field) => field.primaryKey)?.property ?? "id";
+  const data = model.fields.filter((field) => !field.primaryKey);
+  const sample = data.map((field): [string, unknown] => [field.property, sampleValue(field)]);
+  const exact = sample.filter(([property]) => EXACT.has(data.find((field) => field.property === property)!.type));
+  const first = data.find((field) => EXACT.has(field.type));
+  const change: Array<[string, unknown]> = first ? [[first.property, changedValue(first, sampleValue(first))]] : [];
+
+  const dirParts = item ? [...options.segments, "[id:int]"] : options.segments;
+  const file = join(root, "test", "routes", ...dirParts, `${method}.test.ts`);
+  const toRoot = Array.from({ length: dirParts.length + 2 }, () => '".."').join(", ");
+  const METHOD = method.toUpperCase();
+  const routePattern = item ? `${options.urlPath}/{id}` : options.urlPath;
+  const setup = readTemplate("generate/crud/tests/setup.ts", {
+    runtimeImports: `Database, Model, ${options.engine === "sqlite" ? "migrate, " : ""}testClient, type TestClient`,
+    Model: model.name,
+    modelImport: options.importPath(file, options.modelFile),
+    METHOD,
+    routePattern,
+    table: model.table,
+    createTables: createTables(model, options.engine, toRoot),
+    sample: literal(sample),
+  }).trimEnd();
+  const path = item ? `\`${options.urlPath}/\${record.${key}}\`` : JSON.stringify(options.urlPath);
+  const unauthorizedCase = options.secureWrites
+    ? [
+        `  it("answers 401 without a signed-in user (${METHOD} routes are secured by default: TINA4_SECURE_WRITES)", async () => {`,
+        ...(item ? [`    const record = await ${model.name}.create(sample);`] : []),
+        `    const response = await client.${method}(${path}${method === "delete" ? "" : ", { json: sample }"});`,
+        "    expect(response.status).toBe(401);",
+        "  });",
+        "",
+      ].join("\n")
+    : "";
+  const required = data.some((field) => field.required && !field.hasDefault);
+  const invalidCase = required
+    ? [
+        "",
+        "  it(\"answers 422 without the required fields\", async () => {",
+        "    const user = await client.as({ sub: \"1\" });",
+        `    expect((await user.post(${JSON.stringify(options.urlPath)}, { json: {} })).status).toBe(422);`,
+        "  });",
+      ].join("\n")
+    : "";
+  const contents = readTemplate(`generate/crud/tests/${template}`, {
+    setup,
+    Model: model.name,
+    urlPath: options.urlPath,
+    METHOD,
+    call: method,
+    key,
+    checked: literal(exact),
+    checkedRest: rest(exact),
+    change: literal(change),
+    changedRest: rest(change),
+    unauthorizedCase,
+    invalidCase,
+  });
+  return { path: file, contents };
+}

@@ -1,0 +1,14 @@
+{{setup}}
+
+describe("POST {{urlPath}}", () => {
+{{unauthorizedCase}}
+  it("creates a {{Model}} for a signed-in user: 201 with the record", async () => {
+    const user = await client.as({ sub: "1" }); // a Bearer token signed with the app's TINA4_SECRET
+    const response = await user.post("{{urlPath}}", { json: sample });
+    expect(response.status).toBe(201);
+    const created = response.json<{ {{key}}: number }>();
+    expect(created).toMatchObject({{checked}});
+    expect(await {{Model}}.find(created.{{key}})).not.toBeNull();
+  });
+{{invalidCase}}
+});

@@ -57,7 +57,7 @@ const HELP: Record<string, CommandHelp> = {
   "generate route": {
     preface: ROUTE_FOLDERS,
     examples: [
-      ["tina4 generate route api/stats --methods get,post", "src/routes/api/stats/get.ts and post.ts"],
+      ["tina4 generate route api/stats --methods get,post", "src/routes/api/stats/get.ts and post.ts, tests in test/routes/api/stats/"],
       ["tina4 generate route 'users/[id:int]'", "GET /users/{id:int}"],
       ["tina4 generate route products --model Product", "list, get, create, update, delete"],
     ],

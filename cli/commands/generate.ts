@@ -177,7 +177,7 @@ function withShared(command: Command): Command {
 export function registerGenerate(program: Command): void {
   const generate = program.command("generate").alias("g").description("generate routes, models, migrations, middleware and views");
 
-  withShared(generate.command("route <path>").description("file routes under src/routes/<path>/ (CRUD with --model)"))
+  withShared(generate.command("route <path>").description("file routes under src/routes/<path>/ (CRUD with --model) and their tests under test/routes/<path>/"))
     .option("--model <Name>", "generate working CRUD for this model")
     .option("--methods <list>", `comma-separated methods: get,post,put,patch,delete,any (default get); with --model, which CRUD operations (default ${CRUD_DEFAULT})`)
     .action(async (path: string, options: Shared & { model?: string; methods?: string }) => {

@@ -13,12 +13,16 @@
 //   --only a,b       BENCH_ONLY         scenario ids to run (see --list)
 //   --profile id     BENCH_PROFILE      run that scenario's server with --cpu-prof and print its
 //                                      top self-time functions (profiles go to $TMPDIR)
+//   --ab FILE        BENCH_AB_RUNTIME   A/B: every selected tina4 scenario also runs against this
+//                                      other built runtime (e.g. a git worktree's
+//                                      dist/runtime/index.js), right after its twin in each round,
+//                                      as "<id>@ab"; the table adds each pair's ratios
 //   --json                              print one JSON document on stdout (progress → stderr)
 //   --list, --help
 import autocannon from "autocannon";
 import { cpus, tmpdir, totalmem } from "node:os";
-import { mkdirSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { join, resolve as resolvePath } from "node:path";
 import { createRequire } from "node:module";
 import { startServer } from "./lib/spawn-server.mjs";
 import { checkLoad, checkResponse } from "./lib/check.mjs";
@@ -46,7 +50,7 @@ const TARGETS = [
 ];
 
 const USAGE = `usage: node bench/run.mjs [--duration N] [--warmup N] [--connections N] [--pipelining N]
-                         [--rounds N] [--only id,id] [--profile id] [--json] [--list]`;
+                         [--rounds N] [--only id,id] [--profile id] [--ab runtime/index.js] [--json] [--list]`;
 
 function parseArgs(argv) {
   const env = process.env;
@@ -58,6 +62,7 @@ function parseArgs(argv) {
     rounds: env.BENCH_ROUNDS ?? "3",
     only: env.BENCH_ONLY ?? "",
     profile: env.BENCH_PROFILE ?? "",
+    ab: env.BENCH_AB_RUNTIME ?? "",
     json: false,
     list: false,
   };
@@ -69,7 +74,7 @@ function parseArgs(argv) {
       case "--json": opts.json = true; break;
       case "--list": opts.list = true; break;
       case "--help": case "-h": console.log(USAGE); process.exit(0);
-      case "--duration": case "--warmup": case "--connections": case "--pipelining": case "--rounds": case "--only": case "--profile":
+      case "--duration": case "--warmup": case "--connections": case "--pipelining": case "--rounds": case "--only": case "--profile": case "--ab":
         opts[flag.slice(2)] = value();
         break;
       default: fail(`unknown option ${arg}\n${USAGE}`);
@@ -81,11 +86,16 @@ function parseArgs(argv) {
     if (!Number.isInteger(n) || n < min) fail(`--${key} must be an integer ≥ ${min}, got "${opts[key]}"`);
     opts[key] = n;
   }
-  const known = new Set(SCENARIOS.map((s) => s.id));
-  opts.only = opts.only ? opts.only.split(",").map((s) => s.trim()).filter(Boolean) : [];
-  for (const id of [...opts.only, ...(opts.profile ? [opts.profile] : [])]) {
-    if (!known.has(id)) fail(`unknown scenario "${id}" (known: ${[...known].join(", ")})`);
+  if (opts.ab) {
+    opts.ab = resolvePath(opts.ab);
+    if (!existsSync(opts.ab)) fail(`--ab: no such file ${opts.ab} (build that tree first: node scripts/build.mjs)`);
   }
+  const known = new Set(SCENARIOS.map((s) => s.id));
+  // --profile may name an A/B twin too ("tina4@ab")
+  const profilable = new Set(SCENARIOS.flatMap((s) => (opts.ab && s.script.startsWith("tina4") ? [s.id, `${s.id}@ab`] : [s.id])));
+  opts.only = opts.only ? opts.only.split(",").map((s) => s.trim()).filter(Boolean) : [];
+  for (const id of opts.only) if (!known.has(id)) fail(`unknown scenario "${id}" (known: ${[...known].join(", ")})`);
+  if (opts.profile && !profilable.has(opts.profile)) fail(`unknown scenario "${opts.profile}" (known: ${[...profilable].join(", ")})`);
   return opts;
 }
 
@@ -100,7 +110,10 @@ if (opts.list) {
   process.exit(0);
 }
 const progress = (line) => process.stderr.write(`${line}\n`);
-const scenarios = opts.only.length ? SCENARIOS.filter((s) => opts.only.includes(s.id)) : SCENARIOS;
+const selected = opts.only.length ? SCENARIOS.filter((s) => opts.only.includes(s.id)) : SCENARIOS;
+// --ab: each tina4 scenario is followed by its twin on the other runtime, so both see the same load.
+const scenarios = !opts.ab ? selected : selected.flatMap((s) =>
+  s.script.startsWith("tina4") ? [s, { ...s, id: `${s.id}@ab`, label: `${s.label} (other runtime)`, twin: s.id, env: { TINA4_BENCH_RUNTIME: opts.ab } }] : [s]);
 const profileDir = join(tmpdir(), `tina4-bench-profiles-${process.pid}`);
 if (opts.profile) mkdirSync(profileDir, { recursive: true });
 
@@ -117,7 +130,7 @@ function cannon(port, path, duration, expectBody) {
 /** Start → validate → warm up (validated) → measure → stop. One server, one child process. */
 async function measure(scenario) {
   const nodeArgs = opts.profile === scenario.id ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
-  const server = await startServer(scenario.script, scenario.args, { nodeArgs });
+  const server = await startServer(scenario.script, scenario.args, { nodeArgs, env: scenario.env });
   try {
     if (scenario.routes !== undefined && server.info.routes !== scenario.routes) {
       throw new Error(`${scenario.id}: server registered ${server.info.routes} routes, expected ${scenario.routes}`);
@@ -158,6 +171,7 @@ const machine = {
 const flags = `-c ${opts.connections} -p ${opts.pipelining} -d ${opts.duration}`;
 progress(`bench: autocannon ${flags}, warm-up ${opts.warmup}s, best of ${opts.rounds} interleaved round(s); ` +
   `${machine.cores} cores, Node ${machine.node}`);
+if (opts.ab) progress(`bench: A/B — "@ab" scenarios run ${opts.ab}`);
 
 const runs = Object.fromEntries(scenarios.map((s) => [s.id, []]));
 for (let round = 1; round <= opts.rounds; round++) {
@@ -184,6 +198,12 @@ const rows = scenarios.map((s) => ({
   rounds: runs[s.id].map((r) => ({ reqPerSec: r.reqPerSec, p99Ms: r.p99Ms, serverCpuUsPerReq: r.serverCpuUsPerReq })),
 }));
 const routeRatio = ratio("tina4-1000", "tina4-10");
+// Each A/B pair: this tree over the other runtime (req/s best of rounds, CPU the rounds' minimum).
+const abPairs = scenarios.filter((s) => s.twin).map((s) => {
+  const cpu = (id) => rows.find((r) => r.id === id).serverCpuUsPerReq;
+  const cpuRatio = cpu(s.twin) !== null && cpu(s.id) !== null ? cpu(s.twin) / cpu(s.id) : null;
+  return { id: s.twin, reqPerSecRatio: ratio(s.twin, s.id), serverCpuRatio: cpuRatio };
+});
 const targets = TARGETS.map((t) => {
   const value = ratio(t.a, t.b);
   return { name: t.name, ratio: value, min: t.min, met: value === null ? null : value >= t.min };
@@ -199,6 +219,7 @@ if (opts.json) {
     machine,
     results: rows,
     routeCountRatio: routeRatio,
+    ...(opts.ab ? { ab: { runtime: opts.ab, pairs: abPairs } } : {}),
     targets,
   };
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
@@ -207,6 +228,13 @@ if (opts.json) {
   console.log(`${machine.cores} cores (${machine.cpu}), Node ${machine.node}, fastify ${machine.versions.fastify}, express ${machine.versions.express}\n`);
   console.log(markdownTable(rows));
   if (routeRatio !== null) console.log(`\ntina4 1,000 routes / 10 routes: ${routeRatio.toFixed(3)}×`);
+  if (abPairs.length) {
+    console.log(`\nA/B, this tree / ${opts.ab}:`);
+    for (const p of abPairs) {
+      const cpu = p.serverCpuRatio === null ? "–" : `${p.serverCpuRatio.toFixed(3)}×`;
+      console.log(`  ${p.id.padEnd(12)} req/s ${p.reqPerSecRatio.toFixed(3)}×   server CPU µs/req ${cpu}`);
+    }
+  }
   const judged = targets.filter((t) => t.met !== null);
   if (judged.length) {
     console.log("\nTargets:");

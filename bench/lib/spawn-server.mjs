@@ -8,8 +8,9 @@ const SERVERS_DIR = fileURLToPath(new URL("../servers/", import.meta.url));
 /**
  * @param {string} script file name under bench/servers/
  * @param {string[]} args
- * @param {{ nodeArgs?: string[], timeoutMs?: number, cpus?: string }} options  cpus: pin the
- *   server to these cores with `taskset -c` (it execs node, so the pid is the server's)
+ * @param {{ nodeArgs?: string[], timeoutMs?: number, cpus?: string, env?: Record<string, string> }} options
+ *   cpus: pin the server to these cores with `taskset -c` (it execs node, so the pid is the
+ *   server's); env: variables added to the server's environment
  * @returns {Promise<{ port: number, pid: number, info: object, stop(): Promise<number|null> }>}
  */
 export async function startServer(script, args = [], options = {}) {
@@ -17,7 +18,7 @@ export async function startServer(script, args = [], options = {}) {
   if (options.cpus) command.unshift("taskset", "-c", options.cpus);
   const child = spawn(command[0], command.slice(1), {
     stdio: ["pipe", "pipe", "inherit"],
-    env: { ...process.env, NODE_ENV: "production" },
+    env: { ...process.env, NODE_ENV: "production", ...options.env },
   });
   const exited = once(child, "exit").then(([code]) => code);
   const info = await new Promise((resolve, reject) => {

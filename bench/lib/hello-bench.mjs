@@ -1,11 +1,12 @@
 // The hello route under one server script in several modes (one scenario each): options from the
 // environment, each server in its own child process pinned to core 0 with taskset while this
-// process (autocannon) gets the rest, interleaved rounds with the best kept, and a Markdown table
+// process (autocannon) is pinned to core 1, interleaved rounds with the best (or the median) kept, and a Markdown table
 // relative to a baseline scenario (the load itself: server-bench.mjs). Used by bench/auth.mjs and bench/ops.mjs.
 //
 // Environment: BENCH_DURATION (5 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (100),
 // BENCH_PIPELINING (10), BENCH_ROUNDS (2, interleaved, best kept), BENCH_ONLY (ids).
 import autocannon from "autocannon";
+import { spawnSync } from "node:child_process";
 import { cpus } from "node:os";
 import { request } from "node:http";
 import { startServer } from "./spawn-server.mjs";
@@ -32,11 +33,12 @@ export function checkHello(port, headers, expectStatus, expectBody) {
 
 /**
  * name: for the banner ("bench/auth"); script: the server under bench/servers/, started with the
- * scenario id as its argument (its info.headers go on every request); scenarios: [{ id, label }],
- * the first one being the baseline of the "vs" column; verify(scenario, port): extra checks
- * before the load (the 200 + hello body check always runs).
+ * scenario id as its argument, or its `args` (its info.headers go on every request); scenarios:
+ * [{ id, label, args? }], the first one being the baseline of the "vs" column; verify(scenario,
+ * port): extra checks before the load (the 200 + hello body check always runs); stat: "best"
+ * (the round with the most req/s) or "median" (of each figure over the rounds).
  */
-export async function benchHello({ name, script, scenarios: all, verify = async () => {} }) {
+export async function benchHello({ name, script, scenarios: all, verify = async () => {}, stat = "best" }) {
   const env = process.env;
   const opts = {
     duration: Number(env.BENCH_DURATION ?? 5),
@@ -49,9 +51,11 @@ export async function benchHello({ name, script, scenarios: all, verify = async 
   const baseline = all[0].id;
   const scenarios = opts.only.length ? all.filter((s) => opts.only.includes(s.id)) : all;
   const pin = cpus().length > 1 ? "0" : undefined;
+  // the load generator on the other core, so the server's core is its own
+  if (pin) spawnSync("taskset", ["-a", "-pc", "1", String(process.pid)], { stdio: "ignore" });
 
   async function measure(scenario) {
-    const server = await startServer(script, [scenario.id], { cpus: pin });
+    const server = await startServer(script, scenario.args ?? [scenario.id], { cpus: pin });
     try {
       const headers = server.info.headers ?? {};
       await checkHello(server.port, headers, 200, HELLO_BODY);
@@ -63,7 +67,7 @@ export async function benchHello({ name, script, scenarios: all, verify = async 
     }
   }
 
-  process.stderr.write(`${name}: autocannon -c ${opts.connections} -p ${opts.pipelining} -d ${opts.duration}, warm-up ${opts.warmup}s, best of ${opts.rounds}; server pinned to core ${pin ?? "(none: 1 core)"}; Node ${process.version}\n`);
+  process.stderr.write(`${name}: autocannon -c ${opts.connections} -p ${opts.pipelining} -d ${opts.duration}, warm-up ${opts.warmup}s, ${stat} of ${opts.rounds}; server pinned to core ${pin ?? "(none: 1 core)"}${pin ? ", load generator to core 1" : ""}; Node ${process.version}\n`);
   const runs = Object.fromEntries(scenarios.map((s) => [s.id, []]));
   for (let round = 1; round <= opts.rounds; round++) {
     for (const scenario of scenarios) {
@@ -72,7 +76,8 @@ export async function benchHello({ name, script, scenarios: all, verify = async 
       process.stderr.write(`  round ${round} ${scenario.label.padEnd(32)} ${Math.round(run.reqPerSec).toLocaleString("en-US").padStart(8)} req/s  p99 ${run.p99Ms} ms  server CPU ${run.serverCpuUsPerReq?.toFixed(1) ?? "?"} µs/req\n`);
     }
   }
-  const best = Object.fromEntries(Object.entries(runs).map(([id, list]) => [id, list.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a))]));
+  const pick = (list) => (stat === "median" ? medianRun(list) : list.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a)));
+  const best = Object.fromEntries(Object.entries(runs).map(([id, list]) => [id, pick(list)]));
   console.log(`\n| scenario | req/s | µs/req (1e6 / req/s) | server CPU µs/req | p99 ms | vs ${baseline} |`);
   console.log("|---|---:|---:|---:|---:|---:|");
   for (const s of scenarios) {
@@ -80,4 +85,16 @@ export async function benchHello({ name, script, scenarios: all, verify = async 
     const vs = best[baseline] ? `${(r.reqPerSec / best[baseline].reqPerSec).toFixed(2)}×` : "";
     console.log(`| ${s.label} | ${Math.round(r.reqPerSec).toLocaleString("en-US")} | ${(1e6 / r.reqPerSec).toFixed(1)} | ${r.serverCpuUsPerReq?.toFixed(1) ?? "?"} | ${r.p99Ms} | ${vs} |`);
   }
+}
+
+function median(values) {
+  const sorted = values.filter((v) => v !== null && v !== undefined).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Each figure's median over the rounds (the figures may come from different rounds). */
+function medianRun(list) {
+  return { reqPerSec: median(list.map((r) => r.reqPerSec)), p99Ms: median(list.map((r) => r.p99Ms)), serverCpuUsPerReq: median(list.map((r) => r.serverCpuUsPerReq)) };
 }

@@ -7,6 +7,7 @@
 import type { DestinationStream, Logger as PinoLogger, LoggerOptions } from "pino";
 import { redactText, redactValue } from "./redact.js";
 import { prettyStream } from "./pretty.js";
+import { batchedDestination, type BatchedDestination } from "./log-destination.js";
 import { packageRequire } from "../package-require.js";
 import { setting } from "../config/settings.js";
 
@@ -62,58 +63,56 @@ function create(): Logger {
       },
     },
   };
-  destination = settings.destination ?? (logFormat() === "pretty" ? prettyStream() : bufferedStdout(pino));
+  destination = settings.destination ?? (logFormat() === "pretty" ? prettyStream() : (stdout ??= batchedDestination(1)));
   return pino.default(options, destination);
 }
 
-/** Longest a JSON line waits in the buffer before it is written (a tail -f still sees it at once). */
-const FLUSH_EVERY_MS = 50;
-let flushTimer: NodeJS.Timeout | null = null;
-let buffered: { flush(): void; flushSync(): void } | null = null;
-
 /**
- * stdout for JSON lines, written in batches: one write(2) per request cost more than pino's
- * serialisation (docs/operations.md). Lines wait at most FLUSH_EVERY_MS, or until 4 KiB are
- * queued, and whatever is left is written synchronously when the process exits.
+ * stdout for JSON lines, written in batches (log-destination.ts): one write(2) per request cost
+ * more than the line itself. One per process, whatever configureLogger() does later.
  */
-function bufferedStdout(pino: typeof import("pino")): DestinationStream {
-  const stream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  if (buffered === null) process.once("exit", flushOnExit);
-  buffered = stream;
-  if (flushTimer) clearInterval(flushTimer);
-  flushTimer = setInterval(() => {
-    try {
-      stream.flush();
-    } catch (error) {
-      process.stderr.write(`tina4: writing the log failed: ${String(error)}\n`);
-    }
-  }, FLUSH_EVERY_MS);
-  flushTimer.unref();
-  return stream;
-}
-
-function flushOnExit(): void {
-  try {
-    buffered?.flushSync();
-  } catch {
-    // stdout already closed by the parent: nothing left to write to
-  }
-}
+let stdout: BatchedDestination | null = null;
 
 let destination: DestinationStream | null = null;
-let lines: { logger: Logger; pretty: boolean } | null = null;
 
-/**
- * The request line's logger: same level and destination as the root logger, without the
- * redaction formatter and hooks — the line has fixed keys holding no secrets (route pattern,
- * status, timing, id, address), and walking it per request cost more than pino itself.
- */
-export function requestLineLogger(): { logger: Logger; pretty: boolean } {
+/** Where request lines go, as the current settings say (request-log.ts writes them). */
+export interface RequestLines {
+  /** False when the level is above info: no request line. */
+  readonly enabled: boolean;
+  /** The readable format: records go through `logger` to the pretty printer. */
+  readonly pretty: boolean;
+  /**
+   * Same level and destination as the root logger, without the redaction formatter and hooks:
+   * the line has fixed keys holding no secrets (route pattern, status, timing, id, address).
+   */
+  readonly logger: Logger;
+  /** The root logger's destination: a JSON line is written to it directly, in pino's format. */
+  readonly destination: DestinationStream;
+}
+
+let lines: RequestLines | null = null;
+
+/** The request line's settings, made on first use after each configureLogger(). */
+export function requestLines(): RequestLines {
   if (lines) return lines;
   const root = rootLogger();
   const pino = packageRequire()("pino") as typeof import("pino");
   const logger = pino.default({ level: root.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.epochTime }, destination!);
-  return (lines = { logger, pretty: logFormat() === "pretty" });
+  return (lines = { enabled: logger.isLevelEnabled("info"), pretty: logFormat() === "pretty", logger, destination: destination! });
+}
+
+/** Whether the settings log at info (the request line), decided without loading pino. */
+export function logsAtInfo(): boolean {
+  const level = logLevel();
+  return level === "info" || level === "debug" || level === "trace";
+}
+
+const reconfigured = new Set<() => void>();
+
+/** Calls `listener` after each configureLogger(); the returned function stops that. */
+export function onLoggerConfigured(listener: () => void): () => void {
+  reconfigured.add(listener);
+  return () => void reconfigured.delete(listener);
 }
 
 /** The process's logger (what `import { logger } from "tina4"` gives app code). */
@@ -130,6 +129,7 @@ export function configureLogger(next: LoggerSettings = {}): void {
   root = null;
   lines = null;
   children = new WeakMap();
+  for (const listener of [...reconfigured]) listener();
 }
 
 let children = new WeakMap<object, Logger>();

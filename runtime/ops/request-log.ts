@@ -1,12 +1,13 @@
 /**
  * The request line (SPEC §14): once each exchange is over, one record at info with
  * `reqId, method, route (the pattern), status, ms, ip`. Production writes it as JSON, dev
- * readable (pretty.ts); both go through the same logger and redaction.
+ * readable (pretty.ts). Neither passes through redaction: the JSON keys are fixed and hold no
+ * secrets (the readable line adds the path as requested).
  */
 import type { App } from "../app.js";
 import type { Request } from "../http/request.js";
 import type { Response } from "../http/response.js";
-import { requestLineLogger, type Logger } from "./logger.js";
+import { logsAtInfo, onLoggerConfigured, requestLines } from "./logger.js";
 
 export interface RequestRecord {
   reqId: string;
@@ -57,21 +58,78 @@ export function requestRecord(req: Request, res: Response, withPath = false): Re
 }
 
 export interface RequestLogOptions {
-  /** Default: the process's request-line logger (logger.ts). */
-  logger?: () => { logger: Logger; pretty: boolean };
   /** Requests that get no line (dev: the live-reload stream). */
   skip?: (req: Request) => boolean;
 }
 
-/** Adds the request line to `app` through its onRequest/onResponse hooks. */
+/**
+ * The JSON request line exactly as pino writes `requestRecord()` through the request-line
+ * logger (`{"level":30,"time":…,"pid":…,` then the record's keys in order), built directly: the
+ * keys and their types are fixed, so pino's generic walk over the object is not needed, and the
+ * parts that repeat are formatted once (the head per millisecond, each route and address).
+ */
+function jsonLine(req: Request, res: Response): string {
+  const raw = res.raw;
+  const route = req.route;
+  const now = Date.now();
+  if (now !== headTime) {
+    headTime = now;
+    head = `{"level":30,"time":${now},"pid":${process.pid},"reqId":`;
+  }
+  const id = req.requestId;
+  return `${head}${PLAIN.test(id) ? `"${id}"` : JSON.stringify(id)},"method":${quoted(req.method)},"route":${route === null ? "null" : quoted(route)},"status":${raw.writableFinished ? raw.statusCode : 0},"ms":${msText(elapsedMs(req))},"ip":${quoted(req.ip)}}\n`;
+}
+
+let headTime = 0;
+let head = "";
+/** Needs no escaping in a JSON string (request ids: tina4's own, or a client's matching the same set). */
+const PLAIN = /^[\w.:/{}-]*$/;
+/** Methods, route patterns and client addresses as JSON strings; a few hundred distinct ones at most are kept. */
+const quotedCache = new Map<string, string>();
+
+function quoted(text: string): string {
+  let out = quotedCache.get(text);
+  if (out === undefined) {
+    out = JSON.stringify(text);
+    if (quotedCache.size < 512) quotedCache.set(text, out);
+  }
+  return out;
+}
+
+/**
+ * `Math.round(ms * 1000) / 1000` as JavaScript prints it (`0.41`, `2`, `12.005`), from integer
+ * arithmetic: printing the fraction of a double is the slowest part of the line otherwise.
+ */
+export function msText(ms: number): string {
+  const micros = Math.round(ms * 1000);
+  const whole = Math.floor(micros / 1000);
+  const frac = micros - whole * 1000;
+  if (frac === 0) return `${whole}`;
+  if (frac % 100 === 0) return `${whole}.${frac / 100}`;
+  if (frac % 10 === 0) return `${whole}.${frac < 100 ? "0" : ""}${frac / 10}`;
+  return `${whole}.${frac < 10 ? "00" : frac < 100 ? "0" : ""}${frac}`;
+}
+
+/**
+ * Adds the request line to `app` through its onRequest/onResponse hooks — only once the level
+ * logs info: above it (TINA4_LOG_LEVEL=warn) the hooks are not there to cost anything. The
+ * level changes only through configureLogger(), which installs them when it turns info on.
+ */
 export function installRequestLog(app: App, options: RequestLogOptions = {}): void {
-  const logger = options.logger ?? requestLineLogger;
   const skip = options.skip;
-  app.addHook("onRequest", markStart);
-  app.addHook("onResponse", (req, res) => {
-    if (skip?.(req)) return;
-    const { logger: log, pretty } = logger();
-    if (!log.isLevelEnabled("info")) return;
-    log.info(requestRecord(req, res, pretty));
+  const install = (): void => {
+    app.addHook("onRequest", markStart);
+    app.addHook("onResponse", (req, res) => {
+      const lines = requestLines();
+      if (!lines.enabled || skip?.(req)) return;
+      if (lines.pretty) lines.logger.info(requestRecord(req, res, true));
+      else lines.destination.write(jsonLine(req, res));
+    });
+  };
+  if (logsAtInfo()) return install();
+  const stop = onLoggerConfigured(() => {
+    if (!logsAtInfo()) return;
+    stop();
+    install();
   });
 }

@@ -1,8 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createRequire } from "node:module";
+import { get } from "node:http";
 import { App } from "../../runtime/app.js";
 import { listen, type RunningServer } from "../../runtime/http/server.js";
 import { configureLogger, logger } from "../../runtime/ops/logger.js";
-import { installRequestLog } from "../../runtime/ops/request-log.js";
+import { installRequestLog, msText } from "../../runtime/ops/request-log.js";
 import { formatRecord } from "../../runtime/ops/pretty.js";
 import { log } from "../../runtime/log.js";
 
@@ -12,6 +14,17 @@ const destination = { write: (line: string) => void lines.push(line) };
 
 function records(): Array<Record<string, unknown>> {
   return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** GET `path` sent as written (fetch would percent-encode quotes). */
+function rawGet(base: string, path: string): Promise<number> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    get({ host: hostname, port: Number(port), path }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    }).on("error", reject);
+  });
 }
 
 async function start(app: App): Promise<string> {
@@ -88,6 +101,75 @@ describe("request log line", () => {
     const response = await fetch(`${url}/work`);
     await response.text();
     expect(records()).toEqual([expect.objectContaining({ msg: "working", step: "one", reqId: response.headers.get("x-request-id") })]);
+  });
+});
+
+describe("request line cost and format", () => {
+  it("installs no hooks while the level is above info, and installs them once configureLogger turns info on", async () => {
+    configureLogger({ format: "json", level: "warn", destination });
+    const app = new App({ dev: false, publicDir: null, templatesDir: null });
+    app.get("/", () => "hi");
+    const addHook = vi.spyOn(app, "addHook");
+    installRequestLog(app);
+    expect(addHook).not.toHaveBeenCalled();
+    configureLogger({ format: "json", level: "error", destination });
+    expect(addHook).not.toHaveBeenCalled();
+    configureLogger({ format: "json", level: "info", destination });
+    expect(addHook.mock.calls.map(([name]) => name)).toEqual(["onRequest", "onResponse"]);
+    configureLogger({ format: "json", level: "debug", destination });
+    expect(addHook).toHaveBeenCalledTimes(2); // installed once, not per configureLogger
+    const url = await start(app);
+    await (await fetch(url)).text();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(records()).toEqual([expect.objectContaining({ route: "/", status: 200 })]);
+  });
+
+  it("stops writing request lines when configureLogger raises the level after they were installed", async () => {
+    const app = new App({ dev: false, publicDir: null, templatesDir: null });
+    app.get("/", () => "hi");
+    installRequestLog(app);
+    const url = await start(app);
+    await (await fetch(url)).text();
+    configureLogger({ format: "json", level: "warn", destination });
+    await (await fetch(url)).text();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lines).toHaveLength(1);
+  });
+
+  it("writes the line byte for byte as pino writes the same record (keys, order, numbers, escaping)", async () => {
+    const app = new App({ dev: false, publicDir: null, templatesDir: null });
+    app.get("/items/{id}", (req) => ({ id: req.params.id }));
+    app.get('/say/"quoted"\\path', () => "odd but legal");
+    app.post("/items", () => "made");
+    installRequestLog(app);
+    const url = await start(app);
+    await (await fetch(`${url}/items/7`)).text();
+    expect(await rawGet(url, '/say/"quoted"\\path')).toBe(200);
+    await (await fetch(`${url}/items`, { method: "POST" })).text();
+    await (await fetch(`${url}/missing`, { headers: { "x-request-id": "abc.DEF:12-x_y" } })).text();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lines).toHaveLength(4);
+    const pino = createRequire(import.meta.url)("pino") as typeof import("pino");
+    for (const line of lines) {
+      const { level, time, pid, ...record } = JSON.parse(line) as Record<string, unknown>;
+      expect(Object.keys(record)).toEqual(["reqId", "method", "route", "status", "ms", "ip"]);
+      let expected = "";
+      const reference = pino.default({ base: { pid: process.pid }, timestamp: () => `,"time":${String(time)}` }, { write: (text: string) => void (expected += text) });
+      reference.info(record);
+      expect({ level, pid }).toEqual({ level: 30, pid: process.pid });
+      expect(line).toBe(expected);
+    }
+    expect(records().map((record) => record.route)).toEqual(["/items/{id}", '/say/"quoted"\\path', "/items", null]);
+  });
+
+  it("prints ms as Math.round(ms * 1000) / 1000 prints", () => {
+    for (const ms of [0, 0.0004, 0.0005, 0.001, 0.01, 0.1, 0.41, 0.412, 1, 2.5, 12.005, 99.999, 100.0004, 1234.5678, 3_600_000.25]) {
+      expect(msText(ms)).toBe(String(Math.round(ms * 1000) / 1000));
+    }
+    for (let i = 0; i < 20_000; i++) {
+      const ms = Math.random() * 10 ** (Math.random() * 7 - 3);
+      expect(msText(ms)).toBe(String(Math.round(ms * 1000) / 1000));
+    }
   });
 });
 

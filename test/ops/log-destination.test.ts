@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { batchedDestination } from "../../runtime/ops/log-destination.js";
+import { makeTempDir } from "./support.js";
+
+async function waitForFile(file: string, length: number): Promise<string> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+    if (Buffer.byteLength(text) >= length || Date.now() > deadline) return text;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("batched log destination", () => {
+  it("writes every line whole and in order: many small ones, multi-byte text, and one longer than a batch", async () => {
+    const file = join(makeTempDir(), "app.log");
+    const destination = batchedDestination(file);
+    const expected: string[] = [];
+    for (let i = 0; i < 3000; i++) expected.push(`{"n":${i},"route":"/caf\u00e9/\u{1F600}/${i}"}\n`);
+    expected.splice(1500, 0, `{"big":"${"x".repeat(200_000)}"}\n`);
+    for (const line of expected) destination.write(line);
+    const text = await waitForFile(file, Buffer.byteLength(expected.join("")));
+    expect(text.split("\n").length - 1).toBe(expected.length);
+    expect(text).toBe(expected.join(""));
+  });
+
+  it("writes a line within the flush interval, not only once a batch is full", async () => {
+    const file = join(makeTempDir(), "app.log");
+    batchedDestination(file).write("one line\n");
+    expect(await waitForFile(file, 9)).toBe("one line\n");
+  });
+
+  it("writes what is still gathered when the process exits", () => {
+    const built = join(process.cwd(), "dist", "runtime", "ops", "log-destination.js");
+    expect(existsSync(built), "needs a build: node scripts/build.mjs").toBe(true);
+    const file = join(makeTempDir(), "app.log");
+    const script = `const { batchedDestination } = await import(${JSON.stringify(pathToFileURL(built).href)});
+      const out = batchedDestination(${JSON.stringify(file)});
+      for (let i = 0; i < 5; i++) out.write("line " + i + "\\n");
+      process.exit(0);`;
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(readFileSync(file, "utf8")).toBe("line 0\nline 1\nline 2\nline 3\nline 4\n");
+  });
+});

@@ -174,32 +174,35 @@ function withShared(command: Command): Command {
   return command.option("--dry-run", "print the files instead of writing them").option("-f, --force", "overwrite existing files");
 }
 
+/** `tina4 generate route`: the route files and their tests, then how to run and serve them. */
+async function generateRoute(path: string, options: Shared & { model?: string; methods?: string }): Promise<void> {
+  const project = openProject();
+  let modelInfo: ModelInfo | undefined;
+  if (options.model) {
+    routeSegments(path); // a hostile path is refused before the model file is loaded
+    const model = className("Model name", options.model);
+    const modelFile = join(project.root, "src", "models", `${model}.ts`);
+    if (existsSync(modelFile)) modelInfo = await loadModelInfo(modelFile, model);
+  }
+  emit(project.root, planRoute(project.root, path, { ...options, ...(modelInfo && { modelInfo }) }), options);
+  if (options.dryRun) return;
+  const url = urlOf(routeSegments(path));
+  if (options.model) {
+    ui.info(ui.dim(`\nCRUD for ${options.model} at ${url} — try: tina4 routes`));
+    ui.info(`Test it:   ${ui.cyan("npm test")}  ${ui.dim(`(test/routes/${routeSegments(path).join("/")}/: each route in-process through testClient() on a throwaway SQLite database)`)}`);
+  } else {
+    ui.info(`\nTest it:   ${ui.cyan("npm test")}  ${ui.dim(`(test/routes/${routeSegments(path).join("/")}/: the route in-process through testClient(), no port)`)}`);
+    ui.info(`Serve it:  ${ui.cyan("tina4 serve")}  ${ui.dim(`then open http://127.0.0.1:${setting("TINA4_PORT")}${sampleRequest(routeSegments(path)).path}`)}`);
+  }
+}
+
 export function registerGenerate(program: Command): void {
   const generate = program.command("generate").alias("g").description("generate routes, models, migrations, middleware and views");
 
   withShared(generate.command("route <path>").description("file routes under src/routes/<path>/ (CRUD with --model) and their tests under test/routes/<path>/"))
     .option("--model <Name>", "generate working CRUD for this model")
     .option("--methods <list>", `comma-separated methods: get,post,put,patch,delete,any (default get); with --model, which CRUD operations (default ${CRUD_DEFAULT})`)
-    .action(async (path: string, options: Shared & { model?: string; methods?: string }) => {
-      const project = openProject();
-      let modelInfo: ModelInfo | undefined;
-      if (options.model) {
-        routeSegments(path); // a hostile path is refused before the model file is loaded
-        const model = className("Model name", options.model);
-        const modelFile = join(project.root, "src", "models", `${model}.ts`);
-        if (existsSync(modelFile)) modelInfo = await loadModelInfo(modelFile, model);
-      }
-      emit(project.root, planRoute(project.root, path, { ...options, ...(modelInfo && { modelInfo }) }), options);
-      if (options.dryRun) return;
-      const url = urlOf(routeSegments(path));
-      if (options.model) {
-        ui.info(ui.dim(`\nCRUD for ${options.model} at ${url} — try: tina4 routes`));
-        ui.info(`Test it:   ${ui.cyan("npm test")}  ${ui.dim(`(test/routes/${routeSegments(path).join("/")}/: each route in-process through testClient() on a throwaway SQLite database)`)}`);
-      } else {
-        ui.info(`\nTest it:   ${ui.cyan("npm test")}  ${ui.dim(`(test/routes/${routeSegments(path).join("/")}/: the route in-process through testClient(), no port)`)}`);
-        ui.info(`Serve it:  ${ui.cyan("tina4 serve")}  ${ui.dim(`then open http://127.0.0.1:${setting("TINA4_PORT")}${sampleRequest(routeSegments(path)).path}`)}`);
-      }
-    });
+    .action(generateRoute);
 
   withShared(generate.command("model <Name>").description("src/models/<Name>.ts plus a create-table migration"))
     .option("--fields <list>", "fields as name:type[:required],... (types: string text int float bool datetime json)")

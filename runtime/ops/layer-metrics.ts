@@ -1,63 +1,42 @@
 /**
  * The database, cache, queue and real-time figures of /__metrics (docs/operations.md lists each
  * with its labels and how a cluster sums it). Counters and the query histogram are fed by the
- * layers through runtime/instruments.ts as events happen; gauges read the layers' samplers when
- * scraped, so a level costs nothing between scrapes.
+ * layers through runtime/instruments.ts as events happen, into plain numbers that become samples
+ * when scraped (scraped-metric.ts); gauges read the layers' samplers when scraped, so a level
+ * costs nothing between scrapes.
  *
  * Across cluster workers prom-client's AggregatorRegistry adds every metric up (the `sum`
  * aggregator) except the queue depth: every worker counts the same shared backend, so the
  * primary keeps the largest figure (`max`) instead of multiplying it by the worker count.
  */
-import type { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Gauge, Registry } from "prom-client";
 import { warnEvery } from "../log.js";
 import { withTimeout } from "../async/timeout.js";
 import {
   connectionLevels, observeMetrics, poolLevels, queueLevels,
-  type MetricsObserver, type QueryOperation,
+  type MetricsObserver,
 } from "../instruments.js";
+import { StatementMetrics } from "./statement-metrics.js";
+import { EventCounter } from "./scraped-metric.js";
 
 type Prom = typeof import("prom-client");
 
 /** A scrape waits this long for the queue counts (the cluster primary waits 1 s per worker). */
 const QUEUE_COUNT_TIMEOUT_MS = 500;
 
-interface QueryChildren {
-  count: Counter.Internal;
-  errors: Counter.Internal;
-  duration: Histogram.Internal<"engine" | "operation">;
-}
-
 /** Registers the layer metrics in `registry` and starts receiving the layers' events. */
 export function installLayerMetrics(prom: Prom, registry: Registry): void {
   const registers = [registry];
 
-  // ---- database statements (events) ----
-  const queries = new prom.Counter({ name: "db_queries_total", help: "Statements the database drivers ran", labelNames: ["engine", "operation"], registers });
-  const queryErrors = new prom.Counter({ name: "db_query_errors_total", help: "Statements that failed", labelNames: ["engine", "operation"], registers });
-  const queryDuration = new prom.Histogram({
-    name: "db_query_duration_seconds",
-    help: "Time from sending a statement to its answer (pool waits excluded)",
-    labelNames: ["engine", "operation"],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers,
-  });
-  // one child per engine and operation, so a statement does not hash its labels
-  const children = new Map<string, QueryChildren>();
-  const childrenOf = (engine: string, operation: QueryOperation): QueryChildren => {
-    const key = `${engine}\u0000${operation}`;
-    let found = children.get(key);
-    if (found === undefined) {
-      found = { count: queries.labels(engine, operation), errors: queryErrors.labels(engine, operation), duration: queryDuration.labels(engine, operation) };
-      children.set(key, found);
-    }
-    return found;
-  };
+  // ---- database statements (events, turned into samples when scraped) ----
+  const statements = new StatementMetrics();
+  statements.register(registry);
 
-  // ---- caches (events) ----
-  const cacheHits = new prom.Counter({ name: "cache_hits_total", help: "Cache lookups that found an entry", labelNames: ["namespace", "backend"], registers });
-  const cacheMisses = new prom.Counter({ name: "cache_misses_total", help: "Cache lookups that found none", labelNames: ["namespace", "backend"], registers });
-  const queryCacheHits = new prom.Counter({ name: "db_query_cache_hits_total", help: "Reads the DB query cache answered", labelNames: ["engine"], registers });
-  const queryCacheMisses = new prom.Counter({ name: "db_query_cache_misses_total", help: "Cacheable reads the database answered", labelNames: ["engine"], registers });
+  // ---- caches (events, turned into samples when scraped) ----
+  const cacheHits = new EventCounter(registry, "cache_hits_total", "Cache lookups that found an entry", ["namespace", "backend"]);
+  const cacheMisses = new EventCounter(registry, "cache_misses_total", "Cache lookups that found none", ["namespace", "backend"]);
+  const queryCacheHits = new EventCounter(registry, "db_query_cache_hits_total", "Reads the DB query cache answered", ["engine"]);
+  const queryCacheMisses = new EventCounter(registry, "db_query_cache_misses_total", "Cacheable reads the database answered", ["engine"]);
 
   // ---- connection pools (levels) ----
   const poolGauge = (name: string, help: string, pick: (p: ReturnType<typeof poolLevels>[number]) => number): Gauge<"engine" | "database"> =>
@@ -122,16 +101,13 @@ export function installLayerMetrics(prom: Prom, registry: Registry): void {
 
   const observer: MetricsObserver = {
     query(engine, operation, seconds, failed) {
-      const c = childrenOf(engine, operation);
-      c.count.inc();
-      if (failed) c.errors.inc();
-      c.duration.observe(seconds);
+      statements.record(engine, operation, seconds, failed);
     },
     cacheLookup(namespace, backend, hit) {
-      (hit ? cacheHits : cacheMisses).inc({ namespace, backend });
+      (hit ? cacheHits : cacheMisses).inc(namespace, backend);
     },
     queryCacheLookup(engine, hit) {
-      (hit ? queryCacheHits : queryCacheMisses).inc({ engine });
+      (hit ? queryCacheHits : queryCacheMisses).inc(engine);
     },
   };
   observeMetrics(observer);

@@ -49,7 +49,7 @@ describe("runtime/ import graph", () => {
   // Metrics are optional (TINA4_METRICS): the layers report through runtime/instruments.ts and
   // never load prom-client or the metrics module, even indirectly, so they cost nothing when off.
   it("the HTTP core, database, cache, jobs and real-time layers never reach the metrics module or prom-client", () => {
-    const metricsFiles = ["metrics.ts", "layer-metrics.ts"].map((f) => join(runtime, "ops", f));
+    const metricsFiles = ["metrics.ts", "layer-metrics.ts", "statement-metrics.ts", "scraped-metric.ts"].map((f) => join(runtime, "ops", f));
     for (const f of metricsFiles) expect(graph.has(f)).toBe(true);
     for (const layer of ["http", "app.ts", "db", "cache", "jobs", "realtime", "instruments.ts"]) {
       for (const f of metricsFiles) expect(reachBetween(graph, join(runtime, layer), f, repo)).toEqual([]);

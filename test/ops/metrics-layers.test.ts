@@ -11,6 +11,7 @@ import { createCache } from "../../runtime/cache/factory.js";
 import { closeQueues, configureQueue, queue } from "../../runtime/jobs/index.js";
 import { httpMetrics, installMetrics } from "../../runtime/ops/metrics.js";
 import { statementKind } from "../../runtime/db/query-metrics.js";
+import { QUERY_BUCKETS, StatementMetrics } from "../../runtime/ops/statement-metrics.js";
 import { serviceUrl } from "../support/services.js";
 import { startApp } from "../support/http.js";
 import { connect } from "../realtime/support.js";
@@ -47,6 +48,37 @@ describe("statement kinds (the only part of the SQL a metric carries)", () => {
     expect(statementKind("WITH x AS (SELECT 1) SELECT * FROM x")).toBe("other");
     expect(statementKind("CREATE TABLE selected (id int)")).toBe("other");
     expect(statementKind("selection")).toBe("other");
+  });
+});
+
+describe("statement records (plain numbers turned into samples at scrape time)", () => {
+  it("write exactly what a prom-client counter and histogram with the same observations write", async () => {
+    const prom = await import("prom-client");
+    const observations: Array<[string, "select" | "insert", number, boolean]> = [
+      ["postgres", "select", 0.0001, false], ["postgres", "select", 0.0005, false], ["postgres", "select", 0.003, true],
+      ["postgres", "insert", 7, false], ["sqlite", "select", 0.25, false], ["postgres", "select", 0.0025, false],
+    ];
+    const ours = new prom.Registry();
+    const stats = new StatementMetrics();
+    stats.register(ours);
+    const theirs = new prom.Registry();
+    const labelNames = ["engine", "operation"] as const;
+    const count = new prom.Counter({ name: "db_queries_total", help: "Statements the database drivers ran", labelNames, registers: [theirs] });
+    const errors = new prom.Counter({ name: "db_query_errors_total", help: "Statements that failed", labelNames, registers: [theirs] });
+    const duration = new prom.Histogram({ name: "db_query_duration_seconds", help: "Time from sending a statement to its answer (pool waits excluded)", labelNames, buckets: [...QUERY_BUCKETS], registers: [theirs] });
+    for (const [engine, operation, seconds, failed] of observations) {
+      stats.record(engine, operation, seconds, failed);
+      count.inc({ engine, operation });
+      if (failed) errors.inc({ engine, operation });
+      duration.observe({ engine, operation }, seconds);
+    }
+    const sorted = (text: string) => text.split("\n").filter(Boolean).sort();
+    expect(sorted(await ours.metrics())).toEqual(sorted(await theirs.metrics()));
+    const summed = async (registry: typeof ours) =>
+      sorted(await prom.AggregatorRegistry.aggregate([await registry.getMetricsAsJSON(), await registry.getMetricsAsJSON()] as Parameters<typeof prom.AggregatorRegistry.aggregate>[0]).metrics());
+    expect(await summed(ours)).toEqual(await summed(theirs));
+    ours.resetMetrics();
+    expect(sampleOf(await ours.metrics(), "db_queries_total", { engine: "postgres", operation: "select" })).toBeUndefined();
   });
 });
 
@@ -216,6 +248,7 @@ describe("aggregation across workers (what the cluster primary does with each wo
         db_pool_connections_in_use: "sum",
         db_pool_waiting: "sum",
         db_queries_total: "sum",
+        db_query_duration_seconds: "sum",
         cache_hits_total: "sum",
       });
     } finally {

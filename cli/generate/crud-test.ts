@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import { readTemplate, type PlannedFile } from "../templates.js";
 import { CliError, CliErrorCode } from "../errors.js";
 import { columnType, type Engine } from "./sql-types.js";
+import { sampleRequest } from "./route-test.js";
 import type { FieldSpec } from "./fields.js";
 import { normalizeField } from "../../runtime/orm/fields.js";
 import type { CanonicalFieldType as FieldType, FieldDefinition } from "../../runtime/orm/fields.js";
@@ -176,7 +177,9 @@ export function planCrudTest(root: string, template: string, method: string, ite
     createTables: createTables(model, options.engine, toRoot),
     sample: literal(sample),
   }).trimEnd();
-  const path = item ? `\`${options.urlPath}/\${record.${key}}\`` : JSON.stringify(options.urlPath);
+  // a [param] folder above the resource (shops/[shopId:int]/items) gets a value of its type
+  const requestPath = sampleRequest(options.segments).path;
+  const path = item ? `\`${requestPath}/\${record.${key}}\`` : JSON.stringify(requestPath);
   const unauthorizedCase = options.secureWrites
     ? [
         `  it("answers 401 without a signed-in user (${METHOD} routes are secured by default: TINA4_SECURE_WRITES)", async () => {`,
@@ -193,7 +196,7 @@ export function planCrudTest(root: string, template: string, method: string, ite
         "",
         "  it(\"answers 422 without the required fields\", async () => {",
         "    const user = await client.as({ sub: \"1\" });",
-        `    expect((await user.post(${JSON.stringify(options.urlPath)}, { json: {} })).status).toBe(422);`,
+        `    expect((await user.post(${JSON.stringify(requestPath)}, { json: {} })).status).toBe(422);`,
         "  });",
       ].join("\n")
     : "";
@@ -201,6 +204,7 @@ export function planCrudTest(root: string, template: string, method: string, ite
     setup,
     Model: model.name,
     urlPath: options.urlPath,
+    requestPath,
     METHOD,
     call: method,
     key,

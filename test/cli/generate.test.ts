@@ -181,6 +181,11 @@ describe("tina4 generate", () => {
     expect(patch).toContain('{ json: { code: "Changed code" } }');
     expect(patch).toContain('import Gizmo from "../../../../src/models/Gizmo"');
     expect(patch).toContain('join(import.meta.dirname, "..", "..", "..", "..", "migrations")'); // this app is on SQLite: its own migrations
+    // a [param] folder above the resource is filled with a value of its type in the requests
+    expect(runCli(["g", "route", "shops/[shopId:int]/gizmos", "--model", "Gizmo", "--methods", "get"], app).code).toBe(0);
+    const nested = readFileSync(join(app, "test/routes/shops/[shopId:int]/gizmos/[id:int]/get.test.ts"), "utf8");
+    expect(nested).toContain('describe("GET /shops/{shopId}/gizmos/{id}"');
+    expect(nested).toContain("await client.get(`/shops/42/gizmos/${record.id}`)");
   });
 
   it("route --model of a model file that does not load: exit 1 naming it, nothing written", () => {

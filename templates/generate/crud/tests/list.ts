@@ -4,12 +4,12 @@ describe("GET {{urlPath}}", () => {
   it("answers one page of records with the totals", async () => {
     const first = await {{Model}}.create(sample);
     await {{Model}}.create(sample);
-    const response = await client.get("{{urlPath}}", { query: { page: 1, limit: 1 } });
+    const response = await client.get("{{requestPath}}", { query: { page: 1, limit: 1 } });
     expect(response.status).toBe(200);
     expect(response.json()).toMatchObject({ page: 1, limit: 1, total: 2, pages: 2, data: [{ {{key}}: first.{{key}}{{checkedRest}} }] });
   });
 
   it("answers 422 for a page size over 100", async () => {
-    expect((await client.get("{{urlPath}}", { query: { limit: 500 } })).status).toBe(422);
+    expect((await client.get("{{requestPath}}", { query: { limit: 500 } })).status).toBe(422);
   });
 });

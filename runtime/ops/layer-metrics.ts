@@ -29,8 +29,7 @@ export function installLayerMetrics(prom: Prom, registry: Registry): void {
   const registers = [registry];
 
   // ---- database statements (events, turned into samples when scraped) ----
-  const statements = new StatementMetrics();
-  statements.register(registry);
+  const statements = new StatementMetrics(registry);
 
   // ---- caches (events, turned into samples when scraped) ----
   const cacheHits = new EventCounter(registry, "cache_hits_total", "Cache lookups that found an entry", ["namespace", "backend"]);

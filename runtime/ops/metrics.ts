@@ -9,7 +9,7 @@
  */
 import cluster from "node:cluster";
 import { timingSafeEqual } from "node:crypto";
-import type { Counter, Histogram, Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import type { App } from "../app.js";
 import type { Request } from "../http/request.js";
 import type { Response } from "../http/response.js";
@@ -20,11 +20,12 @@ import { elapsedMs, markStart } from "./request-log.js";
 import { isMetricsPrimaryMessage, type MetricsPrimaryMessage, type MetricsWorkerMessage } from "./metrics-protocol.js";
 import { setting } from "../config/settings.js";
 import { installLayerMetrics } from "./layer-metrics.js";
+import { EventCounter, EventHistogram } from "./scraped-metric.js";
 
 interface HttpMetrics {
   registry: Registry;
-  requests: Counter<"method" | "route" | "status">;
-  duration: Histogram<"method" | "route">;
+  requests: EventCounter;
+  duration: EventHistogram;
 }
 
 let metrics: HttpMetrics | null = null;
@@ -36,14 +37,11 @@ export function httpMetrics(): HttpMetrics {
   const registry = new prom.Registry();
   metrics = {
     registry,
-    requests: new prom.Counter({ name: "http_requests_total", help: "HTTP requests answered", labelNames: ["method", "route", "status"], registers: [registry] }),
-    duration: new prom.Histogram({
-      name: "http_request_duration_seconds",
-      help: "Time from routing to the end of the response",
-      labelNames: ["method", "route"],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [registry],
-    }),
+    // plain numbers per request, samples at scrape time (scraped-metric.ts): no prom-client call per request
+    requests: new EventCounter(registry, "http_requests_total", "HTTP requests answered", ["method", "route", "status"]),
+    duration: new EventHistogram(registry, "http_request_duration_seconds", "Time from routing to the end of the response", ["method", "route"], [
+      0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ]),
   };
   installLayerMetrics(prom, registry);
   return metrics;
@@ -52,8 +50,8 @@ export function httpMetrics(): HttpMetrics {
 function record(req: Request, res: Response): void {
   const { requests, duration } = httpMetrics();
   const route = req.route ?? "unmatched";
-  requests.inc({ method: req.method, route, status: String(res.raw.statusCode) });
-  duration.observe({ method: req.method, route }, elapsedMs(req) / 1000);
+  requests.inc(req.method, route, String(res.raw.statusCode));
+  duration.observe(elapsedMs(req) / 1000, req.method, route);
 }
 
 function tokenMatches(given: string | undefined, token: string): boolean {

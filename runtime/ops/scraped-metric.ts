@@ -28,24 +28,89 @@ export function registerScraped(registry: Registry, name: string, help: string, 
   registry.registerMetric(metric as unknown as Parameters<Registry["registerMetric"]>[0]);
 }
 
-/** A counter with one or two labels, counted in plain numbers. */
-export class EventCounter {
-  private readonly series = new Map<string, { labels: Record<string, string>; value: number }>();
+/** Up to three label values; unused ones are "". */
+type Key = [a: string, b?: string, c?: string];
 
-  constructor(registry: Registry, name: string, help: string, private readonly labelNames: readonly [string] | readonly [string, string]) {
-    registerScraped(registry, name, help, "counter", () => [...this.series.values()].map((s) => ({ value: s.value, labels: { ...s.labels } })), () => this.series.clear());
+/** One series per label-value combination, made on first use. */
+class SeriesMap<S> {
+  private readonly series = new Map<string, { labels: Record<string, string>; state: S }>();
+
+  constructor(private readonly labelNames: readonly string[], private readonly create: () => S) {}
+
+  get(a: string, b = "", c = ""): S {
+    const key = `${a}\u0000${b}\u0000${c}`;
+    let found = this.series.get(key);
+    if (found === undefined) {
+      const labels: Record<string, string> = {};
+      const values = [a, b, c];
+      this.labelNames.forEach((name, i) => (labels[name] = values[i]!));
+      found = { labels, state: this.create() };
+      this.series.set(key, found);
+    }
+    return found.state;
   }
 
-  /** Adds 1 to the series labelled `a` (and `b` for a two-label counter). */
-  inc(a: string, b = ""): void {
-    const key = b === "" ? a : `${a}\u0000${b}`;
-    const found = this.series.get(key);
-    if (found !== undefined) {
-      found.value++;
-      return;
-    }
-    const labels: Record<string, string> = { [this.labelNames[0]]: a };
-    if (this.labelNames[1] !== undefined) labels[this.labelNames[1]] = b;
-    this.series.set(key, { labels, value: 1 });
+  entries(): Array<{ labels: Record<string, string>; state: S }> {
+    return [...this.series.values()];
+  }
+
+  clear(): void {
+    this.series.clear();
+  }
+}
+
+/** A counter with up to three labels, counted in plain numbers. */
+export class EventCounter {
+  private readonly series: SeriesMap<{ value: number }>;
+
+  constructor(registry: Registry, name: string, help: string, labelNames: readonly string[]) {
+    this.series = new SeriesMap(labelNames, () => ({ value: 0 }));
+    registerScraped(registry, name, help, "counter", () => this.series.entries().map((s) => ({ value: s.state.value, labels: { ...s.labels } })), () => this.series.clear());
+  }
+
+  /** Adds 1 to the series with these label values (in the order of the label names). */
+  inc(...key: Key): void {
+    this.series.get(...key).value++;
+  }
+}
+
+interface HistogramState {
+  count: number;
+  sum: number;
+  /** Observations per bucket (not cumulative); the last slot is above the largest bound. */
+  perBucket: number[];
+}
+
+/** A histogram with up to three labels, counted in plain numbers. */
+export class EventHistogram {
+  private readonly series: SeriesMap<HistogramState>;
+
+  constructor(registry: Registry, private readonly name: string, help: string, labelNames: readonly string[], private readonly buckets: readonly number[]) {
+    this.series = new SeriesMap(labelNames, () => ({ count: 0, sum: 0, perBucket: new Array<number>(buckets.length + 1).fill(0) }));
+    registerScraped(registry, name, help, "histogram", () => this.series.entries().flatMap((s) => this.samples(s.labels, s.state)), () => this.series.clear());
+  }
+
+  /** Adds `value` to the series with label values `a`, `b` (a prom-client bucket holds values ≤ its bound). */
+  observe(value: number, a: string, b = ""): void {
+    const s = this.series.get(a, b);
+    s.count++;
+    s.sum += value;
+    let i = 0;
+    while (i < this.buckets.length && value > this.buckets[i]!) i++;
+    s.perBucket[i]!++;
+  }
+
+  /** What prom-client writes for one series: cumulative buckets (`le` first), +Inf, sum, count. */
+  private samples(labels: Record<string, string>, s: HistogramState): Sample[] {
+    const out: Sample[] = [];
+    let cumulative = 0;
+    this.buckets.forEach((le, i) => {
+      cumulative += s.perBucket[i]!;
+      out.push({ value: cumulative, labels: { le, ...labels }, metricName: `${this.name}_bucket` });
+    });
+    out.push({ value: s.count, labels: { le: "+Inf", ...labels }, metricName: `${this.name}_bucket` });
+    out.push({ value: s.sum, labels: { ...labels }, metricName: `${this.name}_sum` });
+    out.push({ value: s.count, labels: { ...labels }, metricName: `${this.name}_count` });
+    return out;
   }
 }

@@ -12,6 +12,7 @@ import { closeQueues, configureQueue, queue } from "../../runtime/jobs/index.js"
 import { httpMetrics, installMetrics } from "../../runtime/ops/metrics.js";
 import { statementKind } from "../../runtime/db/query-metrics.js";
 import { QUERY_BUCKETS, StatementMetrics } from "../../runtime/ops/statement-metrics.js";
+import { EventCounter, EventHistogram } from "../../runtime/ops/scraped-metric.js";
 import { serviceUrl } from "../support/services.js";
 import { startApp } from "../support/http.js";
 import { connect } from "../realtime/support.js";
@@ -59,8 +60,7 @@ describe("statement records (plain numbers turned into samples at scrape time)",
       ["postgres", "insert", 7, false], ["sqlite", "select", 0.25, false], ["postgres", "select", 0.0025, false],
     ];
     const ours = new prom.Registry();
-    const stats = new StatementMetrics();
-    stats.register(ours);
+    const stats = new StatementMetrics(ours);
     const theirs = new prom.Registry();
     const labelNames = ["engine", "operation"] as const;
     const count = new prom.Counter({ name: "db_queries_total", help: "Statements the database drivers ran", labelNames, registers: [theirs] });
@@ -79,6 +79,28 @@ describe("statement records (plain numbers turned into samples at scrape time)",
     expect(await summed(ours)).toEqual(await summed(theirs));
     ours.resetMetrics();
     expect(sampleOf(await ours.metrics(), "db_queries_total", { engine: "postgres", operation: "select" })).toBeUndefined();
+  });
+});
+
+describe("HTTP figures in plain numbers", () => {
+  it("write what prom-client's Counter and Histogram write for the same requests", async () => {
+    const prom = await import("prom-client");
+    const ours = new prom.Registry();
+    const theirs = new prom.Registry();
+    const buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    const requests = new EventCounter(ours, "http_requests_total", "h", ["method", "route", "status"]);
+    const duration = new EventHistogram(ours, "http_request_duration_seconds", "h", ["method", "route"], buckets);
+    const promRequests = new prom.Counter({ name: "http_requests_total", help: "h", labelNames: ["method", "route", "status"], registers: [theirs] });
+    const promDuration = new prom.Histogram({ name: "http_request_duration_seconds", help: "h", labelNames: ["method", "route"], buckets, registers: [theirs] });
+    const seen: Array<[string, string, string, number]> = [["GET", "/items/{id}", "200", 0.0004], ["GET", "/items/{id}", "404", 0.001], ["POST", "unmatched", "404", 12], ["GET", "/items/{id}", "200", 0.3]];
+    for (const [method, route, status, seconds] of seen) {
+      requests.inc(method, route, status);
+      duration.observe(seconds, method, route);
+      promRequests.inc({ method, route, status });
+      promDuration.observe({ method, route }, seconds);
+    }
+    const sorted = (text: string) => text.split("\n").filter(Boolean).sort();
+    expect(sorted(await ours.metrics())).toEqual(sorted(await theirs.metrics()));
   });
 });
 

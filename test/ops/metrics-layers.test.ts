@@ -167,6 +167,26 @@ describe.skipIf(!PG)("database figures (PostgreSQL)", () => {
     expect(sampleOf(await scrape(), "db_pool_connections_max", labels)).toBeUndefined();
   });
 
+  it("reports a database-backed queue's depth, counted by its table at scrape time", async () => {
+    const table = `t4_metrics_jobs_${process.pid}`;
+    await configureQueue({ backend: "database", url: PG!, table });
+    const name = "metrics-db-depth";
+    try {
+      const q = queue(name);
+      await q.add({ n: 1 });
+      await q.add({ n: 2 });
+      await q.add({ n: 3 }, { delay: 60_000 });
+      const text = await scrape();
+      expect(sampleOf(text, "queue_jobs", { queue: name, state: "waiting" })).toBe(2);
+      expect(sampleOf(text, "queue_jobs", { queue: name, state: "delayed" })).toBe(1);
+    } finally {
+      const db = await Database.connect(PG!);
+      await db.execute(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+      await db.close();
+      await closeQueues();
+    }
+  });
+
   it("counts the query cache's hits and misses (the database sees only the misses)", async () => {
     const db = await Database.connect(PG!, { queryCache: { request: true, persistent: false } });
     try {

@@ -6,7 +6,7 @@
  * control test shows the guard bites). Then the generated tests go red when a generated
  * handler is broken: they can fail.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -48,6 +48,8 @@ beforeAll(() => {
   linkDevDependencies();
   writeFileSync(noListen, 'import net from "node:net";\nnet.Server.prototype.listen = function () { throw new Error("a port was opened"); };\n');
 });
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("generated tests inside the app", () => {
   it("generate route and generate auth write tests and say how to run them", () => {

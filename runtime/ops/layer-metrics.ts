@@ -14,7 +14,7 @@ import { warnEvery } from "../log.js";
 import { withTimeout } from "../async/timeout.js";
 import {
   connectionLevels, observeMetrics, poolLevels, queueLevels,
-  type MetricsObserver,
+  type MetricsObserver, type PoolLevels,
 } from "../instruments.js";
 import { StatementMetrics } from "./statement-metrics.js";
 import { EventCounter } from "./scraped-metric.js";
@@ -26,24 +26,39 @@ const QUEUE_COUNT_TIMEOUT_MS = 500;
 
 /** Registers the layer metrics in `registry` and starts receiving the layers' events. */
 export function installLayerMetrics(prom: Prom, registry: Registry): void {
-  const registers = [registry];
-
-  // ---- database statements (events, turned into samples when scraped) ----
+  // events, turned into samples when scraped
   const statements = new StatementMetrics(registry);
-
-  // ---- caches (events, turned into samples when scraped) ----
   const cacheHits = new EventCounter(registry, "cache_hits_total", "Cache lookups that found an entry", ["namespace", "backend"]);
   const cacheMisses = new EventCounter(registry, "cache_misses_total", "Cache lookups that found none", ["namespace", "backend"]);
   const queryCacheHits = new EventCounter(registry, "db_query_cache_hits_total", "Reads the DB query cache answered", ["engine"]);
   const queryCacheMisses = new EventCounter(registry, "db_query_cache_misses_total", "Cacheable reads the database answered", ["engine"]);
+  // levels, sampled when scraped
+  registerPoolGauges(prom, registry);
+  registerQueueGauge(prom, registry);
+  registerConnectionGauge(prom, registry);
 
-  // ---- connection pools (levels) ----
-  const poolGauge = (name: string, help: string, pick: (p: ReturnType<typeof poolLevels>[number]) => number): Gauge<"engine" | "database"> =>
+  const observer: MetricsObserver = {
+    query(engine, operation, seconds, failed) {
+      statements.record(engine, operation, seconds, failed);
+    },
+    cacheLookup(namespace, backend, hit) {
+      (hit ? cacheHits : cacheMisses).inc(namespace, backend);
+    },
+    queryCacheLookup(engine, hit) {
+      (hit ? queryCacheHits : queryCacheMisses).inc(engine);
+    },
+  };
+  observeMetrics(observer);
+}
+
+/** In use, open, max and waiting per engine and database (pools with the same labels add up). */
+function registerPoolGauges(prom: Prom, registry: Registry): void {
+  const poolGauge = (name: string, help: string, pick: (p: PoolLevels) => number): Gauge<"engine" | "database"> =>
     new prom.Gauge({
       name,
       help,
       labelNames: ["engine", "database"],
-      registers,
+      registers: [registry],
       collect() {
         this.reset();
         const sums = new Map<string, { engine: string; database: string; value: number }>();
@@ -60,14 +75,16 @@ export function installLayerMetrics(prom: Prom, registry: Registry): void {
   poolGauge("db_pool_connections_open", "Pooled connections open (idle or in use)", (p) => p.open);
   poolGauge("db_pool_connections_max", "The most connections the pools may open (TINA4_DB_POOL)", (p) => p.max);
   poolGauge("db_pool_waiting", "Callers waiting for a free pooled connection", (p) => p.waiting);
+}
 
-  // ---- job queues (levels, shared by every process: max across workers) ----
+/** Jobs per queue and state: a shared backend's figure, so the cluster keeps the largest (max). */
+function registerQueueGauge(prom: Prom, registry: Registry): void {
   new prom.Gauge({
     name: "queue_jobs",
     help: "Jobs in a queue by state, as its backend counts them",
     labelNames: ["queue", "state"],
     aggregator: "max",
-    registers,
+    registers: [registry],
     async collect() {
       this.reset();
       let levels;
@@ -82,13 +99,15 @@ export function installLayerMetrics(prom: Prom, registry: Registry): void {
       }
     },
   });
+}
 
-  // ---- real-time clients (levels) ----
+/** Open WebSockets and SSE streams of this process. */
+function registerConnectionGauge(prom: Prom, registry: Registry): void {
   new prom.Gauge({
     name: "realtime_connections",
     help: "Open WebSocket connections and SSE streams",
     labelNames: ["transport"],
-    registers,
+    registers: [registry],
     collect() {
       this.reset();
       const levels = connectionLevels();
@@ -97,17 +116,4 @@ export function installLayerMetrics(prom: Prom, registry: Registry): void {
       this.set({ transport: "sse" }, levels.sse);
     },
   });
-
-  const observer: MetricsObserver = {
-    query(engine, operation, seconds, failed) {
-      statements.record(engine, operation, seconds, failed);
-    },
-    cacheLookup(namespace, backend, hit) {
-      (hit ? cacheHits : cacheMisses).inc(namespace, backend);
-    },
-    queryCacheLookup(engine, hit) {
-      (hit ? queryCacheHits : queryCacheMisses).inc(engine);
-    },
-  };
-  observeMetrics(observer);
 }

@@ -40,6 +40,7 @@ describe("tina4 init on a terminal", () => {
     expect(JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name).toBe("shop-api");
     expect(result.output).toContain("Next steps");
     expect(result.output).toContain("tina4 migrate");
+    expect(result.output).toMatch(/npm test\s+# the app's tests/);
     expect(readFileSync(join(dir, "src", "models", "Product.ts"), "utf8")).toContain('static tableName = "products";');
     expect(existsSync(join(dir, "src", "routes", "api", "products", "[id:int]", "put.ts"))).toBe(true);
     const migrations = readdirSync(join(dir, "migrations"));

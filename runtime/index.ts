@@ -49,6 +49,7 @@ export { TemplateError, TemplateErrorCode } from "./templates/errors.js";
 export type { ViewRenderer } from "./http/response.js";
 export {
   cacheGet,
+  cacheGetMany,
   cacheSet,
   cacheDelete,
   cacheClear,

@@ -57,6 +57,12 @@ export interface CacheBackend {
    */
   peek<T = unknown>(key: string): CacheLookup<T> | undefined;
   /**
+   * `get` for many keys in one call, results in the order of `keys` (a key may repeat). One
+   * round trip on redis/valkey (MGET); the other network backends look the keys up
+   * concurrently. Never rejects for server trouble: an unreachable server reads as misses.
+   */
+  getMany<T = unknown>(keys: readonly string[]): Promise<CacheLookup<T>[]>;
+  /**
    * Stores `value` (anything JSON can represent) for `ttlSeconds` (default: `defaultTtl`;
    * 0 = no expiry; fractions allowed). Rejects only with CacheError for a bad key, TTL or
    * unserializable value; server trouble makes it a no-op.
@@ -86,6 +92,8 @@ export interface CacheStore {
   get(key: string): Promise<string | undefined>;
   /** Synchronous get, for stores whose data is in this process. */
   getNow?(key: string): string | undefined;
+  /** Many keys at once (one round trip) for stores whose server can; otherwise StoreBackend calls `get` per key. */
+  getMany?(keys: readonly string[]): Promise<(string | undefined)[]>;
   set(key: string, text: string, ttlMs: number): Promise<void>;
   delete(key: string): Promise<boolean>;
   /** See CacheBackend.incr; `undefined` only from the resilient wrapper when the server failed. */
@@ -169,6 +177,24 @@ export class StoreBackend implements CacheBackend {
   async #get<T>(key: string): Promise<CacheLookup<T>> {
     validateKey(key);
     return this.#lookup<T>(key, this.#closed ? undefined : await this.#store.get(key));
+  }
+
+  getMany<T = unknown>(keys: readonly string[]): Promise<CacheLookup<T>[]> {
+    // traced as one `cache get` span per key, as if each had been asked alone
+    return tracingActive ? Promise.all(keys.map((key) => this.get<T>(key))) : this.#getMany<T>(keys);
+  }
+
+  async #getMany<T>(keys: readonly string[]): Promise<CacheLookup<T>[]> {
+    if (!Array.isArray(keys)) throw new CacheError(CacheErrorCode.BAD_KEY, "getMany needs an array of keys");
+    for (const key of keys) validateKey(key);
+    if (keys.length === 0) return [];
+    const store = this.#store;
+    const texts = this.#closed
+      ? new Array<undefined>(keys.length)
+      : store.getMany !== undefined
+        ? await store.getMany(keys)
+        : await Promise.all(keys.map((key) => store.get(key)));
+    return keys.map((key, i) => this.#lookup<T>(key, texts[i]));
   }
 
   peek<T = unknown>(key: string): CacheLookup<T> | undefined {

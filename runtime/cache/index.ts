@@ -15,6 +15,7 @@ export { createCache, closeAllCaches, type CreateCacheOptions } from "./factory.
 export { rememberIn } from "./single-flight.js";
 export {
   cacheGet,
+  cacheGetMany,
   cacheSet,
   cacheDelete,
   cacheClear,

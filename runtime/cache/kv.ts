@@ -49,6 +49,15 @@ export async function cacheGet<T = unknown>(key: string): Promise<T | undefined>
   return found.hit ? found.value : undefined;
 }
 
+/**
+ * `cacheGet` for many keys in one call: the values in the order of `keys`, `undefined` for
+ * each miss. One round trip on redis/valkey (MGET), one promise for all keys on every backend.
+ */
+export async function cacheGetMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]> {
+  const found = await (await kvCache()).getMany<T>(keys);
+  return found.map((f) => (f.hit ? f.value : undefined));
+}
+
 /** Stores a JSON value; `ttlSeconds` defaults to TINA4_CACHE_TTL (60), 0 = no expiry. */
 export async function cacheSet(key: string, value: unknown, ttlSeconds?: number): Promise<void> {
   await (await kvCache()).set(key, value, ttlSeconds);

@@ -76,6 +76,13 @@ export class ResilientStore implements CacheStore {
     return this.#call("get", () => this.inner.get(key), undefined, this.#timeoutMs);
   }
 
+  /** One bounded call for all keys (the inner store's own getMany when it has one); a failure reads as misses. */
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    const inner = this.inner;
+    const work = inner.getMany !== undefined ? () => inner.getMany!(keys) : () => Promise.all(keys.map((key) => inner.get(key)));
+    return this.#call("get", work, new Array<string | undefined>(keys.length).fill(undefined), this.#timeoutMs);
+  }
+
   set(key: string, text: string, ttlMs: number): Promise<void> {
     return this.#call("set", () => this.inner.set(key, text, ttlMs), undefined, this.#timeoutMs);
   }

@@ -68,6 +68,23 @@ export function conformance(target: ConformanceTarget): void {
       expect(await cache.get(long)).toEqual({ hit: true, value: "long key" });
     });
 
+    it("getMany answers many keys in one call: in order, repeats allowed, a miss told from a stored null", async () => {
+      const cache = await open("many");
+      await Promise.all([cache.set("a", 1), cache.set("b", { x: [2] }), cache.set("n", null)]);
+      const before = await cache.stats();
+      expect(await cache.getMany(["b", "absent", "a", "n", "a"])).toEqual([
+        { hit: true, value: { x: [2] } },
+        { hit: false, value: undefined },
+        { hit: true, value: 1 },
+        { hit: true, value: null },
+        { hit: true, value: 1 },
+      ]);
+      const after = await cache.stats();
+      expect([after.hits - before.hits, after.misses - before.misses]).toEqual([4, 1]);
+      expect(await cache.getMany([])).toEqual([]);
+      await expect(cache.getMany(["a", ""])).rejects.toMatchObject({ code: CacheErrorCode.BAD_KEY });
+    });
+
     it("overwrites an existing entry", async () => {
       const cache = await open("overwrite");
       await cache.set("k", { v: 1 });

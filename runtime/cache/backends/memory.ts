@@ -70,6 +70,10 @@ export class MemoryStore implements CacheStore {
     return entry.text;
   }
 
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    return Promise.resolve(keys.map((key) => this.getNow(key)));
+  }
+
   set(key: string, text: string, ttlMs: number): Promise<void> {
     this.#put(key, text, ttlMs > 0 ? Date.now() + ttlMs : 0);
     return Promise.resolve();

@@ -19,6 +19,7 @@ import { closeRedis, openRedis, type RedisDriver } from "../../redis/connect.js"
 interface RedisClient {
   connect(): Promise<unknown>;
   get(key: string): Promise<string | null>;
+  mGet(keys: string[]): Promise<(string | null)[]>;
   set(key: string, value: string, options?: { PX?: number }): Promise<unknown>;
   unlink(keys: string | string[]): Promise<number>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
@@ -113,6 +114,12 @@ export class RedisStore implements CacheStore {
   async get(key: string): Promise<string | undefined> {
     const text = await this.#ready().get(this.#prefix + key);
     return text ?? undefined;
+  }
+
+  /** One MGET: one round trip for every key. */
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    const texts = await this.#ready().mGet(keys.map((key) => this.#prefix + key));
+    return texts.map((text) => text ?? undefined);
   }
 
   async set(key: string, text: string, ttlMs: number): Promise<void> {

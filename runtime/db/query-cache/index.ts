@@ -9,14 +9,15 @@ import { readCacheSettings } from "../../cache/config.js";
 import { createCache } from "../../cache/factory.js";
 import { redactUrl } from "../../cache/shared.js";
 import type { RawResult } from "../adapters/adapter.js";
-import type { DatabaseCacheStats, SqlParams } from "../types.js";
+import type { DatabaseCacheStats, Row, SqlParams } from "../types.js";
 import type { ParsedDatabaseUrl } from "../url.js";
 import { readQueryCacheConfig, type QueryCacheConfig, type QueryCacheOptions } from "./config.js";
 import { bumpLocalGeneration, localGeneration } from "./invalidation.js";
 import { cacheableSql, databaseIdentity, generationKey, paramsKey, statementKey, type DatabaseIdentity, type StatementKey } from "./keys.js";
 import { PersistentCache, copyResult } from "./persistent.js";
+import { numericRowKey, rowKey, type RowKey } from "./memory-rows.js";
 import { Counters } from "./counters.js";
-import { currentRequestScope, enableRequestScopes, existingRequestScope, inRequestScope, type ScopedEntry } from "./request-scope.js";
+import { currentRequestScope, enableRequestScopes, existingRequestScope, inRequestScope, type RequestScope, type ScopedEntry } from "./request-scope.js";
 
 export { runInRequestScope } from "./request-scope.js";
 export type { QueryCacheOptions } from "./config.js";
@@ -50,7 +51,7 @@ export class QueryCache {
     if (config.persistent) {
       // entries are only read (decodeResult builds fresh rows), so hits may share decoded values
       const cache = await createCache({ backend: config.backend, url: config.url, namespace: "dbcache", ttl: config.ttl, sharedDecoded: readCacheSettings().maxEntries + 1 });
-      persistent = new PersistentCache(cache, generationKey(identity), config.ttl, `${cache.backend} ${redactUrl(config.url ?? "")}`.trim());
+      persistent = new PersistentCache(cache, generationKey(identity), config.ttl, `${cache.backend} ${redactUrl(config.url ?? "")}`.trim(), readCacheSettings().maxEntries);
     }
     if (config.request) enableRequestScopes();
     return new QueryCache(identity, config, persistent, parsed.engine);
@@ -71,8 +72,9 @@ export class QueryCache {
     const p = paramsKey(params);
     if (p === null) return run();
     const statement = this.statement(sql, mode);
+    const key = rowKey(params, p);
     const scope = this.config.request ? currentRequestScope() : undefined;
-    if (scope === undefined) return this.next(statement, p, run);
+    if (scope === undefined) return this.next(statement, p, key, run);
     const gen = localGeneration(this.identity.database);
     const now = Date.now();
     const found = scope.get(statement, p);
@@ -81,13 +83,103 @@ export class QueryCache {
       const snapshot = found.snapshot;
       return snapshot !== undefined ? copyResult(snapshot) : found.pending.then(() => copyResult(found.snapshot!));
     }
-    const hit = this.persistent?.peek(statement, p, this.counters);
+    const hit = this.persistent?.peek(statement, key, this.counters);
     if (hit !== undefined) {
       scope.set(statement, p, { gen, expires: now + this.requestTtlMs, snapshot: copyResult(hit), pending: RESOLVED });
       return hit;
     }
+    return this.track(scope, statement, p, gen, now, this.miss(statement, p, key, run));
+  }
+
+  /**
+   * `read` in "one" mode for many parameter sets of one statement (Database.fetchMany): the
+   * first row of each, in order. Everything below the statement's key — the request scope,
+   * the generation token, AsyncLocalStorage — is looked up once per call, not once per row,
+   * and when every row is a hit the process holds, the rows come back without a promise.
+   * Misses on a network backend are looked up together (one `getMany`), then run
+   * concurrently. Undefined when the statement is not cacheable (the caller runs it).
+   */
+  readOneMany(sql: string, paramSets: readonly SqlParams[], run: (params: SqlParams) => Promise<RawResult>): (Row | null)[] | Promise<(Row | null)[]> | undefined {
+    if (!cacheableSql(sql)) return undefined;
+    const n = paramSets.length;
+    const statement = this.statement(sql, "one");
+    const scope = this.config.request ? currentRequestScope() : undefined;
+    // the scope is asked only when this request already read the statement (fetchMany's memory hits are not kept there)
+    const scoped = scope !== undefined && scope.has(statement);
+    const gen = scope === undefined ? 0 : localGeneration(this.identity.database);
+    const now = Date.now();
+    const persistent = this.persistent;
+    const token = persistent?.peekToken();
+    const out = new Array<Row | null>(n);
+    let missing: number[] | undefined;
+    for (let i = 0; i < n; i++) {
+      const params = paramSets[i]!;
+      let key: RowKey | null = numericRowKey(params);
+      if (key === null || scoped) {
+        const p = paramsKey(params);
+        if (p === null) {
+          (missing ??= []).push(i);
+          continue;
+        }
+        key ??= p;
+        if (scoped) {
+          const found = scope.get(statement, p);
+          if (found !== undefined && found.snapshot !== undefined && found.gen === gen && found.expires > now) {
+            this.counters.hit();
+            out[i] = copyResult(found.snapshot).rows[0] ?? null;
+            continue;
+          }
+        }
+      }
+      if (token !== undefined) {
+        const row = persistent!.peekRow(statement, key, token, now, this.counters);
+        if (row !== undefined) {
+          out[i] = row;
+          continue;
+        }
+      }
+      (missing ??= []).push(i);
+    }
+    if (missing === undefined) return out;
+    return this.readMissing(sql, statement, scope, gen, now, token, paramSets, missing, run).then((rows) => {
+      for (let j = 0; j < missing.length; j++) out[missing[j]!] = rows[j]!.rows[0] ?? null;
+      return out;
+    });
+  }
+
+  /** The rest of `readOneMany`: one persistent `readMany` for what only a network backend can answer, `read` for the others. */
+  private readMissing(
+    sql: string, statement: StatementKey, scope: RequestScope | undefined, gen: number, now: number, token: string | undefined,
+    paramSets: readonly SqlParams[], missing: number[], run: (params: SqlParams) => Promise<RawResult>,
+  ): Promise<RawResult[]> {
+    const pending = new Array<RawResult | Promise<RawResult>>(missing.length);
+    const batch: number[] = [];
+    const texts: string[] = [];
+    for (let j = 0; j < missing.length; j++) {
+      const params = paramSets[missing[j]!]!;
+      const p = paramsKey(params);
+      if (p === null) pending[j] = run(params);
+      // a network backend (no synchronous token), and not already being read in this request
+      else if (this.persistent !== null && token === undefined && scope?.get(statement, p) === undefined) {
+        batch.push(j);
+        texts.push(p);
+      } else pending[j] = this.read(sql, params, "one", () => run(params));
+    }
+    if (batch.length > 0) {
+      const keys = batch.map((j, k) => rowKey(paramSets[missing[j]!]!, texts[k]!));
+      const many = this.persistent!.readMany(statement, texts, keys, (k) => run(paramSets[missing[batch[k]!]!]!), this.counters);
+      for (let k = 0; k < batch.length; k++) {
+        const one = many.then((rs) => rs[k]!);
+        pending[batch[k]!] = scope === undefined ? one : this.track(scope, statement, texts[k]!, gen, now, one);
+      }
+    }
+    return Promise.all(pending);
+  }
+
+  /** Keeps a running read in the request scope, so identical reads of this request wait for it instead of running again. */
+  private track(scope: RequestScope, statement: StatementKey, p: string, gen: number, now: number, work: Promise<RawResult>): Promise<RawResult> {
     const entry: ScopedEntry = { gen, expires: now + this.requestTtlMs, snapshot: undefined, pending: NEVER };
-    const result = this.miss(statement, p, run).then(
+    const result = work.then(
       (r) => {
         entry.snapshot = copyResult(r);
         return r;
@@ -115,13 +207,13 @@ export class QueryCache {
   }
 
   /** Below the request scope: the persistent layer (a memory hit synchronously), else the database. */
-  private next(statement: StatementKey, params: string, run: () => Promise<RawResult>): RawResult | Promise<RawResult> {
-    return this.persistent?.peek(statement, params, this.counters) ?? this.miss(statement, params, run);
+  private next(statement: StatementKey, params: string, key: RowKey, run: () => Promise<RawResult>): RawResult | Promise<RawResult> {
+    return this.persistent?.peek(statement, key, this.counters) ?? this.miss(statement, params, key, run);
   }
 
   /** `next` once the memory layer has been asked. */
-  private miss(statement: StatementKey, params: string, run: () => Promise<RawResult>): Promise<RawResult> {
-    if (this.persistent !== null) return this.persistent.read(statement, params, run, this.counters);
+  private miss(statement: StatementKey, params: string, key: RowKey, run: () => Promise<RawResult>): Promise<RawResult> {
+    if (this.persistent !== null) return this.persistent.read(statement, params, key, run, this.counters);
     this.counters.miss();
     return run();
   }
@@ -140,8 +232,8 @@ export class QueryCache {
   async stats(): Promise<DatabaseCacheStats> {
     const { hits, misses } = this.counters;
     if (this.persistent !== null) {
-      const s = await this.persistent.cache.stats();
-      return { enabled: true, mode: "persistent", backend: s.backend, hits, misses, size: s.size ?? 0, ttl: this.config.ttl };
+      const size = await this.persistent.size();
+      return { enabled: true, mode: "persistent", backend: this.persistent.cache.backend, hits, misses, size, ttl: this.config.ttl };
     }
     const size = existingRequestScope()?.size ?? 0;
     return { enabled: true, mode: "request", backend: "memory", hits, misses, size, ttl: this.config.requestTtl };

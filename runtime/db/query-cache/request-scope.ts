@@ -30,6 +30,11 @@ export class RequestScope {
     return this.#size;
   }
 
+  /** Whether this request read `statement` through the scope at all. */
+  has(statement: object): boolean {
+    return this.#statements.has(statement);
+  }
+
   get(statement: object, params: string): ScopedEntry | undefined {
     return this.#statements.get(statement)?.get(params);
   }

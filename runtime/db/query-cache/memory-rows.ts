@@ -1,0 +1,148 @@
+/**
+ * The persistent layer's storage when its backend is `memory`: decoded rows kept in this
+ * process (one store per process, shared by every Database, as the memory namespace is), per
+ * statement (statement keys name the database, user, mode and SQL), under the params themselves (a single numeric param is its own
+ * key), instead of JSON text in the shared memory namespace. A hit is one Map lookup and a
+ * copy of the row; keying by one flat string (statement prefix + params JSON) cost a string
+ * build, a hash and a second lookup for the decoded value per row.
+ *
+ * Still a bounded cache: entries expire after the TTL, the total is capped at
+ * `maxEntries` (TINA4_CACHE_MAX_ENTRIES) with least-recently-used eviction (approximate, as in
+ * the memory store: an entry is moved to the newest end only once it has aged by half the
+ * bound), and every entry carries the generation token it was read under, so a write
+ * anywhere in this process (the token lives in the memory namespace) invalidates it.
+ */
+import type { Row, SqlParams } from "../types.js";
+
+/** Rows decoded once; never handed out (callers get copies). */
+export interface Decoded {
+  rows: Row[];
+  columns: string[];
+  /** No value is an object (Date, Buffer, json): a shallow copy is a full copy. */
+  flat: boolean;
+}
+
+interface Slot {
+  /** Generation token the entry was read under. */
+  g: string;
+  /** epoch ms; 0 = no expiry */
+  expires: number;
+  placed: number;
+  value: Decoded;
+}
+
+/** A single finite number keys itself; anything else by its params key text. */
+export type RowKey = number | string;
+
+export function rowKey(params: SqlParams, paramsText: string): RowKey {
+  if (params.length === 1) {
+    const v = params[0];
+    if (typeof v === "number" && Number.isFinite(v)) return v;
+  }
+  return paramsText;
+}
+
+/** The same key without building the text for the numeric case (null: build it with paramsKey). */
+export function numericRowKey(params: SqlParams): number | null {
+  if (params.length !== 1) return null;
+  const v = params[0];
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+export class MemoryRows {
+  readonly #byStatement = new Map<object, Map<RowKey, Slot>>();
+  #size = 0;
+  #placed = 0;
+
+  /** LRU bound (TINA4_CACHE_MAX_ENTRIES); the last Database connected sets it, as for the memory store. */
+  constructor(public maxEntries: number) {}
+
+  /** The entry's rows when it was made under `token` and has not expired; `now` is Date.now() (once per batch). */
+  get(statement: object, key: RowKey, token: string, now: number): Decoded | undefined {
+    const slots = this.#byStatement.get(statement);
+    if (slots === undefined) return undefined;
+    const slot = slots.get(key);
+    if (slot === undefined || slot.g !== token) return undefined;
+    if (slot.expires !== 0 && slot.expires <= now) {
+      slots.delete(key);
+      this.#size--;
+      return undefined;
+    }
+    if (this.#placed - slot.placed >= this.maxEntries >> 1) {
+      slots.delete(key);
+      slots.set(key, slot);
+      slot.placed = ++this.#placed;
+    }
+    return slot.value;
+  }
+
+  /** `ttlMs` 0 = no expiry. */
+  set(statement: object, key: RowKey, token: string, value: Decoded, ttlMs: number): void {
+    let slots = this.#byStatement.get(statement);
+    if (slots === undefined) {
+      slots = new Map();
+      this.#byStatement.set(statement, slots);
+    }
+    if (slots.delete(key)) this.#size--;
+    slots.set(key, { g: token, expires: ttlMs > 0 ? Date.now() + ttlMs : 0, placed: ++this.#placed, value });
+    this.#size++;
+    if (this.#size > this.maxEntries) this.#evict(slots);
+  }
+
+  /** Live entries (expired ones are dropped first). */
+  size(): number {
+    const now = Date.now();
+    for (const slots of this.#byStatement.values()) {
+      for (const [key, slot] of slots) {
+        if (slot.expires !== 0 && slot.expires <= now) {
+          slots.delete(key);
+          this.#size--;
+        }
+      }
+    }
+    return this.#size;
+  }
+
+
+  /** Drops the oldest entry: of the statement just written when it has others, else of another statement. */
+  #evict(current: Map<RowKey, Slot>): void {
+    let from: Map<RowKey, Slot> | undefined = current.size > 1 ? current : undefined;
+    if (from === undefined) {
+      for (const slots of this.#byStatement.values()) {
+        if (slots !== current && slots.size > 0) {
+          from = slots;
+          break;
+        }
+      }
+    }
+    if (from === undefined) return;
+    const oldest = from.keys().next();
+    if (oldest.done === true) return;
+    from.delete(oldest.value);
+    this.#size--;
+  }
+}
+
+let processRows: MemoryRows | undefined;
+
+/** The process's MemoryRows, its bound set to `maxEntries`. */
+export function memoryRows(maxEntries: number): MemoryRows {
+  const bound = Math.max(1, Math.trunc(maxEntries));
+  if (processRows === undefined) processRows = new MemoryRows(bound);
+  else processRows.maxEntries = bound;
+  return processRows;
+}
+
+/** A result decoded for the tier (see codec.ts: decoding builds objects nobody else holds). */
+export function decodedOf(rows: Row[], columns: string[]): Decoded {
+  return { rows, columns, flat: rows.every(isFlat) };
+}
+
+function isFlat(row: Row): boolean {
+  for (const key in row) {
+    const v = row[key];
+    if (typeof v === "object" && v !== null) return false;
+  }
+  return true;
+}
+

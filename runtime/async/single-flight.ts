@@ -5,6 +5,12 @@
  */
 export class SingleFlight<K, V> {
   readonly #running = new Map<K, Promise<V>>();
+  #landed = 0;
+
+  /** How many flights (any key) have settled so far: a caller compares two readings to learn whether one landed in between. */
+  get landed(): number {
+    return this.#landed;
+  }
 
   /** The flight running for `key`, if any. */
   joinable(key: K): Promise<V> | undefined {
@@ -18,6 +24,7 @@ export class SingleFlight<K, V> {
     const flight = work();
     this.#running.set(key, flight);
     const release = () => {
+      this.#landed++;
       if (this.#running.get(key) === flight) this.#running.delete(key);
     };
     flight.then(release, release);

@@ -18,15 +18,20 @@ export async function rememberIn<T>(cache: CacheBackend, key: string, ttlSeconds
   }
   const joined = flight.joinable(key);
   if (joined) return joined as Promise<T>;
+  const landedBefore = flight.landed;
   const found = await cache.get<T>(key);
   if (found.hit) return found.value;
-  return flight.run(key, () => compute(cache, key, ttlSeconds, factory)) as Promise<T>;
+  // A flight that landed while we looked may have stored the value: only then look again, so
+  // one remember() miss is one lookup miss in the cache's stats and metrics, not two.
+  const recheck = flight.landed !== landedBefore;
+  return flight.run(key, () => compute(cache, key, ttlSeconds, factory, recheck)) as Promise<T>;
 }
 
-async function compute<T>(cache: CacheBackend, key: string, ttlSeconds: number | undefined, factory: () => T | Promise<T>): Promise<T> {
-  // a flight that finished between our miss and now has stored the value: re-check once
-  const again = await cache.get<T>(key);
-  if (again.hit) return again.value;
+async function compute<T>(cache: CacheBackend, key: string, ttlSeconds: number | undefined, factory: () => T | Promise<T>, recheck: boolean): Promise<T> {
+  if (recheck) {
+    const again = await cache.get<T>(key);
+    if (again.hit) return again.value;
+  }
   const value = await factory();
   if (value !== undefined) await cache.set(key, value, ttlSeconds);
   return value;

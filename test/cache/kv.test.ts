@@ -89,6 +89,43 @@ describe("remember()", () => {
     expect(await cacheGet("sf")).toEqual({ computed: 1 });
   });
 
+  it("counts one lookup miss for one remember() miss, and one hit for a hit", async () => {
+    const cache = await createCache({ backend: "memory", namespace: "remember-count" });
+    await rememberIn(cache, "k", 60, () => "v");
+    expect(await cache.stats()).toMatchObject({ hits: 0, misses: 1 });
+    await rememberIn(cache, "k", 60, () => "other");
+    expect(await cache.stats()).toMatchObject({ hits: 1, misses: 1 });
+  });
+
+  it("sees a value another flight stored while its own lookup was in progress (the factory runs once)", async () => {
+    const cache = await createCache({ backend: "memory", namespace: "remember-race" });
+    let slowFirst = true;
+    // the first lookup answers its miss only after a second caller's whole flight has landed
+    const slowed = new Proxy(cache, {
+      get(target, prop) {
+        if (prop !== "get") {
+          const value = Reflect.get(target, prop, target);
+          return typeof value === "function" ? value.bind(target) : value;
+        }
+        return async (key: string) => {
+          const found = await target.get(key);
+          if (slowFirst) {
+            slowFirst = false;
+            await sleep(60);
+          }
+          return found;
+        };
+      },
+    });
+    let calls = 0;
+    const factory = () => ++calls;
+    const first = rememberIn(slowed, "race", 60, factory);
+    await sleep(10);
+    expect(await rememberIn(slowed, "race", 60, factory)).toBe(1);
+    expect(await first).toBe(1);
+    expect(calls).toBe(1);
+  });
+
   it("caches falsy results but not undefined", async () => {
     let calls = 0;
     expect(await remember("falsy", 60, () => { calls++; return 0; })).toBe(0);

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { RouteTrie, type RouteEntry } from "./router/trie.js";
 import { RouterError, RouterErrorCode } from "./router/errors.js";
 import { Request, kEndpoint, type Params } from "./http/request.js";
+import { nextRequestId, requestIdFor } from "./http/request-id.js";
 import { createResponse, type Response } from "./http/response.js";
 import { HttpError, HttpErrorCode } from "./http/errors.js";
 import { hasBody, parseBody } from "./http/body.js";
@@ -25,7 +25,7 @@ import { StaticFiles } from "./http/static.js";
 import { answerReady } from "./http/ready-route.js";
 import { Views } from "./templates/views.js";
 import { servePage } from "./templates/pages.js";
-import { decodeSegments, splitTarget } from "./http/path.js";
+import { decodeSegments, isCanonical } from "./http/path.js";
 import { TrustedProxies } from "./http/client-ip.js";
 import { compose, isThenable, type Endpoint } from "./middleware/compose.js";
 import { middlewareName, toMiddlewareFunction } from "./middleware/class-runner.js";
@@ -93,19 +93,6 @@ export interface AppOptions {
   precompiledTemplates?: string | null;
   /** `/openapi.json` and the `/docs` page: on in dev, in production only with TINA4_OPENAPI=true. */
   openapi?: OpenApiConfig;
-}
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/**
- * Request ids: a random per-process prefix plus a counter. Unique across processes and
- * restarts (the prefix has 64 random bits) and far cheaper than a UUID per request.
- */
-const idPrefix = randomBytes(8).toString("hex");
-let idCounter = 0;
-function nextRequestId(): string {
-  idCounter = (idCounter + 1) % Number.MAX_SAFE_INTEGER;
-  return `${idPrefix}-${idCounter.toString(36)}`;
 }
 
 /**
@@ -411,14 +398,15 @@ export class App {
 
   /** The node:http request listener. */
   readonly handle = (raw: IncomingMessage, rawRes: ServerResponse): void => {
-    const incomingId = raw.headers["x-request-id"];
-    const requestId = typeof incomingId === "string" && REQUEST_ID.test(incomingId) ? incomingId : nextRequestId();
-    const target = splitTarget(raw.url ?? "/");
+    const requestId = requestIdFor(raw.headers["x-request-id"]);
+    const url = raw.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
     let req: Routed;
     try {
-      req = new Request(raw, target.path, target.search, requestId, this.proxies);
+      req = new Request(raw, path, q < 0 ? "" : url.slice(q + 1), requestId, this.proxies);
     } catch (error) {
-      req = new Request(raw, target.path, "", requestId, this.proxies);
+      req = new Request(raw, path, "", requestId, this.proxies);
       this.failEarly(req, rawRes, error);
       return;
     }
@@ -426,13 +414,13 @@ export class App {
     let exposes = this.globalExposes;
     try {
       const method = req.method;
-      const fast = target.canonical ? this.trie.matchStatic(method, target.path) : undefined;
+      const fast = isCanonical(path) ? this.trie.matchStatic(method, path) : undefined;
       if (fast) {
         req.route = fast.pattern;
         req[kEndpoint] = fast.data.run;
         exposes ||= fast.data.exposesResponse;
       } else {
-        const segments = decodeSegments(target.path);
+        const segments = decodeSegments(path);
         const match = this.trie.match(method, segments);
         if (match.kind === "found") {
           req.params = match.params;

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { pipeline } from "node:stream";
 import type { Request } from "./request.js";
-import type { Response } from "./response.js";
+import type { HeaderValue, Response } from "./response.js";
 
 /**
  * Writes the pending response to the socket: status, headers (plus X-Request-ID and an
@@ -12,32 +12,31 @@ export function commit(req: Request, res: Response, closeConnection: boolean): v
   const raw = res.raw;
   if (raw.headersSent || raw.writableEnded || raw.destroyed) return;
   const headers = res.headers;
-  headers["x-request-id"] = req.requestId;
-  if (closeConnection) headers.connection = "close";
   const payload = res.payload;
   switch (payload.kind) {
     case "data": {
-      headers["content-length"] = typeof payload.data === "string" ? Buffer.byteLength(payload.data) : payload.data.length;
-      raw.writeHead(res.statusCode, headers);
-      raw.end(payload.data);
+      const data = payload.data;
+      const length = typeof data === "string" ? Buffer.byteLength(data) : data.length;
+      raw.writeHead(res.statusCode, headerList(headers, req.requestId, closeConnection, length));
+      raw.end(data);
       return;
     }
     case "none": {
       const status = res.statusCode;
-      if (status !== 204 && status !== 304 && headers["content-length"] === undefined) headers["content-length"] = 0;
-      raw.writeHead(status, headers);
+      const length = status !== 204 && status !== 304 && headers["content-length"] === undefined ? 0 : undefined;
+      raw.writeHead(status, headerList(headers, req.requestId, closeConnection, length));
       raw.end();
       return;
     }
     case "stream": {
-      raw.writeHead(res.statusCode, headers);
+      raw.writeHead(res.statusCode, headerList(headers, req.requestId, closeConnection, undefined));
       pipeline(payload.stream, raw, () => undefined); // errors destroy both ends; the client sees a cut body
       return;
     }
     case "file": {
       const stream = createReadStream(payload.path);
       stream.once("open", () => {
-        raw.writeHead(res.statusCode, headers);
+        raw.writeHead(res.statusCode, headerList(headers, req.requestId, closeConnection, undefined));
         pipeline(stream, raw, () => undefined);
       });
       stream.once("error", () => {
@@ -51,4 +50,22 @@ export function commit(req: Request, res: Response, closeConnection: boolean): v
       return;
     }
   }
+}
+
+/**
+ * The headers as one flat `[name, value, name, value, ...]` list for `writeHead`: the
+ * response's own, then X-Request-ID, `Connection: close` when asked, and the Content-Length
+ * when known (each replacing one the response set). Node walks a list without the for-in
+ * and own-property check it runs over an object (docs/decisions.md, "Request ids").
+ */
+function headerList(headers: Record<string, HeaderValue>, requestId: string, close: boolean, length: number | undefined): HeaderValue[] {
+  const list: HeaderValue[] = [];
+  for (const name in headers) {
+    if (name === "x-request-id" || (close && name === "connection") || (length !== undefined && name === "content-length")) continue;
+    list.push(name, headers[name]!);
+  }
+  list.push("x-request-id", requestId);
+  if (close) list.push("connection", "close");
+  if (length !== undefined) list.push("content-length", length);
+  return list;
 }

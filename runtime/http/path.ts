@@ -8,9 +8,13 @@ export function splitTarget(url: string): { path: string; search: string; canoni
   const q = url.indexOf("?");
   const path = q < 0 ? url : url.slice(0, q);
   const search = q < 0 ? "" : url.slice(q + 1);
-  const canonical = path.length > 0 && path[0] === "/" && !path.includes("%") && !path.includes("//") &&
+  return { path, search, canonical: isCanonical(path) };
+}
+
+/** True when `path` needs no decoding: no `%`, no empty segment, no trailing slash. */
+export function isCanonical(path: string): boolean {
+  return path.length > 0 && path[0] === "/" && !path.includes("%") && !path.includes("//") &&
     (path.length === 1 || path[path.length - 1] !== "/");
-  return { path, search, canonical };
 }
 
 /** Decoded non-empty segments; malformed escapes, invalid UTF-8 or NUL bytes are a 400. */

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Readable } from "node:stream";
+import { get } from "node:http";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -145,5 +146,35 @@ describe("response shape", () => {
     expect(await (await fetch(`${server.url}/returns`)).json()).toEqual({ returned: true });
     expect(await (await fetch(`${server.url}/defaulted`)).json()).toEqual({ defaulted: true });
     expect(await (await fetch(`${server.url}/args`)).json()).toEqual({ viaArguments: true });
+  });
+});
+
+describe("committed headers", () => {
+  it("send one Content-Length (the body's), one X-Request-ID (the request's), whatever the handler set", async () => {
+    const server = await startApp((app) => {
+      app.get("/spoof", (_req, res) => {
+        res.header("content-length", 999).header("x-request-id", "spoofed").header("x-extra", ["a", "b"]);
+        return { ok: true };
+      });
+      app.get("/empty", (_req, res) => {
+        res.header("content-length", 0).status(200);
+      });
+    });
+    close = server.close;
+    const { rawHeaders, body, id } = await new Promise<{ rawHeaders: string[]; body: string; id: string }>((resolve, reject) => {
+      get(`${server.url}/spoof`, { headers: { "x-request-id": "client-id-1" } }, (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (chunk) => (text += chunk)).on("end", () => resolve({ rawHeaders: res.rawHeaders, body: text, id: "client-id-1" }));
+      }).on("error", reject);
+    });
+    const values = (name: string) => rawHeaders.filter((_, i) => i % 2 === 1 && rawHeaders[i - 1]!.toLowerCase() === name);
+    expect(body).toBe('{"ok":true}');
+    expect(values("content-length")).toEqual([String(Buffer.byteLength(body))]);
+    expect(values("x-request-id")).toEqual([id]);
+    expect(values("x-extra")).toEqual(["a", "b"]);
+    expect(values("content-type")).toEqual(["application/json; charset=utf-8"]);
+    const empty = await fetch(`${server.url}/empty`);
+    expect(empty.headers.get("content-length")).toBe("0");
+    expect(empty.headers.get("x-request-id")).toMatch(/^[A-Za-z0-9_-]{12}$/);
   });
 });

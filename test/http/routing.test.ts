@@ -64,7 +64,7 @@ describe("HTTP routing", () => {
     close = server.close;
     const generated = await fetch(`${server.url}/id`);
     const id = generated.headers.get("x-request-id");
-    expect(id).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
+    expect(id).toMatch(/^[A-Za-z0-9_-]{12}$/);
     expect(await generated.json()).toEqual({ id });
     const ids = new Set(await Promise.all(Array.from({ length: 50 }, async () => (await fetch(`${server.url}/id`)).headers.get("x-request-id"))));
     expect(ids.size).toBe(50);

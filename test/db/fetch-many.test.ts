@@ -105,6 +105,11 @@ describe.skipIf(pgUrl === undefined)("fetchMany through the persistent memory ca
     const s = await a.cacheStats();
     expect(await a.fetchMany(sql, [[1]])).toEqual([{ id: 1, name: "n1", at: new Date(Date.UTC(2024, 0, 1)), doc: { tags: [0] } }]);
     expect((await a.cacheStats()).hits - s.hits).toBe(1);
+    // rows of plain values only (copied another way)
+    const flat = `SELECT id, name FROM ${table} WHERE id = ?`;
+    await a.fetchMany(flat, [[1]]);
+    (await a.fetchMany<Item>(flat, [[1]]))[0]!.name = "mutated";
+    expect(await a.fetchMany<Item>(flat, [[1]])).toEqual([{ id: 1, name: "n1" }]);
   });
 
   it("a write through another Database invalidates: the next batch reads the new row", async () => {

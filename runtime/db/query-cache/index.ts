@@ -103,16 +103,20 @@ export class QueryCache {
     if (!cacheableSql(sql)) return undefined;
     const n = paramSets.length;
     const statement = this.statement(sql, "one");
-    const scope = this.config.request ? currentRequestScope() : undefined;
-    // the scope is asked only when this request already read the statement (fetchMany's memory hits are not kept there)
+    // the scope is asked only when this request already read the statement (fetchMany's memory
+    // hits are not kept there), and made only for misses: all hits cost no per-request objects
+    const scope = this.config.request ? existingRequestScope() : undefined;
     const scoped = scope !== undefined && scope.has(statement);
-    const gen = scope === undefined ? 0 : localGeneration(this.identity.database);
+    const gen = this.config.request ? localGeneration(this.identity.database) : 0;
     const now = Date.now();
     const persistent = this.persistent;
     const token = persistent?.peekToken();
-    const out = new Array<Row | null>(n);
+    const out = new Array<Row | null | undefined>(n);
+    // the common case first: lookups by one number, answered in one pass over the statement's entries
+    if (!scoped && token !== undefined && persistent!.firstRows(statement, paramSets, token, now, out, this.counters) === n) return out as (Row | null)[];
     let missing: number[] | undefined;
     for (let i = 0; i < n; i++) {
+      if (out[i] !== undefined) continue;
       const params = paramSets[i]!;
       let key: RowKey | null = numericRowKey(params);
       if (key === null || scoped) {
@@ -140,18 +144,19 @@ export class QueryCache {
       }
       (missing ??= []).push(i);
     }
-    if (missing === undefined) return out;
-    return this.readMissing(sql, statement, scope, gen, now, token, paramSets, missing, run).then((rows) => {
+    if (missing === undefined) return out as (Row | null)[];
+    return this.readMissing(sql, statement, gen, now, token, paramSets, missing, run).then((rows) => {
       for (let j = 0; j < missing.length; j++) out[missing[j]!] = rows[j]!.rows[0] ?? null;
-      return out;
+      return out as (Row | null)[];
     });
   }
 
   /** The rest of `readOneMany`: one persistent `readMany` for what only a network backend can answer, `read` for the others. */
   private readMissing(
-    sql: string, statement: StatementKey, scope: RequestScope | undefined, gen: number, now: number, token: string | undefined,
+    sql: string, statement: StatementKey, gen: number, now: number, token: string | undefined,
     paramSets: readonly SqlParams[], missing: number[], run: (params: SqlParams) => Promise<RawResult>,
   ): Promise<RawResult[]> {
+    const scope = this.config.request ? currentRequestScope() : undefined;
     const pending = new Array<RawResult | Promise<RawResult>>(missing.length);
     const batch: number[] = [];
     const texts: string[] = [];

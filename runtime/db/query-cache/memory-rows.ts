@@ -13,6 +13,7 @@
  * anywhere in this process (the token lives in the memory namespace) invalidates it.
  */
 import type { Row, SqlParams } from "../types.js";
+import { copyRow } from "./copy.js";
 
 /** Rows decoded once; never handed out (callers get copies). */
 export interface Decoded {
@@ -60,7 +61,33 @@ export class MemoryRows {
   /** The entry's rows when it was made under `token` and has not expired; `now` is Date.now() (once per batch). */
   get(statement: object, key: RowKey, token: string, now: number): Decoded | undefined {
     const slots = this.#byStatement.get(statement);
-    if (slots === undefined) return undefined;
+    return slots === undefined ? undefined : this.#live(slots, key, token, now)?.value;
+  }
+
+  /**
+   * `get` for a batch of single-number params of one statement (the common lookup by id),
+   * storing each hit's first row (a copy) into `out` at the same index. Returns the hit count;
+   * `out` keeps `undefined` where the caller must look further (a miss, or params that are
+   * not one number).
+   */
+  firstRows(statement: object, paramSets: readonly SqlParams[], token: string, now: number, out: (Row | null | undefined)[]): number {
+    const slots = this.#byStatement.get(statement);
+    if (slots === undefined) return 0;
+    let hits = 0;
+    for (let i = 0; i < paramSets.length; i++) {
+      const key = numericRowKey(paramSets[i]!);
+      const slot = key === null ? undefined : this.#live(slots, key, token, now);
+      if (slot === undefined) continue;
+      const d = slot.value;
+      const row = d.rows[0];
+      out[i] = row === undefined ? null : d.flat ? { ...row } : copyRow(row);
+      hits++;
+    }
+    return hits;
+  }
+
+  /** The slot if it is a hit: made under `token`, not expired (an expired one is dropped); refreshes its recency. */
+  #live(slots: Map<RowKey, Slot>, key: RowKey, token: string, now: number): Slot | undefined {
     const slot = slots.get(key);
     if (slot === undefined || slot.g !== token) return undefined;
     if (slot.expires !== 0 && slot.expires <= now) {
@@ -73,7 +100,7 @@ export class MemoryRows {
       slots.set(key, slot);
       slot.placed = ++this.#placed;
     }
-    return slot.value;
+    return slot;
   }
 
   /** `ttlMs` 0 = no expiry. */

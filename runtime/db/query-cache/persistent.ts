@@ -11,7 +11,7 @@
 import { log } from "../../log.js";
 import type { CacheBackend, CacheLookup } from "../../cache/backend.js";
 import type { RawResult } from "../adapters/adapter.js";
-import type { Row } from "../types.js";
+import type { Row, SqlParams } from "../types.js";
 import { decodeResult, encodeResult, type EncodedResult } from "./codec.js";
 import { copyResult, firstRowOf, resultOf } from "./copy.js";
 import { decodedOf, memoryRows, type Decoded, type MemoryRows, type RowKey } from "./memory-rows.js";
@@ -80,6 +80,13 @@ export class PersistentCache {
     if (d === undefined) return undefined;
     counters.hit();
     return firstRowOf(d);
+  }
+
+  /** MemoryRows.firstRows for a batch under `token` (from peekToken); hits are counted. */
+  firstRows(statement: StatementKey, paramSets: readonly SqlParams[], token: string, now: number, out: (Row | null | undefined)[], counters: Counters): number {
+    const hits = this.rows!.firstRows(statement, paramSets, token, now, out);
+    for (let i = 0; i < hits; i++) counters.hit();
+    return hits;
   }
 
   /** `params` is the params key text, `key` the same params as a memory key (rowKey). */

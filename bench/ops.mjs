@@ -5,7 +5,7 @@
 // Figures are the median over interleaved rounds.
 // Run after a build: `node scripts/build.mjs && node bench/ops.mjs`.
 // Environment: BENCH_DURATION (5), BENCH_WARMUP (2), BENCH_CONNECTIONS (100), BENCH_PIPELINING (10),
-// BENCH_ROUNDS (3), BENCH_ONLY (ids), BENCH_DIST (the built dist/ to measure; default this
+// BENCH_ROUNDS (3), BENCH_ONLY (ids), BENCH_RATE (a fixed request rate), BENCH_DIST (the built dist/ to measure; default this
 // checkout's), BENCH_BEFORE_DIST (another built dist/, e.g. of a `git worktree` at an older commit:
 // every scenario also runs on it, "@before", interleaved with the current one — an A/B of a change).
 import { benchHello } from "./lib/hello-bench.mjs";

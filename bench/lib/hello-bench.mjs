@@ -4,7 +4,10 @@
 // relative to a baseline scenario (the load itself: server-bench.mjs). Used by bench/auth.mjs and bench/ops.mjs.
 //
 // Environment: BENCH_DURATION (5 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (100),
-// BENCH_PIPELINING (10), BENCH_ROUNDS (2, interleaved, best kept), BENCH_ONLY (ids).
+// BENCH_PIPELINING (10), BENCH_ROUNDS (2, interleaved, best kept), BENCH_ONLY (ids), BENCH_RATE
+// (requests/s for all connections together; unset: as fast as the server answers). A fixed rate
+// below every scenario's capacity compares CPU per request at equal batching, which varies less
+// on a loaded machine than flat-out runs do.
 import autocannon from "autocannon";
 import { spawnSync } from "node:child_process";
 import { cpus } from "node:os";
@@ -47,6 +50,7 @@ export async function benchHello({ name, script, scenarios: all, verify = async 
     pipelining: Number(env.BENCH_PIPELINING ?? 10),
     rounds: Number(env.BENCH_ROUNDS ?? 2),
     only: (env.BENCH_ONLY ?? "").split(",").filter(Boolean),
+    rate: Number(env.BENCH_RATE ?? 0),
   };
   const baseline = all[0].id;
   const scenarios = opts.only.length ? all.filter((s) => opts.only.includes(s.id)) : all;
@@ -60,14 +64,14 @@ export async function benchHello({ name, script, scenarios: all, verify = async 
       const headers = server.info.headers ?? {};
       await checkHello(server.port, headers, 200, HELLO_BODY);
       await verify(scenario, server.port);
-      const cannon = (port, duration, expectBody) => autocannon({ url: `http://127.0.0.1:${port}${HELLO_PATH}`, headers, connections: opts.connections, pipelining: opts.pipelining, duration, ...(expectBody ? { expectBody } : {}) });
+      const cannon = (port, duration, expectBody) => autocannon({ url: `http://127.0.0.1:${port}${HELLO_PATH}`, headers, connections: opts.connections, pipelining: opts.pipelining, duration, ...(opts.rate ? { overallRate: opts.rate } : {}), ...(expectBody ? { expectBody } : {}) });
       return await loadServer(server, { id: scenario.id, cannon, warmup: opts.warmup, duration: opts.duration, warmupBody: HELLO_BODY });
     } finally {
       await server.stop();
     }
   }
 
-  process.stderr.write(`${name}: autocannon -c ${opts.connections} -p ${opts.pipelining} -d ${opts.duration}, warm-up ${opts.warmup}s, ${stat} of ${opts.rounds}; server pinned to core ${pin ?? "(none: 1 core)"}${pin ? ", load generator to core 1" : ""}; Node ${process.version}\n`);
+  process.stderr.write(`${name}: autocannon -c ${opts.connections} -p ${opts.pipelining} -d ${opts.duration}${opts.rate ? ` -R ${opts.rate}` : ""}, warm-up ${opts.warmup}s, ${stat} of ${opts.rounds}; server pinned to core ${pin ?? "(none: 1 core)"}${pin ? ", load generator to core 1" : ""}; Node ${process.version}\n`);
   const runs = Object.fromEntries(scenarios.map((s) => [s.id, []]));
   for (let round = 1; round <= opts.rounds; round++) {
     for (const scenario of scenarios) {

@@ -29,6 +29,9 @@ interface Slot {
   /** epoch ms; 0 = no expiry */
   expires: number;
   placed: number;
+  /** value.rows[0] and value.flat, kept here too: a batch by id reads one object per row (memory latency dominates). */
+  first: Row | null;
+  flat: boolean;
   value: Decoded;
 }
 
@@ -78,9 +81,8 @@ export class MemoryRows {
       const key = numericRowKey(paramSets[i]!);
       const slot = key === null ? undefined : this.#live(slots, key, token, now);
       if (slot === undefined) continue;
-      const d = slot.value;
-      const row = d.rows[0];
-      out[i] = row === undefined ? null : d.flat ? { ...row } : copyRow(row);
+      const row = slot.first;
+      out[i] = row === null ? null : slot.flat ? { ...row } : copyRow(row);
       hits++;
     }
     return hits;
@@ -111,7 +113,7 @@ export class MemoryRows {
       this.#byStatement.set(statement, slots);
     }
     if (slots.delete(key)) this.#size--;
-    slots.set(key, { g: token, expires: ttlMs > 0 ? Date.now() + ttlMs : 0, placed: ++this.#placed, value });
+    slots.set(key, { g: token, expires: ttlMs > 0 ? Date.now() + ttlMs : 0, placed: ++this.#placed, first: value.rows[0] ?? null, flat: value.flat, value });
     this.#size++;
     if (this.#size > this.maxEntries) this.#evict(slots);
   }

@@ -16,7 +16,7 @@ import type { Response } from "../http/response.js";
 import { HttpError } from "../http/errors.js";
 import { packageRequire } from "../package-require.js";
 import { OpsErrorCode } from "./errors.js";
-import { elapsedMs, markStart } from "./request-log.js";
+import { elapsedMs, timeRequests } from "./request-log.js";
 import { isMetricsPrimaryMessage, type MetricsPrimaryMessage, type MetricsWorkerMessage } from "./metrics-protocol.js";
 import { setting } from "../config/settings.js";
 import { installLayerMetrics } from "./layer-metrics.js";
@@ -128,7 +128,7 @@ export function installMetrics(app: App, options: MetricsOptions = {}): void {
   const token = options.token ?? setting("TINA4_METRICS_TOKEN") ?? "";
   httpMetrics();
   listenToPrimary();
-  app.addHook("onRequest", markStart);
+  timeRequests(app);
   app.addHook("onResponse", record);
   app.route(
     "GET",

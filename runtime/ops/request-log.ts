@@ -36,6 +36,15 @@ export function markStart(req: Request): void {
   (req as Timed)[kStarted] = performance.now();
 }
 
+const timed = new WeakSet<App>();
+
+/** Starts each request's clock (markStart) on `app`, once however many features want it (log, metrics). */
+export function timeRequests(app: App): void {
+  if (timed.has(app)) return;
+  timed.add(app);
+  app.addHook("onRequest", markStart);
+}
+
 /** Milliseconds since markStart (0 for a request refused before routing). */
 export function elapsedMs(req: Request): number {
   const started = (req as Timed)[kStarted];
@@ -118,7 +127,7 @@ export function msText(ms: number): string {
 export function installRequestLog(app: App, options: RequestLogOptions = {}): void {
   const skip = options.skip;
   const install = (): void => {
-    app.addHook("onRequest", markStart);
+    timeRequests(app);
     app.addHook("onResponse", (req, res) => {
       const lines = requestLines();
       if (!lines.enabled || skip?.(req)) return;

@@ -7,6 +7,7 @@ import { configureLogger, logger } from "../../runtime/ops/logger.js";
 import { installRequestLog, msText } from "../../runtime/ops/request-log.js";
 import { formatRecord } from "../../runtime/ops/pretty.js";
 import { log } from "../../runtime/log.js";
+import { installMetrics } from "../../runtime/ops/metrics.js";
 
 let lines: string[] = [];
 let server: RunningServer | null = null;
@@ -118,6 +119,20 @@ describe("request line cost and format", () => {
     expect(addHook.mock.calls.map(([name]) => name)).toEqual(["onRequest", "onResponse"]);
     configureLogger({ format: "json", level: "debug", destination });
     expect(addHook).toHaveBeenCalledTimes(2); // installed once, not per configureLogger
+    const url = await start(app);
+    await (await fetch(url)).text();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(records()).toEqual([expect.objectContaining({ route: "/", status: 200 })]);
+  });
+
+  it("starts each request's clock once when the request log and metrics are both on", async () => {
+    configureLogger({ format: "json", level: "info", destination });
+    const app = new App({ dev: false, publicDir: null, templatesDir: null });
+    app.get("/", () => "hi");
+    const addHook = vi.spyOn(app, "addHook");
+    installRequestLog(app);
+    installMetrics(app, { token: "" });
+    expect(addHook.mock.calls.map(([name]) => name)).toEqual(["onRequest", "onResponse", "onResponse"]);
     const url = await start(app);
     await (await fetch(url)).text();
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -8,6 +8,7 @@ import type { App } from "../app.js";
 import type { Request } from "../http/request.js";
 import type { Response } from "../http/response.js";
 import { logsAtInfo, onLoggerConfigured, requestLines } from "./logger.js";
+import { isSecretKey, REDACTED } from "./redact.js";
 
 export interface RequestRecord {
   reqId: string;
@@ -25,11 +26,28 @@ export interface RequestRecord {
 const kStarted = Symbol("tina4.requestStarted");
 type Timed = Request & { [kStarted]?: number };
 
-/** The path as typed, without control characters (a line stays one line), capped. */
-function target(url: string): string {
+/**
+ * The path as typed, without control characters (a line stays one line), capped, and with the
+ * values of secret-named query parameters (`?token=…`, `&password=…`) replaced.
+ */
+export function target(url: string): string {
+  const query = url.indexOf("?");
+  const shown = query === -1 ? url : url.slice(0, query + 1) + url.slice(query + 1).split("&").map(redactPair).join("&");
   // eslint-disable-next-line no-control-regex
-  const clean = url.replace(/[\x00-\x1f\x7f]/g, "?");
+  const clean = shown.replace(/[\x00-\x1f\x7f]/g, "?");
   return clean.length > 200 ? `${clean.slice(0, 199)}…` : clean;
+}
+
+function redactPair(pair: string): string {
+  const eq = pair.indexOf("=");
+  if (eq === -1) return pair;
+  let key = pair.slice(0, eq);
+  try {
+    key = decodeURIComponent(key.replace(/\+/g, " "));
+  } catch {
+    // a malformed escape: judge the key as written
+  }
+  return isSecretKey(key) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
 }
 
 export function markStart(req: Request): void {

@@ -4,7 +4,7 @@ import { get } from "node:http";
 import { App } from "../../runtime/app.js";
 import { listen, type RunningServer } from "../../runtime/http/server.js";
 import { configureLogger, logger } from "../../runtime/ops/logger.js";
-import { installRequestLog, msText } from "../../runtime/ops/request-log.js";
+import { installRequestLog, msText, target } from "../../runtime/ops/request-log.js";
 import { formatRecord } from "../../runtime/ops/pretty.js";
 import { log } from "../../runtime/log.js";
 import { installMetrics } from "../../runtime/ops/metrics.js";
@@ -123,6 +123,14 @@ describe("request line cost and format", () => {
     await (await fetch(url)).text();
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(records()).toEqual([expect.objectContaining({ route: "/", status: 200 })]);
+  });
+
+  it("the readable line's path hides secret-named query values and keeps the rest", () => {
+    expect(target("/login?user=ann&password=hunter2&next=%2Fhome")).toBe("/login?user=ann&password=[redacted]&next=%2Fhome");
+    expect(target("/cb?access_token=abc&Api-Key=k1&flag")).toBe("/cb?access_token=[redacted]&Api-Key=[redacted]&flag");
+    expect(target("/x?%74oken=abc&bad=%E0%A4%A")).toBe("/x?%74oken=[redacted]&bad=%E0%A4%A"); // an escaped key is still seen
+    expect(target("/plain/path")).toBe("/plain/path");
+    expect(target("/a\nb?token=t")).toBe("/a?b?token=[redacted]");
   });
 
   it("starts each request's clock once when the request log and metrics are both on", async () => {

@@ -37,7 +37,7 @@ export function checkHello(port, headers, expectStatus, expectBody) {
 /**
  * name: for the banner ("bench/auth"); script: the server under bench/servers/, started with the
  * scenario id as its argument, or its `args` (its info.headers go on every request); scenarios:
- * [{ id, label, args? }], the first one being the baseline of the "vs" column; verify(scenario,
+ * [{ id, label, args?, script? (another server for this scenario) }], the first one being the baseline of the "vs" column; verify(scenario,
  * port): extra checks before the load (the 200 + hello body check always runs); stat: "best"
  * (the round with the most req/s) or "median" (of each figure over the rounds).
  */
@@ -59,7 +59,7 @@ export async function benchHello({ name, script, scenarios: all, verify = async 
   if (pin) spawnSync("taskset", ["-a", "-pc", "1", String(process.pid)], { stdio: "ignore" });
 
   async function measure(scenario) {
-    const server = await startServer(script, scenario.args ?? [scenario.id], { cpus: pin });
+    const server = await startServer(scenario.script ?? script, scenario.args ?? [scenario.id], { cpus: pin });
     try {
       const headers = server.info.headers ?? {};
       await checkHello(server.port, headers, 200, HELLO_BODY);

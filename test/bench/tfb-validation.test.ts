@@ -221,4 +221,13 @@ describe.skipIf(url === undefined)("TFB validator rejects a server that breaks a
   it("/cached-queries: a row that is not CachedWorld's", async () => {
     expect(await failureOf("cached-queries", (_p, h, body) => ({ headers: h, body: toBody((json(body) as World[]).map(bump)) }))).toMatch(/cachedworld holds/);
   });
+
+  it("/cached-queries: one id repeated instead of a random id per row, or a response replayed from a cache", async () => {
+    expect(await failureOf("cached-queries", (_p, h, body) => {
+      const list = json(body) as World[];
+      return { headers: h, body: toBody(list.map(() => list[0])) };
+    })).toMatch(/distinct ids/);
+    let replayed: Buffer | undefined;
+    expect(await failureOf("cached-queries", (p, h, body) => ({ headers: h, body: p.includes("count=50") ? (replayed ??= body) : body }))).toMatch(/response itself is cached/);
+  });
 });

@@ -11,7 +11,8 @@
 //               sorted by message, every message HTML-escaped (no raw < or > in a cell), UTF-8 intact
 //   updates     as queries, and the returned values are what the database now holds: only
 //               returned rows changed, and (nearly) every one of them did
-//   cached-queries  as queries (count=N), rows equal to CachedWorld
+//   cached-queries  as queries (count=N), rows equal to CachedWorld; ids random per request (two
+//               500-row answers differ, ≥ 400 distinct ids in one), so a cached response fails
 import { request } from "node:http";
 import { WORLD_ROWS, fortunesInPageOrder } from "./data.mjs";
 
@@ -176,13 +177,19 @@ const VALIDATORS = {
   },
 
   async "cached-queries"(port, client) {
+    let previous = [];
     for (const [value, expected] of COUNT_CASES) {
       const { path, list } = await worldList(port, "/cached-queries", "count", value, expected);
       await checkAgainstTable(client, "cachedworld", list, path);
+      if (expected === 500) previous = list;
     }
     // a second pass is answered from the cache: it must still be right
     const { path, list } = await worldList(port, "/cached-queries", "count", "500", 500);
     await checkAgainstTable(client, "cachedworld", list, path);
+    // TFB: each row's id is picked at random per request (≈ 488 distinct in 500; caching the response is not allowed)
+    const distinct = new Set(list.map((w) => w.id)).size;
+    check(distinct >= 400, `GET ${path}: ${distinct} distinct ids in 500 rows: ids are not picked at random per row`);
+    check(list.some((w, i) => w.id !== previous[i]?.id), `GET ${path}: the same ids as the previous 500-row response: the response itself is cached`);
   },
 };
 

@@ -53,8 +53,49 @@ export function numericRowKey(params: SqlParams): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
+/** Keys below this that are non-negative integers are also indexed by an array. */
+const DENSE_LIMIT = 1 << 24;
+
+function dense(key: RowKey): key is number {
+  return typeof key === "number" && key >>> 0 === key && key < DENSE_LIMIT;
+}
+
+/**
+ * One statement's slots: a Map (insertion order = recency, which eviction walks) and, for ids
+ * (small non-negative integers), an array over the same slots — one load per lookup instead of
+ * a hash probe (V8 keeps it a flat array once it is dense, a dictionary while it is sparse).
+ */
+class Slots {
+  readonly map = new Map<RowKey, Slot>();
+  readonly #ids: (Slot | undefined)[] = [];
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: RowKey): Slot | undefined {
+    return dense(key) ? this.#ids[key] : this.map.get(key);
+  }
+
+  set(key: RowKey, slot: Slot): void {
+    this.map.set(key, slot);
+    if (dense(key)) this.#ids[key] = slot;
+  }
+
+  delete(key: RowKey): boolean {
+    if (dense(key)) this.#ids[key] = undefined;
+    return this.map.delete(key);
+  }
+
+  /** Moves the slot to the newest end. */
+  touch(key: RowKey, slot: Slot): void {
+    this.map.delete(key);
+    this.map.set(key, slot);
+  }
+}
+
 export class MemoryRows {
-  readonly #byStatement = new Map<object, Map<RowKey, Slot>>();
+  readonly #byStatement = new Map<object, Slots>();
   #size = 0;
   #placed = 0;
 
@@ -89,7 +130,7 @@ export class MemoryRows {
   }
 
   /** The slot if it is a hit: made under `token`, not expired (an expired one is dropped); refreshes its recency. */
-  #live(slots: Map<RowKey, Slot>, key: RowKey, token: string, now: number): Slot | undefined {
+  #live(slots: Slots, key: RowKey, token: string, now: number): Slot | undefined {
     const slot = slots.get(key);
     if (slot === undefined || slot.g !== token) return undefined;
     if (slot.expires !== 0 && slot.expires <= now) {
@@ -98,8 +139,7 @@ export class MemoryRows {
       return undefined;
     }
     if (this.#placed - slot.placed >= this.maxEntries >> 1) {
-      slots.delete(key);
-      slots.set(key, slot);
+      slots.touch(key, slot);
       slot.placed = ++this.#placed;
     }
     return slot;
@@ -109,7 +149,7 @@ export class MemoryRows {
   set(statement: object, key: RowKey, token: string, value: Decoded, ttlMs: number): void {
     let slots = this.#byStatement.get(statement);
     if (slots === undefined) {
-      slots = new Map();
+      slots = new Slots();
       this.#byStatement.set(statement, slots);
     }
     if (slots.delete(key)) this.#size--;
@@ -122,7 +162,7 @@ export class MemoryRows {
   size(): number {
     const now = Date.now();
     for (const slots of this.#byStatement.values()) {
-      for (const [key, slot] of slots) {
+      for (const [key, slot] of slots.map) {
         if (slot.expires !== 0 && slot.expires <= now) {
           slots.delete(key);
           this.#size--;
@@ -132,10 +172,9 @@ export class MemoryRows {
     return this.#size;
   }
 
-
   /** Drops the oldest entry: of the statement just written when it has others, else of another statement. */
-  #evict(current: Map<RowKey, Slot>): void {
-    let from: Map<RowKey, Slot> | undefined = current.size > 1 ? current : undefined;
+  #evict(current: Slots): void {
+    let from: Slots | undefined = current.size > 1 ? current : undefined;
     if (from === undefined) {
       for (const slots of this.#byStatement.values()) {
         if (slots !== current && slots.size > 0) {
@@ -145,7 +184,7 @@ export class MemoryRows {
       }
     }
     if (from === undefined) return;
-    const oldest = from.keys().next();
+    const oldest = from.map.keys().next();
     if (oldest.done === true) return;
     from.delete(oldest.value);
     this.#size--;

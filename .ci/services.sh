@@ -121,7 +121,9 @@ start_mariadb() {
   fresh_dir "$dir"
   mariadb-install-db --user=root --datadir="$dir" --skip-test-db >"$STATE/mariadb-install.log" 2>&1 \
     || fail_with mariadb "$STATE/mariadb-install.log"
-  mariadbd --no-defaults --user=root --datadir="$dir" --socket="$dir/sock" --port=$MY_PORT \
+  # setsid: a server started from a shell whose process group is later killed (a tool's job,
+  # a terminal closing) keeps running; redis and valkey daemonize themselves, these do not
+  setsid mariadbd --no-defaults --user=root --datadir="$dir" --socket="$dir/sock" --port=$MY_PORT \
     --bind-address=127.0.0.1 --max-connections=300 --innodb-flush-log-at-trx-commit=0 >"$dir/log" 2>&1 &
   pid=$!
   echo $pid > "$STATE/mariadb.pid"
@@ -157,7 +159,7 @@ security.db = $dir/security3.fdb.local
 CONF
   chown -R firebird:firebird "$dir"
   mkdir -p "$dir/lock"; chown firebird:firebird "$dir/lock"
-  FIREBIRD="$dir" FIREBIRD_LOCK="$dir/lock" setpriv --reuid firebird --regid firebird --init-groups /usr/sbin/firebird >"$dir/log" 2>&1 &
+  FIREBIRD="$dir" FIREBIRD_LOCK="$dir/lock" setsid setpriv --reuid firebird --regid firebird --init-groups /usr/sbin/firebird >"$dir/log" 2>&1 &
   echo $! > "$STATE/firebird.pid"
   wait_port 127.0.0.1 $FB_PORT 20 || fail_with firebird "$dir/log"
   local pw
@@ -177,7 +179,7 @@ start_redis_like() { # binary port name
 }
 
 start_memcached() {
-  memcached -u nobody -l 127.0.0.1 -p $MC_PORT -U 0 -m 64 >/dev/null 2>&1 &
+  setsid memcached -u nobody -l 127.0.0.1 -p $MC_PORT -U 0 -m 64 >/dev/null 2>&1 &
   echo $! > "$STATE/memcached.pid"
   wait_port 127.0.0.1 $MC_PORT 10
 }

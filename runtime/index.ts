@@ -57,6 +57,7 @@ export {
   remember,
   configureCache,
   closeCache,
+  closeAllCaches,
   createCache,
   CacheError,
   type CacheBackend,

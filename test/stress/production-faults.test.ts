@@ -70,7 +70,12 @@ describe("production mode under load", () => {
     for (let i = 0; i < 8; i++) answered.add((JSON.parse((await send(fresh, `${served.url}/work?ms=1`, 5000)).body) as { pid: number }).pid);
     expect(answered.has(replacement)).toBe(true);
     expect(answered.has(victim)).toBe(false);
-    expect(load.samples.filter((s) => s.start > load.samples.at(-1)!.start - 200).every((s) => s.status === 200)).toBe(true);
+    // the traffic's last 200 ms (by start time: samples are pushed as they finish, so a request that
+    // hung on the killed worker until its timeout comes last in the list though it started long before)
+    const lastStart = Math.max(...load.samples.map((s) => s.start));
+    const tail = load.samples.filter((s) => s.start > lastStart - 200);
+    expect(tail.length).toBeGreaterThan(0);
+    expect(tail.filter((s) => s.status !== 200)).toEqual([]);
     expect(served.child.exitCode).toBeNull();
   }, 60_000);
 

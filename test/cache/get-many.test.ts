@@ -3,7 +3,6 @@
  * included): one round trip on redis (counted by a private server itself), a failing server reads as misses and counts as one failure, and the KV API's
  * cacheGetMany.
  */
-import { execFileSync } from "node:child_process";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createClient } from "redis";
 import { log } from "../../runtime/log.js";
@@ -11,7 +10,7 @@ import { StoreBackend, type CacheStore } from "../../runtime/cache/backend.js";
 import { ResilientStore } from "../../runtime/cache/resilient.js";
 import { cacheGetMany, cacheSet, closeAllCaches, closeCache, createCache, CacheErrorCode } from "../../runtime/cache/index.js";
 import { skipUnlessAvailable } from "../support/services.js";
-import { freePort, PrivateServer } from "./private-server.js";
+import { freePort, PrivateServer, serverInstalled } from "./private-server.js";
 
 afterEach(async () => {
   vi.restoreAllMocks();
@@ -19,18 +18,9 @@ afterEach(async () => {
 });
 afterAll(() => closeAllCaches());
 
-function hasRedisServer(): boolean {
-  try {
-    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 // A private redis-server: the shared one serves other tests at the same time, whose commands
 // would show in the server's command counts.
-describe.skipIf(skipUnlessAvailable(hasRedisServer(), "redis-server is not installed"))("getMany on redis", () => {
+describe.skipIf(skipUnlessAvailable(serverInstalled("redis-server"), "redis-server is not installed"))("getMany on redis", () => {
   let server: PrivateServer;
   let url: string;
   beforeAll(async () => {

@@ -1,5 +1,5 @@
 /** A private redis-server / memcached the test owns: started on a free loopback port, stopped by PID. */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createConnection, createServer } from "node:net";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -10,6 +10,11 @@ function portFree(port: number): Promise<boolean> {
     server.once("error", () => resolve(false));
     server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
+}
+
+/** Whether a server binary (redis-server, memcached) is on PATH, so a test can start its own. */
+export function serverInstalled(binary: string): boolean {
+  return spawnSync(binary, ["--version"], { stdio: "ignore" }).status === 0;
 }
 
 /** A loopback port nobody listens on, searched from `from` upward. */

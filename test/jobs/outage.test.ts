@@ -4,13 +4,12 @@
  * resumes by itself. Redis: a private redis-server the test kills and restarts. PostgreSQL:
  * the real server behind a TCP proxy the test cuts and restores.
  */
-import { spawnSync } from "node:child_process";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeQueues, configureQueue, queue, queueBackend, QueueError } from "../../runtime/jobs/index.js";
 import { processorFrom } from "../../runtime/jobs/processors.js";
 import { JobRunner } from "../../runtime/jobs/runner.js";
-import { freePort, PrivateServer } from "../cache/private-server.js";
+import { freePort, PrivateServer, serverInstalled } from "../cache/private-server.js";
 import { freshDatabase } from "../migrate/engines.js";
 import { storeAvailable, waitFor } from "./support.js";
 
@@ -42,7 +41,7 @@ class Proxy {
   }
 }
 
-const hasRedisServer = spawnSync("redis-server", ["--version"]).status === 0;
+const hasRedisServer = serverInstalled("redis-server");
 
 let runner: JobRunner | null = null;
 afterEach(async () => {

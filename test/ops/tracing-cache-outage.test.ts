@@ -4,27 +4,17 @@
  * redis-server so the shared one is never disturbed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
 import { SpanStatusCode, trace } from "@opentelemetry/api";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { App } from "../../runtime/app.js";
 import { cacheGet, cacheSet, closeCache, configureCache } from "../../runtime/cache/kv.js";
 import { testClient, type TestClient } from "../../runtime/ops/test-client.js";
 import { installTracing } from "../../runtime/ops/tracing.js";
-import { PrivateServer, freePort } from "../cache/private-server.js";
+import { PrivateServer, freePort, serverInstalled } from "../cache/private-server.js";
 import { skipUnlessAvailable } from "../support/services.js";
 
-function hasRedisServer(): boolean {
-  try {
-    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const exporter = new InMemorySpanExporter();
-const skip = skipUnlessAvailable(hasRedisServer(), "redis-server is not installed");
+const skip = skipUnlessAvailable(serverInstalled("redis-server"), "redis-server is not installed");
 let server: PrivateServer | undefined;
 let client: TestClient;
 

@@ -3,15 +3,14 @@
  * reads and writes keep answering 200 (the cache degrades to the database), cache hits
  * resume once Redis is back, and no read after the last write returns a stale value.
  */
-import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PrivateServer, freePort } from "../cache/private-server.js";
+import { PrivateServer, freePort, serverInstalled } from "../cache/private-server.js";
 import { makeApp, serve, type Served } from "../dev/support.js";
 import { send, summary, traffic } from "./support/traffic.js";
 import { skipUnlessAvailable } from "../support/services.js";
 import { stressLog } from "./support/log.js";
 
-const installed = spawnSync("redis-server", ["--version"]).status === 0;
+const installed = serverInstalled("redis-server");
 const skip = skipUnlessAvailable(installed, "db-cache outage: redis-server is not installed (apt-get install redis-server)");
 
 interface Stats { hits: number; misses: number; mode: string; backend: string }

@@ -18,6 +18,7 @@ afterEach(async () => {
 });
 afterAll(() => closeAllCaches());
 
+// Skipped only locally without redis-server (skipUnlessAvailable throws under TINA4_TEST_SERVICES=required).
 // A private redis-server: the shared one serves other tests at the same time, whose commands
 // would show in the server's command counts.
 describe.skipIf(skipUnlessAvailable(serverInstalled("redis-server"), "redis-server is not installed"))("getMany on redis", () => {

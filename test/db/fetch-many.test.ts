@@ -18,6 +18,8 @@ type Item = { id: number; name: string };
 
 const engines: [string, string | undefined][] = [["sqlite", "sqlite::memory:"], ["postgres", pgUrl]];
 for (const [engine, url] of engines) {
+  // postgres: skipped only locally when TINA4_TEST_POSTGRES_URL is unset; under TINA4_TEST_SERVICES=required
+  // serviceUrl() throws instead, so CI cannot skip it (sqlite's URL is always set)
   describe.skipIf(url === undefined)(`fetchMany without a cache (${engine})`, () => {
     let db: Database;
     const table = uniqueName("fm");
@@ -61,6 +63,7 @@ for (const [engine, url] of engines) {
   });
 }
 
+// Needs PostgreSQL: a local skip only (serviceUrl() throws under TINA4_TEST_SERVICES=required).
 describe.skipIf(pgUrl === undefined)("fetchMany through the persistent memory cache (postgres)", () => {
   let admin: Database;
   let a: Database;
@@ -170,6 +173,7 @@ describe.skipIf(pgUrl === undefined)("fetchMany through the persistent memory ca
   });
 });
 
+// Needs PostgreSQL and Redis: a local skip only (serviceUrl() throws under TINA4_TEST_SERVICES=required).
 describe.skipIf(pgUrl === undefined || redisUrl === undefined)("fetchMany through the persistent Redis cache (postgres)", () => {
   let admin: Database;
   let a: Database;

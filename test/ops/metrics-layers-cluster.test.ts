@@ -51,6 +51,7 @@ const files = {
   ].join("\n"),
 };
 
+// Needs PostgreSQL and Redis: a local skip only (serviceUrl() throws under TINA4_TEST_SERVICES=required).
 describe.skipIf(!PG || !REDIS)("serve --production --workers 2 with TINA4_METRICS=true: database and queue figures", () => {
   it("sums the statements over both workers exactly, adds the pools up and keeps the shared queue's depth", async () => {
     const dir = makeApp(files);

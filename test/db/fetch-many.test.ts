@@ -195,6 +195,9 @@ describe.skipIf(pgUrl === undefined || redisUrl === undefined)("fetchMany throug
   });
 
   it("what one instance stored, another reads as hits; a write on either invalidates both", async () => {
+    // Redis itself, not the file fallback (both instances would share a fallback folder too)
+    expect((await a.cacheStats()).backend).toBe("redis");
+    expect((await b.cacheStats()).backend).toBe("redis");
     await a.cacheClear();
     expect((await a.fetchMany<Item>(sql, [[1], [2], [9]])).map((r) => r?.name ?? null)).toEqual(["n1", "n2", null]);
     const s = await b.cacheStats();

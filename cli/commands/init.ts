@@ -205,7 +205,10 @@ function nextSteps(answers: InitAnswers): string {
     steps.push([`npm install ${drivers.join(" ")}`, `driver${drivers.length > 1 ? "s" : ""} for ${users.filter(Boolean).join(" and ")}`]);
   }
   if (answers.example) steps.push(["tina4 migrate", "create the products table"]);
-  steps.push(["tina4 serve", "dev server with live reload"], ["tina4 routes", "list the routes"], ["npm test", "the app's tests, in-process through testClient()"]);
+  // Serving needs no install, but `npm test` needs the app's devDependencies (vitest): without
+  // a driver install above (which installs them too), the step has to say so or it fails.
+  const test = drivers.length > 0 ? "npm test" : "npm install && npm test";
+  steps.push(["tina4 serve", "dev server with live reload"], ["tina4 routes", "list the routes"], [test, "the app's tests, in-process through testClient()"]);
   const width = Math.max(...steps.map(([command]) => command.length));
   const lines = steps.map(([command, note]) => (note ? `  ${ui.cyan(command.padEnd(width))}  ${ui.dim(`# ${note}`)}` : `  ${ui.cyan(command)}`));
   const visit = answers.example

@@ -110,6 +110,16 @@ describe("tina4 init on a terminal", () => {
     expect(result.stdout).toContain("cd 'My App'");
     expect(result.stdout).toContain("Then visit http://127.0.0.1:7148/api/hello in your browser");
     expect(result.stdout).not.toMatch(/\bopen http/);
-    expect(result.stdout).not.toContain("npm install"); // SQLite + memory need no driver
+    expect(result.stdout).not.toMatch(/npm install [^&\s]/); // SQLite + memory need no driver
+  });
+
+  it("next steps install the app's devDependencies before npm test when no driver install does it", () => {
+    const plain = runCli(["init", "plain", "--yes"], tempDir());
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(/npm install && npm test\s+# the app's tests/); // `npm test` alone: "vitest: not found"
+    const withDriver = runCli(["init", "pg-app", "--yes", "--db", "postgres"], tempDir());
+    expect(withDriver.code, withDriver.stderr).toBe(0);
+    expect(withDriver.stdout).toMatch(/npm install pg\s+#/);
+    expect(withDriver.stdout).toMatch(/\n\s+npm test\s+# the app's tests/); // `npm install pg` installed vitest too
   });
 });

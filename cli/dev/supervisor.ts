@@ -81,7 +81,7 @@ export class DevServer {
     const ms = Math.round(performance.now() - this.options.started);
     if (this.healthy) ui.success(`tina4 dev server on ${ui.cyan(url)} ${ui.dim(`(${this.current.ready!.routes} routes, ${ms} ms)`)}`);
     else ui.warn(`tina4 dev server on ${ui.cyan(url)} shows the error above until the code is fixed`);
-    ui.info(ui.dim(`  watching src/, public/, migrations/, .env* · live reload on · ${this.options.quiet ? "request log off" : "request log on (--quiet: off)"} · Ctrl-C to stop`));
+    ui.info(ui.dim(`  watching src/, public/, migrations/, .env*, package.json · live reload on · ${this.options.quiet ? "request log off" : "request log on (--quiet: off)"} · Ctrl-C to stop`));
     this.forkSpare();
   }
 
@@ -233,7 +233,8 @@ export class DevServer {
     }
     if (changes.code.length) {
       this.crashRestarts = 0;
-      this.reload(changes.code.length === 1 ? changes.code[0]! : `${changes.code.length} files`, changes.env);
+      // forced for env and packages: the same bundle must load again to see them
+      this.reload(changes.code.length === 1 ? changes.code[0]! : `${changes.code.length} files`, changes.env || changes.dependencies);
       return;
     }
     for (const path of changes.css) this.broadcast({ type: "live", event: "css", path });

@@ -14,10 +14,14 @@ export interface ChangeSet {
   /** Twig templates (src/templates/): workers recompile them on next use; the browser reloads. */
   templates: string[];
   migrations: string[];
+  /** The root `package.json` changed (`npm install <pkg>`): reload even if the bundle is the same, since packages stay external. */
+  dependencies: boolean;
 }
 
 const WATCHED_DIRS = new Set(["src", "public", "migrations"]);
 const ENV_FILE = /^\.env(\..+)?$/;
+/** npm rewrites it last, after node_modules is in place, so its change means the new packages can load. */
+const PACKAGE_FILE = "package.json";
 /**
  * Files editors write next to the one being saved: vim's swap files and its `4913` write
  * test, backups (`name~`), Emacs lock files (`.#name`), `*.tmp`, JetBrains' safe-write copies.
@@ -25,13 +29,13 @@ const ENV_FILE = /^\.env(\..+)?$/;
  */
 const EDITOR_TEMP = /^(?:4913|\.#.*|.*~|.*\.(?:swp|swx|swo|tmp)|.*___jb_(?:tmp|old)___)$/;
 
-/** True for the paths dev mode watches: src/, public/, migrations/ and root `.env*` files. */
+/** True for the paths dev mode watches: src/, public/, migrations/, root `.env*` files and the root package.json. */
 export function isWatched(root: string, path: string): boolean {
   const rel = relative(root, path);
   if (rel === "") return true;
   const parts = rel.split(sep);
   if (EDITOR_TEMP.test(parts[parts.length - 1]!)) return false; // before .env*: vim's swap of .env is .env.swp
-  if (parts.length === 1 && ENV_FILE.test(parts[0]!)) return true;
+  if (parts.length === 1 && (ENV_FILE.test(parts[0]!) || parts[0] === PACKAGE_FILE)) return true;
   if (!WATCHED_DIRS.has(parts[0]!)) return false;
   return !parts.some((part) => part === "node_modules" || (part.startsWith(".") && part.length > 1));
 }
@@ -46,11 +50,14 @@ export function watchProject(root: string, onChange: (changes: ChangeSet) => voi
   let timer: NodeJS.Timeout | undefined;
   const flush = () => {
     timer = undefined;
-    const changes: ChangeSet = { code: [], env: false, css: [], assets: [], templates: [], migrations: [] };
+    const changes: ChangeSet = { code: [], env: false, css: [], assets: [], templates: [], migrations: [], dependencies: false };
     for (const rel of pending) {
       const top = rel.split("/")[0]!;
       if (ENV_FILE.test(rel)) {
         changes.env = true;
+        changes.code.push(rel);
+      } else if (rel === PACKAGE_FILE) {
+        changes.dependencies = true;
         changes.code.push(rel);
       } else if (rel.startsWith("src/templates/") && !/\.[cm]?[jt]sx?$/.test(rel)) changes.templates.push(rel);
       else if (top === "src") changes.code.push(rel);

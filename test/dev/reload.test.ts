@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { request } from "node:http";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { get, load, makeApp, serve, until, writeFile, type Served } from "./support.js";
 
 const route = (version: string) => `import type { Request } from "tina4";\nexport default (_req: Request) => ({ version: "${version}" });\n`;
@@ -66,6 +68,25 @@ describe("tina4 serve (dev)", () => {
     writeFile(dir, "src/routes/thing/get.ts", route("fixed"));
     expect((await until(thing, (reply) => reply.status === 200)).body).toBe('{"version":"fixed"}');
     expect((await get(`${served.url}/api/hello`)).status).toBe(200);
+    expect(served.child.exitCode).toBeNull();
+  });
+
+  it("an import of a package not installed yet loads once `npm install` adds it (node_modules, then package.json)", async () => {
+    const dir = makeApp({ "src/routes/pad/get.ts": 'import pad from "tiny-pad";\nexport default () => ({ padded: pad("7") });\n' });
+    served = await serve(dir);
+    const pad = `${served.url}/pad`;
+    const missing = await get(pad);
+    expect(missing.status).toBe(500);
+    expect(JSON.parse(missing.body)).toMatchObject({ message: "Cannot find package 'tiny-pad': run `npm install tiny-pad`", file: "src/routes/pad/get.ts", line: 1 });
+    // what npm does: the package lands in node_modules first, package.json is rewritten last
+    writeFile(dir, "node_modules/tiny-pad/package.json", JSON.stringify({ name: "tiny-pad", version: "1.0.0", type: "module", main: "index.js" }));
+    writeFile(dir, "node_modules/tiny-pad/index.js", 'export default (text) => text.padStart(3, "0");\n');
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // the once-a-second re-check sees the same bundle: no reload from it
+    expect((await get(pad)).status).toBe(500);
+    const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    manifest.dependencies["tiny-pad"] = "^1.0.0";
+    writeFile(dir, "package.json", JSON.stringify(manifest, null, 2));
+    expect((await until(pad, (reply) => reply.status === 200)).body).toBe('{"padded":"007"}');
     expect(served.child.exitCode).toBeNull();
   });
 

@@ -15,6 +15,11 @@ describe("dev watcher: what counts as a change", () => {
     }
   });
 
+  it("watches the root package.json (npm install <pkg> rewrites it once the package is in node_modules)", () => {
+    expect(watched("package.json")).toBe(true);
+    for (const rel of ["node_modules/x/package.json", "data/package.json", "package-lock.json"]) expect(watched(rel), rel).toBe(false);
+  });
+
   it("ignores the temp files editors write while saving (issue 12 item 20)", () => {
     for (const rel of [
       "src/routes/page/4913", // vim's write test

@@ -14,6 +14,7 @@ import {
   runRequestHooks,
   runSendHooks,
   sendHooksOf,
+  settleResponse,
   watchResponse,
   type HookName,
   type HookTypes,
@@ -221,7 +222,8 @@ export class App {
    */
   addHook<K extends HookName>(name: K, hook: HookTypes[K]): this {
     this.hooks.add(name, hook);
-    this.hookAdded();
+    // onSent hooks never see a response to answer with: they leave responses plain and the path fast
+    if (name !== "onSent") this.hookAdded();
     return this;
   }
 
@@ -398,6 +400,8 @@ export class App {
 
   /** The node:http request listener. */
   readonly handle = (raw: IncomingMessage, rawRes: ServerResponse): void => {
+    const sent = this.hooks.onSent;
+    const started = sent.length === 0 ? 0 : performance.now();
     const requestId = requestIdFor(raw.headers["x-request-id"]);
     const url = raw.url ?? "/";
     const q = url.indexOf("?");
@@ -407,7 +411,7 @@ export class App {
       req = new Request(raw, path, q < 0 ? "" : url.slice(q + 1), requestId, this.proxies);
     } catch (error) {
       req = new Request(raw, path, "", requestId, this.proxies);
-      this.failEarly(req, rawRes, error);
+      this.failEarly(req, rawRes, error, started);
       return;
     }
     // User code sees `res` when global user middleware or the route exposes it.
@@ -432,12 +436,13 @@ export class App {
         }
       }
     } catch (error) {
-      this.failEarly(req, rawRes, error);
+      this.failEarly(req, rawRes, error, started);
       return;
     }
     const res = createResponse(rawRes, exposes, req, this.views);
     if (this.hooked) this.runHooked(req, res);
     else this.receive(req, res);
+    if (sent.length !== 0) settleResponse(sent, req, res, started);
   };
 
   /** Reads the body, if there is one, then runs the middleware and the route. */
@@ -467,10 +472,11 @@ export class App {
   }
 
   /** A request that failed before it was routed (bad query string or path). */
-  private failEarly(req: Routed, rawRes: ServerResponse, error: unknown): void {
+  private failEarly(req: Routed, rawRes: ServerResponse, error: unknown, started: number): void {
     const res = createResponse(rawRes, this.hooked, req, this.views);
     if (this.hooks.onResponse.length !== 0) watchResponse(this.hooks.onResponse, req, res);
     this.fail(req, res, error);
+    if (this.hooks.onSent.length !== 0) settleResponse(this.hooks.onSent, req, res, started);
   }
 
   /** Runs the onSend hooks (the response's own, then the app's), then writes the response. */

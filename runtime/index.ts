@@ -26,7 +26,7 @@ export type { OpenApiOptions } from "./openapi/types.js";
 export type { OpenApiConfig } from "./openapi/settings.js";
 export { Request, type UploadedFile, type Params } from "./http/request.js";
 export type { Response, HeaderValue, ResponseBody } from "./http/response.js";
-export { addSendHook, type HookName, type OnRequestHook, type OnSendHook, type OnResponseHook, type OnErrorHook, type NotFoundHandler } from "./http/hooks.js";
+export { addSendHook, type HookName, type OnRequestHook, type OnSendHook, type OnResponseHook, type OnSentHook, type SentResponse, type OnErrorHook, type NotFoundHandler } from "./http/hooks.js";
 export type { CookieOptions } from "./http/cookies.js";
 export { HttpError } from "./http/errors.js";
 export { listen, createHttpServer, type ListenOptions, type RunningServer } from "./http/server.js";

@@ -1,6 +1,6 @@
 import type { Request } from "../../runtime/http/request.js";
 import type { Response } from "../../runtime/http/response.js";
-import { markStart, requestRecord } from "../../runtime/ops/request-log.js";
+import { elapsedMs, markStart, requestRecord } from "../../runtime/ops/request-log.js";
 import { formatRecord } from "../../runtime/ops/pretty.js";
 
 /**
@@ -19,7 +19,7 @@ export function requestLog(write: (line: string) => void = (line) => void proces
     skip: (req: Request): void => void skipped.add(req),
     onResponse: (req: Request, res: Response): void => {
       if (skipped.has(req)) return;
-      write(formatRecord({ level: 30, time: Date.now(), ...requestRecord(req, res, true) }));
+      write(formatRecord({ level: 30, time: Date.now(), ...requestRecord(req, res, elapsedMs(req), true) }));
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import { isThenable } from "../middleware/compose.js";
 import { log } from "../log.js";
+import type { ServerResponse } from "node:http";
 import type { Request } from "./request.js";
 import type { Response, ResponseBody } from "./response.js";
 
@@ -27,6 +28,23 @@ export type OnSendHook = (req: Request, res: Response, payload: ResponseBody) =>
  */
 export type OnResponseHook = (req: Request, res: Response) => void;
 
+/** What an onSent hook sees of the response: it is over, so only to read (not callable). */
+export interface SentResponse {
+  readonly raw: ServerResponse;
+  readonly statusCode: number;
+}
+
+/**
+ * The cheap end-of-exchange hook, for per-request accounting (the request log, metrics): runs
+ * once the response is ended (`res.raw.writableEnded`: handed to the socket, final status in
+ * `res.raw.statusCode`) or the exchange closed without it (the client left, a stream was cut:
+ * `writableEnded` false). `ms` is the time since the request reached the app. When the app's own
+ * synchronous path ends the response it runs right there, with no listener on the response;
+ * otherwise on its `close`. Unlike the other hooks it does not make responses callable, so an
+ * app hooked only this way keeps the fast path. A hook's error is logged.
+ */
+export type OnSentHook = (req: Request, res: SentResponse, ms: number) => void;
+
 /**
  * An error is about to become an error response (a thrown error, tina4's own 404/405/413/422).
  * A hook answers by setting a body; otherwise tina4's JSON (or dev HTML) error response is sent.
@@ -40,6 +58,7 @@ export interface HookTypes {
   onRequest: OnRequestHook;
   onSend: OnSendHook;
   onResponse: OnResponseHook;
+  onSent: OnSentHook;
   onError: OnErrorHook;
 }
 export type HookName = keyof HookTypes;
@@ -48,11 +67,12 @@ export class Hooks {
   readonly onRequest: OnRequestHook[] = [];
   readonly onSend: OnSendHook[] = [];
   readonly onResponse: OnResponseHook[] = [];
+  readonly onSent: OnSentHook[] = [];
   readonly onError: OnErrorHook[] = [];
 
   add<K extends HookName>(name: K, hook: HookTypes[K]): void {
     const list = this[name] as Array<HookTypes[K]> | undefined;
-    if (!Array.isArray(list)) throw new TypeError(`Unknown hook "${String(name)}" (known: onRequest, onSend, onResponse, onError)`);
+    if (!Array.isArray(list)) throw new TypeError(`Unknown hook "${String(name)}" (known: onRequest, onSend, onResponse, onSent, onError)`);
     if (typeof hook !== "function") throw new TypeError(`The ${name} hook must be a function`);
     list.push(hook);
   }
@@ -135,6 +155,25 @@ export function watchResponse(hooks: readonly OnResponseHook[], req: Request, re
       }
     }
   });
+}
+
+/**
+ * Runs the onSent hooks now if the response is already ended (the synchronous path: no listener
+ * at all), else once `res.raw` closes. `started` is performance.now() at the request's arrival.
+ */
+export function settleResponse(hooks: readonly OnSentHook[], req: Request, res: SentResponse, started: number): void {
+  if (res.raw.writableEnded) runSentHooks(hooks, req, res, performance.now() - started);
+  else res.raw.once("close", () => runSentHooks(hooks, req, res, performance.now() - started));
+}
+
+function runSentHooks(hooks: readonly OnSentHook[], req: Request, res: SentResponse, ms: number): void {
+  for (let i = 0; i < hooks.length; i++) {
+    try {
+      hooks[i]!(req, res, ms);
+    } catch (error) {
+      log.error(`onSent hook failed: ${(error as Error)?.stack ?? String(error)}`);
+    }
+  }
 }
 
 const kSendHooks = Symbol("tina4.sendHooks");

@@ -19,6 +19,14 @@ const FLUSH_EVERY_MS = 50;
 
 export interface BatchedDestination extends DestinationStream {
   write(line: string): boolean;
+  /**
+   * For a line encoded in place (the request line, request-log.ts): the batch buffer with at
+   * least `bytes` free from `filled` (what was gathered is handed on first if needed), or null
+   * when `bytes` is more than a batch. Encode from `filled`, then `advance(end)`.
+   */
+  reserve(bytes: number): Buffer | null;
+  readonly filled: number;
+  advance(end: number): void;
   /** Hands what is gathered to the writer (an asynchronous write). */
   flush(): void;
   /** Writes everything gathered before returning (process exit). */
@@ -33,6 +41,22 @@ class Batched implements BatchedDestination {
   private length = 0;
 
   constructor(private readonly sink: SonicBoom) {}
+
+  get filled(): number {
+    return this.length;
+  }
+
+  reserve(bytes: number): Buffer | null {
+    if (bytes > BATCH_BYTES - this.length) {
+      this.flush();
+      if (bytes > BATCH_BYTES) return null;
+    }
+    return this.buffer;
+  }
+
+  advance(end: number): void {
+    this.length = end;
+  }
 
   write(line: string): boolean {
     // a UTF-16 unit takes at most 3 bytes in UTF-8: make sure the whole line fits
@@ -60,6 +84,10 @@ class Batched implements BatchedDestination {
     this.flush();
     this.sink.flushSync();
   }
+}
+
+export function isBatchedDestination(destination: DestinationStream): destination is BatchedDestination {
+  return destination instanceof Batched;
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { DestinationStream, Logger as PinoLogger, LoggerOptions } from "pino";
 import { redactText, redactValue } from "./redact.js";
 import { prettyStream } from "./pretty.js";
-import { batchedDestination, type BatchedDestination } from "./log-destination.js";
+import { batchedDestination, isBatchedDestination, type BatchedDestination } from "./log-destination.js";
 import { packageRequire } from "../package-require.js";
 import { setting } from "../config/settings.js";
 
@@ -88,6 +88,8 @@ export interface RequestLines {
   readonly logger: Logger;
   /** The root logger's destination: a JSON line is written to it directly, in pino's format. */
   readonly destination: DestinationStream;
+  /** The same destination when it is tina4's batched writer: the line is encoded straight into its buffer. */
+  readonly batched: BatchedDestination | null;
 }
 
 let lines: RequestLines | null = null;
@@ -98,7 +100,13 @@ export function requestLines(): RequestLines {
   const root = rootLogger();
   const pino = packageRequire()("pino") as typeof import("pino");
   const logger = pino.default({ level: root.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.epochTime }, destination!);
-  return (lines = { enabled: logger.isLevelEnabled("info"), pretty: logFormat() === "pretty", logger, destination: destination! });
+  return (lines = {
+    enabled: logger.isLevelEnabled("info"),
+    pretty: logFormat() === "pretty",
+    logger,
+    destination: destination!,
+    batched: isBatchedDestination(destination!) ? destination : null,
+  });
 }
 
 /** Whether the settings log at info (the request line), decided without loading pino. */

@@ -12,11 +12,10 @@ import { timingSafeEqual } from "node:crypto";
 import type { Registry } from "prom-client";
 import type { App } from "../app.js";
 import type { Request } from "../http/request.js";
-import type { Response } from "../http/response.js";
+import type { SentResponse } from "../http/hooks.js";
 import { HttpError } from "../http/errors.js";
 import { packageRequire } from "../package-require.js";
 import { OpsErrorCode } from "./errors.js";
-import { elapsedMs, timeRequests } from "./request-log.js";
 import { isMetricsPrimaryMessage, type MetricsPrimaryMessage, type MetricsWorkerMessage } from "./metrics-protocol.js";
 import { setting } from "../config/settings.js";
 import { installLayerMetrics } from "./layer-metrics.js";
@@ -47,11 +46,11 @@ export function httpMetrics(): HttpMetrics {
   return metrics;
 }
 
-function record(req: Request, res: Response): void {
+function record(req: Request, res: SentResponse, ms: number): void {
   const { requests, duration } = httpMetrics();
   const route = req.route ?? "unmatched";
   requests.inc(req.method, route, String(res.raw.statusCode));
-  duration.observe(elapsedMs(req) / 1000, req.method, route);
+  duration.observe(ms / 1000, req.method, route);
 }
 
 function tokenMatches(given: string | undefined, token: string): boolean {
@@ -128,8 +127,7 @@ export function installMetrics(app: App, options: MetricsOptions = {}): void {
   const token = options.token ?? setting("TINA4_METRICS_TOKEN") ?? "";
   httpMetrics();
   listenToPrimary();
-  timeRequests(app);
-  app.addHook("onResponse", record);
+  app.addHook("onSent", record);
   app.route(
     "GET",
     "/__metrics",

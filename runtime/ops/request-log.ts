@@ -5,9 +5,10 @@
  * secrets (the readable line adds the path as requested).
  */
 import type { App } from "../app.js";
+import type { SentResponse } from "../http/hooks.js";
 import type { Request } from "../http/request.js";
-import type { Response } from "../http/response.js";
 import { logsAtInfo, onLoggerConfigured, requestLines } from "./logger.js";
+import { encodeRequestLine } from "./request-line-bytes.js";
 import { isSecretKey, REDACTED } from "./redact.js";
 
 export interface RequestRecord {
@@ -15,7 +16,7 @@ export interface RequestRecord {
   method: string;
   /** The matched route's pattern (`/items/{id}`); null when no route matched (static file, 404). */
   route: string | null;
-  /** 0 when the client went away before the answer was sent. */
+  /** 0 when the answer was never completed (the client went away first, a stream was cut). */
   status: number;
   ms: number;
   ip: string;
@@ -50,17 +51,9 @@ function redactPair(pair: string): string {
   return isSecretKey(key) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
 }
 
+/** Starts a request's clock for an onResponse hook (onSent hooks are given `ms` by the app). */
 export function markStart(req: Request): void {
   (req as Timed)[kStarted] = performance.now();
-}
-
-const timed = new WeakSet<App>();
-
-/** Starts each request's clock (markStart) on `app`, once however many features want it (log, metrics). */
-export function timeRequests(app: App): void {
-  if (timed.has(app)) return;
-  timed.add(app);
-  app.addHook("onRequest", markStart);
 }
 
 /** Milliseconds since markStart (0 for a request refused before routing). */
@@ -69,15 +62,15 @@ export function elapsedMs(req: Request): number {
   return started === undefined ? 0 : performance.now() - started;
 }
 
-/** The record of a finished exchange (a request refused before routing never started the clock: ≈ 0 ms). */
-export function requestRecord(req: Request, res: Response, withPath = false): RequestRecord {
+/** The record of a finished exchange that took `ms`. */
+export function requestRecord(req: Request, res: SentResponse, ms: number, withPath = false): RequestRecord {
   const raw = res.raw;
   const record: RequestRecord = {
     reqId: req.requestId,
     method: req.method,
     route: req.route ?? null,
-    status: raw.writableFinished ? raw.statusCode : 0,
-    ms: Math.round(elapsedMs(req) * 1000) / 1000,
+    status: raw.writableEnded ? raw.statusCode : 0,
+    ms: Math.round(ms * 1000) / 1000,
     ip: req.ip,
   };
   if (withPath) record.path = target(req.url);
@@ -95,7 +88,7 @@ export interface RequestLogOptions {
  * keys and their types are fixed, so pino's generic walk over the object is not needed, and the
  * parts that repeat are formatted once (the head per millisecond, each route and address).
  */
-function jsonLine(req: Request, res: Response): string {
+export function jsonLine(req: Request, res: SentResponse, ms: number): string {
   const raw = res.raw;
   const route = req.route;
   const now = Date.now();
@@ -104,7 +97,7 @@ function jsonLine(req: Request, res: Response): string {
     head = `{"level":30,"time":${now},"pid":${process.pid},"reqId":`;
   }
   const id = req.requestId;
-  return `${head}${PLAIN.test(id) ? `"${id}"` : JSON.stringify(id)},"method":${quoted(req.method)},"route":${route === null ? "null" : quoted(route)},"status":${raw.writableFinished ? raw.statusCode : 0},"ms":${msText(elapsedMs(req))},"ip":${quoted(req.ip)}}\n`;
+  return `${head}${PLAIN.test(id) ? `"${id}"` : JSON.stringify(id)},"method":${quoted(req.method)},"route":${route === null ? "null" : quoted(route)},"status":${raw.writableEnded ? raw.statusCode : 0},"ms":${msText(ms)},"ip":${quoted(req.ip)}}\n`;
 }
 
 let headTime = 0;
@@ -138,19 +131,19 @@ export function msText(ms: number): string {
 }
 
 /**
- * Adds the request line to `app` through its onRequest/onResponse hooks — only once the level
+ * Adds the request line to `app` through an onSent hook — only once the level
  * logs info: above it (TINA4_LOG_LEVEL=warn) the hooks are not there to cost anything. The
  * level changes only through configureLogger(), which installs them when it turns info on.
  */
 export function installRequestLog(app: App, options: RequestLogOptions = {}): void {
   const skip = options.skip;
   const install = (): void => {
-    timeRequests(app);
-    app.addHook("onResponse", (req, res) => {
+    app.addHook("onSent", (req, res, ms) => {
       const lines = requestLines();
       if (!lines.enabled || skip?.(req)) return;
-      if (lines.pretty) lines.logger.info(requestRecord(req, res, true));
-      else lines.destination.write(jsonLine(req, res));
+      if (lines.pretty) return void lines.logger.info(requestRecord(req, res, ms, true));
+      const batched = lines.batched;
+      if (batched === null || !encodeRequestLine(batched, req, res.raw.writableEnded ? res.raw.statusCode : 0, ms)) lines.destination.write(jsonLine(req, res, ms));
     });
   };
   if (logsAtInfo()) return install();

@@ -221,6 +221,67 @@ describe("App hooks: onResponse", () => {
   });
 });
 
+describe("App hooks: onSent", () => {
+  it("runs once per exchange as the response is ended, with the final status and the time taken", async () => {
+    const seen: string[] = [];
+    const durations: number[] = [];
+    const server = await startApp((app) => {
+      app.get("/x", () => "ok");
+      app.get("/later", async () => {
+        await pause(30);
+        return "later";
+      });
+      app.get("/stream", () => Readable.from(["a", "b"]));
+      app.addHook("onSent", (req, res, ms) => {
+        seen.push(`${req.method} ${req.path} ${res.raw.statusCode} ended=${res.raw.writableEnded} callable=${typeof res === "function"}`);
+        durations.push(ms);
+      });
+    });
+    close = server.close;
+    await (await fetch(`${server.url}/x`)).text();
+    await (await fetch(`${server.url}/later`)).text();
+    expect(await (await fetch(`${server.url}/stream`)).text()).toBe("ab");
+    await (await fetch(`${server.url}/missing?bad=%zz`)).text(); // fails before routing: 400
+    await pause(20);
+    // an app hooked only with onSent keeps plain (not callable) responses: the fast path
+    expect(seen).toEqual([
+      "GET /x 200 ended=true callable=false",
+      "GET /later 200 ended=true callable=false",
+      "GET /stream 200 ended=true callable=false",
+      "GET /missing 400 ended=true callable=false",
+    ]);
+    expect(durations[1]).toBeGreaterThanOrEqual(25);
+    for (const ms of durations) expect(ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it("runs when the client leaves before the answer (not ended), and a hook's error is only logged", async () => {
+    const error = vi.spyOn(log, "error").mockImplementation(() => undefined);
+    const seen: boolean[] = [];
+    let reached!: () => void;
+    const handlerReached = new Promise<void>((resolve) => (reached = resolve));
+    const server = await startApp((app) => {
+      app.get("/slow", async () => {
+        reached();
+        await pause(300);
+        return "late";
+      });
+      app.addHook("onSent", (_req, res) => {
+        seen.push(res.raw.writableEnded);
+        throw new Error("onSent broke");
+      });
+    });
+    close = server.close;
+    const req = request(`${server.url}/slow`);
+    req.on("error", () => undefined);
+    req.end();
+    await handlerReached;
+    req.destroy();
+    await pause(400);
+    expect(seen).toEqual([false]);
+    expect(error.mock.calls.map((c) => String(c[0])).join("\n")).toContain("onSent hook failed");
+  });
+});
+
 describe("App hooks: onError and notFound", () => {
   it("onError answers errors its own way; without an answer the default error response is sent", async () => {
     const server = await startApp((app) => {

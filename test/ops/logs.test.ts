@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createRequire } from "node:module";
-import { get } from "node:http";
+import { get, request } from "node:http";
+import { Readable } from "node:stream";
 import { App } from "../../runtime/app.js";
 import { listen, type RunningServer } from "../../runtime/http/server.js";
 import { configureLogger, logger } from "../../runtime/ops/logger.js";
@@ -116,9 +117,9 @@ describe("request line cost and format", () => {
     configureLogger({ format: "json", level: "error", destination });
     expect(addHook).not.toHaveBeenCalled();
     configureLogger({ format: "json", level: "info", destination });
-    expect(addHook.mock.calls.map(([name]) => name)).toEqual(["onRequest", "onResponse"]);
+    expect(addHook.mock.calls.map(([name]) => name)).toEqual(["onSent"]);
     configureLogger({ format: "json", level: "debug", destination });
-    expect(addHook).toHaveBeenCalledTimes(2); // installed once, not per configureLogger
+    expect(addHook).toHaveBeenCalledTimes(1); // installed once, not per configureLogger
     const url = await start(app);
     await (await fetch(url)).text();
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -133,14 +134,14 @@ describe("request line cost and format", () => {
     expect(target("/a\nb?token=t")).toBe("/a?b?token=[redacted]");
   });
 
-  it("starts each request's clock once when the request log and metrics are both on", async () => {
+  it("adds one onSent hook each for the request log and metrics (the app times the request once for both)", async () => {
     configureLogger({ format: "json", level: "info", destination });
     const app = new App({ dev: false, publicDir: null, templatesDir: null });
     app.get("/", () => "hi");
     const addHook = vi.spyOn(app, "addHook");
     installRequestLog(app);
     installMetrics(app, { token: "" });
-    expect(addHook.mock.calls.map(([name]) => name)).toEqual(["onRequest", "onResponse", "onResponse"]);
+    expect(addHook.mock.calls.map(([name]) => name)).toEqual(["onSent", "onSent"]);
     const url = await start(app);
     await (await fetch(url)).text();
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -157,6 +158,42 @@ describe("request line cost and format", () => {
     await (await fetch(url)).text();
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(lines).toHaveLength(1);
+  });
+
+  it("writes exactly one line per request, whether answered at once, later, streamed, or abandoned by the client (status 0)", async () => {
+    const app = new App({ dev: false, publicDir: null, templatesDir: null });
+    let reached!: () => void;
+    const slowReached = new Promise<void>((resolve) => (reached = resolve));
+    app.get("/now", () => "now");
+    app.get("/later", async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return "later";
+    });
+    app.get("/stream", () => Readable.from(["a", "b"]));
+    app.get("/slow", async () => {
+      reached();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return "too late";
+    });
+    installRequestLog(app);
+    const url = await start(app);
+    await (await fetch(`${url}/now`)).text();
+    await (await fetch(`${url}/later`)).text();
+    await (await fetch(`${url}/stream`)).text();
+    const abandoned = request(`${url}/slow`, { headers: { "x-request-id": "gone-1" } });
+    abandoned.on("error", () => undefined);
+    abandoned.end();
+    await slowReached;
+    abandoned.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(records().map((record) => [record.route, record.status])).toEqual([
+      ["/now", 200],
+      ["/later", 200],
+      ["/stream", 200],
+      ["/slow", 0],
+    ]);
+    expect(records()[3]).toMatchObject({ reqId: "gone-1" });
+    expect(records()[1]!.ms).toBeGreaterThanOrEqual(15);
   });
 
   it("writes the line byte for byte as pino writes the same record (keys, order, numbers, escaping)", async () => {

@@ -139,4 +139,34 @@ describe("tina4 init deploy files", () => {
     const code = await new Promise((resolve) => server.once("exit", resolve));
     expect(code, output).toBe(0);
   }, 120_000);
+
+  it("compose's app command applies the migrations before it serves (a fresh database has no tables), and names the drivers to add", async () => {
+    const composeText = readFileSync(join(app, "compose.yaml"), "utf8");
+    expect(composeText).toContain("npm install pg redis"); // the image installs only what package.json lists
+    const compose = parseYaml(composeText) as { services: { app: { command?: string[] } } };
+    const command = compose.services.app.command;
+    expect(command, "compose.yaml's app has a command").toBeDefined();
+    // the image's folder, as the Dockerfile leaves it, with a model's migration to apply
+    const image = join(tempDir("tina4-compose-"), "app");
+    copy(app, image);
+    const model = runCli(["generate", "model", "Note", "--fields", "body:string"], image);
+    expect(model.code, model.stderr).toBe(0);
+    installLinked(image);
+    const port = String(await freePort());
+    const env = { ...process.env, NODE_ENV: "production", TINA4_PORT: port, TINA4_SECRET: "a".repeat(64), TINA4_DRAIN_DELAY: "0", TINA4_DATABASE_URL: "sqlite:data/app.db" };
+    const server = spawn(command![0]!, command!.slice(1), { cwd: image, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    server.stdout!.on("data", (chunk) => (output += chunk));
+    server.stderr!.on("data", (chunk) => (output += chunk));
+    try {
+      for (let i = 0; i < 300 && !output.includes("production server on") && server.exitCode === null; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(output).toMatch(/apply \d{14}_create_notes[\s\S]*production server on/);
+      const ready = await fetch(`http://127.0.0.1:${port}/__ready`);
+      expect(ready.status, output).toBe(200);
+    } finally {
+      server.kill("SIGTERM"); // exec: the signal reaches tina4, which drains and exits 0
+    }
+    const code = await new Promise((resolve) => server.once("exit", resolve));
+    expect(code, output).toBe(0);
+  }, 120_000);
 });

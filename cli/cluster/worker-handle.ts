@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 import { backoff } from "../../runtime/async/backoff.js";
 import { relayBusMessages } from "./bus-relay.js";
 import { relayMetrics } from "./metrics-relay.js";
+import { rescueHandoffs, type RescueReport } from "./handoff-rescue.js";
+import { ui } from "../ui.js";
 import { WORKER_ENV, type LoadError, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from "./protocol.js";
 
 type ReadyMessage = Extract<WorkerMessage, { type: "ready" }>;
@@ -44,6 +46,13 @@ export function listenFailure(error: WorkerListenFailed, port: number, host: str
   if (error.code === "EADDRINUSE") return `Port ${port} is already in use on ${host} (try --port)`;
   if (error.code === "EACCES") return `No permission to listen on ${host}:${port} (ports below 1024 need privileges)`;
   return `Could not listen on ${host}:${port}: ${error.message}`;
+}
+
+/** Says what became of the connections a dead worker had not accepted yet (handoff-rescue.ts). */
+function reportRescue({ worker, handedOn, closed }: RescueReport): void {
+  const count = (n: number) => `${n} connection${n === 1 ? "" : "s"}`;
+  if (handedOn) ui.warn(`${count(handedOn)} in transit to worker ${worker.process.pid} handed to another worker`);
+  if (closed) ui.warn(`${count(closed)} in transit to worker ${worker.process.pid} closed (no other worker could take them)`);
 }
 
 let configured = false;
@@ -91,6 +100,7 @@ export class WorkerHandle {
     setupPrimary(config.mode);
     this.worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(config) });
     this.pid = this.worker.process.pid!;
+    rescueHandoffs(this.worker, reportRescue);
     this.worker.on("message", (message: WorkerMessage) => {
       // Answered at once, whatever the state: the worker waits for it to exit (see worker.ts).
       if (message.type === "leaving") return this.reply({ type: "leave" });

@@ -1,4 +1,7 @@
+import { existsSync } from "node:fs";
 import { connect } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ENGINES } from "../runtime/db/engines.js";
 import { parseDatabaseUrl } from "../runtime/db/url.js";
 import { readCacheConfig, defaultUrl } from "../runtime/cache/config.js";
@@ -72,4 +75,44 @@ export async function unreachableServices(project: Pick<Project, "envSources">):
   return targets.flatMap((t, i) =>
     reasons[i] === null ? [] : [`The ${t.what} at ${t.setting.shown} (${describeSource(t.setting)}) cannot be reached: ${reasons[i]}; ${t.consequence}.`],
   );
+}
+
+const CACHE_DRIVERS: Record<string, string> = { redis: "redis", valkey: "redis", memcached: "memjs", mongodb: "mongodb" };
+
+/** True when `node_modules/<name>` exists in `from` or a folder above it (Node's own lookup order). */
+function packageInstalled(name: string, from: string): boolean {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "node_modules", name, "package.json"))) return true;
+    if (dirname(dir) === dir) return false;
+  }
+}
+
+/**
+ * One line per driver package the configured database or cache needs that neither the app nor
+ * tina4 has installed. Without it the server starts, /__ready stays 503 and every query fails,
+ * so say it at start (an optional better-sqlite3 that could not build, `pg` missing from an image).
+ * `searchFrom`: the folders Node would resolve the driver from (the app's, then the CLI's).
+ */
+export function missingDrivers(project: Pick<Project, "envSources" | "root">, searchFrom: string[] = [project.root, dirname(fileURLToPath(import.meta.url))]): string[] {
+  const needs: Array<{ what: string; setting: Setting; driver: string; consequence: string }> = [];
+  const database = readSetting(project, "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL);
+  try {
+    const engine = parseDatabaseUrl(database.value).engine;
+    needs.push({ what: `${engine} database`, setting: database, driver: ENGINES[engine].driver, consequence: "requests that use it fail" });
+  } catch {
+    // a bad URL is reported by the first query, with the runtime's own message
+  }
+  let backend: string | undefined;
+  try {
+    backend = readCacheConfig().backend;
+  } catch {
+    backend = undefined; // serve refuses an unknown backend before this runs
+  }
+  const cacheDriver = backend ? CACHE_DRIVERS[backend] : undefined;
+  if (backend && cacheDriver) {
+    needs.push({ what: `${backend} cache`, setting: readSetting(project, "TINA4_CACHE_BACKEND", backend), driver: cacheDriver, consequence: "the cache falls back to the file backend" });
+  }
+  return needs
+    .filter((need) => !searchFrom.some((dir) => packageInstalled(need.driver, dir)))
+    .map((need) => `The ${need.what} (${describeSource(need.setting)}) needs the npm package ${need.driver}, which is not installed: run \`npm install ${need.driver}\`; ${need.consequence} until then.`);
 }

@@ -72,7 +72,8 @@ function checkSecret(dev: boolean): void {
 /** Warns once per configured database or cache server that does not answer; serving goes on (runs alongside the start). */
 async function warnUnreachable(project: Project): Promise<void> {
   try {
-    const { unreachableServices } = await import("../reachability.js");
+    const { missingDrivers, unreachableServices } = await import("../reachability.js");
+    for (const line of missingDrivers(project)) ui.warn(line);
     for (const line of await unreachableServices(project)) ui.warn(line);
   } catch (error) {
     ui.warn(`could not check the database and cache servers: ${(error as Error).message}`);

@@ -1,5 +1,6 @@
 import type { Request } from "../http/request.js";
 import type { Response } from "../http/response.js";
+import { mayUseAsFunction } from "./calls-parameter.js";
 
 export type Next = () => Promise<void>;
 
@@ -28,7 +29,12 @@ export function builtin<T extends MiddlewareFunction>(name: string, fn: T): T {
   return fn;
 }
 
-/** True for user middleware, which may call `res(...)`; false for tina4's built-ins. */
+/**
+ * True for user middleware that may call `res(...)` (or otherwise use it as a function: see
+ * ./calls-parameter.ts; a class always counts); false for tina4's built-ins and for functions
+ * that only use `res`'s methods and fields, such as `(req, res, next) => { res.header(...); return next(); }`.
+ */
 export function mayCallResponse(middleware: Middleware): boolean {
-  return !builtins.has(middleware as MiddlewareFunction);
+  if (builtins.has(middleware as MiddlewareFunction)) return false;
+  return mayUseAsFunction(middleware, 1);
 }

@@ -72,12 +72,20 @@ function csrfCandidate(req: Request): unknown {
   return typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)._csrf : undefined;
 }
 
+/** What the client should do: a first fetch() from a page usually sends no token, and a token read before login stops working at login. */
+function csrfHint(candidate: unknown): string {
+  return candidate === undefined || candidate === ""
+    ? "no CSRF token was sent: send this session's token as the X-CSRF-Token header or a _csrf field (GET /__csrf, req.csrfToken(), {{ csrf_field() }})"
+    : "the CSRF token is not this session's (a new one is issued at login): get it again from GET /__csrf";
+}
+
 function checks(req: Request, res: Response, needsUser: boolean, invalidToken: boolean): void {
   if (needsUser && req.user === null) throw unauthorized(res, invalidToken);
   const session = req.session;
   // a stored session's cookie is sent by the browser on its own: unsafe requests must prove they come from our pages
-  if (session !== undefined && !session.isNew && req.auth !== "bearer" && UNSAFE_METHODS.has(req.method) && !session.checkCsrfToken(csrfCandidate(req))) {
-    throw new HttpError(403, "Invalid CSRF token", { code: AuthErrorCode.CSRF });
+  if (session !== undefined && !session.isNew && req.auth !== "bearer" && UNSAFE_METHODS.has(req.method)) {
+    const candidate = csrfCandidate(req);
+    if (!session.checkCsrfToken(candidate)) throw new HttpError(403, "Invalid CSRF token", { code: AuthErrorCode.CSRF, details: { hint: csrfHint(candidate) } });
   }
 }
 

@@ -54,7 +54,11 @@ describe("CSRF", () => {
     const missing = await client.request("/transfer", { method: "POST" });
     expect(missing.status).toBe(403);
     expect(await missing.json()).toMatchObject({ error: "Invalid CSRF token", code: "T4_ERR_AUTH_CSRF" });
-    expect((await client.request("/transfer", { method: "POST", headers: { "x-csrf-token": "A".repeat(43) } })).status).toBe(403);
+    const wrong = await client.request("/transfer", { method: "POST", headers: { "x-csrf-token": "A".repeat(43) } });
+    expect(wrong.status).toBe(403);
+    // the answer says which: none sent (a first fetch() from a page) or not this session's (read before login)
+    expect(((await (await client.request("/transfer", { method: "POST" })).json()) as { hint: string }).hint).toMatch(/^no CSRF token was sent: send .*X-CSRF-Token.*_csrf.*GET \/__csrf/);
+    expect(((await wrong.json()) as { hint: string }).hint).toMatch(/^the CSRF token is not this session's .*GET \/__csrf/);
     expect((await client.request("/transfer", { method: "POST", headers: { "x-csrf-token": "" } })).status).toBe(403);
     const token = await tokenOf(client);
     const ok = await client.request("/transfer", { method: "POST", headers: { "x-csrf-token": token } });

@@ -31,6 +31,7 @@ import { TrustedProxies } from "./http/client-ip.js";
 import { compose, isThenable, type Endpoint } from "./middleware/compose.js";
 import { middlewareName, toMiddlewareFunction } from "./middleware/class-runner.js";
 import { mayCallResponse, type Middleware } from "./middleware/types.js";
+import { mayUseAsFunction } from "./middleware/calls-parameter.js";
 import { setting } from "./config/settings.js";
 import { guardEndpoint, securedMode, type SecuredMode } from "./auth/guard.js";
 import { csrfEndpoint, isSessionMiddleware, session } from "./session/middleware.js";
@@ -96,18 +97,6 @@ export interface AppOptions {
   openapi?: OpenApiConfig;
 }
 
-/**
- * True only when the handler certainly ignores its second argument: at most one plain
- * parameter (no comma, rest or default in the list) and no use of `arguments`. Anything
- * unclear counts as using `res`, which only costs a little speed.
- */
-function ignoresResponse(handler: Function): boolean {
-  if (handler.length > 1) return false;
-  const source = Function.prototype.toString.call(handler);
-  if (source.includes("arguments")) return false;
-  const list = /^[^(=]*\(([^)]*)\)/.exec(source)?.[1] ?? /^\s*(?:async\s+)?([\w$]+)\s*=>/.exec(source)?.[1];
-  return list !== undefined && !list.includes(",") && !list.includes("...") && !list.includes("=");
-}
 type Routed = Request;
 
 
@@ -350,7 +339,8 @@ export class App {
       meta: options.meta ?? routeOptions.meta ?? defined?.meta,
       schema,
       secured,
-      exposesResponse: chain.some(mayCallResponse) || !ignoresResponse(handler),
+      // a handler that only uses res.text(...) and the like gets the plain response (middleware/calls-parameter.ts)
+      exposesResponse: chain.some(mayCallResponse) || mayUseAsFunction(handler, 1),
       // the secured check comes after middleware (which may authenticate) and before validation: 401 wins over 422
       run: compose(
         chain,

@@ -139,3 +139,29 @@ describe("the response object user middleware gets", () => {
     expect(await response.text()).toBe("plain");
   });
 });
+
+describe("the response object a route handler gets", () => {
+  const exposes = (app: object, path: string): unknown =>
+    (Reflect.get(app, "trie") as { matchStatic(method: string, path: string): { data: { exposesResponse: boolean } } | undefined }).matchStatic("GET", path)?.data.exposesResponse;
+
+  it("is plain for handlers that use only res's methods, callable for those that call res(...)", async () => {
+    const s = await startApp((app) => {
+      app.get("/text", (req, res) => res.text("plain"));
+      app.get("/status", (req, res) => {
+        res.status(201);
+        return { created: true };
+      });
+      app.get("/call", fn(`(req, res) => res("called", 202)`) as () => unknown);
+      app.get("/pass", fn(`(req, res) => ((r) => r.json({ passed: true }))(res)`) as () => unknown);
+    });
+    close = s.close;
+    expect(["/text", "/status", "/call", "/pass"].map((p) => exposes(s.app, p))).toEqual([false, false, true, true]);
+    const text = await fetch(`${s.url}/text`);
+    expect([text.status, text.headers.get("content-type"), await text.text()]).toEqual([200, "text/plain; charset=utf-8", "plain"]);
+    const status = await fetch(`${s.url}/status`);
+    expect([status.status, await status.json()]).toEqual([201, { created: true }]);
+    const called = await fetch(`${s.url}/call`);
+    expect([called.status, await called.text()]).toEqual([202, "called"]);
+    expect(await (await fetch(`${s.url}/pass`)).json()).toEqual({ passed: true });
+  });
+});

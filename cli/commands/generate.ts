@@ -240,7 +240,7 @@ export function registerGenerate(program: Command): void {
       if (!options.dryRun) {
         const Name = className("Middleware name", name);
         ui.info(`\nUse it on a route:  ${ui.cyan(`export const middleware = [${Name}];`)}  ${ui.dim(`(import ${Name} from "<relative path>/middleware/${Name}")`)}`);
-        ui.info(`or globally in src/app.ts:  ${ui.cyan(`import ${Name} from "./middleware/${Name}"; use(${Name});`)}`);
+        ui.info(`or globally in src/app.ts:  ${ui.cyan(`import { use } from "tina4"; import ${Name} from "./middleware/${Name}"; use(${Name});`)}`);
       }
     });
 

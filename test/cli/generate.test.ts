@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../support/cli.js";
 
@@ -86,6 +86,22 @@ describe("tina4 generate", () => {
     expect(result.code).toBe(0);
     expect(readFileSync(join(app, "src/middleware/Timing.ts"), "utf8")).toContain("const timing: MiddlewareFunction = async (req, res, next)");
     expect(result.stdout).toContain("export const middleware = [Timing];");
+  });
+
+  it("middleware: the printed src/app.ts line works as it is pasted (it imports use)", () => {
+    const result = runCli(["g", "middleware", "Stamp"], app);
+    expect(result.code, result.stderr).toBe(0);
+    const line = /globally in src\/app\.ts:\s+(.+)$/m.exec(result.stdout)?.[1];
+    expect(line, result.stdout).toBeDefined();
+    writeFileSync(join(app, "src/app.ts"), `${line}\n`);
+    try {
+      const routes = runCli(["routes"], app);
+      expect(routes.code, routes.stderr).toBe(0);
+      expect(routes.stderr).toBe(""); // before: "Could not load src/app.ts: use is not defined"
+      expect(routes.stdout).toMatch(/GET\s+\/api\/hello\s.*\bStamp\b/);
+    } finally {
+      rmSync(join(app, "src/app.ts"));
+    }
   });
 
   it("migration: timestamped up and down files that sort in creation order", () => {

@@ -57,6 +57,9 @@ export function writeFiles(files: PlannedFile[]): void {
   }
 }
 
+/** Entries that leave a folder "empty" for init: a fresh `git init` or clone, Finder's metadata. init writes none of them. */
+const IGNORED_ENTRIES = new Set([".git", ".DS_Store"]);
+
 export function isEmptyDir(dir: string): boolean {
-  return !existsSync(dir) || readdirSync(dir).length === 0;
+  return !existsSync(dir) || readdirSync(dir).every((name) => IGNORED_ENTRIES.has(name));
 }

@@ -78,6 +78,23 @@ describe("tina4 init on a terminal", () => {
     expect(readdirSync(join(cwd, "taken"))).toEqual(["keep.txt"]);
   });
 
+  it("takes a folder holding only a git repository (git init, or a fresh clone's .git) as empty", () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, ".git", "objects"), { recursive: true });
+    writeFileSync(join(cwd, ".git", "HEAD"), "ref: refs/heads/main\n");
+    const result = runCli(["init", ".", "--yes"], cwd);
+    expect(result.code, result.stderr).toBe(0);
+    expect(existsSync(join(cwd, "src", "routes", "api", "hello", "get.ts"))).toBe(true);
+    expect(readFileSync(join(cwd, ".git", "HEAD"), "utf8")).toBe("ref: refs/heads/main\n");
+    // anything else still counts
+    const other = tempDir();
+    mkdirSync(join(other, ".git"));
+    writeFileSync(join(other, "LICENSE"), "MIT\n");
+    const refused = runCli(["init", ".", "--yes"], other);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("is not empty");
+  });
+
   it("re-asks the project name when its folder is not empty", () => {
     const cwd = tempDir();
     mkdirSync(join(cwd, "shop"));

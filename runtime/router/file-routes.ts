@@ -6,6 +6,7 @@ import type { Middleware } from "../middleware/types.js";
 import { RouterError, RouterErrorCode } from "./errors.js";
 import { fileSegmentToPattern } from "./pattern.js";
 import { webSocketFileRoute } from "../realtime/file-route.js";
+import { log } from "../log.js";
 
 /** `ws.ts` is a WebSocket route (runtime/realtime/file-route.ts). */
 const METHOD_FILES = new Set(["get", "post", "put", "patch", "delete", "any", "ws"]);
@@ -65,6 +66,26 @@ export function discoverRouteFiles(root: string, routesDir = join(root, "src", "
   return out;
 }
 
+/** Names other frameworks give route files (Next.js `route.ts` / `GET`, `index.ts` pages). */
+const ROUTE_LOOKALIKES = new Set(["index", "route", "handler"]);
+
+/**
+ * A file that looks meant as a file route but is not one (`GET.ts`, or `index.ts` with a
+ * default handler): it is imported as a programmatic file and serves nothing, so the user
+ * would only see a 404. Says what to rename it to.
+ */
+function misnamedRouteFile(file: RouteFile, mod: RouteModule): string | null {
+  const name = file.source.slice(file.source.lastIndexOf("/") + 1);
+  const stem = name.replace(SOURCE_FILE, "");
+  if (METHOD_FILES.has(stem.toLowerCase())) {
+    return `${file.source} is not a route file: method files are lower-case, rename it to ${stem.toLowerCase()}${name.slice(stem.length)}`;
+  }
+  if (ROUTE_LOOKALIKES.has(stem) && typeof mod.default === "function" && file.source.startsWith("src/routes/")) {
+    return `${file.source} exports a default handler but serves nothing: only get.ts, post.ts, put.ts, patch.ts, delete.ts and any.ts are file routes (rename it, e.g. to get${name.slice(stem.length)})`;
+  }
+  return null;
+}
+
 interface RouteModule {
   default?: unknown;
   middleware?: unknown;
@@ -94,7 +115,11 @@ export async function loadRouteFiles(
     } finally {
       app.currentSource = "programmatic";
     }
-    if (!file.method || !file.pattern) continue;
+    if (!file.method || !file.pattern) {
+      const hint = misnamedRouteFile(file, mod);
+      if (hint) log.warn(hint);
+      continue;
+    }
     if (file.method === "WS") {
       const { handlers, options } = webSocketFileRoute(mod as Record<string, unknown>, file.source);
       app.currentSource = file.source;

@@ -167,10 +167,12 @@ export class BullmqQueueBackend implements QueueBackend {
 
   static async open(config: QueueConfig): Promise<BullmqQueueBackend> {
     const url = redisUrl(config.url);
-    const bull = await loadDriver<BullModule>("bullmq");
-    if (!bull) throw new QueueError(QueueErrorCode.DRIVER_MISSING, `the ${config.backend} queue runs on BullMQ: run \`npm install bullmq\` in your project`);
-    const redis = await loadDriver<RedisDriver<RedisClient>>("redis");
-    if (!redis) throw new QueueError(QueueErrorCode.DRIVER_MISSING, `the ${config.backend} queue talks to the server through node-redis: run \`npm install redis\` in your project`);
+    const [bull, redis] = await Promise.all([loadDriver<BullModule>("bullmq"), loadDriver<RedisDriver<RedisClient>>("redis")]);
+    // both at once: naming one, then the other after the first install, costs the user a round trip
+    const missing = [bull ? null : "bullmq", redis ? null : "redis"].filter((name): name is string => name !== null);
+    if (!bull || !redis) {
+      throw new QueueError(QueueErrorCode.DRIVER_MISSING, `the ${config.backend} queue runs on BullMQ, which talks to the server through node-redis: run \`npm install ${missing.join(" ")}\` in your project`);
+    }
     const client = await connectClient(redis, url, true);
     return new BullmqQueueBackend(config.backend === "valkey" ? "valkey" : "redis", bull, client, config);
   }

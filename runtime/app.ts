@@ -543,7 +543,7 @@ export class App {
   private fallback(allowed: string[] | null, segments: string[]): Endpoint {
     return async (req, res) => {
       // A GET with no GET route renders src/templates/pages/<path>.twig when there is one.
-      if (this.views && (req.method === "GET" || req.method === "HEAD") && servePage(this.views, req, res, segments)) return;
+      if (this.views && (req.method === "GET" || req.method === "HEAD") && (await servePage(this.views, req, res, segments))) return;
       if (allowed) {
         if (req.method === "OPTIONS") {
           res.header("allow", allowed.join(", ")).status(204);

@@ -89,6 +89,15 @@ function checks(req: Request, res: Response, needsUser: boolean, invalidToken: b
   }
 }
 
+/**
+ * `req.user` for a request no route took (a page template), as a public route gets it: from a
+ * Bearer token or the session's user; an invalid token leaves the request anonymous.
+ */
+export function identify(req: Request): Promise<void> | undefined {
+  if (req.headers.authorization === undefined && req.session === undefined) return undefined;
+  return authenticate(req).then(() => undefined);
+}
+
 /** Wraps a route's endpoint with the check for `mode`. */
 export function guardEndpoint(endpoint: Endpoint, mode: SecuredMode): Endpoint {
   return function guarded(req, res) {

@@ -1,6 +1,7 @@
 import type { Request } from "../http/request.js";
 import { HTML_TYPE, type Response } from "../http/response.js";
 import type { Views } from "./views.js";
+import { identify } from "../auth/guard.js";
 
 /** Page templates live here; `/about` renders `pages/about.twig` or `pages/about/index.twig`. */
 export const PAGES_DIR = "pages";
@@ -29,11 +30,13 @@ export function findPage(views: Views, segments: readonly string[]): string | nu
 
 /**
  * The routing step between "no route matched" and public/ files: renders the page template
- * for a GET or HEAD when there is one. Returns false when there is none.
+ * for a GET or HEAD when there is one. Returns false when there is none. The page sees `user`
+ * as a route's template would (no route ran the auth check that sets it).
  */
-export function servePage(views: Views, req: Request, res: Response, segments: readonly string[]): boolean {
+export async function servePage(views: Views, req: Request, res: Response, segments: readonly string[]): Promise<boolean> {
   const name = findPage(views, segments);
   if (name === null) return false;
+  await identify(req);
   res.send(views.render(name, null, req), undefined, HTML_TYPE);
   return true;
 }

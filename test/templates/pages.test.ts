@@ -4,6 +4,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { listen } from "../../runtime/http/server.js";
 import { App } from "../../runtime/app.js";
 import { pageCandidates, pageRoutes } from "../../runtime/templates/pages.js";
+import { session, signToken } from "../../runtime/index.js";
+import { closeSessionStores } from "../../runtime/session/store.js";
+import { CookieClient } from "../support/cookie-client.js";
 import { templatesDir } from "./support.js";
 
 const cleanups: Array<() => unknown> = [];
@@ -36,7 +39,7 @@ async function serve(dev: boolean, setup: (app: App, publicDir: string) => void 
     const res = await fetch(`http://127.0.0.1:${server.port}${path}`, init);
     return { status: res.status, type: res.headers.get("content-type"), body: await res.text() };
   };
-  return { get, folder, app };
+  return { get, folder, app, url: `http://127.0.0.1:${server.port}` };
 }
 
 describe("page templates: a GET with no route renders src/templates/pages/<path>.twig", () => {
@@ -106,6 +109,29 @@ describe("page templates: a GET with no route renders src/templates/pages/<path>
       ["/where", "pages/where.twig"],
     ]);
     expect(pageRoutes(app.views!)[0]!.file).toBe(join(folder.dir, "pages", "index.twig"));
+  });
+
+  it("a page sees `user` as a route's template does: from a Bearer token or the session's logged-in user", async () => {
+    const secret = process.env.TINA4_SECRET;
+    process.env.TINA4_SECRET = "pages-test-secret-0123456789abcdef-012345";
+    cleanups.push(() => (secret === undefined ? delete process.env.TINA4_SECRET : (process.env.TINA4_SECRET = secret)), () => closeSessionStores());
+    const { app, folder, get, url } = await serve(true, (app) => {
+      app.use(session());
+      app.post("/login", async (req) => {
+        await req.session!.regenerate();
+        req.session!.set("user", { sub: "7", email: "ann@example.com" });
+        return { ok: true };
+      }, { secured: false });
+    });
+    folder.write("pages/me.twig", "{{ user ? user.email ~ ' ' ~ user.sub : 'anonymous' }}");
+    app.views!.clear();
+    expect((await get("/me")).body).toBe("anonymous");
+    const token = await signToken({ sub: "9", email: "bob@example.com" });
+    expect((await get("/me", { headers: { authorization: `Bearer ${token}` } })).body).toBe("bob@example.com 9");
+    expect((await get("/me", { headers: { authorization: "Bearer not.a.token" } })).body).toBe("anonymous");
+    const browser = new CookieClient(url);
+    expect((await browser.request("/login", { method: "POST" })).status).toBe(200);
+    expect(await (await browser.request("/me")).text()).toBe("ann@example.com 7");
   });
 
   it("candidate names refuse segments that are not page names", () => {

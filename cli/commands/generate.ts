@@ -5,7 +5,7 @@ import { readTemplate, type PlannedFile } from "../templates.js";
 import { emit, type WriteOptions } from "../generate/writer.js";
 import { camelCase, className, migrationSlug, routeSegments, tableName } from "../generate/names.js";
 import { parseFields, type FieldSpec } from "../generate/fields.js";
-import { columnType, engineOf, primaryKeyColumn } from "../generate/sql-types.js";
+import { columnType, engineOf, otherEngines, primaryKeyColumn, type Engine } from "../generate/sql-types.js";
 import { openProject } from "../project.js";
 import { planView } from "../generate/view.js";
 import { planRouteTest, sampleRequest } from "../generate/route-test.js";
@@ -143,10 +143,15 @@ export function planModel(root: string, name: string, options: { fields?: string
   if (options.migration !== false) {
     const engine = engineOf(options.databaseUrl ?? setting("TINA4_DATABASE_URL"));
     const file = `${migrationStamp(root, now)}_create_${table}`;
-    const columnLines = fields.map((f) => `,\n  ${f.column} ${columnType(engine, f.type)}${f.required ? " NOT NULL" : ""}`).join("");
+    const createTable = (e: Engine) => {
+      const columnLines = fields.map((f) => `,\n  ${f.column} ${columnType(e, f.type)}${f.required ? " NOT NULL" : ""}`).join("");
+      return readTemplate("generate/migration/create-table.sql", { table, Model: model, engine: e, primaryKey: primaryKeyColumn(e), columnLines });
+    };
     files.push(
-      { path: join(root, "migrations", `${file}.sql`), contents: readTemplate("generate/migration/create-table.sql", { table, Model: model, engine, primaryKey: primaryKeyColumn(engine), columnLines }) },
+      { path: join(root, "migrations", `${file}.sql`), contents: createTable(engine) },
       { path: join(root, "migrations", `${file}.down.sql`), contents: readTemplate("generate/migration/create-table.down.sql", { table, file: `${file}.sql` }) },
+      // the same table for every other engine: `tina4 migrate` picks migrations/<engine>/<file>.sql there
+      ...otherEngines(engine).map((e) => ({ path: join(root, "migrations", e, `${file}.sql`), contents: createTable(e) })),
     );
   }
   return files;

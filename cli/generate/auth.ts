@@ -6,7 +6,7 @@
 import { readdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { readTemplate, type PlannedFile } from "../templates.js";
-import { columnType, engineOf, primaryKeyColumn, type Engine } from "./sql-types.js";
+import { columnType, engineOf, otherEngines, primaryKeyColumn, type Engine } from "./sql-types.js";
 import { setting } from "../../runtime/config/settings.js";
 
 function importPath(fromFile: string, toFile: string): string {
@@ -55,6 +55,10 @@ ${ddl}
   };
 }
 
+function createUsers(engine: Engine): string {
+  return readTemplate("generate/auth/create-users.sql", { engine, primaryKey: primaryKeyColumn(engine), datetime: columnType(engine, "datetime") });
+}
+
 export function planAuth(root: string, options: { databaseUrl?: string | undefined; stamp: string }): PlannedFile[] {
   const engine = engineOf(options.databaseUrl ?? setting("TINA4_DATABASE_URL"));
   const model = join(root, "src", "models", "User.ts");
@@ -64,7 +68,9 @@ export function planAuth(root: string, options: { databaseUrl?: string | undefin
   const migration = existingMigration(root) ?? `${options.stamp}_create_users`;
   return [
     { path: model, contents: readTemplate("generate/auth/User.ts", {}) },
-    { path: join(root, "migrations", `${migration}.sql`), contents: readTemplate("generate/auth/create-users.sql", { engine, primaryKey: primaryKeyColumn(engine), datetime: columnType(engine, "datetime") }) },
+    { path: join(root, "migrations", `${migration}.sql`), contents: createUsers(engine) },
+    // one per other engine: `tina4 migrate` picks migrations/<engine>/<name>.sql there
+    ...otherEngines(engine).map((e) => ({ path: join(root, "migrations", e, `${migration}.sql`), contents: createUsers(e) })),
     { path: join(root, "migrations", `${migration}.down.sql`), contents: readTemplate("generate/auth/create-users.down.sql", { file: `${migration}.sql` }) },
     { path: guard, contents: readTemplate("generate/auth/guard.ts", {}) },
     ...ROUTES.map(([template, parts]) => {

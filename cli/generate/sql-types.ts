@@ -1,6 +1,7 @@
 import { parseDatabaseUrl } from "../../runtime/db/url.js";
 import { dialectFor } from "../../runtime/db/dialects/index.js";
 import { DatabaseError } from "../../runtime/db/errors.js";
+import { ENGINES } from "../../runtime/db/engines.js";
 import type { Engine } from "../../runtime/db/types.js";
 import { CliError } from "../errors.js";
 import { DEFAULT_DATABASE_URL } from "../settings.js";
@@ -30,4 +31,12 @@ export function columnType(engine: Engine, type: FieldType): string {
 /** The engine's generated-integer primary key column definition. */
 export function primaryKeyColumn(engine: Engine): string {
   return dialectFor(engine).autoIncrementPrimaryKey;
+}
+
+/**
+ * Every engine but `engine`: generated create-table migrations get a variant for each in
+ * migrations/<engine>/, so an app made on SQLite migrates unchanged on PostgreSQL and the rest.
+ */
+export function otherEngines(engine: Engine): Engine[] {
+  return (Object.keys(ENGINES) as Engine[]).filter((e) => e !== engine);
 }

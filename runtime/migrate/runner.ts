@@ -1,4 +1,4 @@
-import { basename, join } from "node:path";
+import { basename, join, relative } from "node:path";
 import { DatabaseError, type Database } from "../db/index.js";
 import { dialectFor } from "../db/dialects/index.js";
 import { MigrateErrorCode, MigrationError } from "./errors.js";
@@ -70,8 +70,7 @@ function emit(options: MigrationOptions, event: MigrationEvent): void {
   }
 }
 
-function statementsOf(db: Database, path: string, kind: "migration" | "down file"): SqlStatement[] {
-  const file = basename(path);
+function statementsOf(db: Database, path: string, kind: "migration" | "down file", file = basename(path)): SqlStatement[] {
   const statements = splitSql(readSql(path), { engine: db.engine, file });
   if (statements.length === 0) {
     throw new MigrationError(
@@ -181,14 +180,14 @@ function checkLock(lock: MigrationLock): void {
  */
 export async function migrate(db: Database, options: MigrationOptions = {}): Promise<MigrateResult> {
   const dir = dirOf(options);
-  const { files } = discoverMigrations(dir);
+  const { files } = discoverMigrations(dir, db.engine);
   // split everything first: a syntax problem in a later file stops the run before anything changes
   const parsed = new Map<string, SqlStatement[]>();
   return withLock(db, options, async (lock) => {
     const done = new Set((await appliedMigrations(db)).map((m) => m.name));
     const pending = files.filter((f) => !done.has(f.name));
     if (pending.length === 0) return { batch: null, applied: [] };
-    for (const f of pending) parsed.set(f.name, statementsOf(db, f.path, "migration"));
+    for (const f of pending) parsed.set(f.name, statementsOf(db, f.path, "migration", f.label));
     const batch = (await nextBatch(db));
     const applied: string[] = [];
     for (let i = 0; i < pending.length; i++) {
@@ -200,11 +199,11 @@ export async function migrate(db: Database, options: MigrationOptions = {}): Pro
       let ran = true;
       try {
         // the lock makes the check redundant, unless a stalled holder lost it: never apply a file twice
-        ran = await runFile(db, `${f.name}.sql`, statements, MigrateErrorCode.FAILED, () => isRecorded(db, f.name), () => record(db, f.name, batch));
+        ran = await runFile(db, f.label, statements, MigrateErrorCode.FAILED, () => isRecorded(db, f.name), () => record(db, f.name, batch));
       } catch (error) {
         const failure = error instanceof MigrationError
           ? error
-          : new MigrationError(MigrateErrorCode.FAILED, `${f.name}.sql: ${(error as Error)?.message ?? String(error)}`, { file: `${f.name}.sql`, cause: error });
+          : new MigrationError(MigrateErrorCode.FAILED, `${f.label}: ${(error as Error)?.message ?? String(error)}`, { file: f.label, cause: error });
         emit(options, { type: "failed", name: f.name, ms: performance.now() - started, error: failure });
         throw failure;
       }
@@ -242,7 +241,7 @@ export async function rollback(db: Database, options: RollbackOptions = {}): Pro
     const batches = [...new Set(applied.map((m) => m.batch))].sort((a, b) => b - a).slice(0, steps);
     const targets = applied.filter((m) => batches.includes(m.batch)).sort((a, b) => b.batch - a.batch || b.id - a.id);
     if (targets.length === 0) return { rolledBack: [], batches: [] };
-    const { files } = discoverMigrations(dir);
+    const { files } = discoverMigrations(dir, db.engine);
     const byName = new Map<string, MigrationFile>(files.map((f) => [f.name, f]));
     const missing = targets.filter((m) => !byName.get(m.name)?.downPath);
     if (missing.length > 0) {
@@ -253,7 +252,8 @@ export async function rollback(db: Database, options: RollbackOptions = {}): Pro
         { file: `${first}.down.sql` },
       );
     }
-    const parsed = new Map(targets.map((m) => [m.name, statementsOf(db, byName.get(m.name)!.downPath!, "down file")]));
+    const downLabel = (name: string) => relative(dir, byName.get(name)!.downPath!).replace(/\\/g, "/");
+    const parsed = new Map(targets.map((m) => [m.name, statementsOf(db, byName.get(m.name)!.downPath!, "down file", downLabel(m.name))]));
     const rolledBack: string[] = [];
     for (let i = 0; i < targets.length; i++) {
       const m = targets[i]!;
@@ -262,11 +262,11 @@ export async function rollback(db: Database, options: RollbackOptions = {}): Pro
       const started = performance.now();
       const statements = parsed.get(m.name)!;
       try {
-        await runFile(db, `${m.name}.down.sql`, statements, MigrateErrorCode.ROLLBACK_FAILED, async () => false, () => unrecord(db, m.name));
+        await runFile(db, downLabel(m.name), statements, MigrateErrorCode.ROLLBACK_FAILED, async () => false, () => unrecord(db, m.name));
       } catch (error) {
         const failure = error instanceof MigrationError
           ? error
-          : new MigrationError(MigrateErrorCode.ROLLBACK_FAILED, `${m.name}.down.sql: ${(error as Error)?.message ?? String(error)}`, { file: `${m.name}.down.sql`, cause: error });
+          : new MigrationError(MigrateErrorCode.ROLLBACK_FAILED, `${downLabel(m.name)}: ${(error as Error)?.message ?? String(error)}`, { file: downLabel(m.name), cause: error });
         emit(options, { type: "failed", name: m.name, ms: performance.now() - started, error: failure });
         throw failure;
       }
@@ -279,7 +279,7 @@ export async function rollback(db: Database, options: RollbackOptions = {}): Pro
 
 /** Applied migrations (with batch and time) in the order they ran, then pending files in the order they will run. */
 export async function migrationStatus(db: Database, options: Pick<MigrationOptions, "dir"> = {}): Promise<MigrationStatus> {
-  const { files, ignored } = discoverMigrations(dirOf(options));
+  const { files, ignored } = discoverMigrations(dirOf(options), db.engine);
   const applied: AppliedMigration[] = await appliedMigrations(db);
   const byName = new Map(files.map((f) => [f.name, f]));
   const seen = new Set<string>();

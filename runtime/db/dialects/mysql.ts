@@ -20,7 +20,7 @@ export class MysqlDialect extends Dialect {
   }
   protected readonly columnTypes = {
     string: "VARCHAR(255)", text: "TEXT", int: "INT", bigint: "BIGINT", float: "DOUBLE", bool: "TINYINT(1)",
-    datetime: "DATETIME", json: "JSON", document: "LONGTEXT CHARACTER SET utf8mb4",
+    datetime: "DATETIME(3)", json: "JSON", document: "LONGTEXT CHARACTER SET utf8mb4",
   } as const;
   readonly autoIncrementPrimaryKey = "INT AUTO_INCREMENT PRIMARY KEY";
   /** InnoDB: transactions and row locks, whatever the server's default engine is. */

@@ -15,7 +15,7 @@ export class SqliteDialect extends Dialect {
     return `"${part}"`;
   }
   protected readonly columnTypes = {
-    string: "VARCHAR(255)", text: "TEXT", int: "INTEGER", bigint: "BIGINT", float: "REAL", bool: "INTEGER",
+    string: "VARCHAR(255)", text: "TEXT", int: "INTEGER", bigint: "BIGINT", float: "REAL", bool: "BOOLEAN",
     datetime: "TIMESTAMP", json: "TEXT", document: "TEXT",
   } as const;
   readonly autoIncrementPrimaryKey = "INTEGER PRIMARY KEY AUTOINCREMENT";

@@ -253,8 +253,8 @@ export function unknownSettings(env: NodeJS.ProcessEnv = process.env): { name: s
     });
 }
 
-/** Levenshtein distance, for the "did you mean" hint. */
-function distance(a: string, b: string): number {
+/** Levenshtein distance, for the "did you mean" hints (settings here, route file exports). */
+export function distance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

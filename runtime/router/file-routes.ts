@@ -7,6 +7,7 @@ import { RouterError, RouterErrorCode } from "./errors.js";
 import { fileSegmentToPattern } from "./pattern.js";
 import { webSocketFileRoute } from "../realtime/file-route.js";
 import { log } from "../log.js";
+import { distance } from "../config/settings.js";
 
 /** `ws.ts` is a WebSocket route (runtime/realtime/file-route.ts). */
 const METHOD_FILES = new Set(["get", "post", "put", "patch", "delete", "any", "ws"]);
@@ -86,6 +87,24 @@ function misnamedRouteFile(file: RouteFile, mod: RouteModule): string | null {
   return null;
 }
 
+/** The named exports a method file may have (besides `default`). */
+const ROUTE_EXPORTS = ["middleware", "meta", "schema", "secured"];
+
+/**
+ * Exports one letter or two away from a route export (`secure`, `middlewares`, `Schema`): tina4
+ * ignores them, and `export const secure = true` would leave a route open that its author
+ * meant to secure. Other names (a page size constant, a helper) are the file's own business.
+ */
+function misspelledExports(file: RouteFile, mod: object): string[] {
+  const warnings: string[] = [];
+  for (const name of Object.keys(mod)) {
+    if (name === "default" || ROUTE_EXPORTS.includes(name)) continue;
+    const near = ROUTE_EXPORTS.find((known) => distance(name.toLowerCase(), known) <= (name.length >= 6 ? 2 : 1));
+    if (near) warnings.push(`${file.source} exports "${name}", which tina4 ignores: did you mean "${near}"?`);
+  }
+  return warnings;
+}
+
 interface RouteModule {
   default?: unknown;
   middleware?: unknown;
@@ -135,6 +154,7 @@ export async function loadRouteFiles(
     if (typeof mod.default !== "function") {
       throw new RouterError(RouterErrorCode.FILE, `${file.source} must export a default handler function`);
     }
+    for (const warning of misspelledExports(file, mod)) log.warn(warning);
     if (mod.middleware !== undefined && !Array.isArray(mod.middleware)) {
       throw new RouterError(RouterErrorCode.FILE, `${file.source}: "middleware" export must be an array`);
     }

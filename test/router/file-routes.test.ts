@@ -57,4 +57,18 @@ describe("file routes: misnamed files", () => {
     expect(warnings[0]).toContain("src/routes/orders/index.mjs exports a default handler but serves nothing");
     expect(warnings[0]).toContain("rename it, e.g. to get.mjs");
   });
+
+  it("warns for a route export one or two letters from a known one (export const secure = true left the route open)", async () => {
+    const { app, warnings } = await load({
+      "src/routes/secret/get.mjs": "export const secure = true;\nexport const middlewares = [];\nexport const Schema = {};\nexport default () => ({ secret: 42 });\n",
+      "src/routes/fine/get.mjs": "export const PAGE_SIZE = 20;\nexport const data = [1];\nexport const secured = true;\nexport const meta = { summary: 'ok' };\nexport default () => ({});\n",
+    });
+    const text = warnings.join("");
+    expect(text).toContain('src/routes/secret/get.mjs exports "secure", which tina4 ignores: did you mean "secured"?');
+    expect(text).toContain('exports "middlewares", which tina4 ignores: did you mean "middleware"?');
+    expect(text).toContain('exports "Schema", which tina4 ignores: did you mean "schema"?');
+    expect(text).not.toContain("src/routes/fine/");
+    expect(warnings).toHaveLength(3);
+    expect(app.routes().some((route) => route.path === "/secret")).toBe(true); // still served, as before
+  });
 });

@@ -137,10 +137,12 @@ export function timedOut(what: string, ms: number): () => Error {
 
 /**
  * Parameters as the pg, mysql2 and node-firebird drivers take them: those drivers bind
- * Dates and Buffers themselves; `undefined` becomes NULL, bigints their decimal text,
- * other typed arrays Buffers and plain objects/arrays JSON text. Copies only when needed.
+ * Buffers themselves, and Dates too unless `isoDates` (then ISO-8601 UTC text, for a driver
+ * that would otherwise write the process's local time); `undefined` becomes NULL, bigints
+ * their decimal text, other typed arrays Buffers and plain objects/arrays JSON text. Copies
+ * only when needed.
  */
-export function driverParams(params: SqlParams): unknown[] {
+export function driverParams(params: SqlParams, isoDates = false): unknown[] {
   let out: unknown[] | null = null;
   for (let i = 0; i < params.length; i++) {
     const v = params[i];
@@ -148,7 +150,9 @@ export function driverParams(params: SqlParams): unknown[] {
     out ??= params.slice();
     if (v === undefined) out[i] = null;
     else if (typeof v === "bigint") out[i] = v.toString();
-    else if (v instanceof Date || Buffer.isBuffer(v)) continue;
+    else if (v instanceof Date) {
+      if (isoDates) out[i] = Number.isNaN(v.getTime()) ? v : v.toISOString();
+    } else if (Buffer.isBuffer(v)) continue;
     else if (v instanceof Uint8Array) out[i] = Buffer.from(v);
     else out[i] = JSON.stringify(v);
   }

@@ -106,6 +106,8 @@ export class MysqlAdapter extends NetworkAdapter {
       supportBigNumbers: true,
       bigNumberStrings: true,
       dateStrings: ["DATE"],
+      // DATETIME holds UTC wall time: Dates written and read as UTC, whatever TZ this process has
+      timezone: "Z",
       multipleStatements: true,
       connectTimeout: this.connectTimeoutMs,
       ssl: this.url.options.ssl === "true" ? { rejectUnauthorized: false } : undefined,

@@ -30,6 +30,8 @@ function nameFor(sql: string): string | undefined {
 
 const INT8 = 20;
 const DATE = 1082;
+const TIMESTAMP = 1114;
+const TIMESTAMPTZ = 1184;
 
 /**
  * Statements pipelined in one event-loop turn leave in one write per connection: the socket
@@ -84,7 +86,8 @@ class PgConnection extends NetworkConnection {
    * may run dozens of statements.
    */
   query(sql: string, params: SqlParams, mode: QueryMode): Promise<RawResult> {
-    const values = driverParams(params);
+    // Dates as UTC text: pg would write local time, which a TIMESTAMP column keeps without its zone
+    const values = driverParams(params, true);
     const name = mode === "exec" && values.length === 0 ? undefined : nameFor(sql);
     if (this.stream !== undefined && !this.broken) corkForThisTurn(this.stream);
     return new Promise<RawResult>((resolve, reject) => {
@@ -141,6 +144,11 @@ export class PostgresAdapter extends NetworkAdapter {
       getTypeParser: ((oid: number, format?: "text" | "binary") => {
         if (oid === INT8) return (v: string) => toSafeInt(v);
         if (oid === DATE) return (v: string) => v;
+        // TIMESTAMP holds UTC wall time (Dates are written as UTC): read it as UTC, whatever TZ this process has
+        if (oid === TIMESTAMP && format !== "binary") {
+          const parse = pg.types.getTypeParser(TIMESTAMPTZ, "text") as (v: string) => unknown;
+          return (v: string) => parse(v.endsWith("infinity") ? v : v.replace(/( BC)?$/, "Z$1"));
+        }
         return pg.types.getTypeParser(oid, format ?? "text");
       }) as typeof pg.types.getTypeParser,
     };

@@ -155,6 +155,34 @@ describe.skipIf(pgUrl === undefined)("fetchMany through the persistent memory ca
     }
   });
 
+  it("after a write the batch reads the new row once, then serves that new row as hits (never the old one)", async () => {
+    await a.fetchMany(sql, ids(3));
+    await b.update(table, { name: "fresh" }, { id: 3 });
+    const s = await a.cacheStats();
+    expect((await a.fetchMany<Item>(sql, ids(3))).map((r) => r!.name)).toEqual(["n1", "n2", "fresh"]);
+    const s1 = await a.cacheStats();
+    expect(s1.misses - s.misses).toBe(3); // the write invalidated every entry of the database
+    for (let i = 0; i < 2; i++) expect((await a.fetchMany<Item>(sql, ids(3))).map((r) => r!.name)).toEqual(["n1", "n2", "fresh"]);
+    expect((await a.cacheStats()).hits - s1.hits).toBe(6);
+    await b.update(table, { name: "n3" }, { id: 3 });
+    expect((await a.fetchMany<Item>(sql, [[3]]))[0]!.name).toBe("n3");
+  });
+
+  it("an expired entry read again is cached again with a new expiry", async () => {
+    const short = await Database.connect(pgUrl!, { queryCache: { persistent: true, backend: "memory", ttl: 0.2 } });
+    try {
+      await short.fetchMany(sql, [[8]]);
+      await sleep(300);
+      const s = await short.cacheStats();
+      await short.fetchMany(sql, [[8]]); // expired: read again
+      await short.fetchMany(sql, [[8]]); // and a hit under its new expiry
+      const after = await short.cacheStats();
+      expect([after.hits - s.hits, after.misses - s.misses]).toEqual([1, 1]);
+    } finally {
+      await short.close();
+    }
+  });
+
   it("holds at most TINA4_CACHE_MAX_ENTRIES rows, dropping the least recently used", async () => {
     process.env.TINA4_CACHE_MAX_ENTRIES = "4";
     const small = await Database.connect(pgUrl!, { queryCache: { persistent: true, backend: "memory", ttl: 60 } });

@@ -59,9 +59,14 @@ export class DatabaseError extends Tina4Error {
     return this.code === DbErrorCode.UNAVAILABLE || this.code === DbErrorCode.POOL_TIMEOUT;
   }
 
-  /** The HTTP status of a request that fails with this error: 503 while the database is unreachable. */
-  get status(): 500 | 503 {
-    return this.unavailable ? 503 : 500;
+  /**
+   * The HTTP status of a request that fails with this error: 503 while the database is
+   * unreachable, 409 Conflict when a constraint (duplicate key, foreign key, ...) refused a write
+   * — the client asked for a state the data cannot take, so a retry as sent fails the same way.
+   */
+  get status(): 409 | 500 | 503 {
+    if (this.unavailable) return 503;
+    return this.code === DbErrorCode.CONSTRAINT ? 409 : 500;
   }
 }
 

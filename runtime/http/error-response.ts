@@ -22,6 +22,7 @@ export function statusOf(error: unknown): number {
 const bodyHeaders = ["content-type", "content-length", "content-encoding", "content-disposition", "etag", "last-modified", "location"];
 
 const reasons: Record<number, string> = {
+  409: "Conflict",
   500: "Internal Server Error",
   503: "Service Unavailable",
 };
@@ -41,6 +42,11 @@ export function renderError(req: Request, res: Response, error: unknown, dev: bo
   if (error instanceof HttpError) {
     body.code = error.code;
     if (error.details) Object.assign(body, error.details);
+  } else if (error instanceof Tina4Error && status < 500) {
+    // a client error from another layer (a database constraint → 409): its stable code, and in dev
+    // its message (it may quote data or schema, so never in production)
+    body.code = error.code;
+    if (dev) body.message = error.message;
   }
   if (status >= 500) {
     log.error(`${req.method} ${req.path} → ${status} [${req.requestId}] ${(error as Error)?.stack ?? String(error)}`);

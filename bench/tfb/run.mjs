@@ -5,7 +5,14 @@
 // core 1 (taskset), validates every test type first (lib/validate.mjs: a server that breaks a
 // rule is reported as failed for that type and not measured), then runs wrk pinned to core 0:
 // warm-up, measured run, per test type, servers interleaved, for several rounds. Reports the
-// median req/s, the median of the per-round ratios to Fastify, and the server's CPU µs/request.
+// median req/s, the median of the per-round ratios to Fastify, and the server's CPU µs/request;
+// then every round's figures with what else the machine did during each measured run: other
+// processes' share of the server core and steal (bench/lib/cpu-stat.mjs; a run with > 10 % is
+// marked NOISY and left out of the "quiet rounds" ratio), and a speed probe pinned to the server
+// core, timed before and after the run (bench/lib/speed-probe.mjs: whether the core itself was
+// slow), and each ratio also by CPU per request, steadier than req/s when wrk's core is shared.
+// More, shorter rounds (--rounds 7 --duration 3; each round restarts the servers) show the
+// spread better than a few long ones.
 //
 // Options (flag or environment variable; flags win):
 //   --duration N     TFB_DURATION     measured seconds per run                     (10)
@@ -23,7 +30,7 @@
 //   --no-pin                          do not pin with taskset
 //   --json                            one JSON document on stdout (progress → stderr)
 //   --list, --help
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -34,6 +41,8 @@ import { SERVERS, buildTina4App, startServer } from "./lib/servers.mjs";
 import { testType, validate, TEST_TYPES } from "./lib/validate.mjs";
 import { runWrk, wrkAvailable, WRK } from "./lib/wrk.mjs";
 import { cpuMs } from "../lib/proc-cpu.mjs";
+import { coreShare, coreTicks } from "../lib/cpu-stat.mjs";
+import { startSpeedProbe } from "../lib/speed-probe.mjs";
 import { summarise } from "../lib/cpuprofile.mjs";
 
 const USAGE = `usage: node bench/tfb/run.mjs [--duration N] [--warmup N] [--rounds N] [--connections N] [--pool N]
@@ -111,6 +120,10 @@ const pin = opts.pin && cpus().length >= 2;
 const SERVER_CORE = pin ? 1 : null;
 const WRK_CORE = pin ? 0 : null;
 
+/** A measured run whose server core spent more than this (percent) on other processes is marked noisy. */
+const NOISY_OTHER_PCT = 10;
+const loadAtStart = loadavg();
+
 const pgUrl = serverUrl();
 if (!pgUrl) fail("no PostgreSQL: set TINA4_TFB_POSTGRES_URL, or run `bash .ci/services.sh start` (writes .ci/services.env)");
 if (!opts.validateOnly && !wrkAvailable()) fail(`wrk not found at ${WRK} (apt-get install wrk, or set TINA4_WRK)`);
@@ -143,11 +156,15 @@ const failed = Object.fromEntries(servers.map((s) => [s.id, {}]));
 const runs = Object.fromEntries(tests.map((t) => [t.id, Object.fromEntries(servers.map((s) => [s.id, []]))]));
 const memory = {};
 
+// the server core's speed, timed just before and after each measured run (bench/lib/speed-probe.mjs)
+const probe = opts.validateOnly || opts.memory > 0 ? null : await startSpeedProbe(SERVER_CORE);
+
 try {
   if (opts.memory > 0) await memoryRun();
   else await suite();
 } finally {
   await client.end();
+  await probe?.stop();
 }
 
 /** Whether a server implements a test type (node:http only has /json and /plaintext). */
@@ -189,18 +206,27 @@ async function suite() {
               continue;
             }
           }
+          const speedBefore = await probe?.measure();
           const pids = server.pids();
           const cpuBefore = cpuOf(pids);
+          const ticksBefore = coreTicks();
           const r = await runWrk({ ...load, seconds: opts.duration });
           const cpuAfter = cpuOf(pids);
+          const ticksAfter = coreTicks();
+          const speedAfter = await probe?.measure();
+          const mean = (key) => Math.round(((speedBefore[key] + speedAfter[key]) / 2) * 10) / 10;
+          const speed = probe ? { cpuNs: mean("cpuNs"), memNs: mean("memNs") } : null;
           if (r.errors > 0) {
             failed[server.def.id][type] = `${r.errors} errors (${r.nonSuccess} non-2xx) during the measured run of ${test.path}`;
             progress(`  FAILED under load: ${server.def.label} ${test.id}: ${failed[server.def.id][type]}`);
             continue;
           }
           const cpuUsPerReq = ((cpuAfter - cpuBefore) * 1000) / r.requests;
-          runs[test.id][server.def.id].push({ round, reqPerSec: r.reqPerSec, cpuUsPerReq, p99Ms: r.p99Ms, requests: r.requests });
-          progress(`  round ${round}/${rounds} ${test.id.padEnd(18)} ${server.def.label.padEnd(10)} ${fmtInt(r.reqPerSec).padStart(8)} req/s  p99 ${r.p99Ms.toFixed(1)} ms  CPU ${cpuUsPerReq.toFixed(1)} µs/req`);
+          // what else the machine did meanwhile: other processes on the server core, the hypervisor's steal, wrk's headroom
+          const cores = pin ? { server: coreShare(ticksBefore, ticksAfter, SERVER_CORE, cpuAfter - cpuBefore), wrk: coreShare(ticksBefore, ticksAfter, WRK_CORE) } : null;
+          const noisy = (cores?.server?.other ?? 0) > NOISY_OTHER_PCT;
+          runs[test.id][server.def.id].push({ round, reqPerSec: r.reqPerSec, cpuUsPerReq, p99Ms: r.p99Ms, requests: r.requests, cores, noisy, speed });
+          progress(`  round ${round}/${rounds} ${test.id.padEnd(18)} ${server.def.label.padEnd(10)} ${fmtInt(r.reqPerSec).padStart(8)} req/s  p99 ${r.p99Ms.toFixed(1)} ms  CPU ${cpuUsPerReq.toFixed(1)} µs/req${speed === null ? "" : `  probe ${speed.cpuNs}/${speed.memNs} ns`}${cores ? `  ${fmtCores(cores)}${noisy ? "  NOISY" : ""}` : ""}`);
         }
       }
     } finally {
@@ -238,15 +264,24 @@ function median(values) {
   return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
-/** Median over rounds of a/b, pairing runs of the same round. */
-function pairedRatio(testId, a, b) {
+/**
+ * a/b per round (null where one of them has no run), pairing runs of the same round: req/s of a
+ * over req/s of b, or (byCpu) b's CPU per request over a's — the steadier figure when wrk's core
+ * is shared and req/s follows wrk's share of it.
+ */
+function roundRatios(testId, a, b, quietOnly = false, byCpu = false) {
   const ra = runs[testId]?.[a] ?? [];
   const rb = runs[testId]?.[b] ?? [];
-  const ratios = ra.map((x) => {
+  return ra.map((x) => {
     const y = rb.find((z) => z.round === x.round);
-    return y ? x.reqPerSec / y.reqPerSec : null;
+    if (!y || (quietOnly && (x.noisy || y.noisy))) return null;
+    return byCpu ? y.cpuUsPerReq / x.cpuUsPerReq : x.reqPerSec / y.reqPerSec;
   });
-  return median(ratios);
+}
+
+/** Median over rounds of a/b, pairing runs of the same round. */
+function pairedRatio(testId, a, b, quietOnly = false) {
+  return median(roundRatios(testId, a, b, quietOnly));
 }
 
 const pkg = (name) => JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), "utf8")).version;
@@ -258,6 +293,7 @@ const machine = {
   node: process.version,
   versions: { fastify: pkg("fastify"), express: pkg("express"), pg: pkg("pg"), "@fastify/view": pkg("@fastify/view"), twig: pkg("twig"), "lru.min": pkg("lru.min"), wrk: wrkVersion },
   pinned: pin ? { server: SERVER_CORE, wrk: WRK_CORE } : null,
+  loadAverage: { start: loadAtStart.map(round2), end: loadavg().map(round2) },
 };
 
 const rows = tests.map((t) => {
@@ -280,6 +316,12 @@ const rows = tests.map((t) => {
     tina4VsFastify: pairedRatio(t.id, "tina4", "fastify"),
     tina4VsExpress: pairedRatio(t.id, "tina4", "express"),
     tina4VsNodeHttp: pairedRatio(t.id, "tina4", "node-http"),
+    // the same, over rounds where neither server's core was busy with other processes
+    tina4VsFastifyQuiet: pairedRatio(t.id, "tina4", "fastify", true),
+    tina4VsNodeHttpQuiet: pairedRatio(t.id, "tina4", "node-http", true),
+    // the other's CPU per request over tina4's, per round (higher: tina4 cheaper)
+    tina4VsFastifyByCpu: median(roundRatios(t.id, "tina4", "fastify", false, true)),
+    tina4VsNodeHttpByCpu: median(roundRatios(t.id, "tina4", "node-http", false, true)),
     goal: GOALS[t.id] ?? 1.0,
   };
 });
@@ -306,7 +348,9 @@ if (opts.json) {
   console.log(`\nwrk -t1 -c${opts.connections} -d${opts.duration}s (warm-up ${opts.warmup}s), ${opts.rounds} interleaved round(s), DB pool ${opts.pool}; ` +
     `${pin ? "server on core 1, wrk on core 0" : "not pinned"}`);
   console.log(`${machine.cores} cores (${machine.cpu}), Node ${machine.node}, fastify ${machine.versions.fastify}, express ${machine.versions.express}, pg ${machine.versions.pg}, ${wrkVersion}\n`);
+  console.log(`load average ${machine.loadAverage.start.join(" ")} at the start, ${machine.loadAverage.end.join(" ")} at the end\n`);
   console.log(markdownTable(rows));
+  console.log(perRoundText(rows));
 }
 
 if (opts.profile) {
@@ -333,7 +377,7 @@ function markdownTable(list) {
     ...(has("tina4") && has("fastify") ? ["tina4 ÷ Fastify", "goal"] : []),
     ...(has("tina4") && has("express") ? ["tina4 ÷ Express"] : []),
     ...(has("tina4") && has("node-http") ? ["tina4 ÷ node:http"] : []),
-    `CPU µs/req (${servers.map((s) => s.label.split(" ")[0]).join(" / ")})`,
+    `CPU µs/req (${servers.map((s) => (s.id === "tina4-b" ? s.label : s.label.split(" ")[0])).join(" / ")})`,
   ];
   const cell = (r, s) => {
     const x = r.servers[s.id];
@@ -351,6 +395,52 @@ function markdownTable(list) {
   const line = (cells) => `| ${cells.map((c, i) => (i >= 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ")} |`;
   const rule = `|${widths.map((w, i) => (i >= 1 ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`;
   return [line(header), rule, ...body.map(line)].join("\n");
+}
+
+/**
+ * Every round's figures, so a reader sees the spread behind each median: req/s, CPU µs/req
+ * and what else ran on the server core (other processes, steal), then the round's ratios.
+ */
+function perRoundText(list) {
+  const out = [`\nPer round: req/s (CPU µs/req, speed probe on the server core: ns per unit of server-like work / per cache-missing load, lower = faster; server core: other processes % / steal %${pin ? "" : ", not measured unpinned"}); NOISY: other > ${NOISY_OTHER_PCT} %`];
+  for (const r of list) {
+    const rounds = [...new Set(servers.flatMap((s) => r.servers[s.id].rounds.map((x) => x.round)))].sort((a, b) => a - b);
+    if (rounds.length === 0) continue;
+    out.push(`\`${r.path}\``);
+    for (const round of rounds) {
+      const cells = servers.flatMap((s) => {
+        const x = r.servers[s.id].rounds.find((z) => z.round === round);
+        if (!x) return [];
+        const core = x.cores?.server;
+        return [`${s.label} ${fmtInt(x.reqPerSec)} (${x.cpuUsPerReq.toFixed(1)} µs${x.speed ? `, probe ${x.speed.cpuNs}/${x.speed.memNs} ns` : ""}${core ? `; ${core.other ?? "?"} / ${core.steal} %` : ""})${x.noisy ? " NOISY" : ""}`];
+      });
+      const ratio = (b, label) => {
+        const v = roundRatios(r.id, "tina4", b)[r.servers.tina4?.rounds.findIndex((x) => x.round === round) ?? -1];
+        return v === undefined || v === null ? [] : [`${label} ${fmtRatio(v)}`];
+      };
+      const ratios = [...ratio("fastify", "÷ Fastify"), ...ratio("node-http", "÷ node:http"), ...ratio("tina4-b", "÷ tina4 (B)")];
+      out.push(`  ${round}: ${cells.join(" · ")}${ratios.length ? `  →  tina4 ${ratios.join(", ")}` : ""}`);
+    }
+    for (const [id, label] of [["fastify", "Fastify"], ["node-http", "node:http"], ["tina4-b", "tina4 (B)"]]) {
+      const all = median(roundRatios(r.id, "tina4", id));
+      if (all === null) continue;
+      const quiet = median(roundRatios(r.id, "tina4", id, true));
+      const cpu = median(roundRatios(r.id, "tina4", id, false, true));
+      const cpuQuiet = median(roundRatios(r.id, "tina4", id, true, true));
+      out.push(`  tina4 ÷ ${label}, median of per-round ratios: req/s ${fmtRatio(all)} (quiet rounds: ${fmtRatio(quiet)}); by CPU per request ${fmtRatio(cpu)} (quiet rounds: ${fmtRatio(cpuQuiet)})`);
+    }
+  }
+  return out.join("\n");
+}
+
+function fmtCores(cores) {
+  const s = cores.server;
+  const w = cores.wrk;
+  return `[server core: other ${s?.other ?? "?"} %, softirq ${s?.softirq ?? "?"} %, steal ${s?.steal ?? "?"} %; wrk core busy ${w?.busy ?? "?"} %]`;
+}
+
+function round2(n) {
+  return Math.round(n * 100) / 100;
 }
 
 function fmtRatio(n) {

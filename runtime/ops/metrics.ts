@@ -49,7 +49,7 @@ export function httpMetrics(): HttpMetrics {
 function record(req: Request, res: SentResponse, ms: number): void {
   const { requests, duration } = httpMetrics();
   const route = req.route ?? "unmatched";
-  requests.inc(req.method, route, String(res.raw.statusCode));
+  requests.inc(req.method, route, res.raw.statusCode);
   duration.observe(ms / 1000, req.method, route);
 }
 

@@ -29,33 +29,41 @@ export function registerScraped(registry: Registry, name: string, help: string, 
 }
 
 /** Up to three label values; unused ones are "". */
-type Key = [a: string, b?: string, c?: string];
-
-/** One series per label-value combination, made on first use. */
+/**
+ * Series by label values, found through one Map per label (no key string is built per event:
+ * the label values a hot path passes — a route pattern, a method — are the same strings each
+ * time, whose hashes V8 keeps). A number label (a status) is keyed as the number.
+ */
 class SeriesMap<S> {
-  private readonly series = new Map<string, { labels: Record<string, string>; state: S }>();
+  private readonly index = new Map<string, Map<string, Map<string | number, S>>>();
+  private readonly series: Array<{ labels: Record<string, string>; state: S }> = [];
 
   constructor(private readonly labelNames: readonly string[], private readonly create: () => S) {}
 
-  get(a: string, b = "", c = ""): S {
-    const key = `${a}\u0000${b}\u0000${c}`;
-    let found = this.series.get(key);
-    if (found === undefined) {
+  get(a: string, b = "", c: string | number = ""): S {
+    let byB = this.index.get(a);
+    if (byB === undefined) this.index.set(a, (byB = new Map()));
+    let byC = byB.get(b);
+    if (byC === undefined) byB.set(b, (byC = new Map()));
+    let state = byC.get(c);
+    if (state === undefined) {
       const labels: Record<string, string> = {};
-      const values = [a, b, c];
+      const values = [a, b, String(c)];
       this.labelNames.forEach((name, i) => (labels[name] = values[i]!));
-      found = { labels, state: this.create() };
-      this.series.set(key, found);
+      state = this.create();
+      this.series.push({ labels, state });
+      byC.set(c, state);
     }
-    return found.state;
+    return state;
   }
 
   entries(): Array<{ labels: Record<string, string>; state: S }> {
-    return [...this.series.values()];
+    return [...this.series];
   }
 
   clear(): void {
-    this.series.clear();
+    this.index.clear();
+    this.series.length = 0;
   }
 }
 
@@ -69,8 +77,8 @@ export class EventCounter {
   }
 
   /** Adds 1 to the series with these label values (in the order of the label names). */
-  inc(...key: Key): void {
-    this.series.get(...key).value++;
+  inc(a: string, b?: string, c?: string | number): void {
+    this.series.get(a, b, c).value++;
   }
 }
 

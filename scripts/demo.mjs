@@ -15,8 +15,19 @@ const shown = relative(process.cwd(), dir) || ".";
 if (existsSync(join(dir, "src", "routes"))) {
   console.log(`Serving the existing demo in ${shown}/ (your edits are kept; delete the folder to start afresh)`);
 } else {
-  const init = spawnSync(process.execPath, [bin, "init", dir, "--yes", "--db", "sqlite", "--cache", "memory"], { stdio: "inherit" });
-  if (init.status !== 0) process.exit(init.status ?? 1);
+  // init's own "Next steps" (cd, tina4 serve, port 7148) do not fit here: the demo is served
+  // at once, maybe on another port, by a tina4 that may not be on the PATH yet. Keep its first line.
+  const init = spawnSync(process.execPath, [bin, "init", dir, "--yes", "--db", "sqlite", "--cache", "memory"], {
+    stdio: ["inherit", "pipe", "inherit"],
+    encoding: "utf8",
+    env: process.stdout.isTTY && process.env.FORCE_COLOR === undefined ? { ...process.env, FORCE_COLOR: "1" } : process.env, // piped, it keeps its colours
+  });
+  if (init.status !== 0) {
+    process.stdout.write(init.stdout ?? "");
+    process.exit(init.status ?? 1);
+  }
+  console.log(init.stdout.split("\n")[0]);
+  console.log(`Serving it now. Edit ${shown}/src/routes/api/hello/get.ts and the server reloads; for a tina4 command of your own see the README ("Get the tina4 command").`);
 }
 
 const serve = spawn(process.execPath, [bin, "serve", ...process.argv.slice(2)], { cwd: dir, stdio: "inherit" });

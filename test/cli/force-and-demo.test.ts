@@ -75,6 +75,11 @@ describe("npm run demo", () => {
     const first = await runDemo(demo);
     try {
       expect(await (await fetch(`${first.url}/api/hello`)).json()).toEqual({ message: "Hello from tina4!" });
+      // init's next steps (cd demo, tina4 serve, :7148) do not apply to an app already served on another port
+      expect(first.output()).toMatch(/Created demo in /);
+      expect(first.output()).toContain("src/routes/api/hello/get.ts");
+      expect(first.output()).not.toContain("Next steps");
+      expect(first.output()).not.toContain(":7148");
     } finally {
       await first.stop();
     }

@@ -201,9 +201,9 @@ export async function migrate(db: Database, options: MigrationOptions = {}): Pro
         // the lock makes the check redundant, unless a stalled holder lost it: never apply a file twice
         ran = await runFile(db, f.label, statements, MigrateErrorCode.FAILED, () => isRecorded(db, f.name), () => record(db, f.name, batch));
       } catch (error) {
-        const failure = error instanceof MigrationError
+        const failure = withEngineHint(db, f, error instanceof MigrationError
           ? error
-          : new MigrationError(MigrateErrorCode.FAILED, `${f.label}: ${(error as Error)?.message ?? String(error)}`, { file: f.label, cause: error });
+          : new MigrationError(MigrateErrorCode.FAILED, `${f.label}: ${(error as Error)?.message ?? String(error)}`, { file: f.label, cause: error }));
         emit(options, { type: "failed", name: f.name, ms: performance.now() - started, error: failure });
         throw failure;
       }
@@ -215,6 +215,23 @@ export async function migrate(db: Database, options: MigrationOptions = {}): Pro
       emit(options, { type: "done", name: f.name, ms: performance.now() - started, statements: statements.length, batch });
     }
     return { batch, applied };
+  });
+}
+
+/** The engine named in the header tina4's generators write (`-- Creates the products table for … (sqlite).`). */
+const GENERATED_FOR = /^-- Creates the \S+ table for .*\((sqlite|postgres|mysql|mssql|firebird)\)/;
+
+/**
+ * A failure of a file generated for another engine (an app made on SQLite, migrating PostgreSQL)
+ * says so and where that engine's form goes, instead of only the syntax error it causes.
+ */
+function withEngineHint(db: Database, f: MigrationFile, failure: MigrationError): MigrationError {
+  const generatedFor = GENERATED_FOR.exec(readSql(f.path))?.[1];
+  if (generatedFor === undefined || generatedFor === db.engine) return failure;
+  const hint = ` (${f.label} was generated for ${generatedFor}; put its ${db.engine} form in migrations/${db.engine}/${f.name}.sql — ` +
+    `\`TINA4_DATABASE_URL=<${db.engine} URL> tina4 generate model <Name> --dry-run\` prints it; see "One app, several engines" in docs/migrations.md)`;
+  return new MigrationError(failure.code as typeof MigrateErrorCode.FAILED, failure.message + hint, {
+    file: failure.file, statementIndex: failure.statementIndex, line: failure.line, statement: failure.statement, cause: failure.cause,
   });
 }
 

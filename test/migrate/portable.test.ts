@@ -71,6 +71,25 @@ describe("generated migrations on every engine", () => {
   }
 });
 
+describe("a generated migration without the engine's variant (an app made before variants)", () => {
+  // Skipped only locally when the PostgreSQL URL is unset: serviceUrl() throws under TINA4_TEST_SERVICES=required.
+  it.skipIf(!engineAvailable("postgres"))("fails on PostgreSQL naming the engine it was generated for and where the PostgreSQL form goes", async () => {
+    const root = await generatedApp("sqlite:data/app.db");
+    rmSync(join(root, "migrations", "postgres"), { recursive: true });
+    const fresh = await freshDatabase("postgres", "hint");
+    cleanups.push(() => fresh.drop());
+    const db = await Database.connect(fresh.url);
+    expect(db.engine).toBe("postgres");
+    await db.close();
+    const run = await runCliAsync(["migrate"], root, { TINA4_DATABASE_URL: fresh.url });
+    expect(run.code).toBe(1);
+    const name = /(\d{14}_create_products)/.exec(run.stdout + run.stderr)?.[1];
+    expect(name).toBeDefined();
+    expect(run.stderr).toContain("AUTOINCREMENT");
+    expect(run.stderr).toContain(`${name}.sql was generated for sqlite; put its postgres form in migrations/postgres/${name}.sql`);
+  }, 60_000);
+});
+
 describe("the generators' column types hold the same values on every engine", () => {
   for (const engine of ENGINES) {
     // Skipped only locally when the engine's server URL is unset: serviceUrl() throws under TINA4_TEST_SERVICES=required.

@@ -19,6 +19,15 @@ const HINTS: Record<string, string> = {
 };
 
 /**
+ * The server answered but has no database of that name (PostgreSQL 'database "x" does not
+ * exist', MySQL/MariaDB "Unknown database 'x'"): "is the server running" would mislead.
+ */
+function missingDatabaseHint(detail: string): string | null {
+  const name = /database "([^"]+)" does not exist/.exec(detail)?.[1] ?? /Unknown database '([^']+)'/.exec(detail)?.[1];
+  return name === undefined ? null : ` The server is up but has no database "${name}": create it first (CREATE DATABASE ${name}), or fix the name in the URL.`;
+}
+
+/**
  * Opens the app's database (TINA4_DATABASE_URL from the environment or the app's .env
  * files). A failure names the URL used (password masked) and where it came from.
  */
@@ -33,7 +42,7 @@ async function open(): Promise<{ db: Database; dir: string; root: string }> {
     if (error instanceof DatabaseError) {
       // The URL is named once, up front; a URL error's own copy of it is dropped.
       const detail = error.message.replace(/^Invalid database URL "[^"]*": /, "").trim().replace(/\.$/, "");
-      throw new CliError(`Cannot open the database ${setting.shown} (${describeSource(setting)}): ${detail}.${HINTS[error.code] ?? ""}`, error.code);
+      throw new CliError(`Cannot open the database ${setting.shown} (${describeSource(setting)}): ${detail}.${missingDatabaseHint(detail) ?? HINTS[error.code] ?? ""}`, error.code);
     }
     throw error;
   }

@@ -69,6 +69,19 @@ function checkSecret(dev: boolean): void {
   process.env.TINA4_SECRET = generateSecret();
 }
 
+/** Dev: warns when migrations/ holds files the database has not applied (runs alongside the start). */
+async function warnPendingMigrations(project: Project): Promise<void> {
+  try {
+    const { pendingMigrations } = await import("../pending-migrations.js");
+    const pending = await pendingMigrations(project);
+    if (!pending) return;
+    const shown = pending.length > 3 ? `${pending.slice(0, 3).join(", ")}, …` : pending.join(", ");
+    ui.warn(`${pending.length} migration${pending.length === 1 ? " is" : "s are"} not applied yet (${shown}): run ${ui.cyan("tina4 migrate")}`);
+  } catch (error) {
+    ui.warn(`could not check for pending migrations: ${(error as Error).message}`);
+  }
+}
+
 /** Warns once per configured database or cache server that does not answer; serving goes on (runs alongside the start). */
 async function warnUnreachable(project: Project): Promise<void> {
   try {
@@ -100,6 +113,7 @@ export function registerServe(program: Command): void {
       const dev = !options.production;
       if (!dev) process.env.NODE_ENV ??= "production";
       checkSecret(dev);
+      if (dev) void warnPendingMigrations(project);
       const host = options.host ?? setting("TINA4_HOST", { production: !dev });
       const port = await concretePort(options.port !== undefined ? parsePort(options.port, 7148) : setting("TINA4_PORT"), host);
       if (dev && options.workers !== undefined) ui.warn("--workers applies to --production only; dev runs one worker");

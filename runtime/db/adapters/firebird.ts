@@ -51,7 +51,7 @@ class FirebirdConnection extends NetworkConnection {
   private async run(tx: Fb.Transaction, sql: string, params: SqlParams): Promise<RawResult> {
     let res: Fb.QueryResult<Row>;
     try {
-      res = await tx.queryAsync<Row>(sql, driverParams(params), { withMeta: true });
+      res = await tx.queryAsync<Row>(sql, utcDates(driverParams(params)), { withMeta: true });
     } catch (error) {
       this.noteFailure(error);
       throw error;
@@ -61,8 +61,10 @@ class FirebirdConnection extends NetworkConnection {
     const fields = res.fields ?? [];
     const columns = fields.map((f) => (f.alias || f.field || "").toLowerCase());
     const ints = fields.filter((f) => f.typeName === "INT64" && !f.scale).map((f) => (f.alias || f.field || "").toLowerCase());
+    const times = fields.filter((f) => WALL_CLOCK_TYPES.has(f.typeName ?? "")).map((f) => (f.alias || f.field || "").toLowerCase());
     for (const row of rows) {
       for (const n of ints) row[n] = toSafeInt(row[n]);
+      for (const n of times) row[n] = fromLocalWallClock(row[n]);
       for (const key in row) {
         const v = row[key];
         if (typeof v === "function") row[key] = await readBlob(v as BlobReader);
@@ -104,6 +106,37 @@ function readBlob(reader: BlobReader): Promise<Buffer> {
       stream.on("error", reject);
     });
   });
+}
+
+/**
+ * node-firebird turns TIMESTAMP/DATE/TIME values into the process's local time both ways, so
+ * instances in different time zones disagreed by their offset. tina4 stores UTC wall time on
+ * every engine: a Date parameter goes out with a zero zone offset, and a value read back (a Date
+ * whose local fields are the stored wall time) becomes that wall time in UTC.
+ */
+class UtcWallClock extends Date {
+  override getTimezoneOffset(): number {
+    return 0;
+  }
+}
+
+const WALL_CLOCK_TYPES = new Set(["TIMESTAMP", "DATE", "TIME"]);
+
+function utcDates(values: unknown[]): unknown[] {
+  // driverParams copied the array when it holds any object, so a Date here is ours to replace
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v instanceof Date && !Number.isNaN(v.getTime())) values[i] = new UtcWallClock(v.getTime());
+  }
+  return values;
+}
+
+function fromLocalWallClock(value: unknown): unknown {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) return value;
+  const utc = new Date(0);
+  utc.setUTCFullYear(value.getFullYear(), value.getMonth(), value.getDate());
+  utc.setUTCHours(value.getHours(), value.getMinutes(), value.getSeconds(), value.getMilliseconds());
+  return utc;
 }
 
 export class FirebirdAdapter extends NetworkAdapter {

@@ -107,8 +107,8 @@ export const SETTINGS = {
   TINA4_SSE_HEARTBEAT: { type: "duration", unit: "s", default: 15, section: "Realtime", doc: "seconds between server-sent-event heartbeats" },
   TINA4_SSE_MAX_BUFFERED: { type: "int", default: 1024 * 1024, section: "Realtime", doc: "bytes buffered for a slow SSE client" },
   // Logs and metrics
-  TINA4_LOG_LEVEL: { type: "string", default: "info", section: "Logs and metrics", doc: "trace, debug, info, warn, error, fatal or silent (other values: info)" },
-  TINA4_LOG_FORMAT: { type: "string", defaultDoc: "`json` production, `pretty` dev", section: "Logs and metrics", doc: "json or pretty (other values: the default)" },
+  TINA4_LOG_LEVEL: { type: "enum", values: ["trace", "debug", "info", "warn", "error", "fatal", "silent"], default: "info", section: "Logs and metrics", doc: "least severe level logged (case-insensitive)" },
+  TINA4_LOG_FORMAT: { type: "enum", values: ["json", "pretty"], defaultDoc: "`json` production, `pretty` dev", section: "Logs and metrics", doc: "one JSON object per line, or readable lines" },
   TINA4_METRICS: { type: "bool", default: false, section: "Logs and metrics", doc: "serve Prometheus metrics at /__metrics" },
   TINA4_METRICS_TOKEN: { type: "string", section: "Logs and metrics", defaultDoc: "none (open)", doc: "bearer token /__metrics requires" },
   TINA4_DEBUG: { type: "string", section: "Logs and metrics", doc: "any value: the CLI prints stack traces of errors" },

@@ -144,6 +144,16 @@ describe("tina4 serve validates the environment at startup", () => {
     expect(result.stderr).toContain('TINA4_PORT must be an integer from 0 to 65535, got "abc"');
   });
 
+  it("TINA4_LOG_LEVEL / TINA4_LOG_FORMAT of no known value stop the start naming the values (they were read as info / the default, silently)", () => {
+    const level = runCli(["serve"], dir, { TINA4_LOG_LEVEL: "verbose" });
+    expect(level.code).toBe(1);
+    expect(level.stderr).toContain('TINA4_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, got "verbose"');
+    const format = runCli(["migrate:status"], dir, { TINA4_LOG_FORMAT: "text" });
+    expect(format.code).toBe(1);
+    expect(format.stderr).toContain('TINA4_LOG_FORMAT must be one of json, pretty, got "text"');
+    expect(runCli(["migrate:status"], dir, { TINA4_LOG_LEVEL: "DEBUG", TINA4_LOG_FORMAT: "JSON" }).code).toBe(0); // case-insensitive, as before
+  });
+
   it("tina4 migrate stops on a bad TINA4_DB_POOL before opening the database", () => {
     const result = runCli(["migrate"], dir, { TINA4_DB_POOL: "lots" });
     expect(result.code).toBe(1);

@@ -20,9 +20,15 @@ const HINTS: Record<string, string> = {
 
 /**
  * The server answered but has no database of that name (PostgreSQL 'database "x" does not
- * exist', MySQL/MariaDB "Unknown database 'x'"): "is the server running" would mislead.
+ * exist', MySQL/MariaDB "Unknown database 'x'", Firebird 'I/O error for file'): "is the server
+ * running" would mislead.
  */
 function missingDatabaseHint(detail: string): string | null {
+  // Firebird: the server answered but cannot open the file (the path is on the server's machine)
+  const file = /I\/O error for file "([^"]+)"/.exec(detail)?.[1];
+  if (file !== undefined) {
+    return ` The server is up but cannot open the database file ${file} (a path on the server's machine): create it first (isql-fb: CREATE DATABASE '<host>/<port>:${file}'), or fix the path in the URL.`;
+  }
   const name = /database "([^"]+)" does not exist/.exec(detail)?.[1] ?? /Unknown database '([^']+)'/.exec(detail)?.[1];
   return name === undefined ? null : ` The server is up but has no database "${name}": create it first (CREATE DATABASE ${name}), or fix the name in the URL.`;
 }

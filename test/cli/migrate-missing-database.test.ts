@@ -9,6 +9,7 @@ import { serviceUrl } from "../support/services.js";
 
 const postgres = serviceUrl("POSTGRES");
 const mysql = serviceUrl("MYSQL");
+const firebird = serviceUrl("FIREBIRD");
 
 function missingDatabaseUrl(url: string): string {
   const parsed = new URL(url);
@@ -35,6 +36,17 @@ describe("tina4 migrate when the server has no such database", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("Unknown database 'tina4_no_such_database_x9'");
     expect(result.stderr).toContain('create it first (CREATE DATABASE tina4_no_such_database_x9)');
+    expect(result.stderr).not.toContain("Is the server running");
+  });
+
+  it.skipIf(!firebird)("Firebird: names the database file the server cannot open", () => {
+    expect(init.code, init.stderr).toBe(0);
+    const url = `${firebird!.slice(0, firebird!.indexOf("//", "firebird://".length))}//tmp/tina4_no_such_database_x9.fdb`;
+    expect(url).toMatch(/^firebird:.*tina4_no_such_database_x9\.fdb$/);
+    const result = runCli(["migrate"], app, { TINA4_DATABASE_URL: url });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("[firebird]");
+    expect(result.stderr).toContain("The server is up but cannot open the database file /tmp/tina4_no_such_database_x9.fdb");
     expect(result.stderr).not.toContain("Is the server running");
   });
 });

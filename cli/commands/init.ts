@@ -173,7 +173,7 @@ export function scaffold(answers: InitAnswers, force: boolean): string[] {
     tina4Spec: tina4Dependency(answers.dir),
     secret: generateSecret(),
     // memory sessions die with each dev reload and are not shared by production workers
-    sessionBackendLine: answers.cache === "memory" ? "# Sessions on files: they survive dev reloads and are shared by the workers of this machine\nTINA4_SESSION_BACKEND=file" : "",
+    sessionBackendLine: answers.cache === "memory" ? "# Sessions on files: they survive dev reloads and are shared by the workers of this machine.\n# With several machines sharing Redis/Valkey/a database cache, delete this line: sessions then follow TINA4_CACHE_BACKEND\nTINA4_SESSION_BACKEND=file" : "",
   });
   if (answers.example) {
     files.push(

@@ -20,6 +20,9 @@ export interface StoreSettings {
   ttl: number;
 }
 
+/** Backends every instance can share (the others live on one machine). */
+const SHARED: ReadonlySet<string> = new Set<BackendName>(["redis", "valkey", "memcached", "mongodb", "database"]);
+
 /** After a failed connect, requests get 503 at once for this long instead of each waiting for a connect timeout. */
 const RETRY_MS = 1000;
 
@@ -37,6 +40,12 @@ function open(settings: StoreSettings): Promise<CacheBackend> {
   if (slot && Date.now() - slot.failedAt < RETRY_MS) return Promise.reject(slot.error);
   if (settings.backend === "memory" && cluster.isWorker && process.env.NODE_ENV === "production") {
     warnOnce("session-memory", "sessions on the memory backend live in one worker: with --workers > 1 a visitor's next request may reach another worker without the session. Set TINA4_SESSION_BACKEND (redis, valkey, database, ...)");
+  }
+  const cacheBackend = setting("TINA4_CACHE_BACKEND");
+  if ((settings.backend === "file" || settings.backend === "memory") && SHARED.has(cacheBackend) && process.env.NODE_ENV === "production") {
+    // init's .env keeps dev sessions on files; moving only the cache to a shared server leaves them behind
+    warnOnce("session-local", `sessions are on the ${settings.backend} backend (TINA4_SESSION_BACKEND=${settings.backend}) while the cache is on ${cacheBackend}: ` +
+      `other instances never see them, so a visitor sent to another machine is logged out. Remove TINA4_SESSION_BACKEND (e.g. from .env) so sessions follow TINA4_CACHE_BACKEND, or set it to ${cacheBackend}`);
   }
   slot ??= { cache: null, failedAt: 0, error: null };
   slots.set(id, slot);

@@ -50,8 +50,8 @@ export const SETTINGS = {
   TINA4_AUTO_CACHING_TTL: { type: "duration", unit: "s", default: 5, section: "Database", doc: "seconds a request-scoped entry lives" },
   TINA4_DB_CACHE: { type: "bool", default: false, section: "Database", doc: "persistent query cache through a cache backend" },
   TINA4_DB_CACHE_TTL: { type: "duration", unit: "s", default: 30, section: "Database", doc: "seconds a persistent query-cache entry lives" },
-  TINA4_DB_CACHE_BACKEND: { type: "enum", values: BACKENDS, default: "memory", section: "Database", doc: "backend of the persistent query cache" },
-  TINA4_DB_CACHE_URL: { type: "url", section: "Database", defaultDoc: "per backend", doc: "server URL of the query-cache backend" },
+  TINA4_DB_CACHE_BACKEND: { type: "enum", values: BACKENDS, section: "Database", defaultDoc: "TINA4_CACHE_BACKEND", doc: "backend of the persistent query cache" },
+  TINA4_DB_CACHE_URL: { type: "url", section: "Database", defaultDoc: "TINA4_CACHE_URL when the backend is the cache's", doc: "server URL of the query-cache backend" },
   TINA4_MIGRATE_LOCK_TIMEOUT: { type: "duration", unit: "s", default: 300, section: "Database", doc: "seconds `tina4 migrate` waits for another run to finish" },
   TINA4_MIGRATE_LOCK_TTL: { type: "duration", unit: "s", default: 60, section: "Database", doc: "seconds a migration lock outlives a killed process" },
   // Cache

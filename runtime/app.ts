@@ -367,7 +367,7 @@ export class App {
         method: entry.method,
         path: entry.pattern,
         source: entry.data.source,
-        middleware: [...this.global, ...entry.data.middleware].map(middlewareName),
+        middleware: listedMiddleware([...this.global, ...entry.data.middleware]),
         secured: entry.data.secured === "unsafe" ? ("writes" as const) : entry.data.secured === "always",
         ...(entry.data.meta ? { meta: entry.data.meta } : {}),
       }))
@@ -596,4 +596,10 @@ function handlerEndpoint(handler: Handler): Endpoint {
     if (out !== undefined && !res.ended && out !== res) res.send(out);
     return undefined;
   };
+}
+
+/** Names of a route's chain as it runs: a session() after the first is a pass-through (it sees req.session set), so it is not listed again. */
+function listedMiddleware(chain: Middleware[]): string[] {
+  const first = chain.findIndex(isSessionMiddleware);
+  return chain.filter((mw, i) => i <= first || !isSessionMiddleware(mw)).map(middlewareName);
 }

@@ -136,6 +136,22 @@ describe("CSRF", () => {
     expect(server.app.routes().find((r) => r.path === "/s")!.middleware).toEqual(["session"]);
   });
 
+  it("tina4 routes lists session() once for /__csrf, as it runs once (one Set-Cookie)", async () => {
+    for (const fromEnv of [true, false]) {
+      if (fromEnv) process.env.TINA4_SESSION = "true";
+      else delete process.env.TINA4_SESSION;
+      const server = await startApp((app) => {
+        if (!fromEnv) app.use(session());
+        app.get("/s", () => ({ ok: true }));
+      });
+      closers.push(server.close);
+      expect(server.app.routes().find((r) => r.path === "/__csrf")!.middleware, `TINA4_SESSION=${fromEnv}`).toEqual(["session"]);
+      const res = await fetch(`${server.url}/__csrf`);
+      expect(res.status).toBe(200);
+      expect(res.headers.getSetCookie().filter((cookie) => cookie.startsWith("tina4_session="))).toHaveLength(1);
+    }
+  });
+
   it("req.csrfToken() without sessions is a coded error (500), /__csrf does not exist", async () => {
     const server = await startApp((app) => app.get("/t", (req) => ({ t: req.csrfToken() })));
     closers.push(server.close);

@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { loadEnvFiles } from "../../runtime/config/env.js";
 import { ui } from "../ui.js";
 import type { Project } from "../project.js";
@@ -6,6 +6,7 @@ import { Bundler, BundleError } from "../bundle/bundler.js";
 import { describeExit, listenFailure, restartDelay, WorkerHandle, WorkerListenFailed, WorkerLoadFailed } from "../cluster/worker-handle.js";
 import type { LoadError, PrimaryMessage, WorkerConfig } from "../cluster/protocol.js";
 import { formatLoadError } from "../load-error.js";
+import { appliedWithoutFile } from "../pending-migrations.js";
 import { watchProject, type ChangeSet } from "./watcher.js";
 
 export interface DevOptions {
@@ -226,6 +227,9 @@ export class DevServer {
   private onChange(changes: ChangeSet): void {
     if (this.stopping) return;
     if (changes.env) this.reloadEnv();
+    // Migrations never reload the app (the database is the user's to change): said before any code reload.
+    if (changes.migrations.length) ui.step(`migration changed (${changes.migrations.join(", ")}): run ${ui.cyan("tina4 migrate")} to apply`);
+    if (changes.migrationsRemoved.length) void this.onMigrationsRemoved(changes.migrationsRemoved);
     // No worker restart for templates: dev workers check a template's file before reusing it.
     if (changes.templates.length) {
       ui.step(`template changed (${changes.templates.length === 1 ? changes.templates[0] : `${changes.templates.length} files`}): pages reload`);
@@ -239,7 +243,23 @@ export class DevServer {
     }
     for (const path of changes.css) this.broadcast({ type: "live", event: "css", path });
     if (changes.assets.length) this.broadcast({ type: "live", event: "reload" });
-    if (changes.migrations.length) ui.step(`migration changed (${changes.migrations.join(", ")}): run ${ui.cyan("tina4 migrate")} to apply`);
+  }
+
+  /** A deleted migration file undoes nothing: says so when the database had applied it. */
+  private async onMigrationsRemoved(removed: string[]): Promise<void> {
+    const names = removed.filter((rel) => !rel.endsWith(".down.sql")).map((rel) => basename(rel, ".sql"));
+    let applied: string[] | null = [];
+    try {
+      if (names.length) applied = await appliedWithoutFile(this.options.project, names);
+    } catch (error) {
+      applied = null;
+      ui.warn(`could not ask the database about the removed migration: ${(error as Error).message}`);
+    }
+    if (applied?.length) {
+      ui.warn(`migration removed (${removed.join(", ")}), but the database applied ${applied.join(", ")}: deleting the file does not undo it. Restore the file and run ${ui.cyan("tina4 migrate:rollback")}, or write a migration that reverses it`);
+    } else {
+      ui.step(`migration removed (${removed.join(", ")})${applied === null ? "" : names.length ? ": it was not applied, nothing to undo" : ""}`);
+    }
   }
 
   private reloadEnv(): void {

@@ -1,4 +1,5 @@
-import { relative, sep } from "node:path";
+import { existsSync } from "node:fs";
+import { join, relative, sep } from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 
 /** What a batch of file changes asks for, from most to least disruptive. */
@@ -13,7 +14,10 @@ export interface ChangeSet {
   assets: string[];
   /** Twig templates (src/templates/): workers recompile them on next use; the browser reloads. */
   templates: string[];
+  /** migrations/*.sql files written (added or edited): the user runs `tina4 migrate`. */
   migrations: string[];
+  /** migrations/*.sql files gone at the end of the batch (an editor's delete-and-rename save is an edit, not this). */
+  migrationsRemoved: string[];
   /** The root `package.json` changed (`npm install <pkg>`): reload even if the bundle is the same, since packages stay external. */
   dependencies: boolean;
 }
@@ -50,7 +54,7 @@ export function watchProject(root: string, onChange: (changes: ChangeSet) => voi
   let timer: NodeJS.Timeout | undefined;
   const flush = () => {
     timer = undefined;
-    const changes: ChangeSet = { code: [], env: false, css: [], assets: [], templates: [], migrations: [], dependencies: false };
+    const changes: ChangeSet = { code: [], env: false, css: [], assets: [], templates: [], migrations: [], migrationsRemoved: [], dependencies: false };
     for (const rel of pending) {
       const top = rel.split("/")[0]!;
       if (ENV_FILE.test(rel)) {
@@ -61,7 +65,9 @@ export function watchProject(root: string, onChange: (changes: ChangeSet) => voi
         changes.code.push(rel);
       } else if (rel.startsWith("src/templates/") && !/\.[cm]?[jt]sx?$/.test(rel)) changes.templates.push(rel);
       else if (top === "src") changes.code.push(rel);
-      else if (top === "migrations") changes.migrations.push(rel);
+      else if (top === "migrations") {
+        if (rel.endsWith(".sql")) (existsSync(join(root, rel)) ? changes.migrations : changes.migrationsRemoved).push(rel);
+      }
       else if (rel.endsWith(".css")) changes.css.push("/" + rel.slice("public/".length));
       else changes.assets.push(rel);
     }

@@ -96,7 +96,7 @@ export const SETTINGS = {
   TINA4_LOCK_URL: { type: "url", section: "Jobs and locks", defaultDoc: "the queue's or cache's Redis, else TINA4_DATABASE_URL", doc: "where distributed locks live" },
   TINA4_LOCK_PREFIX: { type: "string", default: "tina4:lock:", section: "Jobs and locks", doc: "Redis key prefix of locks" },
   // Realtime
-  TINA4_PUBSUB_URL: { type: "url", section: "Realtime", defaultDoc: "none: in-process (workers relayed by the primary)", doc: "Redis/Valkey server that carries pub/sub between instances" },
+  TINA4_PUBSUB_URL: { type: "url", section: "Realtime", defaultDoc: "the queue's or cache's Redis/Valkey, else none: in-process (workers relayed by the primary)", doc: "Redis/Valkey server that carries pub/sub between instances" },
   TINA4_PUBSUB_PREFIX: { type: "string", default: "tina4", section: "Realtime", doc: "pub/sub channel prefix" },
   TINA4_PUBSUB_CONNECT_TIMEOUT: { type: "duration", unit: "ms", default: 2000, section: "Realtime", doc: "ms to connect to the pub/sub server" },
   TINA4_WS_PING: { type: "duration", unit: "s", default: 30, section: "Realtime", doc: "seconds between WebSocket pings (0 = none)" },

@@ -119,6 +119,24 @@ for (const name of ["REDIS", "VALKEY"] as const) {
   });
 }
 
+const sharedRedis = serviceUrl("REDIS");
+// Skipped only locally when the Redis URL is unset: serviceUrl() throws under TINA4_TEST_SERVICES=required, so CI runs it.
+describe.skipIf(!sharedRedis)("two instances whose cache is on Redis, without TINA4_PUBSUB_URL", () => {
+  it("a broadcast from one instance reaches the clients of the other (the bus follows the cache's Redis)", async () => {
+    const env = { TINA4_CACHE_BACKEND: "redis", TINA4_CACHE_URL: sharedRedis!, TINA4_PUBSUB_PREFIX: `t4e2e-cache-${Date.now()}` };
+    const [a, b] = await Promise.all([production(env), production(env)]);
+    const onA = await join(a, "lobby", 4);
+    const onB = await join(b, "lobby", 4);
+    const all = [...onA, ...onB].map((j) => j.client);
+    const reply = await fetch(`${a.url}/api/broadcast/lobby`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ n: 7 }) });
+    expect(reply.status).toBe(200);
+    await reachAll(all, (m) => m === '{"n":7}', 2000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const client of all) expect(count(client, (m) => m === '{"n":7}')).toBe(1);
+    await Promise.all([stopServer(a), stopServer(b)]);
+  }, 60_000);
+});
+
 describe("one instance × two workers without TINA4_PUBSUB_URL", () => {
   it("a broadcast reaches every client of both workers once (the primary relays); SIGHUP and SIGTERM close sockets with 1001", async () => {
     const server = await production({ TINA4_DRAIN_DELAY: "1" });

@@ -1,7 +1,7 @@
 /**
  * The process's pub/sub bus: `publish(channel, data)` reaches every `subscribe(channel, fn)`
  * in every worker and instance of the app. The transport is chosen once, on first use:
- * TINA4_PUBSUB_URL → Redis/Valkey; else inside a `tina4 serve` worker → the cluster relay;
+ * TINA4_PUBSUB_URL (else the queue's or cache's Redis/Valkey) → Redis/Valkey; else inside a `tina4 serve` worker → the cluster relay;
  * else in-process. WebSocket and SSE broadcasts travel on it (channel "rooms", see hub.ts);
  * app channels are JSON values.
  */
@@ -38,10 +38,25 @@ const deliver: Delivery = (channel, message) => {
   }
 };
 
+const REDIS_BACKEND = /^\s*(redis|valkey)\s*$/i;
+
+/**
+ * TINA4_PUBSUB_URL, else the Redis/Valkey the app already shares between instances (the
+ * queue's, then the cache's, as locks choose): an app whose cache is on Redis reaches the
+ * sockets of every instance without a setting of its own. Else none (in-process / relay).
+ */
+function pubsubUrl(): string {
+  const explicit = setting("TINA4_PUBSUB_URL") ?? "";
+  if (explicit) return explicit;
+  if (REDIS_BACKEND.test(setting("TINA4_QUEUE_BACKEND"))) return setting("TINA4_QUEUE_URL") ?? "redis://127.0.0.1:6379";
+  if (REDIS_BACKEND.test(setting("TINA4_CACHE_BACKEND"))) return setting("TINA4_CACHE_URL") ?? "redis://127.0.0.1:6379";
+  return "";
+}
+
 /** The transport for this process (created on first use). */
 export function busTransport(): Promise<BusTransport> {
   if (transport) return Promise.resolve(transport);
-  const url = setting("TINA4_PUBSUB_URL") ?? "";
+  const url = pubsubUrl();
   if (url) {
     pendingRedis ??= import("./redis.js").then(({ RedisTransport }) =>
       adopt(new RedisTransport(deliver, url, setting("TINA4_PUBSUB_PREFIX"), setting("TINA4_PUBSUB_CONNECT_TIMEOUT"))),

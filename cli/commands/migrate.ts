@@ -108,7 +108,16 @@ async function runRollback(steps: number): Promise<void> {
   const { db, dir } = await open();
   const started = performance.now();
   try {
-    ui.info(`${kleur.bold("Rolling back")} ${steps} batch${steps === 1 ? "" : "es"} on ${db.url}`);
+    // The header names what will happen: --steps 99 with 3 batches applied rolls back 3.
+    const status = await migrationStatus(db, { dir }).catch((e: unknown) => fail(e, "rollback"));
+    const appliedBatches = new Set(status.entries.filter((e) => e.batch !== null).map((e) => e.batch)).size;
+    if (appliedBatches === 0) {
+      ui.success(`Nothing to roll back: no migration is applied on ${db.url} (${kleur.cyan("tina4 migrate:status")} lists them)`);
+      return;
+    }
+    const count = Math.min(steps, appliedBatches);
+    const all = steps > appliedBatches ? kleur.dim(` (all there are; --steps asked for ${steps})`) : "";
+    ui.info(`${kleur.bold("Rolling back")} ${count} batch${count === 1 ? "" : "es"}${all} on ${db.url}`);
     const result = await rollback(db, { dir, steps, onEvent: printer("undo") }).catch((e: unknown) => fail(e, "rollback"));
     if (result.rolledBack.length === 0) ui.success("Nothing to roll back");
     else {

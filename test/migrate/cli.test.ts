@@ -93,6 +93,39 @@ describe.each(ENGINES.filter((e) => engineAvailable(e)))("tina4 migrate commands
   });
 });
 
+describe("migrate:rollback says how many batches it undoes", () => {
+  it("--steps 99 with 3 batches applied: 'Rolling back 3 batches'; with none applied: a clear message, exit 0", () => {
+    const root = appWithMigrations({});
+    const env = { TINA4_DATABASE_URL: `sqlite:${join(root, "app.db")}` };
+    try {
+      const none = runCli(["migrate:rollback", "--steps", "5"], root, env);
+      expect(none.code, none.stderr).toBe(0);
+      expect(none.stdout).toMatch(/Nothing to roll back: no migration is applied on sqlite:/);
+      expect(none.stdout).not.toMatch(/Rolling back/);
+      for (const [i, table] of ["a", "b", "c"].entries()) {
+        writeFileSync(join(root, "migrations", `2025010100000${i}_${table}.sql`), `CREATE TABLE t_${table} (id INTEGER);\n`);
+        writeFileSync(join(root, "migrations", `2025010100000${i}_${table}.down.sql`), `DROP TABLE t_${table};\n`);
+        const migrated = runCli(["migrate"], root, env);
+        expect(migrated.code, migrated.stderr).toBe(0);
+      }
+      const one = runCli(["migrate:rollback"], root, env);
+      expect(one.code, one.stderr).toBe(0);
+      expect(one.stdout).toMatch(/Rolling back 1 batch on /);
+      expect(runCli(["migrate"], root, env).code).toBe(0);
+      const all = runCli(["migrate:rollback", "--steps", "99"], root, env);
+      expect(all.code, all.stderr).toBe(0);
+      expect(all.stdout).toMatch(/Rolling back 3 batches \(all there are; --steps asked for 99\) on /);
+      expect(all.stdout).not.toContain("99 batches");
+      expect(all.stdout).toMatch(/Rolled back 3 migrations \(batch 3, 2, 1\)/);
+      const again = runCli(["migrate:rollback", "--steps", "99"], root, env);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/Nothing to roll back: no migration is applied/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("generated model and CRUD routes on the ORM", () => {
   let app: string;
   let server: Awaited<ReturnType<typeof startServe>> | undefined;

@@ -28,8 +28,10 @@ export function parseFields(text: string | undefined): FieldSpec[] {
     if (/[^\x20-\x7e]/.test(name) || !/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) {
       throw bad(`Field name "${name}" must start with a letter and use only ASCII letters, digits or "_"`);
     }
+    const valid = `valid: ${FIELD_TYPES.join(", ")}; aliases: ${Object.keys(ALIASES).join(", ")}`;
+    if (!typeText.trim()) throw bad(`Field "${name}" has no type: write it as ${name}:<type>, e.g. ${name}:string (${valid})`);
     const type = (FIELD_TYPES as readonly string[]).includes(typeText.toLowerCase()) ? (typeText.toLowerCase() as FieldType) : ALIASES[typeText.toLowerCase()];
-    if (!type) throw bad(`Field "${name}" has unknown type "${typeText}" (valid: ${FIELD_TYPES.join(", ")}; aliases: ${Object.keys(ALIASES).join(", ")})`);
+    if (!type) throw bad(`Field "${name}" has unknown type "${typeText}" (${valid})`);
     for (const flag of flags) if (flag !== "required") throw bad(`Field "${name}" has unknown option "${flag}" (valid: required)`);
     const column = snakeCase(name);
     if (column === "id") throw bad(`Field "id" is added automatically as the primary key`);

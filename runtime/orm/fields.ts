@@ -59,8 +59,10 @@ export function snakeCase(name: string): string {
 export function normalizeField(model: string, property: string, def: FieldDefinition): Field {
   const bad = (why: string) => new ModelError(ModelErrorCode.DEFINITION, `${model}.fields.${property}: ${why}`);
   if (def === null || typeof def !== "object") throw bad("must be an object like { type: \"string\" }");
+  const valid = "valid: string, text, int, float, bool, datetime, json; aliases integer, number, boolean";
+  if (def.type === undefined || String(def.type).trim() === "") throw bad(`has no type: write e.g. { type: "string" } (${valid})`);
   const type = ALIASES[String(def.type)];
-  if (!type) throw bad(`unknown type "${String(def.type)}" (valid: string, text, int, float, bool, datetime, json; aliases integer, number, boolean)`);
+  if (!type) throw bad(`unknown type "${String(def.type)}" (${valid})`);
   const column = def.column ?? snakeCase(property);
   if (!IDENT.test(column)) throw bad(`column "${column}" must be letters, digits and _`);
   let pattern: RegExp | null = null;

@@ -74,7 +74,10 @@ describe("name validation", () => {
       { property: "inStock", column: "in_stock", type: "bool", required: false },
       { property: "qty", column: "qty", type: "int", required: false },
     ]);
-    rejects(() => parseFields("name"), /unknown type ""/);
+    // no type at all: said as such, with the valid types (was: unknown type "")
+    rejects(() => parseFields("name"), /^Field "name" has no type: write it as name:<type>, e\.g\. name:string \(valid: string, text, int, float, bool, datetime, json; aliases: integer, number, boolean/);
+    rejects(() => parseFields("title:"), /^Field "title" has no type: write it as title:<type>.*\(valid: string, text, int/);
+    rejects(() => parseFields("title: :required"), /^Field "title" has no type/);
     rejects(() => parseFields("name:money"), /unknown type "money"/);
     rejects(() => parseFields("order:int"), /reserved SQL word/);
     rejects(() => parseFields("id:int"), /primary key/);

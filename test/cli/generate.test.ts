@@ -222,6 +222,7 @@ describe("tina4 generate", () => {
       [["g", "model", "class"], /reserved word/],
       [["g", "model", "Item", "--fields", "select:string"], /reserved SQL word/],
       [["g", "model", "Item", "--fields", "name:blob"], /unknown type/],
+      [["g", "model", "Post", "--fields", "title:"], /Field "title" has no type: write it as title:<type>, e\.g\. title:string \(valid: string, text, int, float, bool, datetime, json/],
       [["g", "model", "Item", "--fields", "../x:int"], /must start with a letter/],
       [["g", "route", "../outside"], /must not contain/],
       [["g", "route", "a/b\\c"], /must not contain/],

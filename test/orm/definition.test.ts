@@ -34,6 +34,11 @@ describe("model definitions", () => {
     }
     expect(code(() => new NoTable())).toMatch(/^T4_ERR_ORM_DEFINITION: NoTable: static tableName/);
     expect(code(() => new BadType())).toMatch(/^T4_ERR_ORM_DEFINITION: BadType.fields.n: unknown type "decimal"/);
+    class NoType extends Model {
+      static override tableName = "x";
+      static override fields = { id: { type: "int", primaryKey: true }, title: {} } as unknown as ModelFields;
+    }
+    expect(code(() => new NoType())).toMatch(/^T4_ERR_ORM_DEFINITION: NoType.fields.title: has no type: write e\.g\. \{ type: "string" \} \(valid: string, text, int, float, bool, datetime, json/);
     expect(code(() => new NoKey())).toMatch(/no primaryKey field/);
     expect(code(() => new Clash())).toMatch(/field "save" clashes with a Model method/);
     expect(code(() => new BadTable())).toMatch(/static tableName must be a table name/);

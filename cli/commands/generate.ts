@@ -13,6 +13,7 @@ import { loadModelInfo, planCrudTest, type ModelInfo } from "../generate/crud-te
 import { CliError, CliErrorCode } from "../errors.js";
 import { ui } from "../ui.js";
 import { setting } from "../../runtime/config/settings.js";
+import { devServerUrl } from "../server-url.js";
 
 const METHODS = ["get", "post", "put", "patch", "delete", "any"] as const;
 
@@ -197,7 +198,7 @@ async function generateRoute(path: string, options: Shared & { model?: string; m
     ui.info(`Test it:   ${ui.cyan("npm test")}  ${ui.dim(`(test/routes/${routeSegments(path).join("/")}/: each route in-process through testClient() on a throwaway SQLite database)`)}`);
   } else {
     ui.info(`\nTest it:   ${ui.cyan("npm test")}  ${ui.dim(`(test/routes/${routeSegments(path).join("/")}/: the route in-process through testClient(), no port)`)}`);
-    ui.info(`Serve it:  ${ui.cyan("tina4 serve")}  ${ui.dim(`then open http://127.0.0.1:${setting("TINA4_PORT")}${sampleRequest(routeSegments(path)).path}`)}`);
+    ui.info(`Serve it:  ${ui.cyan("tina4 serve")}  ${ui.dim(`then open ${devServerUrl()}${sampleRequest(routeSegments(path)).path}`)}`);
   }
 }
 

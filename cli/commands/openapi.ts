@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { openProject } from "../project.js";
 import { bootApp } from "../boot.js";
 import { ui } from "../ui.js";
-import { setting } from "../../runtime/config/settings.js";
+import { devServerUrl } from "../server-url.js";
 
 export function registerOpenApi(program: Command): void {
   program
@@ -27,6 +27,6 @@ export function registerOpenApi(program: Command): void {
       writeFileSync(file, text);
       const operations = Object.values(document.paths).reduce((sum, item) => sum + Object.keys(item).length, 0);
       ui.success(`Wrote ${relative(process.cwd(), file) || file} (OpenAPI ${document.openapi}, ${operations} operation${operations === 1 ? "" : "s"})`);
-      ui.info(ui.dim(`Browse it live: tina4 serve, then open http://localhost:${setting("TINA4_PORT")}${app.openapi.docsPath}`));
+      ui.info(ui.dim(`Browse it live: tina4 serve, then open ${devServerUrl()}${app.openapi.docsPath}`));
     });
 }

@@ -7,6 +7,7 @@ import { describeExit, listenFailure, restartDelay, WorkerHandle, WorkerListenFa
 import type { LoadError, PrimaryMessage, WorkerConfig } from "../cluster/protocol.js";
 import { formatLoadError } from "../load-error.js";
 import { appliedWithoutFile } from "../pending-migrations.js";
+import { serverUrl } from "../server-url.js";
 import { watchProject, type ChangeSet } from "./watcher.js";
 
 export interface DevOptions {
@@ -78,7 +79,7 @@ export class DevServer {
     }
     await this.watcher.ready;
     const port = this.current.ready?.port ?? this.options.port;
-    const url = `http://${this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host}:${port}`;
+    const url = serverUrl(this.options.host, port);
     const ms = Math.round(performance.now() - this.options.started);
     if (this.healthy) ui.success(`tina4 dev server on ${ui.cyan(url)} ${ui.dim(`(${this.current.ready!.routes} routes, ${ms} ms)`)}`);
     else ui.warn(`tina4 dev server on ${ui.cyan(url)} shows the error above until the code is fixed`);

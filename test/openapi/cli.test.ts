@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { runCli, tempDir } from "../support/cli.js";
+import { spawn } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
+import { bin, cliEnv, runCli, tempDir } from "../support/cli.js";
 import { expectValidOpenApi } from "./validate.js";
 
 // `tina4 openapi` on a generated CRUD app: the document is written without a server, is valid
@@ -40,6 +42,38 @@ describe("tina4 openapi", () => {
       for (const method of methods) expect(doc.paths[path]?.[method], `${route.method} ${route.path}`).toBeDefined();
     }
   });
+
+  it("--out's next step names the address dev serve binds and prints (127.0.0.1, TINA4_HOST, TINA4_PORT), not localhost", async () => {
+    const hint = (env: Record<string, string> = {}) => {
+      const run = runCli(["openapi", "--out", "docs/openapi.json"], app, env);
+      expect(run.code, run.stderr).toBe(0);
+      return /Browse it live: tina4 serve, then open (\S+)/.exec(run.stdout)?.[1];
+    };
+    expect(hint()).toBe("http://127.0.0.1:7148/docs");
+    expect(hint({ TINA4_HOST: "::1", TINA4_PORT: "8089" })).toBe("http://[::1]:8089/docs");
+    // the same address `tina4 serve` prints when it starts with those settings
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const serve = spawn(process.execPath, [bin, "serve"], { cwd: app, env: cliEnv({ TINA4_PORT: String(port) }), stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    serve.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    serve.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise((resolve) => serve.on("exit", resolve));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!/dev server on/.test(output) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      const served = /dev server on (http:\/\/\S+)/.exec(output)?.[1];
+      expect(served, output).toBe(`http://127.0.0.1:${port}`);
+      expect(hint({ TINA4_PORT: String(port) })).toBe(`${served}/docs`);
+    } finally {
+      serve.kill("SIGTERM");
+      await exited;
+    }
+  }, 60_000);
 
   it("prints JSON, or YAML with --yaml, to stdout", () => {
     const json = runCli(["openapi"], app);

@@ -28,6 +28,8 @@
 //   --memory N                        instead of the suite: N seconds of /queries?queries=20
 //                                     per server (tina4, fastify), then report RSS
 //   --no-pin                          do not pin with taskset
+//                   TFB_NO_ASLR=1    start servers under `setarch -R` (one memory layout; a lead
+//                                    on why a server process keeps one of two speeds for life)
 //   --json                            one JSON document on stdout (progress → stderr)
 //   --list, --help
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -144,6 +146,21 @@ function start(def) {
 }
 
 const cpuOf = (pids) => pids.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
+/** Read and write system calls so far (/proc/<pid>/io), summed over pids; null off Linux. */
+const syscallsOf = (pids) => {
+  let reads = 0;
+  let writes = 0;
+  for (const pid of pids) {
+    try {
+      const io = readFileSync(`/proc/${pid}/io`, "utf8");
+      reads += Number(/syscr:\s+(\d+)/.exec(io)?.[1] ?? 0);
+      writes += Number(/syscw:\s+(\d+)/.exec(io)?.[1] ?? 0);
+    } catch {
+      return null;
+    }
+  }
+  return { reads, writes };
+};
 const rssKiB = (pid) => {
   try {
     return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
@@ -209,10 +226,12 @@ async function suite() {
           const speedBefore = await probe?.measure();
           const pids = server.pids();
           const cpuBefore = cpuOf(pids);
+          const ioBefore = syscallsOf(pids);
           const ticksBefore = coreTicks();
           const r = await runWrk({ ...load, seconds: opts.duration });
           const cpuAfter = cpuOf(pids);
           const ticksAfter = coreTicks();
+          const ioAfter = syscallsOf(pids);
           const speedAfter = await probe?.measure();
           const mean = (key) => Math.round(((speedBefore[key] + speedAfter[key]) / 2) * 10) / 10;
           const speed = probe ? { cpuNs: mean("cpuNs"), memNs: mean("memNs") } : null;
@@ -225,8 +244,10 @@ async function suite() {
           // what else the machine did meanwhile: other processes on the server core, the hypervisor's steal, wrk's headroom
           const cores = pin ? { server: coreShare(ticksBefore, ticksAfter, SERVER_CORE, cpuAfter - cpuBefore), wrk: coreShare(ticksBefore, ticksAfter, WRK_CORE) } : null;
           const noisy = (cores?.server?.other ?? 0) > NOISY_OTHER_PCT;
-          runs[test.id][server.def.id].push({ round, reqPerSec: r.reqPerSec, cpuUsPerReq, p99Ms: r.p99Ms, requests: r.requests, cores, noisy, speed });
-          progress(`  round ${round}/${rounds} ${test.id.padEnd(18)} ${server.def.label.padEnd(10)} ${fmtInt(r.reqPerSec).padStart(8)} req/s  p99 ${r.p99Ms.toFixed(1)} ms  CPU ${cpuUsPerReq.toFixed(1)} µs/req${speed === null ? "" : `  probe ${speed.cpuNs}/${speed.memNs} ns`}${cores ? `  ${fmtCores(cores)}${noisy ? "  NOISY" : ""}` : ""}`);
+          // requests per read system call: how many requests each wake-up found waiting (batching)
+          const perRead = ioBefore && ioAfter && ioAfter.reads > ioBefore.reads ? Math.round((r.requests / (ioAfter.reads - ioBefore.reads)) * 100) / 100 : null;
+          runs[test.id][server.def.id].push({ round, reqPerSec: r.reqPerSec, cpuUsPerReq, p99Ms: r.p99Ms, requests: r.requests, cores, noisy, speed, requestsPerRead: perRead });
+          progress(`  round ${round}/${rounds} ${test.id.padEnd(18)} ${server.def.label.padEnd(10)} ${fmtInt(r.reqPerSec).padStart(8)} req/s  p99 ${r.p99Ms.toFixed(1)} ms  CPU ${cpuUsPerReq.toFixed(1)} µs/req${perRead === null ? "" : `  ${perRead} req/read`}${speed === null ? "" : `  probe ${speed.cpuNs}/${speed.memNs} ns`}${cores ? `  ${fmtCores(cores)}${noisy ? "  NOISY" : ""}` : ""}`);
         }
       }
     } finally {
@@ -402,7 +423,7 @@ function markdownTable(list) {
  * and what else ran on the server core (other processes, steal), then the round's ratios.
  */
 function perRoundText(list) {
-  const out = [`\nPer round: req/s (CPU µs/req, speed probe on the server core: ns per unit of server-like work / per cache-missing load, lower = faster; server core: other processes % / steal %${pin ? "" : ", not measured unpinned"}); NOISY: other > ${NOISY_OTHER_PCT} %`];
+  const out = [`\nPer round: req/s (CPU µs/req, requests per read system call of the server, speed probe on the server core: ns per unit of server-like work / per cache-missing load, lower = faster; server core: other processes % / steal %${pin ? "" : ", not measured unpinned"}); NOISY: other > ${NOISY_OTHER_PCT} %`];
   for (const r of list) {
     const rounds = [...new Set(servers.flatMap((s) => r.servers[s.id].rounds.map((x) => x.round)))].sort((a, b) => a - b);
     if (rounds.length === 0) continue;
@@ -412,7 +433,7 @@ function perRoundText(list) {
         const x = r.servers[s.id].rounds.find((z) => z.round === round);
         if (!x) return [];
         const core = x.cores?.server;
-        return [`${s.label} ${fmtInt(x.reqPerSec)} (${x.cpuUsPerReq.toFixed(1)} µs${x.speed ? `, probe ${x.speed.cpuNs}/${x.speed.memNs} ns` : ""}${core ? `; ${core.other ?? "?"} / ${core.steal} %` : ""})${x.noisy ? " NOISY" : ""}`];
+        return [`${s.label} ${fmtInt(x.reqPerSec)} (${x.cpuUsPerReq.toFixed(1)} µs${x.requestsPerRead ? `, ${x.requestsPerRead} req/read` : ""}${x.speed ? `, probe ${x.speed.cpuNs}/${x.speed.memNs} ns` : ""}${core ? `; ${core.other ?? "?"} / ${core.steal} %` : ""})${x.noisy ? " NOISY" : ""}`];
       });
       const ratio = (b, label) => {
         const v = roundRatios(r.id, "tina4", b)[r.servers.tina4?.rounds.findIndex((x) => x.round === round) ?? -1];

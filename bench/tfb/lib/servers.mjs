@@ -32,10 +32,16 @@ export function buildTina4App(cli = TINA4_BIN) {
   if (r.status !== 0) throw new Error(`tina4 build failed in ${TINA4_APP}:\n${r.stdout}\n${r.stderr}`);
 }
 
-/** taskset prefix, when taskset exists and a core was asked for. */
+/**
+ * taskset prefix, when taskset exists and a core was asked for; with TFB_NO_ASLR=1 also
+ * `setarch -R` (the same memory layout on every start), to tell whether the speed a server
+ * process runs at for its whole life comes from where its memory landed.
+ */
 function pinned(core, command, args) {
-  if (core === null || core === undefined || !existsSync("/usr/bin/taskset")) return [command, args];
-  return ["/usr/bin/taskset", ["-c", String(core), command, ...args]];
+  let out = [command, args];
+  if (core !== null && core !== undefined && existsSync("/usr/bin/taskset")) out = ["/usr/bin/taskset", ["-c", String(core), command, ...args]];
+  if (process.env.TFB_NO_ASLR === "1" && existsSync("/usr/bin/setarch")) out = ["/usr/bin/setarch", [process.arch === "x64" ? "x86_64" : process.arch, "-R", out[0], ...out[1]]];
+  return out;
 }
 
 function freePort() {

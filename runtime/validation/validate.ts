@@ -72,7 +72,12 @@ function apply(req: Request, steps: readonly Step[], results: readonly Result[])
     const result = results[i]!;
     if (result.issues) {
       issues ??= [];
-      for (const issue of result.issues) issues.push({ in: steps[i]!.in, path: issuePath(issue), message: issue.message });
+      for (const issue of result.issues) {
+        const path = issuePath(issue);
+        // An empty body (Content-Length: 0) leaves req.body undefined: say that, not the schema's "expected object, received undefined".
+        const message = path === "" && steps[i]!.in === "body" && req.body === undefined ? `Request body is required: it was empty or missing (${issue.message})` : issue.message;
+        issues.push({ in: steps[i]!.in, path, message });
+      }
     }
   }
   if (issues) throw new RequestValidationError(issues);

@@ -1,7 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { serializeCookie, type CookieOptions } from "./cookies.js";
-import { jsonBody } from "./json-body.js";
 import type { Request } from "./request.js";
 import { TemplateError, TemplateErrorCode } from "../templates/errors.js";
 import { openEventStream, type SseOptions, type SseStream } from "../realtime/sse.js";
@@ -103,14 +102,14 @@ const proto = {
       this.stream(data, contentType);
     } else {
       this.headers["content-type"] = contentType ?? JSON_TYPE;
-      this.payload = { kind: "data", data: jsonBody(data) };
+      this.payload = { kind: "data", data: JSON.stringify(data) ?? "null" };
     }
     return this;
   },
   json(this: Internal, data: unknown, status?: number): Response {
     if (status !== undefined) this.status(status);
     this.headers["content-type"] = JSON_TYPE;
-    this.payload = { kind: "data", data: jsonBody(data) };
+    this.payload = { kind: "data", data: JSON.stringify(data) ?? "null" };
     return this;
   },
   html(this: Internal, markup: string, status?: number): Response {

@@ -184,7 +184,7 @@ try {
   await probe?.stop();
 }
 
-/** Whether a server implements a test type (node:http only has /json and /plaintext). */
+/** Whether a server implements a test type (node:http only has /json, /plaintext and /cached-queries). */
 function implementsType(def, type) {
   return def.types === undefined || def.types.includes(type);
 }
@@ -337,6 +337,8 @@ const rows = tests.map((t) => {
     tina4VsFastify: pairedRatio(t.id, "tina4", "fastify"),
     tina4VsExpress: pairedRatio(t.id, "tina4", "express"),
     tina4VsNodeHttp: pairedRatio(t.id, "tina4", "node-http"),
+    // raw node:http over Fastify: the most any framework on node:http could show against Fastify
+    nodeHttpVsFastify: pairedRatio(t.id, "node-http", "fastify"),
     // the same, over rounds where neither server's core was busy with other processes
     tina4VsFastifyQuiet: pairedRatio(t.id, "tina4", "fastify", true),
     tina4VsNodeHttpQuiet: pairedRatio(t.id, "tina4", "node-http", true),
@@ -398,6 +400,7 @@ function markdownTable(list) {
     ...(has("tina4") && has("fastify") ? ["tina4 ÷ Fastify", "goal"] : []),
     ...(has("tina4") && has("express") ? ["tina4 ÷ Express"] : []),
     ...(has("tina4") && has("node-http") ? ["tina4 ÷ node:http"] : []),
+    ...(has("node-http") && has("fastify") ? ["node:http ÷ Fastify"] : []),
     `CPU µs/req (${servers.map((s) => (s.id === "tina4-b" ? s.label : s.label.split(" ")[0])).join(" / ")})`,
   ];
   const cell = (r, s) => {
@@ -410,6 +413,7 @@ function markdownTable(list) {
     ...(has("tina4") && has("fastify") ? [fmtRatio(r.tina4VsFastify), `≥ ${r.goal.toFixed(2)}×${r.tina4VsFastify === null ? "" : r.tina4VsFastify >= r.goal ? " met" : " **missed**"}`] : []),
     ...(has("tina4") && has("express") ? [fmtRatio(r.tina4VsExpress)] : []),
     ...(has("tina4") && has("node-http") ? [fmtRatio(r.tina4VsNodeHttp)] : []),
+    ...(has("node-http") && has("fastify") ? [fmtRatio(r.nodeHttpVsFastify)] : []),
     servers.map((s) => (r.servers[s.id].cpuUsPerReq === null ? "–" : r.servers[s.id].cpuUsPerReq.toFixed(1))).join(" / "),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));

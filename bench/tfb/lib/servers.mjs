@@ -16,8 +16,8 @@ export const SERVERS = [
   { id: "tina4", label: "tina4", cli: process.env.TINA4_TFB_CLI ?? TINA4_BIN },
   { id: "fastify", label: "Fastify 5", script: "fastify.mjs" },
   { id: "express", label: "Express 5", script: "express.mjs" },
-  // the reference for /json and /plaintext (it has no database code: other test types are not run)
-  { id: "node-http", label: "node:http", script: "node-http.mjs", types: ["json", "plaintext"] },
+  // the reference for /json, /plaintext and the floor of /cached-queries (a Map); other test types are not run
+  { id: "node-http", label: "node:http", script: "node-http.mjs", types: ["json", "plaintext", "cached-queries"] },
 ];
 // A/B runs: TINA4_TFB_CLI_B=<another checkout's bin/tina4> and/or TINA4_TFB_ENV_B="NAME=value ..."
 // add "tina4-b", measured in the same rounds.

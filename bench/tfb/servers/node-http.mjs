@@ -8,9 +8,19 @@ import { CACHED_WORLD_BY_ID, announce, count, exitOn, randomId, settings } from 
 const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: settings.pool });
 const cache = new Map();
 
-async function cachedWorlds(n) {
+/** n random CachedWorld rows: synchronously while every id hits, a query per missing id. */
+function cachedWorlds(n, res) {
   const out = new Array(n);
   for (let i = 0; i < n; i++) {
+    const w = cache.get(randomId());
+    if (w === undefined) return fill(out, i).then((rows) => sendJson(res, rows), (error) => fail(res, error));
+    out[i] = w;
+  }
+  sendJson(res, out);
+}
+
+async function fill(out, from) {
+  for (let i = from; i < out.length; i++) {
     const id = randomId();
     let w = cache.get(id);
     if (w === undefined) {
@@ -21,6 +31,12 @@ async function cachedWorlds(n) {
     out[i] = w;
   }
   return out;
+}
+
+function fail(res, error) {
+  console.error(error);
+  res.writeHead(500, { server: "node", "content-length": 0 });
+  res.end();
 }
 
 function sendJson(res, value) {
@@ -36,12 +52,8 @@ const server = createServer((req, res) => {
     res.writeHead(200, { server: "node", "content-type": "text/plain", "content-length": 13 });
     res.end("Hello, World!");
   } else if (req.url.startsWith("/cached-queries")) {
-    const n = count(new URL(req.url, "http://x").searchParams.get("count"));
-    cachedWorlds(n).then((rows) => sendJson(res, rows), (error) => {
-      res.writeHead(500, { server: "node", "content-length": 0 });
-      res.end();
-      console.error(error);
-    });
+    const q = req.url.indexOf("?");
+    cachedWorlds(count(q < 0 ? undefined : new URLSearchParams(req.url.slice(q + 1)).get("count")), res);
   } else {
     res.writeHead(404, { server: "node", "content-length": 0 });
     res.end();

@@ -63,10 +63,13 @@ const HELP: Record<string, CommandHelp> = {
     ],
   },
   "generate model": {
-    preface: "The migration's column types follow the engine of TINA4_DATABASE_URL (see tina4 migrate --help).",
+    preface: `Fields go after the name (title:string price:float) or in --fields (a comma list); given both, they merge.
+Field names may be SQL keywords (order, position, group, ...): the migration quotes them. Refused: id
+(the primary key, added for you) and names every record already has (save, delete, fill, isNew, ...).
+The migration's column types follow the engine of TINA4_DATABASE_URL (see tina4 migrate --help).`,
     examples: [
-      ["tina4 generate model Product --fields name:string:required,price:float,inStock:bool"],
-      ["tina4 generate model OrderItem --fields quantity:int", "table order_items"],
+      ["tina4 generate model Post title:string:required body:text order:int", "fields as arguments"],
+      ["tina4 generate model OrderItem --fields quantity:int,price:float", "table order_items"],
       ["tina4 generate model Tag --no-migration", "the class only"],
     ],
   },

@@ -4,8 +4,8 @@ import type { Command } from "commander";
 import { readTemplate, type PlannedFile } from "../templates.js";
 import { emit, type WriteOptions } from "../generate/writer.js";
 import { camelCase, className, migrationSlug, routeSegments, tableName } from "../generate/names.js";
-import { parseFields, type FieldSpec } from "../generate/fields.js";
-import { columnType, engineOf, otherEngines, primaryKeyColumn, type Engine } from "../generate/sql-types.js";
+import { fieldList, parseFields, type FieldSpec } from "../generate/fields.js";
+import { columnType, engineOf, otherEngines, primaryKeyColumn, sqlName, type Engine } from "../generate/sql-types.js";
 import { openProject } from "../project.js";
 import { planView } from "../generate/view.js";
 import { planRouteTest, sampleRequest } from "../generate/route-test.js";
@@ -130,9 +130,18 @@ export function planRoute(root: string, path: string, options: RouteOptions): Pl
 
 const TS_TYPES: Record<FieldSpec["type"], string> = { string: "string", text: "string", int: "number", float: "number", bool: "boolean", datetime: "Date", json: "unknown" };
 
-export function planModel(root: string, name: string, options: { fields?: string; migration?: boolean; databaseUrl?: string }, now = new Date()): PlannedFile[] {
+export interface ModelOptions {
+  /** `--fields name:string,price:float`. */
+  fields?: string;
+  /** Rails-style field arguments after the name (`name:string price:float`), added after --fields. */
+  fieldArgs?: readonly string[];
+  migration?: boolean;
+  databaseUrl?: string;
+}
+
+export function planModel(root: string, name: string, options: ModelOptions, now = new Date()): PlannedFile[] {
   const model = className("Model name", name);
-  const fields = parseFields(options.fields);
+  const fields = parseFields(fieldList(options.fields, options.fieldArgs));
   const table = tableName(model);
   const fieldLines = fields
     .map((f) => `    ${f.property}: { type: "${f.type}"${f.column !== f.property ? `, column: "${f.column}"` : ""}${f.required ? ", required: true" : ""}${f.type === "string" ? ", maxLength: 255" : ""} },`)
@@ -145,14 +154,18 @@ export function planModel(root: string, name: string, options: { fields?: string
     const engine = engineOf(options.databaseUrl ?? setting("TINA4_DATABASE_URL"));
     const file = `${migrationStamp(root, now)}_create_${table}`;
     const createTable = (e: Engine) => {
-      const columnLines = fields.map((f) => `,\n  ${f.column} ${columnType(e, f.type)}${f.required ? " NOT NULL" : ""}`).join("");
-      return readTemplate("generate/migration/create-table.sql", { table, Model: model, engine: e, primaryKey: primaryKeyColumn(e), columnLines });
+      const columnLines = fields.map((f) => `,\n  ${sqlName(e, f.column)} ${columnType(e, f.type)}${f.required ? " NOT NULL" : ""}`).join("");
+      return readTemplate("generate/migration/create-table.sql", { table, tableSql: sqlName(e, table), Model: model, engine: e, primaryKey: primaryKeyColumn(e), columnLines });
     };
     files.push(
       { path: join(root, "migrations", `${file}.sql`), contents: createTable(engine) },
-      { path: join(root, "migrations", `${file}.down.sql`), contents: readTemplate("generate/migration/create-table.down.sql", { table, file: `${file}.sql` }) },
+      { path: join(root, "migrations", `${file}.down.sql`), contents: readTemplate("generate/migration/create-table.down.sql", { tableSql: sqlName(engine, table), file: `${file}.sql` }) },
       // the same table for every other engine: `tina4 migrate` picks migrations/<engine>/<file>.sql there
       ...otherEngines(engine).map((e) => ({ path: join(root, "migrations", e, `${file}.sql`), contents: createTable(e) })),
+      // a quoted table name differs per engine ("values", `values`, "VALUES"), so its DROP does too
+      ...otherEngines(engine)
+        .filter((e) => sqlName(e, table) !== table)
+        .map((e) => ({ path: join(root, "migrations", e, `${file}.down.sql`), contents: readTemplate("generate/migration/create-table.down.sql", { tableSql: sqlName(e, table), file: `${e}/${file}.sql` }) })),
     );
   }
   return files;
@@ -210,12 +223,16 @@ export function registerGenerate(program: Command): void {
     .option("--methods <list>", `comma-separated methods: get,post,put,patch,delete,any (default get); with --model, which CRUD operations (default ${CRUD_DEFAULT})`)
     .action(generateRoute);
 
-  withShared(generate.command("model <Name>").description("src/models/<Name>.ts plus a create-table migration"))
-    .option("--fields <list>", "fields as name:type[:required],... (types: string text int float bool datetime json)")
+  withShared(
+    generate
+      .command("model <Name> [fields...]")
+      .description("src/models/<Name>.ts plus a create-table migration; fields as arguments (title:string price:float) or --fields"),
+  )
+    .option("--fields <list>", "fields as name:type[:required],... (types: string text int float bool datetime json); merged with field arguments")
     .option("--no-migration", "skip the migration")
-    .action((name: string, options: Shared & { fields?: string; migration?: boolean }) => {
+    .action((name: string, fieldArgs: string[], options: Shared & { fields?: string; migration?: boolean }) => {
       const project = openProject();
-      emit(project.root, planModel(project.root, name, options), options);
+      emit(project.root, planModel(project.root, name, { ...options, fieldArgs }), options);
       if (!options.dryRun && options.migration !== false) ui.info(ui.dim("\nNext: tina4 migrate"));
     });
 

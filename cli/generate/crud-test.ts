@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { readTemplate, type PlannedFile } from "../templates.js";
 import { CliError, CliErrorCode } from "../errors.js";
-import { columnType, type Engine } from "./sql-types.js";
+import { columnType, sqlName, type Engine } from "./sql-types.js";
 import { sampleRequest } from "./route-test.js";
 import type { FieldSpec } from "./fields.js";
 import { normalizeField } from "../../runtime/orm/fields.js";
@@ -133,12 +133,14 @@ function changedValue(field: ModelField, value: unknown): unknown {
 function createTables(info: ModelInfo, engine: Engine, toRoot: string): string {
   if (engine === "sqlite") return `  await migrate(db, { dir: join(import.meta.dirname, ${toRoot}, "migrations") });`;
   const columns = info.fields.map((field) =>
-    field.primaryKey ? `      ${field.column} INTEGER PRIMARY KEY AUTOINCREMENT` : `      ${field.column} ${columnType("sqlite", field.type)}${field.required ? " NOT NULL" : ""}`,
+    field.primaryKey
+      ? `      ${sqlName("sqlite", field.column)} INTEGER PRIMARY KEY AUTOINCREMENT`
+      : `      ${sqlName("sqlite", field.column)} ${columnType("sqlite", field.type)}${field.required ? " NOT NULL" : ""}`,
   );
   return [
     `  // this app's migrations are written for ${engine}; the test's database is SQLite, so the`,
     `  // ${info.table} table is made in SQLite's form from ${info.name}'s fields`,
-    `  await db.execute(\`\n    CREATE TABLE ${info.table} (\n${columns.join(",\n")}\n    )\n  \`);`,
+    `  await db.execute(\`\n    CREATE TABLE ${sqlName("sqlite", info.table)} (\n${columns.join(",\n")}\n    )\n  \`);`,
   ].join("\n");
 }
 

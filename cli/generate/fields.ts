@@ -1,5 +1,6 @@
 import { CliError, CliErrorCode } from "../errors.js";
-import { camelCase, snakeCase, SQL_RESERVED } from "./names.js";
+import { camelCase, snakeCase } from "./names.js";
+import { isModelMember } from "../../runtime/orm/model.js";
 
 export const FIELD_TYPES = ["string", "text", "int", "float", "bool", "datetime", "json"] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
@@ -15,6 +16,17 @@ export interface FieldSpec {
 }
 
 const bad = (message: string) => new CliError(message, CliErrorCode.BAD_FIELD);
+
+/**
+ * The field list of `generate model`: `--fields name:string,price:float` and/or Rails-style
+ * arguments after the name (`name:string price:float`), merged in that order; one spec may
+ * also hold several comma-separated fields.
+ */
+export function fieldList(option: string | undefined, args: readonly string[] = []): string | undefined {
+  if (option !== undefined && option.trim() === "") throw bad("--fields must not be empty (e.g. --fields name:string,price:float)");
+  const parts = option === undefined ? [...args] : [option, ...args];
+  return parts.length === 0 ? undefined : parts.join(",");
+}
 
 /** Parses `name:string,price:float,sku:string:required`. */
 export function parseFields(text: string | undefined): FieldSpec[] {
@@ -35,9 +47,13 @@ export function parseFields(text: string | undefined): FieldSpec[] {
     for (const flag of flags) if (flag !== "required") throw bad(`Field "${name}" has unknown option "${flag}" (valid: required)`);
     const column = snakeCase(name);
     if (column === "id") throw bad(`Field "id" is added automatically as the primary key`);
-    if (SQL_RESERVED.has(column)) throw bad(`Field name "${name}" is a reserved SQL word; choose another (e.g. "${column}_name")`);
+    // SQL keywords (order, group, position, ...) are fine: the migration quotes them and the ORM quotes every name
+    const property = camelCase(name);
+    if (isModelMember(property)) {
+      throw bad(`Field name "${name}" clashes with the member "${property}" every model record inherits (like save(), delete(), isNew, toJSON()); choose another name (e.g. "${property}Value")`);
+    }
     if (seen.has(column)) throw bad(`Field "${name}" is listed twice`);
     seen.add(column);
-    return { property: camelCase(name), column, type, required: flags.includes("required") };
+    return { property, column, type, required: flags.includes("required") };
   });
 }

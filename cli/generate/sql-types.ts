@@ -6,6 +6,7 @@ import type { Engine } from "../../runtime/db/types.js";
 import { CliError } from "../errors.js";
 import { DEFAULT_DATABASE_URL } from "../settings.js";
 import type { FieldType } from "./fields.js";
+import { SQL_RESERVED } from "./sql-reserved.js";
 
 export type { Engine };
 
@@ -26,6 +27,15 @@ export function engineOf(url: string | undefined): Engine {
 /** The engine's column type for a generated field (the runtime dialect's; one home for engine SQL). */
 export function columnType(engine: Engine, type: FieldType): string {
   return dialectFor(engine).columnType(type);
+}
+
+/**
+ * A table or column name as generated DDL writes it: bare, or quoted the way the runtime
+ * dialect (and so the ORM) quotes it when it is an SQL keyword on any supported engine
+ * (`order` → "order" on PostgreSQL, `order` on MySQL, "ORDER" on Firebird).
+ */
+export function sqlName(engine: Engine, name: string): string {
+  return SQL_RESERVED.has(name.toLowerCase()) ? dialectFor(engine).quote(name) : name;
 }
 
 /** The engine's generated-integer primary key column definition. */

@@ -39,7 +39,6 @@ interface Meta {
   softDelete: boolean;
 }
 
-const RESERVED = new Set(["constructor", "fill", "validate", "save", "delete", "restore", "forceDelete", "toJSON", "isNew"]);
 const TABLE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 
 const metas = new WeakMap<object, Meta>();
@@ -58,7 +57,7 @@ function metaOf(cls: typeof Model): Meta {
   if (typeof table !== "string" || !TABLE.test(table)) throw bad(`static tableName must be a table name (letters, digits, _), got ${JSON.stringify(table)}`);
   const defs: ModelFields = cls.fields ?? {};
   const fields = Object.entries(defs).map(([property, def]) => {
-    if (RESERVED.has(property)) throw bad(`field "${property}" clashes with a Model method; rename the property and keep the column with { column: "${property}" }`);
+    if (isModelMember(property)) throw bad(`field "${property}" clashes with a Model method; rename the property and keep the column with { column: "${property}" }`);
     return normalizeField(name, property, def);
   });
   if (fields.length === 0) throw bad("static fields is empty");
@@ -297,7 +296,7 @@ export class Model {
       persisted.add(this);
       return this;
     }
-    const id = this.key(m);
+    const id = keyOf(this, m);
     const row: Row = {};
     for (const f of m.fields) {
       if (f === pk || v[f.property] === undefined) continue;
@@ -311,7 +310,7 @@ export class Model {
   async delete(): Promise<boolean> {
     const cls = this.constructor as typeof Model;
     const m = metaOf(cls);
-    if (m.softDelete) return this.setDeleted(m, new Date());
+    if (m.softDelete) return setDeleted(this, m, new Date());
     return this.forceDelete();
   }
 
@@ -319,7 +318,7 @@ export class Model {
   async forceDelete(): Promise<boolean> {
     const cls = this.constructor as typeof Model;
     const m = metaOf(cls);
-    const id = this.key(m);
+    const id = keyOf(this, m);
     const db = await cls.database();
     const r = await db.delete(m.table, { [m.pk.column]: id });
     persisted.delete(this);
@@ -330,7 +329,7 @@ export class Model {
   async restore(): Promise<boolean> {
     const m = metaOf(this.constructor as typeof Model);
     if (!m.softDelete) throw new ModelError(ModelErrorCode.ARGUMENT, `${m.name} does not use soft delete (static softDelete = true)`);
-    return this.setDeleted(m, null);
+    return setDeleted(this, m, null);
   }
 
   /** Field values by property name (camelCase), for res.json(record). */
@@ -341,22 +340,31 @@ export class Model {
     for (const f of m.fields) out[f.property] = v[f.property] ?? null;
     return out;
   }
+}
 
-  private key(m: Meta): SqlValue {
-    const id = values(this)[m.pk.property];
-    if (this.isNew || id === undefined || id === null) {
-      throw new ModelError(ModelErrorCode.NO_KEY, `${m.name}: this record has not been saved (no ${m.pk.property}); save() it first`);
-    }
-    return id as SqlValue;
-  }
+/**
+ * Whether a record property named `name` would shadow a member every record has (save, fill,
+ * isNew, toJSON, ... and Object's own: constructor, toString, ...), so it cannot be a field.
+ */
+export function isModelMember(name: string): boolean {
+  return name in Model.prototype;
+}
 
-  private async setDeleted(m: Meta, at: Date | null): Promise<boolean> {
-    const cls = this.constructor as typeof Model;
-    const id = this.key(m);
-    const db = await cls.database();
-    const r = await db.update(m.table, { [DELETED_AT]: at }, { [m.pk.column]: id });
-    return r.affected > 0;
+// Helpers of the instance methods live outside the class, so no record member hides a field name (key, ...).
+function keyOf(record: Model, m: Meta): SqlValue {
+  const id = values(record)[m.pk.property];
+  if (record.isNew || id === undefined || id === null) {
+    throw new ModelError(ModelErrorCode.NO_KEY, `${m.name}: this record has not been saved (no ${m.pk.property}); save() it first`);
   }
+  return id as SqlValue;
+}
+
+async function setDeleted(record: Model, m: Meta, at: Date | null): Promise<boolean> {
+  const cls = record.constructor as typeof Model;
+  const id = keyOf(record, m);
+  const db = await cls.database();
+  const r = await db.update(m.table, { [DELETED_AT]: at }, { [m.pk.column]: id });
+  return r.affected > 0;
 }
 
 function isObject(data: unknown): data is Record<string, unknown> {

@@ -132,6 +132,34 @@ describe("tina4 generate", () => {
     expect(list("migrations").some((f) => f.includes("create_tags"))).toBe(false);
   });
 
+  it("model: Rails-style field arguments after the name (was: \"too many arguments\"), merged after --fields; --help shows both", () => {
+    const result = runCli(["g", "model", "Article", "title:string:required", "price:float", "order:int"], app, { TINA4_DATABASE_URL: "postgres://u:p@127.0.0.1/db" });
+    expect(result.code, result.stderr).toBe(0);
+    const model = readFileSync(join(app, "src/models/Article.ts"), "utf8");
+    expect(model).toContain('title: { type: "string", required: true, maxLength: 255 }');
+    expect(model).toContain('price: { type: "float" }');
+    expect(model).toContain("declare order: number | null;");
+    const migration = list("migrations").find((f) => f.endsWith("_create_articles.sql"))!;
+    const sql = readFileSync(join(app, "migrations", migration), "utf8");
+    expect(sql).toMatch(/id SERIAL PRIMARY KEY,\s+title VARCHAR\(255\) NOT NULL,\s+price DOUBLE PRECISION,\s+"order" INTEGER\s/);
+    expect(readFileSync(join(app, "migrations", "mysql", migration), "utf8")).toContain("`order` INT");
+    expect(readFileSync(join(app, "migrations", "firebird", migration), "utf8")).toContain('"ORDER" INTEGER');
+
+    const both = runCli(["g", "model", "Review", "--fields", "stars:int", "body:text,author:string"], app);
+    expect(both.code, both.stderr).toBe(0);
+    const review = readFileSync(join(app, "src/models/Review.ts"), "utf8");
+    expect(review.indexOf("stars:")).toBeGreaterThan(0);
+    expect(review.indexOf("stars:")).toBeLessThan(review.indexOf("body:"));
+    expect(review.indexOf("body:")).toBeLessThan(review.indexOf("author:"));
+
+    const help = runCli(["g", "model", "--help"], app);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("model [options] <Name> [fields...]");
+    expect(help.stdout).toContain("$ tina4 generate model Post title:string:required body:text order:int");
+    expect(help.stdout).toContain("$ tina4 generate model OrderItem --fields quantity:int,price:float");
+    expect(help.stdout).toContain("they merge");
+  });
+
   it("model: reads the engine from TINA4_DATABASE_URL as the runtime does (aliases, .env files; a bad URL is an error)", () => {
     const viaEnv = runCli(["g", "model", "Gadget", "--fields", "active:bool"], app, { TINA4_DATABASE_URL: "pgsql://u:secret@127.0.0.1/db" });
     expect(viaEnv.code, viaEnv.stderr).toBe(0);
@@ -220,7 +248,11 @@ describe("tina4 generate", () => {
       [["g", "model", "Évil"], /ASCII/],
       [["g", "model", ""], /must not be empty/],
       [["g", "model", "class"], /reserved word/],
-      [["g", "model", "Item", "--fields", "select:string"], /reserved SQL word/],
+      [["g", "model", "Item", "--fields", "save:string"], /Field name "save" clashes with the member "save" every model record inherits/],
+      [["g", "model", "Item", "title:string", "is_new:bool"], /Field name "is_new" clashes with the member "isNew"/],
+      [["g", "model", "Item", "title:"], /Field "title" has no type: write it as title:<type>/],
+      [["g", "model", "Item", "--fields", "title:string", "title:text"], /Field "title" is listed twice/],
+      [["g", "model", "Item", "--fields", "", "title:string"], /--fields must not be empty/],
       [["g", "model", "Item", "--fields", "name:blob"], /unknown type/],
       [["g", "model", "Post", "--fields", "title:"], /Field "title" has no type: write it as title:<type>, e\.g\. title:string \(valid: string, text, int, float, bool, datetime, json/],
       [["g", "model", "Item", "--fields", "../x:int"], /must start with a letter/],

@@ -151,9 +151,11 @@ describe("generate auth and CRUD in an app on another engine", () => {
     const auth = runCli(["generate", "auth"], pgApp);
     expect(auth.code, auth.stderr).toBe(0);
     expect(readFileSync(join(pgApp, "test", "auth.test.ts"), "utf8")).toContain("written for postgres");
-    expect(runCli(["generate", "model", "Gadget", "--fields", "title:string:required,qty:int,active:bool"], pgApp).code).toBe(0);
+    // `order`, an SQL keyword, as a field: SQLite's form of the table quotes it as the migrations do
+    expect(runCli(["generate", "model", "Gadget", "--fields", "title:string:required,qty:int,active:bool,order:int"], pgApp).code).toBe(0);
     expect(runCli(["generate", "route", "gadgets", "--model", "Gadget"], pgApp).code).toBe(0);
     expect(readFileSync(join(pgApp, "test", "routes", "gadgets", "post.test.ts"), "utf8")).toContain("CREATE TABLE gadgets");
+    expect(readFileSync(join(pgApp, "test", "routes", "gadgets", "post.test.ts"), "utf8")).toContain('"order" INTEGER');
     for (const pkg of ["vitest", "@types/node"]) {
       mkdirSync(join(pgApp, "node_modules", pkg, ".."), { recursive: true });
       symlinkSync(join(repoRoot, "node_modules", pkg), join(pgApp, "node_modules", pkg), "dir");

@@ -44,6 +44,22 @@ describe("model definitions", () => {
     expect(code(() => new BadTable())).toMatch(/static tableName must be a table name/);
   });
 
+  it("a field may be called key (no record member has that name); one called like Object's members (toString, valueOf) is refused", () => {
+    class Setting extends Model {
+      static override tableName = "settings";
+      static override fields: ModelFields = { id: { type: "int", primaryKey: true }, key: { type: "string" }, value: { type: "string" } };
+    }
+    expect(code(() => new Setting({ key: "theme", value: "dark" }))).toBe("no error");
+    expect(new Setting({ key: "theme" }).toJSON()).toEqual({ id: null, key: "theme", value: null });
+    for (const member of ["toString", "valueOf", "hasOwnProperty"]) {
+      class ObjectClash extends Model {
+        static override tableName = "x";
+        static override fields: ModelFields = { id: { type: "int", primaryKey: true }, [member]: { type: "string" } };
+      }
+      expect(code(() => new ObjectClash())).toMatch(new RegExp(`^T4_ERR_ORM_DEFINITION: ObjectClash: field "${member}" clashes with a Model method`));
+    }
+  });
+
   it("aliases, snake_case columns, defaults and lossless input conversion", () => {
     class Event extends Model {
       static override tableName = "events";

@@ -1,2 +1,2 @@
 -- Undoes {{file}}.
-DROP TABLE {{table}};
+DROP TABLE {{tableSql}};

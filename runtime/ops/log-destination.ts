@@ -27,7 +27,7 @@ export interface BatchedDestination extends DestinationStream {
   reserve(bytes: number): Buffer | null;
   readonly filled: number;
   advance(end: number): void;
-  /** Hands what is gathered to the writer (an asynchronous write). */
+  /** Writes what is gathered (one write(2)). */
   flush(): void;
   /** Writes everything gathered before returning (process exit). */
   flushSync(): void;
@@ -96,10 +96,13 @@ export function isBatchedDestination(destination: DestinationStream): destinatio
  */
 export function batchedDestination(dest: number | string): BatchedDestination {
   const pino = packageRequire()("pino") as typeof import("pino");
-  // minLength 0: sonic-boom writes each batch at once (or right after the write in flight)
   // a file is opened now, so a line written before exit is never lost to an open still under way
   const fd = typeof dest === "number" ? dest : openSync(dest, "a");
-  const sink = pino.destination({ dest: fd, sync: false, minLength: 0, contentMode: "buffer" });
+  // Synchronous writes (pino's own default): a batch is one write(2) of up to 64 KiB every few
+  // hundred lines, so the event loop barely notices, and no write is ever in flight in the thread
+  // pool — an asynchronous one could be overtaken by flushSync's writes at exit (lines out of
+  // order) or cut off by the exit itself (lines lost). Measured: no throughput difference.
+  const sink = pino.destination({ dest: fd, sync: true, minLength: 0, contentMode: "buffer" });
   let reported = false;
   sink.on("error", (error: Error) => {
     // a closed stdout (EPIPE) must not crash the server; say it once on stderr

@@ -46,4 +46,22 @@ describe("batched log destination", () => {
     expect(run.stderr).toBe("");
     expect(readFileSync(file, "utf8")).toBe("line 0\nline 1\nline 2\nline 3\nline 4\n");
   });
+
+  it("writes many batches whole and in order when the process exits right after them (no write left in flight)", () => {
+    const built = join(process.cwd(), "dist", "runtime", "ops", "log-destination.js");
+    expect(existsSync(built), "needs a build: node scripts/build.mjs").toBe(true);
+    const file = join(makeTempDir(), "app.log");
+    // ~100 batches: a writer with a write still under way at exit would lose or reorder lines
+    const script = `const { batchedDestination } = await import(${JSON.stringify(pathToFileURL(built).href)});
+      const out = batchedDestination(${JSON.stringify(file)});
+      for (let i = 0; i < 200000; i++) out.write("line " + i + " " + "x".repeat(24) + "\\n");
+      process.exit(0);`;
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    const lines = readFileSync(file, "utf8").split("\n");
+    expect(lines.pop()).toBe("");
+    expect(lines.length).toBe(200000);
+    const outOfPlace = lines.findIndex((line, i) => line !== `line ${i} ${"x".repeat(24)}`);
+    expect(outOfPlace).toBe(-1);
+  });
 });

@@ -574,7 +574,10 @@ export class App {
         res.status(404);
         return this.notFoundEndpoint(req, res);
       }
-      throw new HttpError(404, "Not Found", { code: HttpErrorCode.NOT_FOUND, details: { path: req.path } });
+      // Dev only: a scrape of /__metrics while TINA4_METRICS is off (its route would have matched) says how to
+      // turn it on; production keeps a plain 404 so it does not reveal configuration.
+      const details = this.options.dev && req.path === "/__metrics" ? { path: req.path, hint: METRICS_OFF_HINT } : { path: req.path };
+      throw new HttpError(404, "Not Found", { code: HttpErrorCode.NOT_FOUND, details });
     };
   }
 }
@@ -597,6 +600,8 @@ function handlerEndpoint(handler: Handler): Endpoint {
     return undefined;
   };
 }
+
+const METRICS_OFF_HINT = "metrics are off: set TINA4_METRICS=true (docs/operations.md)";
 
 /** Names of a route's chain as it runs: a session() after the first is a pass-through (it sees req.session set), so it is not listed again. */
 function listedMiddleware(chain: Middleware[]): string[] {

@@ -36,9 +36,18 @@ export function findPage(views: Views, segments: readonly string[]): string | nu
 export async function servePage(views: Views, req: Request, res: Response, segments: readonly string[]): Promise<boolean> {
   const name = findPage(views, segments);
   if (name === null) return false;
+  // the log line and metrics name the page, not null like a 404 (bounded by the page files)
+  req.route = pagePath(name);
   await identify(req);
   res.send(views.render(name, null, req), undefined, HTML_TYPE);
   return true;
+}
+
+/** The URL a page template answers (`pages/about/index.twig` → `/about`, `pages/index.twig` → `/`). */
+export function pagePath(template: string): string {
+  const segments = template.slice(PAGES_DIR.length + 1, -".twig".length).split("/");
+  if (segments[segments.length - 1] === "index") segments.pop();
+  return "/" + segments.join("/");
 }
 
 export interface PageRoute {

@@ -195,28 +195,7 @@ describe("App hooks: onResponse", () => {
 
   it("runs when the client leaves before the answer, and a hook's error is only logged", async () => {
     const error = vi.spyOn(log, "error").mockImplementation(() => undefined);
-    const seen: boolean[] = [];
-    let reached!: () => void;
-    const handlerReached = new Promise<void>((resolve) => (reached = resolve));
-    const server = await startApp((app) => {
-      app.get("/slow", async () => {
-        reached();
-        await pause(300);
-        return "late";
-      });
-      app.addHook("onResponse", (_req, res) => {
-        seen.push(res.raw.writableFinished);
-        throw new Error("onResponse broke");
-      });
-    });
-    close = server.close;
-    const req = request(`${server.url}/slow`);
-    req.on("error", () => undefined);
-    req.end();
-    await handlerReached;
-    req.destroy();
-    await pause(100);
-    expect(seen).toEqual([false]);
+    expect(await abandonedExchange("onResponse", "writableFinished", 100)).toEqual([false]);
     expect(error.mock.calls.map((c) => String(c[0])).join("\n")).toContain("onResponse hook failed");
   });
 });
@@ -256,28 +235,7 @@ describe("App hooks: onSent", () => {
 
   it("runs when the client leaves before the answer (not ended), and a hook's error is only logged", async () => {
     const error = vi.spyOn(log, "error").mockImplementation(() => undefined);
-    const seen: boolean[] = [];
-    let reached!: () => void;
-    const handlerReached = new Promise<void>((resolve) => (reached = resolve));
-    const server = await startApp((app) => {
-      app.get("/slow", async () => {
-        reached();
-        await pause(300);
-        return "late";
-      });
-      app.addHook("onSent", (_req, res) => {
-        seen.push(res.raw.writableEnded);
-        throw new Error("onSent broke");
-      });
-    });
-    close = server.close;
-    const req = request(`${server.url}/slow`);
-    req.on("error", () => undefined);
-    req.end();
-    await handlerReached;
-    req.destroy();
-    await pause(400);
-    expect(seen).toEqual([false]);
+    expect(await abandonedExchange("onSent", "writableEnded", 400)).toEqual([false]);
     expect(error.mock.calls.map((c) => String(c[0])).join("\n")).toContain("onSent hook failed");
   });
 });
@@ -345,3 +303,34 @@ describe("App hooks: onError and notFound", () => {
     expect(() => app.notFound(null as unknown as () => undefined)).toThrow(/needs a function/);
   });
 });
+
+/**
+ * A client that leaves while /slow is still working: `name` hook records `field` of the raw
+ * response, then throws. Returns what the hook saw, `settleMs` after the client left.
+ */
+async function abandonedExchange(name: "onResponse" | "onSent", field: "writableFinished" | "writableEnded", settleMs: number): Promise<boolean[]> {
+  const seen: boolean[] = [];
+  let reached!: () => void;
+  const handlerReached = new Promise<void>((resolve) => (reached = resolve));
+  const server = await startApp((app) => {
+    app.get("/slow", async () => {
+      reached();
+      await pause(300);
+      return "late";
+    });
+    const record = (res: { raw: { writableFinished: boolean; writableEnded: boolean } }): void => {
+      seen.push(res.raw[field]);
+      throw new Error(`${name} broke`);
+    };
+    if (name === "onSent") app.addHook("onSent", (_req, res) => record(res));
+    else app.addHook("onResponse", (_req, res) => record(res));
+  });
+  close = server.close;
+  const req = request(`${server.url}/slow`);
+  req.on("error", () => undefined);
+  req.end();
+  await handlerReached;
+  req.destroy();
+  await pause(settleMs);
+  return seen;
+}

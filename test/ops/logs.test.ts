@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createRequire } from "node:module";
 import { get, request } from "node:http";
 import { Readable } from "node:stream";
 import { App } from "../../runtime/app.js";
@@ -9,6 +8,7 @@ import { installRequestLog, msText, target } from "../../runtime/ops/request-log
 import { formatRecord } from "../../runtime/ops/pretty.js";
 import { log } from "../../runtime/log.js";
 import { installMetrics } from "../../runtime/ops/metrics.js";
+import { expectPinoRequestLine } from "./support.js";
 
 let lines: string[] = [];
 let server: RunningServer | null = null;
@@ -209,16 +209,7 @@ describe("request line cost and format", () => {
     await (await fetch(`${url}/missing`, { headers: { "x-request-id": "abc.DEF:12-x_y" } })).text();
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(lines).toHaveLength(4);
-    const pino = createRequire(import.meta.url)("pino") as typeof import("pino");
-    for (const line of lines) {
-      const { level, time, pid, ...record } = JSON.parse(line) as Record<string, unknown>;
-      expect(Object.keys(record)).toEqual(["reqId", "method", "route", "status", "ms", "ip"]);
-      let expected = "";
-      const reference = pino.default({ base: { pid: process.pid }, timestamp: () => `,"time":${String(time)}` }, { write: (text: string) => void (expected += text) });
-      reference.info(record);
-      expect({ level, pid }).toEqual({ level: 30, pid: process.pid });
-      expect(line).toBe(expected);
-    }
+    for (const line of lines) expectPinoRequestLine(line);
     expect(records().map((record) => record.route)).toEqual(["/items/{id}", '/say/"quoted"\\path', "/items", null]);
   });
 

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Request } from "../../runtime/http/request.js";
@@ -7,7 +6,7 @@ import { batchedDestination } from "../../runtime/ops/log-destination.js";
 import { encodeRequestLine } from "../../runtime/ops/request-line-bytes.js";
 import { jsonLine } from "../../runtime/ops/request-log.js";
 import { configureLogger } from "../../runtime/ops/logger.js";
-import { makeTempDir } from "./support.js";
+import { expectPinoRequestLine, makeTempDir } from "./support.js";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -92,16 +91,7 @@ describe("request line encoded into the batch buffer", () => {
       lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
     }
     expect(lines).toHaveLength(4);
-    const pino = createRequire(import.meta.url)("pino") as typeof import("pino");
-    for (const line of lines) {
-      const { level, time, pid, ...record } = JSON.parse(line) as Record<string, unknown>;
-      expect(Object.keys(record)).toEqual(["reqId", "method", "route", "status", "ms", "ip"]);
-      let expected = "";
-      const reference = pino.default({ base: { pid: process.pid }, timestamp: () => `,"time":${String(time)}` }, { write: (text: string) => void (expected += text) });
-      reference.info(record);
-      expect({ level, pid }).toEqual({ level: 30, pid: process.pid });
-      expect(`${line}\n`).toBe(expected);
-    }
+    for (const line of lines) expectPinoRequestLine(`${line}\n`);
     expect(lines.map((line) => (JSON.parse(line) as { route: unknown }).route)).toEqual(["/items/{id}", "/caf\u00e9", null, "/items/{id}"]);
   });
 });

@@ -3,12 +3,14 @@
  * tina4_migration table: SQLite in a temp folder, CREATE DATABASE on PostgreSQL and MariaDB,
  * a new .fdb file on Firebird (next to the configured test database).
  */
+import { expect } from "vitest";
 import { spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import mysql from "mysql2/promise";
 import firebird from "node-firebird";
+import { Database } from "../../runtime/db/index.js";
 import { serviceUrl } from "../support/services.js";
 import { bin, cliEnv, tempDir } from "../support/cli.js";
 
@@ -152,3 +154,15 @@ export const SQL: Record<TestEngine, EngineSql> = {
     slow: "SELECT COUNT(*) FROM RDB$FIELDS a, RDB$FIELDS b, RDB$RELATIONS c, (SELECT 1 AS x FROM RDB$DATABASE UNION ALL SELECT 1 AS x FROM RDB$DATABASE UNION ALL SELECT 1 AS x FROM RDB$DATABASE UNION ALL SELECT 1 AS x FROM RDB$DATABASE UNION ALL SELECT 1 AS x FROM RDB$DATABASE UNION ALL SELECT 1 AS x FROM RDB$DATABASE) d", transactionalDdl: false,
   },
 };
+
+/** `tina4 migrate:rollback` in `root` succeeds and leaves none of `tables` in the database at `url`. */
+export async function expectRolledBack(root: string, env: Record<string, string>, url: string, tables: string[]): Promise<void> {
+  const down = await runCliAsync(["migrate:rollback"], root, env);
+  expect(down.code, down.stdout + down.stderr).toBe(0);
+  const check = await Database.connect(url);
+  try {
+    for (const table of tables) expect(await check.tableExists(table), table).toBe(false);
+  } finally {
+    await check.close();
+  }
+}

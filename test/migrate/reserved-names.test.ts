@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Database } from "../../runtime/db/index.js";
 import { dialectFor } from "../../runtime/db/dialects/index.js";
 import { Model } from "../../runtime/orm/index.js";
-import { appWithMigrations, engineAvailable, ENGINES, freshDatabase, runCliAsync, type FreshDatabase } from "./engines.js";
+import { appWithMigrations, engineAvailable, ENGINES, expectRolledBack, freshDatabase, runCliAsync, type FreshDatabase } from "./engines.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -98,15 +98,7 @@ describe("generated models with SQL keywords as field and table names", () => {
         await db.close();
       }
 
-      const down = await runCliAsync(["migrate:rollback"], root, env);
-      expect(down.code, down.stdout + down.stderr).toBe(0);
-      const check = await Database.connect(fresh.url);
-      try {
-        expect(await check.tableExists("placements")).toBe(false);
-        expect(await check.tableExists("values")).toBe(false);
-      } finally {
-        await check.close();
-      }
+      await expectRolledBack(root, env, fresh.url, ["placements", "values"]);
     }, 90_000);
   }
 });

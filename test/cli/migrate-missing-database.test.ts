@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { runCli, tempDir } from "../support/cli.js";
 import { serviceUrl } from "../support/services.js";
 
+// Each case skips only locally when its server's URL is unset: serviceUrl() throws under
+// TINA4_TEST_SERVICES=required (CI), so there a missing server fails instead.
 const postgres = serviceUrl("POSTGRES");
 const mysql = serviceUrl("MYSQL");
 const firebird = serviceUrl("FIREBIRD");

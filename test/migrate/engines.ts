@@ -166,3 +166,19 @@ export async function expectRolledBack(root: string, env: Record<string, string>
     await check.close();
   }
 }
+
+/**
+ * A fresh `engine` database (dropped through `cleanups`), `tina4 migrate` of the app at `root`
+ * into it (expected: `applied` migrations), and a connection that is asserted to be on `engine`.
+ */
+export async function migrateIntoFresh(engine: TestEngine, label: string, root: string, applied: number, cleanups: Array<() => Promise<void>>): Promise<{ fresh: FreshDatabase; env: Record<string, string>; db: Database }> {
+  const fresh = await freshDatabase(engine, label);
+  cleanups.push(() => fresh.drop());
+  const env = { TINA4_DATABASE_URL: fresh.url };
+  const up = await runCliAsync(["migrate"], root, env);
+  expect(up.code, up.stdout + up.stderr).toBe(0);
+  expect(up.stdout).toContain(`Applied ${applied} migrations`);
+  const db = await Database.connect(fresh.url);
+  expect(db.engine).toBe(engine);
+  return { fresh, env, db };
+}

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Database } from "../../runtime/db/index.js";
 import { dialectFor } from "../../runtime/db/dialects/index.js";
 import { discoverMigrations } from "../../runtime/migrate/index.js";
-import { appWithMigrations, engineAvailable, ENGINES, expectRolledBack, freshDatabase, runCliAsync, type FreshDatabase } from "./engines.js";
+import { appWithMigrations, engineAvailable, ENGINES, expectRolledBack, freshDatabase, migrateIntoFresh, runCliAsync } from "./engines.js";
 
 const FIELDS = "name:string:required,price:float,inStock:bool,releasedAt:datetime,meta:json,notes:text";
 const cleanups: Array<() => Promise<void>> = [];
@@ -34,17 +34,8 @@ describe("generated migrations on every engine", () => {
     // Skipped only locally when the engine's server URL is unset: serviceUrl() throws under TINA4_TEST_SERVICES=required.
     it.skipIf(!engineAvailable(engine))(`a model and auth generated on ${engine === "sqlite" ? "PostgreSQL" : "SQLite"} migrate, hold data and roll back on ${engine}`, async () => {
       const root = await generatedApp(engine === "sqlite" ? "postgres://app@db.example/shop" : "sqlite:data/app.db");
-      const fresh: FreshDatabase = await freshDatabase(engine, "port");
-      cleanups.push(() => fresh.drop());
-      const env = { TINA4_DATABASE_URL: fresh.url };
-
-      const up = await runCliAsync(["migrate"], root, env);
-      expect(up.code, up.stdout + up.stderr).toBe(0);
-      expect(up.stdout).toContain("Applied 2 migrations");
-
-      const db = await Database.connect(fresh.url);
+      const { fresh, env, db } = await migrateIntoFresh(engine, "port", root, 2, cleanups);
       try {
-        expect(db.engine).toBe(engine);
         const releasedAt = new Date("2026-01-02T03:04:05.678Z");
         const { lastId } = await db.insert("products", { name: "Lamp", price: 19.5, in_stock: true, released_at: releasedAt, meta: { a: [1, 2] }, notes: "x".repeat(5000) });
         const row = await db.fetchOne("SELECT * FROM products WHERE id = ?", [lastId], { cache: false });

@@ -8,10 +8,9 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Database } from "../../runtime/db/index.js";
 import { dialectFor } from "../../runtime/db/dialects/index.js";
 import { Model } from "../../runtime/orm/index.js";
-import { appWithMigrations, engineAvailable, ENGINES, expectRolledBack, freshDatabase, runCliAsync, type FreshDatabase } from "./engines.js";
+import { appWithMigrations, engineAvailable, ENGINES, expectRolledBack, migrateIntoFresh, runCliAsync } from "./engines.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -57,17 +56,8 @@ describe("generated models with SQL keywords as field and table names", () => {
     // Skipped only locally when the engine's server URL is unset: serviceUrl() throws under TINA4_TEST_SERVICES=required.
     it.skipIf(!engineAvailable(engine))(`order, position, group, key, value and the table "values" migrate, work through the ORM and roll back on ${engine}`, async () => {
       const root = await generatedApp(engine === "sqlite" ? "postgres://app@db.example/shop" : "sqlite:data/app.db");
-      const fresh: FreshDatabase = await freshDatabase(engine, "kw");
-      cleanups.push(() => fresh.drop());
-      const env = { TINA4_DATABASE_URL: fresh.url };
-
-      const up = await runCliAsync(["migrate"], root, env);
-      expect(up.code, up.stdout + up.stderr).toBe(0);
-      expect(up.stdout).toContain("Applied 2 migrations");
-
-      const db = await Database.connect(fresh.url);
+      const { fresh, env, db } = await migrateIntoFresh(engine, "kw", root, 2, cleanups);
       try {
-        expect(db.engine).toBe(engine);
         const q = (name: string) => dialectFor(engine).quote(name);
         const Placement = await importModel<Placement>(root, "Placement");
         const Value = await importModel<Setting>(root, "Value");

@@ -29,8 +29,10 @@ let tracer: Tracer | null = null;
 /** The request's server span while the request is open; null once it is answered. */
 interface SpanHolder {
   span: Span | null;
+  /** False while the span is named "unmatched": routing may still find a page template for it. */
+  routed: boolean;
 }
-const requestSpan = contextSlot<SpanHolder>("tracing.span", () => ({ span: null }));
+const requestSpan = contextSlot<SpanHolder>("tracing.span", () => ({ span: null, routed: false }));
 const kSpan = Symbol("tina4.span");
 type Traced = Request & { [kSpan]?: SpanHolder };
 
@@ -108,8 +110,9 @@ export function installTracing(app: App, options: TracingOptions = {}): boolean 
       { kind: otel.SpanKind.SERVER, attributes: { "http.request.method": req.method, "http.route": route, "url.path": req.path } },
       parentContext,
     );
-    const holder = currentRequestContext()?.get(requestSpan) ?? { span: null };
+    const holder = currentRequestContext()?.get(requestSpan) ?? { span: null, routed: false };
     holder.span = span;
+    holder.routed = req.route !== null;
     (req as Traced)[kSpan] = holder;
     await next();
   });
@@ -118,6 +121,11 @@ export function installTracing(app: App, options: TracingOptions = {}): boolean 
     const span = holder?.span;
     if (!span) return;
     holder.span = null;
+    // a page template is found only once the span is open; it names the span as a route would
+    if (!holder.routed && req.route !== null) {
+      span.updateName(`${req.method} ${req.route}`);
+      span.setAttribute("http.route", req.route);
+    }
     const status = res.raw.statusCode;
     span.setAttribute("http.response.status_code", status);
     if (status >= 500) span.setStatus({ code: otel.SpanStatusCode.ERROR });

@@ -15,6 +15,8 @@ import { QueryCache } from "./query-cache/index.js";
 import { provideSqlCacheConnector } from "../cache/sql-connector.js";
 import { databaseCacheConnector, NO_QUERY_CACHE } from "./cache-connector.js";
 import { TxContext } from "./transaction.js";
+import { enterListed, registerDatabase, runListed } from "./open-transactions.js";
+import { databaseIdentity } from "./query-cache/keys.js";
 import { parseDatabaseUrl, type ParsedDatabaseUrl } from "./url.js";
 import { traceChild, tracingActive } from "../ops/tracing.js";
 import { metricsOn, samplePool } from "../instruments.js";
@@ -64,6 +66,7 @@ export class Database {
     this.dialect = adapter.dialect;
     this.engine = parsed.engine;
     this.url = parsed.redacted;
+    registerDatabase(this, databaseIdentity(parsed).entries);
     this.autocommit = options.autocommit ?? setting("TINA4_AUTOCOMMIT");
     const size = Math.min(adapter.maxPool, Math.max(1, options.pool ?? setting("TINA4_DB_POOL")));
     this.pool = new Pool<DriverConnection>({
@@ -335,7 +338,7 @@ export class Database {
       return result;
     }
     const tx = this.newTx(false);
-    return this.als.run(tx, async () => {
+    return runListed(this, () => this.als.run(tx, async () => {
       await tx.ready;
       let result: T;
       try {
@@ -346,7 +349,7 @@ export class Database {
       }
       await this.finish(tx, true);
       return result;
-    });
+    }));
   }
 
   /**
@@ -359,6 +362,7 @@ export class Database {
     if (outer !== undefined) return this.pushSavepoint(outer).then(() => undefined);
     const tx = this.newTx(false);
     this.als.enterWith(tx);
+    enterListed(this);
     return tx.ready;
   }
 
@@ -523,6 +527,7 @@ export class Database {
     if (tx !== undefined || this.autocommit || this.closed) return tx;
     const implicit = this.newTx(true);
     this.als.enterWith(implicit);
+    enterListed(this);
     return implicit;
   }
 

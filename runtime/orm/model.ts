@@ -1,5 +1,6 @@
 import { Database, type Engine, type Row, type SqlParams, type SqlValue } from "../db/index.js";
 import { dialectFor } from "../db/dialects/index.js";
+import { openTransactionOn } from "../db/open-transactions.js";
 import { onShutdown } from "../lifecycle.js";
 import { ModelError, ModelErrorCode, ValidationError, type FieldError } from "./errors.js";
 import { coerceInput, fromDb, normalizeField, toDb, type Field, type ModelFields } from "./fields.js";
@@ -150,8 +151,15 @@ export class Model {
     this.db = db;
   }
 
-  /** The model's database: its own `db`, else one shared connection opened lazily from TINA4_DATABASE_URL. */
+  /**
+   * The model's database: its own `db`, else one shared connection opened lazily from
+   * TINA4_DATABASE_URL — or, when the calling code runs inside a transaction opened on another
+   * `Database` of that same database (`db.transaction(fn)` in a route), that `Database`, so the
+   * model's reads and writes are part of the transaction.
+   */
   static database(this: typeof Model): Promise<Database> {
+    const joined = openTransactionOn(this.db);
+    if (joined !== undefined) return Promise.resolve(joined);
     if (this.db) return Promise.resolve(this.db);
     if (shared === null) {
       const opening = Database.connect();

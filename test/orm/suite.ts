@@ -251,5 +251,56 @@ export function defineModelSuite(engine: TestEngine): void {
       expect((await rejection(Country.create({ name: "no code" })) as ValidationError).errors).toEqual([{ field: "code", message: "is required" }]);
       expect(((await rejection(Country.create({ code: "ZA", name: "again" }))) as { code: string }).code).toBe("T4_ERR_DB_CONSTRAINT");
     });
+
+    it("models join a transaction opened on another Database of their database: a throw in a route's db.transaction(fn) rolls every model write back", async () => {
+      // what a route writes: its own Database.connect() and db.transaction(fn), models inside
+      // (the models use their shared connection to TINA4_DATABASE_URL, another Database object)
+      const savedUrl = process.env.TINA4_DATABASE_URL;
+      process.env.TINA4_DATABASE_URL = fresh.url;
+      Model.db = undefined;
+      const route = await Database.connect(fresh.url);
+      const elsewhere = await Database.connect("sqlite::memory:");
+      try {
+        const failed = await rejection(route.transaction(async () => {
+          const note = await Note.create({ title: "in tx" });
+          await Product.create({ name: "in tx", qty: 1 });
+          expect((await Note.find(note.id))?.title).toBe("in tx"); // the transaction sees its own writes
+          expect(await Product.count("name = ?", ["in tx"])).toBe(1);
+          throw new Error("boom after writes");
+        }));
+        expect((failed as Error).message).toBe("boom after writes");
+        expect(await Note.count("title = ?", ["in tx"], { withDeleted: true })).toBe(0);
+        expect(await Product.count("name = ?", ["in tx"])).toBe(0);
+
+        await route.transaction(async () => {
+          await Note.create({ title: "kept" });
+          await Product.create({ name: "kept" });
+        });
+        expect(await Note.count("title = ?", ["kept"])).toBe(1);
+        expect(await Product.count("name = ?", ["kept"])).toBe(1);
+
+        // a model with its own Database (Model.useDatabase) joins the same way
+        Model.useDatabase(db);
+        await rejection(route.transaction(async () => {
+          await Note.create({ title: "own db" });
+          throw new Error("undo");
+        }));
+        expect(await Note.count("title = ?", ["own db"])).toBe(0);
+
+        // a transaction on another database is not joined: the model writes to its own, committed
+        await rejection(elsewhere.transaction(async () => {
+          await Note.create({ title: "not joined" });
+          throw new Error("undo elsewhere");
+        }));
+        expect(await Note.count("title = ?", ["not joined"])).toBe(1);
+      } finally {
+        Model.useDatabase(db);
+        await Model.closeDatabase();
+        if (savedUrl === undefined) delete process.env.TINA4_DATABASE_URL;
+        else process.env.TINA4_DATABASE_URL = savedUrl;
+        await route.close();
+        await elsewhere.close();
+      }
+    });
   });
 }

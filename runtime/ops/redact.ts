@@ -15,11 +15,30 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEYS.test(key.toLowerCase().replace(/[-_]/g, ""));
 }
 
-/** `text` with connection-URL passwords and the app secret replaced. */
+/**
+ * A credential quoted after its name in free text: `Authorization: Bearer …`, `password=…`,
+ * `"api_key":"…"`, `Password=…;` in a connection string, `access_token=…` in a URL. The name
+ * needs `=` or `:` after it, so "password must be 8 characters" stays as it is.
+ */
+const NAMED_SECRET =
+  /(?<![a-z0-9])((?:proxy-)?authorization|passwd|password|pwd|secret|client[_-]?secret|(?:x-)?api[_-]?key|(?:access|refresh|csrf|id)?[_-]?token)(["']?[ \t]*[:=][ \t]*["']?)((?:bearer|basic|digest)[ \t]+)?([^\s"'&;,]+)/gi;
+/** A bearer credential anywhere (`Bearer eyJ…`). */
+const BEARER = /\b(bearer[ \t]+)([a-z0-9._~+/-]+=*)/gi;
+/** A basic credential anywhere: base64 of `user:password`, checked by decoding it. */
+const BASIC = /\b(basic[ \t]+)([a-z0-9+/]{4,}={0,2})(?![a-z0-9+/=])/gi;
+
+function isBasicCredential(text: string): boolean {
+  const decoded = Buffer.from(text, "base64");
+  return decoded.toString("base64").replace(/=+$/, "") === text.replace(/=+$/, "") && decoded.toString("latin1").includes(":");
+}
+
+/** `text` with quoted credentials, connection-URL passwords and the app secret replaced. */
 export function redactText(text: string, secret = setting("TINA4_SECRET")): string {
   let out = text.includes("://") ? text.replace(URL_PASSWORD, `$1${REDACTED}@`) : text;
   if (secret && secret.length >= 8 && out.includes(secret)) out = out.split(secret).join(REDACTED);
-  return out;
+  out = out.replace(NAMED_SECRET, (_match, name: string, separator: string, scheme: string | undefined) => `${name}${separator}${scheme ?? ""}${REDACTED}`);
+  out = out.replace(BEARER, (match, scheme: string, value: string) => (value === REDACTED ? match : `${scheme}${REDACTED}`));
+  return out.replace(BASIC, (match, scheme: string, value: string) => (isBasicCredential(value) ? `${scheme}${REDACTED}` : match));
 }
 
 /** A copy of `value` with secret keys and secret text redacted; values without secrets come back as they are. */

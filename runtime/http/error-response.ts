@@ -3,6 +3,7 @@ import type { Request } from "./request.js";
 import { HTML_TYPE, JSON_TYPE, type Response } from "./response.js";
 import { Tina4Error } from "../errors.js";
 import { log } from "../log.js";
+import { redactText } from "../ops/redact.js";
 import { escapeHtml } from "./escape-html.js";
 
 /**
@@ -49,10 +50,11 @@ export function renderError(req: Request, res: Response, error: unknown, dev: bo
     if (dev) body.message = error.message;
   }
   if (status >= 500) {
-    log.error(`${req.method} ${req.path} → ${status} [${req.requestId}] ${(error as Error)?.stack ?? String(error)}`);
+    logServerError(req, error, status);
     if (dev) {
-      body.message = (error as Error)?.message ?? String(error);
-      body.stack = (error as Error)?.stack?.split("\n").map((line) => line.trim());
+      // redacted as the log line is: test failures print these bodies into CI logs
+      body.message = redactText((error as Error)?.message ?? String(error));
+      body.stack = (error as Error)?.stack?.split("\n").map((line) => redactText(line.trim()));
       Object.assign(body, sourceLocation(error));
     }
   }
@@ -71,6 +73,26 @@ export function renderError(req: Request, res: Response, error: unknown, dev: bo
   }
   res.headers["content-type"] = JSON_TYPE;
   res.payload = { kind: "data", data: JSON.stringify(body) };
+}
+
+/**
+ * The log line of a server error: method, path, status, request id (the one the client got)
+ * and the stack, followed by each `cause` (a 503 "Session store unavailable" names the Redis
+ * that refused, or the driver that is not installed). Whoever answers the client — tina4's
+ * own response or an app's onError page — the error is logged once.
+ */
+export function logServerError(req: Request, error: unknown, status = statusOf(error)): void {
+  let text = `${req.method} ${req.path} → ${status} [${req.requestId}] ${describe(error)}`;
+  let cause = (error as { cause?: unknown } | null)?.cause;
+  for (let depth = 0; cause !== undefined && cause !== null && depth < 5; depth++) {
+    text += `\n  caused by: ${describe(cause)}`;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  log.error(text);
+}
+
+function describe(error: unknown): string {
+  return (error as Error)?.stack ?? String(error);
 }
 
 /** Where in a source file (a template, say) the error points, for errors that know it. */

@@ -49,3 +49,22 @@ describe("credentials quoted in free text", () => {
     }
   });
 });
+
+describe("the dev error response", () => {
+  it("shows the message and stack of a 500 with the same credentials redacted as the log", async () => {
+    process.env.TINA4_SECRET = "a-long-enough-app-secret-for-this-test-0123456789";
+    const app = new App({ dev: true, publicDir: null, templatesDir: null });
+    app.get("/boom", (req) => {
+      throw new Error(`cannot reach postgres://app:hunter2@db/app as ${String(req.headers.authorization)} (secret ${process.env.TINA4_SECRET})`);
+    });
+    const client = await testClient({ app });
+    for (const accept of ["application/json", "text/html"]) {
+      const response = await client.get("/boom", { headers: { authorization: "Bearer tok.en-value", accept } });
+      expect(response.status).toBe(500);
+      const text = response.text();
+      expect(text).toContain("cannot reach postgres://app:[redacted]@db/app as Bearer [redacted] (secret [redacted])");
+      for (const secret of ["hunter2", "tok.en-value", process.env.TINA4_SECRET]) expect(text).not.toContain(secret);
+    }
+    delete process.env.TINA4_SECRET;
+  });
+});

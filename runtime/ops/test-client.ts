@@ -50,7 +50,7 @@ export interface TestClient {
   withToken(payload: TokenPayload): Promise<TestClient>;
   /** Same as withToken(user): requests as this user. */
   as(user: TokenPayload): Promise<TestClient>;
-  /** The cookies the app has set so far (name → value). */
+  /** The cookies the app has set so far (name → value, decoded as `req.cookies` reads them). */
   readonly cookies: Record<string, string>;
   close(): Promise<void>;
 }
@@ -116,6 +116,15 @@ function storeCookies(jar: Map<string, string>, setCookie: string[] | undefined)
   }
 }
 
+function decodeCookieValue(value: string): string {
+  if (!value.includes("%")) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value; // not percent-encoding after all: shown as sent
+  }
+}
+
 class InProcessClient implements TestClient {
   constructor(
     private readonly server: Server,
@@ -124,7 +133,8 @@ class InProcessClient implements TestClient {
   ) {}
 
   get cookies(): Record<string, string> {
-    return Object.fromEntries(this.jar);
+    // the values the app passed to res.cookie() (and reads from req.cookies), not their percent-encoded form
+    return Object.fromEntries([...this.jar].map(([name, value]) => [name, decodeCookieValue(value)]));
   }
 
   get(path: string, options?: TestRequestOptions): Promise<TestResponse> {

@@ -58,6 +58,16 @@ describe("testClient", () => {
     expect((await client.get("/whoami")).json()).toEqual({ sid: null });
   });
 
+  it("shows cookie values as the app set them, not percent-encoded, and sends them back unchanged", async () => {
+    const app = new App({ dev: false, publicDir: null, templatesDir: null });
+    app.post("/login", (req, res) => res.cookie("who", String((req.body as { email: string }).email)).json({ ok: true }), { secured: false });
+    app.get("/who", (req) => ({ who: req.cookies.who ?? null }));
+    const client = await testClient({ app });
+    await client.post("/login", { form: { email: "ann+1@example.com; x=1" } });
+    expect(client.cookies).toEqual({ who: "ann+1@example.com; x=1" });
+    expect((await client.get("/who")).json()).toEqual({ who: "ann+1@example.com; x=1" });
+  });
+
   it("withToken/as send a Bearer token for secured routes; without one they answer 401", async () => {
     const client = await testClient({ app: makeApp() });
     const refused = await client.post("/private", { json: {} });

@@ -21,7 +21,7 @@ import {
   type NotFoundHandler,
   type OnErrorHook,
 } from "./http/hooks.js";
-import { renderError } from "./http/error-response.js";
+import { logServerError, renderError, statusOf } from "./http/error-response.js";
 import { StaticFiles } from "./http/static.js";
 import { answerReady } from "./http/ready-route.js";
 import { Views } from "./templates/views.js";
@@ -33,7 +33,7 @@ import { middlewareName, toMiddlewareFunction } from "./middleware/class-runner.
 import { mayCallResponse, type Middleware } from "./middleware/types.js";
 import { mayUseAsFunction } from "./middleware/calls-parameter.js";
 import { setting } from "./config/settings.js";
-import { guardEndpoint, securedMode, type SecuredMode } from "./auth/guard.js";
+import { guardEndpoint, identify, securedMode, type SecuredMode } from "./auth/guard.js";
 import { csrfEndpoint, isSessionMiddleware, session } from "./session/middleware.js";
 import { log } from "./log.js";
 import { Realtime } from "./realtime/realtime.js";
@@ -526,6 +526,8 @@ export class App {
   private sendError(req: Request, res: Response, error: unknown, hookAnswered: boolean): void {
     if (res.raw.headersSent || res.raw.destroyed) return;
     if (!hookAnswered) this.renderDefaultError(req, res, error);
+    // an app's error page answered: the server error still reaches the log (renderError logs the others)
+    else if (statusOf(error) >= 500) logServerError(req, error);
     this.respond(req, res, this.draining || unreadBody(req), true);
   }
 
@@ -570,6 +572,8 @@ export class App {
         const { serveOpenApi } = await import("./openapi/serve.js");
         if (serveOpenApi(this, req, res, this.openapi)) return;
       }
+      // a 404 page (notFound, or an onError hook) shows the logged-in user as any page does
+      await identify(req);
       if (this.notFoundEndpoint) {
         res.status(404);
         return this.notFoundEndpoint(req, res);

@@ -1,21 +1,36 @@
 import { log } from "./log.js";
 
 type ShutdownHook = () => Promise<void> | void;
-const hooks = new Set<ShutdownHook>();
 
 /**
- * Registers work for graceful shutdown (close DB pools, cache clients...). Hooks run after
- * the HTTP server has drained. Returns an unregister function.
+ * `drain` hooks finish work that still uses the app's resources (job runners letting their
+ * active jobs end); `close` hooks (the default) close those resources — DB pools, cache and
+ * bus clients, lock stores. Every drain hook settles before the first close hook runs: a job
+ * finishing during shutdown must still reach its database, and its outcome must be recorded.
  */
-export function onShutdown(hook: ShutdownHook): () => void {
-  hooks.add(hook);
-  return () => hooks.delete(hook);
+export type ShutdownPhase = "drain" | "close";
+
+const hooks: Record<ShutdownPhase, Set<ShutdownHook>> = { drain: new Set(), close: new Set() };
+
+/**
+ * Registers work for graceful shutdown. Hooks run after the HTTP server has drained: first
+ * every `drain` hook, then every `close` hook. Returns an unregister function.
+ */
+export function onShutdown(hook: ShutdownHook, options: { phase?: ShutdownPhase } = {}): () => void {
+  const phase = hooks[options.phase ?? "close"];
+  phase.add(hook);
+  return () => phase.delete(hook);
 }
 
-/** Runs every shutdown hook once; a failing hook is logged and does not stop the others. */
+/** Runs every shutdown hook once, drain hooks before close hooks; a failing hook is logged and does not stop the others. */
 export async function runShutdownHooks(): Promise<void> {
-  const pending = [...hooks];
-  hooks.clear();
+  await runPhase(hooks.drain);
+  await runPhase(hooks.close);
+}
+
+async function runPhase(phase: Set<ShutdownHook>): Promise<void> {
+  const pending = [...phase];
+  phase.clear();
   await Promise.all(
     pending.map(async (hook) => {
       try {

@@ -21,11 +21,14 @@ export function trackRunner(runner: { stop(graceMs: number): Promise<void> }): (
   return () => runners.delete(runner);
 }
 
-/** The shutdown hook: runners get TINA4_SHUTDOWN_TIMEOUT to finish their jobs, then the backend closes. */
-async function shutdownQueues(): Promise<void> {
+/**
+ * Shutdown's drain phase: runners get TINA4_SHUTDOWN_TIMEOUT to finish their jobs while the
+ * database, cache and bus those jobs use are still open; the backend itself closes in the
+ * close phase, with them.
+ */
+async function stopRunners(): Promise<void> {
   const graceMs = setting("TINA4_SHUTDOWN_TIMEOUT") * 1000;
   await Promise.all([...runners].map((runner) => runner.stop(graceMs)));
-  await closeQueues();
 }
 
 async function open(config: QueueConfig): Promise<QueueBackend> {
@@ -50,7 +53,14 @@ export function queueBackend(): Promise<QueueBackend> {
     current = opening;
     opening.then(
       (backend) => {
-        unregister ??= onShutdown(shutdownQueues);
+        if (unregister === null) {
+          const unregisterDrain = onShutdown(stopRunners, { phase: "drain" });
+          const unregisterClose = onShutdown(closeQueues);
+          unregister = () => {
+            unregisterDrain();
+            unregisterClose();
+          };
+        }
         if (current === opening) sampleDepth(backend);
       },
       () => {

@@ -84,7 +84,13 @@ function fail(error: unknown, what: string): never {
       const shown = error.statement.length > 600 ? `${error.statement.slice(0, 600)}…` : error.statement;
       console.error(kleur.dim(shown.replace(/^/gm, "    │ ")));
     }
-    const note = what === "migrate" ? "; it was rolled back and not recorded — fix it and run `tina4 migrate` again" : "";
+    // where schema statements commit apart (MySQL, Firebird) the message already names those that stayed
+    const partial = / (was|were) already committed: /.test(error.message);
+    const note = what === "migrate"
+      ? partial
+        ? "; the rest of the file was rolled back and it was not recorded — undo or guard the committed statements, fix it and run `tina4 migrate` again"
+        : "; it was rolled back and not recorded — fix it and run `tina4 migrate` again"
+      : "";
     throw new CliError(`${error.message}${error.code === MigrateErrorCode.FAILED ? note : ""}`, error.code);
   }
   if (error instanceof DatabaseError) throw new CliError(error.message, error.code);

@@ -98,7 +98,8 @@ async function runStatements(
       await db.execute(st.sql);
     } catch (error) {
       const message = error instanceof DatabaseError ? error.message.replace(/ — SQL: [\s\S]*$/, "") : (error as Error)?.message ?? String(error);
-      const partial = from > 0 ? ` (statements 1–${from} were already committed: ${db.engine} cannot use a table in the transaction that created it)` : "";
+      const reason = dialectFor(db.engine).schemaCommitsApart;
+      const partial = from > 0 && reason !== null ? ` (${from === 1 ? "statement 1 was" : `statements 1–${from} were`} already committed: ${reason})` : "";
       throw new MigrationError(code, `${file}: statement ${i + 1} of ${all.length} (line ${st.line}) failed: ${message}${partial}`, {
         file,
         statementIndex: i + 1,
@@ -110,20 +111,25 @@ async function runStatements(
   }
 }
 
-const SCHEMA = /^\s*(CREATE|ALTER|DROP|RECREATE|COMMENT|GRANT|REVOKE|DECLARE|SET\s+(GENERATOR|STATISTICS))\b/i;
+const SCHEMA = /^\s*(CREATE|ALTER|DROP|RECREATE|RENAME|TRUNCATE|COMMENT|GRANT|REVOKE|DECLARE|SET\s+(GENERATOR|STATISTICS))\b/i;
 
 /**
- * The transactions a file runs in. One for the whole file, except where a table created in a
- * transaction cannot be written until that transaction commits (Firebird): there each run of
- * schema statements and each run of data statements gets its own transaction.
+ * The transactions a file runs in. One for the whole file, except where schema statements commit
+ * apart from the rest: where a table created in a transaction cannot be written until that
+ * transaction commits (Firebird), each run of schema statements and each run of data statements
+ * gets its own transaction; where every schema statement commits by itself (MySQL), each schema
+ * statement is its own step and each run of data statements its own transaction — so the data
+ * statements of a failed file are rolled back even after an implicit commit, and the error can
+ * say exactly which statements stayed.
  */
 function segments(db: Database, statements: SqlStatement[]): { from: number; statements: SqlStatement[] }[] {
-  if (dialectFor(db.engine).dataAfterDdlInOneTransaction) return [{ from: 0, statements }];
+  const dialect = dialectFor(db.engine);
+  if (dialect.schemaCommitsApart === null) return [{ from: 0, statements }];
   const out: { from: number; statements: SqlStatement[] }[] = [];
   let kind: boolean | null = null;
   statements.forEach((st, i) => {
     const schema = SCHEMA.test(st.sql);
-    if (schema !== kind) out.push({ from: i, statements: [] });
+    if (schema !== kind || (schema && dialect.eachSchemaStatementCommits)) out.push({ from: i, statements: [] });
     kind = schema;
     out[out.length - 1]!.statements.push(st);
   });
@@ -176,7 +182,8 @@ function checkLock(lock: MigrationLock): void {
  * Applies every pending migration in order, under the migration lock, as one batch. Each file
  * runs in its own transaction together with its tina4_migration record: a failing statement
  * rolls the file back, records nothing and stops the run (re-running continues from there).
- * On MySQL/MariaDB, DDL commits implicitly, so a failed file's earlier DDL statements stay.
+ * On MySQL/MariaDB, DDL commits implicitly, so a failed file's earlier DDL statements stay (its
+ * data statements are still rolled back; the error names what stayed).
  */
 export async function migrate(db: Database, options: MigrationOptions = {}): Promise<MigrateResult> {
   const dir = dirOf(options);

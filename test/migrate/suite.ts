@@ -155,6 +155,24 @@ export function defineMigrationSuite(engine: TestEngine): void {
       unlinkSync(join(dir, "40_empty.sql"));
       unlinkSync(join(dir, "41_fine.sql"));
     });
+
+    it("a file failing after a schema change rolls back its data statements on every engine; where DDL commits at once (MySQL, Firebird) the error names the committed statements", async () => {
+      write("50_add_flag.sql", `ALTER TABLE items ADD flag ${s.int};\nINSERT INTO items (name) VALUES ('fifty');\nINSERT INTO no_such_table (x) VALUES (1);\n`);
+      const err = await expectMigrationError(migrate(db, { dir }));
+      expect(err.code).toBe("T4_ERR_MIGRATE_FAILED");
+      expect(err.statementIndex).toBe(3);
+      expect(await itemNames()).not.toContain("fifty");
+      expect((await names()).some((n) => n.startsWith("50_add_flag"))).toBe(false);
+      const columns = (await db.getColumns("items")).map((c) => c.name.toLowerCase());
+      if (s.transactionalDdl) {
+        expect(columns).not.toContain("flag");
+        expect(err.message).not.toMatch(/already committed/);
+      } else {
+        expect(columns).toContain("flag");
+        expect(err.message).toMatch(/\(statement 1 was already committed: /);
+      }
+      unlinkSync(join(dir, "50_add_flag.sql"));
+    });
   });
 }
 

@@ -157,8 +157,15 @@ export abstract class Dialect {
   /** Appended to tina4's own CREATE TABLE statements ("" on most engines). */
   readonly tableOptions: string = "";
 
-  /** False where a table created in a transaction cannot be written until that transaction commits (Firebird). */
-  readonly dataAfterDdlInOneTransaction: boolean = true;
+  /**
+   * Why schema statements (CREATE, ALTER, DROP, ...) commit apart from the statements around them
+   * on this engine, or null where a transaction holds DDL like any other statement. Migrations then
+   * give schema statements their own transactions, so the data statements of a failed file are
+   * still rolled back, and say which statements stayed committed.
+   */
+  readonly schemaCommitsApart: string | null = null;
+  /** True where each schema statement commits by itself (MySQL's implicit commit), not only apart from data. */
+  readonly eachSchemaStatementCommits: boolean = false;
 
   /**
    * One statement that inserts a row or, when a row with the same `key` exists, updates its

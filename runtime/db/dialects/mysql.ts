@@ -10,6 +10,8 @@ export class MysqlDialect extends Dialect {
   readonly beginSql = "START TRANSACTION";
   /** mysql2 reports insertId itself: no RETURNING. */
   override readonly insertReturnsPk = false;
+  override readonly schemaCommitsApart = "MySQL/MariaDB commit each CREATE, ALTER, DROP and RENAME at once";
+  override readonly eachSchemaStatementCommits = true;
 
   // mysql2 speaks `?` and LIMIT natively.
   override prepare(sql: string): { sql: string; swapLastTwo: boolean } {

@@ -2,15 +2,20 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, ConfigErrorCode } from "./errors.js";
 
+/** The env files every command reads, the first to define a name winning. */
+export const ENV_FILES: readonly string[] = [".env.local", ".env"];
+/** What testClient() reads: `.env.test` (a throwaway database, say) ahead of the others. */
+export const TEST_ENV_FILES: readonly string[] = [".env.test", ...ENV_FILES];
+
 /**
- * Loads `.env.local` then `.env` from `dir` into process.env. The first file to define a
+ * Loads `files` (`.env.local` then `.env`) from `dir` into process.env. The first file to define a
  * name wins and a variable already in the real environment (even an empty one) is never
  * overridden. A line that cannot be read fails the load (ConfigError naming file and line)
- * before any value of either file is applied. Returns the names that were set.
+ * before any value of any file is applied. Returns the names that were set.
  */
-export function loadEnvFiles(dir: string = process.cwd()): string[] {
-  // both files are parsed before anything is applied: a bad line leaves process.env untouched
-  const parsed = [".env.local", ".env"]
+export function loadEnvFiles(dir: string = process.cwd(), files: readonly string[] = ENV_FILES): string[] {
+  // every file is parsed before anything is applied: a bad line leaves process.env untouched
+  const parsed = files
     .map((name) => join(dir, name))
     .filter((file) => existsSync(file))
     .map((file) => parseEnv(readFileSync(file, "utf8"), file));

@@ -1,11 +1,12 @@
 /**
  * Loads an app folder into an App in this process, the way `tina4 serve` does (the
- * TypeScript loader, `.env` files, route files from src/routes): what testClient() boots.
+ * TypeScript loader, `.env` files — `.env.test` first —, route files from src/routes): what
+ * testClient() boots.
  */
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { App } from "../app.js";
-import { loadEnvFiles } from "../config/env.js";
+import { loadEnvFiles, TEST_ENV_FILES } from "../config/env.js";
 import { registerLoader } from "../loader/register.js";
 import { discoverRouteFiles, loadRouteFiles } from "../router/file-routes.js";
 import { OpsError, OpsErrorCode } from "./errors.js";
@@ -40,7 +41,7 @@ export function bootInProcess(app: App, root: string): Promise<void> {
   let done = booted.get(root);
   if (!done) {
     done = (async () => {
-      loadEnvFiles(root);
+      loadEnvFiles(root, TEST_ENV_FILES);
       registerLoader();
       app.configure({ publicDir: join(root, "public"), templatesDir: join(root, "src", "templates") });
       await loadRouteFiles(app, discoverRouteFiles(root));

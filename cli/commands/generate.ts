@@ -5,7 +5,7 @@ import { readTemplate, type PlannedFile } from "../templates.js";
 import { emit, type WriteOptions } from "../generate/writer.js";
 import { camelCase, className, migrationSlug, routeSegments, tableName } from "../generate/names.js";
 import { fieldList, parseFields, type FieldSpec } from "../generate/fields.js";
-import { columnType, engineOf, otherEngines, primaryKeyColumn, sqlName, type Engine } from "../generate/sql-types.js";
+import { columnType, engineOf, otherEngines, primaryKeyColumn, sqlName, tableOptions, type Engine } from "../generate/sql-types.js";
 import { openProject } from "../project.js";
 import { planView } from "../generate/view.js";
 import { planRouteTest, sampleRequest } from "../generate/route-test.js";
@@ -155,7 +155,7 @@ export function planModel(root: string, name: string, options: ModelOptions, now
     const file = `${migrationStamp(root, now)}_create_${table}`;
     const createTable = (e: Engine) => {
       const columnLines = fields.map((f) => `,\n  ${sqlName(e, f.column)} ${columnType(e, f.type)}${f.required ? " NOT NULL" : ""}`).join("");
-      return readTemplate("generate/migration/create-table.sql", { table, tableSql: sqlName(e, table), Model: model, engine: e, primaryKey: primaryKeyColumn(e), columnLines });
+      return readTemplate("generate/migration/create-table.sql", { table, tableSql: sqlName(e, table), Model: model, engine: e, primaryKey: primaryKeyColumn(e), columnLines, tableOptions: tableOptions(e) });
     };
     files.push(
       { path: join(root, "migrations", `${file}.sql`), contents: createTable(engine) },

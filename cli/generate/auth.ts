@@ -6,7 +6,7 @@
 import { readdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { readTemplate, type PlannedFile } from "../templates.js";
-import { columnType, engineOf, otherEngines, primaryKeyColumn, type Engine } from "./sql-types.js";
+import { columnType, engineOf, otherEngines, primaryKeyColumn, tableOptions, type Engine } from "./sql-types.js";
 import { setting } from "../../runtime/config/settings.js";
 
 function importPath(fromFile: string, toFile: string): string {
@@ -38,7 +38,7 @@ function testSchema(engine: Engine): { runtimeImports: string; createTables: str
   if (engine === "sqlite") {
     return { runtimeImports: "Database, Model, migrate, testClient, type TestClient", createTables: '  await migrate(db, { dir: join(import.meta.dirname, "..", "migrations") });' };
   }
-  const ddl = readTemplate("generate/auth/create-users.sql", { engine: "sqlite", primaryKey: primaryKeyColumn("sqlite"), datetime: columnType("sqlite", "datetime") })
+  const ddl = readTemplate("generate/auth/create-users.sql", { engine: "sqlite", primaryKey: primaryKeyColumn("sqlite"), datetime: columnType("sqlite", "datetime"), tableOptions: tableOptions("sqlite") })
     .split("\n")
     .filter((line) => line.trim() !== "" && !line.startsWith("--"))
     .map((line) => `    ${line}`)
@@ -56,7 +56,7 @@ ${ddl}
 }
 
 function createUsers(engine: Engine): string {
-  return readTemplate("generate/auth/create-users.sql", { engine, primaryKey: primaryKeyColumn(engine), datetime: columnType(engine, "datetime") });
+  return readTemplate("generate/auth/create-users.sql", { engine, primaryKey: primaryKeyColumn(engine), datetime: columnType(engine, "datetime"), tableOptions: tableOptions(engine) });
 }
 
 export function planAuth(root: string, options: { databaseUrl?: string | undefined; stamp: string }): PlannedFile[] {

@@ -43,6 +43,11 @@ export function primaryKeyColumn(engine: Engine): string {
   return dialectFor(engine).autoIncrementPrimaryKey;
 }
 
+/** What follows the closing parenthesis of a generated CREATE TABLE (MySQL: InnoDB, utf8mb4). */
+export function tableOptions(engine: Engine): string {
+  return dialectFor(engine).appTableOptions;
+}
+
 /**
  * Every engine but `engine`: generated create-table migrations get a variant for each in
  * migrations/<engine>/, so an app made on SQLite migrates unchanged on PostgreSQL and the rest.

@@ -158,6 +158,13 @@ export abstract class Dialect {
   readonly tableOptions: string = "";
 
   /**
+   * Appended to the CREATE TABLE statements the generators write for app tables ("" on most
+   * engines): on MySQL, InnoDB and utf8mb4, so text columns hold any Unicode whatever the
+   * server's default charset (latin1 on MySQL 5.7 and MariaDB before 11.6 without a config).
+   */
+  readonly appTableOptions: string = "";
+
+  /**
    * Why schema statements (CREATE, ALTER, DROP, ...) commit apart from the statements around them
    * on this engine, or null where a transaction holds DDL like any other statement. Migrations then
    * give schema statements their own transactions, so the data statements of a failed file are

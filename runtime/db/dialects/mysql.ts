@@ -27,6 +27,7 @@ export class MysqlDialect extends Dialect {
   readonly autoIncrementPrimaryKey = "INT AUTO_INCREMENT PRIMARY KEY";
   /** InnoDB: transactions and row locks, whatever the server's default engine is. */
   override readonly tableOptions = " ENGINE=InnoDB";
+  override readonly appTableOptions = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
   override upsertSql(table: string, columns: readonly string[], key: readonly string[]): string {
     const updates = columns.filter((c) => !key.includes(c)).map((c) => `${c} = VALUES(${c})`);
     return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")}) ON DUPLICATE KEY UPDATE ${updates.join(", ")}`;

@@ -5,4 +5,4 @@ CREATE TABLE users (
   name VARCHAR(255),
   password_hash VARCHAR(255) NOT NULL,
   created_at {{datetime}}
-);
+){{tableOptions}};

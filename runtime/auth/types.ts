@@ -32,6 +32,12 @@ export interface SessionApi {
   regenerate(): Promise<void>;
   /** Deletes the session's data server-side now and expires the cookie. */
   destroy(): Promise<void>;
+  /** Keeps `value` for the next request only ("Post published" after a redirect); JSON like `set`. */
+  flash(key: string, value: unknown): void;
+  /** What the previous request flashed under `key` (gone after this request). */
+  flashed<T = unknown>(key: string): T | undefined;
+  /** Everything the previous request flashed (templates: `flash`). */
+  flashes(): Readonly<Record<string, unknown>>;
   /** The session's CSRF token (created on first use). */
   csrfToken(): string;
   /** True when `candidate` is this session's CSRF token (constant-time compare). */

@@ -16,12 +16,15 @@ export interface SessionRecord {
   c: string | null;
   /** Saved at (epoch ms): when the sliding expiry was last pushed out. */
   t: number;
+  /** Flash data for the next request (`flash()`); absent when there is none. */
+  f?: Record<string, unknown>;
 }
 
 export function isSessionRecord(value: unknown): value is SessionRecord {
   if (typeof value !== "object" || value === null) return false;
   const record = value as SessionRecord;
-  return typeof record.d === "object" && record.d !== null && !Array.isArray(record.d) && (record.c === null || typeof record.c === "string") && typeof record.t === "number";
+  return typeof record.d === "object" && record.d !== null && !Array.isArray(record.d) && (record.c === null || typeof record.c === "string") && typeof record.t === "number" &&
+    (record.f === undefined || (typeof record.f === "object" && record.f !== null && !Array.isArray(record.f)));
 }
 
 export class Session implements SessionApi {
@@ -31,6 +34,10 @@ export class Session implements SessionApi {
   #savedAt: number;
   #dirty = false;
   #destroyed = false;
+  /** What the previous request flashed: readable during this request only. */
+  readonly #flashed: Readonly<Record<string, unknown>>;
+  /** What this request flashes for the next one. */
+  #flashNext: Record<string, unknown> | null = null;
   readonly #remove: (id: string) => Promise<void>;
   readonly isNew: boolean;
 
@@ -45,6 +52,9 @@ export class Session implements SessionApi {
     this.#csrf = record?.c ?? null;
     this.#savedAt = record?.t ?? 0;
     this.#remove = remove;
+    this.#flashed = Object.freeze(record?.f ?? {});
+    // shown once: the stored session is written back without them at the end of this request
+    if (record?.f !== undefined) this.#dirty = true;
   }
 
   get id(): string | null {
@@ -85,6 +95,30 @@ export class Session implements SessionApi {
     return JSON.parse(JSON.stringify(this.#data)) as Record<string, unknown>;
   }
 
+  /**
+   * Keeps `value` for the next request of this session only (a message to show after a
+   * redirect: "Post published"), where `flashed(key)` and the templates' `flash` read it.
+   */
+  flash(key: string, value: unknown): void {
+    if (value === undefined) {
+      if (this.#flashNext !== null && Object.hasOwn(this.#flashNext, key)) delete this.#flashNext[key];
+      return;
+    }
+    this.#flashNext ??= {};
+    this.#flashNext[key] = JSON.parse(JSON.stringify(value)) as unknown;
+    this.#touch();
+  }
+
+  /** What the previous request flashed under `key`. */
+  flashed<T = unknown>(key: string): T | undefined {
+    return (Object.hasOwn(this.#flashed, key) ? this.#flashed[key] : undefined) as T | undefined;
+  }
+
+  /** Everything the previous request flashed (read-only; empty when nothing). */
+  flashes(): Readonly<Record<string, unknown>> {
+    return this.#flashed;
+  }
+
   async regenerate(): Promise<void> {
     const old = this.#id;
     this.#id = newSessionId();
@@ -98,6 +132,7 @@ export class Session implements SessionApi {
     const old = this.#id;
     this.#id = null;
     this.#data = {};
+    this.#flashNext = null; // a flash set after destroy() starts a new session (a "logged out" message)
     this.#csrf = null;
     this.#dirty = false;
     this.#destroyed = true;
@@ -123,7 +158,9 @@ export class Session implements SessionApi {
     this.#id ??= newSessionId();
     this.#savedAt = now;
     this.#dirty = false;
-    return { id: this.#id, record: { d: this.#data, c: this.#csrf, t: now } };
+    const record: SessionRecord = { d: this.#data, c: this.#csrf, t: now };
+    if (this.#flashNext !== null && Object.keys(this.#flashNext).length > 0) record.f = this.#flashNext;
+    return { id: this.#id, record };
   }
 
   #touch(): void {

@@ -63,7 +63,8 @@ export class AssetUrls {
 
 /**
  * The variables every render gets, below the data passed to it: `request` (path, method,
- * query; null outside a request), and `session` and `user` when auth has set them. Only
+ * query; null outside a request), and `session` and `user` when auth has set them, and `flash`
+ * when the previous request flashed something. Only
  * these go into the render context: twig.js copies the context for every loop iteration, so
  * each extra variable costs on every row.
  */
@@ -72,7 +73,12 @@ export function templateGlobals(req: Request | null | undefined): Record<string,
   const request: TemplateRequest = { path: req.path, method: req.method, query: req.query, [REQUEST]: req };
   const globals: Record<string, unknown> = { request };
   const { session, user } = req as Request & AuthAware;
-  if (session !== undefined) globals.session = session;
+  if (session !== undefined) {
+    globals.session = session;
+    // `flash`: what the previous request flashed (only when there is some: each global costs per loop row)
+    const flashes = typeof (session as { flashes?: unknown }).flashes === "function" ? (session as { flashes(): Record<string, unknown> }).flashes() : null;
+    if (flashes !== null && Object.keys(flashes).length > 0) globals.flash = flashes;
+  }
   if (user !== undefined) globals.user = user;
   return globals;
 }

@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { contentTypeFor } from "./mime.js";
+import { ASSET_VERSION_LENGTH, AssetVersions } from "./asset-version.js";
 import type { Request } from "./request.js";
 import type { Response } from "./response.js";
 
@@ -19,6 +20,7 @@ export type StaticLookup = { kind: "file"; path: string; stats: Stats } | { kind
  */
 export class StaticFiles {
   readonly root: string;
+  private readonly versions = new AssetVersions();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -53,7 +55,7 @@ export class StaticFiles {
     const etag = `W/"${file.stats.size.toString(16)}-${Math.floor(file.stats.mtimeMs).toString(16)}"`;
     res.header("etag", etag);
     res.header("last-modified", file.stats.mtime.toUTCString());
-    res.header("cache-control", "public, max-age=0, must-revalidate");
+    res.header("cache-control", this.isCurrentVersion(req, file) ? IMMUTABLE : "public, max-age=0, must-revalidate");
     if (isFresh(req, etag, file.stats.mtime)) {
       res.status(304);
       return;
@@ -61,7 +63,19 @@ export class StaticFiles {
     res.header("content-length", file.stats.size);
     res.file(file.path, contentTypeFor(file.path));
   }
+
+  /**
+   * True for an `asset()` URL whose `?v=` is the file's current hash: its content can never
+   * change, so browsers may keep it for a year. A stale or guessed `v` is not (an old page
+   * asking during a deploy must not pin other content under that version).
+   */
+  private isCurrentVersion(req: Request, file: { path: string; stats: Stats }): boolean {
+    const v = req.query.v;
+    return typeof v === "string" && v.length === ASSET_VERSION_LENGTH && this.versions.of(file.path, file.stats) === v;
+  }
 }
+
+const IMMUTABLE = "public, max-age=31536000, immutable";
 
 function isFresh(req: Request, etag: string, mtime: Date): boolean {
   const noneMatch = req.headers["if-none-match"];

@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Request } from "../http/request.js";
 import { TemplateError, TemplateErrorCode } from "./errors.js";
 import { escapeHtml } from "../http/escape-html.js";
+import { assetVersion } from "../http/asset-version.js";
 
 /** The request behind a `request` variable (a symbol: templates cannot name it). */
 const REQUEST = Symbol("tina4.templates.request");
@@ -51,7 +51,7 @@ export class AssetUrls {
     let known = this.hashes.get(clean);
     if (known === undefined) {
       try {
-        known = `${url}?v=${createHash("sha256").update(readFileSync(join(this.publicDir, clean))).digest("hex").slice(0, 10)}`;
+        known = `${url}?v=${assetVersion(readFileSync(join(this.publicDir, clean)))}`;
       } catch {
         known = url; // no such file: a plain URL (the request will 404 as it should)
       }

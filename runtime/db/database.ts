@@ -31,6 +31,11 @@ const NO_PARAMS: SqlParams = EMPTY as unknown as SqlParams;
 const NO_CACHE: FetchOneOptions = Object.freeze({ cache: false });
 const CACHE_OFF: DatabaseCacheStats = Object.freeze({ enabled: false, mode: "off", backend: "none", hits: 0, misses: 0, size: 0, ttl: 0 });
 
+/** Firebird keeps the clause as written ("DEFAULT 5"); the other engines report the expression alone. */
+function firebirdDefault(source: string): string {
+  return source.replace(/^\s*DEFAULT\s+/i, "").trim();
+}
+
 function isSync(conn: DriverConnection): conn is SyncConnection {
   return (conn as SyncConnection).fetchOneSync !== undefined;
 }
@@ -211,7 +216,7 @@ export class Database {
         type,
         nullable: !truthy(row.nn),
         primaryKey: truthy(row.pk),
-        default: row.dflt === null || row.dflt === undefined ? null : String(row.dflt),
+        default: row.dflt === null || row.dflt === undefined ? null : this.engine === "firebird" ? firebirdDefault(String(row.dflt)) : String(row.dflt),
       };
     });
   }

@@ -248,6 +248,21 @@ export function defineConformance(engine: TestEngine, url: string | undefined, o
       expect(await db.getColumns(uniqueName("absent"))).toEqual([]);
     });
 
+    it("metadata: getColumns reports a column's default as its SQL text, and null where it has none", async () => {
+      const t = uniqueName("dflt");
+      await create(t, `id ${d.int} NOT NULL PRIMARY KEY, plain ${d.text}, qty ${d.int} DEFAULT 5, label VARCHAR(20) DEFAULT 'x'`);
+      try {
+        const cols = await db.getColumns(t);
+        const dflt = (name: string) => cols.find((c) => c.name === name)?.default;
+        expect(dflt("plain")).toBeNull();
+        expect(dflt("id")).toBeNull();
+        expect(dflt("qty")).toMatch(/^\(*'?5'?\)*$/);
+        expect(dflt("label")).toMatch(/^\(*'?x'?\)*(::character varying)?$/);
+      } finally {
+        await drop(t);
+      }
+    });
+
     it("transactions: commit, rollback on throw, nested savepoints, start/commit/rollback", async () => {
       await db.transaction(async () => {
         await db.insert(items, { name: "tx-commit", qty: 1 });

@@ -42,7 +42,7 @@ export class MysqlDialect extends Dialect {
   columnsSql(table: string) {
     const [schema, name] = table.includes(".") ? table.split(".") : [null, table];
     return {
-      sql: `SELECT column_name AS name, data_type AS type, is_nullable = 'NO' AS nn, column_default AS dflt,
+      sql: `SELECT column_name AS name, data_type AS type, is_nullable = 'NO' AS nn, NULLIF(column_default, 'NULL') AS dflt,
         column_key = 'PRI' AS pk FROM information_schema.columns
         WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? ORDER BY ordinal_position`,
       params: [schema ?? null, name ?? ""],

@@ -273,7 +273,9 @@ export class App {
   websocket<P extends Params = Params>(path: string, handlers: WebSocketHandlers<P>, options: WebSocketOptions = {}): this {
     const prefix = this.groups.map((g) => g.prefix).join("");
     const fullPath = prefix + (path === "/" && prefix ? "" : path) || "/";
-    const previous = this.realtime.add(fullPath, handlers, options, this.currentSource);
+    const groupMiddleware = this.groups.flatMap((g) => g.middleware);
+    const withGroups = groupMiddleware.length > 0 ? { ...options, middleware: [...groupMiddleware, ...(options.middleware ?? [])] } : options;
+    const previous = this.realtime.add(fullPath, handlers, withGroups, this.currentSource);
     if (previous !== undefined && this.options.dev && previous !== this.currentSource) {
       log.warn(`route WS ${fullPath} from ${this.currentSource} replaces the one from ${previous}`);
     }
@@ -371,7 +373,7 @@ export class App {
         secured: entry.data.secured === "unsafe" ? ("writes" as const) : entry.data.secured === "always",
         ...(entry.data.meta ? { meta: entry.data.meta } : {}),
       }))
-      .concat(this.realtime.routes().map((ws) => ({ method: "WS", path: ws.path, source: ws.source, middleware: [], secured: ws.secured })))
+      .concat(this.realtime.routes().map((ws) => ({ method: "WS", path: ws.path, source: ws.source, middleware: ws.middleware, secured: ws.secured })))
       .sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
   }
 

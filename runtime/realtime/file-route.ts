@@ -1,9 +1,10 @@
 /**
  * `src/routes/<path>/ws.ts`: a WebSocket route at the folder's path. Its handlers are the
  * named exports `open`, `message`, `close`, `error` (or a default export object holding
- * them); `secured` and `options` (WebSocketOptions) are optional exports.
+ * them); `secured`, `middleware` and `options` (WebSocketOptions) are optional exports.
  */
 import { RealtimeError, RealtimeErrorCode } from "./errors.js";
+import type { Middleware } from "../middleware/types.js";
 import type { WebSocketHandlers, WebSocketOptions } from "./types.js";
 
 export function webSocketFileRoute(mod: Record<string, unknown>, source: string): { handlers: WebSocketHandlers; options: WebSocketOptions } {
@@ -21,5 +22,9 @@ export function webSocketFileRoute(mod: Record<string, unknown>, source: string)
   }
   const options: WebSocketOptions = { ...(mod.options as WebSocketOptions | undefined) };
   if (mod.secured !== undefined) options.secured = mod.secured as boolean;
+  if (mod.middleware !== undefined) {
+    if (!Array.isArray(mod.middleware)) throw new RealtimeError(RealtimeErrorCode.OPTIONS, `${source}: "middleware" export must be an array`);
+    options.middleware = [...(options.middleware ?? []), ...(mod.middleware as Middleware[])];
+  }
   return { handlers: handlers as WebSocketHandlers, options };
 }

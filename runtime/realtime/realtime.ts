@@ -17,6 +17,7 @@ import { RealtimeError, RealtimeErrorCode } from "./errors.js";
 import { hubReady } from "./hub.js";
 import { originAllowed, originSet } from "./origin.js";
 import { authenticateUpgrade, offeredProtocols, protocolToken } from "./upgrade-auth.js";
+import { upgradeGate, type UpgradeGate, type UpgradeVerdict } from "./upgrade-middleware.js";
 import { WsConnection, type ConnectionSettings } from "./socket.js";
 import { watchHeartbeat } from "./heartbeat.js";
 import { closeStreams } from "./sse.js";
@@ -34,6 +35,7 @@ interface WsRoute {
   source: string;
   secured: boolean;
   origins: Set<string>;
+  gate: UpgradeGate | null;
   maxMessage: number;
   settings: ConnectionSettings;
 }
@@ -43,6 +45,7 @@ export interface WebSocketRouteInfo {
   path: string;
   source: string;
   secured: boolean;
+  middleware: string[];
 }
 
 const HANDLER_NAMES = ["open", "message", "close", "error"] as const;
@@ -81,6 +84,15 @@ function checkOptions(options: WebSocketOptions, where: string): Omit<WsRoute, "
   if (options.origins !== undefined && (!Array.isArray(options.origins) || options.origins.some((o) => typeof o !== "string"))) {
     throw new RealtimeError(RealtimeErrorCode.OPTIONS, `${where}: "origins" must be an array of strings`);
   }
+  if (options.middleware !== undefined && !Array.isArray(options.middleware)) {
+    throw new RealtimeError(RealtimeErrorCode.OPTIONS, `${where}: "middleware" must be an array`);
+  }
+  let gate: UpgradeGate | null;
+  try {
+    gate = upgradeGate(options.middleware ?? []);
+  } catch (error) {
+    throw new RealtimeError(RealtimeErrorCode.OPTIONS, `${where}: ${(error as Error).message}`, { cause: error });
+  }
   const slowClient = (options.slowClient ?? setting("TINA4_WS_SLOW_CLIENT")) as SlowClientPolicy;
   if (slowClient !== "close" && slowClient !== "drop") {
     throw new RealtimeError(RealtimeErrorCode.OPTIONS, `${where}: the slow-client policy must be "close" or "drop", got ${JSON.stringify(slowClient)}`);
@@ -88,6 +100,7 @@ function checkOptions(options: WebSocketOptions, where: string): Omit<WsRoute, "
   return {
     secured: options.secured ?? false,
     origins: originSet(options.origins ?? setting("TINA4_CORS_ORIGINS")),
+    gate,
     maxMessage: positive("maxMessage (TINA4_WS_MAX_MESSAGE)", options.maxMessage, setting("TINA4_WS_MAX_MESSAGE")),
     settings: {
       route: where,
@@ -121,7 +134,7 @@ export class Realtime {
   }
 
   routes(): WebSocketRouteInfo[] {
-    return this.trie.entries().map((entry: RouteEntry<WsRoute>) => ({ path: entry.pattern, source: entry.data.source, secured: entry.data.secured }));
+    return this.trie.entries().map((entry: RouteEntry<WsRoute>) => ({ path: entry.pattern, source: entry.data.source, secured: entry.data.secured, middleware: entry.data.gate?.names ?? [] }));
   }
 
   /** True when a WS route takes this path (a plain request to it gets 426 Upgrade Required). */
@@ -181,6 +194,18 @@ export class Realtime {
     if (auth === "invalid" || (route.secured && req.user === null)) {
       return refuse(socket, 401, "Unauthorized", { "www-authenticate": auth === "invalid" ? 'Bearer error="invalid_token"' : "Bearer" });
     }
+    let extraHeaders: string[] = [];
+    if (route.gate) {
+      let verdict: UpgradeVerdict;
+      try {
+        verdict = await route.gate.run(req);
+      } catch (error) {
+        log.error(`websocket ${route.settings.route}: middleware failed: ${(error as Error)?.stack ?? String(error)}`);
+        return refuse(socket, 500, "Internal Server Error");
+      }
+      if (!verdict.admitted) return answer(socket, verdict.status, verdict.headers, verdict.body, verdict.contentType);
+      extraHeaders = verdict.headers;
+    }
     try {
       await hubReady();
     } catch (error) {
@@ -189,6 +214,7 @@ export class Realtime {
     }
     if (this.host.draining()) return refuse(socket, 503, "Service Unavailable", { "retry-after": "1" });
     const wss = await this.handshakes(route.maxMessage);
+    if (extraHeaders.length > 0) handshakeHeaders.set(raw, extraHeaders);
     wss.handleUpgrade(raw, socket, head, (ws) => {
       const connection = new WsConnection(ws, req, route.handlers, route.settings);
       let set = this.connections.get(server);
@@ -217,6 +243,9 @@ export class Realtime {
           for (const protocol of protocols) if (protocol !== token) return protocol;
           return false;
         },
+      }).on("headers", (headers, request) => {
+        const extra = handshakeHeaders.get(request);
+        if (extra) headers.push(...extra);
       }));
       this.servers.set(maxPayload, pending);
     }
@@ -224,16 +253,24 @@ export class Realtime {
   }
 }
 
+/** Headers a route's middleware set, added to its 101 Switching Protocols answer. */
+const handshakeHeaders = new WeakMap<IncomingMessage, string[]>();
+
 /** Answers an upgrade with a plain HTTP error (JSON) and closes the connection. */
 function refuse(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): void {
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
+  answer(socket, status, lines, JSON.stringify({ error: message, ...extra }), "application/json; charset=utf-8");
+}
+
+/** Writes an HTTP answer instead of the handshake and closes the connection. */
+function answer(socket: Duplex, status: number, headerLines: string[], body: string | Buffer, contentType: string): void {
   if (socket.destroyed || !socket.writable) {
     socket.destroy();
     return;
   }
-  const body = JSON.stringify({ error: message, ...extra });
-  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`, "Content-Type: application/json; charset=utf-8", `Content-Length: ${Buffer.byteLength(body)}`, "Connection: close"];
-  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
-  socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`, `Content-Type: ${contentType}`, `Content-Length: ${Buffer.byteLength(body)}`, "Connection: close", ...headerLines];
+  socket.write(`${lines.join("\r\n")}\r\n\r\n`);
+  socket.end(body);
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 

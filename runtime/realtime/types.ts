@@ -8,6 +8,7 @@
  */
 import type { Params, Request } from "../http/request.js";
 import type { AuthUser } from "../auth/types.js";
+import type { Middleware } from "../middleware/types.js";
 
 /** One WebSocket connection (server side). */
 export interface Socket<P extends Params = Params> {
@@ -57,6 +58,12 @@ export type SlowClientPolicy = "close" | "drop";
 export interface WebSocketOptions {
   /** true: the upgrade needs a user (token or session) → 401 without. Default false. */
   secured?: boolean;
+  /**
+   * Route middleware run at the upgrade, after the origin and `secured` checks and before the
+   * handshake (as for HTTP routes); one that answers instead of calling `next()` refuses the
+   * upgrade with its answer. Global `use()` middleware does not run on upgrades.
+   */
+  middleware?: Middleware[];
   /** Origins allowed besides the page's own (default TINA4_CORS_ORIGINS; "*" allows any). */
   origins?: string[];
   /** Largest incoming message in bytes (TINA4_WS_MAX_MESSAGE, 1 MiB); bigger → close 1009. */

@@ -11,6 +11,7 @@ import { HttpError } from "../http/errors.js";
 import { AuthErrorCode } from "./errors.js";
 import type { Endpoint } from "../middleware/compose.js";
 import { MAX_TOKEN_LENGTH, verifyToken } from "./tokens.js";
+import { setting } from "../config/settings.js";
 
 /** When a route needs a user: always, never, or for unsafe methods only (an ANY route's default). */
 export type SecuredMode = "always" | "never" | "unsafe";
@@ -79,14 +80,33 @@ function csrfHint(candidate: unknown): string {
     : "the CSRF token is not this session's (a new one is issued at login): get it again from GET /__csrf";
 }
 
-function checks(req: Request, res: Response, needsUser: boolean, invalidToken: boolean): void {
-  if (needsUser && req.user === null) throw unauthorized(res, invalidToken);
+/**
+ * TINA4_LOGIN_URL: a browser opening a secured page without a user is sent to the login page
+ * with `next` = the page, as Laravel/AdonisJS auth middleware and Devise do. Only a page load
+ * (GET/HEAD asking for HTML) without any credentials: API clients, writes and a rejected
+ * token keep their 401.
+ */
+function loginRedirect(req: Request, res: Response, invalidToken: boolean): boolean {
+  if (invalidToken || (req.method !== "GET" && req.method !== "HEAD")) return false;
+  const login = setting("TINA4_LOGIN_URL");
+  if (!login || !(req.headers.accept ?? "").includes("text/html") || req.path === login.split("?")[0]) return false;
+  res.redirect(`${login}${login.includes("?") ? "&" : "?"}next=${encodeURIComponent(req.url)}`);
+  return true;
+}
+
+/** False when the request was answered here (a redirect to the login page). */
+function checks(req: Request, res: Response, needsUser: boolean, invalidToken: boolean): boolean {
+  if (needsUser && req.user === null) {
+    if (loginRedirect(req, res, invalidToken)) return false;
+    throw unauthorized(res, invalidToken);
+  }
   const session = req.session;
   // a stored session's cookie is sent by the browser on its own: unsafe requests must prove they come from our pages
   if (session !== undefined && !session.isNew && req.auth !== "bearer" && UNSAFE_METHODS.has(req.method)) {
     const candidate = csrfCandidate(req);
     if (!session.checkCsrfToken(candidate)) throw new HttpError(403, "Invalid CSRF token", { code: AuthErrorCode.CSRF, details: { hint: csrfHint(candidate) } });
   }
+  return true;
 }
 
 /**
@@ -104,11 +124,14 @@ export function guardEndpoint(endpoint: Endpoint, mode: SecuredMode): Endpoint {
     const needsUser = mode === "always" || (mode === "unsafe" && UNSAFE_METHODS.has(req.method));
     // nothing to authenticate: no promise, no work (the common public request)
     if (req.headers.authorization === undefined && req.session === undefined && req.user === null) {
-      if (needsUser) throw unauthorized(res, false);
+      if (needsUser) {
+        if (loginRedirect(req, res, false)) return undefined;
+        throw unauthorized(res, false);
+      }
       return endpoint(req, res);
     }
     return authenticate(req).then((invalidToken) => {
-      checks(req, res, needsUser, invalidToken);
+      if (!checks(req, res, needsUser, invalidToken)) return undefined;
       return endpoint(req, res);
     });
   };

@@ -77,6 +77,7 @@ export const SETTINGS = {
   TINA4_SESSION_URL: { type: "url", section: "Auth and sessions", defaultDoc: "TINA4_CACHE_URL when the backend is the cache's", doc: "session store server URL" },
   TINA4_SESSION_TTL: { type: "duration", unit: "s", default: 86_400, section: "Auth and sessions", doc: "seconds an idle session lives" },
   TINA4_SESSION_MAX_ENTRIES: { type: "int", default: 100_000, section: "Auth and sessions", doc: "memory session store: LRU bound" },
+  TINA4_LOGIN_URL: { type: "string", section: "Auth and sessions", defaultDoc: "none (401 JSON)", doc: "where a browser opening a secured page without a user is sent (302 with ?next=<page>); API clients keep the 401" },
   TINA4_SESSION_SECURE: { type: "bool", default: { dev: false, production: true }, section: "Auth and sessions", doc: "Secure flag on the session cookie" },
   // OpenAPI
   TINA4_OPENAPI: { type: "bool", default: { dev: true, production: false }, section: "OpenAPI", doc: "serve the OpenAPI document and the docs page" },

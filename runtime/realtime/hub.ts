@@ -18,6 +18,8 @@ export class Frame {
     readonly data: string | Buffer,
     /** SSE event name (WebSockets ignore it). */
     readonly event: string | null,
+    /** SSE event id, what EventSource sends back as Last-Event-ID (WebSockets ignore it). */
+    readonly eventId: string | null = null,
   ) {}
 
   get binary(): boolean {
@@ -44,6 +46,11 @@ export interface BroadcastOptions {
   except?: string | { id: string } | Array<string | { id: string }>;
   /** SSE event name for SSE members (`event:` line); WebSockets receive the data only. */
   event?: string;
+  /**
+   * SSE event id for SSE members (`id:` line): a browser that reconnects sends the last one it
+   * saw as `Last-Event-ID` (`stream.lastEventId`), so the route can replay what came after it.
+   */
+  id?: string | number;
 }
 
 const CHANNEL = "rooms";
@@ -105,7 +112,7 @@ export function localCount(room?: string): number {
   return room === undefined ? members.size : (rooms.get(room)?.size ?? 0);
 }
 
-/** The wire form: a JSON header line (room, except ids, binary flag, event), then the data. */
+/** The wire form: a JSON header line (room, except ids, binary flag, event, SSE id), then the data. */
 function encode(room: string | null, data: unknown, options: BroadcastOptions): string {
   let body: string;
   let binary = false;
@@ -119,23 +126,28 @@ function encode(room: string | null, data: unknown, options: BroadcastOptions): 
     body = json;
   }
   const except = options.except === undefined ? null : (Array.isArray(options.except) ? options.except : [options.except]).map((e) => (typeof e === "string" ? e : e.id));
-  return JSON.stringify([room, except, binary ? 1 : 0, options.event ?? null]) + "\n" + body;
+  const id = options.id;
+  if (id !== undefined && typeof id !== "string" && !(typeof id === "number" && Number.isFinite(id))) {
+    throw new RealtimeError(RealtimeErrorCode.OPTIONS, `broadcast: "id" must be a string or a finite number, got ${typeof id}`);
+  }
+  return JSON.stringify([room, except, binary ? 1 : 0, options.event ?? null, id === undefined ? null : String(id)]) + "\n" + body;
 }
 
 function receive(message: string): void {
   const newline = message.indexOf("\n");
-  let header: [string | null, string[] | null, number, string | null];
+  // the id came later: a header from a process of the previous version has four fields
+  let header: [string | null, string[] | null, number, string | null, (string | null)?];
   try {
     header = JSON.parse(message.slice(0, newline)) as typeof header;
   } catch {
     log.warn("pub/sub: ignored a malformed broadcast");
     return;
   }
-  const [room, except, binary, event] = header;
+  const [room, except, binary, event, eventId = null] = header;
   const targets = room === null ? members : rooms.get(room);
   if (!targets || targets.size === 0) return;
   const body = message.slice(newline + 1);
-  const frame = new Frame(binary ? Buffer.from(body, "base64") : body, event);
+  const frame = new Frame(binary ? Buffer.from(body, "base64") : body, event, eventId);
   for (const member of targets) {
     if (except !== null && except.includes(member.id)) continue;
     member.deliver(frame);

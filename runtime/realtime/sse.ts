@@ -119,7 +119,7 @@ class EventStream implements SseStream, Member {
 
   deliver(frame: Frame): void {
     const text = typeof frame.data === "string" ? frame.data : frame.data.toString("base64");
-    this.write(formatEvent(text, frame.event, undefined));
+    this.write(formatEvent(text, frame.event, frame.eventId ?? undefined));
   }
 
   join(room: string): this {

@@ -26,7 +26,7 @@ import { StaticFiles } from "./http/static.js";
 import { answerReady } from "./http/ready-route.js";
 import { Views } from "./templates/views.js";
 import { servePage } from "./templates/pages.js";
-import { decodeSegments, isCanonical } from "./http/path.js";
+import { decodeSegments } from "./http/path.js";
 import { TrustedProxies } from "./http/client-ip.js";
 import { compose, isThenable, type Endpoint } from "./middleware/compose.js";
 import { middlewareName, toMiddlewareFunction } from "./middleware/class-runner.js";
@@ -410,7 +410,8 @@ export class App {
     let exposes = this.globalExposes;
     try {
       const method = req.method;
-      const fast = isCanonical(path) ? this.trie.matchStatic(method, path) : undefined;
+      // the raw path as received: only a canonical one can equal a static route (trie.ts)
+      const fast = this.trie.matchStatic(method, path);
       if (fast) {
         req.route = fast.pattern;
         req[kEndpoint] = fast.data.run;

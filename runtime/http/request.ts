@@ -22,34 +22,37 @@ export const kEndpoint = Symbol("tina4.endpoint");
 
 /**
  * The request a handler sees. Cheap fields are set up front; cookies and the client IP
- * are computed on first access because most handlers never read them.
+ * are computed on first access because most handlers never read them, and `params`,
+ * `files` and `locals` are made on first access (most requests never touch them: three
+ * objects less per request). Every field is assigned in the constructor, in one order, so
+ * all requests share one shape (`declare` keeps TypeScript from emitting a class field
+ * that would define each property a second time).
  */
 export class Request<P extends Params = Params> {
-  readonly raw: IncomingMessage;
-  readonly method: string;
-  readonly url: string;
-  readonly path: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly requestId: string;
-  params: P;
-  query: Record<string, QueryValue>;
-  body: unknown = undefined;
-  files: UploadedFile[] = [];
+  declare readonly raw: IncomingMessage;
+  declare readonly method: string;
+  declare readonly url: string;
+  declare readonly path: string;
+  declare readonly headers: IncomingHttpHeaders;
+  declare readonly requestId: string;
+  declare query: Record<string, QueryValue>;
+  declare body: unknown;
   /** The matched route pattern (`/users/{id:int}`), or null when no route matched. */
-  route: string | null = null;
-  /** Free-form per-request storage for middleware (user, session, timings...). */
-  readonly locals: Record<string, unknown> = {};
+  declare route: string | null;
   /** The authenticated user: a valid `Authorization: Bearer` token's payload, or the session's "user"; null when neither. */
-  user: AuthUser | null = null;
+  declare user: AuthUser | null;
   /** How `user` was established (null when there is none). */
-  auth: AuthMethod | null = null;
+  declare auth: AuthMethod | null;
   /** The visitor's session, on routes that session() runs for (`use(session())` or TINA4_SESSION=true). */
-  session: SessionApi | undefined = undefined;
+  declare session: SessionApi | undefined;
   /** @internal */
-  [kEndpoint]: ((req: Request, res: Response) => Promise<void> | void) | undefined = undefined;
-  private cookieCache: Record<string, string> | undefined;
-  private ipCache: string | undefined;
-  private readonly proxies: TrustedProxies;
+  declare [kEndpoint]: ((req: Request, res: Response) => Promise<void> | void) | undefined;
+  declare private paramsSlot: P | undefined;
+  declare private filesSlot: UploadedFile[] | undefined;
+  declare private localsSlot: Record<string, unknown> | undefined;
+  declare private cookieCache: Record<string, string> | undefined;
+  declare private ipCache: string | undefined;
+  declare private readonly proxies: TrustedProxies;
 
   constructor(raw: IncomingMessage, path: string, search: string, requestId: string, proxies: TrustedProxies) {
     this.raw = raw;
@@ -58,9 +61,42 @@ export class Request<P extends Params = Params> {
     this.path = path;
     this.headers = raw.headers;
     this.requestId = requestId;
-    this.params = {} as P;
     this.query = search ? parseQuery(search) : (emptyQuery as Record<string, QueryValue>);
+    this.body = undefined;
+    this.route = null;
+    this.user = null;
+    this.auth = null;
+    this.session = undefined;
+    this[kEndpoint] = undefined;
+    this.paramsSlot = undefined;
+    this.filesSlot = undefined;
+    this.localsSlot = undefined;
+    this.cookieCache = undefined;
+    this.ipCache = undefined;
     this.proxies = proxies;
+  }
+
+  /** Path parameters of the matched route (`{}` when it has none). */
+  get params(): P {
+    return (this.paramsSlot ??= {} as P);
+  }
+
+  set params(value: P) {
+    this.paramsSlot = value;
+  }
+
+  /** Uploaded files of a multipart body (`[]` when none). */
+  get files(): UploadedFile[] {
+    return (this.filesSlot ??= []);
+  }
+
+  set files(value: UploadedFile[]) {
+    this.filesSlot = value;
+  }
+
+  /** Free-form per-request storage for middleware (user, session, timings...). */
+  get locals(): Record<string, unknown> {
+    return (this.localsSlot ??= {});
   }
 
   /** The app logger with this request's id bound as `reqId` (docs/operations.md). */

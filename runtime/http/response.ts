@@ -184,14 +184,18 @@ const callableProto = Object.setPrototypeOf(Object.defineProperties({}, Object.g
  * only returns a value, no middleware) get this cheaper shape.
  */
 class PlainResponse {
-  raw: ServerResponse;
-  statusCode = 200;
-  headers: Record<string, HeaderValue> = {};
-  payload: ResponseBody = NO_BODY;
-  [kRequest]: Request | null;
-  [kViews]: ViewRenderer | null;
+  // assigned in the constructor only: a class field would define each property once more
+  declare raw: ServerResponse;
+  declare statusCode: number;
+  declare headers: Record<string, HeaderValue>;
+  declare payload: ResponseBody;
+  declare [kRequest]: Request | null;
+  declare [kViews]: ViewRenderer | null;
   constructor(raw: ServerResponse, request: Request | null, views: ViewRenderer | null) {
     this.raw = raw;
+    this.statusCode = 200;
+    this.headers = {};
+    this.payload = NO_BODY;
     this[kRequest] = request;
     this[kViews] = views;
   }

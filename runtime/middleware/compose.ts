@@ -31,25 +31,30 @@ export function compose(middleware: readonly Middleware[], endpoint: Endpoint): 
   if (middleware.length === 0) return endpoint;
   const chain: MiddlewareFunction[] = middleware.map(toMiddlewareFunction);
   return function run(req, res) {
-    let last = -1;
-    const dispatch = (index: number): Promise<void> => {
-      if (index <= last) {
-        return Promise.reject(new MiddlewareError(MiddlewareErrorCode.NEXT_TWICE, "next() called multiple times"));
-      }
-      last = index;
-      try {
-        if (index === chain.length) {
-          const done = endpoint(req, res);
-          return isThenable(done) ? Promise.resolve(done) : FINISHED;
-        }
-        // The middleware's resolved value is ignored, so its promise is returned as is.
-        return Promise.resolve(chain[index]!(req, res, () => dispatch(index + 1))) as Promise<void>;
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    };
-    last = 0;
-    const out = chain[0]!(req, res, () => dispatch(1));
+    const out = enter(chain, endpoint, 0, req, res);
     return isThenable(out) && out !== FINISHED ? (out as Promise<void>) : undefined;
   };
+}
+
+/**
+ * Calls middleware `index` with its own `next`: one closure per layer and request, which
+ * remembers whether it ran (a layer's `next` is made once, so "called twice" is exactly
+ * "this closure already ran").
+ */
+function enter(chain: readonly MiddlewareFunction[], endpoint: Endpoint, index: number, req: Request, res: Response): unknown {
+  let called = false;
+  return chain[index]!(req, res, () => {
+    if (called) return Promise.reject(new MiddlewareError(MiddlewareErrorCode.NEXT_TWICE, "next() called multiple times"));
+    called = true;
+    try {
+      if (index + 1 === chain.length) {
+        const done = endpoint(req, res);
+        return isThenable(done) ? Promise.resolve(done) : FINISHED;
+      }
+      // The middleware's resolved value is ignored, so its promise is returned as is.
+      return Promise.resolve(enter(chain, endpoint, index + 1, req, res)) as Promise<void>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  });
 }

@@ -85,7 +85,10 @@ export class RouteTrie<T> {
     const previous = this.all.get(key);
     node.routes.set(method, entry);
     this.all.set(key, entry);
-    if (isStatic) this.staticPaths.set(canonical, node);
+    // Only keys a request path can equal verbatim: the app looks a raw path up here before
+    // decoding it, so a key with an escape ("/a%20b") would answer a path the segment walk
+    // decodes to something else ("/a b"). Such routes are reached by the walk alone.
+    if (isStatic && !canonical.includes("%")) this.staticPaths.set(canonical, node);
     return previous;
   }
 
@@ -98,7 +101,11 @@ export class RouteTrie<T> {
     return [...this.all.values()];
   }
 
-  /** One-step lookup for fully static paths (`path` normalised: no empty or encoded segments). */
+  /**
+   * One-step lookup for fully static paths. Any path may be passed, as received: a hit means
+   * `path` is a registered static pattern, hence canonical (a leading "/", no empty or encoded
+   * segments, no trailing "/"), and the route is the one the segment walk would have found.
+   */
   matchStatic(method: string, path: string): RouteEntry<T> | undefined {
     const node = this.staticPaths.get(path);
     return node ? pick(node, method) : undefined;

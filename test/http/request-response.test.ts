@@ -38,6 +38,29 @@ describe("request", () => {
     });
   });
 
+  it("params, files and locals: empty until used, then kept for the request and never shared between requests", async () => {
+    const server = await startApp((app) => {
+      app.use((req, _res, next) => {
+        req.locals.trail = [...Object.keys(req.locals), "middleware"]; // nothing left from an earlier request
+        return next();
+      });
+      app.get("/fresh", (req) => {
+        const before = { params: { ...req.params }, files: req.files.length, trail: [...(req.locals.trail as string[])] };
+        req.params.added = "by handler";
+        req.files.push({ field: "f", filename: "x.txt", contentType: "text/plain", size: 0, data: Buffer.alloc(0) });
+        (req.locals.trail as string[]).push("handler");
+        return { before, params: req.params, files: req.files.length, trail: req.locals.trail, same: req.params === req.params && req.files === req.files && req.locals === req.locals };
+      });
+      app.get("/users/{id:int}", (req) => ({ params: req.params }));
+    });
+    close = server.close;
+    const expected = { before: { params: {}, files: 0, trail: ["middleware"] }, params: { added: "by handler" }, files: 1, trail: ["middleware", "handler"], same: true };
+    // twice: what one request added is not seen by the next
+    expect(await (await fetch(`${server.url}/fresh`)).json()).toEqual(expected);
+    expect(await (await fetch(`${server.url}/fresh`)).json()).toEqual(expected);
+    expect(await (await fetch(`${server.url}/users/7`)).json()).toEqual({ params: { id: 7 } });
+  });
+
   it("parses JSON, urlencoded, text and binary bodies", async () => {
     const server = await startApp((app) => app.post("/echo", (req) => ({ body: Buffer.isBuffer(req.body) ? `buffer:${req.body.length}` : req.body }), { secured: false }));
     close = server.close;

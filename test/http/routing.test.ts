@@ -51,6 +51,24 @@ describe("HTTP routing", () => {
     expect(Number(head.headers["content-length"])).toBe(JSON.stringify({ items: [1, 2] }).length);
   });
 
+  it("matches a static route by its path in any spelling the segment walk accepts, and an escaped pattern only by its decoded form", async () => {
+    const server = await startApp((app) => {
+      app.get("/static/page", () => "page");
+      app.get("/a%20b", () => "escaped pattern");
+    });
+    close = server.close;
+    // the same route whatever the spelling: verbatim, trailing slash, doubled slash, escaped letter
+    for (const path of ["/static/page", "/static/page/", "//static//page", "/static/p%61ge"]) {
+      const res = await verbatim(server.port, "GET", path);
+      expect([path, res.status, res.body]).toEqual([path, 200, "page"]);
+    }
+    // a pattern segment is literal text, matched against the decoded request segment: "/a%20b"
+    // (decoded "a b") is not it, "/a%2520b" (decoded "a%20b") is
+    expect((await verbatim(server.port, "GET", "/a%20b")).status).toBe(404);
+    const decoded = await verbatim(server.port, "GET", "/a%2520b");
+    expect([decoded.status, decoded.body]).toEqual([200, "escaped pattern"]);
+  });
+
   it("always serves GET /__health", async () => {
     const server = await startApp(() => undefined);
     close = server.close;

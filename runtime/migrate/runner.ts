@@ -82,7 +82,15 @@ function statementsOf(db: Database, path: string, kind: "migration" | "down file
   return statements;
 }
 
-/** Runs `statements` one by one; a failure becomes a MigrationError naming file, statement and the database message. */
+/**
+ * Runs `statements` one by one; a failure becomes a MigrationError naming file, statement and the
+ * database message. Statements 1..`from` already committed in earlier transactions (Firebird).
+ * Where every schema statement commits by itself (MySQL's implicit commit), the pending work is
+ * committed before it and a new transaction opened after it, on the same connection (session
+ * variables set by the file keep applying): so the data statements after the last schema
+ * statement are still rolled back when a later one fails, and the error can say exactly which
+ * statements stayed.
+ */
 async function runStatements(
   db: Database,
   file: string,
@@ -91,15 +99,26 @@ async function runStatements(
   statements: SqlStatement[],
   code: typeof MigrateErrorCode.FAILED | typeof MigrateErrorCode.ROLLBACK_FAILED,
 ): Promise<void> {
+  const dialect = dialectFor(db.engine);
+  let committed = from;
   for (let k = 0; k < statements.length; k++) {
     const st = statements[k]!;
     const i = from + k;
+    const commitsItself = dialect.eachSchemaStatementCommits && SCHEMA.test(st.sql);
     try {
+      if (commitsItself && i > committed) {
+        await db.execute("COMMIT");
+        committed = i;
+      }
       await db.execute(st.sql);
+      if (commitsItself) {
+        committed = i + 1;
+        await db.execute(dialect.beginSql);
+      }
     } catch (error) {
       const message = error instanceof DatabaseError ? error.message.replace(/ — SQL: [\s\S]*$/, "") : (error as Error)?.message ?? String(error);
-      const reason = dialectFor(db.engine).schemaCommitsApart;
-      const partial = from > 0 && reason !== null ? ` (${from === 1 ? "statement 1 was" : `statements 1–${from} were`} already committed: ${reason})` : "";
+      const reason = dialect.schemaCommitsApart;
+      const partial = committed > 0 && reason !== null ? ` (${committed === 1 ? "statement 1 was" : `statements 1–${committed} were`} already committed: ${reason})` : "";
       throw new MigrationError(code, `${file}: statement ${i + 1} of ${all.length} (line ${st.line}) failed: ${message}${partial}`, {
         file,
         statementIndex: i + 1,
@@ -114,22 +133,19 @@ async function runStatements(
 const SCHEMA = /^\s*(CREATE|ALTER|DROP|RECREATE|RENAME|TRUNCATE|COMMENT|GRANT|REVOKE|DECLARE|SET\s+(GENERATOR|STATISTICS))\b/i;
 
 /**
- * The transactions a file runs in. One for the whole file, except where schema statements commit
- * apart from the rest: where a table created in a transaction cannot be written until that
- * transaction commits (Firebird), each run of schema statements and each run of data statements
- * gets its own transaction; where every schema statement commits by itself (MySQL), each schema
- * statement is its own step and each run of data statements its own transaction — so the data
- * statements of a failed file are rolled back even after an implicit commit, and the error can
- * say exactly which statements stayed.
+ * The transactions a file runs in. One for the whole file, except where a table created in a
+ * transaction cannot be written until that transaction commits (Firebird): there each run of
+ * schema statements and each run of data statements gets its own transaction. (MySQL's implicit
+ * commits are handled inside the one transaction, see runStatements.)
  */
 function segments(db: Database, statements: SqlStatement[]): { from: number; statements: SqlStatement[] }[] {
   const dialect = dialectFor(db.engine);
-  if (dialect.schemaCommitsApart === null) return [{ from: 0, statements }];
+  if (dialect.schemaCommitsApart === null || dialect.eachSchemaStatementCommits) return [{ from: 0, statements }];
   const out: { from: number; statements: SqlStatement[] }[] = [];
   let kind: boolean | null = null;
   statements.forEach((st, i) => {
     const schema = SCHEMA.test(st.sql);
-    if (schema !== kind || (schema && dialect.eachSchemaStatementCommits)) out.push({ from: i, statements: [] });
+    if (schema !== kind) out.push({ from: i, statements: [] });
     kind = schema;
     out[out.length - 1]!.statements.push(st);
   });

@@ -14,6 +14,7 @@ import { builtin, type MiddlewareFunction } from "../middleware/types.js";
 import { signSessionId, verifySessionCookie } from "./cookie.js";
 import { Session, isSessionRecord } from "./session.js";
 import { withStore, type StoreSettings } from "./store.js";
+import { warnIfSecureCookieOverHttp } from "./plain-http.js";
 
 export const SESSION_COOKIE = "tina4_session";
 
@@ -84,13 +85,13 @@ export function session(options: SessionOptions = {}): MiddlewareFunction {
     const current = new Session(id, record, remove);
     req.session = current;
     await next();
-    await save(current, res, raw !== undefined, settings);
+    await save(current, req, res, raw !== undefined, settings);
   });
   sessionMiddleware.add(middleware);
   return middleware;
 }
 
-async function save(current: Session, res: Response, hadCookie: boolean, settings: Settings): Promise<void> {
+async function save(current: Session, req: Request, res: Response, hadCookie: boolean, settings: Settings): Promise<void> {
   if (current.destroyed) {
     if (hadCookie) res.clearCookie(settings.cookie, { ...settings.attributes, maxAge: undefined });
     return;
@@ -102,6 +103,7 @@ async function save(current: Session, res: Response, hadCookie: boolean, setting
   const { id, record } = current.toRecord(now);
   await withStore(settings, (cache) => cache.set(id, record, settings.ttl));
   res.cookie(settings.cookie, signSessionId(id), settings.attributes);
+  if (settings.attributes.secure === true && current.isNew) warnIfSecureCookieOverHttp(req);
 }
 
 /** GET /__csrf: the session's CSRF token for JSON clients (creates the session when needed). */

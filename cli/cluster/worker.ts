@@ -241,10 +241,11 @@ async function stop(gentle: boolean): Promise<void> {
   forwarding = dev && gentle;
   live?.closeAll(gentle ? "reload" : undefined);
   if (!gentle && server) await drainDelay();
-  // WebSockets and SSE streams close with 1001: their clients reconnect to another worker
-  if (server) app.realtime.goingAway(server);
+  // WebSockets and SSE streams close with 1001: their clients reconnect to another worker;
+  // the close handlers settle before the shutdown hooks close the bus they broadcast on
+  const timeoutSeconds = setting("TINA4_SHUTDOWN_TIMEOUT");
+  const socketsClosed = server ? app.realtime.goingAway(server, timeoutSeconds * 1000) : Promise.resolve();
   if (server) {
-    const timeoutSeconds = setting("TINA4_SHUTDOWN_TIMEOUT");
     const drain = drainServer(server, timeoutSeconds, gentle);
     escalate = () => {
       escalate = null;
@@ -253,6 +254,7 @@ async function stop(gentle: boolean): Promise<void> {
     const { drained } = await drain.done;
     if (!drained) log.warn(`worker ${process.pid}: shutdown timeout (${timeoutSeconds}s) reached; closing remaining connections`);
   }
+  await socketsClosed;
   saveCodeCaches();
   await runShutdownHooks();
   await leaveCluster();

@@ -88,9 +88,11 @@ export async function listen(app: App, options: ListenOptions = {}): Promise<Run
 
 async function shutDown(app: App, server: Server, timeoutSeconds: number): Promise<{ drained: boolean }> {
   app.draining = true;
-  app.realtime.goingAway(server); // WebSockets and SSE streams close with 1001
+  // WebSockets and SSE streams close with 1001; their close handlers settle before we return
+  const socketsClosed = app.realtime.goingAway(server, timeoutSeconds * 1000);
   const result = await drainServer(server, timeoutSeconds).done;
   if (!result.drained) log.warn(`shutdown timeout (${timeoutSeconds}s) reached; closing remaining connections`);
+  await socketsClosed;
   return result;
 }
 

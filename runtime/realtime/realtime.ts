@@ -155,15 +155,24 @@ export class Realtime {
     });
   }
 
-  /** Shutdown, rolling restart, dev reload: every socket (and SSE stream) of `server` closes with 1001. */
-  goingAway(server: Server): void {
+  /**
+   * Shutdown, rolling restart, dev reload: every socket (and SSE stream) of `server` closes
+   * with 1001. Resolves once every socket has closed and its `close` handler has settled (at
+   * most `waitMs`), so the caller closes the bus, database and cache only after the handlers'
+   * last broadcasts ("user left") and writes went out.
+   */
+  goingAway(server: Server, waitMs = 0): Promise<void> {
     closeStreams(server);
     const sockets = this.connections.get(server);
-    if (!sockets) return;
+    if (!sockets || sockets.size === 0) return Promise.resolve();
+    const finished = Promise.all([...sockets].map((connection) => connection.finished));
     for (const connection of sockets) connection.close(1001, "Server going away");
     setTimeout(() => {
       for (const connection of sockets) connection.ws.terminate();
     }, GOING_AWAY_GRACE_MS).unref();
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(waitMs, GOING_AWAY_GRACE_MS))));
+    return Promise.race([finished.then(() => undefined), bound]).finally(() => clearTimeout(timer));
   }
 
   private async upgrade(raw: IncomingMessage, socket: Duplex, head: Buffer, server: Server): Promise<void> {

@@ -37,6 +37,9 @@ export class WsConnection<P extends Params = Params> implements Socket<P>, Membe
   alive = true;
   private pending: Promise<unknown> | null = null;
   private dropped = 0;
+  private settle!: () => void;
+  /** Settles once the socket has closed and its `close` handler (sync or async) has settled. */
+  readonly finished = new Promise<void>((resolve) => (this.settle = resolve));
 
   constructor(
     readonly ws: WebSocket,
@@ -120,10 +123,14 @@ export class WsConnection<P extends Params = Params> implements Socket<P>, Membe
   private onClose(code: number, reason: string): void {
     removeMember(this);
     const handler = this.handlers.close;
-    if (!handler) return;
+    if (!handler) return this.settle();
     const call = () => this.run("close", () => handler(this, code, reason));
-    if (this.pending) this.after(call);
-    else call();
+    if (this.pending) {
+      this.after(call);
+      void this.pending.then(this.settle, this.settle);
+    } else {
+      void Promise.resolve(call()).then(this.settle, this.settle);
+    }
   }
 
   /** Queues `work` behind the pending async open() (and what was queued before it). */

@@ -15,18 +15,21 @@ function threshold(): number {
   return levels[name] ?? levels.info;
 }
 
-function write(level: LogLevel, message: string): void {
+/** Keys a JSON record gets besides its message (the readable line shows the message only). */
+export type LogFields = Record<string, string | number | boolean | null>;
+
+function write(level: LogLevel, message: string, fields?: LogFields): void {
   if (levels[level] < threshold()) return;
   // Production (TINA4_LOG_FORMAT=json): tina4's own messages are JSON records too, redacted.
-  if (logFormat() === "json") return void rootLogger()[level](message);
+  if (logFormat() === "json") return void (fields ? rootLogger()[level](fields, message) : rootLogger()[level](message));
   process.stderr.write(`[tina4] ${level.toUpperCase()} ${redactText(message)}\n`);
 }
 
 export const log = {
-  debug: (message: string) => write("debug", message),
-  info: (message: string) => write("info", message),
-  warn: (message: string) => write("warn", message),
-  error: (message: string) => write("error", message),
+  debug: (message: string, fields?: LogFields) => write("debug", message, fields),
+  info: (message: string, fields?: LogFields) => write("info", message, fields),
+  warn: (message: string, fields?: LogFields) => write("warn", message, fields),
+  error: (message: string, fields?: LogFields) => write("error", message, fields),
 };
 
 const lastWarned = new Map<string, number>();

@@ -88,7 +88,9 @@ export function logServerError(req: Request, error: unknown, status = statusOf(e
     text += `\n  caused by: ${describe(cause)}`;
     cause = (cause as { cause?: unknown }).cause;
   }
-  log.error(text);
+  // reqId as a key, as on the request line, so a search of JSON logs by X-Request-ID finds the error
+  // (only that key: counts by route and status stay one record per request)
+  log.error(text, { reqId: req.requestId });
 }
 
 function describe(error: unknown): string {

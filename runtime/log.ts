@@ -1,18 +1,19 @@
 /**
- * Minimal leveled logger writing one line per event to stderr. `TINA4_LOG_LEVEL`
- * (debug|info|warn|error|silent, default info) filters. `warnOnce`/`warnEvery`
+ * Minimal leveled logger writing one line per event to stderr (JSON records on the app logger
+ * in the json format). The app logger's level filters (`TINA4_LOG_LEVEL` or configureLogger():
+ * trace|debug|info|warn|error|fatal|silent, default info). `warnOnce`/`warnEvery`
  * keep repeated degradations (a lost cache server, say) from flooding the log.
  */
-import { logFormat, rootLogger } from "./ops/logger.js";
+import { logFormat, logLevel, rootLogger } from "./ops/logger.js";
 import { redactText } from "./ops/redact.js";
-import { setting } from "./config/settings.js";
 
-const levels = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
+const levels = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevel = keyof typeof levels;
+/** Every level TINA4_LOG_LEVEL / configureLogger() may name (pino's), on the same scale. */
+const thresholds: Record<string, number> = { trace: 0, ...levels, fatal: 50, silent: 100 };
 
 function threshold(): number {
-  const name = setting("TINA4_LOG_LEVEL").toLowerCase() as LogLevel;
-  return levels[name] ?? levels.info;
+  return thresholds[logLevel()] ?? levels.info;
 }
 
 /** Keys a JSON record gets besides its message (the readable line shows the message only). */

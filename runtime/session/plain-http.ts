@@ -15,7 +15,7 @@ function hostname(host: string): string {
 }
 
 export function warnIfSecureCookieOverHttp(req: Request): void {
-  if ((req.raw.socket as { encrypted?: boolean }).encrypted) return;
+  if ((req.raw.socket as { encrypted?: boolean } | null)?.encrypted) return;
   // a proxy that terminated TLS says so (believed here: it only silences a warning)
   const proto = req.headers["x-forwarded-proto"];
   if (typeof proto === "string" && proto.split(",")[0]!.trim().toLowerCase() === "https") return;

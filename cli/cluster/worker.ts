@@ -56,6 +56,8 @@ let stopping = false;
 /** Dev, retiring after a reload: requests on lingering keep-alive connections go to the serving worker. */
 let forwarding = false;
 let live: import("../dev/live-reload.js").LiveHub | null = null;
+/** This worker's job processors (dev inline, production --with-worker), once started. */
+let jobs: Promise<import("../../runtime/jobs/runner.js").JobRunner | null> | null = null;
 
 process.on("message", (message: PrimaryMessage) => {
   switch (message.type) {
@@ -115,7 +117,7 @@ async function boot(): Promise<void> {
   }
   await startListening(performance.now() - started);
   // Job processors: dev unless TINA4_QUEUE_INLINE=false, production with --with-worker (cluster/jobs.ts).
-  if (jobFiles.length > 0) void import("./jobs.js").then(({ startBundledJobs, wantsJobs }) => (wantsJobs(config!) ? startBundledJobs(jobFiles) : null));
+  if (jobFiles.length > 0) jobs = import("./jobs.js").then(({ startBundledJobs, wantsJobs }) => (wantsJobs(config!) ? startBundledJobs(jobFiles) : null));
 }
 
 /** Code caches to write once the worker has served (each a no-op when its cache was used). */
@@ -236,6 +238,10 @@ async function stop(gentle: boolean): Promise<void> {
   }
   stopping = true;
   app.draining = true;
+  // Job processors take no new job from now on (another worker will); the active ones finish
+  // while HTTP drains, and the shutdown hooks' drain phase waits for them.
+  const graceMs = setting("TINA4_SHUTDOWN_TIMEOUT") * 1000;
+  void jobs?.then((runner) => runner?.stop(graceMs)).catch((error: unknown) => log.error(`worker ${process.pid}: stopping the job processors failed: ${(error as Error)?.message ?? String(error)}`));
   // Forward first, then tell pages to reload: their reload may come back on a kept-alive
   // connection to this worker.
   forwarding = dev && gentle;

@@ -1,8 +1,9 @@
 /**
  * SIGTERM to `tina4 serve --production --with-worker` while a job runs: the job finishes with
  * everything it uses still open (the app's database here), and its outcome is recorded, so it
- * does not run a second time after the visibility timeout. On the default database backend
- * (SQLite) and on Redis/Valkey (BullMQ).
+ * does not run a second time after the visibility timeout; and from the signal on it takes no
+ * new job (its HTTP drain may still take seconds: another worker runs those). On the default
+ * database backend (SQLite) and on Redis/Valkey (BullMQ).
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -82,5 +83,26 @@ describe.each(KINDS)("SIGTERM to serve --production --with-worker on %s", (kind)
     const job = await queue("slow").getJob(id);
     expect(job?.state).toBe("completed");
     expect(job?.result).toEqual({ sent: "ann" });
+  }, 60_000);
+
+  it.skipIf(!storeAvailable(kind))("takes no new job once SIGTERM arrived, while HTTP still drains: a job added then waits for another worker", async () => {
+    root = appWithJobs({ "slow.ts": SLOW_JOB });
+    mkdirSync(join(root, "src", "routes", "enqueue"), { recursive: true });
+    mkdirSync(join(root, "data"), { recursive: true });
+    writeFileSync(join(root, "src", "routes", "enqueue", "get.ts"), ENQUEUE);
+    writeFileSync(join(root, ".env"), `TINA4_SECRET=${randomBytes(32).toString("hex")}\nTINA4_DATABASE_URL=sqlite:data/app.db\n`);
+    store = kind === "sqlite" ? null : await freshStore(kind, "serve_term_new");
+    const queueEnv = store ? store.env : { TINA4_QUEUE_POLL_INTERVAL: "50", TINA4_QUEUE_VISIBILITY_TIMEOUT: "3" };
+    // the default drain delay: /__ready says 503 for 2 s while requests are still served
+    served = await startServe(root, ["--production", "--workers", "1", "--with-worker"], { ...queueEnv, TINA4_LOG_LEVEL: "info", TINA4_DRAIN_DELAY: "2" });
+    await waitFor("the job processors", () => /running jobs slow/.test(served!.output()), 20_000);
+    await configureQueue(store ? store.config : { backend: "database", url: `sqlite:${join(root, "data", "app.db")}` });
+
+    served.child.kill("SIGTERM");
+    await waitFor("the drain", () => /SIGTERM: draining/.test(served!.output()), 10_000);
+    const late = await queue("slow").add({ to: "bob" });
+    expect(await served.exited).toBe(0);
+    expect(existsSync(join(root, "data", "runs.log"))).toBe(false);
+    expect((await queue("slow").getJob(late))?.state).toBe("waiting");
   }, 60_000);
 });

@@ -18,6 +18,8 @@ export const DbErrorCode = {
   QUERY: "T4_ERR_DB_QUERY",
   /** A unique / foreign key / not-null / check constraint rejected a write. */
   CONSTRAINT: "T4_ERR_DB_CONSTRAINT",
+  /** A concurrent transaction holds or changed the same rows (deadlock, update conflict, serialization failure): this one was rolled back; retrying it can succeed. */
+  CONFLICT: "T4_ERR_DB_CONFLICT",
   /** No pooled connection became free within the acquire timeout. */
   POOL_TIMEOUT: "T4_ERR_DB_POOL_TIMEOUT",
   /** A table or column name given to insert/update/delete/getNextId is not a plain identifier. */
@@ -62,11 +64,12 @@ export class DatabaseError extends Tina4Error {
   /**
    * The HTTP status of a request that fails with this error: 503 while the database is
    * unreachable, 409 Conflict when a constraint (duplicate key, foreign key, ...) refused a write
-   * — the client asked for a state the data cannot take, so a retry as sent fails the same way.
+   * — the client asked for a state the data cannot take, so a retry as sent fails the same way —
+   * or when a concurrent transaction won a deadlock or update conflict (a retry may succeed).
    */
   get status(): 409 | 500 | 503 {
     if (this.unavailable) return 503;
-    return this.code === DbErrorCode.CONSTRAINT ? 409 : 500;
+    return this.code === DbErrorCode.CONSTRAINT || this.code === DbErrorCode.CONFLICT ? 409 : 500;
   }
 }
 

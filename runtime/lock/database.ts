@@ -147,7 +147,8 @@ async function rowLock(db: Database, key: DatabaseLockKey, options: AcquireOptio
       await db.insert(table, { lock_name: name, owner, expires_at: now + ttlMs });
       got = true;
     } catch (error) {
-      if (!(error instanceof DatabaseError) || (error.code !== DbErrorCode.CONSTRAINT && error.code !== DbErrorCode.QUERY)) throw error;
+      // taken: a duplicate key, or (Firebird, a holder inserting at the same moment) an update conflict
+      if (!(error instanceof DatabaseError) || (error.code !== DbErrorCode.CONSTRAINT && error.code !== DbErrorCode.CONFLICT && error.code !== DbErrorCode.QUERY)) throw error;
     }
     if (!got) {
       // a row whose holder stopped renewing it (killed process) is taken over

@@ -403,6 +403,65 @@ export function defineConformance(engine: TestEngine, url: string | undefined, o
         }
       });
 
+      // Firebird detects a deadlock only after DeadlockTimeout (10 s by default): it gets the update-conflict case below instead
+      it.skipIf(skipBecause(!opts.server || engine === "firebird", `${engine}: ${opts.server ? "deadlocks are found after 10 s; the update-conflict case covers it" : "one connection: writers never interleave"}`))("a deadlock between two transactions fails one with T4_ERR_DB_CONFLICT (HTTP 409) and rolls it back; the other commits", async () => {
+        const t = uniqueName("deadlock");
+        await create(t, `id ${d.int} NOT NULL PRIMARY KEY, v ${d.int}`);
+        await db.insert(t, [{ id: 1, v: 0 }, { id: 2, v: 0 }]);
+        try {
+          let arrived = 0;
+          let both!: () => void;
+          const together = new Promise<void>((r) => (both = r));
+          const run = (first: number, second: number) => db.transaction(async () => {
+            await db.execute(`UPDATE ${t} SET v = v + 1 WHERE id = ?`, [first]);
+            if (++arrived === 2) both();
+            await together; // each holds one row, then asks for the other's
+            await db.execute(`UPDATE ${t} SET v = v + 10 WHERE id = ?`, [second]);
+          });
+          const results = await Promise.allSettled([run(1, 2), run(2, 1)]);
+          const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+          expect(failed).toHaveLength(1);
+          const error = failed[0]!.reason as DatabaseError;
+          expect(error.code).toBe("T4_ERR_DB_CONFLICT");
+          expect(error.status).toBe(409);
+          expect((await db.fetch(`SELECT v FROM ${t} ORDER BY v`)).records.map((r) => Number(r.v))).toEqual([1, 10]);
+        } finally {
+          await drop(t);
+        }
+      });
+
+      it.skipIf(skipBecause(!opts.server, `${engine}: one connection: writers never interleave`))("a row updated by a transaction that commits while another waits for it: PostgreSQL and MariaDB apply the waiting update, Firebird fails it with T4_ERR_DB_CONFLICT (HTTP 409)", async () => {
+        const t = uniqueName("conflict");
+        await create(t, `id ${d.int} NOT NULL PRIMARY KEY, v ${d.int}`);
+        await db.insert(t, { id: 1, v: 0 });
+        try {
+          let updated!: () => void;
+          const firstUpdated = new Promise<void>((r) => (updated = r));
+          const first = db.transaction(async () => {
+            await db.execute(`UPDATE ${t} SET v = v + 1 WHERE id = 1`);
+            updated();
+            await new Promise((r) => setTimeout(r, 300)); // the second is waiting for the row by now
+          });
+          await firstUpdated;
+          const second = db.transaction(() => db.execute(`UPDATE ${t} SET v = v + 1 WHERE id = 1`));
+          const [a, b] = await Promise.allSettled([first, second]);
+          expect(a.status).toBe("fulfilled");
+          const v = Number((await db.fetchOne(`SELECT v FROM ${t} WHERE id = 1`, [], { cache: false }))?.v);
+          if (engine === "firebird") {
+            expect(b.status).toBe("rejected");
+            const error = (b as PromiseRejectedResult).reason as DatabaseError;
+            expect(error.code).toBe("T4_ERR_DB_CONFLICT");
+            expect(error.status).toBe(409);
+            expect(v).toBe(1);
+          } else {
+            expect(b.status).toBe("fulfilled");
+            expect(v).toBe(2);
+          }
+        } finally {
+          await drop(t);
+        }
+      });
+
       it.skipIf(skipBecause(!opts.server, `${engine}: one connection only, no second pooled connection to isolate from`))("an open transaction is invisible to other contexts; a committed write is visible from another pooled connection", async () => {
         let release!: () => void;
         const gate = new Promise<void>((r) => (release = r));

@@ -15,6 +15,8 @@ const GDS = {
   constraint: [335544466, 335544347, 335544558, 335544838, 335544839],
   unavailable: [335544721, 335544726, 335544741, 335544648, 335544344, 335544375],
   auth: [335544472],
+  /** isc_deadlock (also "update conflicts with concurrent update"), isc_update_conflict, isc_lock_conflict, isc_concurrent_transaction. */
+  conflict: [335544336, 335544451, 335544345, 335544878],
 };
 
 /** node-firebird emits no events for a lost socket: failed calls mark the connection broken. */
@@ -163,6 +165,7 @@ export class FirebirdAdapter extends NetworkAdapter {
     if (isNetworkError(error) || (code !== undefined && GDS.unavailable.includes(code))) kind = DbErrorCode.UNAVAILABLE;
     else if (code !== undefined && GDS.auth.includes(code)) kind = DbErrorCode.AUTH;
     else if (code !== undefined && (GDS.unique.includes(code) || GDS.constraint.includes(code))) kind = DbErrorCode.CONSTRAINT;
+    else if (code !== undefined && GDS.conflict.includes(code)) kind = DbErrorCode.CONFLICT;
     return dbError(kind, "firebird", error, sql, code ?? (error as { code?: string } | null)?.code, this.url);
   }
 }

@@ -144,6 +144,8 @@ export class MssqlAdapter extends NetworkAdapter {
     if (isNetworkError(error) || code === "ESOCKET" || code === "ETIMEOUT" || code === "ECLOSE") kind = DbErrorCode.UNAVAILABLE;
     else if (code === "ELOGIN" || num === 18456) kind = DbErrorCode.AUTH;
     else if (num === 2627 || num === 2601 || num === 547 || num === 515) kind = DbErrorCode.CONSTRAINT;
+    // chosen as deadlock victim, lock request timeout
+    else if (num === 1205 || num === 1222) kind = DbErrorCode.CONFLICT;
     return dbError(kind, "mssql", error, sql, num ?? code, this.url);
   }
 }

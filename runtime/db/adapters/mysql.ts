@@ -123,6 +123,8 @@ export class MysqlAdapter extends NetworkAdapter {
     if (isNetworkError(error) || errno === 1040 || errno === 2002 || errno === 2003 || errno === 2013 || errno === 1049) kind = DbErrorCode.UNAVAILABLE;
     else if (errno === 1045 || errno === 1044) kind = DbErrorCode.AUTH;
     else if (errno === 1062 || errno === 1451 || errno === 1452 || errno === 1048 || errno === 3819 || errno === 4025) kind = DbErrorCode.CONSTRAINT;
+    // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
+    else if (errno === 1213 || errno === 1205) kind = DbErrorCode.CONFLICT;
     return dbError(kind, "mysql", error, sql, code ?? errno, this.url);
   }
 }

@@ -173,6 +173,8 @@ export class PostgresAdapter extends NetworkAdapter {
     else if (state === "28P01" || state === "28000") kind = DbErrorCode.AUTH;
     else if (state === "3D000") kind = DbErrorCode.UNAVAILABLE;
     else if (state && state.startsWith("23")) kind = DbErrorCode.CONSTRAINT;
+    // serialization_failure, deadlock_detected, lock_not_available (NOWAIT)
+    else if (state === "40001" || state === "40P01" || state === "55P03") kind = DbErrorCode.CONFLICT;
     return dbError(kind, "postgres", error, sql, state, this.url);
   }
 }

@@ -100,7 +100,8 @@ function variantKey(base: string, names: string[], req: Request): string {
 
 /**
  * Caches whole GET responses in the cache backend set (RFC 9111's rules for a shared cache):
- * never for requests with Authorization or Cookie, nor responses with Set-Cookie,
+ * never for requests with Authorization or Cookie or a signed-in user (`req.user`, set by any
+ * middleware before or after this one), nor responses with Set-Cookie,
  * Cache-Control no-store/private, or Vary: *; Vary'd headers select a variant. The body is
  * taken from the payload that is finally sent (an onSend hook of the response: after outer
  * middleware, before app hooks such as dev live reload) or, for a handler that writes
@@ -121,7 +122,9 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
   // Not async: a memory hit is answered synchronously (no promise per hit, see compose).
   return builtin("responseCache", function (req, res, next) {
     if (req.method !== "GET" && req.method !== "HEAD") return next();
-    if (req.headers.authorization !== undefined || req.headers.cookie !== undefined) {
+    // A signed-in caller (a token, a session cookie, or a user an API-key middleware set
+    // before this one) gets a page made for them: never one from, or into, the shared cache.
+    if (req.headers.authorization !== undefined || req.headers.cookie !== undefined || req.user !== null) {
       res.header("x-cache", "BYPASS");
       return next();
     }
@@ -268,6 +271,8 @@ function buildEntry(req: Request, res: Response, body: Buffer | null, statuses: 
   const raw = res.raw;
   const status = raw.statusCode;
   if (!body || !statuses.has(status) || req.method !== "GET") return null;
+  // Middleware after this one signed the caller in (req.user): the page may be theirs alone.
+  if (req.user !== null) return null;
   const headers: Record<string, HeaderValue> = { ...(raw.getHeaders() as Record<string, HeaderValue>), ...res.headers };
   if (headers["set-cookie"] !== undefined) return null;
   const control = directives(headerList(headers["cache-control"]));

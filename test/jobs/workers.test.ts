@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { closeQueues, configureQueue, queue } from "../../runtime/jobs/index.js";
 import { appWithJobs, freshStore, killAll, removeApp, startWorker, STORE_KINDS, storeAvailable, waitFor, type TestStore, type WorkerProcess } from "./support.js";
 
@@ -66,11 +66,12 @@ describe.each(STORE_KINDS)("tina4 worker processes on %s", (kind) => {
       runs = join(root, "runs.log");
       env = { ...store.env, RUNS_FILE: runs };
     });
+    // each case starts from an empty log of its own, so any one of them runs alone (-t)
+    beforeEach(() => writeFileSync(runs, ""));
     afterEach(async () => {
       await killAll(workers);
       workers = [];
       await queue("record").clear();
-      writeFileSync(runs, "");
     });
     afterAll(async () => {
       await closeQueues();
@@ -79,7 +80,6 @@ describe.each(STORE_KINDS)("tina4 worker processes on %s", (kind) => {
     });
 
     it("3 workers × concurrency 4 drain 2,000 jobs, each run exactly once", async () => {
-      writeFileSync(runs, "");
       // a realistic visibility timeout: on a loaded machine a 2 s one can lapse under a live worker (at-least-once)
       const drainEnv = { ...env, TINA4_QUEUE_VISIBILITY_TIMEOUT: "10" };
       workers = await Promise.all([1, 2, 3].map(() => startWorker(root, drainEnv, ["--concurrency", "4"])));

@@ -115,6 +115,8 @@ describe.each(STORE_KINDS)("tina4 worker processes on %s", (kind) => {
       const starts = lines.filter((l) => l.what === "start");
       const ends = lines.filter((l) => l.what === "end");
       expect(starts.map((l) => l.pid)).toEqual([victim, workers.find((w) => w.pid !== victim)!.pid]);
+      // the retry is attempt 2 on every backend: the stalled run counts in job.attemptsMade
+      expect(starts.map((l) => l.attemptsMade)).toEqual([0, 1]);
       expect(ends).toHaveLength(1);
       expect(ends[0]!.pid).not.toBe(victim);
       const info = await queue("record").getJob(id);

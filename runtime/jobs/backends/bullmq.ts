@@ -37,6 +37,8 @@ interface BullJob {
   data: unknown;
   attemptsMade: number;
   attemptsStarted?: number;
+  /** Times BullMQ found the job stalled (its worker stopped renewing the lock) and moved it back to waiting. */
+  stalledCounter?: number;
   opts: { attempts?: number; priority?: number };
   progress: unknown;
   returnvalue: unknown;
@@ -386,7 +388,9 @@ class BullmqWorker implements QueueWorker {
         id: String(job.id),
         queue,
         data: job.data,
-        attemptsMade: job.attemptsMade,
+        // BullMQ counts only failed attempts in attemptsMade; a run whose worker died (stalled)
+        // is a failed attempt too, as the database backend records it: count both.
+        attemptsMade: job.attemptsMade + (job.stalledCounter ?? 0),
         scheduledFor: tickOf(String(job.id)),
         get signal() {
           return controller.signal;

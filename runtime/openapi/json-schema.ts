@@ -11,18 +11,23 @@ export type JsonSchema = Record<string, unknown>;
  * that cannot describe themselves. Types JSON cannot express (dates, transforms) become `{}`.
  */
 export function toJsonSchema(schema: StandardSchema, io: "input" | "output", label: string): JsonSchema {
-  const props = schema["~standard"];
   try {
-    if (props.jsonSchema) return withoutSafeIntegerBounds(props.jsonSchema[io]({ target: "draft-2020-12", libraryOptions: { unrepresentable: "any" } }));
-    if (props.vendor === "zod") {
-      const zod = loadZod();
-      return withoutSafeIntegerBounds(zod.toJSONSchema(schema as unknown as Parameters<typeof zod.toJSONSchema>[0], { io, target: "draft-2020-12", unrepresentable: "any" }) as JsonSchema);
-    }
+    return convertSchema(schema, io) ?? { description: `Validated by ${schema["~standard"].vendor}` };
   } catch (error) {
     log.warn(`OpenAPI: the ${label} schema could not be converted to JSON Schema (${(error as Error)?.message ?? String(error)}); documented as any value`);
     return {};
   }
-  return { description: `Validated by ${props.vendor}` };
+}
+
+/** The conversion itself: undefined for a validator that cannot describe itself; throws when the conversion fails. */
+export function convertSchema(schema: StandardSchema, io: "input" | "output"): JsonSchema | undefined {
+  const props = schema["~standard"];
+  if (props.jsonSchema) return withoutSafeIntegerBounds(props.jsonSchema[io]({ target: "draft-2020-12", libraryOptions: { unrepresentable: "any" } }));
+  if (props.vendor === "zod") {
+    const zod = loadZod();
+    return withoutSafeIntegerBounds(zod.toJSONSchema(schema as unknown as Parameters<typeof zod.toJSONSchema>[0], { io, target: "draft-2020-12", unrepresentable: "any" }) as JsonSchema);
+  }
+  return undefined;
 }
 
 /**

@@ -2,10 +2,11 @@ import type { Request } from "../http/request.js";
 import type { Response } from "../http/response.js";
 import { isThenable, type Endpoint } from "../middleware/compose.js";
 import { log } from "../log.js";
-import { issuePath, type StandardProps, type StandardResult } from "./standard.js";
+import { issuePath, type StandardProps, type StandardResult, type StandardSchema } from "./standard.js";
 import { responseSchemaFor, type CheckedRouteSchema } from "./route-schema.js";
 import { RequestValidationError, type ValidationIssue, type ValidationLocation } from "./errors.js";
 import { fastValidate, type Validate } from "./compile.js";
+import { arrayOnlyKeys, wrapSingles } from "./query-arrays.js";
 
 type Result = StandardResult<unknown>;
 
@@ -29,7 +30,7 @@ export interface ValidationOptions {
  * In dev, a JSON answer is then checked against the response schema (a warning, never a failure).
  */
 export function validatingEndpoint(schema: CheckedRouteSchema, endpoint: Endpoint, options: ValidationOptions): Endpoint {
-  const steps: Step[] = schema.inputs.map((input) => ({ in: input.in, validate: fastValidate(input.schema) }));
+  const steps: Step[] = schema.inputs.map((input) => ({ in: input.in, validate: input.in === "query" ? queryValidate(input.schema) : fastValidate(input.schema) }));
   const run: Endpoint = schema.responses.size === 0 ? endpoint : withResponseCheck(schema, endpoint, options);
   if (steps.length === 0) return run;
   return (req, res) => {
@@ -49,6 +50,16 @@ export function validatingEndpoint(schema: CheckedRouteSchema, endpoint: Endpoin
     }
     apply(req, steps, results as Result[]);
     return run(req, res);
+  };
+}
+
+/** A query validator that reads `?tag=a` as ["a"] for keys the schema accepts only as arrays (query-arrays.ts). */
+function queryValidate(schema: StandardSchema): Validate {
+  const validate = fastValidate(schema);
+  let keys: readonly string[] | undefined;
+  return (value) => {
+    keys ??= arrayOnlyKeys(schema);
+    return validate(keys.length === 0 ? value : wrapSingles(value as Record<string, unknown>, keys));
   };
 }
 

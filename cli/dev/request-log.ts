@@ -2,12 +2,14 @@ import type { Request } from "../../runtime/http/request.js";
 import type { Response } from "../../runtime/http/response.js";
 import { elapsedMs, markStart, requestRecord } from "../../runtime/ops/request-log.js";
 import { formatRecord } from "../../runtime/ops/pretty.js";
+import { logFormat, logsAtInfo } from "../../runtime/ops/logger.js";
 
 /**
  * Dev: one line per request on stdout once it is answered, as `artisan serve` and Vite do —
  * time, method, target, status, milliseconds and the X-Request-ID (to find the request in
  * error output). A request the client abandoned before its answer was sent says so.
- * `tina4 serve --quiet` turns it off. Hooks: `onRequest` starts the clock, `onResponse` writes.
+ * `tina4 serve --quiet` turns it off, and so does TINA4_LOG_LEVEL above info; TINA4_LOG_FORMAT=json
+ * prints production's JSON line instead. Hooks: `onRequest` starts the clock, `onResponse` writes.
  * The record and its readable form are production's (runtime/ops/request-log.ts, pretty.ts):
  * one request line in two formats, not a second logger.
  */
@@ -18,8 +20,12 @@ export function requestLog(write: (line: string) => void = (line) => void proces
     /** Requests that are not worth a line (the live-reload stream, forwarded requests). */
     skip: (req: Request): void => void skipped.add(req),
     onResponse: (req: Request, res: Response): void => {
-      if (skipped.has(req)) return;
-      write(formatRecord({ level: 30, time: Date.now(), ...requestRecord(req, res, elapsedMs(req), true) }));
+      // TINA4_LOG_LEVEL above info turns it off and TINA4_LOG_FORMAT=json prints production's line
+      // (read per request: cheap next to a dev request, and a .env change reloads the worker anyway)
+      if (skipped.has(req) || !logsAtInfo()) return;
+      const json = logFormat() === "json";
+      const record = { level: 30, time: Date.now(), ...(json ? { pid: process.pid } : {}), ...requestRecord(req, res, elapsedMs(req), !json) };
+      write(json ? `${JSON.stringify(record)}\n` : formatRecord(record));
     },
   };
 }

@@ -1,5 +1,6 @@
 import { basename, join } from "node:path";
 import { loadEnvFiles } from "../../runtime/config/env.js";
+import { logLevel, logsAtInfo } from "../../runtime/ops/logger.js";
 import { ui } from "../ui.js";
 import type { Project } from "../project.js";
 import { Bundler, BundleError } from "../bundle/bundler.js";
@@ -83,7 +84,7 @@ export class DevServer {
     const ms = Math.round(performance.now() - this.options.started);
     if (this.healthy) ui.success(`tina4 dev server on ${ui.cyan(url)} ${ui.dim(`(${this.current.ready!.routes} routes, ${ms} ms)`)}`);
     else ui.warn(`tina4 dev server on ${ui.cyan(url)} shows the error above until the code is fixed`);
-    ui.info(ui.dim(`  watching src/, public/, migrations/, .env*, package.json · live reload on · ${this.options.quiet ? "request log off" : "request log on (--quiet: off)"} · Ctrl-C to stop`));
+    ui.info(ui.dim(`  watching src/, public/, migrations/, .env*, package.json · live reload on · ${this.options.quiet ? "request log off" : logsAtInfo() ? "request log on (--quiet: off)" : `request log off (TINA4_LOG_LEVEL=${logLevel()})`} · Ctrl-C to stop`));
     this.forkSpare();
   }
 

@@ -161,8 +161,12 @@ export function buildOpenApiDocument(app: DocumentedApp, options: OpenApiOptions
 function routeParts(route: RouteDefinition, components: SchemaComponents, validationRef: Ref, errorRef: Ref): RouteParts {
   const schema = route.schema?.source;
   const label = `${route.method} ${route.path}`;
+  // `io` names the component (a request variant of a named schema gets "Input" appended).
+  // Both are converted as zod's "input": requests are what the client sends, and a response is
+  // sent as the handler returned it (the dev check parses it, nothing rewrites it), so a z.object
+  // answer may carry other keys and a .default() field may be missing, as the input form says.
   const converted = (part: StandardSchema | undefined, io: "input" | "output", what: string) =>
-    part ? components.add(toJsonSchema(part, io, `${label} ${what}`), nameHint(route, what), io) : undefined;
+    part ? components.add(toJsonSchema(part, "input", `${label} ${what}`), nameHint(route, what), io) : undefined;
 
   const pathParams = patternParameters(route);
   const paramsSchema = converted(schema?.params, "input", "params");

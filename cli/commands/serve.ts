@@ -141,13 +141,21 @@ async function serveProduction(options: ServeOptions, project: Project, port: nu
     throw new CliError((error as Error).message, CliErrorCode.WORKERS);
   }
   const refresh = async (): Promise<boolean> => {
-    const reason = staleReason(project.root);
-    if (!reason) return true;
-    ui.step(`building dist/ (${reason})`);
+    if (!staleReason(project.root)) return true;
+    const { withBuildLock } = await import("../bundle/build-lock.js");
     try {
-      const { buildApp, printBuilt } = await import("../bundle/build.js");
-      printBuilt(await buildApp(project), project.root);
-      return true;
+      // Another instance starting in this folder may be building it: wait for that build, then look again.
+      return await withBuildLock(project.root, (holder) => ui.step(`waiting for another build of dist/ (${holder})`), async () => {
+        const reason = staleReason(project.root);
+        if (!reason) {
+          ui.info("dist/ was built meanwhile by another process: using it");
+          return true;
+        }
+        ui.step(`building dist/ (${reason})`);
+        const { buildApp, printBuilt } = await import("../bundle/build.js");
+        printBuilt(await buildApp(project), project.root);
+        return true;
+      });
     } catch (error) {
       ui.error((error as Error).message);
       return false;

@@ -183,9 +183,11 @@ function routeParts(route: RouteDefinition, components: SchemaComponents, valida
     responses[status] = { description: status === "default" ? "Other responses" : describeStatus(status), content: { "application/json": { schema: content } } };
   }
   if (!Object.keys(responses).some((status) => status.startsWith("2"))) responses["2XX"] = { description: "Success" };
-  if (body) responses["400"] = { description: "Malformed JSON body", content: { "application/json": { schema: errorRef } } };
+  // tina4's own error answers, unless the route declares its shape for that status (an app
+  // answering errors its own way with app.onError says so in `response`)
+  if (body) responses["400"] ??= { description: "Malformed JSON body", content: { "application/json": { schema: errorRef } } };
   if (route.schema && route.schema.inputs.length > 0) {
-    responses["422"] = { description: "Validation failed: every failing field", content: { "application/json": { schema: validationRef } } };
+    responses["422"] ??= { description: "Validation failed: every failing field", content: { "application/json": { schema: validationRef } } };
   }
   return { parameters, body, responses };
 }
@@ -227,7 +229,7 @@ function operationOf(route: RouteDefinition, method: string, parts: RouteParts, 
     ...(security ? { security } : {}),
     ...(parameters.length ? { parameters } : {}),
     ...(body && method !== "get" ? { requestBody: { required: !acceptsNothing(route.schema!.source.body!), content: { "application/json": { schema: body } } } } : {}),
-    responses: secured ? { ...responses, "401": { description: "Unauthorized: no valid Bearer token or session user", content: { "application/json": { schema: errorRef } } } } : responses,
+    responses: secured ? { ...responses, "401": responses["401"] ?? { description: "Unauthorized: no valid Bearer token or session user", content: { "application/json": { schema: errorRef } } } } : responses,
   };
   return { operation, secured };
 }
@@ -255,6 +257,7 @@ const STATUS_TEXT: Record<string, string> = {
   "403": "Forbidden",
   "404": "Not Found",
   "409": "Conflict",
+  "422": "Unprocessable Content",
 };
 
 function describeStatus(status: string): string {

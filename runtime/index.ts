@@ -8,6 +8,7 @@ import type { RouteSchema } from "./validation/route-schema.js";
 import type { RouteOptions, SchemaHandler } from "./validation/types.js";
 import { onShutdown } from "./lifecycle.js";
 import { closeAllCaches } from "./cache/factory.js";
+import { closeCache } from "./cache/kv.js";
 import { closeResponseCaches } from "./middleware/response-cache.js";
 import { closeRateLimitStores } from "./middleware/rate-limit.js";
 import { closeSessionStores } from "./session/store.js";
@@ -118,8 +119,9 @@ onShutdown(async () => {
   await closeResponseCaches();
   await closeRateLimitStores();
   await closeSessionStores();
+  await closeCache(); // the KV cache: its next call opens a new one (testClient().close() may come before more requests)
   await closeAllCaches();
-});
+}, { keep: true });
 
 export function get<S extends RouteSchema>(path: string, handler: SchemaHandler<S>, options: RouteOptions<S>): App;
 export function get<P extends Params = Params>(path: string, handler: Handler<P>, middleware?: RouteThird): App;

@@ -11,15 +11,31 @@ type ShutdownHook = () => Promise<void> | void;
 export type ShutdownPhase = "drain" | "close";
 
 const hooks: Record<ShutdownPhase, Set<ShutdownHook>> = { drain: new Set(), close: new Set() };
+/** Hooks that stay registered after they ran (see `keep`). */
+const kept = new Set<ShutdownHook>();
+
+export interface ShutdownOptions {
+  phase?: ShutdownPhase;
+  /**
+   * Stays registered after it ran: for a module-level closer registered once at import whose
+   * resources reopen on their next use. A process may shut down more than once — each
+   * `testClient().close()` runs the hooks — and must release them every time.
+   */
+  keep?: boolean;
+}
 
 /**
  * Registers work for graceful shutdown. Hooks run after the HTTP server has drained: first
  * every `drain` hook, then every `close` hook. Returns an unregister function.
  */
-export function onShutdown(hook: ShutdownHook, options: { phase?: ShutdownPhase } = {}): () => void {
+export function onShutdown(hook: ShutdownHook, options: ShutdownOptions = {}): () => void {
   const phase = hooks[options.phase ?? "close"];
   phase.add(hook);
-  return () => phase.delete(hook);
+  if (options.keep) kept.add(hook);
+  return () => {
+    phase.delete(hook);
+    kept.delete(hook);
+  };
 }
 
 /** Runs every shutdown hook once, drain hooks before close hooks; a failing hook is logged and does not stop the others. */
@@ -30,7 +46,7 @@ export async function runShutdownHooks(): Promise<void> {
 
 async function runPhase(phase: Set<ShutdownHook>): Promise<void> {
   const pending = [...phase];
-  phase.clear();
+  for (const hook of pending) if (!kept.has(hook)) phase.delete(hook);
   await Promise.all(
     pending.map(async (hook) => {
       try {

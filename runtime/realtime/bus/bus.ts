@@ -141,4 +141,4 @@ export async function closeBus(): Promise<void> {
   await current?.close();
 }
 
-onShutdown(closeBus);
+onShutdown(closeBus, { keep: true });

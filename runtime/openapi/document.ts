@@ -228,10 +228,19 @@ function operationOf(route: RouteDefinition, method: string, parts: RouteParts, 
     ...(meta.deprecated === true ? { deprecated: true } : {}),
     ...(security ? { security } : {}),
     ...(parameters.length ? { parameters } : {}),
-    ...(body && method !== "get" ? { requestBody: { required: !acceptsNothing(route.schema!.source.body!), content: { "application/json": { schema: body } } } } : {}),
+    ...(isRequestBody(meta.requestBody)
+      ? { requestBody: meta.requestBody }
+      : body && method !== "get"
+        ? { requestBody: { required: !acceptsNothing(route.schema!.source.body!), content: { "application/json": { schema: body } } } }
+        : {}),
     responses: secured ? { ...responses, "401": responses["401"] ?? { description: "Unauthorized: no valid Bearer token or session user", content: { "application/json": { schema: errorRef } } } } : responses,
   };
   return { operation, secured };
+}
+
+/** `meta.requestBody` as the app wrote it (an upload's multipart body): an object with `content`. */
+function isRequestBody(value: unknown): value is JsonSchema {
+  return typeof value === "object" && value !== null && typeof (value as { content?: unknown }).content === "object" && (value as { content?: unknown }).content !== null;
 }
 
 const UNSAFE = new Set(["post", "put", "patch", "delete"]);

@@ -14,6 +14,11 @@ export interface RouteMeta {
   deprecated?: boolean;
   /** Defaults to one derived from the method and path (`getUsersById`). */
   operationId?: string;
+  /**
+   * An OpenAPI Request Body Object documented instead of the one derived from `schema.body`
+   * (which is JSON): e.g. `multipart/form-data` with a file field for an upload route.
+   */
+  requestBody?: { description?: string; required?: boolean; content: Record<string, { schema?: Record<string, unknown>; encoding?: Record<string, unknown> }> };
   [key: string]: unknown;
 }
 

@@ -172,6 +172,8 @@ export function scaffold(answers: InitAnswers, force: boolean): string[] {
     cacheUrlLine: answers.cacheUrl ? `TINA4_CACHE_URL=${answers.cacheUrl}` : "",
     tina4Spec: tina4Dependency(answers.dir),
     secret: generateSecret(),
+    // compose.yaml publishes /__metrics with the app's port: a token of its own, not the signing secret
+    metricsToken: generateSecret(),
     // memory sessions die with each dev reload and are not shared by production workers
     sessionBackendLine: answers.cache === "memory" ? "# Sessions on files: they survive dev reloads and are shared by the workers of this machine.\n# With several machines sharing Redis/Valkey/a database cache, delete this line: sessions then follow TINA4_CACHE_BACKEND\nTINA4_SESSION_BACKEND=file" : "",
   });

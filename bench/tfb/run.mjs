@@ -16,7 +16,8 @@
 //
 // Options (flag or environment variable; flags win):
 //   --duration N     TFB_DURATION     measured seconds per run                     (10)
-//   --warmup N       TFB_WARMUP       warm-up seconds per run                      (3)
+//   --warmup N       TFB_WARMUP       warm-up seconds per run, as two wrk runs (1 s (3)
+//                                     + the rest, ≥ 1 s; see warmupPasses)
 //   --rounds N       TFB_ROUNDS       interleaved rounds                           (3)
 //   --connections N  TFB_CONNECTIONS  wrk -c (wrk -t is 1)                         (64)
 //   --pool N         TFB_POOL         database pool size, the same for every server (8)
@@ -215,13 +216,18 @@ async function suite() {
           if (failed[server.def.id][type] || !implementsType(server.def, type)) continue;
           const url = `http://127.0.0.1:${server.port}${test.path}`;
           const load = { url, connections: opts.connections, pipeline: test.pipeline ?? 1, core: WRK_CORE };
-          if (opts.warmup > 0) {
-            const warm = await runWrk({ ...load, seconds: opts.warmup });
+          let warmErrors = null;
+          for (const seconds of warmupPasses(opts.warmup)) {
+            const warm = await runWrk({ ...load, seconds });
             if (warm.errors > 0) {
-              failed[server.def.id][type] = `${warm.errors} errors (${warm.nonSuccess} non-2xx) during warm-up of ${test.path}`;
-              progress(`  FAILED under load: ${server.def.label} ${test.id}: ${failed[server.def.id][type]}`);
-              continue;
+              warmErrors = `${warm.errors} errors (${warm.nonSuccess} non-2xx) during warm-up of ${test.path}`;
+              break;
             }
+          }
+          if (warmErrors) {
+            failed[server.def.id][type] = warmErrors;
+            progress(`  FAILED under load: ${server.def.label} ${test.id}: ${warmErrors}`);
+            continue;
           }
           const speedBefore = await probe?.measure();
           const pids = server.pids();
@@ -271,6 +277,20 @@ async function memoryRun() {
       await server.stop();
     }
   }
+}
+
+/**
+ * The warm-up as two wrk runs: 1 s, then the rest (at least 1 s); none for --warmup 0. When
+ * wrk stops it closes its connections with requests in flight; the first time a server process
+ * sees that, V8 generalises field types of Node's socket and stream objects and throws away the
+ * optimised code of ~25 functions of Node's HTTP stack (`node --trace-deopt`: "marking dependent
+ * code … code dependencies"), which is then re-optimised. With one warm-up run that happened at
+ * the start of the measured run — for some servers and not others, depending on timing — and
+ * its cost was measured; after a first short run it happens during the warm-up.
+ */
+function warmupPasses(seconds) {
+  if (seconds <= 0) return [];
+  return [1, Math.max(1, seconds - 1)];
 }
 
 function rotate(list, by) {
@@ -452,8 +472,13 @@ function perRoundText(list) {
       const quiet = median(roundRatios(r.id, "tina4", id, true));
       const cpu = median(roundRatios(r.id, "tina4", id, false, true));
       const cpuQuiet = median(roundRatios(r.id, "tina4", id, true, true));
-      out.push(`  tina4 ÷ ${label}, median of per-round ratios: req/s ${fmtRatio(all)} (quiet rounds: ${fmtRatio(quiet)}); by CPU per request ${fmtRatio(cpu)} (quiet rounds: ${fmtRatio(cpuQuiet)})`);
+      out.push(`  tina4 ÷ ${label}, median of per-round ratios: req/s ${fmtRatio(all)} (quiet rounds: ${fmtRatio(quiet)}; range ${fmtRange(roundRatios(r.id, "tina4", id))}); by CPU per request ${fmtRatio(cpu)} (quiet rounds: ${fmtRatio(cpuQuiet)}; range ${fmtRange(roundRatios(r.id, "tina4", id, false, true))})`);
     }
+    // the spread behind each median: a server process keeps one speed for its life, and starts differ
+    out.push(`  CPU µs/req over rounds (min–median–max): ${servers.filter((s) => r.servers[s.id].rounds.length > 0).map((s) => {
+      const cpu = r.servers[s.id].rounds.map((x) => x.cpuUsPerReq);
+      return `${s.label} ${Math.min(...cpu).toFixed(1)}–${median(cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)}`;
+    }).join(" · ")}`);
   }
   return out.join("\n");
 }
@@ -466,6 +491,12 @@ function fmtCores(cores) {
 
 function round2(n) {
   return Math.round(n * 100) / 100;
+}
+
+/** "0.87–1.63×" over the rounds that have a value; "–" when none. */
+function fmtRange(values) {
+  const v = values.filter((x) => x !== null && Number.isFinite(x));
+  return v.length === 0 ? "–" : `${Math.min(...v).toFixed(2)}–${Math.max(...v).toFixed(2)}×`;
 }
 
 function fmtRatio(n) {

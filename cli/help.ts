@@ -66,11 +66,13 @@ const HELP: Record<string, CommandHelp> = {
     preface: `Fields go after the name (title:string price:float) or in --fields (a comma list); given both, they merge.
 Field names may be SQL keywords (order, position, group, ...): the migration quotes them. Refused: id
 (the primary key, added for you) and names every record already has (save, delete, fill, isNew, ...).
-The migration's column types follow the engine of TINA4_DATABASE_URL (see tina4 migrate --help).`,
+The migration's column types follow the engine of TINA4_DATABASE_URL (see tina4 migrate --help).
+Money: price:decimal is DECIMAL(12,2); price:decimal:10:2 (or quoted "price:decimal(10,2)") sets precision
+and scale (precision at most 18, Firebird's limit; 15 on SQLite). The value is exact text like "19.50".`,
     examples: [
       ["tina4 generate model Post title:string:required body:text order:int", "fields as arguments"],
+      ["tina4 generate model Product name:string:required price:decimal:10:2:required", "exact money: DECIMAL(10,2)"],
       ["tina4 generate model OrderItem --fields quantity:int,price:float", "table order_items"],
-      ["tina4 generate model Tag --no-migration", "the class only"],
     ],
   },
   "generate migration": {

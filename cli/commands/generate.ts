@@ -5,7 +5,7 @@ import { readTemplate, type PlannedFile } from "../templates.js";
 import { emit, type WriteOptions } from "../generate/writer.js";
 import { camelCase, className, migrationSlug, routeSegments, tableName } from "../generate/names.js";
 import { fieldList, parseFields, type FieldSpec } from "../generate/fields.js";
-import { columnType, engineOf, otherEngines, primaryKeyColumn, sqlName, tableOptions, type Engine } from "../generate/sql-types.js";
+import { engineOf, exactDecimal, fieldColumnType, otherEngines, primaryKeyColumn, sqlName, tableOptions, type Engine } from "../generate/sql-types.js";
 import { openProject } from "../project.js";
 import { planView } from "../generate/view.js";
 import { planRouteTest, sampleRequest } from "../generate/route-test.js";
@@ -128,7 +128,12 @@ export function planRoute(root: string, path: string, options: RouteOptions): Pl
   });
 }
 
-const TS_TYPES: Record<FieldSpec["type"], string> = { string: "string", text: "string", int: "number", float: "number", bool: "boolean", datetime: "Date", json: "unknown" };
+const TS_TYPES: Record<FieldSpec["type"], string> = { string: "string", text: "string", int: "number", float: "number", decimal: "string", bool: "boolean", datetime: "Date", json: "unknown" };
+
+/** The options a generated field line spells out (a decimal's size always, so it matches its column). */
+function fieldOptions(f: FieldSpec): string {
+  return `${f.type === "decimal" ? `, precision: ${f.precision}, scale: ${f.scale}` : ""}${f.column !== f.property ? `, column: "${f.column}"` : ""}${f.required ? ", required: true" : ""}${f.type === "string" ? ", maxLength: 255" : ""}`;
+}
 
 export interface ModelOptions {
   /** `--fields name:string,price:float`. */
@@ -144,17 +149,25 @@ export function planModel(root: string, name: string, options: ModelOptions, now
   const fields = parseFields(fieldList(options.fields, options.fieldArgs));
   const table = tableName(model);
   const fieldLines = fields
-    .map((f) => `    ${f.property}: { type: "${f.type}"${f.column !== f.property ? `, column: "${f.column}"` : ""}${f.required ? ", required: true" : ""}${f.type === "string" ? ", maxLength: 255" : ""} },`)
+    .map((f) => `    ${f.property}: { type: "${f.type}"${fieldOptions(f)} },`)
     .join("\n");
   const declareLines = fields.map((f) => `  declare ${f.property}: ${TS_TYPES[f.type]}${f.required || f.type === "json" ? "" : " | null"};`).join("\n");
   const files: PlannedFile[] = [
     { path: join(root, "src", "models", `${model}.ts`), contents: readTemplate("generate/model/model.ts", { Model: model, table, fieldLines, declareLines }) },
   ];
+  const wide = fields.filter((f) => f.type === "decimal");
+  if (wide.length > 0) {
+    // the app's own engine must keep the digits (SQLite and SQL Server 15), or the model refuses the field on first use
+    const engine = engineOf(options.databaseUrl ?? setting("TINA4_DATABASE_URL"));
+    const { digits, reason } = exactDecimal(engine);
+    const over = wide.find((f) => f.precision! > digits);
+    if (over) throw new CliError(`Field "${over.property}": decimal(${over.precision},${over.scale}) has more digits than ${engine}, this app's database, keeps exactly (${digits}: ${reason})`, CliErrorCode.BAD_FIELD);
+  }
   if (options.migration !== false) {
     const engine = engineOf(options.databaseUrl ?? setting("TINA4_DATABASE_URL"));
     const file = `${migrationStamp(root, now)}_create_${table}`;
     const createTable = (e: Engine) => {
-      const columnLines = fields.map((f) => `,\n  ${sqlName(e, f.column)} ${columnType(e, f.type)}${f.required ? " NOT NULL" : ""}`).join("");
+      const columnLines = fields.map((f) => `,\n  ${sqlName(e, f.column)} ${fieldColumnType(e, f)}${f.required ? " NOT NULL" : ""}`).join("");
       return readTemplate("generate/migration/create-table.sql", { table, tableSql: sqlName(e, table), Model: model, engine: e, primaryKey: primaryKeyColumn(e), columnLines, tableOptions: tableOptions(e) });
     };
     files.push(
@@ -228,7 +241,7 @@ export function registerGenerate(program: Command): void {
       .command("model <Name> [fields...]")
       .description("src/models/<Name>.ts plus a create-table migration; fields as arguments (title:string price:float) or --fields"),
   )
-    .option("--fields <list>", "fields as name:type[:required],... (types: string text int float bool datetime json); merged with field arguments")
+    .option("--fields <list>", "fields as name:type[:required],... (types: string text int float decimal bool datetime json; decimal:10:2 sets precision and scale); merged with field arguments")
     .option("--no-migration", "skip the migration")
     .action((name: string, fieldArgs: string[], options: Shared & { fields?: string; migration?: boolean }) => {
       const project = openProject();

@@ -10,10 +10,11 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { readTemplate, type PlannedFile } from "../templates.js";
 import { CliError, CliErrorCode } from "../errors.js";
-import { columnType, sqlName, type Engine } from "./sql-types.js";
+import { fieldColumnType, sqlName, type Engine } from "./sql-types.js";
 import { sampleRequest } from "./route-test.js";
 import type { FieldSpec } from "./fields.js";
-import { normalizeField } from "../../runtime/orm/fields.js";
+import { normalizeField, type DecimalRules } from "../../runtime/orm/fields.js";
+import { decimalInput, formatDecimal } from "../../runtime/orm/decimal.js";
 import type { CanonicalFieldType as FieldType, FieldDefinition } from "../../runtime/orm/fields.js";
 import { registerLoader } from "../../runtime/loader/register.js";
 
@@ -28,6 +29,10 @@ export interface ModelField {
   maxLength?: number | undefined;
   min?: number | undefined;
   max?: number | undefined;
+  /** decimal fields: size and exact bounds. */
+  decimal?: DecimalRules | undefined;
+  precision?: number | undefined;
+  scale?: number | undefined;
 }
 
 /** What the tests need to know of a model: its table and fields. */
@@ -48,8 +53,9 @@ function toField(model: string, property: string, def: FieldDefinition): ModelFi
     hasDefault: def.default !== undefined,
     minLength: def.minLength,
     maxLength: def.maxLength,
-    min: def.min,
-    max: def.max,
+    min: typeof def.min === "number" ? def.min : undefined,
+    max: typeof def.max === "number" ? def.max : undefined,
+    ...(field.decimal && { decimal: field.decimal, precision: field.decimal.precision, scale: field.decimal.scale }),
   };
 }
 
@@ -75,13 +81,33 @@ export function modelInfoFromSpecs(name: string, table: string, specs: FieldSpec
     ["id", { type: "int", primaryKey: true, autoIncrement: true }],
     ...specs.map((spec): [string, FieldDefinition] => [
       spec.property,
-      { type: spec.type, column: spec.column, required: spec.required, ...(spec.type === "string" && { maxLength: 255 }) },
+      {
+        type: spec.type,
+        column: spec.column,
+        required: spec.required,
+        ...(spec.type === "string" && { maxLength: 255 }),
+        ...(spec.type === "decimal" && { precision: spec.precision, scale: spec.scale }),
+      },
     ]),
   ];
   return { name, table, fields: definitions.map(([property, def]) => toField(name, property, def)) };
 }
 
 const clamp = (value: number, min?: number, max?: number) => Math.min(max ?? value, Math.max(min ?? value, value));
+
+/** A decimal's canonical text within its size and bounds: 2.50 when it fits, else its nearest bound (or 0). */
+function decimalSample(rules: DecimalRules, wanted: bigint): string {
+  const largest = 10n ** BigInt(rules.precision) - 1n;
+  let units = wanted > largest ? largest : wanted;
+  if (rules.min !== null && units < rules.min) units = rules.min;
+  if (rules.max !== null && units > rules.max) units = rules.max;
+  return formatDecimal(units, rules.scale);
+}
+
+/** 2.5 in a decimal's units (2.50 at scale 2, 2 at scale 0). */
+function twoAndAHalf(rules: DecimalRules): bigint {
+  return (25n * 10n ** BigInt(rules.scale)) / 10n;
+}
 
 function fitText(text: string, field: ModelField): string {
   const padded = field.minLength !== undefined && text.length < field.minLength ? text.padEnd(field.minLength, "x") : text;
@@ -98,6 +124,8 @@ function sampleValue(field: ModelField): unknown {
       return Math.trunc(clamp(7, field.min, field.max));
     case "float":
       return clamp(2.5, field.min, field.max);
+    case "decimal":
+      return decimalSample(field.decimal!, twoAndAHalf(field.decimal!));
     case "bool":
       return true;
     case "datetime":
@@ -108,7 +136,7 @@ function sampleValue(field: ModelField): unknown {
 }
 
 /** Types whose value comes back from the database exactly as sent, so the tests compare them. */
-const EXACT = new Set<FieldType>(["string", "text", "int", "float", "bool"]);
+const EXACT = new Set<FieldType>(["string", "text", "int", "float", "decimal", "bool"]);
 
 function literal(entries: Array<[string, unknown]>): string {
   return entries.length === 0 ? "{}" : `{ ${entries.map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join(", ")} }`;
@@ -122,6 +150,14 @@ function rest(entries: Array<[string, unknown]>): string {
 /** Another valid value, for the update test. */
 function changedValue(field: ModelField, value: unknown): unknown {
   if (field.type === "bool") return !value;
+  if (field.type === "decimal") {
+    // one unit more (one less at the top of its range): 2.50 → 2.51
+    const rules = field.decimal!;
+    const parsed = decimalInput(value, rules);
+    const units = parsed.ok ? parsed.units : twoAndAHalf(rules);
+    const next = decimalSample(rules, units + 1n);
+    return next !== value ? next : decimalSample(rules, units - 1n);
+  }
   if (field.type === "int" || field.type === "float") {
     const next = (value as number) + 1;
     return field.max !== undefined && next > field.max ? (value as number) - 1 : next;
@@ -135,7 +171,7 @@ function createTables(info: ModelInfo, engine: Engine, toRoot: string): string {
   const columns = info.fields.map((field) =>
     field.primaryKey
       ? `      ${sqlName("sqlite", field.column)} INTEGER PRIMARY KEY AUTOINCREMENT`
-      : `      ${sqlName("sqlite", field.column)} ${columnType("sqlite", field.type)}${field.required ? " NOT NULL" : ""}`,
+      : `      ${sqlName("sqlite", field.column)} ${fieldColumnType("sqlite", field)}${field.required ? " NOT NULL" : ""}`,
   );
   return [
     `  // this app's migrations are written for ${engine}; the test's database is SQLite, so the`,

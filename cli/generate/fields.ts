@@ -1,8 +1,9 @@
 import { CliError, CliErrorCode } from "../errors.js";
 import { camelCase, snakeCase } from "./names.js";
 import { isModelMember } from "../../runtime/orm/model.js";
+import { DECIMAL_DEFAULTS } from "../../runtime/orm/fields.js";
 
-export const FIELD_TYPES = ["string", "text", "int", "float", "bool", "datetime", "json"] as const;
+export const FIELD_TYPES = ["string", "text", "int", "float", "bool", "datetime", "json", "decimal"] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 const ALIASES: Record<string, FieldType> = { integer: "int", number: "float", boolean: "bool", date: "datetime", timestamp: "datetime" };
 
@@ -13,6 +14,9 @@ export interface FieldSpec {
   column: string;
   type: FieldType;
   required: boolean;
+  /** decimal: digits in all and after the point (12 and 2 unless the spec says). */
+  precision?: number;
+  scale?: number;
 }
 
 const bad = (message: string) => new CliError(message, CliErrorCode.BAD_FIELD);
@@ -28,14 +32,42 @@ export function fieldList(option: string | undefined, args: readonly string[] = 
   return parts.length === 0 ? undefined : parts.join(",");
 }
 
-/** Parses `name:string,price:float,sku:string:required`. */
+/** `a:int,b:decimal(10,2)` → its field specs: commas inside parentheses belong to the spec. */
+function splitSpecs(text: string): string[] {
+  return text.split(/,(?![^(]*\))/);
+}
+
+/**
+ * A decimal's precision and scale: `decimal` (12,2), `decimal:10:2` (shell-safe) or
+ * `decimal(10,2)` (quoted in a shell); the numbers are taken out of `flags`.
+ */
+function decimalShape(name: string, typeText: string, flags: string[]): { precision: number; scale: number } {
+  const inParens = /^decimal\((.*)\)$/i.exec(typeText);
+  const numbers = inParens ? inParens[1]!.split(",").map((n) => n.trim()) : [];
+  while (!inParens && flags.length > 0 && /^\d+$/.test(flags[0]!) && numbers.length < 2) numbers.push(flags.shift()!);
+  const form = `write ${name}:decimal:10:2 or "${name}:decimal(10,2)" (precision, scale)`;
+  if ((!inParens && typeText.toLowerCase() !== "decimal") || numbers.length > 2 || numbers.some((n) => !/^\d+$/.test(n))) throw bad(`Field "${name}" has a bad decimal size "${typeText}": ${form}`);
+  const precision = numbers[0] === undefined ? DECIMAL_DEFAULTS.precision : Number(numbers[0]);
+  const scale = numbers[1] === undefined ? DECIMAL_DEFAULTS.scale : Number(numbers[1]);
+  if (precision < 1 || precision > MAX_PORTABLE_PRECISION) {
+    throw bad(`Field "${name}": decimal precision must be 1 to ${MAX_PORTABLE_PRECISION} (Firebird's limit; the migration is written for every engine), got ${precision}`);
+  }
+  if (scale > precision) throw bad(`Field "${name}": decimal scale ${scale} is larger than its precision ${precision}: ${form}`);
+  return { precision, scale };
+}
+
+/** The most digits a generated decimal column may have: Firebird's, since its variant is written too. */
+export const MAX_PORTABLE_PRECISION = 18;
+
+/** Parses `name:string,price:float,sku:string:required,total:decimal:10:2`. */
 export function parseFields(text: string | undefined): FieldSpec[] {
   if (text === undefined) return [];
   if (text.trim() === "") throw bad("--fields must not be empty (e.g. --fields name:string,price:float)");
   const seen = new Set<string>();
-  return text.split(",").map((raw) => {
+  return splitSpecs(text).map((raw) => {
     const spec = raw.trim();
-    const [name = "", typeText = "", ...flags] = spec.split(":");
+    const [name = "", rawType = "", ...flags] = spec.split(":");
+    const typeText = /^decimal\(/i.test(rawType) ? "decimal" : rawType;
     if (!name) throw bad(`Field "${spec}" has no name (expected name:type)`);
     if (/[^\x20-\x7e]/.test(name) || !/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) {
       throw bad(`Field name "${name}" must start with a letter and use only ASCII letters, digits or "_"`);
@@ -44,7 +76,8 @@ export function parseFields(text: string | undefined): FieldSpec[] {
     if (!typeText.trim()) throw bad(`Field "${name}" has no type: write it as ${name}:<type>, e.g. ${name}:string (${valid})`);
     const type = (FIELD_TYPES as readonly string[]).includes(typeText.toLowerCase()) ? (typeText.toLowerCase() as FieldType) : ALIASES[typeText.toLowerCase()];
     if (!type) throw bad(`Field "${name}" has unknown type "${typeText}" (${valid})`);
-    for (const flag of flags) if (flag !== "required") throw bad(`Field "${name}" has unknown option "${flag}" (valid: required)`);
+    const shape = type === "decimal" ? decimalShape(name, rawType, flags) : undefined;
+    for (const flag of flags) if (flag !== "required") throw bad(`Field "${name}" has unknown option "${flag}" (valid: required${type === "decimal" ? "; precision and scale come first: decimal:10:2" : ""})`);
     const column = snakeCase(name);
     if (column === "id") throw bad(`Field "id" is added automatically as the primary key`);
     // SQL keywords (order, group, position, ...) are fine: the migration quotes them and the ORM quotes every name
@@ -54,6 +87,6 @@ export function parseFields(text: string | undefined): FieldSpec[] {
     }
     if (seen.has(column)) throw bad(`Field "${name}" is listed twice`);
     seen.add(column);
-    return { property, column, type, required: flags.includes("required") };
+    return { property, column, type, required: flags.includes("required"), ...shape };
   });
 }

@@ -6,6 +6,7 @@ import type { Engine } from "../../runtime/db/types.js";
 import { CliError } from "../errors.js";
 import { DEFAULT_DATABASE_URL } from "../settings.js";
 import type { FieldType } from "./fields.js";
+import { DECIMAL_DEFAULTS } from "../../runtime/orm/fields.js";
 import { SQL_RESERVED } from "./sql-reserved.js";
 
 export type { Engine };
@@ -24,9 +25,20 @@ export function engineOf(url: string | undefined): Engine {
   }
 }
 
-/** The engine's column type for a generated field (the runtime dialect's; one home for engine SQL). */
-export function columnType(engine: Engine, type: FieldType): string {
+/** The engine's column type for a generated field type (the runtime dialect's; one home for engine SQL). */
+export function columnType(engine: Engine, type: Exclude<FieldType, "decimal">): string {
   return dialectFor(engine).columnType(type);
+}
+
+/** A field's column type, with a decimal's size: DECIMAL(12,2) unless it says otherwise. */
+export function fieldColumnType(engine: Engine, field: { type: FieldType; precision?: number | undefined; scale?: number | undefined }): string {
+  if (field.type !== "decimal") return columnType(engine, field.type);
+  return dialectFor(engine).decimalType(field.precision ?? DECIMAL_DEFAULTS.precision, field.scale ?? DECIMAL_DEFAULTS.scale);
+}
+
+/** The most decimal digits `engine` keeps exactly, and why (SQLite: 15, its DECIMAL columns hold floats). */
+export function exactDecimal(engine: Engine): { digits: number; reason: string } {
+  return dialectFor(engine).exactDecimal;
 }
 
 /**

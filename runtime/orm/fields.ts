@@ -1,8 +1,9 @@
 import type { Engine, SqlValue } from "../db/index.js";
 import { ModelError, ModelErrorCode } from "./errors.js";
+import { decimalFromDb, decimalInput, type DecimalShape } from "./decimal.js";
 
 /** Canonical field types. */
-export type CanonicalFieldType = "string" | "text" | "int" | "float" | "bool" | "datetime" | "json";
+export type CanonicalFieldType = "string" | "text" | "int" | "float" | "decimal" | "bool" | "datetime" | "json";
 /** Field types accepted in `static fields`, with aliases (integer → int, number → float, boolean → bool). */
 export type FieldType = CanonicalFieldType | "integer" | "number" | "boolean";
 
@@ -18,9 +19,12 @@ export interface FieldDefinition {
   required?: boolean;
   /** Used for new records when the value is not given; a function is called per record. */
   default?: unknown;
-  /** Smallest / largest number allowed (int, float). */
-  min?: number;
-  max?: number;
+  /** Smallest / largest number allowed (int, float, decimal; a decimal's may be text like "0.01", compared exactly). */
+  min?: number | string;
+  max?: number | string;
+  /** decimal: digits in all (default 12, at most 38) and after the point (default 2, at most `precision`). */
+  precision?: number;
+  scale?: number;
   /** Shortest / longest text allowed, in characters (string, text). */
   minLength?: number;
   maxLength?: number;
@@ -39,10 +43,22 @@ export interface Field {
   type: CanonicalFieldType;
   def: FieldDefinition;
   pattern: RegExp | null;
+  /** decimal fields: the shape and the exact bounds, in units of 10^-scale. */
+  decimal: DecimalRules | null;
 }
 
+export interface DecimalRules extends DecimalShape {
+  min: bigint | null;
+  max: bigint | null;
+}
+
+/** DECIMAL(12,2) unless a field says otherwise: money up to 9 999 999 999.99. */
+export const DECIMAL_DEFAULTS: Readonly<DecimalShape> = { precision: 12, scale: 2 };
+/** The most digits a decimal field may have (SQL Server's limit; engines with less refuse at use, see Dialect.exactDecimal). */
+export const DECIMAL_MAX_PRECISION = 38;
+
 const ALIASES: Record<string, CanonicalFieldType> = {
-  string: "string", text: "text", int: "int", float: "float", bool: "bool", datetime: "datetime", json: "json",
+  string: "string", text: "text", int: "int", float: "float", decimal: "decimal", bool: "bool", datetime: "datetime", json: "json",
   integer: "int", number: "float", boolean: "bool",
 };
 
@@ -59,7 +75,7 @@ export function snakeCase(name: string): string {
 export function normalizeField(model: string, property: string, def: FieldDefinition): Field {
   const bad = (why: string) => new ModelError(ModelErrorCode.DEFINITION, `${model}.fields.${property}: ${why}`);
   if (def === null || typeof def !== "object") throw bad("must be an object like { type: \"string\" }");
-  const valid = "valid: string, text, int, float, bool, datetime, json; aliases integer, number, boolean";
+  const valid = "valid: string, text, int, float, bool, datetime, json, decimal; aliases integer, number, boolean";
   if (def.type === undefined || String(def.type).trim() === "") throw bad(`has no type: write e.g. { type: "string" } (${valid})`);
   const type = ALIASES[String(def.type)];
   if (!type) throw bad(`unknown type "${String(def.type)}" (${valid})`);
@@ -67,7 +83,37 @@ export function normalizeField(model: string, property: string, def: FieldDefini
   if (!IDENT.test(column)) throw bad(`column "${column}" must be letters, digits and _`);
   let pattern: RegExp | null = null;
   if (def.pattern !== undefined) pattern = typeof def.pattern === "string" ? new RegExp(`^(?:${def.pattern})$`) : def.pattern;
-  return { property, column, type, def, pattern };
+  let decimal: DecimalRules | null = null;
+  if (type === "decimal") decimal = decimalRules(def, bad);
+  else {
+    if (def.precision !== undefined || def.scale !== undefined) throw bad(`precision and scale apply to decimal fields only (this one is ${type})`);
+    for (const bound of ["min", "max"] as const) {
+      if (def[bound] !== undefined && typeof def[bound] !== "number") throw bad(`${bound} must be a number (text bounds are for decimal fields)`);
+    }
+  }
+  return { property, column, type, def, pattern, decimal };
+}
+
+function decimalRules(def: FieldDefinition, bad: (why: string) => ModelError): DecimalRules {
+  const precision = def.precision ?? DECIMAL_DEFAULTS.precision;
+  const scale = def.scale ?? DECIMAL_DEFAULTS.scale;
+  if (!Number.isInteger(precision) || precision < 1 || precision > DECIMAL_MAX_PRECISION) {
+    throw bad(`precision must be a whole number from 1 to ${DECIMAL_MAX_PRECISION}, got ${String(def.precision)}`);
+  }
+  if (!Number.isInteger(scale) || scale < 0 || scale > precision) {
+    throw bad(`scale must be a whole number from 0 to precision (${precision}), got ${String(scale)}${def.scale === undefined ? " (the default): give scale" : ""}`);
+  }
+  const shape = { precision, scale };
+  const bound = (name: "min" | "max"): bigint | null => {
+    if (def[name] === undefined) return null;
+    const parsed = decimalInput(def[name], shape);
+    if (!parsed.ok) throw bad(`${name} ${JSON.stringify(def[name])} ${parsed.message}`);
+    return parsed.units;
+  };
+  const min = bound("min");
+  const max = bound("max");
+  if (min !== null && max !== null && min > max) throw bad(`min ${JSON.stringify(def.min)} is larger than max ${JSON.stringify(def.max)}`);
+  return { precision, scale, min, max };
 }
 
 const TRUE = new Set(["true", "1", "yes", "on"]);
@@ -84,6 +130,11 @@ export function coerceInput(field: Field, value: unknown): unknown {
   if (t === "string" || t === "text" || t === "json") return value;
   if (value === "") return null;
   switch (t) {
+    case "decimal": {
+      // valid input becomes its canonical text ("19.5" → "19.50"); the rest is kept for validation to report
+      const parsed = decimalInput(value, field.decimal!);
+      return parsed.ok ? parsed.text : value;
+    }
     case "int":
       if (typeof value === "string" && /^\s*-?\d+\s*$/.test(value)) {
         const n = Number(value);
@@ -117,6 +168,11 @@ export function coerceInput(field: Field, value: unknown): unknown {
 export function toDb(field: Field, value: unknown): SqlValue {
   if (value === undefined || value === null) return null;
   if (field.type === "json") return JSON.stringify(value);
+  if (field.type === "decimal") {
+    // the canonical text: every engine converts it to DECIMAL exactly (SQLite: to its NUMERIC affinity)
+    const parsed = decimalInput(value, field.decimal!);
+    return parsed.ok ? parsed.text : (value as SqlValue);
+  }
   return value as SqlValue;
 }
 
@@ -131,6 +187,8 @@ export function fromDb(field: Field, value: unknown, _engine: Engine): unknown {
     }
     case "float":
       return typeof value === "number" ? value : Number(value);
+    case "decimal":
+      return decimalFromDb(Buffer.isBuffer(value) ? value.toString("utf8") : value, field.decimal!.scale) ?? String(value);
     case "bool":
       if (typeof value === "boolean") return value;
       if (typeof value === "number" || typeof value === "bigint") return Number(value) !== 0;

@@ -38,6 +38,8 @@ interface Meta {
   byName: Map<string, Field>;
   pk: Field;
   softDelete: boolean;
+  /** Engines whose decimal limits the fields were checked against. */
+  fitsEngines: Set<Engine>;
 }
 
 const TABLE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
@@ -70,9 +72,25 @@ function metaOf(cls: typeof Model): Meta {
     byName.set(f.property, f);
     if (!byName.has(f.column)) byName.set(f.column, f);
   }
-  m = { name, table, fields, byName, pk, softDelete: cls.softDelete === true };
+  m = { name, table, fields, byName, pk, softDelete: cls.softDelete === true, fitsEngines: new Set() };
   metas.set(cls, m);
   return m;
+}
+
+/**
+ * Refuses a decimal field with more digits than `engine` keeps exactly (SQLite and SQL Server
+ * 15, Firebird 18), before any value is written or read there: a silent loss of digits in
+ * money is worse than an error naming the field.
+ */
+function checkEngine(m: Meta, engine: Engine): void {
+  if (m.fitsEngines.has(engine)) return;
+  const { digits, reason } = dialectFor(engine).exactDecimal;
+  for (const f of m.fields) {
+    if (f.decimal !== null && f.decimal.precision > digits) {
+      throw new ModelError(ModelErrorCode.DEFINITION, `${m.name}.fields.${f.property}: decimal(${f.decimal.precision},${f.decimal.scale}) has more digits than ${engine} keeps exactly (${digits}: ${reason}); use precision ${digits} or less`);
+    }
+  }
+  m.fitsEngines.add(engine);
 }
 
 /** Quotes an identifier with the engine's dialect (which folds case as unquoted DDL does: lower on PostgreSQL, upper on Firebird). */
@@ -138,7 +156,9 @@ export class Model {
     for (const f of m.fields) {
       if (f.def.default !== undefined) {
         const d = f.def.default;
-        v[f.property] = typeof d === "function" ? (d as () => unknown)() : structuredClone(d);
+        const value = typeof d === "function" ? (d as () => unknown)() : structuredClone(d);
+        // a decimal default ("0", 0) is held as the canonical text ("0.00") like any filled value
+        v[f.property] = f.decimal !== null ? coerceInput(f, value) : value;
       }
     }
     if (data !== undefined) this.fill(data);
@@ -198,6 +218,7 @@ export class Model {
     }
     const db = await this.database();
     const e = db.engine;
+    checkEngine(m, e);
     const sql = `SELECT ${m.fields.map((f) => q(e, f.column)).join(", ")} FROM ${q(e, m.table)} WHERE ${q(e, m.pk.column)} = ?${softFilter(m, e, options)}`;
     const row = await db.fetchOne(sql, [id]);
     return row ? hydrate<T>(this, m, row, e) : null;
@@ -210,6 +231,7 @@ export class Model {
     const offset = count("offset", options.offset) ?? 0;
     const db = await this.database();
     const e = db.engine;
+    checkEngine(m, e);
     const order = orderClause(m, e, options.orderBy);
     let text = `SELECT ${m.fields.map((f) => q(e, f.column)).join(", ")} FROM ${q(e, m.table)} WHERE ${condition(sql)}${softFilter(m, e, options)} ORDER BY ${order}`;
     if (limit !== undefined) {
@@ -287,8 +309,11 @@ export class Model {
     const errors = this.validate();
     if (errors.length > 0) throw new ValidationError(errors, m.name);
     const db = await cls.database();
+    checkEngine(m, db.engine);
     const v = values(this);
     const pk = m.pk;
+    // a decimal set directly (p.price = 19.5) is held as its canonical text from now on, as it is stored
+    for (const f of m.fields) if (f.decimal !== null && v[f.property] !== undefined && v[f.property] !== null) v[f.property] = toDb(f, v[f.property]);
     if (this.isNew) {
       if ((v[pk.property] === undefined || v[pk.property] === null) && !pk.def.autoIncrement && pk.type === "int") {
         v[pk.property] = await db.getNextId(m.table, pk.column);

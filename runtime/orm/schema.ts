@@ -1,6 +1,7 @@
 import type * as Zod from "zod";
 import { loadZod } from "../validation/zod.js";
 import { normalizeField, type Field, type ModelFields } from "./fields.js";
+import { decimalProblem } from "./validation.js";
 
 /**
  * - `create`: a request body for a new record: required fields must be there (unless they
@@ -42,7 +43,7 @@ export function modelSchema(model: ModelShape, mode: ModelSchemaMode = "create")
   const shape: Record<string, Zod.ZodType> = {};
   for (const field of fields) {
     if (field === key && mode !== "record") continue;
-    let schema: Zod.ZodType = fieldSchema(z, field);
+    let schema: Zod.ZodType = fieldSchema(z, field, mode);
     if (mode === "record") {
       if (field !== key && !field.def.required) schema = schema.nullable();
     } else {
@@ -56,7 +57,7 @@ export function modelSchema(model: ModelShape, mode: ModelSchemaMode = "create")
   return result;
 }
 
-function fieldSchema(z: typeof Zod.z, field: Field): Zod.ZodType {
+function fieldSchema(z: typeof Zod.z, field: Field, mode: ModelSchemaMode): Zod.ZodType {
   const d = field.def;
   switch (field.type) {
     case "string":
@@ -71,9 +72,25 @@ function fieldSchema(z: typeof Zod.z, field: Field): Zod.ZodType {
     case "int":
     case "float": {
       let number = field.type === "int" ? z.number().int() : z.number();
-      if (d.min !== undefined) number = number.min(d.min, `must be at least ${d.min}`);
-      if (d.max !== undefined) number = number.max(d.max, `must be at most ${d.max}`);
+      if (typeof d.min === "number") number = number.min(d.min, `must be at least ${d.min}`);
+      if (typeof d.max === "number") number = number.max(d.max, `must be at most ${d.max}`);
       return number;
+    }
+    case "decimal": {
+      const rules = field.decimal!;
+      const shape = `decimal(${rules.precision},${rules.scale})`;
+      // records carry the exact canonical text; requests may send text or a number, checked as save() checks them
+      if (mode === "record") {
+        const canonical = rules.scale === 0 ? /^-?\d+$/ : new RegExp(`^-?\\d+\\.\\d{${rules.scale}}$`);
+        return z.string().regex(canonical).describe(`${shape} as exact text with ${rules.scale} decimals`);
+      }
+      return z
+        .union([z.string(), z.number()])
+        .superRefine((value, ctx) => {
+          const problem = decimalProblem(rules, value);
+          if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+        })
+        .describe(`${shape}: decimal text like "19.50", or a number with at most ${rules.scale} decimals`);
     }
     case "bool":
       return z.boolean();

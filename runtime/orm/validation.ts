@@ -1,5 +1,6 @@
-import type { Field } from "./fields.js";
+import type { DecimalRules, Field } from "./fields.js";
 import type { FieldError } from "./errors.js";
+import { decimalInput, formatDecimal } from "./decimal.js";
 
 /** Every failing field of `values` (property → value), in field order. */
 export function validateFields(fields: readonly Field[], values: Record<string, unknown>, isNew: boolean): FieldError[] {
@@ -38,8 +39,13 @@ export function validateFields(fields: readonly Field[], values: Record<string, 
           fail(f.type === "int" ? "must be a whole number" : "must be a number");
           break;
         }
-        if (d.min !== undefined && (value as number) < d.min) fail(`must be at least ${d.min}`);
-        else if (d.max !== undefined && (value as number) > d.max) fail(`must be at most ${d.max}`);
+        if (typeof d.min === "number" && (value as number) < d.min) fail(`must be at least ${d.min}`);
+        else if (typeof d.max === "number" && (value as number) > d.max) fail(`must be at most ${d.max}`);
+        break;
+      }
+      case "decimal": {
+        const problem = decimalProblem(f.decimal!, value);
+        if (problem !== null) fail(problem);
         break;
       }
       case "bool":
@@ -63,4 +69,14 @@ export function validateFields(fields: readonly Field[], values: Record<string, 
 function matches(pattern: RegExp, value: string): boolean {
   pattern.lastIndex = 0;
   return pattern.test(value);
+}
+
+/** Why `value` does not fit a decimal field (format, scale, precision, min/max), or null when it does. */
+export function decimalProblem(rules: DecimalRules, value: unknown): string | null {
+  const parsed = decimalInput(value, rules);
+  if (!parsed.ok) return parsed.message;
+  // bounds compared as exact integers of 10^-scale units, never as floats
+  if (rules.min !== null && parsed.units < rules.min) return `must be at least ${formatDecimal(rules.min, rules.scale)}`;
+  if (rules.max !== null && parsed.units > rules.max) return `must be at most ${formatDecimal(rules.max, rules.scale)}`;
+  return null;
 }

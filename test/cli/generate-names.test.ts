@@ -76,7 +76,7 @@ describe("name validation", () => {
       { property: "qty", column: "qty", type: "int", required: false },
     ]);
     // no type at all: said as such, with the valid types (was: unknown type "")
-    rejects(() => parseFields("name"), /^Field "name" has no type: write it as name:<type>, e\.g\. name:string \(valid: string, text, int, float, bool, datetime, json; aliases: integer, number, boolean/);
+    rejects(() => parseFields("name"), /^Field "name" has no type: write it as name:<type>, e\.g\. name:string \(valid: string, text, int, float, bool, datetime, json, decimal; aliases: integer, number, boolean/);
     rejects(() => parseFields("title:"), /^Field "title" has no type: write it as title:<type>.*\(valid: string, text, int/);
     rejects(() => parseFields("title: :required"), /^Field "title" has no type/);
     rejects(() => parseFields("name:money"), /unknown type "money"/);
@@ -97,5 +97,24 @@ describe("name validation", () => {
     rejects(() => parseFields("näme:string"), /ASCII/);
     rejects(() => parseFields(""), /must not be empty/);
     rejects(() => parseFields("x:int:unique"), /unknown option/);
+  });
+
+  it("decimal specs: decimal is (12,2); decimal:10:2 and \"decimal(10,2)\" set precision and scale, also inside a comma list", () => {
+    expect(parseFields("price:decimal")).toEqual([{ property: "price", column: "price", type: "decimal", required: false, precision: 12, scale: 2 }]);
+    expect(parseFields("price:decimal:10:2:required,unitCost:decimal(18,4),qty:int")).toEqual([
+      { property: "price", column: "price", type: "decimal", required: true, precision: 10, scale: 2 },
+      { property: "unitCost", column: "unit_cost", type: "decimal", required: false, precision: 18, scale: 4 },
+      { property: "qty", column: "qty", type: "int", required: false },
+    ]);
+    expect(parseFields("total:DECIMAL( 9 , 0 ):required")).toEqual([{ property: "total", column: "total", type: "decimal", required: true, precision: 9, scale: 0 }]);
+    expect(parseFields("rate:decimal:6")).toEqual([{ property: "rate", column: "rate", type: "decimal", required: false, precision: 6, scale: 2 }]);
+    rejects(() => parseFields("price:decimal:19:2"), /^Field "price": decimal precision must be 1 to 18 \(Firebird's limit; the migration is written for every engine\), got 19/);
+    rejects(() => parseFields("price:decimal(0,0)"), /precision must be 1 to 18/);
+    rejects(() => parseFields("price:decimal:4:5"), /^Field "price": decimal scale 5 is larger than its precision 4: write price:decimal:10:2 or "price:decimal\(10,2\)"/);
+    rejects(() => parseFields("price:decimal(10,2,1)"), /bad decimal size "decimal\(10,2,1\)"/);
+    rejects(() => parseFields("price:decimal(ten)"), /bad decimal size/);
+    rejects(() => parseFields("price:decimal(10"), /bad decimal size "decimal\(10"/);
+    rejects(() => parseFields("price:decimal:10:2:3"), /unknown option "3" \(valid: required; precision and scale come first: decimal:10:2\)/);
+    rejects(() => parseFields("price:float:10"), /unknown option "10" \(valid: required\)/);
   });
 });

@@ -160,6 +160,41 @@ describe("tina4 generate", () => {
     expect(help.stdout).toContain("they merge");
   });
 
+  it("model: decimal fields (money) as price:decimal, price:decimal:10:2 and \"price:decimal(10,2)\" → exact DECIMAL columns in every engine's migration", () => {
+    const result = runCli(["g", "model", "Invoice", "total:decimal:10:2:required", "tax:decimal", "--fields", "rate:decimal(6,4),note:string"], app);
+    expect(result.code, result.stderr).toBe(0);
+    const model = readFileSync(join(app, "src/models/Invoice.ts"), "utf8");
+    expect(model).toContain('rate: { type: "decimal", precision: 6, scale: 4 },');
+    expect(model).toContain('total: { type: "decimal", precision: 10, scale: 2, required: true },');
+    expect(model).toContain('tax: { type: "decimal", precision: 12, scale: 2 },');
+    expect(model).toContain("declare total: string;");
+    expect(model).toContain("declare tax: string | null;");
+    const migration = list("migrations").find((f) => f.endsWith("_create_invoices.sql"))!;
+    // this app is on SQLite: DECIMAL has NUMERIC affinity there, so values compare and sort as numbers
+    expect(readFileSync(join(app, "migrations", migration), "utf8")).toMatch(/id INTEGER PRIMARY KEY AUTOINCREMENT,\s+rate DECIMAL\(6,4\),\s+note VARCHAR\(255\),\s+total DECIMAL\(10,2\) NOT NULL,\s+tax DECIMAL\(12,2\)\s/);
+    for (const engine of ["postgres", "mysql", "mssql", "firebird"]) {
+      const variant = readFileSync(join(app, "migrations", engine, migration), "utf8");
+      expect(variant, engine).toContain("total DECIMAL(10,2) NOT NULL");
+      expect(variant, engine).toContain("rate DECIMAL(6,4)");
+      expect(variant, engine).toContain("tax DECIMAL(12,2)");
+    }
+
+    // Firebird's 18 digits are the most a generated (every-engine) migration may ask; an app on SQLite keeps 15 exactly
+    const onPostgres = runCli(["g", "model", "Ledger", "amount:decimal:18:2"], app, { TINA4_DATABASE_URL: "postgres://u:p@127.0.0.1/db" });
+    expect(onPostgres.code, onPostgres.stderr).toBe(0);
+    const ledger = list("migrations").find((f) => f.endsWith("_create_ledgers.sql"))!;
+    expect(readFileSync(join(app, "migrations", ledger), "utf8")).toContain("amount DECIMAL(18,2)");
+    expect(readFileSync(join(app, "migrations", "firebird", ledger), "utf8")).toContain("amount DECIMAL(18,2)");
+    const onSqlite = runCli(["g", "model", "Wallet", "balance:decimal:16:2"], app);
+    expect(onSqlite.code).toBe(1);
+    expect(onSqlite.stderr).toMatch(/Field "balance": decimal\(16,2\) has more digits than sqlite, this app's database, keeps exactly \(15: SQLite has no exact decimal type/);
+    const tooWide = runCli(["g", "model", "Wallet", "balance:decimal:19:2"], app, { TINA4_DATABASE_URL: "postgres://u:p@127.0.0.1/db" });
+    expect(tooWide.code).toBe(1);
+    expect(tooWide.stderr).toMatch(/decimal precision must be 1 to 18 \(Firebird's limit/);
+    expect(existsSync(join(app, "src/models/Wallet.ts"))).toBe(false);
+    expect(list("migrations").some((f) => f.includes("create_wallets"))).toBe(false);
+  });
+
   it("model: reads the engine from TINA4_DATABASE_URL as the runtime does (aliases, .env files; a bad URL is an error)", () => {
     const viaEnv = runCli(["g", "model", "Gadget", "--fields", "active:bool"], app, { TINA4_DATABASE_URL: "pgsql://u:secret@127.0.0.1/db" });
     expect(viaEnv.code, viaEnv.stderr).toBe(0);

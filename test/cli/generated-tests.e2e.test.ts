@@ -63,7 +63,7 @@ describe("generated tests inside the app", () => {
     expect(typed.stdout).toMatch(/created test\/routes\/api\/products\/\[id:int\]\/put\.test\.ts/);
     expect(typed.stdout).toMatch(/Serve it:\s+tina4 serve\s+then open http:\/\/127\.0\.0\.1:7148\/api\/products\/42/);
     expect(runCli(["generate", "route", "files/[...rest]"], app).code).toBe(0);
-    expect(runCli(["generate", "model", "Product", "--fields", "name:string:required,price:float,inStock:bool"], app).code).toBe(0);
+    expect(runCli(["generate", "model", "Product", "--fields", "name:string:required,price:float,inStock:bool,cost:decimal:8:2"], app).code).toBe(0);
     const crud = runCli(["generate", "route", "api/catalog", "--model", "Product"], app);
     expect(crud.code, crud.stderr).toBe(0);
     expect(crud.stdout).toMatch(/created test\/routes\/api\/catalog\/\[id:int\]\/delete\.test\.ts/);
@@ -152,10 +152,11 @@ describe("generate auth and CRUD in an app on another engine", () => {
     expect(auth.code, auth.stderr).toBe(0);
     expect(readFileSync(join(pgApp, "test", "auth.test.ts"), "utf8")).toContain("written for postgres");
     // `order`, an SQL keyword, as a field: SQLite's form of the table quotes it as the migrations do
-    expect(runCli(["generate", "model", "Gadget", "--fields", "title:string:required,qty:int,active:bool,order:int"], pgApp).code).toBe(0);
+    expect(runCli(["generate", "model", "Gadget", "--fields", "title:string:required,qty:int,active:bool,order:int,price:decimal"], pgApp).code).toBe(0);
     expect(runCli(["generate", "route", "gadgets", "--model", "Gadget"], pgApp).code).toBe(0);
     expect(readFileSync(join(pgApp, "test", "routes", "gadgets", "post.test.ts"), "utf8")).toContain("CREATE TABLE gadgets");
     expect(readFileSync(join(pgApp, "test", "routes", "gadgets", "post.test.ts"), "utf8")).toContain('"order" INTEGER');
+    expect(readFileSync(join(pgApp, "test", "routes", "gadgets", "post.test.ts"), "utf8")).toContain("price DECIMAL(12,2)");
     for (const pkg of ["vitest", "@types/node"]) {
       mkdirSync(join(pgApp, "node_modules", pkg, ".."), { recursive: true });
       symlinkSync(join(repoRoot, "node_modules", pkg), join(pgApp, "node_modules", pkg), "dir");

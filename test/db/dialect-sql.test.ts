@@ -11,7 +11,7 @@ import { dialectFor } from "../../runtime/db/dialects/index.js";
 import type { Engine } from "../../runtime/db/types.js";
 import { lockTableDdl } from "../../runtime/lock/database.js";
 import { trackingDdl } from "../../runtime/migrate/tracking.js";
-import { columnType, primaryKeyColumn } from "../../cli/generate/sql-types.js";
+import { fieldColumnType, primaryKeyColumn } from "../../cli/generate/sql-types.js";
 import { FIELD_TYPES } from "../../cli/generate/fields.js";
 
 interface Expected {
@@ -32,7 +32,7 @@ const expected: Record<Engine, Expected> = {
     cacheCreate: "CREATE TABLE tina4_cache (cache_id VARCHAR(64) NOT NULL PRIMARY KEY, cache_ns VARCHAR(64) NOT NULL, cache_value TEXT NOT NULL, expires_at BIGINT NOT NULL)",
     cacheUpsert: "INSERT INTO tina4_cache (cache_id, cache_ns, cache_value, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (cache_id) DO UPDATE SET cache_ns = excluded.cache_ns, cache_value = excluded.cache_value, expires_at = excluded.expires_at",
     cacheIncrement: "INSERT INTO tina4_cache (cache_id, cache_ns, cache_value, expires_at) VALUES (?, ?, '1', ?) ON CONFLICT (cache_id) DO UPDATE SET cache_value = CASE WHEN tina4_cache.expires_at <> 0 AND tina4_cache.expires_at <= ? THEN '1' ELSE CAST(CAST(tina4_cache.cache_value AS BIGINT) + 1 AS TEXT) END, expires_at = CASE WHEN tina4_cache.expires_at <> 0 AND tina4_cache.expires_at <= ? THEN excluded.expires_at ELSE tina4_cache.expires_at END RETURNING cache_value",
-    columns: {"string": "VARCHAR(255)", "text": "TEXT", "int": "INTEGER", "float": "REAL", "bool": "BOOLEAN", "datetime": "TIMESTAMP", "json": "TEXT"},
+    columns: {"string": "VARCHAR(255)", "text": "TEXT", "int": "INTEGER", "float": "REAL", "decimal": "DECIMAL(12,2)", "bool": "BOOLEAN", "datetime": "TIMESTAMP", "json": "TEXT"},
     primaryKey: "INTEGER PRIMARY KEY AUTOINCREMENT",
     quoted: "\"app\".\"Product_Items\"",
   },
@@ -42,7 +42,7 @@ const expected: Record<Engine, Expected> = {
     cacheCreate: "CREATE TABLE tina4_cache (cache_id VARCHAR(64) NOT NULL PRIMARY KEY, cache_ns VARCHAR(64) NOT NULL, cache_value TEXT NOT NULL, expires_at BIGINT NOT NULL)",
     cacheUpsert: "INSERT INTO tina4_cache (cache_id, cache_ns, cache_value, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (cache_id) DO UPDATE SET cache_ns = excluded.cache_ns, cache_value = excluded.cache_value, expires_at = excluded.expires_at",
     cacheIncrement: "INSERT INTO tina4_cache (cache_id, cache_ns, cache_value, expires_at) VALUES (?, ?, '1', ?) ON CONFLICT (cache_id) DO UPDATE SET cache_value = CASE WHEN tina4_cache.expires_at <> 0 AND tina4_cache.expires_at <= ? THEN '1' ELSE CAST(CAST(tina4_cache.cache_value AS BIGINT) + 1 AS TEXT) END, expires_at = CASE WHEN tina4_cache.expires_at <> 0 AND tina4_cache.expires_at <= ? THEN excluded.expires_at ELSE tina4_cache.expires_at END RETURNING cache_value",
-    columns: {"string": "VARCHAR(255)", "text": "TEXT", "int": "INTEGER", "float": "DOUBLE PRECISION", "bool": "BOOLEAN", "datetime": "TIMESTAMP", "json": "JSONB"},
+    columns: {"string": "VARCHAR(255)", "text": "TEXT", "int": "INTEGER", "float": "DOUBLE PRECISION", "decimal": "DECIMAL(12,2)", "bool": "BOOLEAN", "datetime": "TIMESTAMP", "json": "JSONB"},
     primaryKey: "SERIAL PRIMARY KEY",
     quoted: "\"app\".\"product_items\"",
   },
@@ -52,7 +52,7 @@ const expected: Record<Engine, Expected> = {
     cacheCreate: "CREATE TABLE tina4_cache (cache_id VARCHAR(64) NOT NULL PRIMARY KEY, cache_ns VARCHAR(64) NOT NULL, cache_value LONGTEXT CHARACTER SET utf8mb4 NOT NULL, expires_at BIGINT NOT NULL) ENGINE=InnoDB",
     cacheUpsert: "INSERT INTO tina4_cache (cache_id, cache_ns, cache_value, expires_at) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE cache_ns = VALUES(cache_ns), cache_value = VALUES(cache_value), expires_at = VALUES(expires_at)",
     cacheIncrement: "INSERT INTO tina4_cache (cache_id, cache_ns, cache_value, expires_at) VALUES (?, ?, '1', ?) ON DUPLICATE KEY UPDATE cache_value = IF(tina4_cache.expires_at <> 0 AND tina4_cache.expires_at <= ?, LAST_INSERT_ID(1), LAST_INSERT_ID(CAST(cache_value AS SIGNED) + 1)), expires_at = IF(tina4_cache.expires_at <> 0 AND tina4_cache.expires_at <= ?, VALUES(expires_at), expires_at)",
-    columns: {"string": "VARCHAR(255)", "text": "TEXT", "int": "INT", "float": "DOUBLE", "bool": "TINYINT(1)", "datetime": "DATETIME(3)", "json": "JSON"},
+    columns: {"string": "VARCHAR(255)", "text": "TEXT", "int": "INT", "float": "DOUBLE", "decimal": "DECIMAL(12,2)", "bool": "TINYINT(1)", "datetime": "DATETIME(3)", "json": "JSON"},
     primaryKey: "INT AUTO_INCREMENT PRIMARY KEY",
     quoted: "`app`.`Product_Items`",
   },
@@ -62,7 +62,7 @@ const expected: Record<Engine, Expected> = {
     cacheCreate: "CREATE TABLE tina4_cache (cache_id NVARCHAR(64) NOT NULL PRIMARY KEY, cache_ns NVARCHAR(64) NOT NULL, cache_value NVARCHAR(MAX) NOT NULL, expires_at BIGINT NOT NULL)",
     cacheUpsert: "MERGE tina4_cache WITH (HOLDLOCK) AS t USING (SELECT ? AS cache_id, ? AS cache_ns, ? AS cache_value, ? AS expires_at) AS s ON t.cache_id = s.cache_id WHEN MATCHED THEN UPDATE SET cache_ns = s.cache_ns, cache_value = s.cache_value, expires_at = s.expires_at WHEN NOT MATCHED THEN INSERT (cache_id, cache_ns, cache_value, expires_at) VALUES (s.cache_id, s.cache_ns, s.cache_value, s.expires_at);",
     cacheIncrement: "UPDATE tina4_cache SET cache_value = CASE WHEN tina4_cache.expires_at <> 0 AND tina4_cache.expires_at <= ? THEN '1' ELSE CAST(CAST(cache_value AS BIGINT) + 1 AS NVARCHAR(32)) END, expires_at = CASE WHEN tina4_cache.expires_at <> 0 AND tina4_cache.expires_at <= ? THEN ? ELSE expires_at END OUTPUT inserted.cache_value WHERE cache_id = ?",
-    columns: {"string": "NVARCHAR(255)", "text": "NVARCHAR(MAX)", "int": "INT", "float": "FLOAT", "bool": "BIT", "datetime": "DATETIME2", "json": "NVARCHAR(MAX)"},
+    columns: {"string": "NVARCHAR(255)", "text": "NVARCHAR(MAX)", "int": "INT", "float": "FLOAT", "decimal": "DECIMAL(12,2)", "bool": "BIT", "datetime": "DATETIME2", "json": "NVARCHAR(MAX)"},
     primaryKey: "INT IDENTITY(1,1) PRIMARY KEY",
     quoted: "[app].[Product_Items]",
   },
@@ -72,7 +72,7 @@ const expected: Record<Engine, Expected> = {
     cacheCreate: "CREATE TABLE tina4_cache (cache_id VARCHAR(64) NOT NULL PRIMARY KEY, cache_ns VARCHAR(64) NOT NULL, cache_value BLOB SUB_TYPE TEXT CHARACTER SET UTF8 NOT NULL, expires_at BIGINT NOT NULL)",
     cacheUpsert: "UPDATE OR INSERT INTO tina4_cache (cache_id, cache_ns, cache_value, expires_at) VALUES (?, ?, ?, ?) MATCHING (cache_id)",
     cacheIncrement: "UPDATE tina4_cache SET cache_value = CASE WHEN tina4_cache.expires_at <> 0 AND tina4_cache.expires_at <= ? THEN '1' ELSE CAST(CAST(CAST(cache_value AS VARCHAR(32)) AS BIGINT) + 1 AS VARCHAR(32)) END, expires_at = CASE WHEN tina4_cache.expires_at <> 0 AND tina4_cache.expires_at <= ? THEN ? ELSE expires_at END WHERE cache_id = ? RETURNING cache_value",
-    columns: {"string": "VARCHAR(255)", "text": "BLOB SUB_TYPE TEXT", "int": "INTEGER", "float": "DOUBLE PRECISION", "bool": "BOOLEAN", "datetime": "TIMESTAMP", "json": "BLOB SUB_TYPE TEXT"},
+    columns: {"string": "VARCHAR(255)", "text": "BLOB SUB_TYPE TEXT", "int": "INTEGER", "float": "DOUBLE PRECISION", "decimal": "DECIMAL(12,2)", "bool": "BOOLEAN", "datetime": "TIMESTAMP", "json": "BLOB SUB_TYPE TEXT"},
     primaryKey: "INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
     quoted: "\"APP\".\"PRODUCT_ITEMS\"",
   },
@@ -99,7 +99,8 @@ describe.each(Object.keys(expected) as Engine[])("%s dialect", (engine) => {
   });
 
   it("gives the generators their column types and primary key", () => {
-    for (const type of FIELD_TYPES) expect(columnType(engine, type), type).toBe(want.columns[type]);
+    for (const type of FIELD_TYPES) expect(fieldColumnType(engine, { type }), type).toBe(want.columns[type]);
+    expect(fieldColumnType(engine, { type: "decimal", precision: 10, scale: 2 })).toBe("DECIMAL(10,2)");
     expect(primaryKeyColumn(engine)).toBe(want.primaryKey);
   });
 

@@ -18,7 +18,7 @@ describe("model definitions", () => {
     }
     class BadType extends Model {
       static override tableName = "x";
-      static override fields = { id: { type: "int", primaryKey: true }, n: { type: "decimal" } } as unknown as ModelFields;
+      static override fields = { id: { type: "int", primaryKey: true }, n: { type: "money" } } as unknown as ModelFields;
     }
     class NoKey extends Model {
       static override tableName = "x";
@@ -33,7 +33,7 @@ describe("model definitions", () => {
       static override fields: ModelFields = { id: { type: "int" } };
     }
     expect(code(() => new NoTable())).toMatch(/^T4_ERR_ORM_DEFINITION: NoTable: static tableName/);
-    expect(code(() => new BadType())).toMatch(/^T4_ERR_ORM_DEFINITION: BadType.fields.n: unknown type "decimal"/);
+    expect(code(() => new BadType())).toMatch(/^T4_ERR_ORM_DEFINITION: BadType.fields.n: unknown type "money" \(valid: string, text, int, float, bool, datetime, json, decimal;/);
     class NoType extends Model {
       static override tableName = "x";
       static override fields = { id: { type: "int", primaryKey: true }, title: {} } as unknown as ModelFields;

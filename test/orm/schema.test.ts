@@ -77,6 +77,32 @@ describe("modelSchema: one source of truth with the model's fields", () => {
     expect(json.properties.code).toMatchObject({ anyOf: [{ type: "string", pattern: "^(?:[A-Z]{3})$" }, { type: "null" }] });
   });
 
+  it("decimal fields: requests take decimal text or a number, refused with the model's own messages; records are the canonical text", () => {
+    const Invoice = { name: "Invoice", fields: { id: { type: "int", primaryKey: true }, total: { type: "decimal", precision: 10, scale: 2, min: 0, required: true } } as ModelFields };
+    const create = modelSchema(Invoice, "create");
+    for (const total of ["19.50", "19.5", 19.5, 0.1, "0"]) expect(create.safeParse({ total }).success, String(total)).toBe(true);
+    const messages = (total: unknown) => create.safeParse({ total }).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    expect(messages("19.505")).toEqual(["total: must have at most 2 decimals"]);
+    expect(messages(0.1 + 0.2)).toEqual(["total: must have at most 2 decimals"]);
+    expect(messages("100000000")).toEqual(["total: must have at most 8 digits before the decimal point (decimal(10,2): up to 99999999.99)"]);
+    expect(messages("-0.01")).toEqual(["total: must be at least 0.00"]);
+    expect(messages("1e3")).toEqual(['total: must be a decimal number like "19.50"']);
+    expect(create.safeParse({ total: true }).success).toBe(false);
+    expect(create.safeParse({}).success).toBe(false);
+    const normalized = Object.entries(Invoice.fields).map(([property, def]) => normalizeField("Invoice", property, def));
+    for (const total of ["19.505", "-0.01", "12", 7.25, "abc"]) {
+      expect(create.safeParse({ total }).success, String(total)).toBe(validateFields(normalized, { total }, true).length === 0);
+    }
+    const record = modelSchema(Invoice, "record");
+    expect(record.safeParse({ id: 1, total: "19.50" }).success).toBe(true);
+    expect(record.safeParse({ id: 1, total: "19.5" }).success).toBe(false);
+    expect(record.safeParse({ id: 1, total: 19.5 }).success).toBe(false);
+    const json = (record.toJSONSchema() as { $defs: Record<string, { properties: Record<string, Record<string, unknown>> }> }).$defs.Invoice!;
+    expect(json.properties.total).toMatchObject({ type: "string", pattern: "^-?\\d+\\.\\d{2}$" });
+    const input = (create.toJSONSchema() as { $defs: Record<string, { properties: Record<string, Record<string, unknown>> }> }).$defs.InvoiceCreate!;
+    expect(input.properties.total).toMatchObject({ type: ["string", "number"], description: expect.stringContaining("decimal(10,2)") });
+  });
+
   it("is built once per model and mode", () => {
     expect(modelSchema(Product, "create")).toBe(modelSchema(Product, "create"));
     expect(modelSchema(Product, "create")).not.toBe(modelSchema(Product, "update"));

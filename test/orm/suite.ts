@@ -66,6 +66,36 @@ class Country extends Model {
   declare name: string;
 }
 
+/** Money: exact text with 2 decimals on every engine, whatever the driver returns. */
+class Price extends Model {
+  static override tableName = "prices";
+  static override fields: ModelFields = {
+    id: { type: "int", primaryKey: true, autoIncrement: true },
+    label: { type: "string" },
+    amount: { type: "decimal", precision: 10, scale: 2 },
+    /** SQLite's and SQL Server's most exact digits. */
+    wide: { type: "decimal", precision: 15, scale: 2 },
+    /** Firebird returns NUMERIC of up to 9 digits as a JavaScript number, larger ones as text. */
+    rate: { type: "decimal", precision: 6, scale: 4, min: 0, max: "1" },
+  };
+  declare id: number;
+  declare label: string | null;
+  declare amount: string | null;
+  declare wide: string | null;
+  declare rate: string | null;
+}
+
+/** Firebird's most digits: refused on SQLite, whose DECIMAL columns hold floats. */
+class BigPrice extends Model {
+  static override tableName = "big_prices";
+  static override fields: ModelFields = {
+    id: { type: "int", primaryKey: true, autoIncrement: true },
+    amount: { type: "decimal", precision: 18, scale: 2, max: "9999999999999999.98" },
+  };
+  declare id: number;
+  declare amount: string | null;
+}
+
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   return p.then(() => null, (e: unknown) => e);
 }
@@ -85,6 +115,8 @@ export function defineModelSuite(engine: TestEngine): void {
       await db.execute(`CREATE TABLE notes (id ${s.id}, title ${s.text} NOT NULL, sort_order ${s.int}, deleted_at ${s.timestamp})${s.suffix}`);
       await db.execute(`CREATE TABLE counters (id ${s.int} NOT NULL PRIMARY KEY, label ${s.text} NOT NULL)${s.suffix}`);
       await db.execute(`CREATE TABLE countries (code VARCHAR(2) NOT NULL PRIMARY KEY, name ${s.text} NOT NULL)${s.suffix}`);
+      await db.execute(`CREATE TABLE prices (id ${s.id}, label ${s.text}, amount DECIMAL(10,2), wide DECIMAL(15,2), rate DECIMAL(6,4))${s.suffix}`);
+      await db.execute(`CREATE TABLE big_prices (id ${s.id}, amount DECIMAL(18,2))${s.suffix}`);
       Model.useDatabase(db);
     });
     afterAll(async () => {
@@ -193,6 +225,93 @@ export function defineModelSuite(engine: TestEngine): void {
       expect(Object.keys(json)).toEqual(["id", "name", "sku", "price", "qty", "inStock", "releasedAt", "meta", "notes"]);
       expect(json.releasedAt).toBe("2024-05-06T07:08:09.000Z");
       expect(json.inStock).toBe(true);
+    });
+
+    it("decimal values round-trip as exact text with `scale` decimals: '0.10', '-0.05', the largest of each precision, numbers 0.1 and 19.5", async () => {
+      const texts = ["0.10", "-0.05", "0.00", "99999999.99", "-99999999.99", "1234567.80"];
+      for (const amount of texts) {
+        const created = await Price.create({ label: amount, amount });
+        expect(created.amount).toBe(amount);
+        const found = (await Price.find(created.id))!;
+        expect(found.amount, amount).toBe(amount);
+        // the database holds the value itself: an exact comparison in SQL finds it
+        expect(await Price.count("id = ? AND amount = ?", [created.id, amount])).toBe(1);
+      }
+      const written: Array<[unknown, string]> = [[0.1, "0.10"], [19.5, "19.50"], ["19.5", "19.50"], [7, "7.00"], ["  42.1 ", "42.10"], ["3.500", "3.50"]];
+      for (const [amount, text] of written) {
+        const created = await Price.create({ amount });
+        expect(created.amount).toBe(text);
+        expect((await Price.find(created.id))!.amount, String(amount)).toBe(text);
+      }
+      const wide = await Price.create({ wide: "9999999999999.99", rate: "0.0001" });
+      const w = (await Price.find(wide.id))!;
+      expect([w.wide, w.rate, w.amount]).toEqual(["9999999999999.99", "0.0001", null]);
+      const negative = await Price.create({ wide: "-9999999999999.99", rate: 1 });
+      expect([(await Price.find(negative.id))!.wide, (await Price.find(negative.id))!.rate]).toEqual(["-9999999999999.99", "1.0000"]);
+      expect(JSON.parse(JSON.stringify(w))).toMatchObject({ wide: "9999999999999.99", rate: "0.0001" });
+
+      // a value set directly (not through fill) is written and then held as its canonical text
+      const set = await Price.create({ amount: "1.00" });
+      (set as unknown as { amount: number }).amount = 12.3;
+      await set.save();
+      expect(set.amount).toBe("12.30");
+      expect((await Price.find(set.id))!.amount).toBe("12.30");
+    });
+
+    it("decimal: too many decimals or digits, 0.1 + 0.2, NaN and text that is no number are validation errors listing the fields; nothing is written", async () => {
+      const before = await Price.count();
+      const err = await rejection(Price.create({ amount: "19.505", wide: "10000000000000.00", rate: "1.0001" }));
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).errors).toEqual([
+        { field: "amount", message: "must have at most 2 decimals" },
+        { field: "wide", message: "must have at most 13 digits before the decimal point (decimal(15,2): up to 9999999999999.99)" },
+        { field: "rate", message: "must be at most 1.0000" },
+      ]);
+      expect(((await rejection(Price.create({ amount: 0.1 + 0.2, rate: -0.0001 }))) as ValidationError).errors).toEqual([
+        { field: "amount", message: "must have at most 2 decimals" },
+        { field: "rate", message: "must be at least 0.0000" },
+      ]);
+      expect(((await rejection(Price.create({ amount: "100000000" }))) as ValidationError).errors).toEqual([
+        { field: "amount", message: "must have at most 8 digits before the decimal point (decimal(10,2): up to 99999999.99)" },
+      ]);
+      for (const amount of [Number.NaN, Infinity, "1e3", "12,50", "abc"]) {
+        expect(((await rejection(Price.create({ amount }))) as ValidationError).errors, String(amount)).toEqual([{ field: "amount", message: 'must be a decimal number like "19.50"' }]);
+      }
+      expect(await Price.count()).toBe(before);
+    });
+
+    it("decimal columns compare and sort as numbers in SQL: where('amount > ?', ['10.00']) and orderBy across values of different lengths", async () => {
+      await db.execute("DELETE FROM prices");
+      const amounts = ["9.99", "10.00", "1000.50", "2.50", "-5.00", "10.01", "99.90", "100.00", "-10.50"];
+      for (const amount of amounts) await Price.create({ label: amount, amount });
+      expect((await Price.where("amount > ?", ["10.00"], { orderBy: "amount" })).map((p) => p.amount)).toEqual(["10.01", "99.90", "100.00", "1000.50"]);
+      expect((await Price.where("amount <= ?", ["-5.00"], { orderBy: "amount" })).map((p) => p.amount)).toEqual(["-10.50", "-5.00"]);
+      expect((await Price.where("amount BETWEEN ? AND ?", ["2.5", "10"], { orderBy: "-amount" })).map((p) => p.amount)).toEqual(["10.00", "9.99", "2.50"]);
+      const ascending = ["-10.50", "-5.00", "2.50", "9.99", "10.00", "10.01", "99.90", "100.00", "1000.50"];
+      expect((await Price.all({ orderBy: "amount" })).map((p) => p.amount)).toEqual(ascending);
+      expect((await Price.all({ orderBy: "-amount", limit: 3 })).map((p) => p.label)).toEqual(["1000.50", "100.00", "99.90"]);
+      expect(await Price.count("amount = ?", ["99.9"])).toBe(1);
+    });
+
+    it(engine === "sqlite" ? "decimal(18,2) is refused on SQLite (its DECIMAL columns hold floats: 15 digits), before anything is written or read" : "decimal(18,2), Firebird's most digits, round-trips and compares exactly", async () => {
+      if (engine === "sqlite") {
+        for (const attempt of [BigPrice.create({ amount: "1.00" }), BigPrice.find(1), BigPrice.all()]) {
+          const err = await rejection(attempt);
+          expect(err).toBeInstanceOf(ModelError);
+          expect((err as ModelError).code).toBe("T4_ERR_ORM_DEFINITION");
+          expect((err as Error).message).toMatch(/^BigPrice\.fields\.amount: decimal\(18,2\) has more digits than sqlite keeps exactly \(15: SQLite has no exact decimal type/);
+        }
+        expect((await db.fetchOne("SELECT COUNT(*) AS n FROM big_prices"))?.n).toBe(0);
+        return;
+      }
+      for (const amount of ["9999999999999999.98", "-9999999999999999.99", "1234567890123456.78", "0.01"]) {
+        const created = await BigPrice.create({ amount });
+        expect((await BigPrice.find(created.id))!.amount).toBe(amount);
+      }
+      // 9999999999999999.99 and .98 are the same float: only an exact compare refuses it
+      expect(((await rejection(BigPrice.create({ amount: "9999999999999999.99" }))) as ValidationError).errors).toEqual([{ field: "amount", message: "must be at most 9999999999999999.98" }]);
+      expect((await BigPrice.where("amount > ?", ["9999999999999999.97"])).map((p) => p.amount)).toEqual(["9999999999999999.98"]);
+      expect((await BigPrice.all({ orderBy: "amount", limit: 2 })).map((p) => p.amount)).toEqual(["-9999999999999999.99", "0.01"]);
     });
 
     it("soft delete hides records from find, where, all and count until restored; forceDelete removes them", async () => {

@@ -146,6 +146,17 @@ export abstract class Dialect {
     return this.columnTypes[kind];
   }
 
+  /** A DECIMAL column: `precision` digits in all, `scale` after the point (DECIMAL(12,2)). */
+  decimalType(precision: number, scale: number): string {
+    return `DECIMAL(${precision},${scale})`;
+  }
+
+  /**
+   * The most DECIMAL digits this engine stores and tina4 reads back exactly, and why not more:
+   * decimal model fields with a larger precision are refused on this engine.
+   */
+  abstract readonly exactDecimal: { readonly digits: number; readonly reason: string };
+
   /** A bounded text column of `length` characters. */
   varchar(length: number): string {
     return `VARCHAR(${length})`;

@@ -21,6 +21,7 @@ export class MssqlDialect extends Dialect {
     datetime: "DATETIME2", json: "NVARCHAR(MAX)", document: "NVARCHAR(MAX)",
   } as const;
   readonly autoIncrementPrimaryKey = "INT IDENTITY(1,1) PRIMARY KEY";
+  readonly exactDecimal = { digits: 15, reason: "tedious, the SQL Server driver, reads DECIMAL values as JavaScript numbers, exact to 15 digits" };
   override varchar(length: number): string {
     return `NVARCHAR(${length})`;
   }

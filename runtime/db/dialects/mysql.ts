@@ -25,6 +25,7 @@ export class MysqlDialect extends Dialect {
     datetime: "DATETIME(3)", json: "JSON", document: "LONGTEXT CHARACTER SET utf8mb4",
   } as const;
   readonly autoIncrementPrimaryKey = "INT AUTO_INCREMENT PRIMARY KEY";
+  readonly exactDecimal = { digits: 65, reason: "MySQL and MariaDB DECIMAL columns hold at most 65 digits" };
   /** InnoDB: transactions and row locks, whatever the server's default engine is. */
   override readonly tableOptions = " ENGINE=InnoDB";
   override readonly appTableOptions = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";

@@ -20,6 +20,7 @@ export class PostgresDialect extends Dialect {
     datetime: "TIMESTAMP", json: "JSONB", document: "TEXT",
   } as const;
   readonly autoIncrementPrimaryKey = "SERIAL PRIMARY KEY";
+  readonly exactDecimal = { digits: 1000, reason: "PostgreSQL NUMERIC columns hold at most 1000 digits" };
   tableExistsSql(): string {
     return "SELECT to_regclass(?) IS NOT NULL AS found";
   }

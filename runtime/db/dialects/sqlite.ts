@@ -19,6 +19,7 @@ export class SqliteDialect extends Dialect {
     datetime: "TIMESTAMP", json: "TEXT", document: "TEXT",
   } as const;
   readonly autoIncrementPrimaryKey = "INTEGER PRIMARY KEY AUTOINCREMENT";
+  readonly exactDecimal = { digits: 15, reason: "SQLite has no exact decimal type: a DECIMAL column keeps numbers as 64-bit floats, exact to 15 digits" };
   // better-sqlite3 speaks `?` and LIMIT natively: prepare is the identity.
   override prepare(sql: string): { sql: string; swapLastTwo: boolean } {
     return { sql, swapLastTwo: false };

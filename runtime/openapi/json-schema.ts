@@ -22,12 +22,35 @@ export function toJsonSchema(schema: StandardSchema, io: "input" | "output", lab
 /** The conversion itself: undefined for a validator that cannot describe itself; throws when the conversion fails. */
 export function convertSchema(schema: StandardSchema, io: "input" | "output"): JsonSchema | undefined {
   const props = schema["~standard"];
-  if (props.jsonSchema) return withoutSafeIntegerBounds(props.jsonSchema[io]({ target: "draft-2020-12", libraryOptions: { unrepresentable: "any" } }));
+  const zodOptions = props.vendor === "zod" && io === "input" ? { unrepresentable: "any", override: describeZodText } : { unrepresentable: "any" };
+  if (props.jsonSchema) return withoutSafeIntegerBounds(props.jsonSchema[io]({ target: "draft-2020-12", libraryOptions: zodOptions }));
   if (props.vendor === "zod") {
     const zod = loadZod();
-    return withoutSafeIntegerBounds(zod.toJSONSchema(schema as unknown as Parameters<typeof zod.toJSONSchema>[0], { io, target: "draft-2020-12", unrepresentable: "any" }) as JsonSchema);
+    return withoutSafeIntegerBounds(zod.toJSONSchema(schema as unknown as Parameters<typeof zod.toJSONSchema>[0], { io, target: "draft-2020-12", ...zodOptions } as Parameters<typeof zod.toJSONSchema>[1]) as JsonSchema);
   }
   return undefined;
+}
+
+interface ZodOverrideContext {
+  zodSchema: { _zod?: { def?: { type?: string; coerce?: boolean }; bag?: Record<string, unknown> } };
+  jsonSchema: JsonSchema;
+}
+
+/**
+ * Text a client sends that zod turns into something else, which zod's conversion leaves vague:
+ * `z.stringbool()` (a bare string) lists the texts it accepts, `z.coerce.date()` ("any value")
+ * is date-time text. Both describe a part of what is accepted, never more.
+ */
+function describeZodText(ctx: ZodOverrideContext): void {
+  const zod = ctx.zodSchema._zod;
+  const bag = zod?.bag;
+  if (bag && Array.isArray(bag.truthy) && Array.isArray(bag.falsy)) {
+    ctx.jsonSchema.type = "string";
+    ctx.jsonSchema.enum = [...new Set([...bag.truthy, ...bag.falsy])];
+  } else if (zod?.def?.type === "date" && zod.def.coerce === true && Object.keys(ctx.jsonSchema).length === 0) {
+    ctx.jsonSchema.type = "string";
+    ctx.jsonSchema.format = "date-time";
+  }
 }
 
 /**

@@ -5,6 +5,10 @@
  * and its answer is checked against the documented status and response schema (ajv, JSON
  * Schema 2020-12, the dialect of OpenAPI 3.1).
  *
+ * Query booleans (z.stringbool()) are documented with the texts they accept and coerced dates
+ * (z.coerce.date()) as date-time text: they were a bare string and "any value", so a client
+ * made from the document sent text the server refused.
+ *
  * Before the fix, response schemas were documented in zod's "output" form: a z.object() got
  * `additionalProperties: false` and a `.default()` field was `required`, but tina4 sends what
  * the handler returned (the dev check parses it without changing it), so answers with a
@@ -54,6 +58,13 @@ beforeAll(async () => {
         params: z.object({ code: z.string().regex(/^[A-Z]{2}\d{2}$/) }),
         query: z.object({ status: z.enum(["open", "closed"]).optional(), limit: z.coerce.number().int().max(50).default(10) }),
         response: { 200: Warehouse, 404: z.object({ error: z.string() }) },
+      },
+    });
+    // booleans and dates in a query: text the schema turns into a boolean / a Date
+    app.get("/reports", (req) => ({ dryRun: req.query.dryRun, since: req.query.since?.toISOString() ?? null }), {
+      schema: {
+        query: z.object({ dryRun: z.stringbool().default(false), verbose: z.stringbool({ truthy: ["si"], falsy: ["no"] }).optional(), since: z.coerce.date().optional() }),
+        response: z.object({ dryRun: z.boolean(), since: z.string().nullable() }),
       },
     });
     app.get("/warehouses", () => [{ code: "AB12", status: "closed", manager: "Ann", region: "north" }], { schema: { response: z.array(Warehouse) } });
@@ -160,7 +171,7 @@ describe("/openapi.json matches the server", () => {
         results.push([`${method.toUpperCase()} ${path}`, status, documented, errors]);
       }
     }
-    expect(results.map(([name]) => name).sort()).toEqual(["GET /warehouses", "GET /warehouses/{code}", "POST /movements/{id}"]);
+    expect(results.map(([name]) => name).sort()).toEqual(["GET /reports", "GET /warehouses", "GET /warehouses/{code}", "POST /movements/{id}"]);
     for (const [name, status, documented, errors] of results) {
       expect(status, name).toBeLessThan(300);
       expect(documented, `${name}: ${JSON.stringify(errors)}`).toBe(true);

@@ -8,11 +8,20 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Database } from "../../runtime/db/index.js";
+import { Model, type ModelFields } from "../../runtime/orm/index.js";
 import { dialectFor } from "../../runtime/db/dialects/index.js";
 import { discoverMigrations } from "../../runtime/migrate/index.js";
 import { appWithMigrations, engineAvailable, ENGINES, expectRolledBack, freshDatabase, migrateIntoFresh, runCliAsync } from "./engines.js";
 
-const FIELDS = "name:string:required,price:float,inStock:bool,releasedAt:datetime,meta:json,notes:text";
+const FIELDS = "name:string:required,price:float,inStock:bool,releasedAt:datetime,meta:json,notes:text,total:decimal:10:2";
+
+/** The generated table's money column through the ORM: exact text on every engine. */
+class Priced extends Model {
+  static override tableName = "products";
+  static override fields: ModelFields = { id: { type: "int", primaryKey: true, autoIncrement: true }, name: { type: "string", required: true }, total: { type: "decimal", precision: 10, scale: 2 } };
+  declare id: number;
+  declare total: string | null;
+}
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -43,6 +52,11 @@ describe("generated migrations on every engine", () => {
         expect(row?.in_stock).toBe(true);
         expect(row?.price).toBe(19.5);
         expect(String(row?.notes)).toHaveLength(5000);
+        // the DECIMAL(10,2) column: exact values that compare and sort as numbers (text would sort "100.00" before "9.99")
+        Priced.useDatabase(db);
+        for (const total of ["9.99", "100.00", "-0.05", "99999999.99", "10.50"]) await Priced.create({ name: total, total });
+        expect((await Priced.where("total > ?", ["10.00"], { orderBy: "total" })).map((p) => p.total)).toEqual(["10.50", "100.00", "99999999.99"]);
+        expect((await Priced.where("total IS NOT NULL", [], { orderBy: "-total", limit: 2 })).map((p) => p.total)).toEqual(["99999999.99", "100.00"]);
         await db.insert("users", { email: "ann@example.com", password_hash: "h" });
         await expect(db.insert("users", { email: "ann@example.com", password_hash: "h" })).rejects.toMatchObject({ code: "T4_ERR_DB_CONSTRAINT" });
       } finally {

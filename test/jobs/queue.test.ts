@@ -128,6 +128,31 @@ describe.each(STORE_KINDS)("queue on %s", (kind) => {
       expect(await q.getJob(id)).toBeNull();
     });
 
+    it("retry gives a failed job its full attempts again, by id and for the whole queue", async () => {
+      const q = queue(name());
+      const seen: number[] = [];
+      await run(q.name, (job) => {
+        seen.push(job.attemptsMade);
+        throw new Error("still down");
+      });
+      const id = await q.add({}, { attempts: 2, backoff: 50 });
+      const failed = () => waitFor("the job to fail", async () => (await q.getJob(id))?.state === "failed", 15_000);
+      await failed();
+      expect(seen).toEqual([0, 1]);
+      expect(await q.getJob(id)).toMatchObject({ state: "failed", attemptsMade: 2, attempts: 2 });
+
+      expect(await q.retry(id)).toBe(1);
+      await failed();
+      expect(seen).toEqual([0, 1, 0, 1]);
+      expect(await q.getJob(id)).toMatchObject({ state: "failed", attemptsMade: 2 });
+
+      expect(await q.retry()).toBe(1); // what `tina4 queue:retry <name> --all` calls
+      await failed();
+      await sleep(200); // no run beyond the two attempts
+      expect(seen).toEqual([0, 1, 0, 1, 0, 1]);
+      expect(await q.getJob(id)).toMatchObject({ state: "failed", attemptsMade: 2 });
+    });
+
     it("a processor that throws a non-Error, or runs past its timeout, fails the attempt with a message", async () => {
       const q = queue(name());
       let aborted = false;

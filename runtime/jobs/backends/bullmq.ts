@@ -28,6 +28,7 @@ interface RedisClient {
   destroy(): void;
   on(event: "error", listener: (error: Error) => void): unknown;
   scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[]>;
+  hDel(key: string, field: string): Promise<number>;
   readonly isReady: boolean;
   readonly isOpen: boolean;
 }
@@ -49,7 +50,7 @@ interface BullJob {
   log(row: string): Promise<number>;
   updateProgress(value: number): Promise<void>;
   moveToWait(token?: string): Promise<number>;
-  retry(state?: "failed" | "completed"): Promise<void>;
+  retry(state?: "failed" | "completed", opts?: { resetAttemptsMade?: boolean; resetAttemptsStarted?: boolean }): Promise<void>;
 }
 interface BullJobsOptions {
   delay?: number;
@@ -68,7 +69,8 @@ interface BullQueue {
   getJobs(types: string[], start?: number, end?: number, asc?: boolean): Promise<BullJob[]>;
   getJobLogs(id: string): Promise<{ logs: string[]; count: number }>;
   getJobCounts(...types: string[]): Promise<Record<string, number>>;
-  retryJobs(opts?: { state?: "failed" | "completed"; count?: number }): Promise<void>;
+  /** The Redis key of a job's hash (`<prefix>:<queue>:<id>`). */
+  toKey(type: string): string;
   clean(grace: number, limit: number, type: string): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -90,6 +92,10 @@ interface BullModule {
 }
 
 const ADD_TIMEOUT_MS = 5000;
+/** Failed jobs retried per round trip by a whole-queue retry. */
+const RETRY_PAGE = 500;
+/** BullMQ keeps a job's counts across a retry unless told: a retried job starts over, as on the database backend. */
+const FRESH_ATTEMPTS = { resetAttemptsMade: true, resetAttemptsStarted: true } as const;
 const CONNECT_TIMEOUT_MS = 3000;
 
 function redactUrl(url: string): string {
@@ -292,17 +298,45 @@ export class BullmqQueueBackend implements QueueBackend {
     };
   }
 
+  /**
+   * Back to waiting with its full attempts, like the database backend (and Laravel's
+   * `queue:retry`, Sidekiq's retry): BullMQ's attempt counters are reset by its retry options,
+   * its stall counter (`stc`, which processors see in job.attemptsMade) here. A whole-queue
+   * retry goes job by job (bullmq's retryJobs resets nothing and ignores priorities), over at
+   * most the jobs failed when it began, so jobs failing again meanwhile are not retried twice.
+   */
   async retry(queue: string, id: string | null): Promise<number> {
     const q = this.queue(queue);
     if (id !== null) {
       const job = await this.call(() => q.getJob(id), "read a job");
-      if (!job || (await job.getState()) !== "failed") return 0;
-      await this.call(() => job.retry("failed"), "retry a job");
-      return 1;
+      if (!job || (await this.call(() => job.getState(), "read a job")) !== "failed") return 0;
+      return (await this.retryFailed(q, job)) ? 1 : 0;
     }
-    const failed = (await this.counts(queue)).failed;
-    if (failed > 0) await this.call(() => q.retryJobs({ state: "failed", count: 1000 }), "retry jobs");
-    return failed;
+    const total = (await this.counts(queue)).failed;
+    let retried = 0;
+    for (let seen = 0; seen < total; ) {
+      const page = await this.call(() => q.getJobs(["failed"], 0, Math.min(RETRY_PAGE, total - seen) - 1, true), "list jobs");
+      if (page.length === 0) break;
+      seen += page.length;
+      retried += (await Promise.all(page.map((job) => this.retryFailed(q, job)))).filter(Boolean).length;
+    }
+    return retried;
+  }
+
+  /** False when the job left the failed list meanwhile (another retry, or removed). */
+  private async retryFailed(q: BullQueue, job: BullJob): Promise<boolean> {
+    // Cleared while the job is still failed, so no worker can take it with its old stall count.
+    // Not atomic with BullMQ's move (a Lua script): the only job that could gain a stall in
+    // between is one another retry already moved, and that retry clears the count too.
+    await this.call(() => this.client.hDel(q.toKey(String(job.id)), "stc"), "retry a job");
+    try {
+      await this.deadlines.bound(job.retry("failed", FRESH_ATTEMPTS), ADD_TIMEOUT_MS, "retry a job");
+      return true;
+    } catch (error) {
+      const state = await this.call(() => job.getState(), "read a job").catch(() => "failed");
+      if (state !== "failed") return false;
+      throw this.unavailable(error, "cannot retry a job");
+    }
   }
 
   async clear(queue: string, states: readonly Exclude<JobState, "active">[]): Promise<number> {

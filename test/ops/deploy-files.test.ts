@@ -82,22 +82,23 @@ describe("tina4 init deploy files", () => {
     expect(Object.keys(compose.services.app!.depends_on!).sort()).toEqual(["postgres", "valkey"]);
   });
 
-  it("compose turns metrics on only behind a required TINA4_METRICS_TOKEN, and init writes a random one into .env", () => {
+  it("compose turns metrics on only behind a required token, and init writes a random one into .env (for compose only)", () => {
     expect(init.code, init.stderr).toBe(0);
     const compose = parseYaml(readFileSync(join(app, "compose.yaml"), "utf8")) as { services: { app: { environment: Record<string, string>; ports?: string[] } } };
     const env = compose.services.app.environment;
     expect(env.TINA4_METRICS).toBe("true");
     expect(compose.services.app.ports).toContain("7148:7148"); // published with the app: /__metrics is reachable
     // `${VAR:?message}`: compose refuses to start while the variable is unset or empty
-    expect(env.TINA4_METRICS_TOKEN).toMatch(/^\$\{TINA4_METRICS_TOKEN:\?[^}]+\}$/);
+    expect(env.TINA4_METRICS_TOKEN).toMatch(/^\$\{METRICS_TOKEN:\?[^}]+\}$/);
     const dotenv = readFileSync(join(app, ".env"), "utf8");
-    const token = /^TINA4_METRICS_TOKEN=(.*)$/m.exec(dotenv)?.[1];
+    const token = /^METRICS_TOKEN=(.*)$/m.exec(dotenv)?.[1];
     expect(token).toMatch(/^[0-9a-f]{64}$/);
     expect(token).not.toBe(/^TINA4_SECRET=(.*)$/m.exec(dotenv)?.[1]);
     const other = join(tempDir("tina4-deploy-"), "other");
     expect(runCli(["init", other, "--yes"], process.cwd()).code).toBe(0);
-    expect(/^TINA4_METRICS_TOKEN=(.*)$/m.exec(readFileSync(join(other, ".env"), "utf8"))?.[1]).not.toBe(token); // one per app
-    expect(readFileSync(join(app, ".env.example"), "utf8")).toMatch(/^TINA4_METRICS_TOKEN=$/m); // never the real one
+    expect(/^METRICS_TOKEN=(.*)$/m.exec(readFileSync(join(other, ".env"), "utf8"))?.[1]).not.toBe(token); // one per app
+    expect(readFileSync(join(app, ".env.example"), "utf8")).toMatch(/^METRICS_TOKEN=$/m); // never the real one
+    expect(dotenv).not.toMatch(/^TINA4_METRICS_TOKEN=/m); // dev's own /__metrics is unchanged
   });
 
   it("every RUN and CMD step works in order in a scratch copy (npm steps linked), the HEALTHCHECK passes, SIGTERM stops it", async () => {

@@ -21,6 +21,20 @@ export default async (job) => {
 };
 `;
 
+/** Always fails; its very first run (in this app) hangs instead, so a test can kill the worker under it. */
+const FAILING_JOB = `
+import { appendFileSync, existsSync, writeFileSync } from "node:fs";
+export default async (job) => {
+  appendFileSync(process.env.RUNS_FILE, \`start \${job.data.n} \${process.pid} \${Date.now()} \${job.attemptsMade}\\n\`);
+  const held = process.env.RUNS_FILE + ".held";
+  if (!existsSync(held)) {
+    writeFileSync(held, "");
+    await new Promise((resolve) => setTimeout(resolve, 60_000));
+  }
+  throw new Error("still down");
+};
+`;
+
 interface Line {
   what: "start" | "end";
   n: number;
@@ -62,7 +76,7 @@ describe.each(STORE_KINDS)("tina4 worker processes on %s", (kind) => {
     beforeAll(async () => {
       store = await freshStore(kind, "workers");
       await configureQueue(store.config);
-      root = appWithJobs({ "record.js": RECORDING_JOB });
+      root = appWithJobs({ "record.js": RECORDING_JOB, "flaky.js": FAILING_JOB });
       runs = join(root, "runs.log");
       env = { ...store.env, RUNS_FILE: runs };
     });
@@ -122,6 +136,28 @@ describe.each(STORE_KINDS)("tina4 worker processes on %s", (kind) => {
       const info = await queue("record").getJob(id);
       expect(info).toMatchObject({ state: "completed", result: 7 });
       expect(info!.attemptsMade).toBe(2);
+    }, 60_000);
+
+    it("a retried job starts over with its full attempts, even one whose first run stalled (worker killed)", async () => {
+      const first = await startWorker(root, env, ["--concurrency", "1"]);
+      workers = [first];
+      const id = await queue("flaky").add({ n: 1 }, { attempts: 2, backoff: 50 });
+      await waitFor("the first run", () => readRuns(runs).length === 1, 20_000);
+      first.child.kill("SIGKILL");
+      await first.exited;
+      workers.push(await startWorker(root, env, ["--concurrency", "1"]));
+      const failed = () => waitFor("the job to fail", async () => (await queue("flaky").getJob(id))?.state === "failed", 30_000, 100);
+      await failed();
+      const before = readRuns(runs).map((l) => l.attemptsMade);
+      // the stalled run counts in attemptsMade (BullMQ, whose stalls do not use up attempts, then runs it once more)
+      expect(before.slice(0, 2)).toEqual([0, 1]);
+
+      expect(await queue("flaky").retry(id)).toBe(1);
+      await failed();
+      await new Promise((resolve) => setTimeout(resolve, 300)); // no run beyond the two attempts
+      expect(readRuns(runs).map((l) => l.attemptsMade).slice(before.length)).toEqual([0, 1]);
+      expect(await queue("flaky").getJob(id)).toMatchObject({ state: "failed", attemptsMade: 2, error: "still down" });
+      await queue("flaky").clear();
     }, 60_000);
 
     it("SIGTERM lets an active job finish; past TINA4_SHUTDOWN_TIMEOUT the job goes back to the queue", async () => {

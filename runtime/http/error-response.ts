@@ -5,6 +5,7 @@ import { Tina4Error } from "../errors.js";
 import { log } from "../log.js";
 import { redactText } from "../ops/redact.js";
 import { escapeHtml } from "./escape-html.js";
+import { errorKind, shouldLogError } from "./repeated-errors.js";
 
 /**
  * Maps an error to a status: a tina4 error's own `status` (HttpError's, 503 for a database
@@ -79,9 +80,16 @@ export function renderError(req: Request, res: Response, error: unknown, dev: bo
  * The log line of a server error: method, path, status, request id (the one the client got)
  * and the stack, followed by each `cause` (a 503 "Session store unavailable" names the Redis
  * that refused, or the driver that is not installed). Whoever answers the client — tina4's
- * own response or an app's onError page — the error is logged once.
+ * own response or an app's onError page — the error is logged once. Repeats of the same error
+ * (code and message) within a few seconds are counted and summed up in one line
+ * (repeated-errors.ts), so an outage answered on every request does not flood the log.
  */
 export function logServerError(req: Request, error: unknown, status = statusOf(error)): void {
+  // the same failure on every request (a database that is down): the first in full, then a count
+  const first = `${req.method} ${req.path} → ${status}`;
+  if (!shouldLogError(errorKind(error), (kind, suppressed, windowMs) => {
+    log.error(`… and ${suppressed} more like it in the last ${windowMs / 1000} s (the first: ${first} [${req.requestId}] ${kind})`, { repeated: suppressed });
+  })) return;
   let text = `${req.method} ${req.path} → ${status} [${req.requestId}] ${describe(error)}`;
   let cause = (error as { cause?: unknown } | null)?.cause;
   for (let depth = 0; cause !== undefined && cause !== null && depth < 5; depth++) {

@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { Model, ModelError, type ModelFields } from "../../runtime/orm/index.js";
-import { decimalFromDb, decimalInput } from "../../runtime/orm/decimal.js";
+import { decimalFromDb, decimalInput, formatDecimal } from "../../runtime/orm/decimal.js";
+import { dialectFor } from "../../runtime/db/dialects/index.js";
+import type { Database } from "../../runtime/db/index.js";
 import { coerceInput, fromDb, normalizeField, toDb, type FieldDefinition } from "../../runtime/orm/fields.js";
 import { validateFields } from "../../runtime/orm/validation.js";
 
@@ -127,5 +129,50 @@ describe("decimal validation and definitions", () => {
     expect(new Item({ price: 19.5 }).price).toBe("19.50");
     expect(new Item({ price: "19.5" }).toJSON()).toEqual({ id: null, price: "19.50" });
     expect(new Item({ price: "1.999" }).validate()).toEqual([{ field: "price", message: "must have at most 2 decimals" }]);
+  });
+});
+
+describe("engines that hand decimals over as JavaScript numbers (SQLite's REAL, SQL Server's driver)", () => {
+  /** What tedious does with a DECIMAL(p,s) it receives: the integer of units divided by 10^scale. */
+  const asTediousReadsIt = (units: bigint, scale: number) => Number(units) / 10 ** scale;
+
+  it("read back exactly up to 15 digits, the limit their dialects state; 16 digits would not be", () => {
+    let seed = 42n;
+    const next = () => (seed = (seed * 6364136223846793005n + 1442695040888963407n) % 2n ** 63n);
+    for (const scale of [0, 2, 4]) {
+      for (let i = 0; i < 2000; i++) {
+        const units = (next() % 10n ** 15n) * (i % 2 === 0 ? 1n : -1n);
+        expect(decimalFromDb(asTediousReadsIt(units, scale), scale)).toBe(formatDecimal(units, scale));
+      }
+    }
+    expect(decimalFromDb(asTediousReadsIt(9999999999999999n, 2), 2)).not.toBe("99999999999999.99");
+    expect(dialectFor("mssql").exactDecimal.digits).toBe(15);
+    expect(dialectFor("sqlite").exactDecimal.digits).toBe(15);
+    expect(dialectFor("firebird").exactDecimal.digits).toBe(18);
+    expect(dialectFor("mssql").decimalType(15, 2)).toBe("DECIMAL(15,2)");
+  });
+
+  it("a model refuses a wider field on SQL Server before it touches the database", async () => {
+    class Ledger extends Model {
+      static override tableName = "ledgers";
+      static override fields: ModelFields = { id: { type: "int", primaryKey: true, autoIncrement: true }, amount: { type: "decimal", precision: 16, scale: 2 } };
+    }
+    class ShortLedger extends Model {
+      static override tableName = "ledgers";
+      static override fields: ModelFields = { id: { type: "int", primaryKey: true, autoIncrement: true }, amount: { type: "decimal", precision: 15, scale: 2 } };
+    }
+    // a stand-in with only the engine: any query would fail with a TypeError, not a ModelError
+    const mssql = { engine: "mssql" } as unknown as Database;
+    Ledger.useDatabase(mssql);
+    ShortLedger.useDatabase(mssql);
+    for (const attempt of [Ledger.create({ amount: "1.00" }), Ledger.find(1), Ledger.where("amount > ?", ["1.00"])]) {
+      const error = await attempt.then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(ModelError);
+      expect((error as Error).message).toBe(
+        "Ledger.fields.amount: decimal(16,2) has more digits than mssql keeps exactly (15: tedious, the SQL Server driver, reads DECIMAL values as JavaScript numbers, exact to 15 digits); use precision 15 or less",
+      );
+    }
+    const within = await ShortLedger.find(1).then(() => null, (e: unknown) => e);
+    expect(within).toBeInstanceOf(TypeError);
   });
 });

@@ -11,7 +11,7 @@ import { closeQueues, configureQueue, queue, queueBackend } from "../../runtime/
 import { processorFrom } from "../../runtime/jobs/processors.js";
 import { JobRunner } from "../../runtime/jobs/runner.js";
 import { repoRoot, runCli, tempDir } from "../support/cli.js";
-import { appWithJobs, killAll, startWorker, waitFor } from "./support.js";
+import { appWithJobs, freshStore, killAll, sleep, startWorker, STORE_KINDS, storeAvailable, waitFor } from "./support.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -189,4 +189,46 @@ describe("tina4 queue:status / queue:retry / queue:clear", () => {
     expect(badName.code).toBe(1);
     expect(badName.stderr).toMatch(/invalid queue name/);
   }, 60_000);
+});
+
+describe.each(STORE_KINDS)("tina4 queue:retry on %s", (kind) => {
+  // Skipped only locally when the server's URL is unset: serviceUrl() throws under TINA4_TEST_SERVICES=required, so CI runs it.
+  describe.skipIf(!storeAvailable(kind))("", () => {
+    it("gives a failed job its full attempts again, by id and with --all", async () => {
+      const root = app();
+      const store = await freshStore(kind, "cliretry");
+      await configureQueue({ ...store.config, pollIntervalMs: 20 });
+      const seen: number[] = [];
+      const charge = async (job: { attemptsMade: number }) => {
+        seen.push(job.attemptsMade);
+        throw new Error("card declined");
+      };
+      const runner = await JobRunner.start(await queueBackend(), [processorFrom("charge", "src/jobs/charge.js", { default: charge })]);
+      try {
+        const id = await queue("charge").add({}, { attempts: 2, backoff: 50 });
+        const failed = () => waitFor("the job to fail", async () => (await queue("charge").getJob(id))?.state === "failed", 20_000);
+        await failed();
+        expect(seen).toEqual([0, 1]);
+        expect(runCli(["queue:status", "charge"], root, store.env).stdout).toMatch(new RegExp(`${id}\\s+2/2\\s`));
+
+        const byId = runCli(["queue:retry", "charge", id], root, store.env);
+        expect(byId.code, byId.stderr).toBe(0);
+        expect(byId.stdout).toMatch(/Retried 1 job in queue "charge"/);
+        await failed();
+        expect(seen).toEqual([0, 1, 0, 1]);
+
+        const all = runCli(["queue:retry", "charge", "--all"], root, store.env);
+        expect(all.code, all.stderr).toBe(0);
+        expect(all.stdout).toMatch(/Retried 1 job in queue "charge"/);
+        await failed();
+        await sleep(200); // no run beyond the two attempts
+        expect(seen).toEqual([0, 1, 0, 1, 0, 1]);
+        expect(runCli(["queue:status", "charge"], root, store.env).stdout).toMatch(new RegExp(`${id}\\s+2/2\\s+\\S+ \\S+\\s+card declined`));
+      } finally {
+        await runner.stop(1000);
+        await closeQueues();
+        await store.cleanup();
+      }
+    }, 90_000);
+  });
 });

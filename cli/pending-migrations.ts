@@ -34,7 +34,7 @@ async function migrationEntries(project: ProjectDb): Promise<MigrationStatusEntr
   const { migrationStatus } = await import("../runtime/migrate/index.js");
   let db;
   try {
-    db = await Database.connect(readSetting(project, "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL).value);
+    db = await Database.connect(readSetting(project, "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL).value, { failFast: true });
   } catch {
     return null; // unreachable or misconfigured: reported by the reachability check and the first query
   }

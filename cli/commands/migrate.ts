@@ -42,7 +42,7 @@ async function open(): Promise<{ db: Database; dir: string; root: string }> {
   validateEnvironment();
   const setting = readSetting(project, "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL);
   try {
-    const db = await Database.connect(setting.value);
+    const db = await Database.connect(setting.value, { failFast: true }); // a command: say at once why it cannot run
     return { db, dir: join(project.root, "migrations"), root: project.root };
   } catch (error) {
     if (error instanceof DatabaseError) {

@@ -86,15 +86,26 @@ export class Database {
   }
 
   /**
-   * Opens a database from `url` (default TINA4_DATABASE_URL, else `sqlite:data/app.db`) and checks
-   * it with one connection, so a missing driver, bad URL or unreachable server fails here.
+   * Opens a database from `url` (default TINA4_DATABASE_URL, else `sqlite:data/app.db`) and
+   * opens one connection. A bad URL or missing driver fails here. A network server that cannot
+   * be reached or refuses the login does not (unless `failFast`): the app must start while its
+   * database is down — `/__ready` answers 503 and the requests that use it fail with the error
+   * (503 while unreachable) — and work once it is back, without a restart. So that failure is
+   * logged as a warning and the pool connects on first use, trying again each time.
    */
   static async connect(url?: string, options: DatabaseOptions = {}): Promise<Database> {
     const parsed = parseDatabaseUrl(url ?? setting("TINA4_DATABASE_URL"));
     const connectTimeout = options.connectTimeoutMs ?? setting("TINA4_DB_CONNECT_TIMEOUT");
     const db = new Database(createAdapter(parsed, connectTimeout), parsed, options);
-    const conn = await db.pool.acquire();
-    db.pool.release(conn);
+    try {
+      db.pool.release(await db.pool.acquire());
+    } catch (error) {
+      if (options.failFast === true || parsed.engine === "sqlite" || !serverRefused(error)) throw error;
+      log.warn(
+        `database ${parsed.redacted} not available at connect (${(error as Error).message}); starting anyway: ` +
+          "requests that use it fail until it answers (503 while unreachable), /__ready says so, and the pool connects on first use",
+      );
+    }
     try {
       db.qcache = await QueryCache.create(parsed, options.queryCache);
     } catch (error) {
@@ -749,6 +760,12 @@ function truthy(v: unknown): boolean {
   return Boolean(v);
 }
 
+/** A server that is down, unknown or refused the login: connect() may start lazily on it. */
+function serverRefused(error: unknown): boolean {
+  if (!(error instanceof DatabaseError)) return false;
+  return error.unavailable || error.code === DbErrorCode.AUTH;
+}
+
 function checkCount(name: string, v: number): void {
   if (!Number.isSafeInteger(v) || v < 0) {
     throw new DatabaseError(DbErrorCode.ARGUMENT, `${name} must be a non-negative integer, got ${String(v)}`);
@@ -769,7 +786,7 @@ function argError(engine: Engine, message: string): DatabaseError {
 
 // The `database` cache backend opens its table through this layer (runtime/cache cannot import it).
 provideSqlCacheConnector(databaseCacheConnector((url, connectTimeoutMs) =>
-  Database.connect(url, { autocommit: true, pool: 2, connectTimeoutMs, queryCache: NO_QUERY_CACHE })));
+  Database.connect(url, { autocommit: true, pool: 2, connectTimeoutMs, queryCache: NO_QUERY_CACHE, failFast: true })));
 
 /** The span name of a traced statement (runtime/ops/tracing.ts). */
 function spanName(mode: "all" | "one" | "exec"): string {

@@ -72,6 +72,13 @@ export interface DatabaseOptions {
   connectTimeoutMs?: number;
   /** Query-cache settings; each defaults to its TINA4_AUTO_CACHING* / TINA4_DB_CACHE* variable. */
   queryCache?: QueryCacheOptions;
+  /**
+   * Network engines: reject `connect()` when the server cannot be reached or refuses the login
+   * (default false: a warning is logged and the pool connects on first use, so an app starts
+   * while its database is down). A bad URL or a missing driver rejects either way; SQLite always
+   * opens its file at once.
+   */
+  failFast?: boolean;
 }
 
 /** Where update/delete apply: SQL with `?` placeholders, or column → value equality. */

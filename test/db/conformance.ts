@@ -194,7 +194,8 @@ export function defineConformance(engine: TestEngine, url: string | undefined, o
       await db.delete(pages, { n: 1000 });
       if (opts.password) {
         const wrong = url!.replace(`:${opts.password}@`, ":not-the-password-xyz@");
-        const e = await Database.connect(wrong).catch((x: unknown) => x);
+        // failFast: without it connect() starts lazily on a refused login (the first query fails with it: database-down-at-boot.test.ts)
+        const e = await Database.connect(wrong, { failFast: true }).catch((x: unknown) => x);
         if (e instanceof Database) {
           await e.close();
           // A server that trusts loopback clients (PostgreSQL with -A trust) has no password check to

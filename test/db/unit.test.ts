@@ -151,7 +151,14 @@ describe("connection failures", () => {
   it("an unreachable server is T4_ERR_DB_UNAVAILABLE and the message has no password", async () => {
     const port = await freePort();
     for (const scheme of ["postgres", "mysql", "mssql", "firebird"]) {
-      const e = await Database.connect(`${scheme}://user:pw-s3cret@127.0.0.1:${port}/db`, { connectTimeoutMs: 2000 }).catch((x: unknown) => x);
+      const url = `${scheme}://user:pw-s3cret@127.0.0.1:${port}/db`;
+      // without failFast, connect() starts lazily (a warning) and the first query fails the same way
+      const lazy = await Database.connect(url, { connectTimeoutMs: 2000 });
+      const first = await lazy.fetchOne("SELECT 1").catch((x: unknown) => x);
+      await lazy.close();
+      expect((first as DatabaseError).code, scheme).toBe("T4_ERR_DB_UNAVAILABLE");
+      expect(String((first as Error).message)).not.toContain("pw-s3cret");
+      const e = await Database.connect(url, { connectTimeoutMs: 2000, failFast: true }).catch((x: unknown) => x);
       expect(e, scheme).toBeInstanceOf(DatabaseError);
       expect((e as DatabaseError).code, scheme).toBe("T4_ERR_DB_UNAVAILABLE");
       expect((e as DatabaseError).unavailable).toBe(true);

@@ -10,6 +10,7 @@ import { openProject } from "../project.js";
 import { planView } from "../generate/view.js";
 import { planRouteTest, sampleRequest } from "../generate/route-test.js";
 import { loadModelInfo, planCrudTest, type ModelInfo } from "../generate/crud-test.js";
+import { withArticle } from "../generate/article.js";
 import { CliError, CliErrorCode } from "../errors.js";
 import { ui } from "../ui.js";
 import { setting } from "../../runtime/config/settings.js";
@@ -112,7 +113,7 @@ export function planRoute(root: string, path: string, options: RouteOptions): Pl
     return methods.flatMap((method) =>
       CRUD[method]!.flatMap(({ item, template }) => {
         const file = join(item ? itemDir : dir, `${method}.ts`);
-        const vars = { Model: model, modelImport: importPath(file, modelFile), urlPath, METHOD: method.toUpperCase() };
+        const vars = { Model: model, aModel: withArticle(model), modelImport: importPath(file, modelFile), urlPath, METHOD: method.toUpperCase() };
         const route = { path: file, contents: readTemplate(`generate/${template}`, vars) };
         return testOptions ? [route, planCrudTest(root, template.replace(/^crud\//, ""), method, item, testOptions)] : [route];
       }),

@@ -13,6 +13,7 @@ import { CliError, CliErrorCode } from "../errors.js";
 import { fieldColumnType, sqlName, type Engine } from "./sql-types.js";
 import { sampleRequest } from "./route-test.js";
 import type { FieldSpec } from "./fields.js";
+import { withArticle } from "./article.js";
 import { normalizeField, type DecimalRules } from "../../runtime/orm/fields.js";
 import { decimalInput, formatDecimal } from "../../runtime/orm/decimal.js";
 import type { CanonicalFieldType as FieldType, FieldDefinition } from "../../runtime/orm/fields.js";
@@ -241,6 +242,7 @@ export function planCrudTest(root: string, template: string, method: string, ite
   const contents = readTemplate(`generate/crud/tests/${template}`, {
     setup,
     Model: model.name,
+    aModel: withArticle(model.name),
     urlPath: options.urlPath,
     requestPath,
     METHOD,

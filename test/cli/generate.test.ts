@@ -243,6 +243,22 @@ describe("tina4 generate", () => {
     expect(existsSync(join(app, "src/routes/things"))).toBe(false);
   });
 
+  it("route --model: summaries and comments say \"an Item\", \"an Order\" but \"a User\", \"a Unicorn\"", () => {
+    for (const [model, article] of [["Item", "an"], ["Order", "an"], ["Invoice", "an"], ["Umbrella", "an"], ["User", "a"], ["Unicorn", "a"], ["Euro", "a"], ["Product", "a"]] as const) {
+      expect(runCli(["g", "model", model, "--no-migration"], app).code).toBe(0);
+      const path = `articles/${model.toLowerCase()}s`;
+      const made = runCli(["g", "route", path, "--model", model, "--methods", "get,post,patch,delete"], app);
+      expect(made.code, made.stderr).toBe(0);
+      const route = (file: string) => readFileSync(join(app, "src/routes", path, file), "utf8");
+      expect(route("post.ts")).toContain(`summary: "Create ${article} ${model}"`);
+      expect(route("post.ts")).toContain(`create ${article} ${model}; 201`);
+      expect(route("[id:int]/get.ts")).toContain(`summary: "Get ${article} ${model}"`);
+      expect(route("[id:int]/patch.ts")).toContain(`summary: "Update ${article} ${model}"`);
+      expect(route("[id:int]/delete.ts")).toContain(`summary: "Delete ${article} ${model}"`);
+      expect(readFileSync(join(app, "test/routes", path, "post.test.ts"), "utf8")).toContain(`creates ${article} ${model} for a signed-in user`);
+    }
+  });
+
   it("route --model: the tests take the model's fields (samples within its rules, 422 only with required fields)", () => {
     writeFileSync(
       join(app, "src/models/Gizmo.ts"),

@@ -1,7 +1,7 @@
 import { modelSchema, z, type Response, type RouteRequest } from "tina4";
 import {{Model}} from "{{modelImport}}";
 
-export const meta = { summary: "Get a {{Model}}", tags: ["{{Model}}"] };
+export const meta = { summary: "Get {{aModel}}", tags: ["{{Model}}"] };
 
 export const schema = {
   params: z.object({ id: z.number().int() }),

@@ -1,7 +1,7 @@
 import { modelSchema, z, type Response, type RouteRequest } from "tina4";
 import {{Model}} from "{{modelImport}}";
 
-export const meta = { summary: "Update a {{Model}}", tags: ["{{Model}}"] };
+export const meta = { summary: "Update {{aModel}}", tags: ["{{Model}}"] };
 
 // Derived from {{Model}}'s fields, every one optional: send only what changes.
 export const schema = {
@@ -12,7 +12,7 @@ export const schema = {
 
 // Secured by default, like every POST/PUT/PATCH/DELETE route: 401 without a user (a Bearer
 // token or a logged-in session, see docs/auth.md). `export const secured = false;` opens it.
-/** {{METHOD}} {{urlPath}}/{id}: update a {{Model}}; 404 when missing, 422 listing every invalid field. */
+/** {{METHOD}} {{urlPath}}/{id}: update {{aModel}}; 404 when missing, 422 listing every invalid field. */
 export default async function (req: RouteRequest<typeof schema>, res: Response) {
   const record = await {{Model}}.find(req.params.id);
   if (!record) return res.json({ error: "{{Model}} not found", id: req.params.id }, 404);

@@ -2,7 +2,7 @@
 
 describe("POST {{urlPath}}", () => {
 {{unauthorizedCase}}
-  it("creates a {{Model}} for a signed-in user: 201 with the record", async () => {
+  it("creates {{aModel}} for a signed-in user: 201 with the record", async () => {
     const user = await client.as({ sub: "1" }); // a Bearer token signed with the app's TINA4_SECRET
     const response = await user.post("{{requestPath}}", { json: sample });
     expect(response.status).toBe(201);

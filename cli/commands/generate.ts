@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { readTemplate, type PlannedFile } from "../templates.js";
 import { emit, type WriteOptions } from "../generate/writer.js";
 import { camelCase, className, migrationSlug, routeSegments, tableName } from "../generate/names.js";
-import { fieldList, parseFields, type FieldSpec } from "../generate/fields.js";
+import { aliasList, FIELD_TYPES, fieldList, parseFields, type FieldSpec } from "../generate/fields.js";
 import { engineOf, exactDecimal, fieldColumnType, otherEngines, primaryKeyColumn, sqlName, tableOptions, type Engine } from "../generate/sql-types.js";
 import { openProject } from "../project.js";
 import { planView } from "../generate/view.js";
@@ -242,7 +242,7 @@ export function registerGenerate(program: Command): void {
       .command("model <Name> [fields...]")
       .description("src/models/<Name>.ts plus a create-table migration; fields as arguments (title:string price:float) or --fields"),
   )
-    .option("--fields <list>", "fields as name:type[:required],... (types: string text int float decimal bool datetime json; decimal:10:2 sets precision and scale); merged with field arguments")
+    .option("--fields <list>", `fields as name:type[:required],... (types: ${FIELD_TYPES.join(" ")}; aliases: ${aliasList()}; decimal:10:2 sets precision and scale); merged with field arguments`)
     .option("--no-migration", "skip the migration")
     .action((name: string, fieldArgs: string[], options: Shared & { fields?: string; migration?: boolean }) => {
       const project = openProject();

@@ -7,6 +7,11 @@ export const FIELD_TYPES = ["string", "text", "int", "float", "bool", "datetime"
 export type FieldType = (typeof FIELD_TYPES)[number];
 const ALIASES: Record<string, FieldType> = { integer: "int", number: "float", boolean: "bool", date: "datetime", timestamp: "datetime" };
 
+/** "integer (int), number (float), …": the aliases as help text shows them, so help cannot drift from the parser. */
+export function aliasList(): string {
+  return Object.entries(ALIASES).map(([alias, type]) => `${alias} (${type})`).join(", ");
+}
+
 export interface FieldSpec {
   /** camelCase property name. */
   property: string;

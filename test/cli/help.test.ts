@@ -1,6 +1,6 @@
 /** Every command's --help shows examples; usage errors point to the right --help. */
 import { describe, expect, it } from "vitest";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../support/cli.js";
 
@@ -37,6 +37,24 @@ describe("--help", () => {
     expect(result.stdout).toContain("[id:int]");
     expect(result.stdout).toMatch(/typed parameter/);
     expect(result.stdout).toMatch(/\[\.\.\.rest\]/);
+  });
+
+  it("generate model --help and docs/cli.md name every field type and alias the parser accepts (date, timestamp, decimal too)", () => {
+    // the parser's own list, from its error for an unknown type
+    const app = tempDir();
+    mkdirSync(join(app, "src", "routes"), { recursive: true });
+    const refused = runCli(["generate", "model", "Thing", "a:nope", "--dry-run"], app);
+    expect(refused.code).not.toBe(0);
+    const [, types, aliases] = /valid: ([^;]+); aliases: ([^)\n]+)/.exec(refused.stderr) ?? [];
+    const accepted = [...types!.split(", "), ...aliases!.split(", ")].map((word) => word.trim());
+    expect(accepted).toEqual(expect.arrayContaining(["decimal", "integer", "number", "boolean", "date", "timestamp"]));
+    const help = runCli(["generate", "model", "--help"], tempDir()).stdout.replace(/\s+/g, " ");
+    const cliDoc = readFileSync(join(import.meta.dirname, "..", "..", "docs", "cli.md"), "utf8");
+    const docs = cliDoc.slice(cliDoc.indexOf("Names are validated"), cliDoc.indexOf("### Model fields"));
+    for (const word of accepted) {
+      expect(help, word).toMatch(new RegExp(`\\b${word}\\b`));
+      expect(docs, word).toMatch(new RegExp(`\\b${word}\\b`));
+    }
   });
 
   it("migrate says which database it uses: the rule, and this app's URL and its source", () => {

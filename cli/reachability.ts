@@ -52,6 +52,7 @@ function cacheTarget(project: Pick<Project, "envSources">): Target | null {
   } catch {
     return null; // serve refuses an unknown backend before this runs
   }
+  if (backend === "database") return databaseCacheTarget(project);
   if (!["redis", "valkey", "memcached", "mongodb"].includes(backend)) return null;
   const setting = readSetting(project, "TINA4_CACHE_URL", defaultUrl(backend) ?? "");
   let url: URL;
@@ -63,6 +64,21 @@ function cacheTarget(project: Pick<Project, "envSources">): Target | null {
   const port = url.port ? Number(url.port) : CACHE_PORTS[url.protocol];
   if (!url.hostname || port === undefined) return null; // mongodb+srv and the like: nothing to dial directly
   return { what: `${backend} cache`, setting, host: url.hostname.replace(/^\[|\]$/g, ""), port, consequence: "the cache falls back to the file backend" };
+}
+
+/** A `database` cache at its own network URL (without one it is the app's database, checked already). */
+function databaseCacheTarget(project: Pick<Project, "envSources">): Target | null {
+  const setting = readSetting(project, "TINA4_CACHE_URL", "");
+  const database = readSetting(project, "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL);
+  if (setting.value === "" || setting.value === database.value) return null;
+  let parsed;
+  try {
+    parsed = parseDatabaseUrl(setting.value);
+  } catch {
+    return null; // a bad URL is reported when the cache opens, with the runtime's own message
+  }
+  if (ENGINES[parsed.engine].embedded) return null;
+  return { what: "database cache", setting, host: parsed.host, port: parsed.port, consequence: "the cache falls back to the file backend" };
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * `/__ready` checks a configured network cache (TINA4_CACHE_BACKEND redis, valkey, memcached
- * or mongodb): it connects (or joins the process's shared client) and reads one key. The
+ * or mongodb, or `database` pointed at its own TINA4_CACHE_URL): it connects (or joins the
+ * process's shared client) and reads one key. A `database` cache without its own URL uses
+ * the app's database, which the "database" check already covers. The
  * cache degrades to misses when its server is down, so the app still answers; readiness tells
  * the balancer that this instance runs degraded. At most once a second (runtime/ready.ts).
  */
@@ -10,13 +12,20 @@ import { NAMESPACES, type BackendName } from "./backend.js";
 import { defaultUrl, parseBackendName, readCacheSettings } from "./config.js";
 import { openNetworkStore } from "./factory.js";
 
-type NetworkBackend = Extract<BackendName, "redis" | "valkey" | "memcached" | "mongodb">;
+type NetworkBackend = Extract<BackendName, "redis" | "valkey" | "memcached" | "mongodb" | "database">;
 const NETWORK: ReadonlySet<string> = new Set<NetworkBackend>(["redis", "valkey", "memcached", "mongodb"]);
 
-/** The configured network backend, or null (memory, file, the database, or a bad name). */
+/** A `database` cache with a URL of its own (not the app's database, checked as "database"). */
+function ownDatabaseUrl(): boolean {
+  const url = readCacheSettings().url;
+  return url !== undefined && url !== setting("TINA4_DATABASE_URL");
+}
+
+/** The configured network backend, or null (memory, file, the app's database, or a bad name). */
 function networkBackend(): NetworkBackend | null {
   try {
     const backend = parseBackendName(setting("TINA4_CACHE_BACKEND"));
+    if (backend === "database") return ownDatabaseUrl() ? backend : null;
     return NETWORK.has(backend) ? (backend as NetworkBackend) : null;
   } catch {
     return null; // an unknown name already fails `tina4 serve` at start (SPEC §6)

@@ -72,6 +72,25 @@ describe("tina4 serve with its database and cache down", () => {
     }
   });
 
+  it("warns for a database cache at its own URL that is down, like a Redis one", async () => {
+    writeFileSync(join(app, ".env.local"), `TINA4_CACHE_BACKEND=database\nTINA4_CACHE_URL=postgres://cache:hunter2@127.0.0.1:${port}/cache\n`);
+    const served = await startServe(app);
+    try {
+      expect((await fetch(`${served.url}/api/hello`)).status).toBe(200);
+      const deadline = Date.now() + 5000;
+      while (!served.output().includes("database cache") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const output = served.output();
+      const cache = `The database cache at postgres://cache:***@127.0.0.1:${port}/cache (TINA4_CACHE_URL in .env.local) cannot be reached: ECONNREFUSED`;
+      expect(output).toContain(cache);
+      expect(output.split(cache)).toHaveLength(2); // once
+      expect(output).not.toContain("hunter2");
+    } finally {
+      served.child.kill("SIGTERM");
+      await served.exited;
+      writeFileSync(join(app, ".env.local"), "");
+    }
+  });
+
   it("says nothing about servers on the default SQLite + memory setup", async () => {
     const served = await startServe(app);
     try {

@@ -87,6 +87,22 @@ describe("GET /__ready (readiness) and /__health (liveness)", () => {
     expect(up.body).toEqual({ status: "ok", checks: { server: "ok", cache: "ok" } });
   });
 
+  it("is 503 naming the cache while a database cache at its own TINA4_CACHE_URL is unreachable, 200 when it answers", async (ctx) => {
+    process.env.TINA4_CACHE_BACKEND = "database";
+    process.env.TINA4_CACHE_URL = `postgres://tina4:secret@127.0.0.1:${await closedPort()}/nowhere`;
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // a result of the tests above is reused for 1 s
+    const down = await probe();
+    expect(down.status).toBe(503);
+    expect(down.body).toEqual({ status: "unavailable", checks: { server: "ok", cache: "unavailable" } });
+
+    const url = serviceUrl("POSTGRES");
+    if (!url) return ctx.skip();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    process.env.TINA4_CACHE_URL = url;
+    const up = await probe();
+    expect(up.body).toEqual({ status: "ok", checks: { server: "ok", cache: "ok" } });
+  });
+
   it("is 503 while the app drains (shutting down)", async () => {
     const reply = await probe({}, (app) => (app.draining = true));
     expect(reply.status).toBe(503);

@@ -10,6 +10,8 @@ export const MiddlewareErrorCode = {
   CORS_ORIGIN: "T4_ERR_CORS_ORIGIN",
   /** rateLimit(): the client used up its budget (HTTP 429). */
   RATE_LIMITED: "T4_ERR_RATE_LIMITED",
+  /** clearCache(path): a path that is not a request path ("/products/42", no query). */
+  CACHE_PATH: "T4_ERR_RESPONSE_CACHE_PATH",
 } as const;
 export type MiddlewareErrorCode = (typeof MiddlewareErrorCode)[keyof typeof MiddlewareErrorCode];
 

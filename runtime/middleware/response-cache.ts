@@ -11,6 +11,8 @@ import { SingleFlight } from "../async/single-flight.js";
 import { tapBody } from "../http/body-tap.js";
 import type { HeaderValue, Response, ResponseBody } from "../http/response.js";
 import { builtin, type MiddlewareFunction, type Next } from "./types.js";
+import { MiddlewareError, MiddlewareErrorCode } from "./errors.js";
+import { randomBytes } from "node:crypto";
 
 export interface ResponseCacheOptions {
   /** Seconds an entry lives (default TINA4_CACHE_TTL, 60); a shorter response max-age/s-maxage wins. */
@@ -33,6 +35,8 @@ interface Entry {
   e: "utf8" | "base64";
   /** Stored at (ms), for the Age header. */
   t: number;
+  /** The path's generation when the response was made (absent: the path was never cleared). */
+  g?: string;
   /** The body ready to send, built on first serve of a shared decoded entry (never stored). */
   payload?: ResponseBody;
 }
@@ -63,10 +67,34 @@ function backendFor(options: ResponseCacheOptions): Promise<CacheBackend> {
   return backend;
 }
 
-/** Clears every stored response (the "response" namespace only) on every backend in use. */
-export async function clearCache(): Promise<void> {
+/**
+ * Where a path's generation lives. Clearing one path writes a new generation there; an entry
+ * made under another generation is a miss. One key per path works on every backend, across
+ * instances, even memcached, which cannot list or delete keys by prefix. Request URLs start
+ * with "/", so this key never meets one.
+ */
+const GENERATION = "generation:";
+
+/**
+ * Clears stored responses (the "response" namespace only) on every backend in use: all of
+ * them, or with `path` ("/products/42") that path's, whatever their query string or Vary
+ * variant, on every instance sharing the server.
+ */
+export async function clearCache(path?: string): Promise<void> {
+  if (path !== undefined && (typeof path !== "string" || !path.startsWith("/") || /[?#]/.test(path))) {
+    throw new MiddlewareError(MiddlewareErrorCode.CACHE_PATH, `clearCache(path): expected a request path like "/products/42" (no query string), got ${JSON.stringify(path)}`);
+  }
   if (backends.size === 0) backendFor({});
-  await Promise.all([...backends.values()].map(async (backend) => (await backend).clear()));
+  await Promise.all(
+    [...backends.values()].map(async (pending) => {
+      const backend = await pending;
+      if (path === undefined) return backend.clear();
+      // A fresh random generation rather than a counter: a counter lost (evicted, expired) and
+      // counted again could meet an old entry's number.
+      await backend.set(GENERATION + path, randomBytes(9).toString("base64url"), 0);
+      await backend.delete(path); // the plain URL's entry goes at once, even if the generation is lost later
+    }),
+  );
 }
 
 /** Closes the response caches' connections (graceful shutdown, tests). */
@@ -130,21 +158,28 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
     }
     // The URL itself is the key (GET and HEAD share it): no string built per request.
     const base = req.url;
-    const now = ready?.peek<Entry | VaryMarker>(base);
-    if (now?.hit && isEntry(now.value)) return serve(res, now.value);
-    return lookupOrRun(req, res, next, base, now);
+    const generationKey = GENERATION + req.path;
+    const generation = ready?.peek<string>(generationKey);
+    const now = generation && ready!.peek<Entry | VaryMarker>(base);
+    if (now?.hit && isEntry(now.value) && now.value.g === current(generation!)) return serve(res, now.value);
+    return lookupOrRun(req, res, next, base, generationKey, generation && now ? [generation, now] : undefined);
   });
 
   /** Everything but a synchronous hit: backend I/O, Vary variants, single-flight, the miss. */
-  async function lookupOrRun(req: Request, res: Response, next: Next, base: string, first: CacheLookup<Entry | VaryMarker> | undefined): Promise<void> {
+  async function lookupOrRun(
+    req: Request, res: Response, next: Next, base: string, generationKey: string,
+    first: readonly [CacheLookup<unknown>, CacheLookup<unknown>] | undefined,
+  ): Promise<void> {
     const cache = ready ?? (await backendFor(options));
     let key = base;
-    const stored = first ?? (await cache.get<Entry | VaryMarker>(base));
-    if (stored.hit && isEntry(stored.value)) return serve(res, stored.value);
-    if (stored.hit && isVaryMarker(stored.value)) {
-      key = variantKey(base, stored.value.vary, req);
+    // the path's generation and the URL's entry in one round trip (MGET on redis/valkey)
+    const [generationLookup, stored] = first ?? (await cache.getMany<unknown>([generationKey, base]));
+    const generation = current(generationLookup!);
+    if (stored!.hit && isEntry(stored!.value) && stored!.value.g === generation) return serve(res, stored!.value);
+    if (stored!.hit && isVaryMarker(stored!.value)) {
+      key = variantKey(base, stored!.value.vary, req);
       const variant = await cache.get<Entry>(key);
-      if (variant.hit && isEntry(variant.value)) return serve(res, variant.value);
+      if (variant.hit && isEntry(variant.value) && variant.value.g === generation) return serve(res, variant.value);
     }
 
     const leader = inflight.joinable(key);
@@ -168,7 +203,7 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
     // Listen before running the handler: one that ends the response synchronously gets
     // "finish" on the next tick, which can come before `await next()` returns.
     res.raw.once("finish", () => {
-      const entry = failed ? null : buildEntry(req, res, capture.body(), statuses);
+      const entry = failed ? null : buildEntry(req, res, capture.body(), statuses, generation);
       tapBody(res.raw, null);
       settle(entry?.entry ?? null);
       if (entry) void store(cache, base, req, entry.entry, entry.ttl, entry.vary, options.ttl ?? cache.defaultTtl);
@@ -185,6 +220,11 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
       throw error;
     }
   }
+}
+
+/** A path's generation, undefined until it is first cleared. */
+function current(lookup: CacheLookup<unknown>): string | undefined {
+  return lookup.hit && typeof lookup.value === "string" ? lookup.value : undefined;
 }
 
 function isVaryMarker(value: unknown): value is VaryMarker {
@@ -267,7 +307,7 @@ class BodyCapture {
   }
 }
 
-function buildEntry(req: Request, res: Response, body: Buffer | null, statuses: Set<number>): { entry: Entry; ttl: number | undefined; vary: string[] } | null {
+function buildEntry(req: Request, res: Response, body: Buffer | null, statuses: Set<number>, generation: string | undefined): { entry: Entry; ttl: number | undefined; vary: string[] } | null {
   const raw = res.raw;
   const status = raw.statusCode;
   if (!body || !statuses.has(status) || req.method !== "GET") return null;
@@ -295,6 +335,7 @@ function buildEntry(req: Request, res: Response, body: Buffer | null, statuses: 
     text = null;
   }
   const entry: Entry = text === null ? { s: status, h: kept, b: body.toString("base64"), e: "base64", t: Date.now() } : { s: status, h: kept, b: text, e: "utf8", t: Date.now() };
+  if (generation !== undefined) entry.g = generation;
   return { entry, ttl, vary };
 }
 

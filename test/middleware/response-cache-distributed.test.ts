@@ -22,6 +22,12 @@ beforeAll(() => {
     'import { responseCache } from "tina4";\nlet n = 0;\nexport const middleware = [responseCache({ ttl: 60 })];\nexport default () => ({ n: ++n, pid: process.pid });\n');
   writeFileSync(join(appDir, "src", "routes", "clear", "post.ts"),
     'import { clearCache } from "tina4";\nexport const secured = false; // the subject is the shared cache, not auth\nexport default async () => { await clearCache(); return { cleared: true }; };\n');
+  mkdirSync(join(appDir, "src", "routes", "products", "[id]"), { recursive: true });
+  mkdirSync(join(appDir, "src", "routes", "clear-path"), { recursive: true });
+  writeFileSync(join(appDir, "src", "routes", "products", "[id]", "get.ts"),
+    'import { responseCache } from "tina4";\nlet n = 0;\nexport const middleware = [responseCache({ ttl: 60 })];\nexport default () => ({ n: ++n, pid: process.pid });\n');
+  writeFileSync(join(appDir, "src", "routes", "clear-path", "post.ts"),
+    'import { clearCache } from "tina4";\nexport const secured = false; // the subject is the shared cache, not auth\nexport default async (req: { body: { path: string } }) => { await clearCache(req.body.path); return { cleared: req.body.path }; };\n');
   // the backend the process really uses: an unreachable server falls back to the file cache
   writeFileSync(join(appDir, "src", "routes", "backend", "get.ts"),
     'import { cacheStats } from "tina4";\nexport default async () => ({ backend: (await cacheStats()).backend });\n');
@@ -61,6 +67,32 @@ describe.each(shared)("two instances sharing %s", (service, backend) => {
       const afterClear = await fetch(a.url + path);
       expect(afterClear.headers.get("x-cache")).toBe("MISS");
       expect(await afterClear.text()).not.toBe(body);
+    } finally {
+      a.child.kill("SIGTERM");
+      b.child.kill("SIGTERM");
+      expect(await a.exited).toBe(0);
+      expect(await b.exited).toBe(0);
+    }
+  });
+
+  it.skipIf(!url)("clearCache(\"/products/1\") on B: A misses /products/1 (any query) and still hits /products/2", async () => {
+    const a = await startServe(appDir, [], instanceEnv(backend, url!));
+    const b = await startServe(appDir, [], instanceEnv(backend, url!));
+    try {
+      expect([await backendOf(a.url), await backendOf(b.url)]).toEqual([backend, backend]);
+      // ids of this run only: the server is shared with other runs
+      const [one, two] = [randomUUID(), randomUUID()];
+      for (const path of [`/products/${one}`, `/products/${one}?page=2`, `/products/${two}`]) {
+        expect((await fetch(a.url + path)).headers.get("x-cache"), path).toBe("MISS");
+        await settle();
+        expect((await fetch(a.url + path)).headers.get("x-cache"), path).toBe("HIT");
+      }
+      const cleared = await fetch(`${b.url}/clear-path`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: `/products/${one}` }) });
+      expect(cleared.status).toBe(200);
+      expect((await fetch(`${a.url}/products/${one}`)).headers.get("x-cache")).toBe("MISS");
+      expect((await fetch(`${a.url}/products/${one}?page=2`)).headers.get("x-cache")).toBe("MISS");
+      expect((await fetch(`${a.url}/products/${two}`)).headers.get("x-cache")).toBe("HIT");
+      expect((await fetch(`${b.url}/products/${two}`)).headers.get("x-cache")).toBe("HIT");
     } finally {
       a.child.kill("SIGTERM");
       b.child.kill("SIGTERM");

@@ -62,6 +62,10 @@ beforeAll(async () => {
       count("boom");
       throw new Error("x");
     }, cached);
+    app.get("/products/{id}", (req, res) => {
+      count(`products/${req.params.id}`);
+      return res.header("vary", "Accept-Language").json({ id: req.params.id, n: ++counter });
+    }, cached);
     app.post("/plain", () => {
       count("post");
       return { posted: ++counter };
@@ -179,5 +183,26 @@ describe("responseCache()", () => {
     expect((await get("/plain?c")).headers.get("x-cache")).toBe("HIT");
     await clearCache();
     expect((await get("/plain?c")).headers.get("x-cache")).toBe("MISS");
+  });
+
+  it("clearCache(path) drops that path's responses (every query string and Vary variant), nothing else", async () => {
+    const variants: Array<[string, Record<string, string>]> = [["/products/1", {}], ["/products/1?page=2", {}], ["/products/1", { "accept-language": "fr" }], ["/products/2", {}], ["/products/10", {}]];
+    for (const [path, headers] of variants) await get(path, headers);
+    await settle();
+    for (const [path, headers] of variants) expect((await get(path, headers)).headers.get("x-cache"), path).toBe("HIT");
+    await clearCache("/products/1");
+    for (const [path, headers] of variants.slice(0, 3)) expect((await get(path, headers)).headers.get("x-cache"), `${path} ${JSON.stringify(headers)}`).toBe("MISS");
+    expect((await get("/products/2")).headers.get("x-cache")).toBe("HIT");
+    expect((await get("/products/10")).headers.get("x-cache")).toBe("HIT"); // an exact path, not a prefix
+    // made again after the clear, they are cached again
+    await settle();
+    expect((await get("/products/1?page=2")).headers.get("x-cache")).toBe("HIT");
+    expect(calls.get("products/1")).toBe(6);
+  });
+
+  it("clearCache(path) refuses what is not a request path, naming it", async () => {
+    for (const bad of ["products/1", "/products/1?page=2", ""]) {
+      await expect(clearCache(bad)).rejects.toMatchObject({ code: "T4_ERR_RESPONSE_CACHE_PATH", message: expect.stringContaining(JSON.stringify(bad)) });
+    }
   });
 });

@@ -244,6 +244,9 @@ describe("tina4 generate", () => {
   });
 
   it("route --model: summaries and comments say \"an Item\", \"an Order\" but \"a User\", \"a Unicorn\"", () => {
+    // an app of its own: other tests make some of these models with other fields
+    const app = join(tempDir(), "articles");
+    expect(runCli(["init", app, "--yes"], process.cwd()).code).toBe(0);
     for (const [model, article] of [["Item", "an"], ["Order", "an"], ["Invoice", "an"], ["Umbrella", "an"], ["User", "a"], ["Unicorn", "a"], ["Euro", "a"], ["Product", "a"]] as const) {
       expect(runCli(["g", "model", model, "--no-migration"], app).code).toBe(0);
       const path = `articles/${model.toLowerCase()}s`;

@@ -2,9 +2,9 @@
  * The JSON request line (request-log.ts, `jsonLine`) encoded straight into the batched writer's
  * buffer, byte for byte the same: no line string is built, flattened and then copied as UTF-8.
  * The parts that repeat are kept as bytes — the `{"level":30,"time":…,"pid":…,"reqId":` head per
- * millisecond, the `"method"…"route"…"status":…,"ms":` middle per method, route and status, the
- * `"ip"` tail per address — and the request id and ms are written byte by byte. An id that would
- * need JSON escaping returns false: the caller writes the string line instead.
+ * millisecond, the `"method"…"route"…"status":` middle per method and route, the `"ip"` tail per
+ * address — and the request id, status and ms are written digit by digit. An id that would need
+ * JSON escaping returns false: the caller writes the string line instead.
  */
 import type { Request } from "../http/request.js";
 import type { BatchedDestination } from "./log-destination.js";
@@ -19,28 +19,23 @@ for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_
 
 let headTime = -1;
 let head = Buffer.alloc(0);
-/**
- * Route → method → status → `,"method":"GET","route":"/x","status":200,"ms":` (a few hundred at
- * most are kept): one copy for what lies between the id and ms.
- */
-const middles = new Map<string | null, Map<string, Array<Buffer | undefined>>>();
+/** Route → method → `,"method":"GET","route":"/x","status":` (a few hundred at most are kept). */
+const middles = new Map<string | null, Map<string, Buffer>>();
 let middleCount = 0;
 const tails = new Map<string, Buffer>();
 const KEEP = 512;
-/** ms: at most 16 digits, "." and 3 decimals. */
-const MS_MAX = 20;
+const MS_KEY = Buffer.from(`,"ms":`);
+/** The status (≤ 3 digits), `,"ms":` and ms (≤ 16 digits, "." and 3 decimals). */
+const NUMBERS_MAX = 3 + MS_KEY.length + 20;
 
-function middleFor(method: string, route: string | null, status: number): Buffer {
+function middleFor(method: string, route: string | null): Buffer {
   let byMethod = middles.get(route);
-  let byStatus = byMethod?.get(method);
-  let bytes = byStatus?.[status];
+  let bytes = byMethod?.get(method);
   if (bytes !== undefined) return bytes;
-  bytes = Buffer.from(`,"method":${JSON.stringify(method)},"route":${route === null ? "null" : JSON.stringify(route)},"status":${status},"ms":`);
-  // statuses are 0 (no answer) or 100–999 (node:http refuses others); anything else is not kept
-  if (middleCount < KEEP && Number.isInteger(status) && status >= 0 && status < 1000) {
+  bytes = Buffer.from(`,"method":${JSON.stringify(method)},"route":${route === null ? "null" : JSON.stringify(route)},"status":`);
+  if (middleCount < KEEP) {
     if (byMethod === undefined) middles.set(route, (byMethod = new Map()));
-    if (byStatus === undefined) byMethod.set(method, (byStatus = []));
-    byStatus[status] = bytes;
+    byMethod.set(method, bytes);
     middleCount++;
   }
   return bytes;
@@ -102,9 +97,9 @@ export function encodeRequestLine(out: BatchedDestination, req: Request, status:
     head = Buffer.from(`{"level":30,"time":${now},"pid":${process.pid},"reqId":`);
   }
   const id = req.requestId;
-  const middle = middleFor(req.method, req.route, status);
+  const middle = middleFor(req.method, req.route);
   const tail = tailFor(req.ip);
-  const buffer = out.reserve(head.length + id.length + 2 + middle.length + MS_MAX + tail.length);
+  const buffer = out.reserve(head.length + id.length + 2 + middle.length + tail.length + NUMBERS_MAX);
   if (buffer === null || ms > Number.MAX_SAFE_INTEGER / 1000) return false;
   let at = out.filled;
   buffer.set(head, at);
@@ -117,7 +112,10 @@ export function encodeRequestLine(out: BatchedDestination, req: Request, status:
   }
   buffer[at++] = QUOTE;
   buffer.set(middle, at);
-  at = writeMs(buffer, at + middle.length, ms);
+  at += middle.length;
+  at = writeInteger(buffer, at, status);
+  buffer.set(MS_KEY, at);
+  at = writeMs(buffer, at + MS_KEY.length, ms);
   buffer.set(tail, at);
   out.advance(at + tail.length);
   return true;

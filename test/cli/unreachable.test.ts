@@ -3,19 +3,11 @@
  * masked) and where that URL came from; `serve` starts anyway and warns once, clearly.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { createServer } from "node:net";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, startServe, tempDir } from "../support/cli.js";
+import { closedPort } from "../support/http.js";
 
-/** A loopback port nothing listens on (taken, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let app: string;
 let port: number;

@@ -1,19 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createServer } from "node:net";
 // The public API: importing it registers the database and cache checks, as in a served app.
 import { addReadinessCheck } from "../../runtime/index.js";
-import { startApp } from "../support/http.js";
+import { closedPort, startApp } from "../support/http.js";
 import { serviceUrl } from "../support/services.js";
 import type { AppOptions } from "../../runtime/app.js";
 
-/** A loopback port nothing listens on (taken, then released). */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 const SETTINGS = ["TINA4_DATABASE_URL", "TINA4_CACHE_BACKEND", "TINA4_CACHE_URL"] as const;
 let saved: Array<[string, string | undefined]> = [];

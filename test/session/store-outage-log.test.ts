@@ -6,8 +6,7 @@
  * "HttpError: Session store unavailable".
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createServer } from "node:net";
-import { startApp } from "../support/http.js";
+import { closedPort, startApp } from "../support/http.js";
 import { log } from "../../runtime/log.js";
 import { session } from "../../runtime/session/middleware.js";
 import { closeSessionStores } from "../../runtime/session/store.js";
@@ -23,14 +22,6 @@ afterEach(async () => {
   vi.restoreAllMocks();
 });
 
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe("session store outage", () => {
   it("logs the 503 with the store's own error as its cause", async () => {

@@ -1,7 +1,16 @@
 import { App, type AppOptions } from "../../runtime/app.js";
 import { listen, type RunningServer } from "../../runtime/http/server.js";
 import { request as httpRequest } from "node:http";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
+
+/** A loopback port nothing listens on (taken, then released): a server that is down. */
+export async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 /** Starts `app` (configured by `setup`) on a free loopback port; call `close()` when done. */
 export async function startApp(setup: (app: App) => void, options: AppOptions = {}): Promise<RunningServer & { app: App }> {

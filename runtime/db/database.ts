@@ -58,7 +58,16 @@ export class Database {
   private readonly primaryKeys = new Map<string, Promise<string | null>>();
   private readonly sequencesReady = new Map<string, Promise<void>>();
   private sequenceTable: Promise<void> | null = null;
+  /**
+   * Queries refused or reopening: set by close() (for good) and by a lifecycle shutdown's
+   * release (`released`: the next use reopens). One flag, so the hot paths test one field.
+   */
   private closed = false;
+  /** Closed by graceful shutdown, not by the user: the next use reopens (see `release`). */
+  private released = false;
+  private reopening: Promise<void> | null = null;
+  /** `sqlite::memory:` — its data lives in its one connection, which shutdown never releases. */
+  private readonly inMemory: boolean;
   private unregisterShutdown: (() => void) | undefined;
   private unsamplePool: (() => void) | undefined;
   /** The query cache (request-scoped and/or persistent), or null when both are off. */
@@ -71,6 +80,7 @@ export class Database {
     this.dialect = adapter.dialect;
     this.engine = parsed.engine;
     this.url = parsed.redacted;
+    this.inMemory = parsed.engine === "sqlite" && parsed.database === ":memory:";
     registerDatabase(this, databaseIdentity(parsed).entries);
     this.autocommit = options.autocommit ?? setting("TINA4_AUTOCOMMIT");
     const size = Math.min(adapter.maxPool, Math.max(1, options.pool ?? setting("TINA4_DB_POOL")));
@@ -113,8 +123,11 @@ export class Database {
       throw error;
     }
     log.debug(`database ready: ${parsed.redacted} (pool ${db.pool.size}, autocommit ${db.autocommit})`);
-    // Graceful shutdown closes the pool after the HTTP server has drained.
-    db.unregisterShutdown = onShutdown(() => db.close());
+    // Graceful shutdown releases the pool after the HTTP server has drained. Released, not
+    // closed: a process may shut down its app and use it again (each testClient().close()
+    // runs the hooks, and a route module's `db` outlives it), so the hook stays registered
+    // and the next query reopens; only the user's close() ends the database for good.
+    db.unregisterShutdown = onShutdown(() => db.release(), { keep: true });
     const database = parsed.engine === "sqlite" ? basename(parsed.database) : parsed.database;
     db.unsamplePool = samplePool(() => ({ engine: db.engine, database, ...db.pool.levels(), max: db.pool.size }));
     return db;
@@ -150,7 +163,7 @@ export class Database {
 
   /** The first row, or null. */
   fetchOne<T extends Row = Row>(sql: string, params: SqlParams = NO_PARAMS, options?: FetchOneOptions): Promise<T | null> {
-    if (this.closed) return Promise.reject(closedError(this.engine));
+    if (this.closed) return this.reopened(() => this.fetchOne<T>(sql, params, options));
     // SQLite fast path: idle connection, no transaction in this context → answer synchronously
     if (this.dialect.engine === "sqlite" && options?.cache === undefined && this.als.getStore() === undefined && (this.qcache === null || !this.qcache.applies())) {
       const conn = this.pool.tryAcquire();
@@ -179,7 +192,7 @@ export class Database {
    * cost no promise each. Rejects when any statement fails (as `Promise.all` would).
    */
   fetchMany<T extends Row = Row>(sql: string, paramSets: readonly SqlParams[], options?: FetchOneOptions): Promise<(T | null)[]> {
-    if (this.closed) return Promise.reject(closedError(this.engine));
+    if (this.closed) return this.reopened(() => this.fetchMany<T>(sql, paramSets, options));
     if (!Array.isArray(paramSets) || !paramSets.every((p) => Array.isArray(p))) {
       return Promise.reject(argError(this.engine, "fetchMany takes one array of parameters per statement, e.g. fetchMany(sql, [[1], [2]])"));
     }
@@ -317,6 +330,7 @@ export class Database {
    * update of a counter row in `tina4_sequence` (a generator on Firebird), never below MAX(pk)+1.
    */
   async getNextId(table: string, pk = "id"): Promise<number> {
+    if (this.closed) await this.reopened(noop);
     const qTable = this.dialect.quote(table);
     const qPk = this.dialect.quote(pk);
     const key = `${table}.${pk}`.toLowerCase();
@@ -340,6 +354,7 @@ export class Database {
 
   /** Runs `fn` in a transaction: commit when it returns, rollback when it throws. Nested → savepoint. */
   async transaction<T>(fn: () => Promise<T> | T): Promise<T> {
+    if (this.closed) return this.reopened(() => this.transaction(fn));
     const outer = this.ctx();
     if (outer !== undefined) {
       const sp = await this.pushSavepoint(outer);
@@ -373,13 +388,18 @@ export class Database {
    * Prefer `transaction(fn)`, whose scope is explicit.
    */
   startTransaction(): Promise<void> {
-    if (this.closed) return Promise.reject(closedError(this.engine));
+    // released: opened here, in the caller's async context (enterWith), while the rest reopens
+    let reopening: Promise<void> | undefined;
+    if (this.closed) {
+      if (!this.released) return Promise.reject(closedError(this.engine));
+      reopening = this.reopened(noop);
+    }
     const outer = this.ctx();
     if (outer !== undefined) return this.pushSavepoint(outer).then(() => undefined);
     const tx = this.newTx(false);
     this.als.enterWith(tx);
     enterListed(this);
-    return tx.ready;
+    return reopening === undefined ? tx.ready : Promise.all([reopening, tx.ready]).then(noop);
   }
 
   /** Commits the context's transaction (releases the innermost savepoint when nested). No-op when none is open. */
@@ -409,26 +429,75 @@ export class Database {
 
   /** `{enabled, mode, backend, hits, misses, size, ttl}` of the query cache (see docs/database.md). */
   cacheStats(): Promise<DatabaseCacheStats> {
+    if (this.released) return this.reopened(() => this.cacheStats());
     return this.qcache === null ? Promise.resolve({ ...CACHE_OFF }) : this.qcache.stats();
   }
 
   /** Invalidates every cached read of this database, on every instance sharing the backend. */
   cacheClear(): Promise<void> {
+    if (this.released) return this.reopened(() => this.cacheClear());
     return this.qcache === null ? Promise.resolve() : this.qcache.invalidate();
   }
 
-  /** Rolls back open transactions and closes every connection. Safe to call twice. */
+  /**
+   * Rolls back open transactions and closes every connection, for good: later calls fail
+   * with T4_ERR_DB_CLOSED. Safe to call twice.
+   */
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed && !this.released) return;
     this.closed = true;
+    this.released = false;
     this.unregisterShutdown?.();
     this.unsamplePool?.();
+    await this.rollbackOpen();
+    await this.qcache?.close();
+    await this.pool.close();
+  }
+
+  /**
+   * What graceful shutdown does (a `close` hook, after the HTTP server drained): rolls back
+   * open transactions and closes every pooled connection and the query cache's backend
+   * connection, so nothing keeps the process alive — but the next query, write or
+   * transaction reopens them with the same URL and options (see `reopened`). `sqlite::memory:`
+   * keeps its connection: closing it would drop the data, and it holds no socket.
+   */
+  private async release(): Promise<void> {
+    if (this.closed || this.inMemory) return;
+    this.closed = true;
+    this.released = true;
+    await this.rollbackOpen();
+    await this.qcache?.release();
+    await this.pool.suspend();
+  }
+
+  private async rollbackOpen(): Promise<void> {
     for (const tx of [...this.open]) {
       if (tx.implicit) log.warn(`${this.engine}: closing with uncommitted writes (TINA4_AUTOCOMMIT=false): rolled back`);
       await this.finish(tx, false).catch(() => undefined);
     }
-    await this.qcache?.close();
-    await this.pool.close();
+  }
+
+  /**
+   * Runs `again` once a released database is open again (the pool reconnects on demand; the
+   * query cache's backend is opened anew first); rejects with T4_ERR_DB_CLOSED after close().
+   */
+  private reopened<T>(again: () => T | Promise<T>): Promise<T> {
+    if (!this.released) return Promise.reject(closedError(this.engine));
+    this.reopening ??= this.reopen();
+    return this.reopening.then(again);
+  }
+
+  private async reopen(): Promise<void> {
+    try {
+      await this.qcache?.reopen();
+    } finally {
+      this.reopening = null;
+    }
+    // close() meanwhile: `again` then fails with T4_ERR_DB_CLOSED
+    if (!this.released) return;
+    this.released = false;
+    this.closed = false;
+    log.debug(`database reopened after shutdown: ${this.url}`);
   }
 
   // ───────────────────────────── internals ─────────────────────────────
@@ -438,7 +507,7 @@ export class Database {
    * a transaction, never for `{cache: false}` or internal reads.
    */
   private runQuery(sql: string, params: SqlParams, mode: "all" | "one", options?: FetchOptions | FetchOneOptions): RawResult | Promise<RawResult> {
-    if (this.closed) return Promise.reject(closedError(this.engine));
+    if (this.closed) return this.reopened(() => this.runQuery(sql, params, mode, options));
     const tx = this.ctx();
     const qc = this.qcache;
     if (qc !== null && tx === undefined && options?.cache !== false && qc.applies()) {
@@ -481,7 +550,7 @@ export class Database {
    * its work; inside one, at its commit (DDL also at once: MySQL commits it implicitly).
    */
   private async runWrite(tx: TxContext | undefined, sql: string, params: SqlParams): Promise<RawResult> {
-    if (this.closed) throw closedError(this.engine);
+    if (this.closed) await this.reopened(noop);
     const plan = this.dialect.prepare(sql);
     const bound = Dialect.bind(plan, params);
     const ddl = isDdl(sql);
@@ -540,7 +609,8 @@ export class Database {
    */
   private writeContext(): TxContext | undefined {
     const tx = this.ctx();
-    if (tx !== undefined || this.autocommit || this.closed) return tx;
+    // closed for good: no implicit transaction (the write fails); released: the write reopens
+    if (tx !== undefined || this.autocommit || (this.closed && !this.released)) return tx;
     const implicit = this.newTx(true);
     this.als.enterWith(implicit);
     enterListed(this);
@@ -749,6 +819,8 @@ function groupByColumns(rows: readonly Row[]): ColumnGroup[] {
   }
   return groups;
 }
+
+function noop(): void {}
 
 function firstRow<T>(r: RawResult): T | null {
   return (r.rows[0] ?? null) as T | null;

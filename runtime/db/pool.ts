@@ -28,6 +28,8 @@ export class Pool<C> {
   private readonly waiters: Waiter<C>[] = [];
   private total = 0;
   private closed = false;
+  /** Idle connections closed by `suspend()`; the next `acquire` opens new ones. */
+  private suspended = false;
 
   constructor(private readonly opts: PoolOptions<C>) {}
 
@@ -114,6 +116,7 @@ export class Pool<C> {
 
   acquire(): Promise<C> {
     if (this.closed) return Promise.reject(closedError(this.opts.engine));
+    this.suspended = false;
     const conn = this.tryAcquire();
     if (conn !== undefined) return Promise.resolve(conn);
     if (this.total < this.opts.size) return this.grow();
@@ -174,7 +177,8 @@ export class Pool<C> {
       waiter.resolve(conn);
       return;
     }
-    this.idle.push(conn);
+    if (this.suspended) this.drop(conn); // in use when the pool was suspended, and nobody used the pool since
+    else this.idle.push(conn);
   }
 
   private drop(conn: C): void {
@@ -187,6 +191,20 @@ export class Pool<C> {
     const waiter = this.waiters.shift()!;
     clearTimeout(waiter.timer);
     this.grow().then(waiter.resolve, waiter.reject);
+  }
+
+  /**
+   * Closes every idle connection but stays usable: the next `acquire` opens new ones. A
+   * connection in use closes when it comes back, unless the pool was used again meanwhile
+   * (or a caller waits for it). For a lifecycle shutdown of a
+   * pool that may be used again in the same process (testClient().close(), then more requests).
+   */
+  async suspend(): Promise<void> {
+    if (this.closed) return;
+    this.suspended = true;
+    const idle = this.idle.splice(0);
+    this.total -= idle.length;
+    await Promise.all(idle.map((c) => this.opts.destroy(c).catch(() => undefined)));
   }
 
   async close(): Promise<void> {

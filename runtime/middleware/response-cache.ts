@@ -54,6 +54,11 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** One backend per (backend, url): instances share it, and clearCache() clears each. */
 const backends = new Map<string, Promise<CacheBackend>>();
+/**
+ * Bumped by closeResponseCaches(): a middleware's backend from an earlier epoch is closed (a
+ * graceful shutdown, or testClient().close() before more requests) and is opened anew.
+ */
+let epoch = 0;
 
 function backendFor(options: ResponseCacheOptions): Promise<CacheBackend> {
   const id = `${options.backend ?? ""}|${options.cacheUrl ?? ""}`;
@@ -99,6 +104,7 @@ export async function clearCache(path?: string): Promise<void> {
 
 /** Closes the response caches' connections (graceful shutdown, tests). */
 export async function closeResponseCaches(): Promise<void> {
+  epoch++;
   const all = [...backends.values()];
   backends.clear();
   await Promise.all(all.map(async (backend) => (await backend.catch(() => undefined))?.close()));
@@ -145,7 +151,18 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
   // clearCache() reaches it even before the first request.
   parseBackendName(options.backend ?? setting("TINA4_CACHE_BACKEND"), options.backend ? "responseCache backend" : "TINA4_CACHE_BACKEND");
   let ready: CacheBackend | undefined;
-  backendFor(options).then((backend) => (ready = backend), () => undefined);
+  let readyEpoch = epoch;
+  const open = (): Promise<CacheBackend> => {
+    const at = epoch;
+    return backendFor(options).then((backend) => {
+      if (at === epoch) {
+        ready = backend;
+        readyEpoch = at;
+      }
+      return backend;
+    });
+  };
+  open().catch(() => undefined);
 
   // Not async: a memory hit is answered synchronously (no promise per hit, see compose).
   return builtin("responseCache", function (req, res, next) {
@@ -159,6 +176,7 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
     // The URL itself is the key (GET and HEAD share it): no string built per request.
     const base = req.url;
     const generationKey = GENERATION + req.path;
+    if (readyEpoch !== epoch) ready = undefined; // closed by a shutdown: lookupOrRun opens it again
     const generation = ready?.peek<string>(generationKey);
     const now = generation && ready!.peek<Entry | VaryMarker>(base);
     if (now?.hit && isEntry(now.value) && now.value.g === current(generation!)) return serve(res, now.value);
@@ -170,7 +188,7 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
     req: Request, res: Response, next: Next, base: string, generationKey: string,
     first: readonly [CacheLookup<unknown>, CacheLookup<unknown>] | undefined,
   ): Promise<void> {
-    const cache = ready ?? (await backendFor(options));
+    const cache = ready ?? (await open());
     let key = base;
     // the path's generation and the URL's entry in one round trip (MGET on redis/valkey)
     const [generationLookup, stored] = first ?? (await cache.getMany<unknown>([generationKey, base]));

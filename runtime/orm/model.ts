@@ -1,7 +1,6 @@
 import { Database, type Engine, type Row, type SqlParams, type SqlValue } from "../db/index.js";
 import { dialectFor } from "../db/dialects/index.js";
 import { openTransactionOn } from "../db/open-transactions.js";
-import { onShutdown } from "../lifecycle.js";
 import { ModelError, ModelErrorCode, ValidationError, type FieldError } from "./errors.js";
 import { coerceInput, fromDb, normalizeField, toDb, type Field, type ModelFields } from "./fields.js";
 import { validateFields } from "./validation.js";
@@ -49,7 +48,6 @@ const metas = new WeakMap<object, Meta>();
 const persisted = new WeakSet<Model>();
 let hydrating = false;
 let shared: Promise<Database> | null = null;
-let unregister: (() => void) | null = null;
 
 function metaOf(cls: typeof Model): Meta {
   let m = metas.get(cls);
@@ -184,14 +182,11 @@ export class Model {
     if (shared === null) {
       const opening = Database.connect();
       shared = opening;
-      opening.then(
-        (db) => {
-          unregister = onShutdown(() => db.close());
-        },
-        () => {
-          if (shared === opening) shared = null;
-        },
-      );
+      // graceful shutdown releases it (Database.connect registers that) and its next query
+      // reopens it: a later testClient() in this process finds the models working
+      opening.catch(() => {
+        if (shared === opening) shared = null;
+      });
     }
     return shared;
   }
@@ -200,8 +195,6 @@ export class Model {
   static async closeDatabase(): Promise<void> {
     const open = shared;
     shared = null;
-    unregister?.();
-    unregister = null;
     if (open) await (await open).close();
   }
 

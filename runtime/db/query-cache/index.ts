@@ -31,11 +31,14 @@ export class QueryCache {
   private readonly counters: Counters;
   private readonly statements = { all: new Map<string, StatementKey>(), one: new Map<string, StatementKey>() };
   private readonly requestTtlMs: number;
+  /** The persistent layer was closed by a shutdown's release; `reopen` opens it anew. */
+  private released = false;
+  private closed = false;
 
   private constructor(
     private readonly identity: DatabaseIdentity,
     private readonly config: QueryCacheConfig,
-    private readonly persistent: PersistentCache | null,
+    private persistent: PersistentCache | null,
     engine: string,
   ) {
     this.requestTtlMs = config.requestTtl * 1000;
@@ -47,12 +50,7 @@ export class QueryCache {
     const config = readQueryCacheConfig(options);
     if (!config.request && !config.persistent) return null;
     const identity = databaseIdentity(parsed);
-    let persistent: PersistentCache | null = null;
-    if (config.persistent) {
-      // entries are only read (decodeResult builds fresh rows), so hits may share decoded values
-      const cache = await createCache({ backend: config.backend, url: config.url, namespace: "dbcache", ttl: config.ttl, sharedDecoded: readCacheSettings().maxEntries + 1 });
-      persistent = new PersistentCache(cache, generationKey(identity), config.ttl, `${cache.backend} ${redactUrl(config.url ?? "")}`.trim(), readCacheSettings().maxEntries);
-    }
+    const persistent = config.persistent ? await openPersistent(identity, config) : null;
     if (config.request) enableRequestScopes();
     return new QueryCache(identity, config, persistent, parsed.engine);
   }
@@ -245,6 +243,32 @@ export class QueryCache {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.persistent?.close();
   }
+
+  /** Closes the persistent layer's backend (a shutdown); counters and settings stay for `reopen`. */
+  async release(): Promise<void> {
+    if (this.persistent === null || this.released || this.closed) return;
+    this.released = true;
+    await this.persistent.close();
+  }
+
+  /** After `release`: the persistent layer on a backend opened anew (its server may be another process's by now). */
+  async reopen(): Promise<void> {
+    if (!this.released || this.closed) return;
+    const next = await openPersistent(this.identity, this.config);
+    if (this.closed) {
+      await next.close();
+      return;
+    }
+    this.persistent = next;
+    this.released = false;
+  }
+}
+
+async function openPersistent(identity: DatabaseIdentity, config: QueryCacheConfig): Promise<PersistentCache> {
+  // entries are only read (decodeResult builds fresh rows), so hits may share decoded values
+  const cache = await createCache({ backend: config.backend, url: config.url, namespace: "dbcache", ttl: config.ttl, sharedDecoded: readCacheSettings().maxEntries + 1 });
+  return new PersistentCache(cache, generationKey(identity), config.ttl, `${cache.backend} ${redactUrl(config.url ?? "")}`.trim(), readCacheSettings().maxEntries);
 }

@@ -24,6 +24,12 @@ export interface Unsubscribe {
 
 let transport: BusTransport | null = null;
 let pendingRedis: Promise<BusTransport> | null = null;
+/**
+ * The channels a transport adopted after closeBus() listens to again; publishes wait for them,
+ * so a message published now still reaches this process's listeners (with Redis, a PUBLISH
+ * could otherwise overtake the SUBSCRIBE sent on the other connection).
+ */
+let relistening: Promise<unknown> | null = null;
 const listeners = new Map<string, Set<BusListener>>();
 
 const deliver: Delivery = (channel, message) => {
@@ -69,7 +75,13 @@ export function busTransport(): Promise<BusTransport> {
 /** Makes `next` the transport; channels listened to before (a transport closed by closeBus) carry over. */
 function adopt(next: BusTransport): BusTransport {
   transport = next;
-  for (const channel of listeners.keys()) void next.listen(channel).catch(() => undefined);
+  if (listeners.size > 0) {
+    const all = Promise.all([...listeners.keys()].map((channel) => next.listen(channel).catch(() => undefined)));
+    relistening = all;
+    void all.then(() => {
+      if (relistening === all) relistening = null;
+    });
+  }
   return next;
 }
 
@@ -80,7 +92,9 @@ export function busKind(): BusTransport["kind"] | null {
 
 /** Publishes raw text (the hub's broadcasts). Rejects with RealtimeError when the server cannot take it. */
 export async function publishText(channel: string, message: string): Promise<void> {
-  await (await busTransport()).publish(channel, message);
+  const current = await busTransport();
+  if (relistening !== null) await relistening;
+  await current.publish(channel, message);
 }
 
 /** Listens to raw text on `channel`. */
@@ -138,6 +152,7 @@ export async function closeBus(): Promise<void> {
   const current = transport ?? (await pendingRedis?.catch(() => null)) ?? null;
   transport = null;
   pendingRedis = null;
+  relistening = null;
   await current?.close();
 }
 

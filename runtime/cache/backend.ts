@@ -146,6 +146,18 @@ export function encodeValue(value: unknown): string {
 
 const MISS: CacheLookup<never> = Object.freeze({ hit: false, value: undefined });
 
+/**
+ * A consumer's own bookkeeping key (responseCache's per-path generation) starts with `~`: read
+ * alongside the entry it qualifies, it is neither counted in the hits/misses (stats, metrics)
+ * nor given a span, so those describe the lookups the app asked for — one per cached response.
+ */
+export const BOOKKEEPING_PREFIX = "~";
+const TILDE = 0x7e;
+
+function isBookkeeping(key: string): boolean {
+  return key.charCodeAt(0) === TILDE;
+}
+
 export class StoreBackend implements CacheBackend {
   readonly backend: BackendName;
   readonly namespace: string;
@@ -181,7 +193,7 @@ export class StoreBackend implements CacheBackend {
 
   getMany<T = unknown>(keys: readonly string[]): Promise<CacheLookup<T>[]> {
     // traced as one `cache get` span per key, as if each had been asked alone
-    return tracingActive ? Promise.all(keys.map((key) => this.get<T>(key))) : this.#getMany<T>(keys);
+    return tracingActive ? Promise.all(keys.map((key) => (isBookkeeping(key) ? this.#get<T>(key) : this.get<T>(key)))) : this.#getMany<T>(keys);
   }
 
   async #getMany<T>(keys: readonly string[]): Promise<CacheLookup<T>[]> {
@@ -201,7 +213,7 @@ export class StoreBackend implements CacheBackend {
     if (this.#store.getNow === undefined) return undefined;
     validateKey(key);
     const found = this.#lookup<T>(key, this.#closed ? undefined : this.#store.getNow(key));
-    if (tracingActive) recordCachePeek(this, found);
+    if (tracingActive && !isBookkeeping(key)) recordCachePeek(this, found);
     return found;
   }
 
@@ -210,14 +222,12 @@ export class StoreBackend implements CacheBackend {
       const memo = this.#decoded?.get(key);
       // Same text as last time (an identical string for the memory store): reuse its value.
       if (memo !== undefined && memo.text === text) {
-        this.#hits++;
-        if (metricsOn) metrics().cacheLookup(this.namespace, this.backend, true);
+        this.#count(key, true);
         return memo.lookup as CacheLookup<T>;
       }
       try {
         const lookup: CacheLookup<T> = { hit: true, value: JSON.parse(text) as T };
-        this.#hits++;
-        if (metricsOn) metrics().cacheLookup(this.namespace, this.backend, true);
+        this.#count(key, true);
         if (this.#decoded) {
           if (this.#decoded.size >= this.#decodedMax) this.#decoded.delete(this.#decoded.keys().next().value as string);
           this.#decoded.set(key, { text, lookup });
@@ -227,9 +237,15 @@ export class StoreBackend implements CacheBackend {
         // corrupt entry: a miss, never a crash
       }
     }
-    this.#misses++;
-    if (metricsOn) metrics().cacheLookup(this.namespace, this.backend, false);
+    this.#count(key, false);
     return MISS;
+  }
+
+  #count(key: string, hit: boolean): void {
+    if (isBookkeeping(key)) return;
+    if (hit) this.#hits++;
+    else this.#misses++;
+    if (metricsOn) metrics().cacheLookup(this.namespace, this.backend, hit);
   }
 
   set(key: string, value: unknown, ttlSeconds?: number): Promise<void> {

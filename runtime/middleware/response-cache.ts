@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { pipeline, Transform, type Readable } from "node:stream";
 import { createCache } from "../cache/factory.js";
-import type { BackendName, CacheBackend, CacheLookup } from "../cache/backend.js";
+import { BOOKKEEPING_PREFIX, type BackendName, type CacheBackend, type CacheLookup } from "../cache/backend.js";
 import { setting } from "../config/settings.js";
 import { parseBackendName } from "../cache/config.js";
 import { log } from "../log.js";
@@ -78,7 +78,7 @@ function backendFor(options: ResponseCacheOptions): Promise<CacheBackend> {
  * instances, even memcached, which cannot list or delete keys by prefix. Request URLs start
  * with "/", so this key never meets one.
  */
-const GENERATION = "generation:";
+const GENERATION = `${BOOKKEEPING_PREFIX}generation:`;
 
 /**
  * Clears stored responses (the "response" namespace only) on every backend in use: all of

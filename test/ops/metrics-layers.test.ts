@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Database } from "../../runtime/db/database.js";
 import { runInRequestScope } from "../../runtime/db/query-cache/index.js";
 import { createCache } from "../../runtime/cache/factory.js";
+import { responseCache } from "../../runtime/middleware/response-cache.js";
 import { closeQueues, configureQueue, queue } from "../../runtime/jobs/index.js";
 import { httpMetrics, installMetrics } from "../../runtime/ops/metrics.js";
 import { statementKind } from "../../runtime/db/query-metrics.js";
@@ -223,6 +224,25 @@ describe.skipIf(!REDIS)("cache and queue figures (Redis)", () => {
     } finally {
       await cache.clear();
       await cache.close();
+    }
+  });
+
+  it("counts one response-cache lookup per request (the path's generation key is bookkeeping, not a lookup)", async () => {
+    const cached = await startApp((app) => {
+      app.get("/priced/{id}", (req) => ({ id: req.params.id }), [responseCache({ backend: "redis", cacheUrl: REDIS!, ttl: 30 })]);
+    });
+    try {
+      const path = `/priced/${process.pid}-${Date.now()}`;
+      const before = await scrape();
+      const seen: string[] = [];
+      for (let i = 0; i < 3; i++) seen.push((await fetch(`http://127.0.0.1:${cached.port}${path}`)).headers.get("x-cache") ?? "");
+      expect(seen).toEqual(["MISS", "HIT", "HIT"]);
+      const after = await scrape();
+      const labels = { namespace: "response", backend: "redis" };
+      expect(countOf(after, "cache_hits_total", labels) - countOf(before, "cache_hits_total", labels)).toBe(2);
+      expect(countOf(after, "cache_misses_total", labels) - countOf(before, "cache_misses_total", labels)).toBe(1);
+    } finally {
+      await cached.close();
     }
   });
 

@@ -144,9 +144,12 @@ function variantKey(base: string, names: string[], req: Request): string {
  * Concurrent misses for one URL in this process run the handler once.
  */
 export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFunction {
-  const statuses = new Set(options.statusCodes ?? [200]);
-  const maxBytes = options.maxBodyBytes ?? 1024 * 1024;
-  const inflight = new SingleFlight<string, Entry | null>();
+  const settings: MissSettings = {
+    inflight: new SingleFlight<string, Entry | null>(),
+    maxBytes: options.maxBodyBytes ?? 1024 * 1024,
+    statuses: new Set(options.statusCodes ?? [200]),
+    ttl: options.ttl,
+  };
   // A bad backend name is a startup error; the backend itself is opened now, so
   // clearCache() reaches it even before the first request.
   parseBackendName(options.backend ?? setting("TINA4_CACHE_BACKEND"), options.backend ? "responseCache backend" : "TINA4_CACHE_BACKEND");
@@ -200,43 +203,62 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
       if (variant.hit && isEntry(variant.value) && variant.value.g === generation) return serve(res, variant.value);
     }
 
-    const leader = inflight.joinable(key);
-    if (leader) {
-      const entry = await leader;
-      if (entry) return serve(res, entry);
-    }
-    let settle!: (entry: Entry | null) => void;
-    const mine = new Promise<Entry | null>((resolve) => (settle = resolve));
-    if (!leader) void inflight.run(key, () => mine);
-    const capture = new BodyCapture(maxBytes);
-    // A handler writing res.raw itself never reaches onSend: watch its bytes until it does.
-    capture.watched = tapBody(res.raw, capture.keep);
-    addSendHook(res, (_req, _res, payload) => {
-      tapBody(res.raw, null);
-      capture.watched = true;
-      return req.method === "GET" ? capture.take(payload) : undefined;
-    });
-    res.header("x-cache", "MISS");
-    let failed = false;
-    // Listen before running the handler: one that ends the response synchronously gets
-    // "finish" on the next tick, which can come before `await next()` returns.
-    res.raw.once("finish", () => {
-      const entry = failed ? null : buildEntry(req, res, capture.body(), statuses, generation);
-      tapBody(res.raw, null);
-      settle(entry?.entry ?? null);
-      if (entry) void store(cache, base, req, entry.entry, entry.ttl, entry.vary, options.ttl ?? cache.defaultTtl);
-    });
-    res.raw.once("close", () => {
-      settle(null);
-    });
-    try {
-      await next();
-    } catch (error) {
-      failed = true;
-      settle(null);
-      tapBody(res.raw, null);
-      throw error;
-    }
+    return runAndStore(settings, req, res, next, cache, base, key, generation);
+  }
+}
+
+/** What one responseCache() keeps for its misses. */
+interface MissSettings {
+  readonly inflight: SingleFlight<string, Entry | null>;
+  readonly maxBytes: number;
+  readonly statuses: Set<number>;
+  readonly ttl: number | undefined;
+}
+
+/**
+ * A miss: joins a concurrent miss of the same key in this process, or runs the handler, takes
+ * the body on its way out and stores it once the response has finished.
+ */
+async function runAndStore(
+  settings: MissSettings, req: Request, res: Response, next: Next, cache: CacheBackend, base: string, key: string, generation: string | undefined,
+): Promise<void> {
+  const { inflight, maxBytes, statuses } = settings;
+  const leader = inflight.joinable(key);
+  if (leader) {
+    const entry = await leader;
+    if (entry) return serve(res, entry);
+  }
+  let settle!: (entry: Entry | null) => void;
+  const mine = new Promise<Entry | null>((resolve) => (settle = resolve));
+  if (!leader) void inflight.run(key, () => mine);
+  const capture = new BodyCapture(maxBytes);
+  // A handler writing res.raw itself never reaches onSend: watch its bytes until it does.
+  capture.watched = tapBody(res.raw, capture.keep);
+  addSendHook(res, (_req, _res, payload) => {
+    tapBody(res.raw, null);
+    capture.watched = true;
+    return req.method === "GET" ? capture.take(payload) : undefined;
+  });
+  res.header("x-cache", "MISS");
+  let failed = false;
+  // Listen before running the handler: one that ends the response synchronously gets
+  // "finish" on the next tick, which can come before `await next()` returns.
+  res.raw.once("finish", () => {
+    const entry = failed ? null : buildEntry(req, res, capture.body(), statuses, generation);
+    tapBody(res.raw, null);
+    settle(entry?.entry ?? null);
+    if (entry) void store(cache, base, req, entry.entry, entry.ttl, entry.vary, settings.ttl ?? cache.defaultTtl);
+  });
+  res.raw.once("close", () => {
+    settle(null);
+  });
+  try {
+    await next();
+  } catch (error) {
+    failed = true;
+    settle(null);
+    tapBody(res.raw, null);
+    throw error;
   }
 }
 

@@ -49,6 +49,7 @@ afterEach(() => {
 
 describe("TINA4_LOGIN_URL", () => {
   it("sends a browser from a secured page to the login page and back after logging in", async (test) => {
+    // null only locally without Chromium (launchChromium prints why; it throws under TINA4_TEST_SERVICES=required)
     if (!browser) return test.skip();
     process.env.TINA4_LOGIN_URL = "/login";
     const context = await browser.newContext();

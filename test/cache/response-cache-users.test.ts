@@ -34,6 +34,8 @@ class OptionalKey {
   }
 }
 
+// Locally without Redis the redis cases skip (serviceUrl prints why); under TINA4_TEST_SERVICES=required
+// serviceUrl throws instead, so CI never skips them.
 const redisUrl = serviceUrl("REDIS");
 const backends: Array<[BackendName, string | undefined, boolean]> = [["memory", undefined, true], ["redis", redisUrl, redisUrl !== undefined]];
 

@@ -62,6 +62,7 @@ afterEach(async () => {
 
 describe("flash messages in a browser", () => {
   it("shows a flash once on the page a form's redirect lands on; reload and back do not repeat it", async (test) => {
+    // null only locally without Chromium (launchChromium prints why; it throws under TINA4_TEST_SERVICES=required)
     if (!browser) return test.skip();
     context = await browser.newContext();
     const page = await context.newPage();
@@ -78,6 +79,7 @@ describe("flash messages in a browser", () => {
   });
 
   it("keeps each browser's flash to itself", async (test) => {
+    // null only locally without Chromium (launchChromium prints why; it throws under TINA4_TEST_SERVICES=required)
     if (!browser) return test.skip();
     context = await browser.newContext();
     const other = await browser.newContext();

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
+import { createClient } from "redis";
 import { startApp } from "../support/http.js";
 import { serviceUrl } from "../support/services.js";
 import { closeResponseCaches, responseCache } from "../../runtime/middleware/response-cache.js";
@@ -108,5 +109,17 @@ describe.each(backends)("responseCache on %s with signed-in users", (backend, ca
     const second = await get("/public");
     expect(second.headers.get("x-cache")).toBe("HIT");
     expect(await second.text()).toBe(body);
+    if (backend === "redis") {
+      // the entry is in Redis itself: a silent fallback to the file cache would fail here
+      const client = createClient({ url: cacheUrl });
+      await client.connect();
+      try {
+        const keys: string[] = [];
+        for await (const batch of client.scanIterator({ MATCH: "*/public*", COUNT: 1000 })) keys.push(...([] as string[]).concat(batch));
+        expect(keys.length).toBeGreaterThan(0);
+      } finally {
+        await client.quit();
+      }
+    }
   });
 });

@@ -93,7 +93,7 @@ export interface CacheStore {
   /** Synchronous get, for stores whose data is in this process. */
   getNow?(key: string): string | undefined;
   /** Many keys at once (one round trip) for stores whose server can; otherwise StoreBackend calls `get` per key. */
-  getMany?(keys: readonly string[]): Promise<(string | undefined)[]>;
+  getMany?(keys: readonly string[]): Promise<readonly (string | undefined)[]>;
   set(key: string, text: string, ttlMs: number): Promise<void>;
   delete(key: string): Promise<boolean>;
   /** See CacheBackend.incr; `undefined` only from the resilient wrapper when the server failed. */
@@ -206,7 +206,9 @@ export class StoreBackend implements CacheBackend {
       : store.getMany !== undefined
         ? await store.getMany(keys)
         : await Promise.all(keys.map((key) => store.get(key)));
-    return keys.map((key, i) => this.#lookup<T>(key, texts[i]));
+    const lookups = new Array<CacheLookup<T>>(keys.length);
+    for (let i = 0; i < keys.length; i++) lookups[i] = this.#lookup<T>(keys[i]!, texts[i]);
+    return lookups;
   }
 
   peek<T = unknown>(key: string): CacheLookup<T> | undefined {

@@ -12,6 +12,7 @@ import { log, warnEvery } from "../log.js";
 import type { CacheStore } from "./backend.js";
 import { CacheError, CacheErrorCode } from "./errors.js";
 import { withTimeout } from "../async/timeout.js";
+import { Deadlines } from "../async/deadlines.js";
 import { tracingActive } from "../ops/tracing.js";
 import { noteAbsorbedFailure } from "./traced.js";
 
@@ -40,6 +41,9 @@ export interface ResilientOptions {
 
 class TimeoutError extends Error {}
 
+/** getMany's answer when the server cannot give one: every key reads as missing (one shared empty list). */
+const NO_TEXTS: readonly (string | undefined)[] = Object.freeze([]);
+
 const timedOut = (ms: number) => () => new TimeoutError(`timed out after ${ms} ms`);
 
 export class ResilientStore implements CacheStore {
@@ -47,6 +51,8 @@ export class ResilientStore implements CacheStore {
   readonly namespace: string;
   readonly inner: CacheStore;
   #timeoutMs: number;
+  /** The per-call bound of get/set/delete/incr: one timer for all calls in flight. */
+  #deadlines: Deadlines;
   #bulkTimeoutMs: number;
   #breakerMs: number;
   #label: string;
@@ -61,6 +67,7 @@ export class ResilientStore implements CacheStore {
     this.backend = inner.backend;
     this.namespace = inner.namespace;
     this.#timeoutMs = options.timeoutMs;
+    this.#deadlines = new Deadlines(options.timeoutMs);
     this.#bulkTimeoutMs = options.bulkTimeoutMs ?? Math.max(5000, options.timeoutMs);
     this.#breakerMs = options.breakerMs ?? 1000;
     this.#label = options.label;
@@ -77,10 +84,10 @@ export class ResilientStore implements CacheStore {
   }
 
   /** One bounded call for all keys (the inner store's own getMany when it has one); a failure reads as misses. */
-  getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+  getMany(keys: readonly string[]): Promise<readonly (string | undefined)[]> {
     const inner = this.inner;
     const work = inner.getMany !== undefined ? () => inner.getMany!(keys) : () => Promise.all(keys.map((key) => inner.get(key)));
-    return this.#call("get", work, new Array<string | undefined>(keys.length).fill(undefined), this.#timeoutMs);
+    return this.#call("get", work, NO_TEXTS, this.#timeoutMs);
   }
 
   set(key: string, text: string, ttlMs: number): Promise<void> {
@@ -119,7 +126,7 @@ export class ResilientStore implements CacheStore {
       this.#openUntil = 0;
     }
     try {
-      const result = await withTimeout(work(), timeoutMs, timedOut(timeoutMs));
+      const result = await (timeoutMs === this.#timeoutMs ? this.#deadlines.run(work(), this.#timedOut) : withTimeout(work(), timeoutMs, timedOut(timeoutMs)));
       if (this.#degraded) {
         this.#degraded = false;
         log.info(`cache ${this.backend} (${this.#label}) recovered`);
@@ -139,6 +146,8 @@ export class ResilientStore implements CacheStore {
       return fallback;
     }
   }
+
+  #timedOut = (): Error => new TimeoutError(`timed out after ${this.#timeoutMs} ms`);
 
   #unavailable(op: string, why: string, cause?: unknown): CacheError {
     return new CacheError(CacheErrorCode.UNAVAILABLE, `cache ${this.backend} (${this.#label}) ${op} failed: ${why}`, { cause });

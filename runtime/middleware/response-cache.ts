@@ -12,7 +12,7 @@ import { tapBody } from "../http/body-tap.js";
 import type { HeaderValue, Response, ResponseBody } from "../http/response.js";
 import { builtin, type MiddlewareFunction, type Next } from "./types.js";
 import { MiddlewareError, MiddlewareErrorCode } from "./errors.js";
-import { randomBytes } from "node:crypto";
+import { BODY, localEntries, newVersion, storesVersions } from "./response-cache-local.js";
 
 export interface ResponseCacheOptions {
   /** Seconds an entry lives (default TINA4_CACHE_TTL, 60); a shorter response max-age/s-maxage wins. */
@@ -37,6 +37,8 @@ interface Entry {
   t: number;
   /** The path's generation when the response was made (absent: the path was never cleared). */
   g?: string;
+  /** The version it was stored under, on backends that store a version and a body apart (response-cache-local.ts). */
+  v?: string;
   /** The body ready to send, built on first serve of a shared decoded entry (never stored). */
   payload?: ResponseBody;
 }
@@ -93,11 +95,15 @@ export async function clearCache(path?: string): Promise<void> {
   await Promise.all(
     [...backends.values()].map(async (pending) => {
       const backend = await pending;
-      if (path === undefined) return backend.clear();
+      if (path === undefined) {
+        localEntries(backend).clear();
+        return backend.clear();
+      }
       // A fresh random generation rather than a counter: a counter lost (evicted, expired) and
       // counted again could meet an old entry's number.
-      await backend.set(GENERATION + path, randomBytes(9).toString("base64url"), 0);
-      await backend.delete(path); // the plain URL's entry goes at once, even if the generation is lost later
+      await backend.set(GENERATION + path, newVersion(), 0);
+      // the plain URL's entry goes at once, even if the generation is lost later
+      await Promise.all([backend.delete(path), backend.delete(BODY + path)]);
     }),
   );
 }
@@ -193,12 +199,15 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
   ): Promise<void> {
     const cache = ready ?? (await open());
     let key = base;
-    // the path's generation and the URL's entry in one round trip (MGET on redis/valkey)
+    // the path's generation and what the URL's key holds in one round trip (MGET on redis/valkey)
     const [generationLookup, stored] = first ?? (await cache.getMany<unknown>([generationKey, base]));
     const generation = current(generationLookup!);
-    if (stored!.hit && isEntry(stored!.value) && stored!.value.g === generation) return serve(res, stored!.value);
-    if (stored!.hit && isVaryMarker(stored!.value)) {
-      key = variantKey(base, stored!.value.vary, req);
+    const value = stored!.hit ? stored!.value : undefined;
+    // the common hit: this process holds that version decoded (no await, no body fetched)
+    const entry = typeof value === "string" ? (localEntries<Entry>(cache).get(base, value) ?? (await versionedEntry(cache, base, value))) : value;
+    if (isEntry(entry) && entry.g === generation) return serve(res, entry);
+    if (isVaryMarker(value)) {
+      key = variantKey(base, value.vary, req);
       const variant = await cache.get<Entry>(key);
       if (variant.hit && isEntry(variant.value) && variant.value.g === generation) return serve(res, variant.value);
     }
@@ -260,6 +269,15 @@ async function runAndStore(
     tapBody(res.raw, null);
     throw error;
   }
+}
+
+/** The response stored at `url` as `version`, fetched once per process and version. */
+async function versionedEntry(cache: CacheBackend, url: string, version: string): Promise<Entry | undefined> {
+  const body = await cache.get<Entry>(BODY + url);
+  // another version's body (stored again since the version was read): a miss, never a mix
+  if (!body.hit || !isEntry(body.value) || body.value.v !== version) return undefined;
+  localEntries<Entry>(cache).set(url, body.value);
+  return body.value;
 }
 
 /** A path's generation, undefined until it is first cleared. */
@@ -385,6 +403,12 @@ async function store(cache: CacheBackend, base: string, req: Request, entry: Ent
     if (vary.length > 0) {
       await cache.set(base, { vary } satisfies VaryMarker, seconds);
       await cache.set(variantKey(base, vary, req), entry, seconds);
+    } else if (storesVersions(cache)) {
+      // body first: a reader that finds the version finds its body
+      entry.v = newVersion();
+      await cache.set(BODY + base, entry, seconds);
+      await cache.set(base, entry.v, seconds);
+      localEntries<Entry>(cache).set(base, entry);
     } else {
       await cache.set(base, entry, seconds);
     }

@@ -51,3 +51,49 @@ describe("SingleFlight", () => {
     expect(await flights.run("k", async () => 9)).toBe(9);
   });
 });
+
+describe("Deadlines", () => {
+  it("passes results and errors through, times out only the calls still running, oldest first", async () => {
+    const { Deadlines } = await import("../../runtime/async/deadlines.js");
+    const deadlines = new Deadlines(40);
+    const late = () => new Error("late");
+    let release!: (n: number) => void;
+    const slow = deadlines.run(new Promise<number>((resolve) => (release = resolve)), late);
+    const fast = deadlines.run(Promise.resolve(1), late);
+    const failing = deadlines.run(Promise.reject(new Error("own")), late);
+    const never = deadlines.run(new Promise<number>(() => undefined), () => new Error("second"));
+    expect(await fast).toBe(1);
+    await expect(failing).rejects.toThrow("own");
+    expect(deadlines.pending).toBe(2);
+    await expect(slow).rejects.toThrow("late");
+    await expect(never).rejects.toThrow("second");
+    release(5); // an answer after the timeout changes nothing
+    expect(deadlines.pending).toBe(0);
+  });
+
+  it("keeps watching after the first timer: a call started later times out on its own deadline", async () => {
+    const { Deadlines } = await import("../../runtime/async/deadlines.js");
+    const deadlines = new Deadlines(30);
+    const started = performance.now();
+    const first = deadlines.run(new Promise(() => undefined), () => new Error("first"));
+    await new Promise((r) => setTimeout(r, 20));
+    const second = deadlines.run(new Promise(() => undefined), () => new Error("second"));
+    await expect(first).rejects.toThrow("first");
+    await expect(second).rejects.toThrow("second");
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(48); // 20 ms later + its own 30 ms, not the first call's deadline
+    expect(deadlines.pending).toBe(0);
+  });
+
+  it("lets go of finished calls as they finish, and of those behind a slow one once it is over", async () => {
+    const { Deadlines } = await import("../../runtime/async/deadlines.js");
+    const deadlines = new Deadlines(30);
+    for (let i = 0; i < 3000; i++) await deadlines.run(Promise.resolve(i), () => new Error("late"));
+    expect(deadlines.held).toBe(0);
+    const blocker = deadlines.run(new Promise<number>(() => undefined), () => new Error("late")).catch(() => -1);
+    for (let i = 0; i < 100; i++) await deadlines.run(Promise.resolve(i), () => new Error("late"));
+    expect(deadlines.held).toBe(101); // kept behind the oldest call still running
+    expect(await blocker).toBe(-1);
+    expect(deadlines.held).toBe(0);
+  });
+});

@@ -118,8 +118,11 @@ export class RedisStore implements CacheStore {
 
   /** One MGET: one round trip for every key. */
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
-    const texts = await this.#ready().mGet(keys.map((key) => this.#prefix + key));
-    return texts.map((text) => text ?? undefined);
+    const prefixed = new Array<string>(keys.length);
+    for (let i = 0; i < keys.length; i++) prefixed[i] = this.#prefix + keys[i];
+    const texts: (string | null | undefined)[] = await this.#ready().mGet(prefixed);
+    for (let i = 0; i < texts.length; i++) if (texts[i] === null) texts[i] = undefined;
+    return texts as (string | undefined)[];
   }
 
   async set(key: string, text: string, ttlMs: number): Promise<void> {

@@ -6,14 +6,13 @@
  * the 401 JSON; without the setting nothing changes.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { launchChromium } from "../dev/browser.js";
+import { useChromium } from "../support/chromium.js";
 import { App } from "../../runtime/app.js";
 import { listen, type RunningServer } from "../../runtime/http/server.js";
 import { session } from "../../runtime/session/middleware.js";
 
 let server: RunningServer;
-let browser: Browser | null = null;
+const chrome = useChromium();
 const saved = process.env.TINA4_LOGIN_URL;
 
 /** A local path only: `next` comes from the URL, so it must never send the user to another site. */
@@ -34,11 +33,9 @@ beforeAll(async () => {
   app.get("/dashboard", (req) => `<h1>Dashboard of ${String(req.user!.name)}</h1>`, { secured: true });
   app.post("/posts", () => ({ ok: true }));
   server = await listen(app, { port: 0, host: "127.0.0.1", shutdownTimeout: 5 });
-  browser = await launchChromium();
-}, 30_000);
+});
 
 afterAll(async () => {
-  await browser?.close();
   await server?.close();
   if (saved === undefined) delete process.env.TINA4_LOGIN_URL;
   else process.env.TINA4_LOGIN_URL = saved;
@@ -49,19 +46,12 @@ afterEach(() => {
 
 describe("TINA4_LOGIN_URL", () => {
   it("sends a browser from a secured page to the login page and back after logging in", async (test) => {
-    // null only locally without Chromium (launchChromium prints why; it throws under TINA4_TEST_SERVICES=required)
-    if (!browser) return test.skip();
+    const page = await (await chrome.context(test)).newPage();
     process.env.TINA4_LOGIN_URL = "/login";
-    const context = await browser.newContext();
-    try {
-      const page = await context.newPage();
-      await page.goto(`${server.url}/dashboard?tab=posts`);
-      expect(page.url()).toBe(`${server.url}/login?next=${encodeURIComponent("/dashboard?tab=posts")}`);
-      await Promise.all([page.waitForURL(`${server.url}/dashboard?tab=posts`), page.click("button")]);
-      expect(await page.locator("h1").textContent()).toBe("Dashboard of Ann");
-    } finally {
-      await context.close();
-    }
+    await page.goto(`${server.url}/dashboard?tab=posts`);
+    expect(page.url()).toBe(`${server.url}/login?next=${encodeURIComponent("/dashboard?tab=posts")}`);
+    await Promise.all([page.waitForURL(`${server.url}/dashboard?tab=posts`), page.click("button")]);
+    expect(await page.locator("h1").textContent()).toBe("Dashboard of Ann");
   });
 
   it("keeps 401 JSON for API clients, writes and invalid tokens", async () => {

@@ -1,26 +1,8 @@
-import { existsSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll } from "vitest";
-import { servicesRequired } from "../support/services.js";
+import type { Browser, Page } from "playwright-core";
+import { useChromium } from "../support/chromium.js";
 
-export const CHROMIUM = "/usr/bin/chromium";
-
-/**
- * Headless Debian Chromium (apt package `chromium`, installed by .ci/services.sh), or null
- * after printing why when it is missing locally. Under TINA4_TEST_SERVICES=required (CI) a
- * missing browser is an error, never a skip.
- */
-export async function launchChromium(): Promise<Browser | null> {
-  if (!existsSync(CHROMIUM)) {
-    if (servicesRequired()) throw new Error(`${CHROMIUM} is missing but TINA4_TEST_SERVICES=required (install the apt package chromium)`);
-    console.warn(`[skip] ${CHROMIUM} is missing: browser tests are skipped (apt-get install chromium)`);
-    return null;
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-}
+// Kept for the files that import the launcher from here; new tests use test/support/chromium.ts.
+export { CHROMIUM_PATH as CHROMIUM, launchChromium } from "../support/chromium.js";
 
 export interface LiveBrowser {
   /** Null when Chromium is missing locally: the test skips. */
@@ -31,19 +13,13 @@ export interface LiveBrowser {
 
 /** Chromium for the tests of the calling file: launched before them, closed after them. */
 export function useLiveBrowser(): LiveBrowser {
-  let browser: Browser | null = null;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  }, 30_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chrome = useChromium();
   return {
     get browser() {
-      return browser;
+      return chrome.browser;
     },
     async open(url) {
-      const tab = await browser!.newPage();
+      const tab = await chrome.browser!.newPage();
       const live = tab.waitForResponse((response) => response.url().endsWith("/__tina4/live"), { timeout: 10_000 });
       await tab.goto(url);
       await live;

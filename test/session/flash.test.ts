@@ -5,13 +5,12 @@
  * Rails' flash, Laravel's `with()` and AdonisJS' flash messages do; a blog built from the docs
  * had to write this on top of the session by hand.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../dev/browser.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useChromium } from "../support/chromium.js";
 import { App } from "../../runtime/app.js";
 import { listen, type RunningServer } from "../../runtime/http/server.js";
 import { session } from "../../runtime/session/middleware.js";
 import { templatesDir } from "../templates/support.js";
-import type { Browser } from "playwright-core";
 
 const folder = templatesDir({
   "layout.twig": "<!doctype html><title>t</title>{% for type, message in flash %}<p class=\"flash {{ type }}\">{{ message }}</p>{% endfor %}{% block content %}{% endblock %}",
@@ -20,7 +19,7 @@ const folder = templatesDir({
 });
 
 let server: RunningServer;
-let browser: Browser | null = null;
+const chrome = useChromium();
 
 beforeAll(async () => {
   process.env.TINA4_SECRET ??= "flash-test-secret-0123456789abcdef-0123";
@@ -45,27 +44,16 @@ beforeAll(async () => {
   }, { secured: false });
   app.get("/read", (req) => ({ notice: req.session!.flashed("notice") ?? null, all: req.session!.flashes() }));
   server = await listen(app, { port: 0, host: "127.0.0.1", shutdownTimeout: 5 });
-  browser = await launchChromium();
-}, 30_000);
+});
 
 afterAll(async () => {
-  await browser?.close();
   await server?.close();
   folder.cleanup();
 });
 
-let context: Awaited<ReturnType<Browser["newContext"]>> | undefined;
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-});
-
 describe("flash messages in a browser", () => {
   it("shows a flash once on the page a form's redirect lands on; reload and back do not repeat it", async (test) => {
-    // null only locally without Chromium (launchChromium prints why; it throws under TINA4_TEST_SERVICES=required)
-    if (!browser) return test.skip();
-    context = await browser.newContext();
-    const page = await context.newPage();
+    const page = await (await chrome.context(test)).newPage();
     await page.goto(`${server.url}/new`);
     await page.fill("#title", "<b>Hello</b>");
     await Promise.all([page.waitForURL(`${server.url}/`), page.click("button")]);
@@ -79,23 +67,15 @@ describe("flash messages in a browser", () => {
   });
 
   it("keeps each browser's flash to itself", async (test) => {
-    // null only locally without Chromium (launchChromium prints why; it throws under TINA4_TEST_SERVICES=required)
-    if (!browser) return test.skip();
-    context = await browser.newContext();
-    const other = await browser.newContext();
-    try {
-      const a = await context.newPage();
-      const b = await other.newPage();
-      await a.goto(`${server.url}/new`);
-      await b.goto(`${server.url}/`);
-      await a.fill("#title", "mine");
-      await Promise.all([a.waitForURL(`${server.url}/`), a.click("button")]);
-      await b.reload();
-      expect(await a.locator("p.flash").allTextContents()).toEqual(["Published “mine”"]);
-      expect(await b.locator("p.flash").count()).toBe(0);
-    } finally {
-      await other.close();
-    }
+    const a = await (await chrome.context(test)).newPage();
+    const b = await (await chrome.context(test)).newPage();
+    await a.goto(`${server.url}/new`);
+    await b.goto(`${server.url}/`);
+    await a.fill("#title", "mine");
+    await Promise.all([a.waitForURL(`${server.url}/`), a.click("button")]);
+    await b.reload();
+    expect(await a.locator("p.flash").allTextContents()).toEqual(["Published “mine”"]);
+    expect(await b.locator("p.flash").count()).toBe(0);
   });
 });
 

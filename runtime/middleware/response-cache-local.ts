@@ -15,12 +15,27 @@ import { BOOKKEEPING_PREFIX, type CacheBackend } from "../cache/backend.js";
  */
 export const BODY = `${BOOKKEEPING_PREFIX}body:`;
 
-/** Bound on the decoded copies kept per backend (the oldest goes first). */
+/** Bounds on the decoded copies kept per backend (the oldest goes first): how many, and their bodies' size. */
 const MAX_LOCAL = 1000;
+const MAX_LOCAL_CHARS = 32 * 1024 * 1024;
+
+/** What a kept copy must carry: its version and its stored body text (for the size bound). */
+interface Versioned {
+  v?: string;
+  b: string;
+}
 
 /** Decoded responses by URL, each tagged with the version it was stored under. */
-export class LocalEntries<E extends { v?: string }> {
+export class LocalEntries<E extends Versioned> {
   readonly #entries = new Map<string, E>();
+  readonly #maxEntries: number;
+  readonly #maxChars: number;
+  #chars = 0;
+
+  constructor(maxEntries = MAX_LOCAL, maxChars = MAX_LOCAL_CHARS) {
+    this.#maxEntries = maxEntries;
+    this.#maxChars = maxChars;
+  }
 
   /** The copy of `url` stored as `version`, if this process has it. */
   get(url: string, version: string): E | undefined {
@@ -29,21 +44,37 @@ export class LocalEntries<E extends { v?: string }> {
   }
 
   set(url: string, entry: E): void {
-    if (this.#entries.size >= MAX_LOCAL && !this.#entries.has(url)) {
-      this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#drop(url);
+    if (entry.b.length > this.#maxChars) return;
+    while (this.#entries.size >= this.#maxEntries || this.#chars + entry.b.length > this.#maxChars) {
+      this.#drop(this.#entries.keys().next().value as string);
     }
     this.#entries.set(url, entry);
+    this.#chars += entry.b.length;
+  }
+
+  /** Copies kept and their bodies' characters (tests). */
+  get size(): { entries: number; chars: number } {
+    return { entries: this.#entries.size, chars: this.#chars };
   }
 
   clear(): void {
     this.#entries.clear();
+    this.#chars = 0;
+  }
+
+  #drop(url: string): void {
+    const old = this.#entries.get(url);
+    if (old === undefined) return;
+    this.#entries.delete(url);
+    this.#chars -= old.b.length;
   }
 }
 
-const locals = new WeakMap<CacheBackend, LocalEntries<{ v?: string }>>();
+const locals = new WeakMap<CacheBackend, LocalEntries<Versioned>>();
 
 /** The decoded copies kept for one backend (shared by every responseCache() using it). */
-export function localEntries<E extends { v?: string }>(backend: CacheBackend): LocalEntries<E> {
+export function localEntries<E extends Versioned>(backend: CacheBackend): LocalEntries<E> {
   let local = locals.get(backend);
   if (local === undefined) {
     local = new LocalEntries();

@@ -93,6 +93,7 @@ describe.skipIf(!redisUrl)("responseCache versions on redis", () => {
     const answer = await get("/page?d=1");
     expect(answer.headers.get("x-cache")).toBe("MISS");
     expect(((await answer.json()) as { n: number }).n).toBeGreaterThan(0);
+    await settle(); // stored after the response finished
     expect(await redis.get(headKey)).not.toBe(JSON.stringify(stored.v)); // the miss stored a fresh version
   });
 

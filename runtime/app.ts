@@ -7,6 +7,7 @@ import { nextRequestId, requestIdFor } from "./http/request-id.js";
 import { createResponse, type Response } from "./http/response.js";
 import { HttpError, HttpErrorCode } from "./http/errors.js";
 import { hasBody, parseBody } from "./http/body.js";
+import { applyMethodOverride, mayOverrideMethod } from "./http/method-override.js";
 import { commit } from "./http/commit.js";
 import {
   Hooks,
@@ -406,6 +407,32 @@ export class App {
       this.failEarly(req, rawRes, error, started);
       return;
     }
+    if (mayOverrideMethod(raw, req.method)) return this.overrideThenServe(req, rawRes, started);
+    this.serve(req, rawRes, started, false);
+  };
+
+  /**
+   * A form POST: its body is read before routing, because a `_method` field in it may route it as
+   * PUT, PATCH or DELETE (http/method-override.ts). Such bodies were read before the middleware
+   * anyway; only the onRequest hooks now run after the read rather than before it.
+   */
+  private overrideThenServe(req: Routed, rawRes: ServerResponse, started: number): void {
+    parseBody(req, this.options.maxBody).then(
+      () => {
+        try {
+          applyMethodOverride(req);
+        } catch (error) {
+          return this.failEarly(req, rawRes, error, started);
+        }
+        this.serve(req, rawRes, started, true);
+      },
+      (error: unknown) => this.failEarly(req, rawRes, error, started),
+    );
+  }
+
+  /** Routes the request, then runs hooks, body, middleware and the route (`bodyRead`: the body is parsed already). */
+  private serve(req: Routed, rawRes: ServerResponse, started: number, bodyRead: boolean): void {
+    const path = req.path;
     // User code sees `res` when global user middleware or the route exposes it.
     let exposes = this.globalExposes;
     try {
@@ -433,14 +460,15 @@ export class App {
       return;
     }
     const res = createResponse(rawRes, exposes, req, this.views);
-    if (this.hooked) this.runHooked(req, res);
-    else this.receive(req, res);
+    if (this.hooked) this.runHooked(req, res, bodyRead);
+    else this.receive(req, res, bodyRead);
+    const sent = this.hooks.onSent;
     if (sent.length !== 0) settleResponse(sent, req, res, started);
-  };
+  }
 
-  /** Reads the body, if there is one, then runs the middleware and the route. */
-  private receive(req: Routed, res: Response): void {
-    if (hasBody(req.raw)) {
+  /** Reads the body, if there is one (and it was not read for a method override), then runs the middleware and the route. */
+  private receive(req: Routed, res: Response, bodyRead: boolean): void {
+    if (!bodyRead && hasBody(req.raw)) {
       parseBody(req, this.options.maxBody).then(
         () => this.dispatch(req, res),
         (error: unknown) => this.fail(req, res, error),
@@ -451,15 +479,15 @@ export class App {
   }
 
   /** The request path once hooks exist: onResponse watches, onRequest hooks may answer first. */
-  private runHooked(req: Routed, res: Response): void {
+  private runHooked(req: Routed, res: Response, bodyRead: boolean): void {
     const { onRequest, onResponse } = this.hooks;
     if (onResponse.length !== 0) watchResponse(onResponse, req, res);
-    if (onRequest.length === 0) return this.receive(req, res);
+    if (onRequest.length === 0) return this.receive(req, res, bodyRead);
     runRequestHooks(
       onRequest,
       req,
       res,
-      (hookAnswered) => (hookAnswered ? this.respond(req, res, this.draining || unreadBody(req)) : this.receive(req, res)),
+      (hookAnswered) => (hookAnswered ? this.respond(req, res, this.draining || unreadBody(req)) : this.receive(req, res, bodyRead)),
       (error) => this.fail(req, res, error),
     );
   }

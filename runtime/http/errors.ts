@@ -25,6 +25,8 @@ export const HttpErrorCode = {
   NOT_FOUND: "T4_ERR_HTTP_NOT_FOUND",
   /** Routes exist for the path, not for the method (405, with Allow). */
   METHOD_NOT_ALLOWED: "T4_ERR_HTTP_METHOD_NOT_ALLOWED",
+  /** A form POST's `_method` field that is not PUT, PATCH, DELETE or POST (400; http/method-override.ts). */
+  METHOD_OVERRIDE: "T4_ERR_HTTP_METHOD_OVERRIDE",
   /** A cookie name the app set is not a token (500: the app's bug). */
   COOKIE_NAME: "T4_ERR_HTTP_COOKIE_NAME",
   /** A cookie value that is not a string, not Unicode, or too large for browsers (500). */

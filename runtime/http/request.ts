@@ -30,7 +30,10 @@ export const kEndpoint = Symbol("tina4.endpoint");
  */
 export class Request<P extends Params = Params> {
   declare readonly raw: IncomingMessage;
+  /** The method the request is routed as: a form POST's `_method` override (PUT, PATCH, DELETE) when it has one. */
   declare readonly method: string;
+  /** The method on the wire: "POST" for an overridden form POST, else the same as `method`. */
+  declare readonly originalMethod: string;
   declare readonly url: string;
   declare readonly path: string;
   declare readonly headers: IncomingHttpHeaders;
@@ -57,6 +60,7 @@ export class Request<P extends Params = Params> {
   constructor(raw: IncomingMessage, path: string, search: string, requestId: string, proxies: TrustedProxies) {
     this.raw = raw;
     this.method = raw.method ?? "GET";
+    this.originalMethod = this.method;
     this.url = raw.url ?? "/";
     this.path = path;
     this.headers = raw.headers;

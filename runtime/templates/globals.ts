@@ -4,6 +4,7 @@ import type { Request } from "../http/request.js";
 import { TemplateError, TemplateErrorCode } from "./errors.js";
 import { escapeHtml } from "../http/escape-html.js";
 import { assetVersion } from "../http/asset-version.js";
+import { METHOD_FIELD, OVERRIDABLE_METHODS } from "../http/method-override.js";
 
 /** The request behind a `request` variable (a symbol: templates cannot name it). */
 const REQUEST = Symbol("tina4.templates.request");
@@ -92,4 +93,18 @@ export function csrfField(context: Record<string, unknown>, markup: (html: strin
   const auth = request?.[REQUEST] as (Request & AuthAware) | undefined;
   if (auth?.session === undefined || typeof auth.csrfToken !== "function") return "";
   return markup(`<input type="hidden" name="_csrf" value="${escapeHtml(String(auth.csrfToken()))}">`);
+}
+
+/**
+ * `method_field("DELETE")`: the hidden `_method` input that routes a `<form method="post">` as
+ * PUT, PATCH or DELETE (http/method-override.ts); `"POST"` prints nothing, so one form partial
+ * serves create and edit. Any other value fails the render: the server would refuse it (400).
+ */
+export function methodField(method: unknown, markup: (html: string) => unknown): unknown {
+  const verb = typeof method === "string" ? method.toUpperCase() : "";
+  if (verb === "POST") return "";
+  if (!OVERRIDABLE_METHODS.has(verb)) {
+    throw new TemplateError(TemplateErrorCode.RENDER, `method_field(${JSON.stringify(method)}): a form can only be sent as PUT, PATCH or DELETE (or POST)`);
+  }
+  return markup(`<input type="hidden" name="${METHOD_FIELD}" value="${verb}">`);
 }

@@ -1,6 +1,6 @@
 import type { Request } from "../http/request.js";
 import { TemplateError, TemplateErrorCode } from "./errors.js";
-import { AssetUrls, csrfField, templateGlobals } from "./globals.js";
+import { AssetUrls, csrfField, methodField, templateGlobals } from "./globals.js";
 import { TemplateFiles, templateName } from "./loader.js";
 import { readPrecompiled } from "./precompile.js";
 import { TwigEngine } from "./twig-engine.js";
@@ -96,6 +96,7 @@ export class Views {
     });
     engine.addFunction("asset", (_context, path) => this.assets.url(path));
     engine.addFunction("csrf_field", (context) => csrfField(context, (html) => engine.markup(html)));
+    engine.addFunction("method_field", (_context, method) => methodField(method, (html) => engine.markup(html)));
     return (this.engine = engine);
   }
 

@@ -8,6 +8,7 @@
 import type { Request } from "../http/request.js";
 import type { Response } from "../http/response.js";
 import { HttpError } from "../http/errors.js";
+import { prefersHtml } from "../http/accepts.js";
 import { AuthErrorCode } from "./errors.js";
 import type { Endpoint } from "../middleware/compose.js";
 import { MAX_TOKEN_LENGTH, verifyToken } from "./tokens.js";
@@ -83,13 +84,13 @@ function csrfHint(candidate: unknown): string {
 /**
  * TINA4_LOGIN_URL: a browser opening a secured page without a user is sent to the login page
  * with `next` = the page, as Laravel/AdonisJS auth middleware and Devise do. Only a page load
- * (GET/HEAD asking for HTML) without any credentials: API clients, writes and a rejected
- * token keep their 401.
+ * (GET/HEAD preferring HTML, as error pages decide it: http/accepts.ts) without any credentials:
+ * API clients, XMLHttpRequests, writes and a rejected token keep their 401.
  */
 function loginRedirect(req: Request, res: Response, invalidToken: boolean): boolean {
   if (invalidToken || (req.method !== "GET" && req.method !== "HEAD")) return false;
   const login = setting("TINA4_LOGIN_URL");
-  if (!login || !(req.headers.accept ?? "").includes("text/html") || req.path === login.split("?")[0]) return false;
+  if (!login || !prefersHtml(req.headers) || req.path === login.split("?")[0]) return false;
   res.redirect(`${login}${login.includes("?") ? "&" : "?"}next=${encodeURIComponent(req.url)}`);
   return true;
 }

@@ -1,11 +1,12 @@
 import { HttpError } from "./errors.js";
 import type { Request } from "./request.js";
-import { HTML_TYPE, JSON_TYPE, type Response } from "./response.js";
+import { HTML_TYPE, JSON_TYPE, viewsOf, type Response } from "./response.js";
 import { Tina4Error } from "../errors.js";
 import { log } from "../log.js";
 import { redactText } from "../ops/redact.js";
-import { escapeHtml } from "./escape-html.js";
 import { errorKind, shouldLogError } from "./repeated-errors.js";
+import { prefersHtml } from "./accepts.js";
+import { devErrorPage, htmlErrorPage, type ErrorTemplates } from "./error-page.js";
 
 /**
  * Maps an error to a status: a tina4 error's own `status` (HttpError's, 503 for a database
@@ -32,7 +33,9 @@ const reasons: Record<number, string> = {
 /**
  * Replaces the pending response with an error response. Client errors show their message;
  * server errors show a generic message plus the request id, and in dev the message and
- * stack too (an HTML page for browsers, JSON for API clients). Server errors are logged.
+ * stack too. API clients get JSON; a browser page load (accepts.ts) gets the same status and
+ * headers with an HTML page (error-page.ts: the app's `errors/<status>.twig` when it has one;
+ * in dev a server error shows its details instead). Server errors are logged.
  */
 export function renderError(req: Request, res: Response, error: unknown, dev: boolean): void {
   const status = statusOf(error);
@@ -67,9 +70,9 @@ export function renderError(req: Request, res: Response, error: unknown, dev: bo
     res.headers.allow = String(error.details.allow);
     delete body.allow;
   }
-  if (dev && status >= 500 && prefersHtml(req)) {
+  if (prefersHtml(req.headers)) {
     res.headers["content-type"] = HTML_TYPE;
-    res.payload = { kind: "data", data: overlay(status, body) };
+    res.payload = { kind: "data", data: dev && status >= 500 ? devErrorPage(status, body) : htmlErrorPage(req, status, body, errorTemplates(res)) };
     return;
   }
   res.headers["content-type"] = JSON_TYPE;
@@ -117,16 +120,9 @@ function sourceLocation(error: unknown): Record<string, string | number> {
   return out;
 }
 
-function prefersHtml(req: Request): boolean {
-  const accept = req.headers.accept ?? "";
-  return accept.includes("text/html");
-}
-
-function overlay(status: number, body: Record<string, unknown>): string {
-  const stack = Array.isArray(body.stack) ? (body.stack as string[]).join("\n") : "";
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${status} ${escapeHtml(String(body.error))}</title>
-<style>body{font:14px/1.5 ui-monospace,monospace;background:#1e1e24;color:#eee;margin:0;padding:2rem}
-h1{color:#ff6b6b;font-size:1.3rem}pre{background:#111;padding:1rem;overflow:auto;border-radius:6px}small{color:#999}</style></head>
-<body><h1>${status} — ${escapeHtml(String(body.message ?? body.error))}</h1>
-${typeof body.frame === "string" ? `<pre>${escapeHtml(body.frame)}</pre>` : ""}<pre>${escapeHtml(stack)}</pre><small>request ${escapeHtml(String(body.requestId))} · tina4 dev mode</small></body></html>`;
+/** The app's templates, when they can say whether an error template exists. */
+function errorTemplates(res: Response): ErrorTemplates | null {
+  const views = viewsOf(res);
+  if (views === null || typeof views.has !== "function") return null;
+  return views as ErrorTemplates;
 }

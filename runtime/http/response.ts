@@ -22,6 +22,8 @@ export type ResponseBody =
 /** What `res.render` delegates to: the app's templates (runtime/templates/views.ts). */
 export interface ViewRenderer {
   render(name: string, data: Record<string, unknown> | null | undefined, req: Request | null): string;
+  /** Whether a template exists (error pages look for `errors/<status>.twig` with it). */
+  has?(name: string): boolean;
 }
 
 /** Internal slots: the request being answered and the app's templates (for `res.render`). */
@@ -79,6 +81,11 @@ interface ResponseState {
 }
 
 const NO_BODY: ResponseBody = { kind: "none" };
+
+/** The app's templates this response renders with (null when the app has none). */
+export function viewsOf(res: Response): ViewRenderer | null {
+  return (res as unknown as ResponseState)[kViews] ?? null;
+}
 
 type Internal = Response & ResponseState;
 

@@ -105,11 +105,17 @@ describe("over HTTP", () => {
     const { url } = await serve({}, false, (app) => app.get("/", (_req, res) => res.render("pages/missing", { a: 1 })));
     const logged: string[] = [];
     vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (logged.push(String(chunk)), true));
-    const res = await fetch(url + "/", { headers: { accept: "text/html" } });
+    const res = await fetch(url + "/", { headers: { accept: "application/json" } });
     const text = await res.text();
     expect(res.status).toBe(500);
     expect(JSON.parse(text)).toEqual({ error: "Internal Server Error", requestId: expect.any(String) });
     expect(text).not.toContain("missing");
+    // a browser gets the built-in error page (docs/errors.md): as generic, with the request id
+    const page = await fetch(url + "/", { headers: { accept: "text/html" } });
+    const html = await page.text();
+    expect([page.status, page.headers.get("content-type")]).toEqual([500, "text/html; charset=utf-8"]);
+    expect(html).toContain(page.headers.get("x-request-id"));
+    expect(html).not.toContain("missing");
     expect(logged.join("")).toContain('Template "pages/missing.twig" not found');
   });
 

@@ -12,6 +12,8 @@ export const MiddlewareErrorCode = {
   RATE_LIMITED: "T4_ERR_RATE_LIMITED",
   /** clearCache(path): a path that is not a request path ("/products/42", no query). */
   CACHE_PATH: "T4_ERR_RESPONSE_CACHE_PATH",
+  /** compress(): an option out of range (threshold, levels, encodings). */
+  COMPRESS_OPTIONS: "T4_ERR_COMPRESS_OPTIONS",
 } as const;
 export type MiddlewareErrorCode = (typeof MiddlewareErrorCode)[keyof typeof MiddlewareErrorCode];
 

@@ -1,0 +1,259 @@
+import { createReadStream, type Stats } from "node:fs";
+import { stat } from "node:fs/promises";
+import { pipeline, type Readable } from "node:stream";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
+import { negotiateEncoding } from "../http/accept-encoding.js";
+import { isCompressible, mediaType } from "../http/compressible.js";
+import { addSendHook, type OnSendHook } from "../http/hooks.js";
+import type { Request } from "../http/request.js";
+import type { HeaderValue, Response, ResponseBody } from "../http/response.js";
+import { withVary } from "../http/vary.js";
+import { MiddlewareError, MiddlewareErrorCode } from "./errors.js";
+import { builtin, type MiddlewareFunction } from "./types.js";
+
+export type CompressEncoding = "br" | "gzip";
+
+export interface CompressOptions {
+  /** Bodies smaller than this many bytes are sent as they are (default 1024). */
+  threshold?: number;
+  /** Codings offered, in the server's order of preference (default ["br", "gzip"]). */
+  encodings?: readonly CompressEncoding[];
+  /** Brotli quality 0-11 (default 4: about gzip -6's size for less CPU; docs/decisions.md). */
+  brotliQuality?: number;
+  /** gzip level 1-9 (default 6). */
+  gzipLevel?: number;
+  /**
+   * Compress `res.stream()` bodies too, flushing after every chunk so each still reaches the
+   * client at once (default true). Event streams and `no-transform` responses never are.
+   */
+  streams?: boolean;
+}
+
+/** Bodies from this size are compressed on libuv's thread pool instead of the event loop. */
+const ASYNC_FROM = 128 * 1024;
+const FILE_SUFFIX: Record<CompressEncoding, string> = { br: ".br", gzip: ".gz" };
+
+let htmlStaysIdentity = false;
+/**
+ * `tina4 serve` (dev) adds the live-reload client to HTML pages after every other onSend hook;
+ * it cannot go into a compressed page, so the dev worker asks for HTML to stay uncompressed.
+ */
+export function keepHtmlUncompressed(on = true): void {
+  htmlStaysIdentity = on;
+}
+
+/**
+ * Compresses responses with brotli or gzip (node:zlib) as the client's Accept-Encoding asks,
+ * adding `Vary: Accept-Encoding`. It works on the payload as finally sent (an onSend hook of
+ * the response, added once the rest of the chain is done), so middleware inside it see and
+ * store the identity body: responseCache() keeps plain bytes and a hit is compressed anew for
+ * each client. Left alone: bodies under `threshold` (unless the client refused identity),
+ * types that do not shrink (images, video, archives, woff2...), responses already encoded or
+ * marked `Cache-Control: no-transform`, event streams, HEAD, 1xx/204/206/304, and bodies a
+ * handler writes to `res.raw` itself (they never pass onSend). docs/http.md, "Compression".
+ */
+export function compress(options: CompressOptions = {}): MiddlewareFunction {
+  const encoder = new Encoder(checked(options));
+  const hook: OnSendHook = (req, res, payload) => encoder.encode(req, res, payload);
+  const after = (res: Response) => addSendHook(res, hook);
+  return builtin("compress", function (_req, res, next) {
+    // added after the chain: hooks added inside it (responseCache's capture) run first
+    return next().then(
+      () => after(res),
+      (error: unknown) => {
+        after(res); // the error response is compressed too
+        throw error;
+      },
+    );
+  });
+}
+
+interface Settings {
+  readonly threshold: number;
+  readonly encodings: readonly CompressEncoding[];
+  readonly brotliQuality: number;
+  readonly gzipLevel: number;
+  readonly streams: boolean;
+}
+
+function checked(options: CompressOptions): Settings {
+  const fail = (message: string): never => {
+    throw new MiddlewareError(MiddlewareErrorCode.COMPRESS_OPTIONS, `compress(): ${message}`);
+  };
+  const threshold = options.threshold ?? 1024;
+  if (!Number.isInteger(threshold) || threshold < 0) fail(`threshold must be a whole number of bytes >= 0, got ${String(threshold)}`);
+  const brotliQuality = options.brotliQuality ?? 4;
+  if (!Number.isInteger(brotliQuality) || brotliQuality < 0 || brotliQuality > 11) fail(`brotliQuality must be an integer from 0 to 11, got ${String(brotliQuality)}`);
+  const gzipLevel = options.gzipLevel ?? 6;
+  if (!Number.isInteger(gzipLevel) || gzipLevel < 1 || gzipLevel > 9) fail(`gzipLevel must be an integer from 1 to 9, got ${String(gzipLevel)}`);
+  const encodings = options.encodings ?? ["br", "gzip"];
+  if (!Array.isArray(encodings) || encodings.length === 0 || encodings.some((e) => e !== "br" && e !== "gzip")) {
+    fail(`encodings must list "br" and/or "gzip", got ${JSON.stringify(encodings)}`);
+  }
+  return { threshold, encodings: [...new Set(encodings)], brotliQuality, gzipLevel, streams: options.streams ?? true };
+}
+
+/** The response headers compress() may change, as they were: put back once the response is sent (restoreOnFinish). */
+interface Changed {
+  readonly vary: HeaderValue | undefined;
+  readonly etag: HeaderValue | undefined;
+  readonly length: HeaderValue | undefined;
+}
+
+class Encoder {
+  /**
+   * Encoded copies of Buffer bodies, for bodies sent many times (responseCache hits share one
+   * Buffer per entry): a hit is compressed once per coding, not once per request.
+   */
+  private readonly memo = new WeakMap<Buffer, Partial<Record<CompressEncoding, Buffer>>>();
+  private readonly brotliAsync = promisify(zlib.brotliCompress);
+  private readonly gzipAsync = promisify(zlib.gzip);
+
+  constructor(private readonly settings: Settings) {}
+
+  encode(req: Request, res: Response, payload: ResponseBody): ResponseBody | Promise<ResponseBody | void> | void {
+    if (payload.kind === "none" || !this.eligible(res)) return;
+    if (payload.kind === "stream" && !this.settings.streams) return;
+    const headers = res.headers;
+    // from here the representation depends on Accept-Encoding, whatever this client gets
+    const changed: Changed = { vary: headers.vary, etag: headers.etag, length: headers["content-length"] };
+    headers.vary = withVary(changed.vary, "Accept-Encoding");
+    restoreOnFinish(res, changed);
+    if (req.method === "HEAD") return;
+    const choice = negotiateEncoding(req.headers["accept-encoding"], this.settings.encodings);
+    const coding = choice.coding as CompressEncoding | null;
+    if (coding === null) return;
+    const small = (size: number) => size < this.settings.threshold && choice.identityAcceptable;
+    switch (payload.kind) {
+      case "data": {
+        const data = payload.data;
+        if (small(typeof data === "string" ? Buffer.byteLength(data) : data.length)) return;
+        const encoded = this.encodeData(data, coding);
+        if (Buffer.isBuffer(encoded)) return this.sent(res, coding, changed, { kind: "data", data: encoded });
+        return encoded.then((buffer) => this.sent(res, coding, changed, { kind: "data", data: buffer }));
+      }
+      case "stream": {
+        const length = Number(headers["content-length"]);
+        if (Number.isFinite(length) && small(length)) return;
+        return this.sent(res, coding, changed, { kind: "stream", stream: this.encodeStream(payload.stream, coding, true) });
+      }
+      case "file":
+        return this.encodeFile(payload.path, coding, small).then((file) => {
+          if (!file) return;
+          const body = this.sent(res, coding, changed, file.body);
+          if (file.length !== undefined) headers["content-length"] = file.length;
+          return body;
+        });
+    }
+  }
+
+  /** Whether this response may be encoded at all (before looking at the client). */
+  private eligible(res: Response): boolean {
+    const status = res.statusCode;
+    if (status < 200 || status === 204 || status === 206 || status === 304) return false;
+    const headers = res.headers;
+    const encoding = headers["content-encoding"];
+    if (encoding !== undefined && String(encoding).trim().toLowerCase() !== "identity") return false;
+    if (headers["content-range"] !== undefined) return false;
+    const type = headers["content-type"];
+    if (!isCompressible(type)) return false;
+    if (htmlStaysIdentity && mediaType(type) === "text/html") return false;
+    const control = headers["cache-control"];
+    return control === undefined || !/(?:^|,)\s*no-transform\s*(?:,|$)/i.test(Array.isArray(control) ? control.join(",") : String(control));
+  }
+
+  /** Headers of the encoded representation; the body to send. */
+  private sent(res: Response, coding: CompressEncoding, changed: Changed, body: ResponseBody): ResponseBody {
+    const headers = res.headers;
+    headers["content-encoding"] = coding;
+    delete headers["content-length"];
+    // RFC 9110 §8.8.3: a strong tag names these exact bytes; the encoded ones are only equivalent
+    const etag = changed.etag;
+    if (typeof etag === "string" && etag.startsWith('"')) headers.etag = `W/${etag}`;
+    return body;
+  }
+
+  private encodeData(data: string | Buffer, coding: CompressEncoding): Buffer | Promise<Buffer> {
+    const input = typeof data === "string" ? Buffer.from(data) : data;
+    const memo = typeof data === "string" ? undefined : this.memo.get(data);
+    const known = memo?.[coding];
+    if (known) return known;
+    const remember = (out: Buffer): Buffer => {
+      if (typeof data !== "string") {
+        if (memo) memo[coding] = out;
+        else this.memo.set(data, { [coding]: out });
+      }
+      return out;
+    };
+    if (input.length >= ASYNC_FROM) {
+      return (coding === "br" ? this.brotliAsync(input, this.brotliOptions(input.length)) : this.gzipAsync(input, { level: this.settings.gzipLevel })).then(remember);
+    }
+    return remember(coding === "br" ? zlib.brotliCompressSync(input, this.brotliOptions(input.length)) : zlib.gzipSync(input, { level: this.settings.gzipLevel }));
+  }
+
+  private brotliOptions(size: number, flush?: number): zlib.BrotliOptions {
+    const params: Record<number, number> = { [zlib.constants.BROTLI_PARAM_QUALITY]: this.settings.brotliQuality };
+    if (size > 0) params[zlib.constants.BROTLI_PARAM_SIZE_HINT] = size;
+    return flush === undefined ? { params } : { params, flush };
+  }
+
+  /**
+   * The stream encoded on its way. `progressive`: every chunk the source produces is flushed
+   * through the encoder at once (a sync flush costs a few bytes per chunk, and keeps a
+   * streamed page or log arriving as it is made instead of in 16 KiB bursts).
+   */
+  private encodeStream(source: Readable, coding: CompressEncoding, progressive: boolean, size = 0): Readable {
+    const encoder =
+      coding === "br"
+        ? zlib.createBrotliCompress(this.brotliOptions(size, progressive ? zlib.constants.BROTLI_OPERATION_FLUSH : undefined))
+        : zlib.createGzip(progressive ? { level: this.settings.gzipLevel, flush: zlib.constants.Z_SYNC_FLUSH } : { level: this.settings.gzipLevel });
+    pipeline(source, encoder, () => undefined); // an error cuts the response, as an unencoded stream's would
+    return encoder;
+  }
+
+  /**
+   * A file: its precompressed sibling (`app.css.br`, `app.css.gz`) when one at least as new
+   * exists, else the file encoded as it is read. Undefined: send it as it is (too small, or
+   * it cannot be read, so commit answers 404 as usual).
+   */
+  private async encodeFile(path: string, coding: CompressEncoding, small: (size: number) => boolean): Promise<{ body: ResponseBody; length?: number } | undefined> {
+    const original = await stat(path).catch(() => null);
+    if (!original?.isFile() || small(original.size)) return undefined;
+    const sibling = await stat(path + FILE_SUFFIX[coding]).catch(() => null);
+    if (sibling?.isFile() && isUpToDate(sibling, original)) return { body: { kind: "file", path: path + FILE_SUFFIX[coding] }, length: sibling.size };
+    const file = createReadStream(path);
+    const opened = await new Promise<boolean>((resolve) => {
+      file.once("open", () => resolve(true));
+      file.once("error", () => resolve(false));
+    });
+    if (!opened) return undefined;
+    return { body: { kind: "stream", stream: this.encodeStream(file, coding, false, original.size) } };
+  }
+}
+
+function isUpToDate(sibling: Stats, original: Stats): boolean {
+  return sibling.mtimeMs >= original.mtimeMs;
+}
+
+/**
+ * Once the response has been written, `res.headers` describe the identity body again. A
+ * responseCache() inside compress() builds its entry from them when the response finishes,
+ * next to the identity body it captured: without this it would store `Content-Encoding: br`
+ * over plain bytes, and `Vary: Accept-Encoding` would split its entries per browser. The
+ * listener goes first so it runs before any added earlier.
+ */
+function restoreOnFinish(res: Response, changed: Changed): void {
+  res.raw.prependOnceListener("finish", () => {
+    const headers = res.headers;
+    delete headers["content-encoding"];
+    put(headers, "vary", changed.vary);
+    put(headers, "etag", changed.etag);
+    put(headers, "content-length", changed.length);
+  });
+}
+
+function put(headers: Record<string, HeaderValue>, name: string, value: HeaderValue | undefined): void {
+  if (value === undefined) delete headers[name];
+  else headers[name] = value;
+}

@@ -2,7 +2,9 @@
  * Readiness checks behind `GET /__ready` (SPEC §3). A layer that depends on another server —
  * the database, a network cache — registers a check here; the HTTP core runs the checks
  * without importing those layers. Results are reused for a while (1 s by default), so a load
- * balancer polling every instance often costs at most one probe per check per second.
+ * balancer polling every instance often costs at most one probe per check per second; checks
+ * registered with the same function (one server used by several consumers: the KV cache,
+ * sessions and responseCache on one Redis) share one probe.
  */
 import { warnEvery } from "./log.js";
 
@@ -16,14 +18,31 @@ export interface ReadinessCheckOptions {
   timeoutMs?: number;
   /** Whether the check applies now (e.g. only when its server is configured); default always. */
   enabled?: () => boolean;
+  /**
+   * The short state shown in `checks` for a failure (default "unavailable"), e.g.
+   * "authentication failed". It is public in production: never a host name, URL or secret.
+   */
+  describe?: (error: unknown) => string;
 }
 
 export interface ReadinessReport {
   ready: boolean;
-  /** Check name → "ok" | "unavailable". */
-  checks: Record<string, "ok" | "unavailable">;
+  /** Check name → "ok", or the failure's short state ("unavailable", "authentication failed", ...). */
+  checks: Record<string, string>;
   /** Check name → why it failed (shown in dev only: messages can name internal hosts). */
   reasons: Record<string, string>;
+}
+
+/** Why a run failed: the short public state and the full message. */
+interface Failure {
+  state: string;
+  reason: string;
+}
+
+interface Run {
+  at: number;
+  settled: boolean;
+  result: Promise<Failure | null>;
 }
 
 interface Entry {
@@ -31,10 +50,14 @@ interface Entry {
   maxAgeMs: number;
   timeoutMs: number;
   enabled: () => boolean;
-  last: { at: number; result: Promise<string | null>; settled: boolean } | null;
+  describe: (error: unknown) => string;
 }
 
 const entries = new Map<string, Entry>();
+/** The last run of each check function, shared by every name registered with it. */
+const runs = new WeakMap<ReadinessCheck, Run>();
+
+const UNAVAILABLE = (): string => "unavailable";
 
 /**
  * Registers `check` under `name` (shown in the `/__ready` body); a later registration under
@@ -46,7 +69,7 @@ export function addReadinessCheck(name: string, check: ReadinessCheck, options: 
     maxAgeMs: options.maxAgeMs ?? 1000,
     timeoutMs: options.timeoutMs ?? 2000,
     enabled: options.enabled ?? (() => true),
-    last: null,
+    describe: options.describe ?? UNAVAILABLE,
   };
   entries.set(name, entry);
   return () => {
@@ -54,49 +77,67 @@ export function addReadinessCheck(name: string, check: ReadinessCheck, options: 
   };
 }
 
+/** Whether a check is registered under `name` (enabled or not). */
+export function hasReadinessCheck(name: string): boolean {
+  return entries.has(name);
+}
+
 /** Runs every enabled check (or reuses its recent result) and reports them all. */
 export async function checkReadiness(): Promise<ReadinessReport> {
   const report: ReadinessReport = { ready: true, checks: {}, reasons: {} };
   const running = [...entries].filter(([, entry]) => entry.enabled()).map(async ([name, entry]) => [name, await resultOf(name, entry)] as const);
   for (const [name, failure] of await Promise.all(running)) {
-    report.checks[name] = failure === null ? "ok" : "unavailable";
+    report.checks[name] = failure === null ? "ok" : failure.state;
     if (failure !== null) {
       report.ready = false;
-      report.reasons[name] = failure;
+      report.reasons[name] = failure.reason;
     }
   }
   return report;
 }
 
-function resultOf(name: string, entry: Entry): Promise<string | null> {
+function resultOf(name: string, entry: Entry): Promise<Failure | null> {
   const now = Date.now();
-  const last = entry.last;
+  const last = runs.get(entry.check);
   // A run still in flight is shared, whatever its age: callers never pile up probes.
-  if (last && (!last.settled || now - last.at < entry.maxAgeMs)) return last.result;
-  const current = {
+  if (last && (!last.settled || now - last.at < entry.maxAgeMs)) return last.result.then((failure) => warned(name, failure));
+  const current: Run = {
     at: now,
     settled: false,
     result: run(entry).then((failure) => {
       current.settled = true;
-      if (failure !== null) warnEvery(`ready:${name}`, `readiness check "${name}" failed: ${failure}`);
       return failure;
     }),
   };
-  entry.last = current;
-  return current.result;
+  runs.set(entry.check, current);
+  return current.result.then((failure) => warned(name, failure));
 }
 
-/** null when the check passed, else the reason it failed. */
-async function run(entry: Entry): Promise<string | null> {
+/** Logs a failing check (at most every 30 s per name: a balancer polls often). */
+function warned(name: string, failure: Failure | null): Failure | null {
+  if (failure !== null) warnEvery(`ready:${name}`, `readiness check "${name}" failed (${failure.state}): ${failure.reason}`);
+  return failure;
+}
+
+/** null when the check passed, else why it failed. */
+async function run(entry: Entry): Promise<Failure | null> {
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`no answer within ${entry.timeoutMs} ms`), entry.timeoutMs);
+  const timedOut = new Promise<Failure>((resolve) => {
+    timer = setTimeout(() => resolve({ state: "unavailable", reason: `no answer within ${entry.timeoutMs} ms` }), entry.timeoutMs);
   });
   try {
     return await Promise.race([Promise.resolve().then(entry.check).then(() => null), timedOut]);
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return { state: stateOf(entry, error), reason: error instanceof Error ? error.message : String(error) };
   } finally {
     clearTimeout(timer);
+  }
+}
+
+function stateOf(entry: Entry, error: unknown): string {
+  try {
+    return entry.describe(error) || "unavailable";
+  } catch {
+    return "unavailable";
   }
 }

@@ -21,6 +21,8 @@ import { parseDatabaseUrl, type ParsedDatabaseUrl } from "./url.js";
 import { traceChild, tracingActive } from "../ops/tracing.js";
 import { metricsOn, samplePool } from "../instruments.js";
 import { measured, queryDone } from "./query-metrics.js";
+import { watchDatabase } from "./readiness.js";
+import { connectFailure } from "./connect-failure.js";
 import type {
   ColumnInfo, DatabaseCacheStats, DatabaseOptions, Engine, ExecuteResult, FetchOneOptions, FetchOptions,
   InsertResult, Row, SqlParams, SqlValue, WhereClause, WriteResult,
@@ -70,6 +72,8 @@ export class Database {
   private readonly inMemory: boolean;
   private unregisterShutdown: (() => void) | undefined;
   private unsamplePool: (() => void) | undefined;
+  /** Takes this database out of the `/__ready` checks (close() for good). */
+  private unwatch: (() => void) | undefined;
   /** The query cache (request-scoped and/or persistent), or null when both are off. */
   private qcache: QueryCache | null = null;
   /** Transactions that wrote: their commit invalidates the query cache. */
@@ -111,9 +115,10 @@ export class Database {
       db.pool.release(await db.pool.acquire());
     } catch (error) {
       if (options.failFast === true || parsed.engine === "sqlite" || !serverRefused(error)) throw error;
+      const failure = connectFailure(error);
       log.warn(
-        `database ${parsed.redacted} not available at connect (${(error as Error).message}); starting anyway: ` +
-          "requests that use it fail until it answers (503 while unreachable), /__ready says so, and the pool connects on first use",
+        `database ${parsed.redacted} not available at connect (${(error as Error).message}${failure ? ` — ${failure.hint}` : ""}); starting anyway: ` +
+          "requests that use it answer 503 until it does, /__ready says so, and the pool connects on first use",
       );
     }
     try {
@@ -128,6 +133,8 @@ export class Database {
     // runs the hooks, and a route module's `db` outlives it), so the hook stays registered
     // and the next query reopens; only the user's close() ends the database for good.
     db.unregisterShutdown = onShutdown(() => db.release(), { keep: true });
+    // every database the app opens is part of /__ready (a released one too: it reopens on use)
+    if (options.readiness !== false) db.unwatch = watchDatabase(parsed, options.name);
     const database = parsed.engine === "sqlite" ? basename(parsed.database) : parsed.database;
     db.unsamplePool = samplePool(() => ({ engine: db.engine, database, ...db.pool.levels(), max: db.pool.size }));
     return db;
@@ -449,6 +456,7 @@ export class Database {
     this.released = false;
     this.unregisterShutdown?.();
     this.unsamplePool?.();
+    this.unwatch?.();
     await this.rollbackOpen();
     await this.qcache?.close();
     await this.pool.close();
@@ -858,7 +866,7 @@ function argError(engine: Engine, message: string): DatabaseError {
 
 // The `database` cache backend opens its table through this layer (runtime/cache cannot import it).
 provideSqlCacheConnector(databaseCacheConnector((url, connectTimeoutMs) =>
-  Database.connect(url, { autocommit: true, pool: 2, connectTimeoutMs, queryCache: NO_QUERY_CACHE, failFast: true })));
+  Database.connect(url, { autocommit: true, pool: 2, connectTimeoutMs, queryCache: NO_QUERY_CACHE, failFast: true, readiness: false })));
 
 /** The span name of a traced statement (runtime/ops/tracing.ts). */
 function spanName(mode: "all" | "one" | "exec"): string {

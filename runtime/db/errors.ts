@@ -63,12 +63,13 @@ export class DatabaseError extends Tina4Error {
 
   /**
    * The HTTP status of a request that fails with this error: 503 while the database is
-   * unreachable, 409 Conflict when a constraint (duplicate key, foreign key, ...) refused a write
+   * unreachable or refuses the login (a configuration fault of this instance, not of the
+   * request: the balancer's retry elsewhere may succeed, and `/__ready` says so), 409 Conflict when a constraint (duplicate key, foreign key, ...) refused a write
    * — the client asked for a state the data cannot take, so a retry as sent fails the same way —
    * or when a concurrent transaction won a deadlock or update conflict (a retry may succeed).
    */
   get status(): 409 | 500 | 503 {
-    if (this.unavailable) return 503;
+    if (this.unavailable || this.code === DbErrorCode.AUTH) return 503;
     return this.code === DbErrorCode.CONSTRAINT || this.code === DbErrorCode.CONFLICT ? 409 : 500;
   }
 }

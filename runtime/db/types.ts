@@ -79,6 +79,17 @@ export interface DatabaseOptions {
    * opens its file at once.
    */
   failFast?: boolean;
+  /**
+   * Its name in `GET /__ready` (`checks["database:<name>"]`); default its database name (the
+   * file name for SQLite). The TINA4_DATABASE_URL database is always `database`.
+   */
+  name?: string;
+  /**
+   * Whether `/__ready` checks this database (default true: every database the app opens is
+   * checked until `close()`). false for one whose outage must not take the instance out of a
+   * load balancer, or that another check already covers.
+   */
+  readiness?: boolean;
 }
 
 /** Where update/delete apply: SQL with `?` placeholders, or column → value equality. */

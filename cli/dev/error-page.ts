@@ -2,15 +2,17 @@ import type { Request } from "../../runtime/http/request.js";
 import type { Response } from "../../runtime/http/response.js";
 import type { LoadError } from "../cluster/protocol.js";
 import { escapeHtml } from "../../runtime/http/escape-html.js";
+import { prefersHtml } from "../../runtime/http/accepts.js";
 
 /**
- * Answers a request with the load error: an HTML page for browsers (the live-reload client is
- * added to it like to any page, so it recovers by itself once the file is fixed), JSON
- * otherwise. Status 500, never cached.
+ * Answers a request with the load error: an HTML page for browser page loads (decided as for
+ * tina4's error pages, runtime/http/accepts.ts; the live-reload client is added to it like to
+ * any page, so it recovers by itself once the file is fixed), JSON otherwise (fetch(), curl,
+ * XHR). Status 500, never cached.
  */
 export function answerLoadError(req: Request, res: Response, error: LoadError): void {
   res.status(500).header("cache-control", "no-store");
-  if (!(req.headers.accept ?? "").includes("text/html")) {
+  if (!prefersHtml(req.headers)) {
     res.json({ error: "App failed to load", code: "T4_ERR_DEV_LOAD", message: error.message, file: error.file, line: error.line, column: error.column, frame: error.frame });
     return;
   }

@@ -80,6 +80,19 @@ export function renderError(req: Request, res: Response, error: unknown, dev: bo
 }
 
 /**
+ * A refusal that carries only its reason (a class middleware's short-circuit, SPEC §5):
+ * `{"error": reason}` for API clients, the error page of that status for a browser page load.
+ */
+export function answerStatus(req: Request, res: Response, status: number, reason: string): void {
+  if (!prefersHtml(req.headers)) {
+    res.json({ error: reason }, status);
+    return;
+  }
+  res.header("cache-control", "no-store"); // as every error page: a browser must not show it again from cache
+  res.html(htmlErrorPage(req, status, { error: reason, requestId: req.requestId }, errorTemplates(res)), status);
+}
+
+/**
  * The log line of a server error: method, path, status, request id (the one the client got)
  * and the stack, followed by each `cause` (a 503 "Session store unavailable" names the Redis
  * that refused, or the driver that is not installed). Whoever answers the client — tina4's

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import type { Request } from "../http/request.js";
 import type { Response } from "../http/response.js";
+import { answerStatus } from "../http/error-response.js";
 import { MiddlewareError, MiddlewareErrorCode } from "./errors.js";
 import type { Hook, Middleware, MiddlewareClass, MiddlewareFunction } from "./types.js";
 
@@ -33,13 +34,14 @@ function shortCircuited(result: unknown, res: Response): boolean {
 
 /**
  * What a short-circuit answers when the hook chose no body: `false` with the status untouched
- * → 403; a 4xx/5xx status → that status; either way a JSON `{"error": <reason>}` body. A body,
+ * → 403; a 4xx/5xx status → that status; either way a JSON `{"error": <reason>}` body (for a
+ * browser page load, the error page of that status instead: http/error-response.ts). A body,
  * or a status the hook set (a redirect, say), is the hook's answer and stays as it is.
  */
-function refuse(res: Response, result: unknown, statusBefore: number): void {
+function refuse(req: Request, res: Response, result: unknown, statusBefore: number): void {
   if (res.ended) return;
   if (result === false && res.statusCode === statusBefore) res.status(403);
-  if (res.statusCode >= 400) res.json({ error: STATUS_CODES[res.statusCode] ?? "Error" });
+  if (res.statusCode >= 400) answerStatus(req, res, res.statusCode, STATUS_CODES[res.statusCode] ?? "Error");
 }
 
 /**
@@ -57,7 +59,7 @@ export function classToMiddleware(target: MiddlewareClass): MiddlewareFunction {
         const statusBefore = res.statusCode;
         const result = await before(req, res);
         if (shortCircuited(result, res)) {
-          refuse(res, result, statusBefore);
+          refuse(req, res, result, statusBefore);
           proceed = false;
           break;
         }

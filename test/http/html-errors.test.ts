@@ -84,6 +84,7 @@ describe("who gets HTML (Accept negotiation)", () => {
 
 describe("the built-in page", () => {
   it("answers each error status with the headers that matter: 404, 405 Allow, 401 WWW-Authenticate, 403 CSRF, 422 fields, 429 and 503 Retry-After", async () => {
+    vi.spyOn(log, "error").mockImplementation(() => undefined); // the 503 is logged as a server error
     const url = await serve((app) => {
       app.get("/items", () => []);
       app.post("/items", () => ({ ok: true })); // secured by default
@@ -133,6 +134,27 @@ describe("the built-in page", () => {
     expectPage(busy, 503);
     expect(busy.headers["retry-after"]).toBe("120");
     expect(busy.body).not.toContain("Maintenance"); // a 5xx message is not for the public
+  });
+
+  it("answers a class middleware's short-circuit (false → 403, a status it set) as a page; API clients keep {\"error\": reason}", async () => {
+    class Gate {
+      static beforeCheck(req: { path: string }, res: { status(code: number): unknown }) {
+        if (req.path === "/paid") res.status(402);
+        else return false;
+      }
+    }
+    const url = await serve((app) => {
+      app.get("/admin", () => "admin", [Gate]);
+      app.get("/paid", () => "paid", [Gate]);
+    });
+    const admin = await page(`${url}/admin`);
+    expectPage(admin, 403);
+    expect(admin.body).toContain("<h1>Forbidden</h1>");
+    const paid = await page(`${url}/paid`);
+    expect([paid.status, paid.headers["content-type"]]).toEqual([402, HTML_TYPE]);
+    expect(paid.body).toContain("<h1>Payment Required</h1>");
+    const api = await freshRequest(`${url}/admin`, { headers: { accept: "*/*" } });
+    expect([api.status, api.headers["content-type"], api.body]).toEqual([403, JSON_TYPE, '{"error":"Forbidden"}']);
   });
 
   it("escapes everything it shows (message, field names and messages)", async () => {

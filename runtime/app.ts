@@ -9,6 +9,7 @@ import { HttpError, HttpErrorCode } from "./http/errors.js";
 import { hasBody, parseBody } from "./http/body.js";
 import { applyMethodOverride, mayOverrideMethod } from "./http/method-override.js";
 import { commit } from "./http/commit.js";
+import { completeFile } from "./http/file-response.js";
 import {
   Hooks,
   runErrorHooks,
@@ -629,10 +630,12 @@ function handlerEndpoint(handler: Handler): Endpoint {
     if (isThenable(out)) {
       return Promise.resolve(out).then((value) => {
         if (value !== undefined && !res.ended && value !== res) res.send(value);
+        if (res.payload.kind === "file") return completeFile(req, res);
       });
     }
     if (out !== undefined && !res.ended && out !== res) res.send(out);
-    return undefined;
+    // res.file(): validators, Accept-Ranges and Range (206/416) before the route's middleware see it
+    return res.payload.kind === "file" ? completeFile(req, res) : undefined;
   };
 }
 

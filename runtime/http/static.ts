@@ -5,6 +5,7 @@ import { contentTypeFor } from "./mime.js";
 import { ASSET_VERSION_LENGTH, AssetVersions } from "./asset-version.js";
 import type { Request } from "./request.js";
 import type { Response } from "./response.js";
+import { fileEtag, sendFile } from "./byte-range.js";
 
 /** Thrown-free result of resolving a request path inside the public folder. */
 export type StaticLookup = { kind: "file"; path: string; stats: Stats } | { kind: "missing" } | { kind: "forbidden" };
@@ -50,9 +51,12 @@ export class StaticFiles {
     return path === this.root || path.startsWith(this.root + sep);
   }
 
-  /** Fills `res` for a found file: content type, ETag/Last-Modified, 304 on a fresh cache. */
+  /**
+   * Fills `res` for a found file: content type, ETag/Last-Modified, 304 on a fresh cache (before
+   * any Range), else the file or the byte range asked for (byte-range.ts: 206, or 416 thrown).
+   */
   serve(req: Request, res: Response, file: { path: string; stats: Stats }): void {
-    const etag = `W/"${file.stats.size.toString(16)}-${Math.floor(file.stats.mtimeMs).toString(16)}"`;
+    const etag = fileEtag(file.stats);
     res.header("etag", etag);
     res.header("last-modified", file.stats.mtime.toUTCString());
     res.header("cache-control", this.isCurrentVersion(req, file) ? IMMUTABLE : "public, max-age=0, must-revalidate");
@@ -60,8 +64,8 @@ export class StaticFiles {
       res.status(304);
       return;
     }
-    res.header("content-length", file.stats.size);
-    res.file(file.path, contentTypeFor(file.path));
+    res.header("content-type", contentTypeFor(file.path));
+    sendFile(req, res, file);
   }
 
   /**

@@ -99,6 +99,7 @@ interface Changed {
   readonly vary: HeaderValue | undefined;
   readonly etag: HeaderValue | undefined;
   readonly length: HeaderValue | undefined;
+  readonly ranges: HeaderValue | undefined;
 }
 
 class Encoder {
@@ -117,7 +118,7 @@ class Encoder {
     if (payload.kind === "stream" && !this.settings.streams) return;
     const headers = res.headers;
     // from here the representation depends on Accept-Encoding, whatever this client gets
-    const changed: Changed = { vary: headers.vary, etag: headers.etag, length: headers["content-length"] };
+    const changed: Changed = { vary: headers.vary, etag: headers.etag, length: headers["content-length"], ranges: headers["accept-ranges"] };
     headers.vary = withVary(changed.vary, "Accept-Encoding");
     restoreOnFinish(res, changed);
     if (req.method === "HEAD") return;
@@ -151,11 +152,11 @@ class Encoder {
   /** Whether this response may be encoded at all (before looking at the client). */
   private eligible(res: Response): boolean {
     const status = res.statusCode;
+    // 206: a byte range names identity bytes (the whole file's 200 is encoded, without Accept-Ranges)
     if (status < 200 || status === 204 || status === 206 || status === 304) return false;
     const headers = res.headers;
     const encoding = headers["content-encoding"];
     if (encoding !== undefined && String(encoding).trim().toLowerCase() !== "identity") return false;
-    if (headers["content-range"] !== undefined) return false;
     const type = headers["content-type"];
     if (!isCompressible(type)) return false;
     if (htmlStaysIdentity && mediaType(type) === "text/html") return false;
@@ -168,6 +169,8 @@ class Encoder {
     const headers = res.headers;
     headers["content-encoding"] = coding;
     delete headers["content-length"];
+    // byte ranges are served of the identity file (206 is never encoded): not of these bytes
+    delete headers["accept-ranges"];
     // RFC 9110 §8.8.3: a strong tag names these exact bytes; the encoded ones are only equivalent
     const etag = changed.etag;
     if (typeof etag === "string" && etag.startsWith('"')) headers.etag = `W/${etag}`;
@@ -250,6 +253,7 @@ function restoreOnFinish(res: Response, changed: Changed): void {
     put(headers, "vary", changed.vary);
     put(headers, "etag", changed.etag);
     put(headers, "content-length", changed.length);
+    put(headers, "accept-ranges", changed.ranges);
   });
 }
 

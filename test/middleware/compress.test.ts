@@ -175,6 +175,12 @@ describe("compress()", () => {
       app.get("/page", (_req, res) => res.html(page("head")));
       app.get("/empty", (_req, res) => res.status(204));
       app.get("/not-modified", (_req, res) => res.header("etag", '"x"').status(304));
+      app.get("/ranged", (req, res) => {
+        const text = page("ranged");
+        res.header("accept-ranges", "bytes");
+        if (req.headers.range === undefined) return res.text(text);
+        res.status(206).header("content-range", `bytes 0-1999/${text.length}`).text(text.slice(0, 2000));
+      });
     });
     const ae = { "accept-encoding": "br, gzip" };
     for (const path of ["/image", "/woff2"]) {
@@ -190,6 +196,15 @@ describe("compress()", () => {
     expect(head.headers["content-encoding"]).toBeUndefined();
     expect(head.headers.vary).toBe("Accept-Encoding"); // as the GET says
     expect((await send(`${url}/empty`, ae)).headers["content-encoding"]).toBeUndefined();
+    // a byte range names identity bytes: sent as it is; a whole encoded body no longer offers ranges
+    const slice = await send(`${url}/ranged`, { ...ae, range: "bytes=0-1999" });
+    expect(slice.status).toBe(206);
+    expect(slice.headers["content-encoding"]).toBeUndefined();
+    expect(slice.raw.toString("utf8")).toBe(page("ranged").slice(0, 2000));
+    const whole = await send(`${url}/ranged`, ae);
+    expect(whole.headers["content-encoding"]).toBe("br");
+    expect(whole.headers["accept-ranges"]).toBeUndefined();
+    expect((await send(`${url}/ranged`)).headers["accept-ranges"]).toBe("bytes");
     const notModified = await send(`${url}/not-modified`, ae);
     expect(notModified.status).toBe(304);
     expect(notModified.headers["content-encoding"]).toBeUndefined();

@@ -82,14 +82,17 @@ export class LiveHub {
   }
 }
 
-/** Uncompressed `text/html` with a body the browser renders (not 204/304, not 1xx). */
+/**
+ * Uncompressed `text/html` with a body the browser renders (not 204/304, not 1xx), and whole:
+ * a byte range (206) must carry exactly the bytes its Content-Range names.
+ */
 function takesClient(res: Response): boolean {
   const status = res.statusCode;
   const encoding = res.headers["content-encoding"];
   return (
     String(res.headers["content-type"] ?? "").startsWith("text/html") &&
     (encoding === undefined || encoding === "identity") &&
-    status >= 200 && status !== 204 && status !== 304
+    status >= 200 && status !== 204 && status !== 206 && status !== 304
   );
 }
 

@@ -12,6 +12,7 @@ import { answerLoadError } from "./error-page.js";
 import { forwardRequest, servingAddress } from "./forward.js";
 import { injectLiveClient, LIVE_PATH, type LiveHub } from "./live-reload.js";
 import { requestLog } from "./request-log.js";
+import { keepHtmlUncompressed } from "../../runtime/middleware/compress.js";
 
 /** The worker's state, read on every request. */
 export interface DevWorkerState {
@@ -57,5 +58,6 @@ export function installDevHooks(app: App, state: DevWorkerState): void {
 
 /** The live-reload client in HTML pages: call once the app has loaded (its onSend hooks run first). */
 export function installLiveClient(app: App): void {
+  keepHtmlUncompressed(); // compress() would otherwise encode pages before the client goes in
   app.addHook("onSend", injectLiveClient);
 }

@@ -58,4 +58,20 @@ describe("docs/errors.md, your own pages", () => {
     expect(archived.body).toMatch(/<h1>410 Gone<\/h1>\s*<p>Order 101 was archived<\/p>/);
     expect((await freshRequest(`${served.url}/orders/7`)).json()).toEqual({ id: 7 });
   }, 60_000);
+
+  it("serves the same pages in production after tina4 build (templates precompiled into dist/)", async () => {
+    const app = join(work, "shop");
+    child?.kill("SIGTERM");
+    const build = runCli(["build"], app);
+    expect(build.code, build.stdout + build.stderr).toBe(0);
+    const served = await startServe(app, ["--production", "--workers", "1"]);
+    child = served.child;
+    const missing = await freshRequest(`${served.url}/nowhere`, { headers: { accept: BROWSER } });
+    expect([missing.status, missing.headers["content-type"]]).toEqual([404, "text/html; charset=utf-8"]);
+    expect(missing.body, served.output()).toContain("<h1>We could not find /nowhere</h1>");
+    const archived = await freshRequest(`${served.url}/orders/101`, { headers: { accept: BROWSER } });
+    expect(archived.body).toMatch(/<h1>410 Gone<\/h1>\s*<p>Order 101 was archived<\/p>/);
+    const api = await freshRequest(`${served.url}/nowhere`, { headers: { accept: "*/*" } });
+    expect(api.json()).toMatchObject({ error: "Not Found", code: "T4_ERR_HTTP_NOT_FOUND" });
+  }, 90_000);
 });

@@ -20,7 +20,7 @@ afterEach(async () => {
   vi.restoreAllMocks();
 });
 
-/** The onError hook of docs/http.md ("errors as HTML for browsers"). */
+/** The onError hook of docs/http.md ("one page for every error"): a hook that answers wins over tina4's own error pages. */
 function htmlErrors(app: Parameters<Parameters<typeof startApp>[0]>[0]): void {
   app.onError((error, req, res) => {
     if (!req.header("accept")?.includes("text/html")) return;

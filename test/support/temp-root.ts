@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -6,7 +6,8 @@ import { join } from "node:path";
  * Where the test suite's temporary files live. vitest's globalSetup (test/support/temp-global.ts)
  * makes one parent directory per run; each test file gets its own directory inside it (as TMPDIR,
  * so `os.tmpdir()`, mkdtemp and every spawned `tina4` process write there), removed after the
- * file's tests unless one failed. So `npm test`, run again and again, leaves /tmp as it found it.
+ * file's tests unless one failed (then kept, its path printed, until a run an hour later). So
+ * `npm test`, run again and again, leaves /tmp as it found it.
  */
 
 /** Names the per-run parent for the workers (which inherit the env of the vitest process). */
@@ -20,13 +21,53 @@ export function keepRequested(): boolean {
   return process.env[KEEP_ENV] === "1";
 }
 
+/** How long the directory of a failed test file outlives its run: later runs remove it after that. */
+export const KEEP_FAILED_MS = 60 * 60 * 1000;
+
+const RUN_ROOT = /^tina4-test-(\d+)-\w+$/;
+
 export function makeRunRoot(): string {
   return mkdtempSync(join(tmpdir(), `tina4-test-${process.pid}-`));
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Start of a run: the parents of earlier runs that are over (their vitest process is gone) lose
+ * what a killed run left behind at once, and their failed files' directories once these are
+ * older than KEEP_FAILED_MS; a parent left empty goes too. Only this user's parents are touched.
+ */
+export function removeStaleRunRoots(now = Date.now()): void {
+  const parentDir = tmpdir();
+  for (const name of readdirSync(parentDir)) {
+    const pid = RUN_ROOT.exec(name)?.[1];
+    if (!pid || alive(Number(pid))) continue;
+    const root = join(parentDir, name);
+    try {
+      if (process.getuid && statSync(root).uid !== process.getuid()) continue;
+      for (const entry of readdirSync(root)) {
+        const dir = join(root, entry);
+        const marker = join(dir, FAILED_MARKER);
+        if (!existsSync(marker) || now - statSync(marker).mtimeMs > KEEP_FAILED_MS) removeDir(dir);
+      }
+      if (readdirSync(root).length === 0) removeDir(root);
+    } catch (error) {
+      // another run starting at the same moment may have removed it first
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") console.warn(`[tmp] could not clean ${root}: ${(error as Error).message}`);
+    }
+  }
+}
+
 /** The directory of one test file inside the run's parent, named after the file. */
 export function makeFileDir(root: string, testPath: string | undefined): string {
-  const name = (testPath ?? "file").split(/[\\/]/).pop()!.replace(/\.test\.[cm]?[jt]s$/, "").replace(/[^\w.-]/g, "_");
+  const name = (testPath ?? "file").split(/[\\/]/).pop()!.split(".")[0]!.replace(/[^\w-]/g, "_");
   return mkdtempSync(join(root, `${name}-`));
 }
 

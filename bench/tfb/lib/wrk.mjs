@@ -1,7 +1,7 @@
 // wrk as the load generator, pinned to its own core. A small Lua `done` hook prints the
 // summary as one JSON line; plaintext uses HTTP pipelining (16 requests per write, as TFB runs it).
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -34,6 +34,7 @@ let scripts = null;
 function scriptFiles() {
   if (scripts) return scripts;
   const dir = mkdtempSync(join(tmpdir(), "tina4-tfb-wrk-"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   scripts = { report: join(dir, "report.lua"), pipeline: join(dir, "pipeline.lua") };
   writeFileSync(scripts.report, REPORT);
   writeFileSync(scripts.pipeline, PIPELINE);

@@ -14,6 +14,8 @@ import { MemoryStore } from "./backends/memory.js";
 import { defaultUrl, parseBackendName, readCacheSettings } from "./config.js";
 import { CacheError, CacheErrorCode } from "./errors.js";
 import { ResilientStore } from "./resilient.js";
+import { openNetworkStore } from "./network-store.js";
+import { consumerName, watchCacheServer } from "./readiness.js";
 import { redactUrl } from "./shared.js";
 
 export interface CreateCacheOptions {
@@ -54,12 +56,20 @@ const openCaches = new Set<CacheBackend>();
 /** Graceful shutdown closes every cache (registered while any is open). */
 let unregisterShutdown: (() => void) | undefined;
 
-export async function createCache(options: CreateCacheOptions = {}): Promise<CacheBackend> {
-  const settings = readCacheSettings();
+/**
+ * The backend and server URL createCache uses for these options (throws on an unknown backend
+ * name): consumers that open their cache lazily declare it to `/__ready` with this up front.
+ */
+export function cacheTarget(options: Pick<CreateCacheOptions, "backend" | "url"> = {}): { backend: BackendName; url: string | undefined } {
   const configured = setting("TINA4_CACHE_BACKEND");
   const backend = parseBackendName(options.backend ?? configured, options.backend === undefined ? "TINA4_CACHE_BACKEND" : "cache backend");
   const sameAsConfigured = options.backend === undefined || configured.trim().toLowerCase() === backend;
-  const url = options.url ?? (sameAsConfigured ? settings.url : undefined) ?? defaultUrl(backend);
+  return { backend, url: options.url ?? (sameAsConfigured ? readCacheSettings().url : undefined) ?? defaultUrl(backend) };
+}
+
+export async function createCache(options: CreateCacheOptions = {}): Promise<CacheBackend> {
+  const settings = readCacheSettings();
+  const { backend, url } = cacheTarget(options);
   const namespace = validateNamespace(options.namespace ?? NAMESPACES.kv);
   const ttl = validateTtl(options.ttl ?? settings.ttl, "cache TTL");
   const dir = options.dir ?? settings.dir;
@@ -67,6 +77,8 @@ export async function createCache(options: CreateCacheOptions = {}): Promise<Cac
   const connectTimeoutMs = options.connectTimeoutMs ?? settings.connectTimeoutMs;
   const maxEntries = options.maxEntries ?? settings.maxEntries;
   const strict = options.strict === true;
+  // its server is part of /__ready while the cache is open, reachable or not (then it runs degraded)
+  const unwatch = watchCacheServer(consumerName(namespace), backend, url);
 
   let store: CacheStore;
   if (backend === "memory") {
@@ -83,13 +95,19 @@ export async function createCache(options: CreateCacheOptions = {}): Promise<Cac
         ...(network.isOutage ? { isOutage: (error: unknown) => network.isOutage!(error) } : {}),
       });
     } catch (error) {
-      if (strict || !(error instanceof CacheError) || (error.code !== CacheErrorCode.DRIVER_MISSING && error.code !== CacheErrorCode.UNREACHABLE)) throw error;
+      if (strict || !(error instanceof CacheError) || (error.code !== CacheErrorCode.DRIVER_MISSING && error.code !== CacheErrorCode.UNREACHABLE)) {
+        unwatch();
+        throw error;
+      }
       warnOnce(`cache-fallback:${backend}:${redactUrl(url ?? "")}`,
         `cache backend ${backend} unavailable at start (${error.message}); falling back to the file cache in ${dir}`);
       store = fileStore(namespace, dir, timeoutMs);
     }
   }
-  const cache: CacheBackend = new StoreBackend(store, ttl, () => openCaches.delete(cache), options.sharedDecoded ?? 0);
+  const cache: CacheBackend = new StoreBackend(store, ttl, () => {
+    openCaches.delete(cache);
+    unwatch();
+  }, options.sharedDecoded ?? 0);
   openCaches.add(cache);
   unregisterShutdown ??= onShutdown(() => {
     unregisterShutdown = undefined;
@@ -100,35 +118,6 @@ export async function createCache(options: CreateCacheOptions = {}): Promise<Cac
 
 function fileStore(namespace: string, dir: string, timeoutMs: number, strict = false): CacheStore {
   return new ResilientStore(new FileStore({ namespace, dir }), { timeoutMs: Math.max(timeoutMs, 5000), label: dir, breakerMs: 0, strict });
-}
-
-export interface NetworkOptions {
-  namespace: string;
-  url: string;
-  connectTimeoutMs: number;
-  prefix: string | undefined;
-}
-
-export async function openNetworkStore(backend: Exclude<BackendName, "memory" | "file">, options: NetworkOptions): Promise<CacheStore> {
-  switch (backend) {
-    case "redis":
-    case "valkey": {
-      const { RedisStore } = await import("./backends/redis.js");
-      return new RedisStore({ ...options, backend }).open();
-    }
-    case "memcached": {
-      const { MemcachedStore } = await import("./backends/memcached.js");
-      return new MemcachedStore(options).open();
-    }
-    case "mongodb": {
-      const { MongoStore } = await import("./backends/mongodb.js");
-      return new MongoStore(options).open();
-    }
-    case "database": {
-      const { DatabaseStore } = await import("./backends/database.js");
-      return new DatabaseStore(options).open();
-    }
-  }
 }
 
 /** Closes every cache created by createCache (graceful shutdown). */

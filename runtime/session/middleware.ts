@@ -5,6 +5,9 @@
  */
 import { setting } from "../config/settings.js";
 import { parseBackendName } from "../cache/config.js";
+import { cacheTarget } from "../cache/factory.js";
+import { watchCacheServer } from "../cache/readiness.js";
+import { onShutdown } from "../lifecycle.js";
 import type { BackendName } from "../cache/backend.js";
 import type { CookieOptions } from "../http/cookies.js";
 import type { Request } from "../http/request.js";
@@ -70,6 +73,10 @@ export function isSessionMiddleware(value: unknown): value is MiddlewareFunction
 export function session(options: SessionOptions = {}): MiddlewareFunction {
   const settings = settingsFrom(options);
   authSecret(); // production without a secret: fail when the app loads, not at the first request
+  // the store opens on the first request that needs it; /__ready checks its server from now
+  // on (until shutdown; after that, while the reopened store is open)
+  const target = cacheTarget({ backend: settings.backend, url: settings.url });
+  onShutdown(watchCacheServer("sessions", target.backend, target.url));
   const remove = (id: string) => withStore(settings, async (cache) => void (await cache.delete(id)));
 
   const middleware = builtin("session", async function (req: Request, res: Response, next) {

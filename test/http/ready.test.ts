@@ -130,6 +130,26 @@ describe("GET /__ready (readiness) and /__health (liveness)", () => {
     }
   });
 
+  it("checks registered with one function (one server, several consumers) share its runs; describe() names a failure's state", async () => {
+    let runs = 0;
+    const sharedProbe = () => {
+      runs++;
+      throw new Error("password authentication failed for user app");
+    };
+    const removers = [
+      addReadinessCheck("first-consumer", sharedProbe, { describe: () => "authentication failed" }),
+      addReadinessCheck("second-consumer", sharedProbe, { describe: () => "authentication failed" }),
+    ];
+    try {
+      const reply = await probe({ dev: true });
+      expect(reply.status).toBe(503);
+      expect(reply.body.checks).toEqual({ server: "ok", "first-consumer": "authentication failed", "second-consumer": "authentication failed" });
+      expect(runs).toBe(1);
+    } finally {
+      for (const remove of removers) remove();
+    }
+  });
+
   it("counts a check that does not answer in time as unavailable", async () => {
     const remove = addReadinessCheck("stuck", () => new Promise(() => undefined), { timeoutMs: 100 });
     try {

@@ -1,0 +1,152 @@
+/**
+ * `/__ready` checks every network cache server the app uses, not only TINA4_CACHE_BACKEND's:
+ * responseCache's, the session store's, the query cache's and BullMQ's Redis each under the
+ * consumer's name (never a URL), from when the consumer declares or opens it until it closes;
+ * consumers of one server share one probe a second. A real Redis for "ok", a closed port or a
+ * server that drops every connection for "down".
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createServer, type Server, type Socket } from "node:net";
+// the public API: importing it registers the checks, as in a served app
+import { Database, responseCache, session } from "../../runtime/index.js";
+import { closeResponseCaches } from "../../runtime/middleware/response-cache.js";
+import { runShutdownHooks } from "../../runtime/lifecycle.js";
+import { closedPort, startApp } from "../support/http.js";
+import { serviceUrl } from "../support/services.js";
+
+const redis = serviceUrl("REDIS");
+
+const SETTINGS = ["TINA4_DATABASE_URL", "TINA4_CACHE_BACKEND", "TINA4_CACHE_URL", "TINA4_DB_CACHE", "TINA4_DB_CACHE_BACKEND", "TINA4_DB_CACHE_URL", "TINA4_QUEUE_BACKEND", "TINA4_QUEUE_URL", "TINA4_SECRET"] as const;
+let saved: Array<[string, string | undefined]> = [];
+beforeEach(() => {
+  saved = SETTINGS.map((name) => [name, process.env[name]]);
+  for (const name of SETTINGS) delete process.env[name];
+  process.env.TINA4_SECRET = "r".repeat(64);
+});
+afterEach(async () => {
+  // what a graceful shutdown does: consumers close, and their checks leave with them
+  await runShutdownHooks();
+  await closeResponseCaches();
+  for (const [name, value] of saved) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+});
+
+async function checks(): Promise<{ status: number; checks: Record<string, string>; text: string }> {
+  const server = await startApp(() => undefined);
+  try {
+    const reply = await fetch(`${server.url}/__ready`);
+    const text = await reply.text();
+    return { status: reply.status, checks: (JSON.parse(text) as { checks: Record<string, string> }).checks, text };
+  } finally {
+    await server.close();
+  }
+}
+
+/** Accepts and drops every connection, counting them: a cache server that is down, whose probes can be counted. */
+async function countingServer(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on("error", () => undefined);
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `redis://127.0.0.1:${(server.address() as { port: number }).port}`,
+    connections: () => connections,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe("/__ready checks every network cache the app uses", () => {
+  it("responseCache on its own Redis: `responseCache` while it is down (the cache fell back to files), gone once closed", async () => {
+    const url = `redis://:c4che-pw@127.0.0.1:${await closedPort()}`;
+    responseCache({ backend: "redis", cacheUrl: url });
+    const down = await checks();
+    expect(down.status).toBe(503);
+    expect(down.checks).toEqual({ server: "ok", responseCache: "unavailable" });
+    expect(down.text).not.toContain("c4che-pw");
+    await closeResponseCaches();
+    expect(await checks()).toMatchObject({ status: 200, checks: { server: "ok" } });
+  });
+
+  it.skipIf(!redis)("responseCache on a Redis that answers is ok", async () => {
+    responseCache({ backend: "redis", cacheUrl: redis! });
+    expect(await checks()).toMatchObject({ status: 200, checks: { server: "ok", responseCache: "ok" } });
+  });
+
+  it("session() on a Redis that is down: `sessions`, before any request opened the store", async () => {
+    session({ backend: "redis", url: `redis://127.0.0.1:${await closedPort()}` });
+    const reply = await checks();
+    expect(reply.status).toBe(503);
+    expect(reply.checks).toEqual({ server: "ok", sessions: "unavailable" });
+    await runShutdownHooks();
+    expect((await checks()).checks).toEqual({ server: "ok" });
+  });
+
+  it("the query cache's Redis (TINA4_DB_CACHE_BACKEND): `queryCache` while its database is open", async () => {
+    process.env.TINA4_DB_CACHE = "true";
+    process.env.TINA4_DB_CACHE_BACKEND = "redis";
+    process.env.TINA4_DB_CACHE_URL = `redis://127.0.0.1:${await closedPort()}`;
+    const db = await Database.connect("sqlite::memory:");
+    try {
+      const reply = await checks();
+      expect(reply.status).toBe(503);
+      expect(reply.checks).toEqual({ server: "ok", queryCache: "unavailable" });
+    } finally {
+      await db.close();
+    }
+    expect((await checks()).checks).toEqual({ server: "ok" });
+  });
+
+  it("BullMQ's Redis (TINA4_QUEUE_BACKEND=redis): `queue`, ok when it answers", async (ctx) => {
+    process.env.TINA4_QUEUE_BACKEND = "redis";
+    process.env.TINA4_QUEUE_URL = `redis://127.0.0.1:${await closedPort()}`;
+    const down = await checks();
+    expect(down.status).toBe(503);
+    expect(down.checks).toEqual({ server: "ok", queue: "unavailable" });
+    if (!redis) return ctx.skip();
+    process.env.TINA4_QUEUE_URL = redis;
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the failed result is reused for 1 s
+    expect(await checks()).toEqual(expect.objectContaining({ status: 200, checks: { server: "ok", queue: "ok" } }));
+  });
+
+  it("a consumer on the configured cache's server is left to the `cache` check", async () => {
+    process.env.TINA4_CACHE_BACKEND = "redis";
+    process.env.TINA4_CACHE_URL = `redis://127.0.0.1:${await closedPort()}`;
+    responseCache();
+    process.env.TINA4_QUEUE_BACKEND = "redis";
+    process.env.TINA4_QUEUE_URL = process.env.TINA4_CACHE_URL;
+    expect((await checks()).checks).toEqual({ server: "ok", cache: "unavailable" });
+  });
+
+  it("consumers of one server share one probe, at most once a second", async () => {
+    const server = await countingServer();
+    try {
+      responseCache({ backend: "redis", cacheUrl: server.url });
+      session({ backend: "redis", url: server.url });
+      await new Promise((resolve) => setTimeout(resolve, 200)); // responseCache's own first connect
+      const before = server.connections();
+      const app = await startApp(() => undefined);
+      try {
+        for (let i = 0; i < 6; i++) {
+          const reply = await fetch(`${app.url}/__ready`);
+          expect(reply.status).toBe(503);
+          expect(((await reply.json()) as { checks: Record<string, string> }).checks).toMatchObject({ responseCache: "unavailable", sessions: "unavailable" });
+        }
+        expect(server.connections() - before).toBe(1);
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});

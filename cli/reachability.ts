@@ -33,16 +33,21 @@ interface Target {
   consequence: string;
 }
 
-function databaseTarget(project: Pick<Project, "envSources">): Target | null {
-  const setting = readSetting(project, "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL);
+/** The server a database URL setting dials; null for an embedded engine (SQLite) or a URL that does not parse. */
+function databaseServer(what: string, setting: Setting, consequence: string): Target | null {
   let parsed;
   try {
     parsed = parseDatabaseUrl(setting.value);
   } catch {
-    return null; // a bad URL is reported by the first query, with the runtime's own message
+    return null; // a bad URL is reported where it is used (first query, cache open), with the runtime's own message
   }
   if (ENGINES[parsed.engine].embedded) return null;
-  return { what: "database", setting, host: parsed.host, port: parsed.port, consequence: "requests that use it fail until it is up" };
+  return { what, setting, host: parsed.host, port: parsed.port, consequence };
+}
+
+function databaseTarget(project: Pick<Project, "envSources">): Target | null {
+  const setting = readSetting(project, "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL);
+  return databaseServer("database", setting, "requests that use it fail until it is up");
 }
 
 function cacheTarget(project: Pick<Project, "envSources">): Target | null {
@@ -71,14 +76,7 @@ function databaseCacheTarget(project: Pick<Project, "envSources">): Target | nul
   const setting = readSetting(project, "TINA4_CACHE_URL", "");
   const database = readSetting(project, "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL);
   if (setting.value === "" || setting.value === database.value) return null;
-  let parsed;
-  try {
-    parsed = parseDatabaseUrl(setting.value);
-  } catch {
-    return null; // a bad URL is reported when the cache opens, with the runtime's own message
-  }
-  if (ENGINES[parsed.engine].embedded) return null;
-  return { what: "database cache", setting, host: parsed.host, port: parsed.port, consequence: "the cache falls back to the file backend" };
+  return databaseServer("database cache", setting, "the cache falls back to the file backend");
 }
 
 /**

@@ -39,6 +39,7 @@ export { securityHeaders, type SecurityHeadersOptions } from "./middleware/secur
 export { requestLogger, type RequestLoggerOptions, type RequestLogEntry } from "./middleware/request-logger.js";
 export { rateLimit, type RateLimitOptions } from "./middleware/rate-limit.js";
 export { compress, type CompressOptions, type CompressEncoding } from "./middleware/compress.js";
+export { etag } from "./middleware/etag.js";
 export { session, SESSION_COOKIE, type SessionOptions } from "./session/middleware.js";
 export { signToken, verifyToken, type SignTokenOptions, type VerifyTokenOptions, type TokenAlgorithm } from "./auth/tokens.js";
 export { hashPassword, verifyPassword, needsRehash, type PasswordParameters } from "./auth/passwords.js";

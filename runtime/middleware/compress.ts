@@ -114,7 +114,8 @@ class Encoder {
   constructor(private readonly settings: Settings) {}
 
   encode(req: Request, res: Response, payload: ResponseBody): ResponseBody | Promise<ResponseBody | void> | void {
-    if (payload.kind === "none" || !this.eligible(res)) return;
+    if (payload.kind === "none") return this.notModified(res);
+    if (!this.eligible(res)) return;
     if (payload.kind === "stream" && !this.settings.streams) return;
     const headers = res.headers;
     // from here the representation depends on Accept-Encoding, whatever this client gets
@@ -160,8 +161,21 @@ class Encoder {
     const type = headers["content-type"];
     if (!isCompressible(type)) return false;
     if (htmlStaysIdentity && mediaType(type) === "text/html") return false;
-    const control = headers["cache-control"];
-    return control === undefined || !/(?:^|,)\s*no-transform\s*(?:,|$)/i.test(Array.isArray(control) ? control.join(",") : String(control));
+    return !noTransform(headers["cache-control"]);
+  }
+
+  /**
+   * A 304 carries the Vary its 200 would have (RFC 9110 §15.4.5). It names no type (etag()
+   * and public files drop it), so any 304 not marked no-transform gets Vary: Accept-Encoding
+   * unless its type says it never varies.
+   */
+  private notModified(res: Response): void {
+    if (res.statusCode !== 304) return;
+    const headers = res.headers;
+    const type = headers["content-type"];
+    if (type !== undefined && !isCompressible(type)) return;
+    if (noTransform(headers["cache-control"])) return;
+    headers.vary = withVary(headers.vary, "Accept-Encoding");
   }
 
   /** Headers of the encoded representation; the body to send. */
@@ -233,6 +247,10 @@ class Encoder {
     if (!opened) return undefined;
     return { body: { kind: "stream", stream: this.encodeStream(file, coding, false, original.size) } };
   }
+}
+
+function noTransform(control: HeaderValue | undefined): boolean {
+  return control !== undefined && /(?:^|,)\s*no-transform\s*(?:,|$)/i.test(Array.isArray(control) ? control.join(",") : String(control));
 }
 
 function isUpToDate(sibling: Stats, original: Stats): boolean {

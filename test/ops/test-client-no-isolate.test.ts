@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, runCli, tempDir } from "../support/cli.js";
+import { repoRoot } from "../support/cli.js";
+import { initLinkedApp } from "../support/script-app.js";
 import { serviceUrl } from "../support/services.js";
 import { Database } from "../../runtime/db/index.js";
 
@@ -22,7 +23,6 @@ function linkDevDependencies(app: string): void {
     mkdirSync(join(target, ".."), { recursive: true });
     if (!existsSync(target)) symlinkSync(join(repoRoot, "node_modules", pkg), target, "dir");
   }
-  if (!existsSync(join(app, "node_modules", "tina4"))) symlinkSync(repoRoot, join(app, "node_modules", "tina4"), "dir");
 }
 
 function testFile(name: string): string {
@@ -49,9 +49,7 @@ afterAll(async () => {
 
 describe.skipIf(!postgres)("test files sharing one process (vitest --no-isolate)", () => {
   it("each file's own testClient() works after the previous file closed its client", () => {
-    const app = join(tempDir("tina4-tc-noiso-"), "app");
-    const init = runCli(["init", app, "--yes"], process.cwd());
-    expect(init.code, init.stderr).toBe(0);
+    const app = initLinkedApp("tina4-tc-noiso-");
     linkDevDependencies(app);
     writeFileSync(join(app, "src", "routes", "rows.ts"), [
       'import { get, Database } from "tina4";',

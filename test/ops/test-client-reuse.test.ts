@@ -8,10 +8,9 @@
  * `node`, as test-client-exit does.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cliEnv, repoRoot, runCli, tempDir } from "../support/cli.js";
+import { initLinkedApp, runNodeScript } from "../support/script-app.js";
 import { serviceUrl } from "../support/services.js";
 import { Database } from "../../runtime/db/index.js";
 import { App } from "../../runtime/app.js";
@@ -22,27 +21,9 @@ const postgres = serviceUrl("POSTGRES");
 const redis = serviceUrl("REDIS");
 const table = `tc_reuse_${process.pid}_${Date.now()}`;
 
-function runScript(cwd: string, file: string, env: Record<string, string>, limitMs: number): Promise<{ code: number | null; exitedInTime: boolean; output: string }> {
-  const child = spawn(process.execPath, [file], { cwd, env: cliEnv(env), stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), limitMs);
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, exitedInTime: signal === null, output });
-    });
-  });
-}
-
 /** `tina4 init` plus the routes of the test; a plain `node` resolves `tina4` through node_modules. */
 function makeApp(prefix: string): string {
-  const app = join(tempDir(prefix), "app");
-  const init = runCli(["init", app, "--yes"], process.cwd());
-  expect(init.code, init.stderr).toBe(0);
-  mkdirSync(join(app, "node_modules"), { recursive: true });
-  if (!existsSync(join(app, "node_modules", "tina4"))) symlinkSync(repoRoot, join(app, "node_modules", "tina4"), "dir");
+  const app = initLinkedApp(prefix);
   mkdirSync(join(app, "src", "models"), { recursive: true });
   writeFileSync(join(app, "src", "models", "Note.ts"), [
     'import { Model, type ModelFields } from "tina4";',
@@ -140,7 +121,7 @@ describe.skipIf(!postgres || !redis)("a second testClient() after close() in the
       "}",
       "",
     ].join("\n"));
-    const result = await runScript(app, "script.mjs", {
+    const result = await runNodeScript(app, "script.mjs", {
       TINA4_DATABASE_URL: postgres!,
       TINA4_DB_CACHE: "true",
       TINA4_CACHE_BACKEND: "redis",

@@ -156,6 +156,8 @@ class Encoder {
     // 206: a byte range names identity bytes (the whole file's 200 is encoded, without Accept-Ranges)
     if (status < 200 || status === 204 || status === 206 || status === 304) return false;
     const headers = res.headers;
+    // any Content-Range (a 416's too) speaks of identity bytes: byte-range.ts relies on it
+    if (headers["content-range"] !== undefined) return false;
     const encoding = headers["content-encoding"];
     if (encoding !== undefined && String(encoding).trim().toLowerCase() !== "identity") return false;
     const type = headers["content-type"];

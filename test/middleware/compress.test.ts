@@ -219,17 +219,22 @@ describe("compress()", () => {
     expect((await send(`${url}/tagged`)).headers.etag).toBe('"v1"');
   });
 
-  it("compresses error responses as well", async () => {
+  it("compresses error responses as well, but not one that names a byte range (416)", async () => {
     const url = await serve((app) => {
       app.use(compress({ threshold: 0 }));
       app.get("/boom", () => {
         throw new Error("boom");
       });
+      app.get("/range", (_req, res) => res.status(416).header("content-range", "bytes */100").json({ error: "Range Not Satisfiable" }));
     });
     const reply = await send(`${url}/boom`, { "accept-encoding": "gzip" });
     expect(reply.status).toBe(500);
     expect(reply.headers["content-encoding"]).toBe("gzip");
     expect(JSON.parse(reply.body)).toMatchObject({ error: "Internal Server Error" });
+    const range = await send(`${url}/range`, { "accept-encoding": "gzip" });
+    expect(range.status).toBe(416);
+    expect(range.headers["content-encoding"]).toBeUndefined();
+    expect(range.headers["content-range"]).toBe("bytes */100");
   });
 
   it("encodes large bodies off the event loop, with the same bytes back", async () => {

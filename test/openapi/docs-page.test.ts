@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
 import { z } from "../../runtime/validation/zod.js";
-import { servicesRequired } from "../support/services.js";
+import { useChromium } from "../support/chromium.js";
 import { startApp } from "../support/http.js";
 import { runCli, startServe, tempDir } from "../support/cli.js";
 import { join } from "node:path";
@@ -13,21 +11,11 @@ import type { Page } from "playwright-core";
 // server itself serves, and the page load asks no other host for anything. The page is opened
 // under a public-looking name (mapped to loopback): Swagger UI skips some outside requests (its
 // online validator badge) for localhost only, so loopback alone would hide them.
-const CHROMIUM = "/usr/bin/chromium";
 const HOST = "docs.example.test";
-const available = existsSync(CHROMIUM);
-if (!available && servicesRequired()) throw new Error(`${CHROMIUM} is missing but TINA4_TEST_SERVICES=required (apt-get install chromium)`);
-if (!available) console.warn(`[skip] ${CHROMIUM} is missing: the /docs browser test is skipped (apt-get install chromium)`);
-
-let browser: Browser;
+const chrome = useChromium({ args: [`--host-resolver-rules=MAP ${HOST} 127.0.0.1`] });
 let server: Awaited<ReturnType<typeof startApp>>;
 
 beforeAll(async () => {
-  if (!available) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--host-resolver-rules=MAP ${HOST} 127.0.0.1`],
-  });
   const Product = z.object({ name: z.string(), price: z.number() });
   server = await startApp(
     (app) => {
@@ -41,7 +29,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await browser?.close();
 });
 
 /** Records every request the page makes: to the server (continued) or elsewhere (refused). */
@@ -61,9 +48,9 @@ async function watch(page: Page, own: string): Promise<{ outside: string[]; serv
   return { outside, served };
 }
 
-describe.skipIf(!available)("/docs in headless Chromium", () => {
-  it("shows every route and makes no request outside the server", async () => {
-    const page = await browser.newPage();
+describe("/docs in headless Chromium", () => {
+  it("shows every route and makes no request outside the server", async (test) => {
+    const page = await chrome.require(test).newPage();
     const own = `${HOST}:${new URL(server.url).port}`;
     const { outside, served } = await watch(page, own);
     await page.goto(`http://${own}/docs`);
@@ -81,7 +68,8 @@ describe.skipIf(!available)("/docs in headless Chromium", () => {
     await page.close();
   });
 
-  it("under `tina4 serve` (dev, live reload injected) the page of a new app shows its routes, nothing fetched elsewhere", async () => {
+  it("under `tina4 serve` (dev, live reload injected) the page of a new app shows its routes, nothing fetched elsewhere", async (test) => {
+    const browser = chrome.require(test);
     const root = tempDir("tina4-docs-serve-");
     const app = join(root, "app");
     expect(runCli(["init", app, "--yes"], root).code).toBe(0);

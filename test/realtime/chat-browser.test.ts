@@ -3,9 +3,9 @@
  * one sends, the other shows it; after a code edit the dev reload closes the sockets with
  * 1001, the pages reconnect and chat on with the new code.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium } from "../dev/browser.js";
+import { useChromium } from "../support/chromium.js";
 import { makeApp, serve, writeFile, type Served } from "../dev/support.js";
 
 const route = (prefix: string) => `import { broadcast, type Socket } from "tina4";
@@ -51,18 +51,14 @@ const PAGE = `<!doctype html>
 </body></html>
 `;
 
-let browser: Browser | null = null;
+const chrome = useChromium();
 let served: Served | null = null;
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 30_000);
 afterAll(async () => {
   await served?.stop();
-  await browser?.close();
 });
 
-async function open(url: string): Promise<Page> {
-  const page = await browser!.newPage();
+async function open(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage();
   await page.goto(url);
   await page.waitForFunction(`document.getElementById("state").textContent === "open"`, undefined, { timeout: 5_000 });
   return page;
@@ -78,11 +74,11 @@ const shows = (page: Page, text: string, timeout = 2_000) => page.waitForFunctio
 
 describe("a chat page in headless Chromium", () => {
   it("two pages: one sends, the other shows it; after a dev reload both reconnect and chat with the new code", async (ctx) => {
-    if (!browser) return ctx.skip();
+    const browser = chrome.require(ctx);
     const dir = makeApp({ "src/routes/chat/[room]/ws.ts": route(""), "public/chat.html": PAGE });
     served = await serve(dir);
-    const alice = await open(`${served.url}/chat.html`);
-    const bob = await open(`${served.url}/chat.html`);
+    const alice = await open(browser, `${served.url}/chat.html`);
+    const bob = await open(browser, `${served.url}/chat.html`);
     await say(alice, "hello bob");
     await shows(bob, "hello bob");
     await shows(alice, "hello bob");

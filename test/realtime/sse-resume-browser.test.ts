@@ -6,20 +6,13 @@
  * could only send the id of an event the route sent itself (or none), and the replay repeated
  * or lost events.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
+import { afterEach, describe, expect, it } from "vitest";
 import { broadcast, type SseStream } from "../../runtime/index.js";
-import { launchChromium } from "../dev/browser.js";
+import { useChromium } from "../support/chromium.js";
 import { startApp } from "../support/http.js";
 
-let browser: Browser | null = null;
+const chrome = useChromium();
 const closers: Array<() => Promise<unknown>> = [];
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 30_000);
-afterAll(async () => {
-  await browser?.close();
-});
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
@@ -32,7 +25,7 @@ const PAGE = `<!doctype html><html><body><ul id="log"></ul><script>
 
 describe("SSE resume in Chromium", () => {
   it("EventSource reconnects with the Last-Event-ID of the last broadcast and gets only the events after it", async (ctx) => {
-    if (!browser) return ctx.skip();
+    const browser = chrome.require(ctx);
     const history: Array<{ id: number; text: string }> = [];
     const streams = new Set<SseStream>();
     const lastEventIds: Array<string | null> = [];
@@ -56,7 +49,7 @@ describe("SSE resume in Chromium", () => {
       await broadcast("news", item, { event: "news", id: item.id });
     };
 
-    const page = await browser!.newPage();
+    const page = await browser.newPage();
     await page.goto(server.url);
     await expect.poll(() => streams.size, { timeout: 5_000 }).toBe(1);
     await publish("one");

@@ -11,8 +11,9 @@ const MISSING = `${CHROMIUM_PATH} is missing: browser tests are skipped (apt-get
 /**
  * Launches headless Chromium, or returns null after printing why when it is missing locally.
  * Under TINA4_TEST_SERVICES=required (CI) a missing browser is an error, never a skip.
+ * `extraArgs`: more command-line switches (e.g. `--host-resolver-rules=MAP name 127.0.0.1`).
  */
-export async function launchChromium(): Promise<Browser | null> {
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser | null> {
   if (!existsSync(CHROMIUM_PATH)) {
     if (servicesRequired()) throw new Error(`${CHROMIUM_PATH} is missing but TINA4_TEST_SERVICES=required (install the apt package chromium)`);
     console.warn(`[skip] ${MISSING}`);
@@ -20,7 +21,7 @@ export async function launchChromium(): Promise<Browser | null> {
   }
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", ...extraArgs],
   });
 }
 
@@ -33,11 +34,14 @@ export interface SharedChromium {
   context(test: TestContext): Promise<BrowserContext>;
 }
 
-/** One Chromium for the tests of the calling file: launched before them, closed after them. */
-export function useChromium(): SharedChromium {
+/**
+ * One Chromium for the tests of the calling file: launched before them, closed after them (after
+ * the file's own afterAll hooks when called at the top of the file, before registering them).
+ */
+export function useChromium(options: { args?: readonly string[] } = {}): SharedChromium {
   let browser: Browser | null = null;
   beforeAll(async () => {
-    browser = await launchChromium();
+    browser = await launchChromium(options.args);
   }, 30_000);
   afterAll(async () => {
     await browser?.close();

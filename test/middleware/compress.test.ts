@@ -406,11 +406,16 @@ describe("compress() with responseCache()", () => {
       await clearCache();
       const html = page(name);
       let runs = 0;
+      const sentBodies: unknown[] = [];
       const url = await serve((app) => {
         app.get("/cached", (_req, res) => {
           runs++;
           res.html(html);
         }, [...chain("/cached")]);
+        // app onSend hooks run after the response's own: they see the bytes about to be sent
+        app.addHook("onSend", (_req, res, payload) => {
+          if (res.headers["x-cache"] === "HIT" && res.headers["content-encoding"] === "gzip" && payload.kind === "data") sentBodies.push(payload.data);
+        });
       });
       // a br client first: the MISS is sent as br
       const miss = await send(`${url}/cached`, { "accept-encoding": "gzip, deflate, br" });
@@ -434,9 +439,13 @@ describe("compress() with responseCache()", () => {
       expect(gzip.body).toBe(html);
       expect(runs).toBe(1);
       if (name.startsWith("compress()")) {
-        // compress() outside: hits are compressed too
+        // compress() outside: hits are compressed too, once per coding (the same bytes each time)
         expect(gzip.headers["content-encoding"]).toBe("gzip");
         expect(gzip.headers.vary).toBe("Accept-Encoding");
+        const again = await send(`${url}/cached`, { "accept-encoding": "gzip" });
+        expect(again.body).toBe(html);
+        expect(sentBodies).toHaveLength(2);
+        expect(sentBodies[1]).toBe(sentBodies[0]);
       }
     });
   }

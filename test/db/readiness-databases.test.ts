@@ -179,6 +179,14 @@ for (const [engine, url] of [["PostgreSQL", postgres], ["MariaDB", mariadb]] as 
       expect(reply.body.reasons?.["database:tina4_no_such_db"]).toMatch(/tina4_no_such_db.*create it or correct the name/);
     });
 
+    it("TINA4_DATABASE_URL with a wrong password: `database` says `authentication failed` before anything opened it", async () => {
+      process.env.TINA4_DATABASE_URL = variant(url!, { password: "An0ther-wr0ng-pw" });
+      const reply = await ready();
+      expect(reply.status).toBe(503);
+      expect(reply.body).toEqual({ status: "unavailable", checks: { server: "ok", database: "authentication failed" } });
+      expect(reply.text).not.toContain("An0ther-wr0ng-pw");
+    });
+
     it("the same database with the right login is ok", async () => {
       await connect(url!, { name: "good" });
       const reply = await ready();

@@ -6,6 +6,7 @@ import { ASSET_VERSION_LENGTH, AssetVersions } from "./asset-version.js";
 import type { Request } from "./request.js";
 import type { Response } from "./response.js";
 import { fileEtag, sendFile } from "./byte-range.js";
+import { isFresh } from "./fresh.js";
 
 /** Thrown-free result of resolving a request path inside the public folder. */
 export type StaticLookup = { kind: "file"; path: string; stats: Stats } | { kind: "missing" } | { kind: "forbidden" };
@@ -80,19 +81,3 @@ export class StaticFiles {
 }
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
-
-function isFresh(req: Request, etag: string, mtime: Date): boolean {
-  const noneMatch = req.headers["if-none-match"];
-  if (noneMatch !== undefined) {
-    return noneMatch.split(",").some((tag) => {
-      const candidate = tag.trim();
-      return candidate === "*" || candidate === etag || `W/${candidate}` === etag;
-    });
-  }
-  const since = req.headers["if-modified-since"];
-  if (since) {
-    const time = Date.parse(since);
-    return Number.isFinite(time) && Math.floor(mtime.getTime() / 1000) * 1000 <= time;
-  }
-  return false;
-}

@@ -54,14 +54,15 @@ describe("media seeking in Chromium", () => {
       fetched.push({ status: response.status(), range: response.request().headers().range, contentRange: response.headers()["content-range"] });
     });
     await page.goto(`${server.url}/player.html`);
-    const duration = await page.evaluate(async () => {
-      const media = document.getElementById("player") as HTMLVideoElement;
-      if (media.readyState < 1) await new Promise((resolve, reject) => { media.onloadedmetadata = resolve; media.onerror = () => reject(new Error(`media error ${media.error?.code}`)); });
+    // page scripts as strings: the test is compiled without the DOM's types
+    const duration = await page.evaluate<number>(`(async () => {
+      const media = document.getElementById("player");
+      if (media.readyState < 1) await new Promise((resolve, reject) => { media.onloadedmetadata = resolve; media.onerror = () => reject(new Error("media error " + media.error?.code)); });
       return media.duration;
-    });
+    })()`);
     expect(duration).toBeCloseTo(120, 0);
-    const seekedTo = await page.evaluate(async () => {
-      const media = document.getElementById("player") as HTMLVideoElement;
+    const seekedTo = await page.evaluate<number>(`(async () => {
+      const media = document.getElementById("player");
       const seeked = new Promise((resolve) => (media.onseeked = resolve));
       media.currentTime = media.duration - 2;
       await seeked;
@@ -69,7 +70,7 @@ describe("media seeking in Chromium", () => {
       await new Promise((resolve) => (media.ontimeupdate = resolve));
       media.pause();
       return media.currentTime;
-    });
+    })()`);
     expect(seekedTo).toBeGreaterThan(117);
     expect(fetched.length).toBeGreaterThan(0);
     expect(fetched.every((f) => f.status === 206 && f.range !== undefined)).toBe(true);

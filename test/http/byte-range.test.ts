@@ -231,6 +231,22 @@ describe("byte ranges on res.file()", () => {
     await expectPartial("/own-weak-tag", "bytes=5-", 5, size - 1); // without If-Range the range applies
   });
 
+  it("a client's current copy gets a 304 before any Range, as for public/ files", async () => {
+    const first = await send(port, "/download");
+    const etag = String(first.headers.etag);
+    for (const headers of [{ "if-none-match": etag }, { "if-none-match": etag, range: "bytes=0-9" }, { "if-modified-since": String(first.headers["last-modified"]), range: "bytes=0-9" }]) {
+      const reply = await send(port, "/download", headers);
+      expect(reply.status, JSON.stringify(headers)).toBe(304);
+      expect(reply.body.length).toBe(0);
+      expect(reply.headers["content-range"]).toBeUndefined();
+    }
+    // a handler's own strong tag, revalidated by a cache that kept it as weak
+    expect((await send(port, "/own-strong-tag", { "if-none-match": 'W/"v1"' })).status).toBe(304);
+    await expectPartial("/download", "bytes=0-9", 0, 9, { "if-none-match": 'W/"old"' });
+    const post = await send(port, "/upload-echo", { "if-none-match": etag }, "POST");
+    expect(post.status).toBe(200); // a conditional GET only
+  });
+
   it("leaves alone a handler that opted out (Accept-Ranges: none), non-GET methods, and a missing file", async () => {
     const none = await send(port, "/no-ranges", { range: "bytes=0-9" });
     expect([none.status, none.headers["content-range"], none.headers["accept-ranges"], none.body.equals(data)]).toEqual([200, undefined, "none", true]);

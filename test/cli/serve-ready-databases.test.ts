@@ -69,4 +69,17 @@ describe.skipIf(!postgres || !mariadb)("tina4 serve: /__ready checks every datab
     expect(served.output().match(/(?<!first: )GET \/reports → 503 \[/g)?.length).toBe(1);
     expect(served.output()).not.toContain(WRONG);
   }, 60_000);
+
+  it("dev: TINA4_DATABASE_URL naming a host that does not resolve: `database` says `host not found`, the reason says to check the host", async () => {
+    const url = new URL(postgres!);
+    url.hostname = "no-such-host.invalid";
+    served = await serve(makeApp(), [], { TINA4_DATABASE_URL: url.toString(), TINA4_DB_CONNECT_TIMEOUT: "2000" });
+    const ready = await get(`${served.url}/__ready`);
+    expect(ready.status).toBe(503);
+    const body = JSON.parse(ready.body) as { checks: Record<string, string>; reasons: Record<string, string> };
+    expect(body.checks).toMatchObject({ server: "ok", database: "host not found" });
+    expect(body.reasons.database).toMatch(/ENOTFOUND.*the host name does not resolve/);
+    expect(ready.body).not.toContain(new URL(postgres!).password);
+    expect((await get(`${served.url}/api/hello`)).status).toBe(200);
+  }, 60_000);
 });

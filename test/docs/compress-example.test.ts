@@ -1,5 +1,5 @@
 /**
- * docs/http.md's "Compression and conditional GET" example as a reader builds it: `tina4 init`,
+ * docs/compression.md's example as a reader builds it: `tina4 init`,
  * the page's src/app.ts and route, `tina4 serve`, then what the page says curl gets — each
  * request on a new connection, bodies decoded here.
  */
@@ -11,13 +11,11 @@ import { dirname, join } from "node:path";
 import zlib from "node:zlib";
 import { repoRoot, runCli, startServe, tempDir } from "../support/cli.js";
 
-/** The ```ts blocks of the section that name their file in a first-line comment. */
+/** The ```ts blocks of the page that name their file in a first-line comment. */
 function sectionFiles(): Map<string, string> {
-  const markdown = readFileSync(join(repoRoot, "docs/http.md"), "utf8");
-  const start = markdown.indexOf("### Compression and conditional GET");
-  const section = markdown.slice(start, markdown.indexOf("\n## ", start));
+  const markdown = readFileSync(join(repoRoot, "docs/compression.md"), "utf8");
   const files = new Map<string, string>();
-  for (const [, text] of section.matchAll(/```ts\n([\s\S]*?)```/g)) {
+  for (const [, text] of markdown.matchAll(/```ts\n([\s\S]*?)```/g)) {
     const path = /^\/\/ (src\/\S+\.ts)\n/.exec(text!);
     if (path) files.set(path[1]!, text!);
   }
@@ -47,7 +45,7 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-describe("docs/http.md, compression and conditional GET", () => {
+describe("docs/compression.md", () => {
   it("answers br with Vary and a weak ETag, 304 on If-None-Match, and br again from the response cache", async () => {
     const app = join(work, "shop");
     const init = runCli(["init", app, "--yes"], work);

@@ -8,13 +8,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createServer, type Server, type Socket } from "node:net";
 // the public API: importing it registers the checks, as in a served app
-import { Database, responseCache, session } from "../../runtime/index.js";
+import { Database, cacheSet, closeCache, responseCache, session } from "../../runtime/index.js";
 import { closeResponseCaches } from "../../runtime/middleware/response-cache.js";
 import { runShutdownHooks } from "../../runtime/lifecycle.js";
 import { closedPort, startApp } from "../support/http.js";
 import { serviceUrl } from "../support/services.js";
 
 const redis = serviceUrl("REDIS");
+const postgres2 = serviceUrl("POSTGRES2");
 
 const SETTINGS = ["TINA4_DATABASE_URL", "TINA4_CACHE_BACKEND", "TINA4_CACHE_URL", "TINA4_DB_CACHE", "TINA4_DB_CACHE_BACKEND", "TINA4_DB_CACHE_URL", "TINA4_QUEUE_BACKEND", "TINA4_QUEUE_URL", "TINA4_SECRET"] as const;
 let saved: Array<[string, string | undefined]> = [];
@@ -147,6 +148,18 @@ describe("/__ready checks every network cache the app uses", () => {
       }
     } finally {
       await server.close();
+    }
+  });
+
+  it.skipIf(!postgres2)("a `database` cache at its own URL is `cache` alone: its connection is not also a `database:<name>` check", async () => {
+    process.env.TINA4_CACHE_BACKEND = "database";
+    process.env.TINA4_CACHE_URL = postgres2!;
+    try {
+      await cacheSet("readiness-probe", 1); // opens the KV cache, and with it a Database on that URL
+      await new Promise((resolve) => setTimeout(resolve, 1_100)); // the `cache` result of the test above is reused for 1 s
+      expect(await checks()).toEqual(expect.objectContaining({ status: 200, checks: { server: "ok", cache: "ok" } }));
+    } finally {
+      await closeCache();
     }
   });
 });

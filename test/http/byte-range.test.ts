@@ -234,7 +234,8 @@ describe("byte ranges on res.file()", () => {
   it("a client's current copy gets a 304 before any Range, as for public/ files", async () => {
     const first = await send(port, "/download");
     const etag = String(first.headers.etag);
-    for (const headers of [{ "if-none-match": etag }, { "if-none-match": etag, range: "bytes=0-9" }, { "if-modified-since": String(first.headers["last-modified"]), range: "bytes=0-9" }]) {
+    const cases: Array<Record<string, string>> = [{ "if-none-match": etag }, { "if-none-match": etag, range: "bytes=0-9" }, { "if-modified-since": String(first.headers["last-modified"]), range: "bytes=0-9" }];
+    for (const headers of cases) {
       const reply = await send(port, "/download", headers);
       expect(reply.status, JSON.stringify(headers)).toBe(304);
       expect(reply.body.length).toBe(0);

@@ -4,10 +4,10 @@
  * instances through Redis/Valkey (TINA4_PUBSUB_URL), and across the workers of one instance
  * through the primary's relay without it. SIGHUP and SIGTERM close sockets with 1001.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { makeApp, serve, writeFile, type Served } from "../dev/support.js";
-import { runCli } from "../support/cli.js";
 import { serviceUrl } from "../support/services.js";
+import { useBuiltApp } from "./built-app.js";
 import { connect, wsUrl, type Client } from "./support.js";
 
 const WS_ROUTE = `import { broadcast, type Socket } from "tina4";
@@ -28,23 +28,11 @@ export default async (req: { params: { room: string }; body: unknown }) => {
 };
 `;
 
-let dir: string;
-const running: Served[] = [];
-const clients: Client[] = [];
-
-beforeAll(() => {
-  dir = makeApp({ "src/routes/chat/[room]/ws.ts": WS_ROUTE, "src/routes/api/broadcast/[room]/post.ts": BROADCAST_ROUTE });
-  const built = runCli(["build"], dir);
-  if (built.code !== 0) throw new Error(`build failed: ${built.stderr}${built.stdout}`);
-}, 120_000);
-
-afterAll(async () => {
-  for (const client of clients.splice(0)) client.ws.terminate();
-  await Promise.all(running.splice(0).map((server) => server.stop()));
-});
+const app = useBuiltApp({ "src/routes/chat/[room]/ws.ts": WS_ROUTE, "src/routes/api/broadcast/[room]/post.ts": BROADCAST_ROUTE });
+const { running, clients } = app;
 
 async function production(env: Record<string, string> = {}): Promise<Served> {
-  const server = await serve(dir, ["--production", "--workers", "2"], env);
+  const server = await serve(app.dir, ["--production", "--workers", "2"], env);
   running.push(server);
   return server;
 }

@@ -5,10 +5,10 @@
  * while the handlers ran, so every such broadcast was silently lost and the other instance
  * kept showing users who had gone.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeApp, serve, type Served } from "../dev/support.js";
-import { runCli } from "../support/cli.js";
+import { describe, expect, it } from "vitest";
+import { serve, type Served } from "../dev/support.js";
 import { serviceUrl } from "../support/services.js";
+import { useBuiltApp } from "./built-app.js";
 import { connect, wsUrl, type Client } from "./support.js";
 
 const PRESENCE_ROUTE = `import { broadcast, type Socket } from "tina4";
@@ -23,20 +23,8 @@ export async function close(socket: Room) {
 }
 `;
 
-let dir: string;
-const running: Served[] = [];
-const clients: Client[] = [];
-
-beforeAll(() => {
-  dir = makeApp({ "src/routes/presence/[room]/ws.ts": PRESENCE_ROUTE });
-  const built = runCli(["build"], dir);
-  if (built.code !== 0) throw new Error(`build failed: ${built.stderr}${built.stdout}`);
-}, 120_000);
-
-afterAll(async () => {
-  for (const client of clients.splice(0)) client.ws.terminate();
-  await Promise.all(running.splice(0).map((server) => server.stop()));
-});
+const app = useBuiltApp({ "src/routes/presence/[room]/ws.ts": PRESENCE_ROUTE });
+const { running, clients } = app;
 
 async function open(server: Served, path: string): Promise<Client> {
   const client = await connect(wsUrl(server.url, path));
@@ -51,7 +39,7 @@ for (const name of ["REDIS", "VALKEY"] as const) {
   describe.skipIf(!url)(`SIGTERM with the bus on ${name.toLowerCase()}`, () => {
     it("the close handlers of the sockets it closes (1001) still broadcast to the other instance", async () => {
       const env = { TINA4_PUBSUB_URL: url!, TINA4_PUBSUB_PREFIX: `t4-leave-${name}-${Date.now()}`, TINA4_DRAIN_DELAY: "0" };
-      const [a, b] = await Promise.all([serve(dir, ["--production", "--workers", "1"], env), serve(dir, ["--production", "--workers", "1"], env)]);
+      const [a, b] = await Promise.all([serve(app.dir, ["--production", "--workers", "1"], env), serve(app.dir, ["--production", "--workers", "1"], env)]);
       running.push(a, b);
       const watcher = await open(b, "/presence/lobby");
       const leaving = [await open(a, "/presence/lobby"), await open(a, "/presence/lobby"), await open(a, "/presence/lobby?slow=1")];

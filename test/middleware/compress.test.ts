@@ -454,7 +454,7 @@ describe("compress() with responseCache()", () => {
 describe("compress() in Chromium", () => {
   const chromium = useChromium();
 
-  it("a compressed page renders, and an EventSource through compress() gets its event at once", async (ctx) => {
+  it("a compressed page renders; an EventSource through compress() gets its event at once; a WebSocket still upgrades", async (ctx) => {
     const context = await chromium.context(ctx);
     const rows = page("chromium");
     const url = await serve((app) => {
@@ -466,8 +466,12 @@ describe("compress() in Chromium", () => {
           events.addEventListener("hello", (e) => {
             document.getElementById("status").textContent = e.data + " after " + Math.round(performance.now() - started) + " ms";
           });
+          const socket = new WebSocket(location.origin.replace("http", "ws") + "/echo");
+          socket.onopen = () => socket.send("ping");
+          socket.onmessage = (e) => { window.echoed = e.data; };
         </script></body></html>`),
       );
+      app.websocket("/echo", { message: (socket, data) => socket.send(`echo ${String(data)}`) });
       app.get("/events", (_req, res) => {
         const stream = res.sse({ heartbeat: 0 });
         setTimeout(() => stream.send("hi", { event: "hello" }), 100);
@@ -480,5 +484,6 @@ describe("compress() in Chromium", () => {
     await pageInBrowser.waitForFunction('document.getElementById("status").textContent.startsWith("hi")', undefined, { timeout: 3000 });
     const status = await pageInBrowser.locator("#status").textContent();
     expect(Number(/after (\d+) ms/.exec(status!)![1])).toBeLessThan(2000);
+    await pageInBrowser.waitForFunction("window.echoed === 'echo ping'", undefined, { timeout: 3000 });
   });
 });

@@ -175,7 +175,9 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
 
   // Not async: a memory hit is answered synchronously (no promise per hit, see compose).
   return builtin("responseCache", function (req, res, next) {
-    if (req.method !== "GET" && req.method !== "HEAD") return next();
+    // A byte range is answered by the route (206 from res.file()/public files): a stored whole
+    // answer would keep media from seeking, and a stored part would answer plain GETs.
+    if ((req.method !== "GET" && req.method !== "HEAD") || req.headers.range !== undefined) return next();
     // A signed-in caller (a token, a session cookie, or a user an API-key middleware set
     // before this one) gets a page made for them: never one from, or into, the shared cache.
     if (req.headers.authorization !== undefined || req.headers.cookie !== undefined || req.user !== null) {
@@ -368,7 +370,8 @@ class BodyCapture {
 function buildEntry(req: Request, res: Response, body: Buffer | null, statuses: Set<number>, generation: string | undefined): { entry: Entry; ttl: number | undefined; vary: string[] } | null {
   const raw = res.raw;
   const status = raw.statusCode;
-  if (!body || !statuses.has(status) || req.method !== "GET") return null;
+  // a 206 is part of an answer, never one to give whole (even when statusCodes names it)
+  if (!body || !statuses.has(status) || status === 206 || req.method !== "GET") return null;
   // Middleware after this one signed the caller in (req.user): the page may be theirs alone.
   if (req.user !== null) return null;
   const headers: Record<string, HeaderValue> = { ...(raw.getHeaders() as Record<string, HeaderValue>), ...res.headers };

@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Readable } from "node:stream";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { startApp } from "../support/http.js";
 import { clearCache, closeResponseCaches, responseCache } from "../../runtime/middleware/response-cache.js";
 import type { RunningServer } from "../../runtime/http/server.js";
@@ -66,6 +68,16 @@ beforeAll(async () => {
       count(`products/${req.params.id}`);
       return res.header("vary", "Accept-Language").json({ id: req.params.id, n: ++counter });
     }, cached);
+    // this test file itself, served with byte ranges (206 listed so only the rule for parts keeps it out)
+    const ranged = [responseCache({ backend: "memory", ttl: 60, statusCodes: [200, 206] })];
+    app.get("/file", (_req, res) => {
+      count("file");
+      return res.file(fileURLToPath(import.meta.url), "text/plain");
+    }, ranged);
+    app.get("/partial", (_req, res) => {
+      count("partial");
+      return res.header("content-range", "bytes 0-1/10").text("ab", 206);
+    }, ranged);
     app.post("/plain", () => {
       count("post");
       return { posted: ++counter };
@@ -171,6 +183,29 @@ describe("responseCache()", () => {
     await settle();
     const head = await fetch(`${server.url}/plain?head`, { method: "HEAD" });
     expect(head.headers.get("x-cache")).toBe("HIT");
+  });
+
+  it("leaves byte ranges to the route: a 206 is never stored, a stored whole answer never answers a Range", async () => {
+    const whole = readFileSync(fileURLToPath(import.meta.url));
+    const part = await get("/file", { range: "bytes=0-9" });
+    expect(part.status).toBe(206);
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(whole.subarray(0, 10));
+    expect(part.headers.get("x-cache")).toBeNull();
+    await settle();
+    const first = await get("/file");
+    expect([first.status, first.headers.get("x-cache")]).toEqual([200, "MISS"]); // the part was not stored
+    expect(Buffer.from(await first.arrayBuffer())).toEqual(whole);
+    await settle();
+    expect((await get("/file")).headers.get("x-cache")).toBe("HIT");
+    const again = await get("/file", { range: "bytes=10-19" });
+    expect(again.status).toBe(206); // from the route, not the stored whole file
+    expect(Buffer.from(await again.arrayBuffer())).toEqual(whole.subarray(10, 20));
+    expect(calls.get("file")).toBe(3);
+    // a handler's own 206 (no Range asked) is a part too
+    await get("/partial");
+    await settle();
+    expect((await get("/partial")).headers.get("x-cache")).toBe("MISS");
+    expect(calls.get("partial")).toBe(2);
   });
 
   it("an unknown backend name is an error when the middleware is created", () => {

@@ -1,5 +1,5 @@
 import { createReadStream, type Stats } from "node:fs";
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { pipeline, type Readable } from "node:stream";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
@@ -9,6 +9,7 @@ import { addSendHook, type OnSendHook } from "../http/hooks.js";
 import type { Request } from "../http/request.js";
 import type { HeaderValue, Response, ResponseBody } from "../http/response.js";
 import { withVary } from "../http/vary.js";
+import { EncodedFiles } from "./encoded-files.js";
 import { MiddlewareError, MiddlewareErrorCode } from "./errors.js";
 import { builtin, type MiddlewareFunction } from "./types.js";
 
@@ -33,6 +34,10 @@ export interface CompressOptions {
 /** Bodies from this size are compressed on libuv's thread pool instead of the event loop. */
 const ASYNC_FROM = 128 * 1024;
 const FILE_SUFFIX: Record<CompressEncoding, string> = { br: ".br", gzip: ".gz" };
+/** Files up to this size are read whole and their encoded copies kept (EncodedFiles); larger ones are encoded as streamed. */
+const CACHED_FILE_MAX = 1024 * 1024;
+/** Encoded file copies kept per compress(), in bytes. */
+const FILE_CACHE_BYTES = 16 * 1024 * 1024;
 
 let htmlStaysIdentity = false;
 /**
@@ -110,6 +115,7 @@ class Encoder {
   private readonly memo = new WeakMap<Buffer, Partial<Record<CompressEncoding, Buffer>>>();
   private readonly brotliAsync = promisify(zlib.brotliCompress);
   private readonly gzipAsync = promisify(zlib.gzip);
+  private readonly files = new EncodedFiles(FILE_CACHE_BYTES);
 
   constructor(private readonly settings: Settings) {}
 
@@ -233,14 +239,24 @@ class Encoder {
 
   /**
    * A file: its precompressed sibling (`app.css.br`, `app.css.gz`) when one at least as new
-   * exists, else the file encoded as it is read. Undefined: send it as it is (too small, or
-   * it cannot be read, so commit answers 404 as usual).
+   * exists; else, up to 1 MiB, its encoded copy, made once per coding and version (off the
+   * event loop) and kept; a larger file is encoded as it is read. Undefined: send it as it is
+   * (too small, or it cannot be read, so commit answers 404 as usual).
    */
   private async encodeFile(path: string, coding: CompressEncoding, small: (size: number) => boolean): Promise<{ body: ResponseBody; length?: number } | undefined> {
     const original = await stat(path).catch(() => null);
     if (!original?.isFile() || small(original.size)) return undefined;
     const sibling = await stat(path + FILE_SUFFIX[coding]).catch(() => null);
     if (sibling?.isFile() && isUpToDate(sibling, original)) return { body: { kind: "file", path: path + FILE_SUFFIX[coding] }, length: sibling.size };
+    if (original.size <= CACHED_FILE_MAX) {
+      const known = this.files.get(path, coding, original);
+      if (known) return { body: { kind: "data", data: known } };
+      const data = await readFile(path).catch(() => null);
+      if (!data) return undefined;
+      const encoded = await (coding === "br" ? this.brotliAsync(data, this.brotliOptions(data.length)) : this.gzipAsync(data, { level: this.settings.gzipLevel }));
+      this.files.set(path, coding, original, encoded);
+      return { body: { kind: "data", data: encoded } };
+    }
     const file = createReadStream(path);
     const opened = await new Promise<boolean>((resolve) => {
       file.once("open", () => resolve(true));

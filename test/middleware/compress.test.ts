@@ -371,14 +371,41 @@ describe("compress() and static files", () => {
   writeFileSync(join(dir, "old.css.gz"), zlib.gzipSync(Buffer.from("stale")));
   utimesSync(join(dir, "old.css.gz"), new Date(2000, 1, 1), new Date(2000, 1, 1));
 
-  it("encodes a public file as it is read, serves a fresh precompressed sibling, ignores a stale one", async () => {
-    const server = await startApp((app) => app.use(compress()), { publicDir: dir });
+  // past the 1 MiB kept in memory: encoded as it is read
+  const big = `.rule-x { margin: 0; }\n`.repeat(60_000);
+  writeFileSync(join(dir, "big.css"), big);
+
+  it("encodes a public file once per coding and version, serves a fresh precompressed sibling, ignores a stale one", async () => {
+    const sentBodies: unknown[] = [];
+    const server = await startApp((app) => {
+      app.use(compress());
+      app.addHook("onSend", (req, _res, payload) => {
+        if (req.path === "/app.css" && payload.kind === "data") sentBodies.push(payload.data);
+      });
+    }, { publicDir: dir });
     close = server.close;
     const live = await send(`${server.url}/app.css`, { "accept-encoding": "gzip" });
     expect(live.headers["content-encoding"]).toBe("gzip");
-    expect(live.headers["content-length"]).toBeUndefined(); // chunked: the length is not known ahead
+    expect(Number(live.headers["content-length"])).toBe(live.raw.length);
     expect(live.headers.etag).toMatch(/^W\//);
     expect(live.body).toBe(css);
+    // the second request sends the copy made for the first
+    expect((await send(`${server.url}/app.css`, { "accept-encoding": "gzip" })).body).toBe(css);
+    expect(sentBodies).toHaveLength(2);
+    expect(sentBodies[1]).toBe(sentBodies[0]);
+    // the file's validator answers 304 whatever the encoding (weak comparison)
+    const revalidated = await send(`${server.url}/app.css`, { "accept-encoding": "br", "if-none-match": String(live.headers.etag) });
+    expect(revalidated.status).toBe(304);
+    // a new version of the file is encoded anew
+    const edited = css.replace("#333", "#444");
+    writeFileSync(join(dir, "app.css"), edited);
+    utimesSync(join(dir, "app.css"), new Date(), new Date(Date.now() + 5000));
+    expect((await send(`${server.url}/app.css`, { "accept-encoding": "gzip" })).body).toBe(edited);
+
+    const streamed = await send(`${server.url}/big.css`, { "accept-encoding": "br" });
+    expect(streamed.headers["content-encoding"]).toBe("br");
+    expect(streamed.headers["content-length"]).toBeUndefined(); // chunked: the length is not known ahead
+    expect(streamed.body).toBe(big);
 
     const sibling = await send(`${server.url}/site.css`, { "accept-encoding": "br" });
     expect(sibling.headers["content-encoding"]).toBe("br");
@@ -390,9 +417,6 @@ describe("compress() and static files", () => {
     expect(stale.headers["content-encoding"]).toBe("gzip");
     expect(stale.body).toBe(css);
 
-    // the file's validator answers 304 whatever the encoding (weak comparison)
-    const revalidated = await send(`${server.url}/app.css`, { "accept-encoding": "br", "if-none-match": String(live.headers.etag) });
-    expect(revalidated.status).toBe(304);
   });
 });
 

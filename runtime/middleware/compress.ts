@@ -52,11 +52,12 @@ export function keepHtmlUncompressed(on = true): void {
  * Compresses responses with brotli or gzip (node:zlib) as the client's Accept-Encoding asks,
  * adding `Vary: Accept-Encoding`. It works on the payload as finally sent (an onSend hook of
  * the response, added once the rest of the chain is done), so middleware inside it see and
- * store the identity body: responseCache() keeps plain bytes and a hit is compressed anew for
- * each client. Left alone: bodies under `threshold` (unless the client refused identity),
- * types that do not shrink (images, video, archives, woff2...), responses already encoded or
- * marked `Cache-Control: no-transform`, event streams, HEAD, 1xx/204/206/304, and bodies a
- * handler writes to `res.raw` itself (they never pass onSend). docs/http.md, "Compression".
+ * store the identity body: responseCache() keeps plain bytes and a hit is compressed as each
+ * client asks (once per coding: the encoded copy is reused). Left alone: bodies under
+ * `threshold` (unless the client refused identity), types that do not shrink (images, video,
+ * archives, woff2...), responses already encoded, with a Content-Range, or marked
+ * `Cache-Control: no-transform`, event streams, HEAD, 1xx/204/206/304, and bodies a handler
+ * writes to `res.raw` itself (they never pass onSend). docs/compression.md.
  */
 export function compress(options: CompressOptions = {}): MiddlewareFunction {
   const encoder = new Encoder(checked(options));

@@ -10,7 +10,7 @@ import { builtin, type MiddlewareFunction } from "./types.js";
  * and RFC 9110 §8.8.3 lets one weak tag stand for all of them, so a browser revalidating a br
  * copy gets its 304 from a server that would now send gzip. A tag the route set itself (or a
  * cached one) is kept and compared as it is. Streams and files are left alone (public files
- * have their own validators, docs/http.md). docs/http.md, "Compression and conditional GET".
+ * have their own validators, docs/http.md). docs/compression.md.
  */
 export function etag(): MiddlewareFunction {
   return builtin("etag", function (req, res, next) {

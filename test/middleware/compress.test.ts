@@ -152,6 +152,34 @@ describe("compress()", () => {
     expect(JSON.parse(refused.body).hello).toHaveLength(500);
   });
 
+  it("starts at 1 KiB by default", async () => {
+    const url = await serve((app) => {
+      app.use(compress());
+      app.get("/text/{size:int}", (req, res) => res.text("x".repeat(req.params.size as number)));
+    });
+    const under = await send(`${url}/text/1023`, { "accept-encoding": "gzip" });
+    expect(under.headers["content-encoding"]).toBeUndefined();
+    expect(under.raw.length).toBe(1023);
+    const at = await send(`${url}/text/1024`, { "accept-encoding": "gzip" });
+    expect(at.headers["content-encoding"]).toBe("gzip");
+    expect(at.body).toBe("x".repeat(1024));
+  });
+
+  it("leaves a handler that writes res.raw itself as it wrote it", async () => {
+    const html = page("raw");
+    const url = await serve((app) => {
+      app.use(compress());
+      app.get("/raw", (_req, res) => {
+        res.raw.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+        res.raw.end(html);
+      });
+    });
+    const reply = await send(`${url}/raw`, { "accept-encoding": "br, gzip" });
+    expect(reply.status).toBe(200);
+    expect(reply.headers["content-encoding"]).toBeUndefined();
+    expect(reply.raw.toString("utf8")).toBe(html);
+  });
+
   it("respects Cache-Control: no-transform", async () => {
     const html = page("no-transform");
     const url = await serve((app) => {

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, type TestContext } from "vitest";
 import { servicesRequired } from "./services.js";
+import { baseTmpdir } from "./temp-root.js";
 
 /** Debian's headless Chromium (apt package `chromium`, installed by .ci/services.sh). */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -22,6 +23,9 @@ export async function launchChromium(extraArgs: readonly string[] = []): Promise
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", ...extraArgs],
+    // not the test file's own (deeper) TMPDIR: Chromium aborts when its socket path is too long;
+    // it removes its folder there when it closes
+    env: { ...process.env, TMPDIR: baseTmpdir() },
   });
 }
 

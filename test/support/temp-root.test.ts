@@ -91,6 +91,6 @@ describe("temporary files of the test suite", () => {
     const run = runFixtures({}, tmp);
     expect(run.code).toBe(0);
     expect([oldFailure, recentFailure, killedRun, runningRun].map(existsSync)).toEqual([false, true, false, true]);
-    expect(readdirSync(tmp).sort()).toEqual([`tina4-test-${gone}-bbbbbb`, `tina4-test-${process.pid}-dddddd`]);
+    expect(readdirSync(tmp).sort()).toEqual([`tina4-test-${gone}-bbbbbb`, `tina4-test-${process.pid}-dddddd`].sort());
   });
 });

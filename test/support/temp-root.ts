@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 /**
  * Where the test suite's temporary files live. vitest's globalSetup (test/support/temp-global.ts)
@@ -16,6 +16,16 @@ export const ROOT_ENV = "TINA4_TEST_TMP_ROOT";
 export const KEEP_ENV = "TINA4_TEST_KEEP_TMP";
 /** Written into the directory of a test file that failed: teardown keeps that directory. */
 export const FAILED_MARKER = ".tina4-test-failed";
+
+/**
+ * The temporary folder the run started with (the parent of the run's directory), for a program
+ * whose paths in TMPDIR must stay short: Chromium's singleton socket (`<TMPDIR>/org.chromium.
+ * Chromium.*\/SingletonSocket`) may not exceed the 107 bytes of a Unix socket path.
+ */
+export function baseTmpdir(): string {
+  const root = process.env[ROOT_ENV];
+  return root ? dirname(root) : tmpdir();
+}
 
 export function keepRequested(): boolean {
   return process.env[KEEP_ENV] === "1";
@@ -67,7 +77,8 @@ export function removeStaleRunRoots(now = Date.now()): void {
 
 /** The directory of one test file inside the run's parent, named after the file. */
 export function makeFileDir(root: string, testPath: string | undefined): string {
-  const name = (testPath ?? "file").split(/[\\/]/).pop()!.split(".")[0]!.replace(/[^\w-]/g, "_");
+  // at most 20 characters: paths below it stay short (see baseTmpdir)
+  const name = (testPath ?? "file").split(/[\\/]/).pop()!.split(".")[0]!.replace(/[^\w-]/g, "_").slice(0, 20);
   return mkdtempSync(join(root, `${name}-`));
 }
 

@@ -20,6 +20,7 @@ import { createRequire } from "node:module";
 import { measureServer, parseBenchArgs, pinLoadGenerator } from "./lib/server-bench.mjs";
 import { fetchOnce } from "./lib/check.mjs";
 import { FORTUNES_PATH, expectedFortunesPage } from "./lib/fortunes.mjs";
+import { median } from "./lib/stats.mjs";
 
 const SERVERS = [
   { id: "tina4", label: "tina4 res.render (twig.js)", script: "fortunes-tina4.mjs" },
@@ -48,12 +49,6 @@ function measure(server) {
   return measureServer({ id: server.id, script: server.script, serverCpus, check: (port) => checkPage(port, server.id), cannon, warmup: opts.warmup, duration: opts.duration });
 }
 
-const median = (values) => {
-  const sorted = values.filter((v) => v !== null).sort((a, b) => a - b);
-  if (sorted.length === 0) return null;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const fmtInt = (n) => Math.round(n).toLocaleString("en-US");
 const version = (name) => createRequire(import.meta.url)(`${name}/package.json`).version;
 

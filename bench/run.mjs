@@ -29,6 +29,7 @@ import { checkLoad, checkResponse } from "./lib/check.mjs";
 import { summarise } from "./lib/cpuprofile.mjs";
 import { cpuMs } from "./lib/proc-cpu.mjs";
 import { CATALOG_PATH, HELLO_BODY, HELLO_PATH, TARGET_BODY, TARGET_PATH } from "./lib/payload.mjs";
+import { median } from "./lib/stats.mjs";
 
 const SCENARIOS = [
   { id: "node-http", label: "node:http", script: "node-http.mjs", args: [], path: HELLO_PATH, body: HELLO_BODY },
@@ -202,7 +203,10 @@ const routeRatio = ratio("tina4-1000", "tina4-10");
 const abPairs = scenarios.filter((s) => s.twin).map((s) => {
   const cpu = (id) => rows.find((r) => r.id === id).serverCpuUsPerReq;
   const cpuRatio = cpu(s.twin) !== null && cpu(s.id) !== null ? cpu(s.twin) / cpu(s.id) : null;
-  return { id: s.twin, reqPerSecRatio: ratio(s.twin, s.id), serverCpuRatio: cpuRatio };
+  // The same round's pair ran back to back: the median of their ratios is the steadiest figure
+  // when a server lands on one of the machine's two speeds per start (docs/benchmarks.md).
+  const perRound = runs[s.twin].map((run, i) => run.serverCpuUsPerReq !== null && runs[s.id][i].serverCpuUsPerReq !== null ? run.serverCpuUsPerReq / runs[s.id][i].serverCpuUsPerReq : null).filter((r) => r !== null);
+  return { id: s.twin, reqPerSecRatio: ratio(s.twin, s.id), serverCpuRatio: cpuRatio, serverCpuRatioPerRound: perRound, serverCpuRatioMedian: perRound.length ? median(perRound) : null };
 });
 const targets = TARGETS.map((t) => {
   const value = ratio(t.a, t.b);
@@ -232,7 +236,9 @@ if (opts.json) {
     console.log(`\nA/B, this tree / ${opts.ab}:`);
     for (const p of abPairs) {
       const cpu = p.serverCpuRatio === null ? "–" : `${p.serverCpuRatio.toFixed(3)}×`;
-      console.log(`  ${p.id.padEnd(12)} req/s ${p.reqPerSecRatio.toFixed(3)}×   server CPU µs/req ${cpu}`);
+      const rounds = p.serverCpuRatioPerRound.map((r) => r.toFixed(2)).join(", ");
+      const mid = p.serverCpuRatioMedian === null ? "–" : `${p.serverCpuRatioMedian.toFixed(3)}×`;
+      console.log(`  ${p.id.padEnd(12)} req/s ${p.reqPerSecRatio.toFixed(3)}×   server CPU µs/req ${cpu} (best rounds); per round ${rounds}: median ${mid}`);
     }
   }
   const judged = targets.filter((t) => t.met !== null);

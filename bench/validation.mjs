@@ -24,6 +24,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { measureServer, parseBenchArgs, pinLoadGenerator } from "./lib/server-bench.mjs";
 import { BAD_ORDER_BODY, ORDER_BODY, ORDER_JSON_SCHEMA, ORDER_PATH, RECEIPT_BODY, zodOrder } from "./lib/order.mjs";
+import { median } from "./lib/stats.mjs";
 
 const SCENARIOS = [
   { id: "tina4-none", label: "tina4, no validation", script: "tina4-validation.mjs", args: ["none"], refuses: null },
@@ -130,12 +131,6 @@ async function validatorStep() {
   return Object.fromEntries(Object.entries(batches).filter(([name]) => name !== "parseOnly").map(([name, list]) => [name, median(list) - parse]));
 }
 
-const median = (values) => {
-  const known = values.filter((v) => v !== null).sort((a, b) => a - b);
-  if (!known.length) return null;
-  const mid = known.length >> 1;
-  return known.length % 2 ? known[mid] : (known[mid - 1] + known[mid]) / 2;
-};
 const rows = SCENARIOS.map((s) => ({
   id: s.id,
   label: s.label,

@@ -15,6 +15,7 @@ import { request } from "node:http";
 import { startServer } from "./spawn-server.mjs";
 import { loadServer } from "./server-bench.mjs";
 import { HELLO_BODY, HELLO_PATH } from "./payload.mjs";
+import { median } from "./stats.mjs";
 
 /** GET the hello route with `headers`: must answer `expectStatus` (and `expectBody` when given). */
 export function checkHello(port, headers, expectStatus, expectBody) {
@@ -89,13 +90,6 @@ export async function benchHello({ name, script, scenarios: all, verify = async 
     const vs = best[baseline] ? `${(r.reqPerSec / best[baseline].reqPerSec).toFixed(2)}×` : "";
     console.log(`| ${s.label} | ${Math.round(r.reqPerSec).toLocaleString("en-US")} | ${(1e6 / r.reqPerSec).toFixed(1)} | ${r.serverCpuUsPerReq?.toFixed(1) ?? "?"} | ${r.p99Ms} | ${vs} |`);
   }
-}
-
-function median(values) {
-  const sorted = values.filter((v) => v !== null && v !== undefined).sort((a, b) => a - b);
-  if (sorted.length === 0) return null;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Each figure's median over the rounds (the figures may come from different rounds). */

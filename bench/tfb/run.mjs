@@ -47,6 +47,7 @@ import { cpuMs } from "../lib/proc-cpu.mjs";
 import { coreShare, coreTicks } from "../lib/cpu-stat.mjs";
 import { startSpeedProbe } from "../lib/speed-probe.mjs";
 import { summarise } from "../lib/cpuprofile.mjs";
+import { median } from "../lib/stats.mjs";
 
 const USAGE = `usage: node bench/tfb/run.mjs [--duration N] [--warmup N] [--rounds N] [--connections N] [--pool N]
                             [--only id,id] [--servers a,b] [--database NAME] [--validate-only]
@@ -296,13 +297,6 @@ function warmupPasses(seconds) {
 function rotate(list, by) {
   const k = by % list.length;
   return [...list.slice(k), ...list.slice(0, k)];
-}
-
-function median(values) {
-  const v = values.filter((x) => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const mid = v.length >> 1;
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
 /**

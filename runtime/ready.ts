@@ -77,6 +77,37 @@ export function addReadinessCheck(name: string, check: ReadinessCheck, options: 
   };
 }
 
+/**
+ * Checks shared by several users, one per key (a database or cache server several objects
+ * use): the first `acquire` adds it, the release of the last user removes it.
+ */
+export class SharedReadinessChecks {
+  readonly #entries = new Map<string, { users: number; remove: () => void }>();
+
+  /** Counts one more user of `key`'s check (`add` registers it if none is); returns this user's release, safe to call twice. */
+  acquire(key: string, add: () => () => void): () => void {
+    let entry = this.#entries.get(key);
+    if (entry === undefined) {
+      entry = { users: 0, remove: add() };
+      this.#entries.set(key, entry);
+    }
+    const current = entry;
+    current.users++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--current.users > 0) return;
+      current.remove();
+      if (this.#entries.get(key) === current) this.#entries.delete(key);
+    };
+  }
+
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
+}
+
 /** Whether a check is registered under `name` (enabled or not). */
 export function hasReadinessCheck(name: string): boolean {
   return entries.has(name);

@@ -16,7 +16,7 @@
  * most once a second (runtime/ready.ts).
  */
 import { setting } from "../config/settings.js";
-import { addReadinessCheck, hasReadinessCheck, type ReadinessCheck } from "../ready.js";
+import { SharedReadinessChecks, addReadinessCheck, hasReadinessCheck, type ReadinessCheck } from "../ready.js";
 import { NAMESPACES, type BackendName } from "./backend.js";
 import { defaultUrl, parseBackendName, readCacheSettings } from "./config.js";
 import { openNetworkStore } from "./network-store.js";
@@ -106,11 +106,7 @@ export function coveredByCacheCheck(backend: NetworkBackend, url: string | undef
   return configured !== null && serverKey(configured.backend, configured.url) === serverKey(backend, url);
 }
 
-interface Watched {
-  users: number;
-  remove: () => void;
-}
-const watched = new Map<string, Watched>();
+const watched = new SharedReadinessChecks();
 
 /**
  * Adds `consumer`'s cache server to the readiness checks (no-op for memory and file); returns
@@ -119,22 +115,9 @@ const watched = new Map<string, Watched>();
 export function watchCacheServer(consumer: string, backend: BackendName, url: string | undefined): () => void {
   if (!isNetworkBackend(backend) || onAppDatabase(backend, url)) return () => undefined;
   const server = serverKey(backend, url);
-  const key = `${consumer}|${server}`;
-  let entry = watched.get(key);
-  if (entry === undefined) {
+  return watched.acquire(`${consumer}|${server}`, () => {
     let name = consumer;
     for (let n = 2; hasReadinessCheck(name); n++) name = `${consumer}#${n}`;
-    entry = { users: 0, remove: addReadinessCheck(name, cacheServerProbe(backend, url), { enabled: () => !coveredByCacheCheck(backend, url) }) };
-    watched.set(key, entry);
-  }
-  const current = entry;
-  current.users++;
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    if (--current.users > 0) return;
-    current.remove();
-    if (watched.get(key) === current) watched.delete(key);
-  };
+    return addReadinessCheck(name, cacheServerProbe(backend, url), { enabled: () => !coveredByCacheCheck(backend, url) });
+  });
 }

@@ -19,7 +19,7 @@
  */
 import { basename } from "node:path";
 import { isSet, setting } from "../config/settings.js";
-import { addReadinessCheck, hasReadinessCheck, type ReadinessCheck } from "../ready.js";
+import { SharedReadinessChecks, addReadinessCheck, hasReadinessCheck, type ReadinessCheck } from "../ready.js";
 import { createAdapter } from "./adapters/index.js";
 import { connectFailure } from "./connect-failure.js";
 import { DatabaseError, type DbErrorCodeValue } from "./errors.js";
@@ -29,14 +29,8 @@ import { parseDatabaseUrl, type ParsedDatabaseUrl } from "./url.js";
 /** The check of the app's database (TINA4_DATABASE_URL). */
 export const DEFAULT_CHECK = "database";
 
-interface Watched {
-  name: string;
-  users: number;
-  remove: () => void;
-}
-
 /** Databases opened by the app, by identity (engine, server, database, user, options — no password). */
-const watched = new Map<string, Watched>();
+const watched = new SharedReadinessChecks();
 
 function identityOf(parsed: ParsedDatabaseUrl): string {
   return databaseIdentity(parsed).entries;
@@ -108,24 +102,11 @@ function freeName(parsed: ParsedDatabaseUrl, name: string | undefined): string {
 export function watchDatabase(parsed: ParsedDatabaseUrl, name?: string): () => void {
   if (parsed.engine === "sqlite" && parsed.database === ":memory:") return () => undefined;
   const identity = identityOf(parsed);
-  let entry = watched.get(identity);
-  if (entry === undefined) {
+  return watched.acquire(identity, () => {
     const check: ReadinessCheck = () => reach(parsed);
     const label = freeName(parsed, name);
     // the app's own database is the "database" check; this one only for the others
     const isDefault = (): boolean => configured()?.identity === identity;
-    const remove = addReadinessCheck(label, check, { enabled: () => !isDefault(), describe: stateOf });
-    entry = { name: label, users: 0, remove };
-    watched.set(identity, entry);
-  }
-  const current = entry;
-  current.users++;
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    if (--current.users > 0) return;
-    current.remove();
-    if (watched.get(identity) === current) watched.delete(identity);
-  };
+    return addReadinessCheck(label, check, { enabled: () => !isDefault(), describe: stateOf });
+  });
 }

@@ -6,12 +6,11 @@
  * server that drops every connection for "down".
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createServer, type Server, type Socket } from "node:net";
 // the public API: importing it registers the checks, as in a served app
 import { Database, cacheSet, closeCache, responseCache, session } from "../../runtime/index.js";
 import { closeResponseCaches } from "../../runtime/middleware/response-cache.js";
 import { runShutdownHooks } from "../../runtime/lifecycle.js";
-import { closedPort, startApp } from "../support/http.js";
+import { closedPort, countingServer, startApp } from "../support/http.js";
 import { serviceUrl } from "../support/services.js";
 
 const redis = serviceUrl("REDIS");
@@ -45,26 +44,6 @@ async function checks(): Promise<{ status: number; checks: Record<string, string
   }
 }
 
-/** Accepts and drops every connection, counting them: a cache server that is down, whose probes can be counted. */
-async function countingServer(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
-  let connections = 0;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on("error", () => undefined);
-    socket.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `redis://127.0.0.1:${(server.address() as { port: number }).port}`,
-    connections: () => connections,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 describe("/__ready checks every network cache the app uses", () => {
   it("responseCache on its own Redis: `responseCache` while it is down (the cache fell back to files), gone once closed", async () => {
@@ -131,8 +110,8 @@ describe("/__ready checks every network cache the app uses", () => {
   it("consumers of one server share one probe, at most once a second", async () => {
     const server = await countingServer();
     try {
-      responseCache({ backend: "redis", cacheUrl: server.url });
-      session({ backend: "redis", url: server.url });
+      responseCache({ backend: "redis", cacheUrl: `redis://127.0.0.1:${server.port}` });
+      session({ backend: "redis", url: `redis://127.0.0.1:${server.port}` });
       await new Promise((resolve) => setTimeout(resolve, 200)); // responseCache's own first connect
       const before = server.connections();
       const app = await startApp(() => undefined);

@@ -6,10 +6,9 @@
  * name that never holds the URL, with a state saying what is wrong. Real PostgreSQL and MariaDB.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createServer, type Server, type Socket } from "node:net";
 // the public API: importing it registers the checks, as in a served app
 import { Database, DatabaseError } from "../../runtime/index.js";
-import { closedPort, startApp } from "../support/http.js";
+import { closedPort, countingServer, startApp } from "../support/http.js";
 import { serviceUrl } from "../support/services.js";
 import type { AppOptions } from "../../runtime/app.js";
 
@@ -59,26 +58,6 @@ function variant(url: string, change: { password?: string; database?: string; ho
   return parsed.toString();
 }
 
-/** A server that accepts and at once drops every connection, counting them: a database that is down, whose probes can be counted. */
-async function countingServer(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
-  let connections = 0;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on("error", () => undefined);
-    socket.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    connections: () => connections,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 describe("/__ready checks every database the app opened", () => {
   it("a second database that is down: 503 naming it (not its URL); db.close() takes it out of the checks", async () => {

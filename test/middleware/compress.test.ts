@@ -14,39 +14,10 @@ import { compress } from "../../runtime/middleware/compress.js";
 import { clearCache, closeResponseCaches, responseCache } from "../../runtime/middleware/response-cache.js";
 import { negotiateEncoding } from "../../runtime/http/accept-encoding.js";
 import { startApp } from "../support/http.js";
+import { sendDecoded } from "../support/encoded-request.js";
 import { useChromium } from "../support/chromium.js";
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  raw: Buffer;
-  /** The body decoded as its Content-Encoding says. */
-  body: string;
-}
-
-/** One request on a new connection; the body is decoded by its Content-Encoding. */
-function send(url: string, headers: Record<string, string> = {}, method = "GET"): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => {
-        const raw = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, raw, body: decode(raw, res.headers["content-encoding"]).toString("utf8") });
-      });
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-function decode(raw: Buffer, encoding: string | undefined): Buffer {
-  if (encoding === "br") return zlib.brotliDecompressSync(raw);
-  if (encoding === "gzip") return zlib.gunzipSync(raw);
-  if (encoding === undefined) return raw;
-  throw new Error(`unexpected content-encoding ${encoding}`);
-}
+const send = sendDecoded;
 
 /** A page well over the 1 KiB threshold, with enough variety to be realistic. */
 function page(title: string, rows = 200): string {

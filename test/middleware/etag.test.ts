@@ -1,34 +1,12 @@
 /** etag(): weak ETags over handler bodies and 304 on If-None-Match, through a real server on new connections. */
-import { request } from "node:http";
 import { PassThrough } from "node:stream";
-import zlib from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { compress } from "../../runtime/middleware/compress.js";
 import { etag, matchesAny } from "../../runtime/middleware/etag.js";
 import { startApp } from "../support/http.js";
+import { sendDecoded } from "../support/encoded-request.js";
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function send(url: string, headers: Record<string, string> = {}, method = "GET"): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => {
-        const raw = Buffer.concat(chunks);
-        const encoding = res.headers["content-encoding"];
-        const body = encoding === "br" ? zlib.brotliDecompressSync(raw) : encoding === "gzip" ? zlib.gunzipSync(raw) : raw;
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body.toString("utf8") });
-      });
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
+const send = sendDecoded;
 
 let close: (() => Promise<unknown>) | undefined;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { App, type AppOptions } from "../../runtime/app.js";
 import { listen, type RunningServer } from "../../runtime/http/server.js";
 import { request as httpRequest } from "node:http";
-import { connect, createServer } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 
 /** A loopback port nothing listens on (taken, then released): a server that is down. */
 export async function closedPort(): Promise<number> {
@@ -55,4 +55,25 @@ export function verbatim(port: number, method: string, path: string, headers: Re
     if (body !== undefined) req.write(body);
     req.end();
   });
+}
+
+/** A TCP server that accepts and at once drops every connection, counting them: a server that is down, whose probes can be counted. */
+export async function countingServer(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on("error", () => undefined);
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    connections: () => connections,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -37,7 +37,17 @@ export const KEEP_FAILED_MS = 60 * 60 * 1000;
 const RUN_ROOT = /^tina4-test-(\d+)-\w+$/;
 
 export function makeRunRoot(): string {
-  return mkdtempSync(join(tmpdir(), `tina4-test-${process.pid}-`));
+  return traversable(mkdtempSync(join(tmpdir(), `tina4-test-${process.pid}-`)));
+}
+
+/**
+ * mkdtemp makes 0700 folders; a test that hands a folder inside to another user (the private
+ * PostgreSQL of test/stress runs initdb as `postgres`) needs the way there open to pass through
+ * (not to list): 0711.
+ */
+function traversable(dir: string): string {
+  chmodSync(dir, 0o711);
+  return dir;
 }
 
 function alive(pid: number): boolean {
@@ -79,7 +89,7 @@ export function removeStaleRunRoots(now = Date.now()): void {
 export function makeFileDir(root: string, testPath: string | undefined): string {
   // at most 20 characters: paths below it stay short (see baseTmpdir)
   const name = (testPath ?? "file").split(/[\\/]/).pop()!.split(".")[0]!.replace(/[^\w-]/g, "_").slice(0, 20);
-  return mkdtempSync(join(root, `${name}-`));
+  return traversable(mkdtempSync(join(root, `${name}-`)));
 }
 
 export function markFailed(dir: string, testPath: string | undefined): void {

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 import { HttpError } from "./errors.js";
 import type { Request } from "./request.js";
 import { HTML_TYPE, JSON_TYPE, viewsOf, type Response } from "./response.js";
@@ -30,6 +31,11 @@ const reasons: Record<number, string> = {
   503: "Service Unavailable",
 };
 
+/** The generic text of a status whose own message is not shown: its reason phrase for a client error, never the message. */
+function reasonFor(status: number): string {
+  return reasons[status] ?? (status < 500 ? STATUS_CODES[status] : undefined) ?? "Internal Server Error";
+}
+
 /**
  * Replaces the pending response with an error response. Client errors show their message;
  * server errors show a generic message plus the request id, and in dev the message and
@@ -41,7 +47,7 @@ export function renderError(req: Request, res: Response, error: unknown, dev: bo
   const status = statusOf(error);
   const exposed = error instanceof HttpError && error.expose;
   const body: Record<string, unknown> = {
-    error: exposed ? (error as HttpError).message : (reasons[status] ?? "Internal Server Error"),
+    error: exposed ? (error as HttpError).message : reasonFor(status),
     requestId: req.requestId,
   };
   if (error instanceof HttpError) {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DatabaseError, DbErrorCode } from "../../runtime/db/errors.js";
 import { Tina4Error } from "../../runtime/errors.js";
 import { statusOf } from "../../runtime/http/error-response.js";
+import { HttpError } from "../../runtime/http/errors.js";
 import { startApp } from "../support/http.js";
 
 type Started = Awaited<ReturnType<typeof startApp>>;
@@ -23,6 +24,9 @@ describe("error status over HTTP", () => {
       });
       app.get("/db-query", () => {
         throw new DatabaseError(DbErrorCode.QUERY, 'relation "nope" does not exist');
+      });
+      app.get("/hidden-404", () => {
+        throw new HttpError(404, "no row 42 in table secret_accounts", { expose: false });
       });
       app.get("/foreign", () => {
         throw Object.assign(new Error("upstream said 404"), { status: 404 });
@@ -48,6 +52,14 @@ describe("error status over HTTP", () => {
     const failed = await get("/db-query");
     expect(failed.status).toBe(500);
     expect(failed.body.error).toBe("Internal Server Error");
+  });
+
+  it("a client error whose message is not exposed says its reason phrase, not 'Internal Server Error' nor the message", async () => {
+    const res = await fetch(`${server.url}/hidden-404`);
+    const body = (await res.json()) as { error: string };
+    expect(res.status).toBe(404);
+    expect(body.error).toBe("Not Found");
+    expect(JSON.stringify(body)).not.toContain("secret_accounts");
   });
 
   it("ignores a status on errors that are not tina4's", async () => {

@@ -57,6 +57,7 @@ describe("/__ready checks every network cache the app uses", () => {
     expect(await checks()).toMatchObject({ status: 200, checks: { server: "ok" } });
   });
 
+  // Skipped only locally when this server's URL is unset (serviceUrl prints why); under TINA4_TEST_SERVICES=required serviceUrl throws instead, so CI never skips it.
   it.skipIf(!redis)("responseCache on a Redis that answers is ok", async () => {
     responseCache({ backend: "redis", cacheUrl: redis! });
     expect(await checks()).toMatchObject({ status: 200, checks: { server: "ok", responseCache: "ok" } });
@@ -130,6 +131,7 @@ describe("/__ready checks every network cache the app uses", () => {
     }
   });
 
+  // Skipped only locally when this server's URL is unset (serviceUrl prints why); under TINA4_TEST_SERVICES=required serviceUrl throws instead, so CI never skips it.
   it.skipIf(!postgres2)("a `database` cache at its own URL is `cache` alone: its connection is not also a `database:<name>` check", async () => {
     process.env.TINA4_CACHE_BACKEND = "database";
     process.env.TINA4_CACHE_URL = postgres2!;

@@ -30,6 +30,7 @@ const files = {
   ].join("\n"),
 };
 
+// Skipped only locally when this server's URL is unset (serviceUrl prints why); under TINA4_TEST_SERVICES=required serviceUrl throws instead, so CI never skips it.
 describe.skipIf(!postgres || !mariadb)("tina4 serve: /__ready checks every database the app opened", () => {
   it("503 naming the reports (wrong password) and archive (no such database) databases; their requests 503; logged once with the fix; no password anywhere", async () => {
     const reportsUrl = new URL(postgres!);

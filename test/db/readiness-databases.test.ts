@@ -72,6 +72,7 @@ describe("/__ready checks every database the app opened", () => {
     expect([after.status, after.body]).toEqual([200, { status: "ok", checks: { server: "ok" } }]);
   });
 
+  // Skipped only locally when this server's URL is unset (serviceUrl prints why); under TINA4_TEST_SERVICES=required serviceUrl throws instead, so CI never skips it.
   it.skipIf(!postgres)("an app database that answers is ok beside one that is down; the TINA4_DATABASE_URL one is only `database`", async () => {
     process.env.TINA4_DATABASE_URL = postgres!;
     await connect(postgres!); // the app's own database, opened explicitly: no second check for it
@@ -134,6 +135,7 @@ describe("/__ready checks every database the app opened", () => {
 });
 
 for (const [engine, url] of [["PostgreSQL", postgres], ["MariaDB", mariadb]] as const) {
+  // Skipped only locally when this server's URL is unset (serviceUrl prints why); under TINA4_TEST_SERVICES=required serviceUrl throws instead, so CI never skips it.
   describe.skipIf(!url)(`${engine}: what is wrong, in /__ready and in the request's status`, () => {
     it("a wrong password: `authentication failed`, 503 to requests that need it, the password nowhere", async () => {
       const wrong = variant(url!, { password: "Wr0ng-pa55word" });

@@ -34,7 +34,10 @@ export function commit(req: Request, res: Response, closeConnection: boolean): v
       return;
     }
     case "file": {
-      const stream = createReadStream(payload.path);
+      // Content-Length came from an earlier stat: a file rewritten since (a deploy) must not send
+      // more bytes than announced, which would corrupt the connection's next response
+      const announced = Number(headers["content-length"]);
+      const stream = createReadStream(payload.path, Number.isInteger(announced) && announced > 0 ? { end: announced - 1 } : undefined);
       stream.once("open", () => {
         raw.writeHead(res.statusCode, headerList(headers, req.requestId, closeConnection, undefined));
         pipeline(stream, raw, () => undefined);

@@ -149,8 +149,11 @@ export class Session implements SessionApi {
 
   /** True when `candidate` is this session's CSRF token (constant time). */
   checkCsrfToken(candidate: unknown): boolean {
-    if (this.#csrf === null || typeof candidate !== "string" || candidate.length !== this.#csrf.length) return false;
-    return timingSafeEqual(Buffer.from(candidate), Buffer.from(this.#csrf));
+    if (this.#csrf === null || typeof candidate !== "string") return false;
+    // compare bytes: a non-ASCII candidate as long as the token in characters is longer in bytes
+    const given = Buffer.from(candidate);
+    const expected = Buffer.from(this.#csrf);
+    return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
   /** The record to store, with a fresh id when the session had none. */

@@ -66,6 +66,17 @@ describe("CSRF", () => {
     expect(await ok.json()).toEqual({ ok: true, by: "u1", via: "session" });
   });
 
+  it("a token as long as the session's in characters but not in bytes (non-ASCII) → 403, never a 500", async () => {
+    const { client } = await loggedIn();
+    const length = (await tokenOf(client)).length;
+    const accented = "é" + "a".repeat(length - 1);
+    const viaBody = await client.request("/transfer", { method: "POST", json: { _csrf: accented } });
+    expect(viaBody.status).toBe(403);
+    expect(await viaBody.json()).toMatchObject({ code: "T4_ERR_AUTH_CSRF" });
+    // a header byte above 0x7f arrives as one latin1 character: same length, more UTF-8 bytes
+    expect((await client.request("/transfer", { method: "POST", headers: { "x-csrf-token": accented } })).status).toBe(403);
+  });
+
   it("the _csrf form field works (urlencoded and JSON bodies); the token in a page comes from req.csrfToken()", async () => {
     const { client } = await loggedIn();
     const page = await (await client.request("/form")).text();

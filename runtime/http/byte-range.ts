@@ -1,6 +1,6 @@
 import { createReadStream, type Stats } from "node:fs";
 import { Readable } from "node:stream";
-import { HttpError } from "./errors.js";
+import { HttpError, HttpErrorCode } from "./errors.js";
 import type { Request } from "./request.js";
 import type { HeaderValue, Response } from "./response.js";
 
@@ -112,12 +112,17 @@ export function sendFile(req: Request, res: Response, file: RangedFile): void {
 
 /**
  * Bytes `start`..`end` of a file, opened only when the body is first read: a response whose
- * body is replaced later (an after-hook, an error) never holds a file descriptor.
+ * body is replaced later (an after-hook, an error) never holds a file descriptor. A file
+ * shortened since its stat ends the slice early: that is an error (commit then cuts the
+ * connection), never a body shorter than its Content-Length that a keep-alive client would
+ * wait on. One grown since is read only up to `end`.
  */
 function fileSlice(path: string, start: number, end: number): Readable {
   return Readable.from(
     (async function* () {
-      yield* createReadStream(path, { start, end });
+      const file = createReadStream(path, { start, end });
+      yield* file;
+      if (file.bytesRead < end - start + 1) throw new HttpError(500, `${path} is shorter than when its range was announced`, { code: HttpErrorCode.FILE_SHRUNK });
     })(),
     { objectMode: false },
   );

@@ -34,13 +34,25 @@ export function commit(req: Request, res: Response, closeConnection: boolean): v
       return;
     }
     case "file": {
-      // Content-Length came from an earlier stat: a file rewritten since (a deploy) must not send
-      // more bytes than announced, which would corrupt the connection's next response
+      // Content-Length came from an earlier stat, and the file may have changed since (a deploy).
+      // Grown: read no more than announced (the tail would be parsed as the next response).
+      // Shrunk: the body ends short, so the connection is cut rather than ended (a keep-alive
+      // client would wait for the missing bytes, or take the next response for them).
       const announced = Number(headers["content-length"]);
-      const stream = createReadStream(payload.path, Number.isInteger(announced) && announced > 0 ? { end: announced - 1 } : undefined);
+      const bounded = Number.isInteger(announced) && announced >= 0;
+      const stream = createReadStream(payload.path, bounded && announced > 0 ? { end: announced - 1 } : undefined);
+      raw.once("close", () => stream.destroy()); // a client gone (mid-body or before the open) leaves no file open
       stream.once("open", () => {
+        if (stream.destroyed) return;
         raw.writeHead(res.statusCode, headerList(headers, req.requestId, closeConnection, undefined));
-        pipeline(stream, raw, () => undefined);
+        if (bounded && announced === 0) {
+          // an empty file (then): nothing to read, whatever it holds now
+          stream.destroy();
+          raw.end();
+          return;
+        }
+        stream.once("end", () => (bounded && stream.bytesRead < announced ? raw.destroy() : raw.end()));
+        stream.pipe(raw, { end: false });
       });
       stream.once("error", () => {
         if (raw.headersSent) return raw.destroy();

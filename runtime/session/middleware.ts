@@ -18,6 +18,7 @@ import { signSessionId, verifySessionCookie } from "./cookie.js";
 import { Session, isSessionRecord } from "./session.js";
 import { withStore, type StoreSettings } from "./store.js";
 import { warnIfSecureCookieOverHttp } from "./plain-http.js";
+import { crossSiteWrite, warnSessionNotStarted } from "./cross-site.js";
 
 export const SESSION_COOKIE = "tina4_session";
 
@@ -107,6 +108,8 @@ async function save(current: Session, req: Request, res: Response, hadCookie: bo
   // sliding expiry: pushed out again once a tenth of the TTL has passed since the last save
   const slide = !current.isNew && current.id !== null && now - current.savedAt >= (settings.ttl * 1000) / 10;
   if (!current.dirty && !slide) return;
+  // a session is never started by another site's form: login CSRF (cross-site.ts)
+  if (current.isNew && crossSiteWrite(req)) return warnSessionNotStarted(req);
   const { id, record } = current.toRecord(now);
   await withStore(settings, (cache) => cache.set(id, record, settings.ttl));
   res.cookie(settings.cookie, signSessionId(id), settings.attributes);

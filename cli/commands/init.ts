@@ -12,7 +12,8 @@ import { generateSecret } from "../../runtime/auth/secret.js";
 import { planModel, planRoute } from "./generate.js";
 import { tina4Dependency } from "../dependency.js";
 import { planView } from "../generate/view.js";
-import { modelInfoFromSpecs } from "../generate/crud-test.js";
+import { createTables, modelInfoFromSpecs } from "../generate/crud-test.js";
+import { engineOf } from "../generate/sql-types.js";
 import { parseFields } from "../generate/fields.js";
 import { tableName } from "../generate/names.js";
 
@@ -36,7 +37,7 @@ export interface InitAnswers {
   databaseUrl: string;
   /** TINA4_CACHE_URL for a network cache backend, else null. */
   cacheUrl: string | null;
-  /** Also generate an example Product model, its migration and CRUD routes, and a page with its layout. */
+  /** Also generate an example Product model, its migration and CRUD routes, a page with its layout, and the products page with its forms. */
   example: boolean;
 }
 
@@ -120,7 +121,7 @@ async function ask(dirArg: string | undefined, options: InitOptions): Promise<In
         initial: (_prev: unknown, values: Values) => cacheChoices[backendOf(values)].url ?? "",
         validate: checkCacheUrl,
       },
-      options.example ? null : { type: "confirm", name: "example", message: "Include an example resource (Product model, migration and CRUD routes) and a template page?", initial: false },
+      options.example ? null : { type: "confirm", name: "example", message: "Include an example resource (Product model, migration, CRUD routes, a products page with forms) and a template page?", initial: false },
     ].filter((q) => q !== null) as prompts.PromptObject[],
     {
       onCancel,
@@ -178,15 +179,17 @@ export function scaffold(answers: InitAnswers, force: boolean): string[] {
     sessionBackendLine: answers.cache === "memory" ? "# Sessions on files: they survive dev reloads and are shared by the workers of this machine.\n# With several machines sharing Redis/Valkey/a database cache, delete this line: sessions then follow TINA4_CACHE_BACKEND\nTINA4_SESSION_BACKEND=file" : "",
   });
   if (answers.example) {
+    const modelInfo = modelInfoFromSpecs("Product", tableName("Product"), parseFields(EXAMPLE_FIELDS));
+    const engine = engineOf(answers.databaseUrl);
     files.push(
       ...planModel(answers.dir, "Product", { fields: EXAMPLE_FIELDS, databaseUrl: answers.databaseUrl }),
-      ...planRoute(answers.dir, "api/products", {
-        model: "Product",
-        modelPlanned: true,
-        modelInfo: modelInfoFromSpecs("Product", tableName("Product"), parseFields(EXAMPLE_FIELDS)),
-        databaseUrl: answers.databaseUrl,
-      }),
+      ...planRoute(answers.dir, "api/products", { model: "Product", modelPlanned: true, modelInfo, databaseUrl: answers.databaseUrl }),
       ...planView(answers.dir, "index", { layout: "base", example: { title: answers.name } }).files,
+      // the products page: its Delete buttons are forms sent as DELETE (method_field), with its test
+      ...planTemplateDir("example", answers.dir, {
+        runtimeImports: `Database, Model, ${engine === "sqlite" ? "migrate, " : ""}testClient, type TestClient`,
+        createTables: createTables(modelInfo, engine, '"..", "..", ".."'),
+      }),
     );
   }
   // --force writes into a folder that has files: name every file replaced, never silently.
@@ -214,7 +217,7 @@ function nextSteps(answers: InitAnswers): string {
   const width = Math.max(...steps.map(([command]) => command.length));
   const lines = steps.map(([command, note]) => (note ? `  ${ui.cyan(command.padEnd(width))}  ${ui.dim(`# ${note}`)}` : `  ${ui.cyan(command)}`));
   const visit = answers.example
-    ? "Then visit http://127.0.0.1:7148/ (a template page), /api/hello and /api/products in your browser."
+    ? "Then visit http://127.0.0.1:7148/ (a template page), /products (a page with forms), /api/hello and /api/products in your browser."
     : "Then visit http://127.0.0.1:7148/api/hello in your browser.";
   return `\nNext steps:\n${lines.join("\n")}\n${ui.dim(visit)}\n`;
 }
@@ -226,7 +229,7 @@ export function registerInit(program: Command): void {
     .option("-y, --yes", "accept defaults, ask nothing")
     .option("--db <engine>", `database engine (${Object.keys(databaseChoices).join(", ")})`)
     .option("--cache <backend>", `cache backend (${Object.keys(cacheChoices).join(", ")})`)
-    .option("--example", "include an example Product model, migration and CRUD routes, and a template page with its layout")
+    .option("--example", "include an example Product model, migration and CRUD routes, a template page with its layout, and a products page with forms")
     .option("-f, --force", "write into a non-empty folder")
     .action(async (dir: string | undefined, options: InitOptions) => {
       const started = performance.now();

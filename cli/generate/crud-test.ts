@@ -166,8 +166,12 @@ function changedValue(field: ModelField, value: unknown): unknown {
   return fitText(`Changed ${field.property}`, field);
 }
 
-/** An SQLite app runs its own migrations; another engine's cannot run on SQLite, so the test makes SQLite's form of the model's table. */
-function createTables(info: ModelInfo, engine: Engine, toRoot: string): string {
+/**
+ * A generated test's table setup on its throwaway SQLite database. An SQLite app runs its own
+ * migrations; another engine's cannot run on SQLite, so the test makes SQLite's form of the
+ * model's table. `toRoot`: the test file's way up to the app root (`"..", ".."`).
+ */
+export function createTables(info: ModelInfo, engine: Engine, toRoot: string): string {
   if (engine === "sqlite") return `  await migrate(db, { dir: join(import.meta.dirname, ${toRoot}, "migrations") });`;
   const columns = info.fields.map((field) =>
     field.primaryKey

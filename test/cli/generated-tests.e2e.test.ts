@@ -4,13 +4,15 @@
  * secured writes) → generate model + route --model → generate auth → the app's own `npm test`,
  * with any listen() in the test processes made to throw (testClient() must not need a port; a
  * control test shows the guard bites). Then the generated tests go red when a generated
- * handler is broken: they can fail.
+ * handler is broken: they can fail. And `init --example`: its tests pass, and its products page
+ * works in Chromium (a form adds a product, a Delete button sent as DELETE removes it).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cliEnv, repoRoot, runCli, tempDir } from "../support/cli.js";
+import { cliEnv, repoRoot, runCli, startServe, tempDir } from "../support/cli.js";
+import { useChromium } from "../support/chromium.js";
 
 const work = tempDir("tina4-gen-tests-");
 const app = join(work, "app");
@@ -169,15 +171,57 @@ describe("generate auth and CRUD in an app on another engine", () => {
 });
 
 describe("init --example", () => {
-  it("writes the example CRUD routes' tests, and they pass", () => {
-    const example = join(work, "example-app");
-    expect(runCli(["init", example, "--yes", "--example"], process.cwd()).code).toBe(0);
+  const example = join(work, "example-app");
+  const chrome = useChromium();
+
+  beforeAll(() => {
+    const init = runCli(["init", example, "--yes", "--example"], process.cwd());
+    expect(init.code, init.stderr).toBe(0);
     mkdirSync(join(example, "node_modules"), { recursive: true });
     for (const pkg of ["vitest", "@types"]) symlinkSync(join(repoRoot, "node_modules", pkg), join(example, "node_modules", pkg), "dir");
+  });
+
+  it("writes the example CRUD routes' tests and the products page's, and they pass", () => {
     const env = cliEnv({ NODE_OPTIONS: `--import ${noListen}`, CI: "", VITEST: "", VITEST_MODE: "", VITEST_POOL_ID: "", VITEST_WORKER_ID: "", NODE_ENV: "" });
     const run = spawnSync(process.execPath, [join(example, "node_modules", "vitest", "vitest.mjs"), "run"], { cwd: example, env, encoding: "utf8", timeout: 180_000 });
     expect(run.status, run.stdout + run.stderr).toBe(0);
     for (const file of ["get", "post", "[id:int]/get", "[id:int]/put", "[id:int]/delete"]) expect(run.stdout).toContain(`✓ test/routes/api/products/${file}.test.ts`);
-    expect(run.stdout).toMatch(/Test Files\s+6 passed \(6\)/);
+    expect(run.stdout).toContain("✓ test/routes/products/page.test.ts"); // the page's forms, the DELETE button and the CSRF refusals
+    expect(run.stdout).toMatch(/Test Files\s+7 passed \(7\)/);
   }, 180_000);
+
+  it("in Chromium, the products page adds a product with its form, and its Delete button (a form with method_field('DELETE')) deletes it", async (test) => {
+    const context = await chrome.context(test);
+    const migrate = runCli(["migrate"], example);
+    expect(migrate.code, migrate.stderr).toBe(0);
+    const served = await startServe(example);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${served.url}/products`);
+      expect(await page.locator("#empty").textContent()).toContain("No products yet");
+
+      await page.fill('input[name="name"]', "Teapot");
+      await page.fill('input[name="price"]', "12.5");
+      await page.check('input[name="inStock"]');
+      await page.click('button:text-is("Add")');
+      await page.locator("#notice", { hasText: "Added Teapot" }).waitFor({ timeout: 10_000 });
+      expect(page.url()).toBe(`${served.url}/products`);
+      expect(await page.locator("#products tbody tr").allTextContents()).toEqual([expect.stringMatching(/Teapot\s+12\.50\s+yes\s+Delete/)]);
+
+      const [sent] = await Promise.all([
+        page.waitForRequest((request) => /\/products\/\d+$/.test(request.url())),
+        page.click('button[aria-label="Delete Teapot"]'),
+      ]);
+      expect(sent.method()).toBe("POST"); // what a browser form can send; _method makes it the DELETE route
+      expect(new URLSearchParams(sent.postData() ?? "").get("_method")).toBe("DELETE");
+      await page.locator("#notice", { hasText: "Deleted Teapot" }).waitFor({ timeout: 10_000 });
+      expect(await page.locator("#products").count()).toBe(0);
+      expect(await page.locator("#empty").isVisible()).toBe(true);
+      const api = (await (await fetch(`${served.url}/api/products`)).json()) as { total: number };
+      expect(api.total).toBe(0); // gone from the database, not only from the page
+    } finally {
+      served.child.kill("SIGTERM");
+    }
+    expect(await served.exited).toBe(0);
+  }, 60_000);
 });

@@ -143,6 +143,8 @@ const proto = {
   },
   redirect(this: Internal, location: string, status = 302): Response {
     if (/[\r\n]/.test(location)) throw new TypeError("Redirect location must not contain line breaks");
+    // browsers drop tabs from URLs: "/\t/evil.example" would leave the site as "//evil.example"
+    if (location.includes("\t")) location = location.replaceAll("\t", "%09");
     this.headers.location = location;
     this.headers["content-type"] = TEXT_TYPE;
     this.payload = { kind: "data", data: `Redirecting to ${location}` };

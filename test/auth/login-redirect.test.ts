@@ -12,12 +12,13 @@ import { listen, type RunningServer } from "../../runtime/http/server.js";
 import { session } from "../../runtime/session/middleware.js";
 
 let server: RunningServer;
-const chrome = useChromium();
+// evil.test: the other site an open redirect would lead to (any name: it must never be reached)
+const chrome = useChromium({ args: ["--host-resolver-rules=MAP evil.test 127.0.0.1"] });
 const saved = process.env.TINA4_LOGIN_URL;
 
 /** A local path only: `next` comes from the URL, so it must never send the user to another site. */
 function localPath(next: unknown): string {
-  return typeof next === "string" && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
+  return typeof next === "string" && /^\/(?![/\\])/.test(next) && !/[\u0000-\u001f\u007f]/.test(next) ? next : "/";
 }
 
 beforeAll(async () => {
@@ -32,6 +33,11 @@ beforeAll(async () => {
   }, { secured: false });
   app.get("/dashboard", (req) => `<h1>Dashboard of ${String(req.user!.name)}</h1>`, { secured: true });
   app.post("/posts", () => ({ ok: true }));
+  // a check that forgets control characters: res.redirect must still keep the browser on this site
+  app.get("/back", (req, res) => {
+    const next = String(req.query.next);
+    return res.redirect(next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/");
+  });
   server = await listen(app, { port: 0, host: "127.0.0.1", shutdownTimeout: 5 });
 });
 
@@ -63,6 +69,18 @@ describe("TINA4_LOGIN_URL", () => {
     const badToken = await fetch(`${server.url}/dashboard`, { headers: { accept: "text/html", authorization: "Bearer nope" }, redirect: "manual" });
     expect(badToken.status).toBe(401);
     expect(badToken.headers.get("www-authenticate")).toContain("invalid_token");
+  });
+
+  it("a tab in a redirect target never leads to another site (browsers drop tabs: '/\\t/evil.test' was '//evil.test')", async (test) => {
+    const page = await (await chrome.context(test)).newPage();
+    const port = new URL(server.url).port;
+    const manual = await fetch(`${server.url}/back?next=${encodeURIComponent(`/\t/evil.test:${port}/dashboard`)}`, { redirect: "manual" });
+    expect(manual.headers.get("location")).toBe(`/%09/evil.test:${port}/dashboard`);
+    await page.goto(`${server.url}/back?next=${encodeURIComponent(`/\t/evil.test:${port}/login`)}`);
+    expect(new URL(page.url()).host).toBe(new URL(server.url).host);
+    // the docs' localPath (auth.md) refuses such a target itself
+    for (const hostile of ["/\t/evil.test", "/\n/evil.test", "//evil.test", "/\\evil.test", "https://evil.test", "evil"]) expect(localPath(hostile)).toBe("/");
+    expect(localPath("/dashboard?tab=posts")).toBe("/dashboard?tab=posts");
   });
 
   it("changes nothing when unset: a browser gets the 401", async () => {

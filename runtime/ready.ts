@@ -46,10 +46,10 @@ interface Run {
 }
 
 interface Entry {
-  check: ReadinessCheck;
+  /** The check to run now, or null when it does not apply. */
+  current: () => ReadinessCheck | null;
   maxAgeMs: number;
   timeoutMs: number;
-  enabled: () => boolean;
   describe: (error: unknown) => string;
 }
 
@@ -64,11 +64,25 @@ const UNAVAILABLE = (): string => "unavailable";
  * the same name replaces it. Returns a function that removes it.
  */
 export function addReadinessCheck(name: string, check: ReadinessCheck, options: ReadinessCheckOptions = {}): () => void {
+  const enabled = options.enabled;
+  return register(name, enabled === undefined ? () => check : () => (enabled() ? check : null), options);
+}
+
+/**
+ * Registers a check whose target can change while the app runs (the queue's server follows
+ * configureQueue()): `current` returns the check to run now, or null when none applies.
+ * Results are shared per function returned, so a new target is probed at once instead of
+ * being answered with the old one's recent result.
+ */
+export function addReadinessTarget(name: string, current: () => ReadinessCheck | null, options: Omit<ReadinessCheckOptions, "enabled"> = {}): () => void {
+  return register(name, current, options);
+}
+
+function register(name: string, current: () => ReadinessCheck | null, options: ReadinessCheckOptions): () => void {
   const entry: Entry = {
-    check,
+    current,
     maxAgeMs: options.maxAgeMs ?? 1000,
     timeoutMs: options.timeoutMs ?? 2000,
-    enabled: options.enabled ?? (() => true),
     describe: options.describe ?? UNAVAILABLE,
   };
   entries.set(name, entry);
@@ -116,7 +130,11 @@ export function hasReadinessCheck(name: string): boolean {
 /** Runs every enabled check (or reuses its recent result) and reports them all. */
 export async function checkReadiness(): Promise<ReadinessReport> {
   const report: ReadinessReport = { ready: true, checks: {}, reasons: {} };
-  const running = [...entries].filter(([, entry]) => entry.enabled()).map(async ([name, entry]) => [name, await resultOf(name, entry)] as const);
+  const running: Array<Promise<readonly [string, Failure | null]>> = [];
+  for (const [name, entry] of entries) {
+    const check = entry.current();
+    if (check !== null) running.push(resultOf(name, entry, check).then((failure) => [name, failure] as const));
+  }
   for (const [name, failure] of await Promise.all(running)) {
     report.checks[name] = failure === null ? "ok" : failure.state;
     if (failure !== null) {
@@ -127,20 +145,20 @@ export async function checkReadiness(): Promise<ReadinessReport> {
   return report;
 }
 
-function resultOf(name: string, entry: Entry): Promise<Failure | null> {
+function resultOf(name: string, entry: Entry, check: ReadinessCheck): Promise<Failure | null> {
   const now = Date.now();
-  const last = runs.get(entry.check);
+  const last = runs.get(check);
   // A run still in flight is shared, whatever its age: callers never pile up probes.
   if (last && (!last.settled || now - last.at < entry.maxAgeMs)) return last.result.then((failure) => warned(name, failure));
   const current: Run = {
     at: now,
     settled: false,
-    result: run(entry).then((failure) => {
+    result: run(entry, check).then((failure) => {
       current.settled = true;
       return failure;
     }),
   };
-  runs.set(entry.check, current);
+  runs.set(check, current);
   return current.result.then((failure) => warned(name, failure));
 }
 
@@ -151,13 +169,13 @@ function warned(name: string, failure: Failure | null): Failure | null {
 }
 
 /** null when the check passed, else why it failed. */
-async function run(entry: Entry): Promise<Failure | null> {
+async function run(entry: Entry, check: ReadinessCheck): Promise<Failure | null> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<Failure>((resolve) => {
     timer = setTimeout(() => resolve({ state: "unavailable", reason: `no answer within ${entry.timeoutMs} ms` }), entry.timeoutMs);
   });
   try {
-    return await Promise.race([Promise.resolve().then(entry.check).then(() => null), timedOut]);
+    return await Promise.race([Promise.resolve().then(check).then(() => null), timedOut]);
   } catch (error) {
     return { state: stateOf(entry, error), reason: error instanceof Error ? error.message : String(error) };
   } finally {

@@ -45,12 +45,16 @@ function positive(name: "TINA4_QUEUE_VISIBILITY_TIMEOUT" | "TINA4_QUEUE_POLL_INT
   return value;
 }
 
-export function readQueueConfig(overrides: Partial<QueueConfig> = {}): QueueConfig {
+/** Where the jobs live: the backend and URL `overrides` (configureQueue) and the environment select. */
+export function queueTarget(overrides: Partial<QueueConfig> = {}): Pick<QueueConfig, "backend" | "url"> {
   const backend = overrides.backend ?? parseQueueBackend(setting("TINA4_QUEUE_BACKEND"));
   const fallbackUrl = backend === "database" ? setting("TINA4_DATABASE_URL") : "redis://127.0.0.1:6379";
+  return { backend, url: overrides.url ?? (setting("TINA4_QUEUE_URL") ?? fallbackUrl) };
+}
+
+export function readQueueConfig(overrides: Partial<QueueConfig> = {}): QueueConfig {
   return {
-    backend,
-    url: overrides.url ?? (setting("TINA4_QUEUE_URL") ?? fallbackUrl),
+    ...queueTarget(overrides),
     prefix: overrides.prefix ?? setting("TINA4_QUEUE_PREFIX"),
     table: overrides.table ?? setting("TINA4_QUEUE_TABLE"),
     visibilityTimeoutMs: overrides.visibilityTimeoutMs ?? positive("TINA4_QUEUE_VISIBILITY_TIMEOUT", 1) * 1000,

@@ -6,7 +6,7 @@
 import { setting } from "../config/settings.js";
 import { onShutdown } from "../lifecycle.js";
 import type { QueueBackend } from "./backend.js";
-import { readQueueConfig, type QueueConfig } from "./config.js";
+import { queueTarget, readQueueConfig, type QueueConfig } from "./config.js";
 import { sampleDepth } from "./depth.js";
 
 let overrides: Partial<QueueConfig> = {};
@@ -69,6 +69,14 @@ export function queueBackend(): Promise<QueueBackend> {
     );
   }
   return current;
+}
+
+/**
+ * Where this process's queue lives: configureQueue()'s overrides over the environment, as the
+ * backend opens with them. Throws on a bad TINA4_QUEUE_BACKEND.
+ */
+export function configuredQueue(): Pick<QueueConfig, "backend" | "url"> {
+  return queueTarget(overrides);
 }
 
 /**

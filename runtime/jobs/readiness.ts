@@ -1,25 +1,27 @@
 /**
- * `/__ready` checks the queue's Redis/Valkey (TINA4_QUEUE_BACKEND=redis|valkey, BullMQ at
- * TINA4_QUEUE_URL) as `queue`: while it is down `queue(name).add()` fails and workers stall.
- * The same probe as the cache's (one per server, at most once a second); a queue on the
- * configured cache's server is left to the `cache` check, a database queue to the database checks.
+ * `/__ready` checks the queue's Redis/Valkey as `queue` while the process's queue is BullMQ's:
+ * while that server is down `queue(name).add()` fails and workers stall. It follows the queue
+ * the app configured (runtime/jobs/factory.ts): TINA4_QUEUE_BACKEND/TINA4_QUEUE_URL, or a
+ * `configureQueue()` call, which wins (its server is probed at once, not after the old one's
+ * cached result). A database queue (the default) has no `queue` check: the database checks
+ * cover it; nor has a queue on the configured cache's server: the `cache` check covers that.
+ * The same probe as the cache's (one per server, at most once a second).
  */
-import { setting } from "../config/settings.js";
-import { addReadinessCheck } from "../ready.js";
+import { addReadinessTarget } from "../ready.js";
 import { cacheServerProbe, coveredByCacheCheck } from "../cache/readiness.js";
+import { configuredQueue } from "./factory.js";
 
-const DEFAULT_URL = "redis://127.0.0.1:6379";
-
-/** The configured BullMQ server's URL, or null (database queue, or a bad name: `tina4 worker` reports that). */
+/** The BullMQ server's URL, or null (a database queue, or a bad backend name: `tina4 worker` reports that). */
 function queueServer(): string | null {
-  const backend = setting("TINA4_QUEUE_BACKEND").trim().toLowerCase();
-  if (backend !== "redis" && backend !== "valkey") return null;
-  return setting("TINA4_QUEUE_URL") ?? DEFAULT_URL;
+  try {
+    const { backend, url } = configuredQueue();
+    return backend === "database" ? null : url;
+  } catch {
+    return null;
+  }
 }
 
-addReadinessCheck("queue", () => cacheServerProbe("redis", queueServer()!)(), {
-  enabled: () => {
-    const url = queueServer();
-    return url !== null && !coveredByCacheCheck("redis", url);
-  },
+addReadinessTarget("queue", () => {
+  const url = queueServer();
+  return url === null || coveredByCacheCheck("redis", url) ? null : cacheServerProbe("redis", url);
 });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 // The public API: importing it registers the database and cache checks, as in a served app.
 import { addReadinessCheck } from "../../runtime/index.js";
+import { addReadinessTarget, type ReadinessCheck } from "../../runtime/ready.js";
 import { closedPort, startApp } from "../support/http.js";
 import { serviceUrl } from "../support/services.js";
 import type { AppOptions } from "../../runtime/app.js";
@@ -147,6 +148,30 @@ describe("GET /__ready (readiness) and /__health (liveness)", () => {
       expect(runs).toBe(1);
     } finally {
       for (const remove of removers) remove();
+    }
+  });
+
+  it("a check whose target moves (addReadinessTarget: the queue's server after configureQueue()) probes the new one at once and reuses each one's result for a second", async () => {
+    const runs = { down: 0, up: 0 };
+    const down = () => {
+      runs.down++;
+      throw new Error("connect ECONNREFUSED");
+    };
+    const up = () => {
+      runs.up++;
+    };
+    let target: ReadinessCheck | null = down;
+    const remove = addReadinessTarget("moving", () => target);
+    try {
+      expect(await probe()).toMatchObject({ status: 503, body: { checks: { server: "ok", moving: "unavailable" } } });
+      target = up; // within the second the down result is reused for: the new target is not answered with it
+      expect(await probe()).toMatchObject({ status: 200, body: { checks: { server: "ok", moving: "ok" } } });
+      expect(await probe()).toMatchObject({ status: 200 });
+      expect(runs).toEqual({ down: 1, up: 1 });
+      target = null; // nothing to check now: the name leaves the body
+      expect((await probe()).body).toEqual({ status: "ok", checks: { server: "ok" } });
+    } finally {
+      remove();
     }
   });
 

@@ -10,6 +10,8 @@ export const MigrateErrorCode = {
   NO_DOWN: "T4_ERR_MIGRATE_NO_DOWN",
   /** A migration (or its down file) holds no statements. */
   EMPTY: "T4_ERR_MIGRATE_EMPTY",
+  /** A file holds its own BEGIN / COMMIT / ROLLBACK: tina4 runs each file in a transaction already. */
+  TRANSACTION: "T4_ERR_MIGRATE_TRANSACTION",
   /** SQL that cannot be split: an unterminated string, quoted name, comment or dollar-quoted body. */
   SPLIT: "T4_ERR_MIGRATE_SPLIT",
   /** Another process held the migration lock longer than the wait timeout. */

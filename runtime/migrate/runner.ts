@@ -79,8 +79,24 @@ function statementsOf(db: Database, path: string, kind: "migration" | "down file
       { file },
     );
   }
+  const control = statements.findIndex((st) => TRANSACTION_CONTROL.test(withoutComments(st.sql)));
+  if (control >= 0) {
+    const st = statements[control]!;
+    throw new MigrationError(
+      MigrateErrorCode.TRANSACTION,
+      `${file}: statement ${control + 1} (line ${st.line}) is "${withoutComments(st.sql).trim()}": tina4 runs each ${kind} in its own transaction ` +
+        "(its COMMIT would end tina4's early, so a later failure could not roll the file back); remove BEGIN, COMMIT and ROLLBACK from the file. Nothing was run",
+      { file, statementIndex: control + 1, line: st.line, statement: st.sql },
+    );
+  }
   return statements;
 }
+
+/** A statement that only starts, ends or aborts a transaction (ROLLBACK TO SAVEPOINT and BEGIN … END bodies are not). */
+const TRANSACTION_CONTROL =
+  /^\s*(?:BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT)(?:\s+(?:TRANSACTION|TRAN|WORK|DEFERRED|IMMEDIATE|EXCLUSIVE|AND\s+(?:NO\s+)?CHAIN|ISOLATION\s+LEVEL(?:\s+(?:READ|REPEATABLE|SERIALIZABLE|COMMITTED|UNCOMMITTED))+|READ\s+(?:WRITE|ONLY)|,))*\s*$/i;
+
+const withoutComments = (sql: string): string => sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|#[^\n]*/g, " ");
 
 /**
  * Runs `statements` one by one; a failure becomes a MigrationError naming file, statement and the

@@ -156,6 +156,34 @@ export function defineMigrationSuite(engine: TestEngine): void {
       unlinkSync(join(dir, "41_fine.sql"));
     });
 
+    it("a file with its own BEGIN/COMMIT is refused before anything runs (its COMMIT ended tina4's transaction: PostgreSQL kept the table of a file reported as rolled back)", async () => {
+      write("41_fine.sql", "INSERT INTO items (name) VALUES ('forty-one');\n");
+      write("42_own_tx.sql", `BEGIN;\nCREATE TABLE tx_made (id ${s.int})${s.suffix};\nCOMMIT -- done\n;\nINSERT INTO no_such_table (x) VALUES (1);\n`);
+      const err = await expectMigrationError(migrate(db, { dir }));
+      expect(err.code).toBe("T4_ERR_MIGRATE_TRANSACTION");
+      expect([err.file, err.statementIndex, err.line]).toEqual(["42_own_tx.sql", 1, 1]);
+      expect(err.message).toMatch(/^42_own_tx\.sql: statement 1 \(line 1\) is "BEGIN": tina4 runs each migration in its own transaction .*Nothing was run$/);
+      expect(await db.tableExists("tx_made")).toBe(false);
+      expect(await itemNames()).not.toContain("forty-one");
+      for (const [sql, shown] of [["START TRANSACTION;", "START TRANSACTION"], ["/* tx */ BEGIN TRANSACTION;", "BEGIN TRANSACTION"], ["SELECT 1 FROM items;\ncommit work;", "commit work"]]) {
+        write("42_own_tx.sql", `${sql}\nINSERT INTO items (name) VALUES ('x');\n`);
+        expect((await expectMigrationError(migrate(db, { dir }))).message, sql).toContain(`is "${shown}"`);
+      }
+      // a down file too: the rollback refuses before undoing anything
+      unlinkSync(join(dir, "42_own_tx.sql"));
+      unlinkSync(join(dir, "41_fine.sql"));
+      write("43_tx_down.sql", `CREATE TABLE tx_down (id ${s.int})${s.suffix};\n`);
+      write("43_tx_down.down.sql", "BEGIN;\nDROP TABLE tx_down;\nCOMMIT;\n");
+      await migrate(db, { dir });
+      const down = await expectMigrationError(rollback(db, { dir }));
+      expect([down.code, down.file]).toEqual(["T4_ERR_MIGRATE_TRANSACTION", "43_tx_down.down.sql"]);
+      expect(await db.tableExists("tx_down")).toBe(true);
+      write("43_tx_down.down.sql", "DROP TABLE tx_down;\n");
+      await rollback(db, { dir });
+      unlinkSync(join(dir, "43_tx_down.sql"));
+      unlinkSync(join(dir, "43_tx_down.down.sql"));
+    });
+
     it("a file failing after a schema change rolls back its data statements on every engine; where DDL commits at once (MySQL, Firebird) the error names the committed statements", async () => {
       write("50_add_flag.sql", `ALTER TABLE items ADD flag ${s.int};\nINSERT INTO items (name) VALUES ('fifty');\nINSERT INTO no_such_table (x) VALUES (1);\n`);
       const err = await expectMigrationError(migrate(db, { dir }));

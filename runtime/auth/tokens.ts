@@ -101,6 +101,10 @@ export async function signToken(payload: TokenPayload, options: SignTokenOptions
   if (typeof expiresIn === "number" && !(Number.isFinite(expiresIn) && expiresIn > 0)) {
     throw new AuthError(AuthErrorCode.TOKEN_PAYLOAD, `signToken: expiresIn must be a positive number of seconds, got ${expiresIn}`);
   }
+  // a zero span ("0s", "0.0h") signs a token that expires as it is issued (yet lives on in the clock tolerance)
+  if (typeof expiresIn === "string" && /^\s*0+(?:\.0*)?\s*[a-z]/i.test(expiresIn)) {
+    throw new AuthError(AuthErrorCode.TOKEN_PAYLOAD, `signToken: expiresIn must be a positive time span, got "${expiresIn}"`);
+  }
   const { SignJWT } = await library();
   try {
     const jwt = new SignJWT({ ...payload }).setProtectedHeader({ alg, typ: "JWT" }).setIssuedAt();

@@ -87,6 +87,11 @@ describe("HS256 with TINA4_SECRET", () => {
   it("refuses payloads that are not objects and non-positive lifetimes", async () => {
     await expect(signToken("x" as unknown as Record<string, unknown>)).rejects.toMatchObject({ code: AuthErrorCode.TOKEN_PAYLOAD });
     await expect(signToken({}, { expiresIn: 0 })).rejects.toMatchObject({ code: AuthErrorCode.TOKEN_PAYLOAD });
+    // a zero span as text too: it signed a token expiring as issued, accepted for the 5 s clock tolerance
+    for (const zero of ["0s", "0m", "0.0h", " 00 d"]) {
+      await expect(signToken({}, { expiresIn: zero }), zero).rejects.toMatchObject({ code: AuthErrorCode.TOKEN_PAYLOAD, message: `signToken: expiresIn must be a positive time span, got "${zero}"` });
+    }
+    expect((await verifyToken(await signToken({}, { expiresIn: "0.5h" }))).exp).toBeGreaterThan(Date.now() / 1000 + 1700);
   });
 
   it("error messages never contain the secret or the token", async () => {

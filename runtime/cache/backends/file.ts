@@ -12,6 +12,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CacheStore } from "../backend.js";
+import { warnEvery } from "../../log.js";
 
 const MAGIC = "T4C1";
 const SUFFIX = ".c";
@@ -20,7 +21,11 @@ export interface FileStoreOptions {
   namespace: string;
   /** Root folder (TINA4_CACHE_DIR, data/cache); each namespace gets a subfolder. */
   dir: string;
+  /** Least time between two sweeps of expired files (default 60 s; the first write sweeps). */
+  sweepIntervalMs?: number;
 }
+
+const SWEEP_INTERVAL_MS = 60_000;
 
 interface Parsed {
   key: string;
@@ -63,8 +68,18 @@ export class FileStore implements CacheStore {
   #ready = false;
   /** The last pending increment per key (incr runs them one after another). */
   #counting = new Map<string, Promise<number>>();
+  /**
+   * get() removes an expired file only when its key is read again; keys nobody reads again (the
+   * session of every visitor who left, every bot that loaded the login page) would stay on disk
+   * for ever. So a write sweeps the folder now and then, in the background (size() removes
+   * expired and unreadable files), as PHP and Laravel collect old session files.
+   */
+  #sweepInterval: number;
+  #lastSweep = Number.NEGATIVE_INFINITY;
+  #sweeping: Promise<void> | null = null;
 
   constructor(options: FileStoreOptions) {
+    this.#sweepInterval = options.sweepIntervalMs ?? SWEEP_INTERVAL_MS;
     this.namespace = options.namespace;
     this.#root = options.dir;
     this.directory = join(options.dir, options.namespace);
@@ -151,6 +166,19 @@ export class FileStore implements CacheStore {
       // the folder was moved aside by clear() after our write: the entry was cleared with it
       if (!isMissing(error)) throw error;
     }
+    this.#maybeSweep();
+  }
+
+  #maybeSweep(): void {
+    const now = Date.now();
+    if (this.#sweeping !== null || now - this.#lastSweep < this.#sweepInterval) return;
+    this.#lastSweep = now;
+    this.#sweeping = this.size().then(
+      () => undefined,
+      (error: Error) => warnEvery(`file-cache-sweep:${this.directory}`, `could not remove expired cache files in ${this.directory}: ${error.message}`, 3_600_000),
+    ).finally(() => {
+      this.#sweeping = null;
+    });
   }
 
   async delete(key: string): Promise<boolean> {
@@ -215,8 +243,9 @@ export class FileStore implements CacheStore {
     return count;
   }
 
-  close(): Promise<void> {
-    return Promise.resolve();
+  /** Waits for a sweep in progress (nothing else is open). */
+  async close(): Promise<void> {
+    await this.#sweeping;
   }
 
   async #ensureDir(): Promise<void> {

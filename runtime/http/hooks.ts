@@ -162,8 +162,11 @@ export function watchResponse(hooks: readonly OnResponseHook[], req: Request, re
  * at all), else once `res.raw` closes. `started` is performance.now() at the request's arrival.
  */
 export function settleResponse(hooks: readonly OnSentHook[], req: Request, res: SentResponse, started: number): void {
-  if (res.raw.writableEnded) runSentHooks(hooks, req, res, performance.now() - started);
-  else res.raw.once("close", () => runSentHooks(hooks, req, res, performance.now() - started));
+  if (res.raw.writableEnded) return runSentHooks(hooks, req, res, performance.now() - started);
+  // read (and keep) the client's address now: once the client has gone — an abandoned request,
+  // an SSE stream the browser closed — the socket no longer knows it, and the line would say ""
+  void req.ip;
+  res.raw.once("close", () => runSentHooks(hooks, req, res, performance.now() - started));
 }
 
 function runSentHooks(hooks: readonly OnSentHook[], req: Request, res: SentResponse, ms: number): void {

@@ -76,6 +76,24 @@ describe("tina4 generate auth", () => {
     expect(table).toMatch(/GET\s+\/auth\/me\s+yes/);
   });
 
+  it("over HTTP: a page asking /auth/me on every load never locks its user out of logging in; password guessing still gets 429", async () => {
+    const served = await startServe(app);
+    try {
+      const post = (path: string, json: unknown) => fetch(`${served.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(json) });
+      const json = { email: "ada@example.com", password: "analytical-engine-1843" };
+      expect((await post("/auth/register", json)).status).toBe(201);
+      const { token } = (await (await post("/auth/login", json)).json()) as { token: string };
+      for (let i = 0; i < 25; i++) expect((await fetch(`${served.url}/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect((await post("/auth/login", json)).status).toBe(200);
+      let status = 0;
+      for (let i = 0; i < 12 && status !== 429; i++) status = (await post("/auth/login", { ...json, password: "guessing-123" })).status;
+      expect(status).toBe(429);
+    } finally {
+      served.child.kill("SIGTERM");
+      await served.exited;
+    }
+  });
+
   it("over HTTP on a served app: register, login (token + cookie), me, logout", async () => {
     const served = await startServe(app);
     try {

@@ -1,9 +1,9 @@
 import type { Request, Response } from "tina4";
 import User from "{{userImport}}";
-import { authLimit, authSession } from "{{guardImport}}";
+import { authSession, meLimit } from "{{guardImport}}";
 
 export const secured = true;
-export const middleware = [authLimit, authSession];
+export const middleware = [meLimit, authSession];
 export const meta = { summary: "The logged-in user", tags: ["auth"] };
 
 /** GET /auth/me → {user} for a Bearer token or a logged-in session; 401 otherwise (or when the user is gone). */

@@ -3,6 +3,7 @@
  * timeout; and `testJob()`, an in-memory job for an app's unit tests of its processors.
  */
 import { inspect } from "node:util";
+import { log } from "../log.js";
 import { LazyAbort } from "./abort.js";
 import type { ActiveJob, JobHandler } from "./backend.js";
 import { QueueError, QueueErrorCode } from "./errors.js";
@@ -27,6 +28,34 @@ export function asError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;
   const shown = typeof thrown === "string" ? JSON.stringify(thrown) : inspect(thrown, { depth: 2, breakLength: Infinity });
   return new Error(`the processor threw a non-Error value: ${shown.length > 500 ? `${shown.slice(0, 500)}…` : shown}`);
+}
+
+/** The message recorded for a failed attempt, on every backend: the error's name leads unless it is a plain Error. */
+export function failureMessage(error: unknown): string {
+  if (error instanceof Error) return error.name && error.name !== "Error" ? `${error.name}: ${error.message}` : error.message;
+  return String(error);
+}
+
+/**
+ * How a failed attempt is logged: its message, then the processor's stack frames (without the
+ * stack's own first line, which repeats the message), so the line says where it failed.
+ */
+export function failureDetail(error: unknown): string {
+  const message = failureMessage(error);
+  const stack = error instanceof Error && typeof error.stack === "string" ? error.stack : "";
+  const frames = stack.split("\n").filter((line) => /^\s+at /.test(line));
+  return frames.length === 0 ? message : `${message}\n${frames.join("\n")}`;
+}
+
+/**
+ * Logs a failed attempt with where it failed: at warn while attempts are left, at error once
+ * the job has failed for good (the one an operator must act on). Same line on every backend.
+ */
+export function logFailedAttempt(queue: string, id: string, attempt: number, attempts: number, error: unknown): void {
+  const retried = attempt < attempts;
+  const line = `queue "${queue}": job ${id} attempt ${attempt}/${attempts} failed (${retried ? "will retry" : "no attempts left: failed"}): ${failureDetail(error)}`;
+  if (retried) log.warn(line);
+  else log.error(line);
 }
 
 /**

@@ -9,6 +9,8 @@ import { closeQueues, configureQueue, queue, queueBackend, QueueError } from "..
 import { processorFrom } from "../../runtime/jobs/processors.js";
 import { JobRunner } from "../../runtime/jobs/runner.js";
 import type { Job } from "../../runtime/jobs/types.js";
+import { configureLogger } from "../../runtime/ops/logger.js";
+import { createClient } from "redis";
 import { freshStore, sleep, STORE_KINDS, storeAvailable, waitFor, type TestStore } from "./support.js";
 
 type Handler = (job: Job<Record<string, unknown>>) => unknown;
@@ -170,6 +172,37 @@ describe.each(STORE_KINDS)("queue on %s", (kind) => {
       expect((await q.getJob(b))?.error).toBe("the processor threw a non-Error value: { reason: 42 }");
       expect((await q.getJob(c))?.error).toMatch(/ran longer than its timeout of 300 ms/);
       expect(aborted).toBe(true);
+    });
+
+    it("records a failed attempt as `Name: message` and logs it with the processor's stack (warn, then error once failed)", async () => {
+      const q = queue(name());
+      const lines: string[] = [];
+      configureLogger({ format: "json", level: "info", destination: { write: (line: string) => void lines.push(line) } });
+      try {
+        await run(q.name, function chargeCard(job) {
+          throw new TypeError(`card ${String(job.data.card)} declined`);
+        });
+        const id = await q.add({ card: 4242 }, { attempts: 2, backoff: 50 });
+        await waitFor("the failure", async () => (await q.counts()).failed === 1, 10_000);
+        expect((await q.getJob(id))?.error).toBe("TypeError: card 4242 declined");
+        if (kind === "redis" || kind === "valkey") {
+          // BullMQ's own record (what its dashboards show) on the real server, not a copy
+          const client = createClient({ url: store.config.url });
+          await client.connect();
+          try {
+            expect(await client.hGet(`${store.config.prefix}:${q.name}:${id}`, "failedReason")).toBe("TypeError: card 4242 declined");
+          } finally {
+            await client.close();
+          }
+        }
+        const records = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((r) => r.msg.includes(`job ${id} attempt`));
+        expect(records.map((r) => r.level)).toEqual([40, 50]);
+        expect(records[0]!.msg).toContain(`attempt 1/2 failed (will retry): TypeError: card 4242 declined\n    at chargeCard (`);
+        expect(records[1]!.msg).toContain(`attempt 2/2 failed (no attempts left: failed): TypeError: card 4242 declined\n    at chargeCard (`);
+        expect(records[1]!.msg).toMatch(/queue\.test\.ts:\d+:\d+/);
+      } finally {
+        configureLogger();
+      }
     });
 
     it("keeps the result, the log lines and the progress with the job", async () => {

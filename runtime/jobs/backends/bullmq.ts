@@ -13,6 +13,7 @@ import { log, warnEvery } from "../../log.js";
 import { MIN_TICK_KEEP_MS, tickJobId, tickOf, type ActiveJob, type JobHandler, type NewJob, type QueueBackend, type QueueWorker, type WorkOptions } from "../backend.js";
 import type { QueueConfig } from "../config.js";
 import { LazyAbort } from "../abort.js";
+import { failureMessage, logFailedAttempt } from "../job.js";
 import { QueueError, QueueErrorCode } from "../errors.js";
 import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type ResolvedJobOptions } from "../options.js";
 import type { JobCounts, JobInfo, JobState } from "../types.js";
@@ -400,6 +401,20 @@ interface Running {
   done: Promise<unknown>;
 }
 
+/**
+ * The error BullMQ records for a failed attempt: its message (failedReason) is the one the
+ * database backend records — `TypeError: …` for an error that is not a plain Error — and its
+ * stack (BullMQ's stacktrace) the processor's own.
+ */
+function named(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const message = failureMessage(error);
+  if (message === error.message) return error;
+  const recorded = new Error(message, { cause: error });
+  if (typeof error.stack === "string") recorded.stack = error.stack;
+  return recorded;
+}
+
 class BullmqWorker implements QueueWorker {
   private readonly worker: BullWorker;
   private readonly running = new Set<Running>();
@@ -438,7 +453,7 @@ class BullmqWorker implements QueueWorker {
         },
       };
       const entry: Running = { job, token, controller, done: Promise.resolve() };
-      const done = handler(active).finally(() => this.running.delete(entry));
+      const done = handler(active).catch((error: unknown) => Promise.reject(named(error))).finally(() => this.running.delete(entry));
       entry.done = done.catch(() => undefined);
       this.running.add(entry);
       return done;
@@ -454,8 +469,7 @@ class BullmqWorker implements QueueWorker {
     });
     this.worker.on("failed", (job, error) => {
       if (!job) return;
-      const left = (job.opts.attempts ?? 1) - job.attemptsMade;
-      log.warn(`queue "${queue}": job ${String(job.id)} attempt ${job.attemptsMade}/${job.opts.attempts ?? 1} failed: ${error.message}${left > 0 ? " (will retry)" : " (no attempts left: failed)"}`);
+      logFailedAttempt(queue, String(job.id), job.attemptsMade, job.opts.attempts ?? 1, error);
     });
     this.worker.on("error", (error) => warnEvery(`queue-worker:${queue}`, `queue "${queue}": ${error.message}`, 10_000));
   }

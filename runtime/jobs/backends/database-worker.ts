@@ -10,6 +10,7 @@ import { LazyAbort } from "../abort.js";
 import { QueueError, QueueErrorCode } from "../errors.js";
 import type { ClaimedRow, DatabaseQueueBackend } from "./database.js";
 import { backoff } from "../../async/backoff.js";
+import { failureMessage, logFailedAttempt } from "../job.js";
 
 interface Running {
   row: ClaimedRow;
@@ -19,11 +20,6 @@ interface Running {
   givenBack: boolean;
 }
 
-/** The message recorded for a failed attempt. */
-export function failureMessage(error: unknown): string {
-  if (error instanceof Error) return error.name && error.name !== "Error" ? `${error.name}: ${error.message}` : error.message;
-  return String(error);
-}
 
 export class DatabaseWorker implements QueueWorker {
   private readonly running = new Map<number, Running>();
@@ -112,6 +108,7 @@ export class DatabaseWorker implements QueueWorker {
     this.running.set(row.seq, entry);
     entry.done = (async () => {
       let outcome: { ok: true; result: unknown } | { ok: false; error: string };
+      let thrown: unknown;
       try {
         const job: ActiveJob = {
           id: row.id,
@@ -132,13 +129,14 @@ export class DatabaseWorker implements QueueWorker {
         };
         outcome = { ok: true, result: await this.handler(job) };
       } catch (error) {
+        thrown = error;
         outcome = { ok: false, error: failureMessage(error) };
       }
       if (entry.givenBack) return;
       try {
         const held = await this.backend.finish(row, outcome, logs);
         if (!held) log.warn(`queue "${this.queue}": job ${row.id} finished after its lock had expired (another worker may run it again); raise TINA4_QUEUE_VISIBILITY_TIMEOUT if jobs block the event loop`);
-        else if (!outcome.ok) log.warn(`queue "${this.queue}": job ${row.id} attempt ${row.attemptsStarted}/${row.attempts} failed: ${outcome.error}${row.attemptsStarted < row.attempts ? " (will retry)" : " (no attempts left: failed)"}`);
+        else if (!outcome.ok) logFailedAttempt(this.queue, row.id, row.attemptsStarted, row.attempts, thrown);
       } catch (error) {
         log.error(`queue "${this.queue}": could not record the outcome of job ${row.id}: ${(error as Error).message} (it will be retried after the visibility timeout)`);
       } finally {

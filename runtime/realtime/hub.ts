@@ -5,7 +5,7 @@
  * that room, so a client is reached exactly once whichever worker or instance holds it.
  */
 import { log, warnEvery } from "../log.js";
-import { busTransport, listenText, publishText, type Unsubscribe } from "./bus/bus.js";
+import { busTransport, busUp, listenText, publishText, type Unsubscribe } from "./bus/bus.js";
 import { checkName, RealtimeError, RealtimeErrorCode } from "./errors.js";
 import { sampleConnections } from "../instruments.js";
 
@@ -76,6 +76,8 @@ export function hubReady(): Promise<void> {
       if (ready === attempt) ready = null; // try again at the next connection
     });
   }
+  // subscribed once, but the server is gone now (reconnecting): a socket opened now would be deaf
+  if (!busUp()) return Promise.reject(new RealtimeError(RealtimeErrorCode.BUS_UNREACHABLE, "the pub/sub server is unreachable (reconnecting)"));
   return ready;
 }
 

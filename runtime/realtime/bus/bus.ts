@@ -90,6 +90,11 @@ export function busKind(): BusTransport["kind"] | null {
   return transport?.kind ?? null;
 }
 
+/** False while the bus's server is lost after it was connected (see BusTransport.up). */
+export function busUp(): boolean {
+  return transport?.up() ?? true;
+}
+
 /** Publishes raw text (the hub's broadcasts). Rejects with RealtimeError when the server cannot take it. */
 export async function publishText(channel: string, message: string): Promise<void> {
   const current = await busTransport();

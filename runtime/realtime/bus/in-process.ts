@@ -22,6 +22,10 @@ export class InProcessTransport implements BusTransport {
     return Promise.resolve();
   }
 
+  up(): boolean {
+    return true;
+  }
+
   close(): Promise<void> {
     this.channels.clear();
     return Promise.resolve();

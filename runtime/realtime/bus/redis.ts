@@ -50,6 +50,8 @@ export class RedisTransport implements BusTransport {
   readonly kind = "redis" as const;
   readonly url: string;
   private connection: Promise<Connected> | null = null;
+  /** The clients once connected (up() reads them synchronously). */
+  private live: Connected | null = null;
   private readonly channels = new Map<string, Promise<void>>();
   private closed = false;
 
@@ -84,7 +86,13 @@ export class RedisTransport implements BusTransport {
       onError: (error, index) => log.debug(`pub/sub ${index === 0 ? "publisher" : "subscriber"} (${where}): ${error.message}`),
       unreachable: (cause) => new RealtimeError(RealtimeErrorCode.BUS_UNREACHABLE, `pub/sub server ${where} is unreachable: ${cause.message}`, { cause }),
     });
-    return { publisher, subscriber };
+    this.live = { publisher, subscriber };
+    return this.live;
+  }
+
+  /** Not connected yet counts as up: the first connect reports its own failure. */
+  up(): boolean {
+    return this.live === null || this.live.subscriber.isReady;
   }
 
   async publish(channel: string, message: string): Promise<void> {
@@ -123,6 +131,7 @@ export class RedisTransport implements BusTransport {
     this.channels.clear();
     const connection = await this.connection?.catch(() => null);
     this.connection = null;
+    this.live = null;
     if (!connection) return;
     await Promise.all([connection.subscriber, connection.publisher].map(closeRedis));
   }

@@ -16,6 +16,11 @@ export interface BusTransport {
   listen(channel: string): Promise<void>;
   /** Stops receiving `channel`. */
   unlisten(channel: string): Promise<void>;
+  /**
+   * False while a transport that was connected has lost its server (Redis down, reconnecting):
+   * what is published now does not reach this process. In-process and relay transports are always up.
+   */
+  up(): boolean;
   /** Releases connections (graceful shutdown). */
   close(): Promise<void>;
 }

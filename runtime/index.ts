@@ -102,6 +102,7 @@ export type { Socket, SocketMessage, WebSocketHandlers, WebSocketOptions, SlowCl
 export type { SseStream, SseOptions, SseSendOptions } from "./realtime/sse.js";
 export { broadcast, type BroadcastOptions } from "./realtime/hub.js";
 export { publish, subscribe, type Unsubscribe } from "./realtime/bus/bus.js";
+import "./realtime/bus/readiness.js"; // registers the "pubsub" check of GET /__ready (TINA4_PUBSUB_URL; not from bus.ts: the HTTP core loads the bus and must not reach the cache)
 export { RealtimeError, RealtimeErrorCode } from "./realtime/errors.js";
 export { loadEnvFiles } from "./config/env.js";
 export { Model, ValidationError, ModelError, ModelErrorCode, type ModelFields, type FieldDefinition, type FieldType, type FieldError, type QueryOptions, type ModelClass } from "./orm/index.js";

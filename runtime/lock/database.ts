@@ -7,10 +7,9 @@
  * opened with a pool of one connection (the holder's transaction would starve its own work) —
  * use a row in a lock table that expires `ttlMs` after its holder stops renewing it.
  */
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import { DatabaseError, DbErrorCode, type Database, type Engine, type SqlParams } from "../db/index.js";
 import { dialectFor } from "../db/dialects/index.js";
+import { newOwnerId, ownerIsDeadLocal } from "./local-owner.js";
 
 /** How one lock is named on each kind of server. */
 export interface DatabaseLockKey {
@@ -137,7 +136,7 @@ async function rowLock(db: Database, key: DatabaseLockKey, options: AcquireOptio
   const { table, name } = key;
   const ttlMs = Math.max(1000, options.ttlMs);
   await ensureLockTable(db, table);
-  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`.slice(0, 200);
+  const owner = newOwnerId();
   const deadline = Date.now() + options.waitMs;
   let waited = false;
   for (;;) {
@@ -154,6 +153,13 @@ async function rowLock(db: Database, key: DatabaseLockKey, options: AcquireOptio
       // a row whose holder stopped renewing it (killed process) is taken over
       const stale = await db.update(table, { owner, expires_at: now + ttlMs }, "lock_name = ? AND expires_at < ?", [name, now]);
       got = stale.affected > 0;
+    }
+    if (!got) {
+      // a holder of this machine whose process is gone (Ctrl-C, a crash) is not waited out: local-owner.ts
+      const holder = await lockHolder(db, key);
+      if (holder !== null && ownerIsDeadLocal(holder)) {
+        got = (await db.update(table, { owner, expires_at: now + ttlMs }, "lock_name = ? AND owner = ?", [name, holder])).affected > 0;
+      }
     }
     if (got) break;
     if (Date.now() >= deadline) return null;

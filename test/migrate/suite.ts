@@ -311,6 +311,36 @@ export function defineLockSuite(engine: TestEngine): void {
       }
     }, 60_000);
 
+    it("a migrate stopped with Ctrl-C does not make the next run on this machine wait out the lock TTL (60 s): its dead process's lock is taken over at once", async () => {
+      const { url, root } = await setup("ctrlc", {
+        "1_table.sql": `CREATE TABLE c_items (id ${s.id}, name ${s.text})${s.suffix};\n`,
+        "2_slow.sql": `INSERT INTO c_items (name) VALUES ('slow');\n${s.slow};\n`,
+      });
+      const env = { TINA4_DATABASE_URL: url };
+      let pid = 0;
+      const stopped = runCliAsync(["migrate"], root, env, (p) => (pid = p));
+      const db = await Database.connect(url);
+      try {
+        const deadline = Date.now() + 20_000;
+        while (Date.now() < deadline) {
+          const applied = (await db.tableExists("tina4_migration")) ? (await db.fetch("SELECT migration_name FROM tina4_migration")).records.length : 0;
+          if (applied === 1) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await new Promise((r) => setTimeout(r, 300));
+        process.kill(pid, "SIGINT");
+        await stopped;
+        const started = Date.now();
+        const again = await runCliAsync(["migrate"], root, { ...env, TINA4_MIGRATE_LOCK_TIMEOUT: "120" });
+        expect(again.code, again.stderr).toBe(0);
+        expect(again.stdout).toMatch(/Applied 1 migration \(batch 2\)/);
+        expect(again.stdout + again.stderr).not.toMatch(/holds the lock/);
+        expect(Date.now() - started).toBeLessThan(30_000);
+      } finally {
+        await db.close();
+      }
+    }, 90_000);
+
     it("a live holder makes a second run wait, then fail with T4_ERR_MIGRATE_LOCKED after the timeout", async () => {
       const { url, root } = await setup("wait", { "1_x.sql": `CREATE TABLE w_items (id ${s.id})${s.suffix};\n` });
       const holder = await Database.connect(url);

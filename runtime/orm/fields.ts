@@ -32,6 +32,11 @@ export interface FieldDefinition {
   pattern?: RegExp | string;
   /** Column name; defaults to the property in snake_case (inStock → in_stock). */
   column?: string;
+  /**
+   * Never sent: left out of the record's JSON (`toJSON()`, so `res.json(record)`) and of
+   * `modelSchema(Model, "record")` (response schemas, /openapi.json). A password hash, a token.
+   */
+  hidden?: boolean;
 }
 
 export type ModelFields = Record<string, FieldDefinition>;
@@ -81,6 +86,7 @@ export function normalizeField(model: string, property: string, def: FieldDefini
   if (!type) throw bad(`unknown type "${String(def.type)}" (${valid})`);
   const column = def.column ?? snakeCase(property);
   if (!IDENT.test(column)) throw bad(`column "${column}" must be letters, digits and _`);
+  if (def.hidden !== undefined && typeof def.hidden !== "boolean") throw bad("hidden must be true or false");
   let pattern: RegExp | null = null;
   if (def.pattern !== undefined) pattern = typeof def.pattern === "string" ? new RegExp(`^(?:${def.pattern})$`) : def.pattern;
   let decimal: DecimalRules | null = null;

@@ -358,12 +358,12 @@ export class Model {
     return setDeleted(this, m, null);
   }
 
-  /** Field values by property name (camelCase), for res.json(record). */
+  /** Field values by property name (camelCase), for res.json(record); `hidden` fields are left out. */
   toJSON(): Record<string, unknown> {
     const m = metaOf(this.constructor as typeof Model);
     const v = values(this);
     const out: Record<string, unknown> = {};
-    for (const f of m.fields) out[f.property] = v[f.property] ?? null;
+    for (const f of m.fields) if (f.def.hidden !== true) out[f.property] = v[f.property] ?? null;
     return out;
   }
 }

@@ -7,7 +7,7 @@ import { decimalProblem } from "./validation.js";
  * - `create`: a request body for a new record: required fields must be there (unless they
  *   have a default), the primary key is left out.
  * - `update`: a request body for a change: every field optional, the primary key left out.
- * - `record`: a record as the API answers it (`toJSON()`): every field, optional ones null.
+ * - `record`: a record as the API answers it (`toJSON()`): every field but `hidden` ones, optional ones null.
  */
 export type ModelSchemaMode = "create" | "update" | "record";
 
@@ -43,6 +43,7 @@ export function modelSchema(model: ModelShape, mode: ModelSchemaMode = "create")
   const shape: Record<string, Zod.ZodType> = {};
   for (const field of fields) {
     if (field === key && mode !== "record") continue;
+    if (mode === "record" && field.def.hidden === true) continue;
     let schema: Zod.ZodType = fieldSchema(z, field, mode);
     if (mode === "record") {
       if (field !== key && !field.def.required) schema = schema.nullable();

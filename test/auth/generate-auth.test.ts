@@ -94,6 +94,29 @@ describe("tina4 generate auth", () => {
     }
   });
 
+  it("CRUD routes generated for its User (generate route --model User) never show the password hash: answers, response schemas and /openapi.json", async () => {
+    const crud = runCli(["generate", "route", "api/users", "--model", "User"], app);
+    expect(crud.code, crud.stderr).toBe(0);
+    const served = await startServe(app);
+    try {
+      const json = { email: "hidden@example.com", password: "analytical-engine-1843" };
+      await fetch(`${served.url}/auth/register`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(json) });
+      const { token, user } = (await (await fetch(`${served.url}/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(json) })).json()) as { token: string; user: { id: number } };
+      const one = await fetch(`${served.url}/api/users/${user.id}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(one.status).toBe(200);
+      const text = await one.text();
+      expect(JSON.parse(text)).toMatchObject({ id: user.id, email: json.email });
+      expect(text).not.toMatch(/passwordHash|argon2/);
+      const doc = (await (await fetch(`${served.url}/openapi.json`)).json()) as { components: { schemas: Record<string, { properties: Record<string, unknown> }> } };
+      expect(Object.keys(doc.components.schemas.User!.properties)).not.toContain("passwordHash");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(served.output()).not.toMatch(/does not match its response schema/);
+    } finally {
+      served.child.kill("SIGTERM");
+      await served.exited;
+    }
+  });
+
   it("over HTTP on a served app: register, login (token + cookie), me, logout", async () => {
     const served = await startServe(app);
     try {

@@ -34,6 +34,24 @@ describe("modelSchema: one source of truth with the model's fields", () => {
     expect(record.safeParse({ ...row, name: null }).success).toBe(false);
   });
 
+  it("hidden fields: left out of the record schema (responses, OpenAPI) and of toJSON(); still accepted in create bodies", async () => {
+    const { Model } = await import("../../runtime/orm/model.js");
+    class Account extends Model {
+      static override tableName = "accounts";
+      static override fields: ModelFields = {
+        id: { type: "int", primaryKey: true, autoIncrement: true },
+        email: { type: "string", required: true },
+        passwordHash: { type: "string", required: true, hidden: true },
+      };
+    }
+    expect(Object.keys(modelSchema(Account, "record").shape)).toEqual(["id", "email"]);
+    expect(Object.keys(modelSchema(Account, "create").shape)).toEqual(["email", "passwordHash"]);
+    const account = new Account({ email: "a@example.com", passwordHash: "$argon2id$secret" });
+    expect(account.toJSON()).toEqual({ id: null, email: "a@example.com" });
+    expect(JSON.stringify(account)).not.toContain("argon2id");
+    expect(() => normalizeField("Account", "token", { type: "string", hidden: "yes" as unknown as boolean })).toThrow(/hidden must be true or false/);
+  });
+
   it("accepts and rejects the same values the model's own validation does", () => {
     const normalized = Object.entries(fields).map(([property, def]) => normalizeField("Product", property, def));
     const schema = modelSchema(Product, "create");

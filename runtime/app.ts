@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { RouteTrie, type RouteEntry } from "./router/trie.js";
 import { RouterError, RouterErrorCode } from "./router/errors.js";
 import { Request, kEndpoint, type Params } from "./http/request.js";
-import { nextRequestId, requestIdFor } from "./http/request-id.js";
+import { requestIdFor } from "./http/request-id.js";
 import { createResponse, type Response } from "./http/response.js";
 import { HttpError, HttpErrorCode } from "./http/errors.js";
 import { hasBody, parseBody } from "./http/body.js";
@@ -17,6 +17,7 @@ import {
   runSendHooks,
   sendHooksOf,
   settleResponse,
+  settleUpgrade,
   watchResponse,
   type HookName,
   type HookTypes,
@@ -131,8 +132,12 @@ export class App {
   private csrfRoute = false;
   /** WebSocket routes and upgrades on this app's servers (runtime/realtime). */
   readonly realtime = new Realtime({
-    request: (raw, path, search) => new Request(raw, path, search, nextRequestId(), this.proxies),
+    request: (raw, path, search) => new Request(raw, path, search, requestIdFor(raw.headers["x-request-id"]), this.proxies),
     draining: () => this.draining,
+    // upgrades are requests too: the request log and metrics (onSent hooks) count them
+    upgraded: (req, status, ms) => {
+      if (this.hooks.onSent.length !== 0) settleUpgrade(this.hooks.onSent, req, status, ms);
+    },
   });
   /** Lifecycle hooks (docs/http.md, "Hooks"); `hooked` is false until one is added, the fast path. */
   private readonly hooks = new Hooks();

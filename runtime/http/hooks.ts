@@ -169,6 +169,16 @@ export function settleResponse(hooks: readonly OnSentHook[], req: Request, res: 
   res.raw.once("close", () => runSentHooks(hooks, req, res, performance.now() - started));
 }
 
+/**
+ * Runs the onSent hooks for a WebSocket upgrade, answered with `status` (101, or a refusal's
+ * 4xx/5xx written on the socket by the realtime layer). There is no ServerResponse: `raw` is a
+ * stand-in holding what the hooks read of a finished one (its status, ended, no headers).
+ */
+export function settleUpgrade(hooks: readonly OnSentHook[], req: Request, status: number, ms: number): void {
+  const raw = { statusCode: status, writableEnded: true, writableFinished: true, headersSent: true, getHeader: () => undefined, getHeaders: () => ({}) };
+  runSentHooks(hooks, req, { raw: raw as unknown as ServerResponse, statusCode: status }, ms);
+}
+
 function runSentHooks(hooks: readonly OnSentHook[], req: Request, res: SentResponse, ms: number): void {
   for (let i = 0; i < hooks.length; i++) {
     try {

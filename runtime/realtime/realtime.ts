@@ -28,6 +28,11 @@ export interface RealtimeHost {
   request(raw: IncomingMessage, path: string, search: string): Request;
   /** True while the app drains (new upgrades get 503). */
   draining(): boolean;
+  /**
+   * An upgrade's outcome: 101 once the handshake is answered, else the refusal's status, `ms`
+   * after it arrived (the request log and metrics count upgrades as requests).
+   */
+  upgraded?(req: Request, status: number, ms: number): void;
 }
 
 interface WsRoute {
@@ -148,10 +153,15 @@ export class Realtime {
     this.attached.add(server);
     server.on("upgrade", (raw: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on("error", () => undefined); // a reset during the handshake is the client's business
-      this.upgrade(raw, socket, head, server).catch((error: unknown) => {
-        log.error(`websocket upgrade failed: ${(error as Error)?.stack ?? String(error)}`);
-        refuse(socket, 500, "Internal Server Error");
-      });
+      const started = performance.now();
+      const target = splitTarget(raw.url ?? "/");
+      const req = this.host.request(raw, target.path, target.search);
+      void this.upgrade(raw, req, socket, head, server)
+        .catch((error: unknown) => {
+          log.error(`websocket upgrade failed: ${(error as Error)?.stack ?? String(error)}`);
+          return refuse(socket, 500, "Internal Server Error");
+        })
+        .then((status) => this.host.upgraded?.(req, status, performance.now() - started));
     });
   }
 
@@ -175,24 +185,23 @@ export class Realtime {
     return Promise.race([finished.then(() => undefined), bound]).finally(() => clearTimeout(timer));
   }
 
-  private async upgrade(raw: IncomingMessage, socket: Duplex, head: Buffer, server: Server): Promise<void> {
+  /** Answers one upgrade: resolves with 101 once handed to the handshake, else with the refusal's status. */
+  private async upgrade(raw: IncomingMessage, req: Request, socket: Duplex, head: Buffer, server: Server): Promise<number> {
     if (raw.headers.upgrade?.toLowerCase() !== "websocket") return refuse(socket, 400, "Unsupported upgrade");
     if (this.host.draining()) return refuse(socket, 503, "Service Unavailable", { "retry-after": "1" });
-    const target = splitTarget(raw.url ?? "/");
     let segments: string[];
     try {
-      segments = decodeSegments(target.path);
+      segments = decodeSegments(req.path);
     } catch {
       return refuse(socket, 400, "Invalid path");
     }
     const match = this.trie.size > 0 ? this.trie.match("WS", segments) : null;
-    if (match?.kind !== "found") return refuse(socket, 404, "Not Found", {}, { path: target.path });
+    if (match?.kind !== "found") return refuse(socket, 404, "Not Found", {}, { path: req.path });
     const route = match.entry.data;
-    if (!originAllowed(raw.headers.origin, raw.headers.host, route.origins)) return refuse(socket, 403, "Origin not allowed");
-    if (this.count >= setting("TINA4_WS_MAX_CONNECTIONS")) return refuse(socket, 503, "Too many connections", { "retry-after": "5" });
-    const req = this.host.request(raw, target.path, target.search);
     req.params = match.params as Params;
     req.route = match.entry.pattern;
+    if (!originAllowed(raw.headers.origin, raw.headers.host, route.origins)) return refuse(socket, 403, "Origin not allowed");
+    if (this.count >= setting("TINA4_WS_MAX_CONNECTIONS")) return refuse(socket, 503, "Too many connections", { "retry-after": "5" });
     let auth: "ok" | "invalid";
     try {
       auth = await authenticateUpgrade(req);
@@ -236,6 +245,7 @@ export class Realtime {
       });
       watchHeartbeat(connection);
     });
+    return 101;
   }
 
   private handshakes(maxPayload: number): Promise<WebSocketServer> {
@@ -266,20 +276,21 @@ export class Realtime {
 const handshakeHeaders = new WeakMap<IncomingMessage, string[]>();
 
 /** Answers an upgrade with a plain HTTP error (JSON) and closes the connection. */
-function refuse(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): void {
+function refuse(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): number {
   const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
-  answer(socket, status, lines, JSON.stringify({ error: message, ...extra }), "application/json; charset=utf-8");
+  return answer(socket, status, lines, JSON.stringify({ error: message, ...extra }), "application/json; charset=utf-8");
 }
 
 /** Writes an HTTP answer instead of the handshake and closes the connection. */
-function answer(socket: Duplex, status: number, headerLines: string[], body: string | Buffer, contentType: string): void {
+function answer(socket: Duplex, status: number, headerLines: string[], body: string | Buffer, contentType: string): number {
   if (socket.destroyed || !socket.writable) {
     socket.destroy();
-    return;
+    return status;
   }
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`, `Content-Type: ${contentType}`, `Content-Length: ${Buffer.byteLength(body)}`, "Connection: close", ...headerLines];
   socket.write(`${lines.join("\r\n")}\r\n\r\n`);
   socket.end(body);
   setTimeout(() => socket.destroy(), 1000).unref();
+  return status;
 }
 

@@ -100,14 +100,6 @@ function checked(options: CompressOptions): Settings {
   return { threshold, encodings: [...new Set(encodings)], brotliQuality, gzipLevel, streams: options.streams ?? true };
 }
 
-/** The response headers compress() may change, as they were: put back once the response is sent (restoreOnFinish). */
-interface Changed {
-  readonly vary: HeaderValue | undefined;
-  readonly etag: HeaderValue | undefined;
-  readonly length: HeaderValue | undefined;
-  readonly ranges: HeaderValue | undefined;
-}
-
 class Encoder {
   /**
    * Encoded copies of Buffer bodies, for bodies sent many times (responseCache hits share one
@@ -126,9 +118,7 @@ class Encoder {
     if (payload.kind === "stream" && !this.settings.streams) return;
     const headers = res.headers;
     // from here the representation depends on Accept-Encoding, whatever this client gets
-    const changed: Changed = { vary: headers.vary, etag: headers.etag, length: headers["content-length"], ranges: headers["accept-ranges"] };
-    headers.vary = withVary(changed.vary, "Accept-Encoding");
-    restoreOnFinish(res, changed);
+    headers.vary = withVary(headers.vary, "Accept-Encoding");
     if (req.method === "HEAD") return;
     const choice = negotiateEncoding(req.headers["accept-encoding"], this.settings.encodings);
     const coding = choice.coding as CompressEncoding | null;
@@ -139,18 +129,18 @@ class Encoder {
         const data = payload.data;
         if (small(typeof data === "string" ? Buffer.byteLength(data) : data.length)) return;
         const encoded = this.encodeData(data, coding);
-        if (Buffer.isBuffer(encoded)) return this.sent(res, coding, changed, { kind: "data", data: encoded });
-        return encoded.then((buffer) => this.sent(res, coding, changed, { kind: "data", data: buffer }));
+        if (Buffer.isBuffer(encoded)) return this.sent(res, coding, { kind: "data", data: encoded });
+        return encoded.then((buffer) => this.sent(res, coding, { kind: "data", data: buffer }));
       }
       case "stream": {
         const length = Number(headers["content-length"]);
         if (Number.isFinite(length) && small(length)) return;
-        return this.sent(res, coding, changed, { kind: "stream", stream: this.encodeStream(payload.stream, coding, true) });
+        return this.sent(res, coding, { kind: "stream", stream: this.encodeStream(payload.stream, coding, true) });
       }
       case "file":
         return this.encodeFile(payload.path, coding, small).then((file) => {
           if (!file) return;
-          const body = this.sent(res, coding, changed, file.body);
+          const body = this.sent(res, coding, file.body);
           if (file.length !== undefined) headers["content-length"] = file.length;
           return body;
         });
@@ -188,14 +178,14 @@ class Encoder {
   }
 
   /** Headers of the encoded representation; the body to send. */
-  private sent(res: Response, coding: CompressEncoding, changed: Changed, body: ResponseBody): ResponseBody {
+  private sent(res: Response, coding: CompressEncoding, body: ResponseBody): ResponseBody {
     const headers = res.headers;
     headers["content-encoding"] = coding;
     delete headers["content-length"];
     // byte ranges are served of the identity file (206 is never encoded): not of these bytes
     delete headers["accept-ranges"];
     // RFC 9110 §8.8.3: a strong tag names these exact bytes; the encoded ones are only equivalent
-    const etag = changed.etag;
+    const etag = headers.etag;
     if (typeof etag === "string" && etag.startsWith('"')) headers.etag = `W/${etag}`;
     return body;
   }
@@ -274,27 +264,4 @@ function noTransform(control: HeaderValue | undefined): boolean {
 
 function isUpToDate(sibling: Stats, original: Stats): boolean {
   return sibling.mtimeMs >= original.mtimeMs;
-}
-
-/**
- * Once the response has been written, `res.headers` describe the identity body again. A
- * responseCache() inside compress() builds its entry from them when the response finishes,
- * next to the identity body it captured: without this it would store `Content-Encoding: br`
- * over plain bytes, and `Vary: Accept-Encoding` would split its entries per browser. The
- * listener goes first so it runs before any added earlier.
- */
-function restoreOnFinish(res: Response, changed: Changed): void {
-  res.raw.prependOnceListener("finish", () => {
-    const headers = res.headers;
-    delete headers["content-encoding"];
-    put(headers, "vary", changed.vary);
-    put(headers, "etag", changed.etag);
-    put(headers, "content-length", changed.length);
-    put(headers, "accept-ranges", changed.ranges);
-  });
-}
-
-function put(headers: Record<string, HeaderValue>, name: string, value: HeaderValue | undefined): void {
-  if (value === undefined) delete headers[name];
-  else headers[name] = value;
 }

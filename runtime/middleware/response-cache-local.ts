@@ -11,7 +11,13 @@ import { BOOKKEEPING_PREFIX, type CacheBackend } from "../cache/backend.js";
  * short version id and the response itself lives beside it under `~body:<url>`: a hit reads the
  * version (with the path's generation, one MGET) and answers from this process's decoded copy
  * of that version; only a version this process has not seen yet fetches the body. The version
- * is written after the body, so a version a reader finds always has its body stored.
+ * is written after the body, so a version a reader finds always has its body stored. A Vary
+ * variant's key is laid out the same way (`~body:<url>|<header>=<value>...`).
+ *
+ * These copies are the only ones a process keeps of such responses: responseCache opens these
+ * backends without the backend's own memo (sharedDecoded), which would hold the fetched JSON
+ * text beside the same decoded entry under a second, key-count-only bound. So a response is
+ * held once, bounded here by count and by characters.
  */
 export const BODY = `${BOOKKEEPING_PREFIX}body:`;
 

@@ -1,6 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { pipeline, Transform, type Readable } from "node:stream";
-import { createCache } from "../cache/factory.js";
+import { cacheTarget, createCache } from "../cache/factory.js";
 import { BOOKKEEPING_PREFIX, type BackendName, type CacheBackend, type CacheLookup } from "../cache/backend.js";
 import { setting } from "../config/settings.js";
 import { parseBackendName } from "../cache/config.js";
@@ -39,7 +39,7 @@ interface Entry {
   g?: string;
   /** The version it was stored under, on backends that store a version and a body apart (response-cache-local.ts). */
   v?: string;
-  /** The body ready to send, built on first serve of a shared decoded entry (never stored). */
+  /** The body ready to send, built on first serve of an entry kept decoded (never stored). */
   payload?: ResponseBody;
 }
 /** Stored at the primary key of a URL whose responses vary on request headers. */
@@ -67,11 +67,29 @@ function backendFor(options: ResponseCacheOptions): Promise<CacheBackend> {
   let backend = backends.get(id);
   if (!backend) {
     const ttl = options.ttl ?? setting("TINA4_CACHE_TTL");
-    backend = createCache({ backend: options.backend, url: options.cacheUrl, namespace: "response", ttl, sharedDecoded: 1000 });
+    backend = createCache({ backend: options.backend, url: options.cacheUrl, namespace: "response", ttl, sharedDecoded: sharedDecodedFor(options) });
     backends.set(id, backend);
     backend.catch(() => backends.delete(id));
   }
   return backend;
+}
+
+/**
+ * Where a process keeps the responses it has decoded: in one place, so each body is held once.
+ * On memory, the backend's own memo (sharedDecoded): the text it compares is the store's own
+ * string, so the memo adds only the decoded entry, and a hit is answered synchronously. On
+ * every other backend, LocalEntries (response-cache-local.ts) and no memo: the memo would keep
+ * the fetched JSON text beside the decoded entry, under a bound of its own that counts keys,
+ * not characters, and it cannot answer without fetching the body, which LocalEntries, keyed
+ * by version, does. A fallback from a server to the file store stays on LocalEntries.
+ */
+function sharedDecodedFor(options: ResponseCacheOptions): number {
+  return cacheTarget({ backend: options.backend, url: options.cacheUrl }).backend === "memory" ? 1000 : 0;
+}
+
+/** The backend responseCache() instances with these options use (tests look at what a process keeps). */
+export function responseCacheBackend(options: Pick<ResponseCacheOptions, "backend" | "cacheUrl" | "ttl"> = {}): Promise<CacheBackend> {
+  return backendFor(options);
 }
 
 /**
@@ -210,8 +228,11 @@ export function responseCache(options: ResponseCacheOptions = {}): MiddlewareFun
     if (isEntry(entry) && entry.g === generation) return serve(res, entry);
     if (isVaryMarker(value)) {
       key = variantKey(base, value.vary, req);
-      const variant = await cache.get<Entry>(key);
-      if (variant.hit && isEntry(variant.value) && variant.value.g === generation) return serve(res, variant.value);
+      const variant = await cache.get<unknown>(key);
+      const held = variant.hit ? variant.value : undefined;
+      // a variant is versioned like a URL (store()); one stored whole (memory, an earlier release) is the entry itself
+      const found = typeof held === "string" ? (localEntries<Entry>(cache).get(key, held) ?? (await versionedEntry(cache, key, held))) : held;
+      if (isEntry(found) && found.g === generation) return serve(res, found);
     }
 
     return runAndStore(settings, req, res, next, cache, base, key, generation);
@@ -245,17 +266,22 @@ async function runAndStore(
   const capture = new BodyCapture(maxBytes);
   // A handler writing res.raw itself never reaches onSend: watch its bytes until it does.
   capture.watched = tapBody(res.raw, capture.keep);
+  // Added before the rest of the chain runs, so it comes ahead of the send hooks of middleware
+  // inside and outside this one that add theirs later (compress() adds its own after next()):
+  // what it takes is the payload before anything encodes it.
   addSendHook(res, (_req, _res, payload) => {
     tapBody(res.raw, null);
     capture.watched = true;
-    return req.method === "GET" ? capture.take(payload) : undefined;
+    if (req.method !== "GET") return;
+    capture.described = describedBy(res);
+    return capture.take(payload);
   });
   res.header("x-cache", "MISS");
   let failed = false;
   // Listen before running the handler: one that ends the response synchronously gets
   // "finish" on the next tick, which can come before `await next()` returns.
   res.raw.once("finish", () => {
-    const entry = failed ? null : buildEntry(req, res, capture.body(), statuses, generation);
+    const entry = failed ? null : buildEntry(req, res, capture.body(), capture.described, statuses, generation);
     tapBody(res.raw, null);
     settle(entry?.entry ?? null);
     if (entry) void store(cache, base, req, entry.entry, entry.ttl, entry.vary, settings.ttl ?? cache.defaultTtl);
@@ -273,12 +299,12 @@ async function runAndStore(
   }
 }
 
-/** The response stored at `url` as `version`, fetched once per process and version. */
-async function versionedEntry(cache: CacheBackend, url: string, version: string): Promise<Entry | undefined> {
-  const body = await cache.get<Entry>(BODY + url);
+/** The response stored at `key` (a URL or a Vary variant) as `version`, fetched once per process and version. */
+async function versionedEntry(cache: CacheBackend, key: string, version: string): Promise<Entry | undefined> {
+  const body = await cache.get<Entry>(BODY + key);
   // another version's body (stored again since the version was read): a miss, never a mix
   if (!body.hit || !isEntry(body.value) || body.value.v !== version) return undefined;
-  localEntries<Entry>(cache).set(url, body.value);
+  localEntries<Entry>(cache).set(key, body.value);
   return body.value;
 }
 
@@ -300,7 +326,8 @@ function serve(res: Response, entry: Entry): void {
   Object.assign(res.headers, entry.h);
   res.headers["x-cache"] = "HIT";
   res.headers.age = Math.max(0, Math.floor((Date.now() - entry.t) / 1000));
-  // Entries are shared between hits (sharedDecoded), so the bytes are encoded only once.
+  // An entry is kept decoded and shared between hits (see sharedDecodedFor), so its bytes are
+  // made once, and compress() can key its encoded copies on them.
   res.payload = entry.payload ??= { kind: "data", data: Buffer.from(entry.b, entry.e === "utf8" ? "utf8" : "base64") };
 }
 
@@ -311,6 +338,8 @@ class BodyCapture {
   private overflow = false;
   /** False while the body passes where we cannot see it (raw writes on a server that is not tina4's). */
   watched = false;
+  /** How the payload taken was described when taken (undefined for bytes written to res.raw). */
+  described: Described | undefined;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -367,19 +396,47 @@ class BodyCapture {
   }
 }
 
-function buildEntry(req: Request, res: Response, body: Buffer | null, statuses: Set<number>, generation: string | undefined): { entry: Entry; ttl: number | undefined; vary: string[] } | null {
+/**
+ * The headers that describe a payload's bytes (their coding, what they were chosen by, their
+ * validator) as they stood when responseCache took it. A send hook after ours may send other
+ * bytes and describe those instead (compress(): Content-Encoding br, Vary: Accept-Encoding, a
+ * strong ETag made weak); the entry holds the bytes we took, so it keeps what described them.
+ */
+interface Described {
+  readonly encoding: HeaderValue | undefined;
+  readonly vary: HeaderValue | undefined;
+  readonly etag: HeaderValue | undefined;
+}
+
+function describedBy(res: Response): Described {
+  const headers = res.headers;
+  const raw = res.raw;
+  const header = (name: string) => headers[name] ?? (raw.getHeader(name) as HeaderValue | undefined);
+  return { encoding: header("content-encoding"), vary: header("vary"), etag: header("etag") };
+}
+
+function buildEntry(
+  req: Request, res: Response, body: Buffer | null, described: Described | undefined, statuses: Set<number>, generation: string | undefined,
+): { entry: Entry; ttl: number | undefined; vary: string[] } | null {
   const raw = res.raw;
   const status = raw.statusCode;
   // a 206 is part of an answer, never one to give whole (even when statusCodes names it)
   if (!body || !statuses.has(status) || status === 206 || req.method !== "GET") return null;
   // Middleware after this one signed the caller in (req.user): the page may be theirs alone.
   if (req.user !== null) return null;
+  // the response as sent: whatever a hook set after the capture may forbid storing it
   const headers: Record<string, HeaderValue> = { ...(raw.getHeaders() as Record<string, HeaderValue>), ...res.headers };
   if (headers["set-cookie"] !== undefined) return null;
   const control = directives(headerList(headers["cache-control"]));
   if (control.has("no-store") || control.has("private")) return null;
+  if (varyNames(headerList(headers.vary)).includes("*")) return null;
+  if (described !== undefined) {
+    setOrDelete(headers, "content-encoding", described.encoding);
+    setOrDelete(headers, "vary", described.vary);
+    // a tag set after the capture (an etag() inside this middleware) was made over the bytes we took
+    if (described.etag !== undefined) headers.etag = described.etag;
+  }
   const vary = varyNames(headerList(headers.vary));
-  if (vary.includes("*")) return null;
   const maxAge = control.get("s-maxage") ?? control.get("max-age");
   const ttl = maxAge !== undefined && /^\d+$/.test(maxAge) ? Number(maxAge) : undefined;
   if (ttl === 0) return null;
@@ -400,22 +457,31 @@ function buildEntry(req: Request, res: Response, body: Buffer | null, statuses: 
   return { entry, ttl, vary };
 }
 
+function setOrDelete(headers: Record<string, HeaderValue>, name: string, value: HeaderValue | undefined): void {
+  if (value === undefined) delete headers[name];
+  else headers[name] = value;
+}
+
 async function store(cache: CacheBackend, base: string, req: Request, entry: Entry, ttl: number | undefined, vary: string[], defaultTtl: number): Promise<void> {
   const seconds = ttl === undefined ? defaultTtl : Math.min(ttl, defaultTtl);
   try {
     if (vary.length > 0) {
       await cache.set(base, { vary } satisfies VaryMarker, seconds);
-      await cache.set(variantKey(base, vary, req), entry, seconds);
-    } else if (storesVersions(cache)) {
-      // body first: a reader that finds the version finds its body
-      entry.v = newVersion();
-      await cache.set(BODY + base, entry, seconds);
-      await cache.set(base, entry.v, seconds);
-      localEntries<Entry>(cache).set(base, entry);
+      await storeEntry(cache, variantKey(base, vary, req), entry, seconds);
     } else {
-      await cache.set(base, entry, seconds);
+      await storeEntry(cache, base, entry, seconds);
     }
   } catch (error) {
     log.warn(`responseCache: could not store ${base}: ${(error as Error).message}`);
   }
+}
+
+/** One response at `key`: whole on memory; elsewhere a version at `key` and the response under `~body:<key>`. */
+async function storeEntry(cache: CacheBackend, key: string, entry: Entry, seconds: number): Promise<void> {
+  if (!storesVersions(cache)) return cache.set(key, entry, seconds);
+  // body first: a reader that finds the version finds its body
+  entry.v = newVersion();
+  await cache.set(BODY + key, entry, seconds);
+  await cache.set(key, entry.v, seconds);
+  localEntries<Entry>(cache).set(key, entry);
 }

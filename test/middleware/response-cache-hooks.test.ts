@@ -6,6 +6,9 @@ import { join } from "node:path";
 import { startApp } from "../support/http.js";
 import { clearCache, closeResponseCaches, responseCache } from "../../runtime/middleware/response-cache.js";
 import { App } from "../../runtime/app.js";
+import { addSendHook } from "../../runtime/http/hooks.js";
+import { etag } from "../../runtime/middleware/etag.js";
+import type { MiddlewareFunction } from "../../runtime/middleware/types.js";
 import type { RunningServer } from "../../runtime/http/server.js";
 
 /** responseCache takes the body from the payload that is sent (onSend), not from patched writes. */
@@ -122,5 +125,51 @@ describe("responseCache on a server that is not tina4's", () => {
       await settle();
     }
     expect(calls.get("raw")).toBe(2);
+  });
+});
+
+describe("responseCache and send hooks that run after its capture", () => {
+  let late: RunningServer;
+  const at = (path: string) => fetch(`${late.url}${path}`);
+  /** Middleware inside the cache whose send hook comes after the cache's and sets a header. */
+  const setsLate = (name: string, value: string): MiddlewareFunction => (_req, res, next) => {
+    addSendHook(res, () => void res.header(name, value));
+    return next();
+  };
+  beforeAll(async () => {
+    late = await startApp((app) => {
+      const cached = () => responseCache({ backend: "memory", ttl: 60 });
+      app.get("/late-cookie", () => (count("late-cookie"), "signed in"), [cached(), setsLate("set-cookie", "sid=1")]);
+      app.get("/late-vary", () => (count("late-vary"), "varies"), [cached(), setsLate("vary", "*")]);
+      app.get("/late-tag", () => (count("late-tag"), "tagged late"), [cached(), etag()]);
+    });
+  });
+  afterAll(async () => {
+    await late.close();
+  });
+
+  it("a Set-Cookie or Vary: * set after the body was taken still keeps the response out of the cache", async () => {
+    for (const path of ["/late-cookie", "/late-vary"]) {
+      for (let i = 0; i < 2; i++) {
+        const answer = await at(path);
+        expect(answer.headers.get("x-cache")).toBe("MISS");
+        await answer.text();
+        await settle();
+      }
+      expect(calls.get(path.slice(1))).toBe(2);
+    }
+  });
+
+  it("an ETag made after the body was taken (etag() inside the cache) is stored and sent on every HIT", async () => {
+    const miss = await at("/late-tag");
+    const tag = miss.headers.get("etag");
+    expect(tag).toMatch(/^W\/"/);
+    await miss.text();
+    await settle();
+    const hit = await at("/late-tag");
+    expect(hit.headers.get("x-cache")).toBe("HIT");
+    expect(hit.headers.get("etag")).toBe(tag);
+    expect(await hit.text()).toBe("tagged late");
+    expect(calls.get("late-tag")).toBe(1);
   });
 });

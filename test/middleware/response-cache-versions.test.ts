@@ -9,7 +9,8 @@ import { randomUUID } from "node:crypto";
 import { createClient } from "redis";
 import { startApp } from "../support/http.js";
 import { serviceUrl } from "../support/services.js";
-import { closeResponseCaches, responseCache } from "../../runtime/middleware/response-cache.js";
+import { closeResponseCaches, responseCache, responseCacheBackend } from "../../runtime/middleware/response-cache.js";
+import { BODY, localEntries } from "../../runtime/middleware/response-cache-local.js";
 import type { RunningServer } from "../../runtime/http/server.js";
 import type { App } from "../../runtime/app.js";
 
@@ -95,6 +96,29 @@ describe.skipIf(!redisUrl)("responseCache versions on redis", () => {
     expect(((await answer.json()) as { n: number }).n).toBeGreaterThan(0);
     await settle(); // stored after the response finished
     expect(await redis.get(headKey)).not.toBe(JSON.stringify(stored.v)); // the miss stored a fresh version
+  });
+
+  it("a process that fetched a version holds its body once: in its decoded copies, not also in the backend's memo", async () => {
+    const first = await get("/page?f=1");
+    const text = await first.text();
+    await settle();
+    await asAnotherProcess();
+    const fetched = await get("/page?f=1");
+    expect(fetched.headers.get("x-cache")).toBe("HIT");
+    expect(await fetched.text()).toBe(text);
+    const backend = await responseCacheBackend({ backend: "redis", cacheUrl: redisUrl, ttl: 60 });
+    const key = `/${run}/page?f=1`;
+    const version = JSON.parse((await redis.get(`${prefix}${key}`))!) as string;
+    // one decoded copy, counted under the one bound (entries and characters)
+    const copy = localEntries<{ v?: string; b: string }>(backend).get(key, version);
+    expect(copy?.b).toBe(text);
+    expect(localEntries(backend).size).toEqual({ entries: 1, chars: text.length });
+    // the backend keeps none of its own: a memo would hand back the copy it decoded, the same object each time
+    const read = await backend.get(BODY + key);
+    const readAgain = await backend.get(BODY + key);
+    expect(read.value).toMatchObject({ v: version, b: text });
+    expect(read.value).not.toBe(copy);
+    expect(readAgain.value).not.toBe(read.value);
   });
 
   it("a response stored whole at the URL's key (before versions) is still served", async () => {

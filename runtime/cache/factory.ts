@@ -39,8 +39,11 @@ export interface CreateCacheOptions {
   prefix?: string;
   /**
    * Reuse decoded values for unchanged entries (up to this many keys) instead of parsing JSON
-   * on every hit. Callers then share one object per entry and must treat it as read-only;
-   * responseCache does. Default 0 (every `get` returns a fresh copy).
+   * on every hit. Callers then share one object per entry and must not change what it holds
+   * (the DB query cache; responseCache on memory, which only adds the bytes it sends). The memo
+   * keeps each entry's text beside its value: on a store outside the process that is a second
+   * copy (responseCache keeps its own, by version, there). Default 0 (every `get` returns a
+   * fresh copy).
    */
   sharedDecoded?: number;
   /**

@@ -5,6 +5,7 @@ import { loadProcessors } from "../../runtime/jobs/processors.js";
 import { JobRunner, selectProcessors } from "../../runtime/jobs/runner.js";
 import { runShutdownHooks } from "../../runtime/lifecycle.js";
 import { registerLoader } from "../../runtime/loader/register.js";
+import { markClientless } from "../../runtime/realtime/bus/bus.js";
 import { openProject } from "../project.js";
 import { validateEnvironment } from "../validate-settings.js";
 import { CliError, CliErrorCode } from "../errors.js";
@@ -49,6 +50,8 @@ async function runWorker(options: WorkerOptions): Promise<void> {
   const queues = parseQueueList(options.queues);
   const concurrency = parseConcurrency(options.concurrency);
   registerLoader();
+  // no WebSocket or SSE client lives here: a broadcast needs the servers' bus (TINA4_PUBSUB_URL)
+  markClientless();
   let runner: JobRunner;
   let location: string;
   try {

@@ -18,6 +18,8 @@ export const RealtimeErrorCode = {
   BUS_DRIVER: "T4_ERR_WS_BUS_DRIVER",
   /** The pub/sub server does not answer (connect timeout, connection lost). */
   BUS_UNREACHABLE: "T4_ERR_WS_BUS_UNREACHABLE",
+  /** broadcast() from a process that holds no client (`tina4 worker`) over an in-process bus: it would reach nobody. */
+  BUS_LOCAL: "T4_ERR_WS_BUS_LOCAL",
 } as const;
 export type RealtimeErrorCode = (typeof RealtimeErrorCode)[keyof typeof RealtimeErrorCode];
 

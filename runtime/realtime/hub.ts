@@ -5,7 +5,7 @@
  * that room, so a client is reached exactly once whichever worker or instance holds it.
  */
 import { log, warnEvery } from "../log.js";
-import { busTransport, busUp, listenText, publishText, type Unsubscribe } from "./bus/bus.js";
+import { broadcastsGoNowhere, busTransport, busUp, listenText, publishText, type Unsubscribe } from "./bus/bus.js";
 import { checkName, RealtimeError, RealtimeErrorCode } from "./errors.js";
 import { sampleConnections } from "../instruments.js";
 
@@ -170,7 +170,16 @@ export function broadcast(...args: [unknown] | [string, unknown, BroadcastOption
   } catch (error) {
     return Promise.reject(error);
   }
-  const sent = publishText(CHANNEL, message);
+  const room = args.length === 1 ? null : args[0];
+  const sent = busTransport().then((transport) => {
+    if (broadcastsGoNowhere(transport)) {
+      throw new RealtimeError(
+        RealtimeErrorCode.BUS_LOCAL,
+        `broadcast(${room === null ? "" : JSON.stringify(room)}) from a \`tina4 worker\` process reaches no WebSocket or SSE client without a shared bus: set TINA4_PUBSUB_URL (Redis/Valkey) for the worker and the servers (docs/realtime.md)`,
+      );
+    }
+    return publishText(CHANNEL, message);
+  });
   sent.catch((error: unknown) => log.error(`broadcast failed: ${(error as Error).message}`));
   return sent;
 }

@@ -85,6 +85,21 @@ function adopt(next: BusTransport): BusTransport {
   return next;
 }
 
+let clientless = false;
+
+/**
+ * Declares that this process serves no WebSocket or SSE client (`tina4 worker`): a broadcast
+ * over its in-process bus would reach nobody, so broadcast() refuses it (T4_ERR_WS_BUS_LOCAL).
+ */
+export function markClientless(): void {
+  clientless = true;
+}
+
+/** True when this process holds no client and its bus is in-process: its broadcasts reach nobody. */
+export function broadcastsGoNowhere(current: BusTransport): boolean {
+  return clientless && current.kind === "memory";
+}
+
 /** Which transport this process uses (after first use): "memory", "cluster" or "redis". */
 export function busKind(): BusTransport["kind"] | null {
   return transport?.kind ?? null;

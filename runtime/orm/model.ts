@@ -320,6 +320,7 @@ export class Model {
       const result = await db.insert(m.table, row);
       if ((v[pk.property] === undefined || v[pk.property] === null) && result.lastId !== null) v[pk.property] = fromDb(pk, result.lastId, db.engine);
       persisted.add(this);
+      await readOmitted(this, m, db);
       return this;
     }
     const id = keyOf(this, m);
@@ -403,6 +404,21 @@ function condition(sql: string): string {
 
 function softFilter(m: Meta, engine: Engine, options: CountOptions): string {
   return m.softDelete && !options.withDeleted ? ` AND ${q(engine, DELETED_AT)} IS NULL` : "";
+}
+
+/**
+ * Fields a new record's INSERT left out get what the database stored (a column DEFAULT, a
+ * trigger), so the record (and the 201 answer of a create route) shows `qty: 0`, not null.
+ */
+async function readOmitted(record: Model, m: Meta, db: Database): Promise<void> {
+  const v = values(record);
+  const omitted = m.fields.filter((f) => f !== m.pk && v[f.property] === undefined);
+  if (omitted.length === 0 || v[m.pk.property] === undefined || v[m.pk.property] === null) return;
+  const e = db.engine;
+  const sql = `SELECT ${omitted.map((f) => q(e, f.column)).join(", ")} FROM ${q(e, m.table)} WHERE ${q(e, m.pk.column)} = ?`;
+  const row = await db.fetchOne(sql, [keyOf(record, m)], { cache: false });
+  if (row === null) return;
+  for (const f of omitted) v[f.property] = fromDb(f, f.column in row ? row[f.column] : row[f.column.toLowerCase()], e);
 }
 
 function hydrate<T extends Model>(cls: new () => T, m: Meta, row: Row, engine: Engine): T {

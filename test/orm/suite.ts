@@ -96,6 +96,21 @@ class BigPrice extends Model {
   declare amount: string | null;
 }
 
+/** Columns with a DEFAULT in the table: a create that leaves them out must show what was stored. */
+class Stocked extends Model {
+  static override tableName = "stocked";
+  static override fields: ModelFields = {
+    id: { type: "int", primaryKey: true, autoIncrement: true },
+    name: { type: "string", required: true },
+    qty: { type: "int" },
+    status: { type: "string" },
+  };
+  declare id: number;
+  declare name: string;
+  declare qty: number | null;
+  declare status: string | null;
+}
+
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   return p.then(() => null, (e: unknown) => e);
 }
@@ -117,6 +132,7 @@ export function defineModelSuite(engine: TestEngine): void {
       await db.execute(`CREATE TABLE countries (code VARCHAR(2) NOT NULL PRIMARY KEY, name ${s.text} NOT NULL)${s.suffix}`);
       await db.execute(`CREATE TABLE prices (id ${s.id}, label ${s.text}, amount DECIMAL(10,2), wide DECIMAL(15,2), rate DECIMAL(6,4))${s.suffix}`);
       await db.execute(`CREATE TABLE big_prices (id ${s.id}, amount DECIMAL(18,2))${s.suffix}`);
+      await db.execute(`CREATE TABLE stocked (id ${s.id}, name ${s.text} NOT NULL, qty ${s.int} DEFAULT 7 NOT NULL, status ${s.text} DEFAULT 'new')${s.suffix}`);
       Model.useDatabase(db);
     });
     afterAll(async () => {
@@ -158,6 +174,17 @@ export function defineModelSuite(engine: TestEngine): void {
       expect(await Product.count()).toBe(1);
       const err = await rejection(new Product({ name: "never saved" }).delete());
       expect((err as ModelError).code).toBe("T4_ERR_ORM_NO_KEY");
+    });
+
+    it("create() shows what the database stored for the fields it left out (column DEFAULTs), not null; given values and explicit nulls stay", async () => {
+      const made = await Stocked.create({ name: "lamp" });
+      expect(made.toJSON()).toEqual({ id: made.id, name: "lamp", qty: 7, status: "new" });
+      expect((await Stocked.find(made.id))!.toJSON()).toEqual(made.toJSON());
+      const given = await Stocked.create({ name: "chair", qty: 2, status: null });
+      expect([given.qty, given.status]).toEqual([2, null]);
+      const draft = new Stocked({ name: "desk", status: "draft" });
+      await draft.save();
+      expect([draft.qty, draft.status]).toEqual([7, "draft"]);
     });
 
     it("validation lists every failing field and an invalid save never touches the database", async () => {

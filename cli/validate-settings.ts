@@ -1,6 +1,7 @@
 import { SETTINGS, type SettingName, validateSettings } from "../runtime/config/settings.js";
 import { ConfigError, ConfigErrorCode } from "../runtime/config/errors.js";
 import { parseDatabaseUrl } from "../runtime/db/url.js";
+import { normalizePubSubUrl } from "../runtime/realtime/bus/redis.js";
 import { TrustedProxies } from "../runtime/http/client-ip.js";
 import { ui } from "./ui.js";
 
@@ -10,7 +11,7 @@ import { ui } from "./ui.js";
  * is a warning with the nearest known one. Call it after openProject() loaded the .env files.
  */
 export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void {
-  const problems = [...urlProblems(env), ...databaseUrlProblems(env), ...trustedProxyProblems(env)];
+  const problems = [...urlProblems(env), ...databaseUrlProblems(env), ...pubsubUrlProblems(env), ...trustedProxyProblems(env)];
   let warnings: string[] = [];
   try {
     warnings = validateSettings(env).warnings;
@@ -45,6 +46,18 @@ function urlProblems(env: NodeJS.ProcessEnv): string[] {
     if (raw !== null && !URL_FORM.test(raw)) problems.push(`${name} must be a URL (scheme://host…), got "${maskCredentials(raw)}"`);
   }
   return problems;
+}
+
+/** The pub/sub URL as the bus reads it: a wrong scheme would refuse every WebSocket upgrade later. */
+function pubsubUrlProblems(env: NodeJS.ProcessEnv): string[] {
+  const raw = setValue(env, "TINA4_PUBSUB_URL");
+  if (raw === null || !URL_FORM.test(raw)) return []; // no URL at all is urlProblems' message
+  try {
+    normalizePubSubUrl(raw);
+    return [];
+  } catch (error) {
+    return [(error as Error).message];
+  }
 }
 
 /** The database URL as the runtime reads it (its engine, host, file), instead of at the first query. */

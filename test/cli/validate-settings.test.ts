@@ -27,6 +27,17 @@ describe("tina4 serve / migrate refuse settings of the wrong form before startin
     expect(result.stdout).not.toContain("production server on");
   });
 
+  it("a TINA4_PUBSUB_URL that is not redis/valkey exits 1 naming it (it used to start, then refuse every WebSocket upgrade)", () => {
+    const result = runCli(["serve", "--production", "--port", "0"], dir, { TINA4_PUBSUB_URL: "http://bus:s3cret@127.0.0.1:6379", TINA4_SECRET: "a".repeat(64) });
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(result.stderr).toContain("TINA4_PUBSUB_URL must start with redis://, rediss://, valkey:// or valkeys://, got http://bus:***@127.0.0.1:6379");
+    expect(result.stderr + result.stdout).not.toContain("s3cret");
+    expect(result.stdout).not.toContain("production server on");
+    const worker = runCli(["worker"], dir, { TINA4_PUBSUB_URL: "nats://127.0.0.1:4222" });
+    expect(worker.code, worker.stdout + worker.stderr).toBe(1);
+    expect(worker.stderr).toContain("TINA4_PUBSUB_URL must start with redis://");
+  });
+
   it("a bad TINA4_TRUSTED_PROXIES entry is one clear line, not a worker's stack trace; every problem is listed at once", () => {
     const result = runCli(["migrate:status"], dir, { TINA4_TRUSTED_PROXIES: "10.0.0.0/8, 999.1.1.1", TINA4_PORT: "abc" });
     expect(result.code, result.stdout + result.stderr).toBe(1);
@@ -49,6 +60,7 @@ describe("tina4 serve / migrate refuse settings of the wrong form before startin
       TINA4_DATABASE_URL: "sqlite:data/app.db",
       TINA4_CACHE_URL: "mongodb://a:1,b:2/db?replicaSet=rs",
       TINA4_QUEUE_URL: "redis://:p%40ss@127.0.0.1:6379/0",
+      TINA4_PUBSUB_URL: "valkeys://127.0.0.1:6380",
       TINA4_SESSION_URL: "memcached://127.0.0.1:11211",
       TINA4_TRUSTED_PROXIES: "loopback, 10.0.0.0/8, fd00::/8",
       TINA4_CORS_ORIGINS: "*, http://localhost:5173",

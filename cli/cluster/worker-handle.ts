@@ -7,6 +7,7 @@ import { relayMetrics } from "./metrics-relay.js";
 import { rescueHandoffs, type RescueReport } from "./handoff-rescue.js";
 import { ui } from "../ui.js";
 import { WORKER_ENV, type LoadError, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from "./protocol.js";
+import { productionWorkerExecArgv } from "./worker-flags.js";
 
 type ReadyMessage = Extract<WorkerMessage, { type: "ready" }>;
 
@@ -73,7 +74,7 @@ function setupPrimary(mode: WorkerConfig["mode"]): void {
   // scripts/build.mjs bundles the worker with the runtime (faster start); fall back to the module.
   const loader = fileURLToPath(new URL("./worker-loader.cjs", import.meta.url));
   const exec = existsSync(loader) ? loader : fileURLToPath(new URL("./worker.js", import.meta.url));
-  cluster.setupPrimary({ exec, silent: false });
+  cluster.setupPrimary({ exec, silent: false, ...(mode === "production" ? { execArgv: productionWorkerExecArgv() } : {}) });
   relayBusMessages();
   relayMetrics();
 }

@@ -115,6 +115,7 @@ export const SETTINGS = {
   TINA4_DEBUG: { type: "string", section: "Logs and metrics", doc: "any value: the CLI prints stack traces of errors" },
   // Cluster and dev
   TINA4_WORKERS: { type: "int", min: 1, max: 1024, section: "Cluster and dev", defaultDoc: "one per core", doc: "production workers (`--workers` wins)" },
+  TINA4_SEMI_SPACE_MB: { type: "int", default: 32, min: 0, max: 1024, section: "Cluster and dev", doc: "production workers' V8 young-generation semi-space in MB (`--max-semi-space-size`; fewer scavenges under load). 0: Node's default (16). A `--max-semi-space-size` in NODE_OPTIONS wins" },
   TINA4_CRASH_LIMIT: { type: "int", default: 5, section: "Cluster and dev", doc: "worker crashes within a minute before the primary gives up" },
   TINA4_SOURCE_MAPS: { type: "string", section: "Cluster and dev", doc: "`1`: production imports the module build with source maps (stack traces name .ts lines)" },
 } as const satisfies Record<string, SettingSpec>;

@@ -46,10 +46,7 @@ export function installDevHooks(app: App, state: DevWorkerState): void {
     if (state.forwarding()) return isLive ? state.live.redirectElsewhere(res.raw) : forwardRequest(req.raw, res.raw, serving);
     state.live.subscribe(req.raw, res.raw);
   });
-  if (log) {
-    app.addHook("onRequest", log.onRequest);
-    app.addHook("onResponse", log.onResponse);
-  }
+  if (log) app.addHook("onSent", log.onSent);
   app.addHook("onRequest", (req, res) => {
     const error = state.loadError();
     if (error && !isProbe(req)) answerLoadError(req, res, error);

@@ -35,16 +35,25 @@ function missingDatabaseHint(detail: string): string | null {
 
 /**
  * Opens the app's database (TINA4_DATABASE_URL from the environment or the app's .env
- * files). A failure names the URL used (password masked) and where it came from.
+ * files). A failure names the URL used (password masked) and where it came from. `create`
+ * false (status, rollback): a missing SQLite file is an error, not a new empty database.
  */
-async function open(): Promise<{ db: Database; dir: string; root: string }> {
+async function open(create: boolean): Promise<{ db: Database; dir: string; root: string }> {
   const project = openProject();
   validateEnvironment();
   const setting = readSetting(project, "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL);
   try {
-    const db = await Database.connect(setting.value, { failFast: true }); // a command: say at once why it cannot run
+    const db = await Database.connect(setting.value, { failFast: true, create }); // a command: say at once why it cannot run
     return { db, dir: join(project.root, "migrations"), root: project.root };
   } catch (error) {
+    if (error instanceof DatabaseError && error.code === DbErrorCode.NOT_FOUND) {
+      // status/rollback only read: a typo in the path must not leave an empty database behind
+      const file = error.message.replace(/^\[sqlite\] no database file at /, "");
+      throw new CliError(
+        `No SQLite database at ${file} (${setting.shown}, ${describeSource(setting)}). Run ${kleur.cyan("tina4 migrate")} to create it, or fix the path in TINA4_DATABASE_URL.`,
+        error.code,
+      );
+    }
     if (error instanceof DatabaseError) {
       // The URL is named once, up front; a URL error's own copy of it is dropped.
       const detail = error.message.replace(/^Invalid database URL "[^"]*": /, "").trim().replace(/\.$/, "");
@@ -98,7 +107,7 @@ function fail(error: unknown, what: string): never {
 }
 
 async function runMigrate(): Promise<void> {
-  const { db, dir, root } = await open();
+  const { db, dir, root } = await open(true);
   const started = performance.now();
   try {
     ui.info(`${kleur.bold("Migrating")} ${db.url} ${kleur.dim(`from ${relative(root, dir) || "."}/`)}`);
@@ -111,7 +120,7 @@ async function runMigrate(): Promise<void> {
 }
 
 async function runRollback(steps: number): Promise<void> {
-  const { db, dir } = await open();
+  const { db, dir } = await open(false);
   const started = performance.now();
   try {
     // The header names what will happen: --steps 99 with 3 batches applied rolls back 3.
@@ -142,7 +151,7 @@ function stamp(d: Date | null): string {
 }
 
 async function runStatus(): Promise<void> {
-  const { db, dir } = await open();
+  const { db, dir } = await open(false);
   try {
     const status = await migrationStatus(db, { dir }).catch((e: unknown) => fail(e, "status"));
     ui.info(`${kleur.bold("Migrations")} on ${db.url}\n`);

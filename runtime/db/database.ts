@@ -110,7 +110,7 @@ export class Database {
   static async connect(url?: string, options: DatabaseOptions = {}): Promise<Database> {
     const parsed = parseDatabaseUrl(url ?? setting("TINA4_DATABASE_URL"));
     const connectTimeout = options.connectTimeoutMs ?? setting("TINA4_DB_CONNECT_TIMEOUT");
-    const db = new Database(createAdapter(parsed, connectTimeout), parsed, options);
+    const db = new Database(createAdapter(parsed, connectTimeout, options.create), parsed, options);
     try {
       db.pool.release(await db.pool.acquire());
     } catch (error) {

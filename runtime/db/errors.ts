@@ -12,6 +12,8 @@ export const DbErrorCode = {
   DRIVER_MISSING: "T4_ERR_DB_DRIVER_MISSING",
   /** The server could not be reached or the connection dropped. */
   UNAVAILABLE: "T4_ERR_DB_UNAVAILABLE",
+  /** The database does not exist and the caller asked not to create it (SQLite `{ create: false }`). */
+  NOT_FOUND: "T4_ERR_DB_NOT_FOUND",
   /** The server refused the credentials. */
   AUTH: "T4_ERR_DB_AUTH",
   /** The SQL failed (syntax, unknown table, type mismatch, ...). */
@@ -69,7 +71,7 @@ export class DatabaseError extends Tina4Error {
    * or when a concurrent transaction won a deadlock or update conflict (a retry may succeed).
    */
   get status(): 409 | 500 | 503 {
-    if (this.unavailable || this.code === DbErrorCode.AUTH) return 503;
+    if (this.unavailable || this.code === DbErrorCode.AUTH || this.code === DbErrorCode.NOT_FOUND) return 503;
     return this.code === DbErrorCode.CONSTRAINT || this.code === DbErrorCode.CONFLICT ? 409 : 500;
   }
 }

@@ -80,6 +80,13 @@ export interface DatabaseOptions {
    */
   failFast?: boolean;
   /**
+   * SQLite: create the database file (and its folder) when it is missing (default true).
+   * false opens an existing file only and rejects with `T4_ERR_DB_NOT_FOUND` otherwise,
+   * writing nothing to disk (read-only commands such as `tina4 migrate:status`). Network
+   * engines never create a database, so it changes nothing there.
+   */
+  create?: boolean;
+  /**
    * Its name in `GET /__ready` (`checks["database:<name>"]`); default its database name (the
    * file name for SQLite). The TINA4_DATABASE_URL database is always `database`.
    */

@@ -3,6 +3,7 @@
  * create it, not "is the server running" (it is).
  */
 import { describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../support/cli.js";
 import { serviceUrl } from "../support/services.js";
@@ -50,5 +51,35 @@ describe("tina4 migrate when the server has no such database", () => {
     expect(result.stderr).toContain("[firebird]");
     expect(result.stderr).toContain("The server is up but cannot open the database file /tmp/tina4_no_such_database_x9.fdb");
     expect(result.stderr).not.toContain("Is the server running");
+  });
+});
+
+describe("read-only migrate commands with a SQLite file that does not exist", () => {
+  const root = tempDir("tina4-missing-sqlite-");
+  const app = join(root, "app");
+  const init = runCli(["init", app, "--yes"], process.cwd());
+  const folder = join(root, "nonexistent", "dir");
+  const url = `sqlite:${folder}/app.db`;
+
+  for (const command of ["migrate:status", "migrate:rollback"]) {
+    it(`${command} names the path and the fix, exits 1, and creates neither the file nor its folder`, () => {
+      expect(init.code, init.stderr).toBe(0);
+      const result = runCli([command], app, { TINA4_DATABASE_URL: url });
+      expect(result.code, result.stdout).toBe(1);
+      expect(result.stderr).toContain(`No SQLite database at ${folder}/app.db`);
+      expect(result.stderr).toContain("Run tina4 migrate to create it");
+      expect(result.stdout).not.toContain("0 applied");
+      expect(existsSync(join(root, "nonexistent"))).toBe(false);
+    });
+  }
+
+  it("tina4 migrate still creates the file and its folder; status then reads it", () => {
+    expect(init.code, init.stderr).toBe(0);
+    const migrated = runCli(["migrate"], app, { TINA4_DATABASE_URL: url });
+    expect(migrated.code, migrated.stderr).toBe(0);
+    expect(existsSync(join(folder, "app.db"))).toBe(true);
+    const status = runCli(["migrate:status"], app, { TINA4_DATABASE_URL: url });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain("0 applied, 0 pending");
   });
 });

@@ -7,9 +7,10 @@ import { MysqlAdapter } from "./mysql.js";
 import { PostgresAdapter } from "./postgres.js";
 import { SqliteAdapter } from "./sqlite.js";
 
-export function createAdapter(url: ParsedDatabaseUrl, connectTimeoutMs: number): Adapter {
+/** `create`: SQLite only — false opens an existing file only (see DatabaseOptions.create). */
+export function createAdapter(url: ParsedDatabaseUrl, connectTimeoutMs: number, create = true): Adapter {
   switch (url.engine) {
-    case "sqlite": return new SqliteAdapter(url);
+    case "sqlite": return new SqliteAdapter(url, create);
     case "postgres": return new PostgresAdapter(url, connectTimeoutMs);
     case "mysql": return new MysqlAdapter(url, connectTimeoutMs);
     case "mssql": return new MssqlAdapter(url, connectTimeoutMs);

@@ -1,9 +1,9 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { interop } from "../../drivers.js";
 import { setting } from "../../config/settings.js";
-import { DbErrorCode, type DatabaseError } from "../errors.js";
+import { DatabaseError, DbErrorCode } from "../errors.js";
 import { SqliteDialect } from "../dialects/sqlite.js";
 import type { ParsedDatabaseUrl } from "../url.js";
 import type { Row, SqlParams } from "../types.js";
@@ -168,18 +168,23 @@ export class SqliteAdapter implements Adapter {
   readonly dialect = new SqliteDialect();
   readonly maxPool = 1;
 
-  constructor(private readonly url: ParsedDatabaseUrl) {}
+  /** `create` false: open an existing file only — never make the file or its folder (read-only commands). */
+  constructor(private readonly url: ParsedDatabaseUrl, private readonly create = true) {}
 
   async connect(): Promise<DriverConnection> {
     const mod = await requireDriver<unknown>("better-sqlite3", "sqlite");
     const Ctor = interop<SqliteCtor>(mod);
     const file = this.url.database;
+    if (!this.create && file !== ":memory:" && !existsSync(file)) {
+      throw new DatabaseError(DbErrorCode.NOT_FOUND, `[sqlite] no database file at ${file}`, { engine: "sqlite", driverCode: "SQLITE_CANTOPEN" });
+    }
     const busyMs = setting("TINA4_DB_BUSY_TIMEOUT");
     const deadline = Date.now() + busyMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-        const db = new Ctor(file);
+        if (file !== ":memory:" && this.create) mkdirSync(dirname(file), { recursive: true });
+        // fileMustExist: a file deleted since the check above is not made again either
+        const db = new Ctor(file, this.create ? undefined : { fileMustExist: true });
         try {
           db.pragma(`busy_timeout = ${busyMs}`);
           if (file !== ":memory:") {

@@ -3,6 +3,7 @@ import { codeFrame, lineColumn } from "./code-frame.js";
 import { TemplateError, TemplateErrorCode } from "./errors.js";
 import { installCompat } from "./compat.js";
 import { installSandbox } from "./sandbox.js";
+import { installTemplateFunctions } from "./template-functions.js";
 import type { TwigInternals, TwigModule, TwigOptions, TwigTemplate, TwigToken } from "./twig-types.js";
 
 /** How deep include/extends/embed may nest before a render stops with T4_ERR_TEMPLATE_RECURSION. */
@@ -92,6 +93,7 @@ export class TwigEngine {
       },
       hooks.source,
     );
+    installTemplateFunctions(this.twig, { compile: (name, source) => this.compile(name, source), resolve: hooks.resolve });
     this.traceCompiler();
     this.limitDepth();
   }

@@ -3,14 +3,14 @@
  * vitest and tsc in a fresh app, and `tina4 worker` runs the generated processor),
  * `tina4 worker` errors (exit 1), and `queue:status`, `queue:retry`, `queue:clear`.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeQueues, configureQueue, queue, queueBackend } from "../../runtime/jobs/index.js";
 import { processorFrom } from "../../runtime/jobs/processors.js";
 import { JobRunner } from "../../runtime/jobs/runner.js";
-import { repoRoot, runCli, tempDir } from "../support/cli.js";
+import { bin, cliEnv, repoRoot, runCli, tempDir } from "../support/cli.js";
 import { appWithJobs, freshStore, killAll, sleep, startWorker, STORE_KINDS, storeAvailable, waitFor } from "./support.js";
 
 const dirs: string[] = [];
@@ -191,6 +191,19 @@ describe("tina4 queue:status / queue:retry / queue:clear", () => {
   }, 60_000);
 });
 
+/**
+ * `tina4 …` without blocking this process: the runner here keeps working meanwhile, as a real
+ * worker does. (spawnSync froze it mid-claim on MySQL/MariaDB, its open claim transaction holding
+ * locks the CLI's UPDATE then waited 50 s for: "Lock wait timeout exceeded", 2 runs in 7.)
+ */
+function runCliAsync(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { cwd, env: cliEnv(env), encoding: "utf8", timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
 describe.each(STORE_KINDS)("tina4 queue:retry on %s", (kind) => {
   // Skipped only locally when the server's URL is unset: serviceUrl() throws under TINA4_TEST_SERVICES=required, so CI runs it.
   describe.skipIf(!storeAvailable(kind))("", () => {
@@ -209,21 +222,21 @@ describe.each(STORE_KINDS)("tina4 queue:retry on %s", (kind) => {
         const failed = () => waitFor("the job to fail", async () => (await queue("charge").getJob(id))?.state === "failed", 20_000);
         await failed();
         expect(seen).toEqual([0, 1]);
-        expect(runCli(["queue:status", "charge"], root, store.env).stdout).toMatch(new RegExp(`${id}\\s+2/2\\s`));
+        expect((await runCliAsync(["queue:status", "charge"], root, store.env)).stdout).toMatch(new RegExp(`${id}\\s+2/2\\s`));
 
-        const byId = runCli(["queue:retry", "charge", id], root, store.env);
+        const byId = await runCliAsync(["queue:retry", "charge", id], root, store.env);
         expect(byId.code, byId.stderr).toBe(0);
         expect(byId.stdout).toMatch(/Retried 1 job in queue "charge"/);
         await failed();
         expect(seen).toEqual([0, 1, 0, 1]);
 
-        const all = runCli(["queue:retry", "charge", "--all"], root, store.env);
+        const all = await runCliAsync(["queue:retry", "charge", "--all"], root, store.env);
         expect(all.code, all.stderr).toBe(0);
         expect(all.stdout).toMatch(/Retried 1 job in queue "charge"/);
         await failed();
         await sleep(200); // no run beyond the two attempts
         expect(seen).toEqual([0, 1, 0, 1, 0, 1]);
-        expect(runCli(["queue:status", "charge"], root, store.env).stdout).toMatch(new RegExp(`${id}\\s+2/2\\s+\\S+ \\S+\\s+card declined`));
+        expect((await runCliAsync(["queue:status", "charge"], root, store.env)).stdout).toMatch(new RegExp(`${id}\\s+2/2\\s+\\S+ \\S+\\s+card declined`));
       } finally {
         await runner.stop(1000);
         await closeQueues();

@@ -16,7 +16,7 @@ export const AuthErrorCode = {
   TOKEN_PAYLOAD: "T4_ERR_AUTH_TOKEN_PAYLOAD",
   /** hashPassword got something that is not a usable password (not a string, empty, too long). */
   PASSWORD_INPUT: "T4_ERR_AUTH_PASSWORD_INPUT",
-  /** req.csrfToken() was called on a request without a session. */
+  /** req.session or req.csrfToken() was read on a request without a session. */
   NO_SESSION: "T4_ERR_AUTH_NO_SESSION",
   /** A secured route without a user (HTTP 401, with WWW-Authenticate: Bearer). */
   UNAUTHORIZED: "T4_ERR_AUTH_UNAUTHORIZED",

@@ -5,7 +5,7 @@
  * request that rides on a session cookie without the session's CSRF token. Tokens are read
  * from the Authorization header only, never from the query string.
  */
-import type { Request } from "../http/request.js";
+import { kSession, type Request } from "../http/request.js";
 import type { Response } from "../http/response.js";
 import { HttpError } from "../http/errors.js";
 import { prefersHtml } from "../http/accepts.js";
@@ -59,7 +59,7 @@ async function authenticate(req: Request): Promise<boolean> {
   } else if (header !== undefined) {
     return true;
   }
-  const user = req.session?.get<unknown>("user");
+  const user = req[kSession]?.get<unknown>("user");
   if (typeof user === "object" && user !== null && !Array.isArray(user)) {
     req.user = user as Request["user"];
     req.auth = "session";
@@ -101,7 +101,7 @@ function checks(req: Request, res: Response, needsUser: boolean, invalidToken: b
     if (loginRedirect(req, res, invalidToken)) return false;
     throw unauthorized(res, invalidToken);
   }
-  const session = req.session;
+  const session = req[kSession];
   // a stored session's cookie is sent by the browser on its own: unsafe requests must prove they come from our pages
   if (session !== undefined && !session.isNew && req.auth !== "bearer" && UNSAFE_METHODS.has(req.method)) {
     const candidate = csrfCandidate(req);
@@ -115,7 +115,7 @@ function checks(req: Request, res: Response, needsUser: boolean, invalidToken: b
  * Bearer token or the session's user; an invalid token leaves the request anonymous.
  */
 export function identify(req: Request): Promise<void> | undefined {
-  if (req.headers.authorization === undefined && req.session === undefined) return undefined;
+  if (req.headers.authorization === undefined && req[kSession] === undefined) return undefined;
   return authenticate(req).then(() => undefined);
 }
 
@@ -124,7 +124,7 @@ export function guardEndpoint(endpoint: Endpoint, mode: SecuredMode): Endpoint {
   return function guarded(req, res) {
     const needsUser = mode === "always" || (mode === "unsafe" && UNSAFE_METHODS.has(req.method));
     // nothing to authenticate: no promise, no work (the common public request)
-    if (req.headers.authorization === undefined && req.session === undefined && req.user === null) {
+    if (req.headers.authorization === undefined && req[kSession] === undefined && req.user === null) {
       if (needsUser) {
         if (loginRedirect(req, res, false)) return undefined;
         throw unauthorized(res, false);

@@ -19,6 +19,13 @@ export type Params = Record<string, string | number>;
 
 /** Internal slot for the endpoint chosen by routing (declared so every request has one shape). */
 export const kEndpoint = Symbol("tina4.endpoint");
+/**
+ * Internal slot for the session (undefined when no session() ran): what the framework reads,
+ * since the public `req.session` throws when sessions are off.
+ */
+export const kSession = Symbol("tina4.session");
+
+const NO_SESSION_HINT = "sessions are off on this route: turn them on with use(session()) (or on the route's middleware) or TINA4_SESSION=true";
 
 /**
  * The request a handler sees. Cheap fields are set up front; cookies and the client IP
@@ -46,10 +53,10 @@ export class Request<P extends Params = Params> {
   declare user: AuthUser | null;
   /** How `user` was established (null when there is none). */
   declare auth: AuthMethod | null;
-  /** The visitor's session, on routes that session() runs for (`use(session())` or TINA4_SESSION=true). */
-  declare session: SessionApi | undefined;
   /** @internal */
   declare [kEndpoint]: ((req: Request, res: Response) => Promise<void> | void) | undefined;
+  /** @internal see `session` */
+  declare [kSession]: SessionApi | undefined;
   declare private paramsSlot: P | undefined;
   declare private filesSlot: UploadedFile[] | undefined;
   declare private localsSlot: Record<string, unknown> | undefined;
@@ -70,8 +77,8 @@ export class Request<P extends Params = Params> {
     this.route = null;
     this.user = null;
     this.auth = null;
-    this.session = undefined;
     this[kEndpoint] = undefined;
+    this[kSession] = undefined;
     this.paramsSlot = undefined;
     this.filesSlot = undefined;
     this.localsSlot = undefined;
@@ -116,12 +123,33 @@ export class Request<P extends Params = Params> {
     return (this.ipCache ??= this.proxies.resolve(this.raw.socket.remoteAddress, this.raw.headers["x-forwarded-for"]));
   }
 
+  /**
+   * The visitor's session, on routes that session() runs for (`use(session())` or
+   * TINA4_SESSION=true). Elsewhere reading it throws an AuthError `T4_ERR_AUTH_NO_SESSION`
+   * saying how to turn sessions on (`req.session!.get(…)` used to fail with "Cannot read
+   * properties of undefined"); `req.hasSession` tells whether there is one. A getter on the
+   * prototype: requests that never read it pay nothing.
+   */
+  get session(): SessionApi {
+    const current = this[kSession];
+    if (current === undefined) throw new AuthError(AuthErrorCode.NO_SESSION, `req.session: ${NO_SESSION_HINT}`);
+    return current;
+  }
+
+  set session(value: SessionApi) {
+    this[kSession] = value;
+  }
+
+  /** Whether a session() ran for this request (`req.session` is readable). */
+  get hasSession(): boolean {
+    return this[kSession] !== undefined;
+  }
+
   /** The session's CSRF token, for forms (`_csrf` field) and the `X-CSRF-Token` header. Needs sessions. */
   csrfToken(): string {
-    if (this.session === undefined) {
-      throw new AuthError(AuthErrorCode.NO_SESSION, "req.csrfToken() needs sessions on this route: use(session()) or TINA4_SESSION=true");
-    }
-    return this.session.csrfToken();
+    const current = this[kSession];
+    if (current === undefined) throw new AuthError(AuthErrorCode.NO_SESSION, `req.csrfToken(): ${NO_SESSION_HINT}`);
+    return current.csrfToken();
   }
 
   /** Case-insensitive single header value. */

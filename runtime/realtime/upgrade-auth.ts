@@ -7,7 +7,7 @@
  * never rescued by the cookie.
  */
 import { ServerResponse } from "node:http";
-import type { Request } from "../http/request.js";
+import { kSession, type Request } from "../http/request.js";
 import { createResponse } from "../http/response.js";
 import { MAX_TOKEN_LENGTH, verifyToken } from "../auth/tokens.js";
 import { session, SESSION_COOKIE } from "../session/middleware.js";
@@ -59,7 +59,7 @@ export async function authenticateUpgrade(req: Request): Promise<"ok" | "invalid
   // the same session() the routes use (store, TTL, sliding expiry), on a response never sent
   sessions ??= session();
   await sessions(req, createResponse(new ServerResponse(req.raw), false, req), async () => {
-    const user = req.session?.get<unknown>("user");
+    const user = req[kSession]?.get<unknown>("user");
     if (typeof user === "object" && user !== null && !Array.isArray(user)) {
       req.user = user as Request["user"];
       req.auth = "session";

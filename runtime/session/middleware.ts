@@ -10,7 +10,7 @@ import { watchCacheServer } from "../cache/readiness.js";
 import { onShutdown } from "../lifecycle.js";
 import type { BackendName } from "../cache/backend.js";
 import type { CookieOptions } from "../http/cookies.js";
-import type { Request } from "../http/request.js";
+import { kSession, type Request } from "../http/request.js";
 import type { Response } from "../http/response.js";
 import { authSecret } from "../auth/secret.js";
 import { builtin, type MiddlewareFunction } from "../middleware/types.js";
@@ -82,7 +82,7 @@ export function session(options: SessionOptions = {}): MiddlewareFunction {
 
   const middleware = builtin("session", async function (req: Request, res: Response, next) {
     // an outer session() already loaded it (global and route middleware both)
-    if (req.session !== undefined) return next();
+    if (req[kSession] !== undefined) return next();
     const raw = req.cookies[settings.cookie];
     const id = raw === undefined ? null : verifySessionCookie(raw);
     let record = null;

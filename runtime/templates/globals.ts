@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Request } from "../http/request.js";
+import { kSession, type Request } from "../http/request.js";
 import { TemplateError, TemplateErrorCode } from "./errors.js";
 import { escapeHtml } from "../http/escape-html.js";
 import { assetVersion } from "../http/asset-version.js";
@@ -17,11 +17,9 @@ export interface TemplateRequest {
   [REQUEST]: Request;
 }
 
-/** Auth and sessions (SPEC §10) add these to the request; templates use them when present. */
+/** Auth (SPEC §10) adds this to the request; templates use it when present. */
 interface AuthAware {
-  session?: unknown;
   user?: unknown;
-  csrfToken?: () => string;
 }
 
 const EXTERNAL = /^(?:[a-z][a-z0-9+.-]*:|\/\/)/i;
@@ -73,7 +71,8 @@ export function templateGlobals(req: Request | null | undefined): Record<string,
   if (!req) return { request: null };
   const request: TemplateRequest = { path: req.path, method: req.method, query: req.query, [REQUEST]: req };
   const globals: Record<string, unknown> = { request };
-  const { session, user } = req as Request & AuthAware;
+  const { user } = req as Request & AuthAware;
+  const session = req[kSession]; // not req.session: that throws when sessions are off
   if (session !== undefined) {
     globals.session = session;
     // `flash`: what the previous request flashed (only when there is some: each global costs per loop row)
@@ -90,9 +89,9 @@ export function templateGlobals(req: Request | null | undefined): Record<string,
  */
 export function csrfField(context: Record<string, unknown>, markup: (html: string) => unknown): unknown {
   const request = context.request as Partial<TemplateRequest> | null | undefined;
-  const auth = request?.[REQUEST] as (Request & AuthAware) | undefined;
-  if (auth?.session === undefined || typeof auth.csrfToken !== "function") return "";
-  return markup(`<input type="hidden" name="_csrf" value="${escapeHtml(String(auth.csrfToken()))}">`);
+  const req = request?.[REQUEST];
+  if (req?.[kSession] === undefined) return "";
+  return markup(`<input type="hidden" name="_csrf" value="${escapeHtml(String(req.csrfToken()))}">`);
 }
 
 /**

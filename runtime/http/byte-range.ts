@@ -1,6 +1,8 @@
-import { createReadStream, type Stats } from "node:fs";
+import type { Stats } from "node:fs";
 import { Readable } from "node:stream";
 import { HttpError, HttpErrorCode } from "./errors.js";
+import { fileEtag, sameFile } from "./file-basis.js";
+import { FileBytes, openFile } from "./file-bytes.js";
 import type { Request } from "./request.js";
 import type { HeaderValue, Response } from "./response.js";
 
@@ -50,15 +52,6 @@ export interface RangedFile {
 }
 
 /**
- * tina4's validator for a file: size and modification time (to the millisecond). Weak because
- * it is not computed from the bytes, but it changes whenever the file does — more precisely
- * than Last-Modified, which RFC 9110 accepts in `If-Range` (so `If-Range` accepts it too).
- */
-export function fileEtag(stats: Stats): string {
-  return `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
-}
-
-/**
  * `If-Range` (RFC 9110 §13.1.5): the range applies only if the client's validator still
  * names this file. An entity tag must equal the response's ETag exactly: a strong one, or
  * the size-and-mtime tag tina4 made for this very file (a weak tag someone else chose
@@ -101,28 +94,36 @@ export function sendFile(req: Request, res: Response, file: RangedFile): void {
   }
   if (ask.kind === "whole") {
     res.header("content-length", size);
-    res.file(file.path);
+    // commit checks the file it opens against this stat, and rebuilds these headers if it changed
+    res.payload = { kind: "file", path: file.path, basis: file.stats };
     return;
   }
   res.status(206);
   res.header("content-range", `bytes ${ask.start}-${ask.end}/${size}`);
   res.header("content-length", ask.end - ask.start + 1);
-  res.stream(fileSlice(file.path, ask.start, ask.end));
+  res.stream(fileSlice(file, ask.start, ask.end));
 }
 
 /**
  * Bytes `start`..`end` of a file, opened only when the body is first read: a response whose
- * body is replaced later (an after-hook, an error) never holds a file descriptor. A file
- * shortened since its stat ends the slice early: that is an error (commit then cuts the
- * connection), never a body shorter than its Content-Length that a keep-alive client would
- * wait on. One grown since is read only up to `end`.
+ * body is replaced later (an after-hook, an error) never holds a file descriptor. The 206's
+ * headers are on their way by then, so a file that changed since its stat (fstat of the
+ * descriptor read from) is an error, and commit cuts the connection: those bytes are not the
+ * ones Content-Range and the ETag named, and a client splicing them into the copy it resumes
+ * would keep a mix of two versions. Asked again, it gets the current file (with its old
+ * validator in If-Range: the whole file as a 200). One that changes after the fstat is read
+ * no further than `end`, and cut if it ends before (FileBytes).
  */
-function fileSlice(path: string, start: number, end: number): Readable {
+function fileSlice(file: RangedFile, start: number, end: number): Readable {
   return Readable.from(
     (async function* () {
-      const file = createReadStream(path, { start, end });
-      yield* file;
-      if (file.bytesRead < end - start + 1) throw new HttpError(500, `${path} is shorter than when its range was announced`, { code: HttpErrorCode.FILE_SHRUNK });
+      const opened = await openFile(file.path);
+      const bytes = new FileBytes(opened.fd, start, end);
+      if (!sameFile(file.stats, opened.stats)) {
+        bytes.destroy();
+        throw new HttpError(500, `${file.path} changed since its range was announced`, { code: HttpErrorCode.FILE_CHANGED });
+      }
+      yield* bytes;
     })(),
     { objectMode: false },
   );

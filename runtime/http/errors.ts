@@ -33,8 +33,10 @@ export const HttpErrorCode = {
   COOKIE_VALUE: "T4_ERR_HTTP_COOKIE_VALUE",
   /** A cookie attribute that could split the header or that browsers would drop (500). */
   COOKIE_ATTRIBUTE: "T4_ERR_HTTP_COOKIE_ATTRIBUTE",
-  /** A file became shorter than the Content-Length already sent for it (the connection is cut; byte-range.ts). */
+  /** A file became shorter than the Content-Length already sent for it (the connection is cut; file-bytes.ts). */
   FILE_SHRUNK: "T4_ERR_HTTP_FILE_SHRUNK",
+  /** A file changed between the stat its byte range was announced from and its open (the 206's connection is cut; byte-range.ts). */
+  FILE_CHANGED: "T4_ERR_HTTP_FILE_CHANGED",
 } as const;
 export type HttpErrorCode = (typeof HttpErrorCode)[keyof typeof HttpErrorCode];
 

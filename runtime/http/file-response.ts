@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { contentTypeFor } from "./mime.js";
-import { fileEtag, sendFile } from "./byte-range.js";
+import { sendFile } from "./byte-range.js";
+import { fileEtag } from "./file-basis.js";
 import { isFresh } from "./fresh.js";
 import type { Request } from "./request.js";
 import type { Response } from "./response.js";

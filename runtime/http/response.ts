@@ -1,3 +1,4 @@
+import type { Stats } from "node:fs";
 import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { serializeCookie, type CookieOptions } from "./cookies.js";
@@ -17,7 +18,11 @@ export type ResponseBody =
   | { kind: "none" }
   | { kind: "data"; data: string | Buffer }
   | { kind: "stream"; stream: Readable }
-  | { kind: "file"; path: string };
+  /**
+   * `basis`: the stat the headers were made from (set by tina4's file answers, byte-range.ts):
+   * commit compares it with the file as opened and rebuilds the headers if it changed.
+   */
+  | { kind: "file"; path: string; basis?: Stats };
 
 /** What `res.render` delegates to: the app's templates (runtime/templates/views.ts). */
 export interface ViewRenderer {

@@ -5,7 +5,8 @@ import { contentTypeFor } from "./mime.js";
 import { ASSET_VERSION_LENGTH, AssetVersions } from "./asset-version.js";
 import type { Request } from "./request.js";
 import type { Response } from "./response.js";
-import { fileEtag, sendFile } from "./byte-range.js";
+import { sendFile } from "./byte-range.js";
+import { fileEtag } from "./file-basis.js";
 import { isFresh } from "./fresh.js";
 
 /** Thrown-free result of resolving a request path inside the public folder. */
@@ -72,7 +73,8 @@ export class StaticFiles {
   /**
    * True for an `asset()` URL whose `?v=` is the file's current hash: its content can never
    * change, so browsers may keep it for a year. A stale or guessed `v` is not (an old page
-   * asking during a deploy must not pin other content under that version).
+   * asking during a deploy must not pin other content under that version). Decided from the
+   * lookup's stat: if the file commit then opens is another, commit takes it back (file-basis.ts).
    */
   private isCurrentVersion(req: Request, file: { path: string; stats: Stats }): boolean {
     const v = req.query.v;

@@ -4,6 +4,7 @@ import { RouteTrie, type RouteEntry } from "./router/trie.js";
 import { RouterError, RouterErrorCode } from "./router/errors.js";
 import { Request, kEndpoint, type Params } from "./http/request.js";
 import { requestIdFor } from "./http/request-id.js";
+import { monotonicNow } from "./http/clock.js";
 import { createResponse, type Response } from "./http/response.js";
 import { HttpError, HttpErrorCode } from "./http/errors.js";
 import { hasBody, parseBody } from "./http/body.js";
@@ -400,7 +401,7 @@ export class App {
   /** The node:http request listener. */
   readonly handle = (raw: IncomingMessage, rawRes: ServerResponse): void => {
     const sent = this.hooks.onSent;
-    const started = sent.length === 0 ? 0 : performance.now();
+    const started = sent.length === 0 ? 0 : monotonicNow();
     const requestId = requestIdFor(raw.headers["x-request-id"]);
     const url = raw.url ?? "/";
     const q = url.indexOf("?");

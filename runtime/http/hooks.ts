@@ -5,6 +5,7 @@
  */
 import { isThenable } from "../middleware/compose.js";
 import { log } from "../log.js";
+import { monotonicNow } from "./clock.js";
 import type { ServerResponse } from "node:http";
 import type { Request } from "./request.js";
 import type { Response, ResponseBody } from "./response.js";
@@ -38,12 +39,14 @@ export interface SentResponse {
  * The cheap end-of-exchange hook, for per-request accounting (the request log, metrics): runs
  * once the response is ended (`res.raw.writableEnded`: handed to the socket, final status in
  * `res.raw.statusCode`) or the exchange closed without it (the client left, a stream was cut:
- * `writableEnded` false). `ms` is the time since the request reached the app. When the app's own
- * synchronous path ends the response it runs right there, with no listener on the response;
- * otherwise on its `close`. Unlike the other hooks it does not make responses callable, so an
- * app hooked only this way keeps the fast path. A hook's error is logged.
+ * `writableEnded` false). `ms` is the time since the request reached the app, `endedAt` the
+ * clock reading it was measured to, on `performance.now()`'s scale (a hook that needs the time
+ * reads no clock of its own: the request log's `time`). When the app's own synchronous path ends the response it
+ * runs right there, with no listener on the response; otherwise on its `close`. Unlike the other
+ * hooks it does not make responses callable, so an app hooked only this way keeps the fast
+ * path. A hook's error is logged.
  */
-export type OnSentHook = (req: Request, res: SentResponse, ms: number) => void;
+export type OnSentHook = (req: Request, res: SentResponse, ms: number, endedAt: number) => void;
 
 /**
  * An error is about to become an error response (a thrown error, tina4's own 404/405/413/422).
@@ -159,14 +162,20 @@ export function watchResponse(hooks: readonly OnResponseHook[], req: Request, re
 
 /**
  * Runs the onSent hooks now if the response is already ended (the synchronous path: no listener
- * at all), else once `res.raw` closes. `started` is performance.now() at the request's arrival.
+ * at all), else once `res.raw` closes. `started` is monotonicNow() (clock.ts) at the request's arrival.
  */
 export function settleResponse(hooks: readonly OnSentHook[], req: Request, res: SentResponse, started: number): void {
-  if (res.raw.writableEnded) return runSentHooks(hooks, req, res, performance.now() - started);
+  if (res.raw.writableEnded) {
+    const endedAt = monotonicNow();
+    return runSentHooks(hooks, req, res, endedAt - started, endedAt);
+  }
   // read (and keep) the client's address now: once the client has gone — an abandoned request,
   // an SSE stream the browser closed — the socket no longer knows it, and the line would say ""
   void req.ip;
-  res.raw.once("close", () => runSentHooks(hooks, req, res, performance.now() - started));
+  res.raw.once("close", () => {
+    const endedAt = monotonicNow();
+    runSentHooks(hooks, req, res, endedAt - started, endedAt);
+  });
 }
 
 /**
@@ -176,13 +185,14 @@ export function settleResponse(hooks: readonly OnSentHook[], req: Request, res: 
  */
 export function settleUpgrade(hooks: readonly OnSentHook[], req: Request, status: number, ms: number): void {
   const raw = { statusCode: status, writableEnded: true, writableFinished: true, headersSent: true, getHeader: () => undefined, getHeaders: () => ({}) };
-  runSentHooks(hooks, req, { raw: raw as unknown as ServerResponse, statusCode: status }, ms);
+  const endedAt = monotonicNow();
+  runSentHooks(hooks, req, { raw: raw as unknown as ServerResponse, statusCode: status }, ms, endedAt);
 }
 
-function runSentHooks(hooks: readonly OnSentHook[], req: Request, res: SentResponse, ms: number): void {
+function runSentHooks(hooks: readonly OnSentHook[], req: Request, res: SentResponse, ms: number, endedAt: number): void {
   for (let i = 0; i < hooks.length; i++) {
     try {
-      hooks[i]!(req, res, ms);
+      hooks[i]!(req, res, ms, endedAt);
     } catch (error) {
       log.error(`onSent hook failed: ${(error as Error)?.stack ?? String(error)}`);
     }

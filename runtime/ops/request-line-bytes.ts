@@ -8,6 +8,7 @@
  */
 import type { Request } from "../http/request.js";
 import type { BatchedDestination } from "./log-destination.js";
+import { wallMillis } from "./wall-clock.js";
 
 const QUOTE = 0x22;
 const DOT = 0x2e;
@@ -24,9 +25,17 @@ const middles = new Map<string | null, Map<string, Buffer>>();
 let middleCount = 0;
 const tails = new Map<string, Buffer>();
 const KEEP = 512;
-const MS_KEY = Buffer.from(`,"ms":`);
+/** `,"ms":`, written byte by byte (cheaper than a TypedArray.set this short). */
+const MS_KEY = [0x2c, QUOTE, 0x6d, 0x73, QUOTE, 0x3a] as const;
 /** The status (≤ 3 digits), `,"ms":` and ms (≤ 16 digits, "." and 3 decimals). */
 const NUMBERS_MAX = 3 + MS_KEY.length + 20;
+
+/** The last request's method, route and address and their parts: consecutive lines mostly repeat them. */
+let lastMethod = "";
+let lastRoute: string | null | undefined;
+let lastMiddle: Buffer = Buffer.alloc(0);
+let lastIp: string | undefined;
+let lastTail: Buffer = Buffer.alloc(0);
 
 function middleFor(method: string, route: string | null): Buffer {
   let byMethod = middles.get(route);
@@ -88,17 +97,30 @@ function writeMs(buffer: Buffer, at: number, ms: number): number {
 
 /**
  * Appends the request line to `out`; false (nothing written) when the request id needs JSON
- * escaping or the line would not fit a batch.
+ * escaping or the line would not fit a batch. `endedAt`: the clock reading `ms` was measured to
+ * (`time` is Date.now() as of then, wall-clock.ts).
  */
-export function encodeRequestLine(out: BatchedDestination, req: Request, status: number, ms: number): boolean {
-  const now = Date.now();
+export function encodeRequestLine(out: BatchedDestination, req: Request, status: number, ms: number, endedAt: number): boolean {
+  const now = wallMillis(endedAt);
   if (now !== headTime) {
     headTime = now;
     head = Buffer.from(`{"level":30,"time":${now},"pid":${process.pid},"reqId":`);
   }
   const id = req.requestId;
-  const middle = middleFor(req.method, req.route);
-  const tail = tailFor(req.ip);
+  const method = req.method;
+  const route = req.route;
+  const ip = req.ip;
+  if (method !== lastMethod || route !== lastRoute) {
+    lastMiddle = middleFor(method, route);
+    lastMethod = method;
+    lastRoute = route;
+  }
+  if (ip !== lastIp) {
+    lastTail = tailFor(ip);
+    lastIp = ip;
+  }
+  const middle = lastMiddle;
+  const tail = lastTail;
   const buffer = out.reserve(head.length + id.length + 2 + middle.length + tail.length + NUMBERS_MAX);
   if (buffer === null || ms > Number.MAX_SAFE_INTEGER / 1000) return false;
   let at = out.filled;
@@ -113,9 +135,20 @@ export function encodeRequestLine(out: BatchedDestination, req: Request, status:
   buffer[at++] = QUOTE;
   buffer.set(middle, at);
   at += middle.length;
-  at = writeInteger(buffer, at, status);
-  buffer.set(MS_KEY, at);
-  at = writeMs(buffer, at + MS_KEY.length, ms);
+  if (status >= 100 && status <= 999) {
+    // every real status: three digits, without writeInteger's loops
+    const hundreds = Math.floor(status / 100);
+    const rest = status - hundreds * 100;
+    const tens = Math.floor(rest / 10);
+    buffer[at] = ZERO + hundreds;
+    buffer[at + 1] = ZERO + tens;
+    buffer[at + 2] = ZERO + (rest - tens * 10);
+    at += 3;
+  } else {
+    at = writeInteger(buffer, at, status);
+  }
+  for (let i = 0; i < MS_KEY.length; i++) buffer[at++] = MS_KEY[i]!;
+  at = writeMs(buffer, at, ms);
   buffer.set(tail, at);
   out.advance(at + tail.length);
   return true;

@@ -10,6 +10,8 @@ import type { Request } from "../http/request.js";
 import { logsAtInfo, onLoggerConfigured, requestLines } from "./logger.js";
 import { encodeRequestLine } from "./request-line-bytes.js";
 import { isSecretKey, REDACTED } from "./redact.js";
+import { wallMillis } from "./wall-clock.js";
+import { monotonicNow } from "../http/clock.js";
 
 export interface RequestRecord {
   reqId: string;
@@ -87,11 +89,12 @@ export interface RequestLogOptions {
  * logger (`{"level":30,"time":…,"pid":…,` then the record's keys in order), built directly: the
  * keys and their types are fixed, so pino's generic walk over the object is not needed, and the
  * parts that repeat are formatted once (the head per millisecond, each route and address).
+ * `time` is `Date.now()` as of `endedAt`, the `performance.now()` reading the exchange ended at.
  */
-export function jsonLine(req: Request, res: SentResponse, ms: number): string {
+export function jsonLine(req: Request, res: SentResponse, ms: number, endedAt = monotonicNow()): string {
   const raw = res.raw;
   const route = req.route;
-  const now = Date.now();
+  const now = wallMillis(endedAt);
   if (now !== headTime) {
     headTime = now;
     head = `{"level":30,"time":${now},"pid":${process.pid},"reqId":`;
@@ -138,12 +141,12 @@ export function msText(ms: number): string {
 export function installRequestLog(app: App, options: RequestLogOptions = {}): void {
   const skip = options.skip;
   const install = (): void => {
-    app.addHook("onSent", (req, res, ms) => {
+    app.addHook("onSent", (req, res, ms, endedAt) => {
       const lines = requestLines();
       if (!lines.enabled || skip?.(req)) return;
       if (lines.pretty) return void lines.logger.info(requestRecord(req, res, ms, true));
       const batched = lines.batched;
-      if (batched === null || !encodeRequestLine(batched, req, res.raw.writableEnded ? res.raw.statusCode : 0, ms)) lines.destination.write(jsonLine(req, res, ms));
+      if (batched === null || !encodeRequestLine(batched, req, res.raw.writableEnded ? res.raw.statusCode : 0, ms, endedAt)) lines.destination.write(jsonLine(req, res, ms, endedAt));
     });
   };
   if (logsAtInfo()) return install();

@@ -23,7 +23,7 @@ let out: ReturnType<typeof batchedDestination> | null = null;
 function encoded(req: Request, status: number, ms: number): string {
   out ??= batchedDestination(join(makeTempDir(), "lines.log"));
   const before = out.filled;
-  if (!encodeRequestLine(out, req, status, ms)) {
+  if (!encodeRequestLine(out, req, status, ms, performance.now())) {
     expect(out.filled).toBe(before);
     return "";
   }

@@ -36,7 +36,8 @@ function missingDatabaseHint(detail: string): string | null {
 /**
  * Opens the app's database (TINA4_DATABASE_URL from the environment or the app's .env
  * files). A failure names the URL used (password masked) and where it came from. `create`
- * false (status, rollback): a missing SQLite file is an error, not a new empty database.
+ * false (status, rollback): a missing SQLite file is a CliError T4_ERR_DB_NOT_FOUND, not a new
+ * empty database.
  */
 async function open(create: boolean): Promise<{ db: Database; dir: string; root: string }> {
   const project = openProject();
@@ -120,7 +121,17 @@ async function runMigrate(): Promise<void> {
 }
 
 async function runRollback(steps: number): Promise<void> {
-  const { db, dir } = await open(false);
+  let opened;
+  try {
+    opened = await open(false);
+  } catch (error) {
+    // no database file yet: nothing can be applied, so nothing to undo (and nothing to create)
+    if (!(error instanceof CliError && error.code === DbErrorCode.NOT_FOUND)) throw error;
+    const setting = readSetting(openProject(), "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL);
+    ui.success(`Nothing to roll back: no migration is applied on ${setting.shown} (there is no database file yet; ${kleur.cyan("tina4 migrate")} creates it)`);
+    return;
+  }
+  const { db, dir } = opened;
   const started = performance.now();
   try {
     // The header names what will happen: --steps 99 with 3 batches applied rolls back 3.

@@ -61,17 +61,24 @@ describe("read-only migrate commands with a SQLite file that does not exist", ()
   const folder = join(root, "nonexistent", "dir");
   const url = `sqlite:${folder}/app.db`;
 
-  for (const command of ["migrate:status", "migrate:rollback"]) {
-    it(`${command} names the path and the fix, exits 1, and creates neither the file nor its folder`, () => {
-      expect(init.code, init.stderr).toBe(0);
-      const result = runCli([command], app, { TINA4_DATABASE_URL: url });
-      expect(result.code, result.stdout).toBe(1);
-      expect(result.stderr).toContain(`No SQLite database at ${folder}/app.db`);
-      expect(result.stderr).toContain("Run tina4 migrate to create it");
-      expect(result.stdout).not.toContain("0 applied");
-      expect(existsSync(join(root, "nonexistent"))).toBe(false);
-    });
-  }
+  it("migrate:status names the path and the fix, exits 1, and creates neither the file nor its folder", () => {
+    expect(init.code, init.stderr).toBe(0);
+    const result = runCli(["migrate:status"], app, { TINA4_DATABASE_URL: url });
+    expect(result.code, result.stdout).toBe(1);
+    expect(result.stderr).toContain(`No SQLite database at ${folder}/app.db`);
+    expect(result.stderr).toContain("Run tina4 migrate to create it");
+    expect(result.stdout).not.toContain("0 applied");
+    expect(existsSync(join(root, "nonexistent"))).toBe(false);
+  });
+
+  it("migrate:rollback has nothing to undo (exit 0, as on an empty database) and creates nothing", () => {
+    expect(init.code, init.stderr).toBe(0);
+    const result = runCli(["migrate:rollback"], app, { TINA4_DATABASE_URL: url });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("Nothing to roll back: no migration is applied on sqlite:");
+    expect(result.stdout).toContain("there is no database file yet");
+    expect(existsSync(join(root, "nonexistent"))).toBe(false);
+  });
 
   it("tina4 migrate still creates the file and its folder; status then reads it", () => {
     expect(init.code, init.stderr).toBe(0);

@@ -14,7 +14,7 @@ import { fieldColumnType, sqlName, type Engine } from "./sql-types.js";
 import { sampleRequest } from "./route-test.js";
 import type { FieldSpec } from "./fields.js";
 import { withArticle } from "./article.js";
-import { normalizeField, type DecimalRules } from "../../runtime/orm/fields.js";
+import { isGuarded, normalizeField, type DecimalRules } from "../../runtime/orm/fields.js";
 import { decimalInput, formatDecimal } from "../../runtime/orm/decimal.js";
 import type { CanonicalFieldType as FieldType, FieldDefinition } from "../../runtime/orm/fields.js";
 import { registerLoader } from "../../runtime/loader/register.js";
@@ -25,6 +25,8 @@ export interface ModelField {
   type: FieldType;
   required: boolean;
   primaryKey: boolean;
+  /** A request may not send it (the key, hidden fields, timestamps, `guarded: true`): left out of the tests' bodies. */
+  guarded: boolean;
   hasDefault: boolean;
   minLength?: number | undefined;
   maxLength?: number | undefined;
@@ -51,6 +53,7 @@ function toField(model: string, property: string, def: FieldDefinition): ModelFi
     type: field.type,
     required: def.required === true,
     primaryKey: def.primaryKey === true,
+    guarded: isGuarded(field, def.primaryKey === true || property === "id"),
     hasDefault: def.default !== undefined,
     minLength: def.minLength,
     maxLength: def.maxLength,
@@ -199,7 +202,8 @@ export interface CrudTestOptions {
 export function planCrudTest(root: string, template: string, method: string, item: boolean, options: CrudTestOptions): PlannedFile {
   const { model } = options;
   const key = model.fields.find((field) => field.primaryKey)?.property ?? "id";
-  const data = model.fields.filter((field) => !field.primaryKey);
+  // what a client may send: modelSchema refuses guarded fields with a 422
+  const data = model.fields.filter((field) => !field.primaryKey && !field.guarded);
   const sample = data.map((field): [string, unknown] => [field.property, sampleValue(field)]);
   const exact = sample.filter(([property]) => EXACT.has(data.find((field) => field.property === property)!.type));
   const first = data.find((field) => EXACT.has(field.type));

@@ -55,7 +55,8 @@ function describeZodText(ctx: ZodOverrideContext): void {
 
 /**
  * zod's `.int()` states the safe-integer range (±9007199254740991) on every integer; it says
- * nothing a reader needs, so those two bounds are dropped (other bounds stay).
+ * nothing a reader needs, so those two bounds are dropped (other bounds stay). Properties that
+ * can never be sent are dropped too (withoutRefused).
  */
 function withoutSafeIntegerBounds(schema: JsonSchema): JsonSchema {
   const walk = (value: unknown): unknown => {
@@ -64,11 +65,21 @@ function withoutSafeIntegerBounds(schema: JsonSchema): JsonSchema {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       if ((key === "minimum" && item === Number.MIN_SAFE_INTEGER) || (key === "maximum" && item === Number.MAX_SAFE_INTEGER)) continue;
-      out[key] = walk(item);
+      out[key] = key === "properties" ? walk(withoutRefused(item)) : walk(item);
     }
     return out;
   };
   return walk(schema) as JsonSchema;
+}
+
+/**
+ * A property whose schema is `{ not: {} }` can never be sent (a model's guarded field in
+ * modelSchema's request schemas, a `z.never()`): documented by leaving it out.
+ */
+function withoutRefused(properties: unknown): unknown {
+  if (typeof properties !== "object" || properties === null || Array.isArray(properties)) return properties;
+  const isRefused = (schema: unknown) => typeof schema === "object" && schema !== null && Object.keys(schema).length === 1 && JSON.stringify((schema as JsonSchema).not) === "{}";
+  return Object.fromEntries(Object.entries(properties).filter(([, schema]) => !isRefused(schema)));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Tina4Error } from "../errors.js";
 import { HttpError } from "../http/errors.js";
+import { ValidationErrorCode, type ValidationIssue } from "../validation/errors.js";
 
 /** One failing field: the model property name and a readable message. */
 export interface FieldError {
@@ -9,17 +10,24 @@ export interface FieldError {
 
 /**
  * Thrown by save()/create() when data is invalid, before the database is touched. It is an
- * HttpError(422), so a route that lets it escape answers
- * `{"error":"Validation failed","errors":[{"field":…,"message":…}, …]}`.
+ * HttpError(422) with the code and answer of a request that fails its route's schema (one
+ * shape for every 422, SPEC §9), so a route that lets it escape answers
+ * `{"error":"Validation failed","code":"T4_ERR_VALIDATION_FAILED","errors":[{"in":"body","path":…,"message":…}, …]}`:
+ * a model's data comes from a request body when a request gives it.
+ * In code, `errors` lists `{field, message}` and `issues` the answer's `{in, path, message}`.
  */
 export class ValidationError extends HttpError {
   readonly errors: FieldError[];
+  /** The errors as the 422 answer lists them (a non-object's "*" is the body itself: path ""). */
+  readonly issues: ValidationIssue[];
   /** The model class name. */
   readonly model: string;
 
   constructor(errors: FieldError[], model = "Model") {
-    super(422, "Validation failed", { code: "T4_ERR_VALIDATION", details: { errors } });
+    const issues = errors.map(({ field, message }): ValidationIssue => ({ in: "body", path: field === "*" ? "" : field, message }));
+    super(422, "Validation failed", { code: ValidationErrorCode.FAILED, details: { errors: issues } });
     this.errors = errors;
+    this.issues = issues;
     this.model = model;
   }
 }

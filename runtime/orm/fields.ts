@@ -37,6 +37,14 @@ export interface FieldDefinition {
    * `modelSchema(Model, "record")` (response schemas, /openapi.json). A password hash, a token.
    */
   hidden?: boolean;
+  /**
+   * Never taken from a request: left out of `modelSchema(Model, "create" | "update")` (so of the
+   * request bodies a route validates and /openapi.json documents), and a request that sends it
+   * is a 422 naming it. Server code still sets it (`User.create({ ...input, passwordHash })`).
+   * Default: true for the primary key, `hidden` fields and the automatic timestamp columns
+   * (created_at, updated_at, deleted_at); false for the rest. `guarded: false` opens one.
+   */
+  guarded?: boolean;
 }
 
 export type ModelFields = Record<string, FieldDefinition>;
@@ -87,6 +95,7 @@ export function normalizeField(model: string, property: string, def: FieldDefini
   const column = def.column ?? snakeCase(property);
   if (!IDENT.test(column)) throw bad(`column "${column}" must be letters, digits and _`);
   if (def.hidden !== undefined && typeof def.hidden !== "boolean") throw bad("hidden must be true or false");
+  if (def.guarded !== undefined && typeof def.guarded !== "boolean") throw bad("guarded must be true or false");
   let pattern: RegExp | null = null;
   if (def.pattern !== undefined) pattern = typeof def.pattern === "string" ? new RegExp(`^(?:${def.pattern})$`) : def.pattern;
   let decimal: DecimalRules | null = null;
@@ -120,6 +129,18 @@ function decimalRules(def: FieldDefinition, bad: (why: string) => ModelError): D
   const max = bound("max");
   if (min !== null && max !== null && min > max) throw bad(`min ${JSON.stringify(def.min)} is larger than max ${JSON.stringify(def.max)}`);
   return { precision, scale, min, max };
+}
+
+/** Columns the server or the database fills in (a row's creation, change and soft-delete times): never client input. */
+export const TIMESTAMP_COLUMNS: ReadonlySet<string> = new Set(["created_at", "updated_at", "deleted_at"]);
+
+/**
+ * Whether a request may not set `field` (see FieldDefinition.guarded): its own `guarded` when
+ * given, else true for the primary key (`isKey`), a `hidden` field and a timestamp column.
+ */
+export function isGuarded(field: Field, isKey: boolean): boolean {
+  if (field.def.guarded !== undefined) return field.def.guarded;
+  return isKey || field.def.hidden === true || TIMESTAMP_COLUMNS.has(field.column.toLowerCase());
 }
 
 const TRUE = new Set(["true", "1", "yes", "on"]);

@@ -1,12 +1,14 @@
 import type * as Zod from "zod";
 import { loadZod } from "../validation/zod.js";
-import { normalizeField, type Field, type ModelFields } from "./fields.js";
+import { isGuarded, normalizeField, type Field, type ModelFields } from "./fields.js";
 import { decimalProblem } from "./validation.js";
 
 /**
  * - `create`: a request body for a new record: required fields must be there (unless they
- *   have a default), the primary key is left out.
- * - `update`: a request body for a change: every field optional, the primary key left out.
+ *   have a default); guarded fields (the primary key, `hidden` ones, timestamps, `guarded: true`)
+ *   are left out, and sending one is a 422 naming it.
+ * - `update`: a request body for a change: every field optional; guarded fields and the
+ *   primary key left out and refused as for `create`.
  * - `record`: a record as the API answers it (`toJSON()`): every field but `hidden` ones, optional ones null.
  */
 export type ModelSchemaMode = "create" | "update" | "record";
@@ -41,8 +43,13 @@ export function modelSchema(model: ModelShape, mode: ModelSchemaMode = "create")
   const fields = Object.entries(model.fields ?? {}).map(([property, def]) => normalizeField(model.name || "Model", property, def));
   const key = fields.find((f) => f.def.primaryKey) ?? fields.find((f) => f.property === "id");
   const shape: Record<string, Zod.ZodType> = {};
+  const refused: string[] = [];
   for (const field of fields) {
-    if (field === key && mode !== "record") continue;
+    if (mode !== "record" && (isGuarded(field, field === key) || (field === key && mode === "update"))) {
+      // named (not just left out, which would strip it silently) so a client that sends it learns why it had no effect
+      refused.push(field.property, field.column);
+      continue;
+    }
     if (mode === "record" && field.def.hidden === true) continue;
     let schema: Zod.ZodType = fieldSchema(z, field, mode);
     if (mode === "record") {
@@ -53,9 +60,18 @@ export function modelSchema(model: ModelShape, mode: ModelSchemaMode = "create")
     }
     shape[field.property] = schema;
   }
+  for (const name of refused) if (!Object.hasOwn(shape, name)) shape[name] = refusedField(z, name);
   const result = z.object(shape).meta({ id: mode === "record" ? model.name : `${model.name}${mode === "create" ? "Create" : "Update"}` }) as ModelSchema;
   byMode.set(mode, result);
   return result;
+}
+
+/**
+ * A key a request must not send: absent passes, any value (null too) is an issue at that key.
+ * /openapi.json leaves such properties out of request bodies (openapi/json-schema.ts drops `not: {}`).
+ */
+function refusedField(z: typeof Zod.z, name: string): Zod.ZodType {
+  return z.never({ error: `${name} is set by the server, not by a request: leave it out` }).optional();
 }
 
 function fieldSchema(z: typeof Zod.z, field: Field, mode: ModelSchemaMode): Zod.ZodType {

@@ -90,10 +90,13 @@ describe("model definitions", () => {
     expect(a.toJSON().id).toBeNull();
   });
 
-  it("ValidationError is an HttpError 422 whose details list the fields", () => {
+  it("ValidationError is an HttpError 422 whose details list the fields in the one 422 shape (SPEC §9: in, path, message)", () => {
     const e = new ValidationError([{ field: "name", message: "is required" }], "Product");
     expect(e).toBeInstanceOf(HttpError);
-    expect([e.status, e.code, e.message, e.model, e.expose]).toEqual([422, "T4_ERR_VALIDATION", "Validation failed", "Product", true]);
-    expect(e.details).toEqual({ errors: [{ field: "name", message: "is required" }] });
+    // the code and shape of a request failing its route schema: one for every 422
+    expect([e.status, e.code, e.message, e.model, e.expose]).toEqual([422, "T4_ERR_VALIDATION_FAILED", "Validation failed", "Product", true]);
+    expect(e.details).toEqual({ errors: [{ in: "body", path: "name", message: "is required" }] });
+    expect(e.errors).toEqual([{ field: "name", message: "is required" }]);
+    expect(new ValidationError([{ field: "*", message: "must be an object of field values" }]).issues).toEqual([{ in: "body", path: "", message: "must be an object of field values" }]);
   });
 });

@@ -16,13 +16,16 @@ const fields: ModelFields = {
 const Product = { name: "Product", fields };
 
 describe("modelSchema: one source of truth with the model's fields", () => {
-  it("create: required fields (without a default) must be given; the primary key is left out", () => {
+  it("create: required fields (without a default) must be given; the primary key is left out, and sending it is an issue naming it", () => {
     const schema = modelSchema(Product, "create");
-    expect(Object.keys(schema.shape)).toEqual(["name", "code", "price", "stock", "active", "releasedAt", "extra"]);
+    const documented = (schema.toJSONSchema({ io: "input" }) as { $defs: Record<string, { properties: Record<string, unknown> }> }).$defs.ProductCreate!;
+    expect(Object.keys(documented.properties)).toEqual(["name", "code", "price", "stock", "active", "releasedAt", "extra", "id"]);
     const result = schema.safeParse({});
     expect(result.success).toBe(false);
     expect(result.error!.issues.map((i) => i.path.join("."))).toEqual(["name"]);
-    expect(schema.parse({ name: "Lamp", id: 5, unknown: 1 })).toEqual({ name: "Lamp" });
+    expect(schema.parse({ name: "Lamp", unknown: 1 })).toEqual({ name: "Lamp" });
+    const withKey = schema.safeParse({ name: "Lamp", id: 5 });
+    expect(withKey.error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).toEqual(["id: id is set by the server, not by a request: leave it out"]);
   });
 
   it("update: every field optional; record: every field present, optional ones nullable", () => {
@@ -34,7 +37,7 @@ describe("modelSchema: one source of truth with the model's fields", () => {
     expect(record.safeParse({ ...row, name: null }).success).toBe(false);
   });
 
-  it("hidden fields: left out of the record schema (responses, OpenAPI) and of toJSON(); still accepted in create bodies", async () => {
+  it("hidden fields: left out of the record schema (responses, OpenAPI) and of toJSON(); refused in create bodies (guarded)", async () => {
     const { Model } = await import("../../runtime/orm/model.js");
     class Account extends Model {
       static override tableName = "accounts";
@@ -45,7 +48,7 @@ describe("modelSchema: one source of truth with the model's fields", () => {
       };
     }
     expect(Object.keys(modelSchema(Account, "record").shape)).toEqual(["id", "email"]);
-    expect(Object.keys(modelSchema(Account, "create").shape)).toEqual(["email", "passwordHash"]);
+    expect(modelSchema(Account, "create").safeParse({ email: "a@example.com", passwordHash: "$argon2id$mine" }).error?.issues.map((i) => i.path.join("."))).toEqual(["passwordHash"]);
     const account = new Account({ email: "a@example.com", passwordHash: "$argon2id$secret" });
     expect(account.toJSON()).toEqual({ id: null, email: "a@example.com" });
     expect(JSON.stringify(account)).not.toContain("argon2id");
@@ -124,5 +127,60 @@ describe("modelSchema: one source of truth with the model's fields", () => {
   it("is built once per model and mode", () => {
     expect(modelSchema(Product, "create")).toBe(modelSchema(Product, "create"));
     expect(modelSchema(Product, "create")).not.toBe(modelSchema(Product, "update"));
+  });
+});
+
+describe("modelSchema: guarded fields are never taken from a request (mass assignment)", () => {
+  const Member = {
+    name: "Member",
+    fields: {
+      id: { type: "int", primaryKey: true, autoIncrement: true },
+      email: { type: "string", required: true },
+      role: { type: "string", required: true, default: "member", guarded: true },
+      passwordHash: { type: "string", required: true, hidden: true, column: "password_hash" },
+      apiKey: { type: "string", hidden: true, guarded: false },
+      createdAt: { type: "datetime", column: "created_at" },
+      updatedAt: { type: "datetime" },
+      publishedAt: { type: "datetime", guarded: true },
+      openedAt: { type: "datetime", column: "created_at_local" },
+      nickname: { type: "string" },
+    } as ModelFields,
+  };
+  const refused = (mode: "create" | "update", body: Record<string, unknown>) =>
+    modelSchema(Member, mode).safeParse(body).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`) ?? [];
+
+  it("create and update refuse the key, guarded: true, hidden fields and the timestamp columns, each named (by property or column)", () => {
+    for (const mode of ["create", "update"] as const) {
+      const base = { email: "a@example.com" };
+      expect(refused(mode, base), mode).toEqual([]);
+      expect(refused(mode, { ...base, id: 7 }), mode).toEqual(["id: id is set by the server, not by a request: leave it out"]);
+      expect(refused(mode, { ...base, role: "admin" }), mode).toEqual(["role: role is set by the server, not by a request: leave it out"]);
+      expect(refused(mode, { ...base, passwordHash: "x" }), mode).toEqual(["passwordHash: passwordHash is set by the server, not by a request: leave it out"]);
+      expect(refused(mode, { ...base, password_hash: "x" }), mode).toEqual(["password_hash: password_hash is set by the server, not by a request: leave it out"]);
+      expect(refused(mode, { ...base, createdAt: "2020-01-01T00:00:00Z" }), mode).toEqual(["createdAt: createdAt is set by the server, not by a request: leave it out"]);
+      expect(refused(mode, { ...base, updated_at: null }), mode).toEqual(["updated_at: updated_at is set by the server, not by a request: leave it out"]);
+      expect(refused(mode, { ...base, publishedAt: "2020-01-01T00:00:00Z" }), mode).toEqual(["publishedAt: publishedAt is set by the server, not by a request: leave it out"]);
+      // every one at once: one issue each
+      expect(refused(mode, { ...base, id: 1, role: "admin", passwordHash: "x", createdAt: null }).length, mode).toBe(4);
+    }
+  });
+
+  it("what is not guarded stays accepted: guarded: false opens a hidden field; a column merely starting like a timestamp is ordinary", () => {
+    const parsed = modelSchema(Member, "create").parse({ email: "a@example.com", apiKey: "k-1", openedAt: "2020-01-01T00:00:00Z", nickname: "al", extra: 1 });
+    expect(parsed).toEqual({ email: "a@example.com", apiKey: "k-1", openedAt: "2020-01-01T00:00:00Z", nickname: "al" });
+    expect(() => normalizeField("Member", "role", { type: "string", guarded: "yes" as unknown as boolean })).toThrow(/guarded must be true or false/);
+    // a key the client chooses (a country code) is opened the same way
+    const Country = { name: "Country", fields: { code: { type: "string", primaryKey: true, guarded: false }, name: { type: "string" } } as ModelFields };
+    expect(modelSchema(Country, "create").parse({ code: "NZ", name: "Aotearoa" })).toEqual({ code: "NZ", name: "Aotearoa" });
+    expect(modelSchema(Country, "update").safeParse({ code: "AU" }).success).toBe(false); // the URL names the record: its key never changes
+  });
+
+  it("/openapi.json's request bodies leave guarded fields out; the record (response) keeps what is not hidden", async () => {
+    const { convertSchema } = await import("../../runtime/openapi/json-schema.js");
+    const input = convertSchema(modelSchema(Member, "create"), "input") as { $defs: Record<string, { properties: Record<string, unknown>; required?: string[] }> };
+    expect(Object.keys(input.$defs.MemberCreate!.properties)).toEqual(["email", "apiKey", "openedAt", "nickname"]);
+    expect(input.$defs.MemberCreate!.required).toEqual(["email"]);
+    const record = convertSchema(modelSchema(Member, "record"), "output") as { $defs: Record<string, { properties: Record<string, unknown> }> };
+    expect(Object.keys(record.$defs.Member!.properties)).toEqual(["id", "email", "role", "createdAt", "updatedAt", "publishedAt", "openedAt", "nickname"]);
   });
 });

@@ -194,7 +194,7 @@ export function defineModelSuite(engine: TestEngine): void {
       expect(err).toBeInstanceOf(ValidationError);
       const v = err as ValidationError;
       expect(v.status).toBe(422);
-      expect(v.code).toBe("T4_ERR_VALIDATION");
+      expect(v.code).toBe("T4_ERR_VALIDATION_FAILED");
       expect(v.errors).toEqual([
         { field: "name", message: "is required" },
         { field: "sku", message: "must match /^(?:[A-Z]{3}-\\d{3})$/" },
@@ -204,7 +204,7 @@ export function defineModelSuite(engine: TestEngine): void {
         { field: "releasedAt", message: "must be a valid date and time (ISO 8601)" },
         { field: "notes", message: "must be at least 3 characters" },
       ]);
-      expect(v.details).toEqual({ errors: v.errors });
+      expect(v.details).toEqual({ errors: v.errors.map((e) => ({ in: "body", path: e.field, message: e.message })) });
       expect(await Product.count()).toBe(before);
 
       const long = new Product({ name: "x".repeat(41), price: 10_001 });

@@ -7,7 +7,7 @@ export const middleware = [authLimit, authSession];
 export const meta = { summary: "Log in: a token and a session", tags: ["auth"] };
 
 export const schema = {
-  body: z.object({ email: z.string().trim().toLowerCase().max(255), password: z.string().max(1024) }),
+  body: z.object({ email: z.string().trim().normalize("NFC").toLowerCase().max(255), password: z.string().max(1024) }),
 };
 
 /** Hashed once, so an unknown email costs as much time as a wrong password. */

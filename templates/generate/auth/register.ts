@@ -6,9 +6,18 @@ export const secured = false;
 export const middleware = [authLimit, authSession];
 export const meta = { summary: "Create an account", tags: ["auth"] };
 
+/**
+ * An address as people have them, internationalised too (RFC 6531: zoë@example.com,
+ * 用户@例子.广告, punycode xn--…): a local part of up to 64 characters without spaces,
+ * quotes or dots at its ends; a domain of letter/digit labels ending in a name of 2+ letters.
+ * Quoted local parts ("a b"@x.com) and IP-literal domains are refused: no real sign-up uses them.
+ */
+const EMAIL = /^(?!\.)(?!.*\.\.)[^\s@"(),:;<>[\\\]\p{Cc}]{1,64}(?<!\.)@(?=[^@]{1,253}$)(?:[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}-]{0,61}[\p{L}\p{N}\p{M}])?\.)+(?:[\p{L}\p{M}]{2,63}|xn--[a-z0-9-]{1,59})$/u;
+
 export const schema = {
   body: z.object({
-    email: z.string().trim().toLowerCase().pipe(z.email()).pipe(z.string().max(255)),
+    // NFC: "zoë" typed as e + combining diaeresis is the same account as "zoë" (login.ts does the same)
+    email: z.string().trim().normalize("NFC").toLowerCase().pipe(z.email({ pattern: EMAIL, error: "Invalid email address" })).pipe(z.string().max(255)),
     // weak input is a 422: too short, or letters only / digits only
     password: z.string().min(8, "must be at least 8 characters").max(1024)
       .refine((p) => /[^A-Za-z]/.test(p) && /[^0-9]/.test(p), "must mix letters with digits or symbols"),

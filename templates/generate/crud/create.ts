@@ -4,7 +4,9 @@ import {{Model}} from "{{modelImport}}";
 export const meta = { summary: "Create {{aModel}}", tags: ["{{Model}}"] };
 
 // Derived from {{Model}}'s fields: the body is validated (422 listing every invalid field)
-// and documented in /openapi.json before the handler runs; unknown keys are stripped.
+// and documented in /openapi.json before the handler runs; unknown keys are stripped, and
+// guarded fields (the id, hidden ones, created_at/updated_at, `guarded: true`) are a 422:
+// a client never sets them. Set them here if the server should: create({ ...req.body, ownerId }).
 export const schema = {
   body: modelSchema({{Model}}, "create"),
   response: { 201: modelSchema({{Model}}, "record") },

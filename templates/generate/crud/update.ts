@@ -3,7 +3,8 @@ import {{Model}} from "{{modelImport}}";
 
 export const meta = { summary: "Update {{aModel}}", tags: ["{{Model}}"] };
 
-// Derived from {{Model}}'s fields, every one optional: send only what changes.
+// Derived from {{Model}}'s fields, every one optional: send only what changes. Guarded
+// fields (the id, hidden ones, created_at/updated_at, `guarded: true`) are a 422.
 export const schema = {
   params: z.object({ id: z.number().int() }),
   body: modelSchema({{Model}}, "update"),

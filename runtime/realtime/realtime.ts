@@ -159,7 +159,7 @@ export class Realtime {
       void this.upgrade(raw, req, socket, head, server)
         .catch((error: unknown) => {
           log.error(`websocket upgrade failed: ${(error as Error)?.stack ?? String(error)}`);
-          return refuse(socket, 500, "Internal Server Error");
+          return refuse(socket, req, 500, "Internal Server Error");
         })
         .then((status) => this.host.upgraded?.(req, status, performance.now() - started));
     });
@@ -187,30 +187,30 @@ export class Realtime {
 
   /** Answers one upgrade: resolves with 101 once handed to the handshake, else with the refusal's status. */
   private async upgrade(raw: IncomingMessage, req: Request, socket: Duplex, head: Buffer, server: Server): Promise<number> {
-    if (raw.headers.upgrade?.toLowerCase() !== "websocket") return refuse(socket, 400, "Unsupported upgrade");
-    if (this.host.draining()) return refuse(socket, 503, "Service Unavailable", { "retry-after": "1" });
+    if (raw.headers.upgrade?.toLowerCase() !== "websocket") return refuse(socket, req, 400, "Unsupported upgrade");
+    if (this.host.draining()) return refuse(socket, req, 503, "Service Unavailable", { "retry-after": "1" });
     let segments: string[];
     try {
       segments = decodeSegments(req.path);
     } catch {
-      return refuse(socket, 400, "Invalid path");
+      return refuse(socket, req, 400, "Invalid path");
     }
     const match = this.trie.size > 0 ? this.trie.match("WS", segments) : null;
-    if (match?.kind !== "found") return refuse(socket, 404, "Not Found", {}, { path: req.path });
+    if (match?.kind !== "found") return refuse(socket, req, 404, "Not Found", {}, { path: req.path });
     const route = match.entry.data;
     req.params = match.params as Params;
     req.route = match.entry.pattern;
-    if (!originAllowed(raw.headers.origin, raw.headers.host, route.origins)) return refuse(socket, 403, "Origin not allowed");
-    if (this.count >= setting("TINA4_WS_MAX_CONNECTIONS")) return refuse(socket, 503, "Too many connections", { "retry-after": "5" });
+    if (!originAllowed(raw.headers.origin, raw.headers.host, route.origins)) return refuse(socket, req, 403, "Origin not allowed");
+    if (this.count >= setting("TINA4_WS_MAX_CONNECTIONS")) return refuse(socket, req, 503, "Too many connections", { "retry-after": "5" });
     let auth: "ok" | "invalid";
     try {
       auth = await authenticateUpgrade(req);
     } catch (error) {
       const status = (error as { status?: number }).status;
-      return refuse(socket, status === 503 ? 503 : 500, status === 503 ? "Session store unavailable" : "Internal Server Error");
+      return refuse(socket, req, status === 503 ? 503 : 500, status === 503 ? "Session store unavailable" : "Internal Server Error");
     }
     if (auth === "invalid" || (route.secured && req.user === null)) {
-      return refuse(socket, 401, "Unauthorized", { "www-authenticate": auth === "invalid" ? 'Bearer error="invalid_token"' : "Bearer" });
+      return refuse(socket, req, 401, "Unauthorized", { "www-authenticate": auth === "invalid" ? 'Bearer error="invalid_token"' : "Bearer" });
     }
     let extraHeaders: string[] = [];
     if (route.gate) {
@@ -219,20 +219,21 @@ export class Realtime {
         verdict = await route.gate.run(req);
       } catch (error) {
         log.error(`websocket ${route.settings.route}: middleware failed: ${(error as Error)?.stack ?? String(error)}`);
-        return refuse(socket, 500, "Internal Server Error");
+        return refuse(socket, req, 500, "Internal Server Error");
       }
-      if (!verdict.admitted) return answer(socket, verdict.status, verdict.headers, verdict.body, verdict.contentType);
+      if (!verdict.admitted) return answer(socket, req, verdict.status, verdict.headers, verdict.body, verdict.contentType);
       extraHeaders = verdict.headers;
     }
     try {
       await hubReady();
     } catch (error) {
       log.error(`websocket ${route.settings.route}: refused, the pub/sub bus is unavailable: ${(error as Error).message}`);
-      return refuse(socket, 503, "Realtime bus unavailable", { "retry-after": "1" });
+      return refuse(socket, req, 503, "Realtime bus unavailable", { "retry-after": "1" });
     }
-    if (this.host.draining()) return refuse(socket, 503, "Service Unavailable", { "retry-after": "1" });
+    if (this.host.draining()) return refuse(socket, req, 503, "Service Unavailable", { "retry-after": "1" });
     const wss = await this.handshakes(route.maxMessage);
-    if (extraHeaders.length > 0) handshakeHeaders.set(raw, extraHeaders);
+    extraHeaders.push(`X-Request-ID: ${req.requestId}`);
+    handshakeHeaders.set(raw, extraHeaders);
     wss.handleUpgrade(raw, socket, head, (ws) => {
       const connection = new WsConnection(ws, req, route.handlers, route.settings);
       let set = this.connections.get(server);
@@ -272,22 +273,27 @@ export class Realtime {
   }
 }
 
-/** Headers a route's middleware set, added to its 101 Switching Protocols answer. */
+/** Headers added to the 101 Switching Protocols answer: the route middleware's, and X-Request-ID. */
 const handshakeHeaders = new WeakMap<IncomingMessage, string[]>();
 
 /** Answers an upgrade with a plain HTTP error (JSON) and closes the connection. */
-function refuse(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): number {
+function refuse(socket: Duplex, req: Request, status: number, message: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): number {
   const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
-  return answer(socket, status, lines, JSON.stringify({ error: message, ...extra }), "application/json; charset=utf-8");
+  return answer(socket, req, status, lines, JSON.stringify({ error: message, ...extra }), "application/json; charset=utf-8");
 }
 
-/** Writes an HTTP answer instead of the handshake and closes the connection. */
-function answer(socket: Duplex, status: number, headerLines: string[], body: string | Buffer, contentType: string): number {
+/**
+ * Writes an HTTP answer instead of the handshake and closes the connection. It carries the
+ * request's X-Request-ID, as every HTTP answer does, so a client can match its refusal to the
+ * server's request line (the id is the client's own well-formed one or a generated one: safe
+ * in a header line as it is).
+ */
+function answer(socket: Duplex, req: Request, status: number, headerLines: string[], body: string | Buffer, contentType: string): number {
   if (socket.destroyed || !socket.writable) {
     socket.destroy();
     return status;
   }
-  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`, `Content-Type: ${contentType}`, `Content-Length: ${Buffer.byteLength(body)}`, "Connection: close", ...headerLines];
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`, `Content-Type: ${contentType}`, `Content-Length: ${Buffer.byteLength(body)}`, "Connection: close", `X-Request-ID: ${req.requestId}`, ...headerLines];
   socket.write(`${lines.join("\r\n")}\r\n\r\n`);
   socket.end(body);
   setTimeout(() => socket.destroy(), 1000).unref();

@@ -15,8 +15,8 @@ import { compose } from "../middleware/compose.js";
 import { middlewareName, toMiddlewareFunction } from "../middleware/class-runner.js";
 import type { Middleware } from "../middleware/types.js";
 
-/** Headers the handshake or the refusal writes itself. */
-const OWN_HEADERS = new Set(["connection", "content-length", "content-type", "transfer-encoding", "upgrade", "sec-websocket-accept", "sec-websocket-protocol", "sec-websocket-extensions"]);
+/** Headers the handshake or the refusal writes itself (X-Request-ID is the request's, as on HTTP answers). */
+const OWN_HEADERS = new Set(["x-request-id", "connection", "content-length", "content-type", "transfer-encoding", "upgrade", "sec-websocket-accept", "sec-websocket-protocol", "sec-websocket-extensions"]);
 
 export type UpgradeVerdict =
   | { admitted: true; headers: string[] }

@@ -1,5 +1,7 @@
-import type { Stats } from "node:fs";
+import { close, type Stats } from "node:fs";
 import { pipeline } from "node:stream";
+import { renderError } from "./error-response.js";
+import { HttpError, HttpErrorCode } from "./errors.js";
 import { sameFile, rebaseFileHeaders } from "./file-basis.js";
 import { FileBytes, openFile } from "./file-bytes.js";
 import type { Request } from "./request.js";
@@ -48,12 +50,14 @@ export function commit(req: Request, res: Response, closeConnection: boolean): v
  * Content-Length, ETag, Last-Modified, no immutable), never the new bytes under the old
  * validators, which a browser or CDN would keep. Otherwise no more than the announced
  * Content-Length is read, and a body ending short cuts the connection (FileBytes). A file
- * gone before it opens is a 404; a client gone before it opens leaves no descriptor open.
+ * gone before it opens is a 404, and so is a directory (its read would fail once a 200 is out:
+ * decided from the fstat, at no extra cost); a client gone before it opens leaves no descriptor open.
  */
 function commitFile(req: Request, res: Response, payload: { path: string; basis?: Stats }, closeConnection: boolean): void {
   const raw = res.raw;
   openFile(payload.path).then(
     (file) => {
+      if (file.stats.isDirectory()) return void close(file.fd, () => notFound(req, res, closeConnection));
       const headers = res.headers;
       const { basis } = payload;
       if (basis && !sameFile(basis, file.stats)) rebaseFileHeaders(headers, basis, file.stats);
@@ -73,14 +77,18 @@ function commitFile(req: Request, res: Response, payload: { path: string; basis?
       body.once("error", () => raw.destroy()); // a file ending short (or unreadable): cut, never a short body
       body.pipe(raw);
     },
-    () => {
-      res.headers["content-type"] = "application/json; charset=utf-8";
-      delete res.headers["content-length"];
-      res.payload = { kind: "data", data: JSON.stringify({ error: "Not Found", path: req.path, requestId: req.requestId }) };
-      res.statusCode = 404;
-      commit(req, res, closeConnection);
-    },
+    () => notFound(req, res, closeConnection),
   );
+}
+
+/**
+ * A file answer with no file to send (gone, or a directory): the 404 any unmatched path gets
+ * (`{"error":"Not Found","requestId","code","path"}`, an error page for a browser), without
+ * the file's validators.
+ */
+function notFound(req: Request, res: Response, closeConnection: boolean): void {
+  renderError(req, res, new HttpError(404, "Not Found", { code: HttpErrorCode.NOT_FOUND, details: { path: req.path } }), false);
+  commit(req, res, closeConnection);
 }
 
 /**

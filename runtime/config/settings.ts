@@ -12,7 +12,7 @@ type Mode<T> = T | { readonly dev: T; readonly production: T };
 type Common = { readonly doc: string; readonly section: Section; /** doc text when the default is computed elsewhere */ readonly defaultDoc?: string };
 type IntSpec = Common & { readonly type: "int"; readonly default?: Mode<number>; readonly min?: number; readonly max?: number };
 type FloatSpec = Common & { readonly type: "float"; readonly default?: Mode<number> };
-type DurationSpec = Common & { readonly type: "duration"; readonly unit: "s" | "ms"; readonly default?: Mode<number> };
+type DurationSpec = Common & { readonly type: "duration"; readonly unit: "s" | "ms"; readonly default?: Mode<number>; readonly min?: number; readonly max?: number };
 type BoolSpec = Common & { readonly type: "bool"; readonly default?: Mode<boolean> };
 type StringSpec = Common & { readonly type: "string" | "url"; readonly default?: Mode<string> };
 type ListSpec = Common & { readonly type: "list" };
@@ -23,6 +23,9 @@ export const SECTIONS = ["Server", "Database", "Cache", "Auth and sessions", "Op
 export type Section = (typeof SECTIONS)[number];
 
 const BACKENDS = ["memory", "file", "redis", "valkey", "memcached", "mongodb", "database"] as const;
+/** Longest delay node's timers take (2³¹−1 ms, ≈ 24.8 days); a longer one fires after 1 ms. */
+const TIMER_MAX_MS = 2_147_483_647;
+const TIMER_MAX_S = Math.floor(TIMER_MAX_MS / 1000);
 
 export const SETTINGS = {
   // Server
@@ -88,25 +91,25 @@ export const SETTINGS = {
   TINA4_QUEUE_URL: { type: "url", section: "Jobs and locks", defaultDoc: "TINA4_DATABASE_URL / redis://127.0.0.1:6379", doc: "the queue's database or server" },
   TINA4_QUEUE_PREFIX: { type: "string", default: "tina4", section: "Jobs and locks", doc: "BullMQ key prefix (redis/valkey)" },
   TINA4_QUEUE_TABLE: { type: "string", default: "tina4_job", section: "Jobs and locks", doc: "the jobs table (database backend)" },
-  TINA4_QUEUE_VISIBILITY_TIMEOUT: { type: "duration", unit: "s", default: 30, section: "Jobs and locks", doc: "seconds before a job held by a silent worker is retried (at least 1)" },
-  TINA4_QUEUE_POLL_INTERVAL: { type: "duration", unit: "ms", default: 500, section: "Jobs and locks", doc: "ms an idle database worker waits before looking again (at least 10)" },
-  TINA4_QUEUE_TIMEOUT: { type: "duration", unit: "s", default: 0, section: "Jobs and locks", doc: "default processor timeout in seconds (0 = none; a job file's `timeout` wins)" },
-  TINA4_QUEUE_KEEP_COMPLETED: { type: "duration", unit: "s", default: 86_400, section: "Jobs and locks", doc: "seconds completed jobs are kept (0 = remove at once)" },
-  TINA4_QUEUE_KEEP_FAILED: { type: "duration", unit: "s", default: 0, section: "Jobs and locks", doc: "seconds failed jobs are kept (0 = until retried or cleared)" },
+  TINA4_QUEUE_VISIBILITY_TIMEOUT: { type: "duration", unit: "s", min: 1, max: TIMER_MAX_S, default: 30, section: "Jobs and locks", doc: "seconds before a job held by a silent worker is retried (at least 1)" },
+  TINA4_QUEUE_POLL_INTERVAL: { type: "duration", unit: "ms", min: 10, max: TIMER_MAX_MS, default: 500, section: "Jobs and locks", doc: "ms an idle database worker waits before looking again (at least 10)" },
+  TINA4_QUEUE_TIMEOUT: { type: "duration", unit: "s", min: 0, max: TIMER_MAX_S, default: 0, section: "Jobs and locks", doc: "default processor timeout in seconds (0 = none; a job file's `timeout` wins)" },
+  TINA4_QUEUE_KEEP_COMPLETED: { type: "duration", unit: "s", min: 0, default: 86_400, section: "Jobs and locks", doc: "seconds completed jobs are kept (0 = remove at once)" },
+  TINA4_QUEUE_KEEP_FAILED: { type: "duration", unit: "s", min: 0, default: 0, section: "Jobs and locks", doc: "seconds failed jobs are kept (0 = until retried or cleared)" },
   TINA4_QUEUE_INLINE: { type: "bool", default: true, section: "Jobs and locks", doc: "dev serve runs the job processors in-process" },
   TINA4_LOCK_URL: { type: "url", section: "Jobs and locks", defaultDoc: "the queue's or cache's Redis, else TINA4_DATABASE_URL", doc: "where distributed locks live" },
   TINA4_LOCK_PREFIX: { type: "string", default: "tina4:lock:", section: "Jobs and locks", doc: "Redis key prefix of locks" },
   // Realtime
   TINA4_PUBSUB_URL: { type: "url", section: "Realtime", defaultDoc: "the queue's or cache's Redis/Valkey, else none: in-process (workers relayed by the primary)", doc: "Redis/Valkey server that carries pub/sub between instances" },
   TINA4_PUBSUB_PREFIX: { type: "string", default: "tina4", section: "Realtime", doc: "pub/sub channel prefix" },
-  TINA4_PUBSUB_CONNECT_TIMEOUT: { type: "duration", unit: "ms", default: 2000, section: "Realtime", doc: "ms to connect to the pub/sub server" },
-  TINA4_WS_PING: { type: "duration", unit: "s", default: 30, section: "Realtime", doc: "seconds between WebSocket pings (0 = none)" },
-  TINA4_WS_MAX_MESSAGE: { type: "int", default: 1024 * 1024, section: "Realtime", doc: "largest WebSocket message in bytes" },
-  TINA4_WS_MAX_BUFFERED: { type: "int", default: 1024 * 1024, section: "Realtime", doc: "bytes buffered for a slow WebSocket client" },
-  TINA4_WS_MAX_CONNECTIONS: { type: "int", default: 10_000, section: "Realtime", doc: "WebSocket connections per worker (503 beyond)" },
+  TINA4_PUBSUB_CONNECT_TIMEOUT: { type: "duration", unit: "ms", min: 1, max: TIMER_MAX_MS, default: 2000, section: "Realtime", doc: "ms to connect to the pub/sub server" },
+  TINA4_WS_PING: { type: "duration", unit: "s", min: 0, max: TIMER_MAX_S, default: 30, section: "Realtime", doc: "seconds between WebSocket pings (0 = none)" },
+  TINA4_WS_MAX_MESSAGE: { type: "int", min: 1, default: 1024 * 1024, section: "Realtime", doc: "largest WebSocket message in bytes" },
+  TINA4_WS_MAX_BUFFERED: { type: "int", min: 1, default: 1024 * 1024, section: "Realtime", doc: "bytes buffered for a slow WebSocket client" },
+  TINA4_WS_MAX_CONNECTIONS: { type: "int", min: 1, default: 10_000, section: "Realtime", doc: "WebSocket connections per worker (503 beyond)" },
   TINA4_WS_SLOW_CLIENT: { type: "enum", values: ["close", "drop"], default: "close", section: "Realtime", doc: "what happens to a client past TINA4_WS_MAX_BUFFERED" },
-  TINA4_SSE_HEARTBEAT: { type: "duration", unit: "s", default: 15, section: "Realtime", doc: "seconds between server-sent-event heartbeats" },
-  TINA4_SSE_MAX_BUFFERED: { type: "int", default: 1024 * 1024, section: "Realtime", doc: "bytes buffered for a slow SSE client" },
+  TINA4_SSE_HEARTBEAT: { type: "duration", unit: "s", min: 0, max: TIMER_MAX_S, default: 15, section: "Realtime", doc: "seconds between server-sent-event heartbeats (0 = none)" },
+  TINA4_SSE_MAX_BUFFERED: { type: "int", min: 1, default: 1024 * 1024, section: "Realtime", doc: "bytes buffered for a slow SSE client" },
   // Logs and metrics
   TINA4_LOG_LEVEL: { type: "enum", values: ["trace", "debug", "info", "warn", "error", "fatal", "silent"], default: "info", section: "Logs and metrics", doc: "least severe level logged (case-insensitive)" },
   TINA4_LOG_FORMAT: { type: "enum", values: ["json", "pretty"], defaultDoc: "`json` production, `pretty` dev", section: "Logs and metrics", doc: "one JSON object per line, or readable lines" },
@@ -137,11 +140,11 @@ function isProduction(): boolean {
 export function expectedForm(spec: SettingSpec): string {
   switch (spec.type) {
     case "int":
-      return spec.min !== undefined && spec.max !== undefined ? `an integer from ${spec.min} to ${spec.max}` : "a number";
+      return spec.min !== undefined || spec.max !== undefined ? `an integer${range(spec.min, spec.max)}` : "a number";
     case "float":
       return "a number";
     case "duration":
-      return spec.unit === "s" ? "a number of seconds" : "a number of milliseconds";
+      return `a number of ${spec.unit === "s" ? "seconds" : "milliseconds"}${range(spec.min, spec.max)}`;
     case "bool":
       return "true or false (1/0, yes/no, on/off)";
     case "list":
@@ -153,6 +156,13 @@ export function expectedForm(spec: SettingSpec): string {
     default:
       return "text";
   }
+}
+
+/** " from 1 to 5" / " of at least 1" / " of at most 5" / "" for a declared range. */
+function range(min: number | undefined, max: number | undefined): string {
+  if (min !== undefined && max !== undefined) return ` from ${min} to ${max}`;
+  if (min !== undefined) return ` of at least ${min}`;
+  return max !== undefined ? ` of at most ${max}` : "";
 }
 
 function bad(name: string, spec: SettingSpec, raw: string): ConfigError {
@@ -170,6 +180,8 @@ function parse(name: string, spec: SettingSpec, raw: string, strict = false): nu
       if (!Number.isFinite(parsed)) throw bad(name, spec, raw);
       const value = spec.type === "float" ? parsed : Math.trunc(parsed);
       if (spec.type === "int" && ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max) || (spec.min !== undefined && value !== parsed))) throw bad(name, spec, raw);
+      // a duration's fraction is dropped (0.5 s is 0 s): the bound applies to what the reader gets
+      if (spec.type === "duration" && ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max))) throw bad(name, spec, raw);
       return value;
     }
     case "bool": {

@@ -40,7 +40,13 @@ export function parseQueueBackend(name: string): QueueBackendName {
 }
 
 function positive(name: "TINA4_QUEUE_VISIBILITY_TIMEOUT" | "TINA4_QUEUE_POLL_INTERVAL" | "TINA4_QUEUE_TIMEOUT" | "TINA4_QUEUE_KEEP_COMPLETED" | "TINA4_QUEUE_KEEP_FAILED", min: number): number {
-  const value = setting(name);
+  let value: number;
+  try {
+    value = setting(name);
+  } catch (error) {
+    // out of its declared range (runtime/config/settings.ts): the queue's own error code
+    throw new QueueError(QueueErrorCode.ARGUMENT, (error as Error).message, { cause: error });
+  }
   if (value < min) throw new QueueError(QueueErrorCode.ARGUMENT, `${name} must be at least ${min}, got ${value}`);
   return value;
 }

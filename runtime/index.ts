@@ -38,6 +38,7 @@ export { cors, type CorsOptions } from "./middleware/cors.js";
 export { securityHeaders, type SecurityHeadersOptions } from "./middleware/security-headers.js";
 export { requestLogger, type RequestLoggerOptions, type RequestLogEntry } from "./middleware/request-logger.js";
 export { rateLimit, type RateLimitOptions } from "./middleware/rate-limit.js";
+export { loginThrottle, type LoginThrottleOptions } from "./middleware/login-throttle.js";
 export { compress, type CompressOptions, type CompressEncoding } from "./middleware/compress.js";
 export { etag } from "./middleware/etag.js";
 export { session, SESSION_COOKIE, type SessionOptions } from "./session/middleware.js";

@@ -28,7 +28,8 @@ export interface RateLimitOptions {
 /** One counter store per (backend, url), shared by every limiter in the process. */
 const stores = new Map<string, Promise<CacheBackend>>();
 
-function storeFor(backend: BackendName, url: string | undefined): Promise<CacheBackend> {
+/** The counter store of `backend`/`url` (namespace "ratelimit"), shared with loginThrottle(). */
+export function storeFor(backend: BackendName, url: string | undefined): Promise<CacheBackend> {
   const id = `${backend}|${url ?? ""}`;
   let store = stores.get(id);
   if (!store) {

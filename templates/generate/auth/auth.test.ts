@@ -85,9 +85,21 @@ describe("auth", () => {
     expect((await browser.get("/auth/me")).status).toBe(401);
   });
 
-  it("login is rate limited", async () => {
-    let status = 0;
-    for (let i = 0; i < 30 && status !== 429; i++) status = (await client.post("/auth/login", { json: { email: ada.email, password: "guessing-123" } })).status;
-    expect(status).toBe(429);
+  it("login throttling: failures count per email and IP, a success clears them, other accounts still log in", async () => {
+    const grace = { email: "grace@example.com", password: "compiler-cobol-1959" };
+    expect((await client.post("/auth/register", { json: grace })).status).toBe(201);
+    const guess = () => client.post("/auth/login", { json: { email: grace.email, password: "guessing-123" } });
+    // successes from clients of their own: a session cookie would make the next POSTs need a CSRF token
+    const succeed = async (json: { email: string; password: string }) => (await testClient()).post("/auth/login", { json });
+    for (let i = 0; i < 4; i++) expect((await guess()).status).toBe(401);
+    expect((await succeed(grace)).status).toBe(200); // clears the four
+    for (let i = 0; i < 5; i++) expect((await guess()).status).toBe(401); // TINA4_AUTH_MAX_ATTEMPTS (5)
+    const refused = await guess();
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+    expect(refused.json()).toMatchObject({ error: "Too Many Requests", message: expect.stringMatching(/Too many login attempts: try again in \d+ seconds?/) });
+    // the right password does not get past the lockout either; another account from the same address does
+    expect((await succeed(grace)).status).toBe(429);
+    expect((await succeed(ada)).status).toBe(200);
   });
 });

@@ -1,9 +1,10 @@
 import { hashPassword, needsRehash, signToken, verifyPassword, z, type Response, type RouteRequest } from "tina4";
 import User from "{{userImport}}";
-import { authLimit, authSession } from "{{guardImport}}";
+import { authSession, loginLimit } from "{{guardImport}}";
 
 export const secured = false;
-export const middleware = [authLimit, authSession];
+// failed attempts per email + IP (a success clears them) and a looser per-IP ceiling: guard.ts
+export const middleware = [loginLimit, authSession];
 export const meta = { summary: "Log in: a token and a session", tags: ["auth"] };
 
 export const schema = {
@@ -15,7 +16,7 @@ let decoy: Promise<string> | undefined;
 
 /**
  * POST /auth/login {email, password} → 200 {token, user} and a session cookie; 401 with the
- * same message whichever field was wrong.
+ * same message whichever field was wrong; 429 with Retry-After after too many failures.
  */
 export default async function (req: RouteRequest<typeof schema>, res: Response) {
   const { email, password } = req.body;

@@ -52,6 +52,17 @@ export interface ScheduleSpec {
   timezone: string | undefined;
 }
 
+/** Log lines kept per job, the latest ones, on every backend. */
+export const MAX_LOG_LINES = 1000;
+
+/**
+ * A job's log line as every backend stores it: `<ISO time> <message>`, stamped when the
+ * processor logged it (when a line was written is what one reads a job's log for).
+ */
+export function jobLogLine(message: unknown): string {
+  return `${new Date().toISOString()} ${String(message)}`;
+}
+
 /** Scheduled runs are kept at least this long after finishing, so a late instance cannot add the same tick again. */
 export const MIN_TICK_KEEP_MS = 3_600_000;
 

@@ -60,10 +60,12 @@ export interface JobInfo {
   attemptsMade: number;
   attempts: number;
   priority: number;
+  /** The last reported progress; null while the processor never reported any (every backend). */
   progress: number | null;
   result: unknown;
   /** The last failure's message, when there was one. */
   error: string | null;
+  /** `<ISO time> <message>` lines, oldest first, the latest MAX_LOG_LINES (1000) (every backend). */
   logs: string[];
   createdAt: Date;
   finishedAt: Date | null;

@@ -220,6 +220,51 @@ describe.each(STORE_KINDS)("queue on %s", (kind) => {
       expect(info!.logs.map((l) => l.replace(/^\S+Z /, ""))).toEqual(["step one", "step two"]);
     });
 
+    it("returns the same shapes on every backend: log lines stamped `<ISO time> <message>`, progress null until reported (a reported 0 stays 0)", async () => {
+      const q = queue(name());
+      const waiting = await q.add({ report: false }, { delay: 60_000 });
+      expect(await q.getJob(waiting)).toMatchObject({ progress: null, logs: [] });
+      const started = Date.now();
+      await run(q.name, async (job) => {
+        if (!job.data.report) return "quiet";
+        await job.log("step one");
+        await job.progress(0);
+        await job.log("step two");
+        return "loud";
+      });
+      const quiet = await q.add({ report: false });
+      const loud = await q.add({ report: true });
+      await waitFor("completion", async () => (await q.counts()).completed === 2, 10_000);
+      const finished = Date.now();
+      expect(await q.getJob(quiet)).toMatchObject({ state: "completed", result: "quiet", progress: null, logs: [] });
+      const info = await q.getJob(loud);
+      expect(info).toMatchObject({ state: "completed", result: "loud", progress: 0 });
+      expect(info!.logs).toHaveLength(2);
+      info!.logs.forEach((line, i) => {
+        const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z) (.*)$/.exec(line);
+        expect(match, line).not.toBeNull();
+        expect(match![2]).toBe(["step one", "step two"][i]);
+        const at = Date.parse(match![1]!);
+        expect(at).toBeGreaterThanOrEqual(started - 1000);
+        expect(at).toBeLessThanOrEqual(finished + 1000);
+      });
+      // list() maps jobs as getJob() does
+      const listed = await q.list("completed");
+      expect(listed.map((job) => [job.id, job.progress, job.logs.length]).sort()).toEqual([[loud, 0, 2], [quiet, null, 0]].sort());
+    });
+
+    it("keeps a job's latest 1000 log lines on every backend", async () => {
+      const q = queue(name());
+      await run(q.name, async (job) => {
+        for (let i = 1; i <= 1005; i++) await job.log(`line ${i}`);
+      });
+      const id = await q.add({});
+      await waitFor("completion", async () => (await q.counts()).completed === 1, 20_000);
+      const logs = (await q.getJob(id))!.logs.map((l) => l.replace(/^\S+Z /, ""));
+      expect(logs).toHaveLength(1000);
+      expect([logs[0], logs[999]]).toEqual(["line 6", "line 1005"]);
+    });
+
     it("clear removes waiting and delayed jobs but never active ones", async () => {
       const q = queue(name());
       let release!: () => void;

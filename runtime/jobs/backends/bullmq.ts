@@ -10,7 +10,7 @@
  */
 import { loadDriver } from "../../drivers.js";
 import { log, warnEvery } from "../../log.js";
-import { MIN_TICK_KEEP_MS, tickJobId, tickOf, type ActiveJob, type JobHandler, type NewJob, type QueueBackend, type QueueWorker, type WorkOptions } from "../backend.js";
+import { jobLogLine, MAX_LOG_LINES, MIN_TICK_KEEP_MS, tickJobId, tickOf, type ActiveJob, type JobHandler, type NewJob, type QueueBackend, type QueueWorker, type WorkOptions } from "../backend.js";
 import type { QueueConfig } from "../config.js";
 import { LazyAbort } from "../abort.js";
 import { failureMessage, logFailedAttempt } from "../job.js";
@@ -30,6 +30,7 @@ interface RedisClient {
   on(event: "error", listener: (error: Error) => void): unknown;
   scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[]>;
   hDel(key: string, field: string): Promise<number>;
+  hGet(key: string, field: string): Promise<string | null>;
   readonly isReady: boolean;
   readonly isOpen: boolean;
 }
@@ -61,6 +62,7 @@ interface BullJobsOptions {
   jobId?: string;
   removeOnComplete?: boolean | { age: number };
   removeOnFail?: boolean | { age: number };
+  keepLogs?: number;
 }
 interface BullQueue {
   on(event: "error", listener: (error: Error) => void): unknown;
@@ -208,6 +210,7 @@ export class BullmqQueueBackend implements QueueBackend {
       ...(o.jobId !== undefined ? { jobId: o.jobId } : {}),
       removeOnComplete: keep > 0 ? { age: Math.ceil(keep / 1000) } : true,
       removeOnFail: keepFailed > 0 ? { age: Math.ceil(keepFailed / 1000) } : false,
+      keepLogs: MAX_LOG_LINES,
     };
   }
 
@@ -289,11 +292,16 @@ export class BullmqQueueBackend implements QueueBackend {
   }
 
   private async info(queue: string, job: BullJob, state: string): Promise<JobInfo> {
-    const logs = job.id ? (await this.queue(queue).getJobLogs(job.id)).logs : [];
+    const q = this.queue(queue);
+    // BullMQ reads a progress never reported as 0; its job hash has no progress field until
+    // one is, so the field tells null (as on the database backend) from a reported 0.
+    const [logs, reported] = job.id
+      ? await Promise.all([q.getJobLogs(job.id).then((r) => r.logs), this.client.hGet(q.toKey(job.id), "progress")])
+      : [[], null];
     const mapped: JobState = state === "prioritized" || state === "paused" || state === "wait" || state === "waiting" ? "waiting" : (state as JobState);
     return {
       id: String(job.id), queue, state: mapped, data: job.data, attemptsMade: job.attemptsStarted ?? job.attemptsMade,
-      attempts: job.opts.attempts ?? 1, priority: job.opts.priority ?? 0, progress: typeof job.progress === "number" ? job.progress : null,
+      attempts: job.opts.attempts ?? 1, priority: job.opts.priority ?? 0, progress: reported !== null && typeof job.progress === "number" ? job.progress : null,
       result: job.returnvalue ?? null, error: job.failedReason ?? null, logs, createdAt: new Date(job.timestamp),
       finishedAt: job.finishedOn ? new Date(job.finishedOn) : null,
     };
@@ -444,7 +452,7 @@ class BullmqWorker implements QueueWorker {
         get signal() {
           return controller.signal;
         },
-        log: async (message) => void (await job.log(String(message))),
+        log: async (message) => void (await job.log(jobLogLine(message))),
         progress: (value) => {
           if (typeof value !== "number" || !Number.isFinite(value)) {
             return Promise.reject(new QueueError(QueueErrorCode.ARGUMENT, `job.progress() takes a finite number, got ${String(value)}`));

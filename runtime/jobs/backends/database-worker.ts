@@ -5,7 +5,7 @@
  * database outage is logged and retried with backoff, so the worker resumes by itself.
  */
 import { log, warnEvery } from "../../log.js";
-import { tickOf, type ActiveJob, type JobHandler, type QueueWorker } from "../backend.js";
+import { jobLogLine, tickOf, type ActiveJob, type JobHandler, type QueueWorker } from "../backend.js";
 import { LazyAbort } from "../abort.js";
 import { QueueError, QueueErrorCode } from "../errors.js";
 import type { ClaimedRow, DatabaseQueueBackend } from "./database.js";
@@ -119,7 +119,7 @@ export class DatabaseWorker implements QueueWorker {
           get signal() {
             return controller.signal;
           },
-          log: async (message: string) => void logs.push(`${new Date().toISOString()} ${String(message)}`),
+          log: async (message: string) => void logs.push(jobLogLine(message)),
           progress: (value: number) => {
             if (typeof value !== "number" || !Number.isFinite(value)) {
               return Promise.reject(new QueueError(QueueErrorCode.ARGUMENT, `job.progress() takes a finite number, got ${String(value)}`));

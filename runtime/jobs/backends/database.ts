@@ -14,7 +14,7 @@ import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import { Database, DatabaseError, DbErrorCode, type Row } from "../../db/index.js";
 import { log, warnEvery } from "../../log.js";
-import { MIN_TICK_KEEP_MS, tickJobId, type JobHandler, type NewJob, type QueueBackend, type QueueWorker, type WorkOptions } from "../backend.js";
+import { MAX_LOG_LINES, MIN_TICK_KEEP_MS, tickJobId, type JobHandler, type NewJob, type QueueBackend, type QueueWorker, type WorkOptions } from "../backend.js";
 import type { QueueConfig } from "../config.js";
 import { QueueError, QueueErrorCode } from "../errors.js";
 import { backoffDelay, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS } from "../options.js";
@@ -39,7 +39,6 @@ export interface ClaimedRow {
 
 const INSERT_BATCH = 500;
 const SWEEP_EVERY_MS = 60_000;
-const MAX_LOG_LINES = 1000;
 
 /** A database failure as the queue reports it: an outage is T4_ERR_QUEUE_UNAVAILABLE (nothing was stored). */
 export function queueErrorOf(error: unknown, what: string, location: string): unknown {

@@ -3,12 +3,15 @@
  * commander: a worker's own Node start (≈ 70 ms) then overlaps the primary's start, option
  * parsing and dist/ staleness check instead of following them. The worker waits in standby
  * and gets its real config (port, host, bundle) with the `boot` message, so nothing parsed
- * later can be wrong in it; a spare nobody adopts dies with the primary.
+ * later can be wrong in it; a spare nobody adopts dies with the primary. Only the worker
+ * count is read here already, from the raw command line (worker-count.ts): it decides how
+ * connections reach the workers, fixed at this first fork (worker-handle.ts).
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadEnvFiles } from "../../runtime/config/env.js";
-import { WorkerHandle } from "./worker-handle.js";
+import { setupPrimary, WorkerHandle } from "./worker-handle.js";
+import { workerCount, workersFlag } from "./worker-count.js";
 
 let spare: WorkerHandle | null = null;
 
@@ -18,8 +21,20 @@ export function wantsPrefork(argv: string[]): boolean {
   return command === "serve" && argv.includes("--production") && !argv.includes("--help") && !argv.includes("-h");
 }
 
+/**
+ * How many workers `serve` will run, from the command line and the environment exactly as
+ * serve.ts will count them; undefined when the count is bad (serve then stops with the error).
+ */
+function plannedWorkers(argv: readonly string[]): number | undefined {
+  try {
+    return workerCount(workersFlag(argv));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Forks the standby worker for the app in the working directory (no app: nothing to do). */
-export function prefork(): void {
+export function prefork(argv: readonly string[] = process.argv.slice(2)): void {
   const root = resolve(process.cwd());
   if (spare || !existsSync(join(root, "src", "routes"))) return;
   // A worker inherits the environment as it is at fork time: set it up exactly as `serve`
@@ -27,6 +42,11 @@ export function prefork(): void {
   // files again later is a no-op, since variables already set are never overridden.
   loadEnvFiles(root);
   process.env.NODE_ENV ??= "production";
+  // The first fork fixes how connections reach the workers, and that depends on their count
+  // (TINA4_WORKERS may come from the .env files just loaded).
+  const workers = plannedWorkers(argv);
+  if (workers === undefined) return;
+  setupPrimary("production", workers);
   spare = new WorkerHandle({ mode: "production", root, port: 0, host: "", bundle: "", standby: true });
   process.once("exit", () => spare?.kill());
 }

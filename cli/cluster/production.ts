@@ -1,9 +1,8 @@
 import cluster from "node:cluster";
-import { availableParallelism } from "node:os";
 import { setting } from "../../runtime/config/settings.js";
 import { ui } from "../ui.js";
 import { formatLoadError } from "../load-error.js";
-import { describeExit, listenFailure, restartDelay, WorkerExited, WorkerHandle, WorkerListenFailed, WorkerLoadFailed } from "./worker-handle.js";
+import { describeExit, listenFailure, restartDelay, setupPrimary, WorkerExited, WorkerHandle, WorkerListenFailed, WorkerLoadFailed } from "./worker-handle.js";
 import { takePreforked } from "./prefork.js";
 import type { WorkerConfig } from "./protocol.js";
 
@@ -27,14 +26,8 @@ export interface ProductionOptions {
 /** The start-up build failed: refresh() already said why. */
 class BuildFailed extends Error {}
 
-/** Worker count: --workers, else TINA4_WORKERS, else the available parallelism. */
-export function workerCount(flag: string | undefined): number {
-  if (flag === undefined) return setting("TINA4_WORKERS") ?? availableParallelism();
-  if (flag === "") return availableParallelism();
-  const count = Number(flag);
-  if (!Number.isInteger(count) || count < 1 || count > 1024) throw new Error(`Invalid worker count "${flag}" (expected an integer from 1)`);
-  return count;
-}
+/** serve.ts reads the count from here; prefork.ts from worker-count.ts itself (it loads before this). */
+export { workerCount } from "./worker-count.js";
 
 /** Crashes inside this window count towards the crash-loop limit. */
 const CRASH_WINDOW_MS = 60_000;
@@ -67,6 +60,8 @@ export class ProductionSupervisor {
     process.on("SIGTERM", () => void this.stop("SIGTERM"));
     process.on("SIGINT", () => void this.stop("SIGINT"));
     process.on("SIGHUP", () => this.onHangUp());
+    // Before the first fork (a no-op when prefork.ts forked already, from the same count).
+    setupPrimary("production", this.slots.length);
     // Fork first (synchronously), then check dist/: the check runs while the workers start.
     const standby: WorkerConfig = { ...this.config, standby: true };
     const forked = this.slots.map((_, slot) => (slot === 0 ? takePreforked(this.options.root) : null) ?? new WorkerHandle(standby));

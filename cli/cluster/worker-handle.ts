@@ -56,21 +56,35 @@ function reportRescue({ worker, handedOn, closed }: RescueReport): void {
   if (closed) ui.warn(`${count(closed)} in transit to worker ${worker.process.pid} closed (no other worker could take them)`);
 }
 
-let configured = false;
+/**
+ * Whether the primary accepts connections and hands them to workers (node:cluster's SCHED_RR)
+ * rather than letting workers accept from the shared listening socket (SCHED_NONE).
+ * - one worker serving (dev; production with --workers 1): nothing to balance, so workers
+ *   accept themselves. The primary does no work per connection (a round-robin hand-off cost
+ *   it ≈ 50 µs of CPU per new connection), and no connection is ever in transit between
+ *   processes: the kernel keeps pending connections for whichever worker listens, through a
+ *   rolling restart or a dev reload (the new worker listens before the old one stops).
+ * - production with more workers: round-robin, so a busy worker does not starve the others
+ *   (Linux spreads connections between processes accepting on one socket unevenly).
+ * `workers` undefined: production's count is not known (round-robin, as for several).
+ */
+export function handsOutConnections(mode: WorkerConfig["mode"], workers?: number): boolean {
+  return mode === "production" && workers !== 1;
+}
+
+let roundRobin: boolean | null = null;
 
 /**
- * Makes this process the cluster primary running `worker.js`. The first fork fixes how
- * connections reach workers (docs/decisions.md, "How connections reach workers"):
- * - production: round-robin — the primary accepts and hands connections out in turn (the
- *   default on Linux, not on Windows), so a busy worker does not starve the others.
- * - dev: one serving worker, so nothing to balance; workers accept from the shared socket
- *   themselves and the kernel keeps pending connections for whichever worker listens, even
- *   while one retires or crashes (no connection is ever in transit between processes).
+ * Makes this process the cluster primary running `worker.js`. The first call fixes how
+ * connections reach workers for the life of the process (node:cluster freezes its scheduling
+ * policy at the first fork; docs/decisions.md, "How connections reach workers"), so production
+ * calls it with its worker count before forking — prefork.ts even before commander has parsed
+ * `--workers`. Later calls change nothing.
  */
-function setupPrimary(mode: WorkerConfig["mode"]): void {
-  if (configured) return;
-  configured = true;
-  cluster.schedulingPolicy = mode === "dev" ? cluster.SCHED_NONE : cluster.SCHED_RR;
+export function setupPrimary(mode: WorkerConfig["mode"], workers?: number): void {
+  if (roundRobin !== null) return;
+  roundRobin = handsOutConnections(mode, workers);
+  cluster.schedulingPolicy = roundRobin ? cluster.SCHED_RR : cluster.SCHED_NONE;
   // scripts/build.mjs bundles the worker with the runtime (faster start); fall back to the module.
   const loader = fileURLToPath(new URL("./worker-loader.cjs", import.meta.url));
   const exec = existsSync(loader) ? loader : fileURLToPath(new URL("./worker.js", import.meta.url));
@@ -101,7 +115,8 @@ export class WorkerHandle {
     setupPrimary(config.mode);
     this.worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(config) });
     this.pid = this.worker.process.pid!;
-    rescueHandoffs(this.worker, reportRescue);
+    // Only round-robin hands connections over: nothing can be in transit otherwise.
+    if (roundRobin) rescueHandoffs(this.worker, reportRescue);
     this.worker.on("message", (message: WorkerMessage) => {
       // Answered at once, whatever the state: the worker waits for it to exit (see worker.ts).
       if (message.type === "leaving") return this.reply({ type: "leave" });

@@ -39,6 +39,27 @@ describe("tina4 serve --production: drain (SPEC §14) and readiness", () => {
     await expect(get(`${served.url}/__health`)).rejects.toThrow(/ECONNREFUSED/);
   });
 
+  it("one worker (it accepts from the listening socket itself): serves new connections through the delay, finishes an in-flight request, then stops accepting", async () => {
+    const dir = makeApp({ ...files, "src/routes/slow/get.ts": "export default async () => {\n  await new Promise((resolve) => setTimeout(resolve, 1_500));\n  return { done: true };\n};\n" });
+    served = await serve(dir, ["--production", "--workers", "1"], { TINA4_DRAIN_DELAY: "1" });
+    const worker = (JSON.parse((await get(`${served.url}/whoami`, fresh)).body) as { pid: number }).pid;
+    const slow = get(`${served.url}/slow`, fresh);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the slow request is in flight
+    const signalled = Date.now();
+    served.child.kill("SIGTERM");
+    await served.waitFor(/draining 1 worker\(s\) \(\/__ready answers 503 for 1s while serving/);
+    for (let i = 0; i < 20 && (await get(`${served.url}/__ready`, fresh)).status !== 503; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await get(`${served.url}/__ready`, fresh)).status).toBe(503);
+    expect(JSON.parse((await get(`${served.url}/whoami`, fresh)).body)).toEqual({ pid: worker });
+    expect(Date.now() - signalled).toBeLessThan(1_000); // inside the delay
+    const answered = await slow;
+    expect(answered.status).toBe(200);
+    expect(JSON.parse(answered.body)).toEqual({ done: true });
+    expect(await served.exited).toBe(0);
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(1_000);
+    await expect(get(`${served.url}/__health`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
   it("stops accepting at once with TINA4_DRAIN_DELAY=0", async () => {
     const dir = makeApp(files);
     served = await serve(dir, ["--production", "--workers", "1"], { TINA4_DRAIN_DELAY: "0" });

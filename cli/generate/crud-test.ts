@@ -205,6 +205,9 @@ export function planCrudTest(root: string, template: string, method: string, ite
   // what a client may send: modelSchema refuses guarded fields with a 422
   const data = model.fields.filter((field) => !field.primaryKey && !field.guarded);
   const sample = data.map((field): [string, unknown] => [field.property, sampleValue(field)]);
+  // fields a record needs that no request may send (a password hash): the tests' own records get them server-side
+  const serverOnly = model.fields.filter((field) => !field.primaryKey && field.guarded && field.required && !field.hasDefault);
+  const stored = serverOnly.length > 0 ? "{ ...sample, ...serverSide }" : "sample";
   const exact = sample.filter(([property]) => EXACT.has(data.find((field) => field.property === property)!.type));
   const first = data.find((field) => EXACT.has(field.type));
   const change: Array<[string, unknown]> = first ? [[first.property, changedValue(first, sampleValue(first))]] : [];
@@ -223,6 +226,9 @@ export function planCrudTest(root: string, template: string, method: string, ite
     table: model.table,
     createTables: createTables(model, options.engine, toRoot),
     sample: literal(sample),
+    serverSide: serverOnly.length > 0
+      ? `\n/** Set by the server only: ${serverOnly.map((f) => f.property).join(", ")} (guarded: a request that sends one is a 422). */\nconst serverSide = ${literal(serverOnly.map((field) => [field.property, sampleValue(field)]))};`
+      : "",
   }).trimEnd();
   // a [param] folder above the resource (shops/[shopId:int]/items) gets a value of its type
   const requestPath = sampleRequest(options.segments).path;
@@ -230,7 +236,7 @@ export function planCrudTest(root: string, template: string, method: string, ite
   const unauthorizedCase = options.secureWrites
     ? [
         `  it("answers 401 without a signed-in user (${METHOD} routes are secured by default: TINA4_SECURE_WRITES)", async () => {`,
-        ...(item ? [`    const record = await ${model.name}.create(sample);`] : []),
+        ...(item ? [`    const record = await ${model.name}.create(${stored});`] : []),
         `    const response = await client.${method}(${path}${method === "delete" ? "" : ", { json: sample }"});`,
         "    expect(response.status).toBe(401);",
         "  });",
@@ -247,7 +253,9 @@ export function planCrudTest(root: string, template: string, method: string, ite
         "  });",
       ].join("\n")
     : "";
-  const contents = readTemplate(`generate/crud/tests/${template}`, {
+  // a create route cannot make such a record from a request alone: its test says so until the handler sets them
+  const testTemplate = template === "create.ts" && serverOnly.length > 0 ? "create-server-set.ts" : template;
+  const contents = readTemplate(`generate/crud/tests/${testTemplate}`, {
     setup,
     Model: model.name,
     aModel: withArticle(model.name),
@@ -262,6 +270,9 @@ export function planCrudTest(root: string, template: string, method: string, ite
     changedRest: rest(change),
     unauthorizedCase,
     invalidCase,
+    stored,
+    serverOnly: JSON.stringify(serverOnly.map((field) => field.property)),
+    serverOnlyList: serverOnly.map((field) => field.property).join(", "),
   });
   return { path: file, contents };
 }

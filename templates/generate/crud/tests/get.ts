@@ -2,7 +2,7 @@
 
 describe("GET {{urlPath}}/{id}", () => {
   it("answers the record", async () => {
-    const record = await {{Model}}.create(sample);
+    const record = await {{Model}}.create({{stored}});
     const response = await client.get(`{{requestPath}}/${record.{{key}}}`);
     expect(response.status).toBe(200);
     expect(response.json()).toMatchObject({ {{key}}: record.{{key}}{{checkedRest}} });

@@ -2,8 +2,8 @@
 
 describe("GET {{urlPath}}", () => {
   it("answers one page of records with the totals", async () => {
-    const first = await {{Model}}.create(sample);
-    await {{Model}}.create(sample);
+    const first = await {{Model}}.create({{stored}});
+    await {{Model}}.create({{stored}});
     const response = await client.get("{{requestPath}}", { query: { page: 1, limit: 1 } });
     expect(response.status).toBe(200);
     expect(response.json()).toMatchObject({ page: 1, limit: 1, total: 2, pages: 2, data: [{ {{key}}: first.{{key}}{{checkedRest}} }] });

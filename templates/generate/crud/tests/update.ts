@@ -3,7 +3,7 @@
 describe("{{METHOD}} {{urlPath}}/{id}", () => {
 {{unauthorizedCase}}
   it("updates the record for a signed-in user: 200 with it", async () => {
-    const record = await {{Model}}.create(sample);
+    const record = await {{Model}}.create({{stored}});
     const user = await client.as({ sub: "1" }); // a Bearer token signed with the app's TINA4_SECRET
     const response = await user.{{call}}(`{{requestPath}}/${record.{{key}}}`, { json: {{change}} });
     expect(response.status).toBe(200);

@@ -1,5 +1,6 @@
 import { close, stat, type Stats } from "node:fs";
-import { pipeline } from "node:stream";
+import type { ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import { renderError } from "./error-response.js";
 import { HttpError, HttpErrorCode } from "./errors.js";
 import { sameFile, rebaseFileHeaders } from "./file-basis.js";
@@ -32,15 +33,28 @@ export function commit(req: Request, res: Response, closeConnection: boolean): v
       raw.end();
       return;
     }
-    case "stream": {
+    case "stream":
       raw.writeHead(res.statusCode, headerList(headers, req.requestId, closeConnection, undefined));
-      pipeline(payload.stream, raw, () => undefined); // errors destroy both ends; the client sees a cut body
+      sendStream(payload.stream, raw);
       return;
-    }
     case "file":
       commitFile(req, res, payload, closeConnection);
       return;
   }
+}
+
+/**
+ * Streams a body (res.stream(), a 206's byte range) to the client with pipe() and two listeners,
+ * keeping what pipeline() gave for ≈ 80-100 µs less server CPU per response (A/B in the commit message):
+ * the source failing mid-body destroys the connection (the client sees a cut body, never a short
+ * one that looks complete), and the client leaving (or the socket failing) destroys the source,
+ * so it closes its file or whatever it holds. pipe() keeps to the socket's backpressure.
+ */
+function sendStream(body: Readable, raw: ServerResponse): void {
+  if (body.destroyed) return void raw.destroy(); // already failed or abandoned: it will never end
+  body.on("error", () => raw.destroy()); // `on`, not `once`: a second error must not go unhandled
+  raw.once("close", () => body.destroy()); // a no-op once the body has ended
+  body.pipe(raw);
 }
 
 /**

@@ -3,6 +3,7 @@ import { dirname, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { openProject } from "../project.js";
 import { bootApp } from "../boot.js";
+import { createNoSqliteFiles } from "../../runtime/db/adapters/sqlite.js";
 import { ui } from "../ui.js";
 import { devServerUrl } from "../server-url.js";
 
@@ -14,6 +15,7 @@ export function registerOpenApi(program: Command): void {
     .option("--yaml", "YAML instead of JSON")
     .action(async (options: { out?: string; yaml?: boolean }) => {
       const project = openProject();
+      createNoSqliteFiles(); // only looking: a route module that connects at import must not create the database
       const app = await bootApp(project, { dev: false });
       const { appDocument } = await import("../../runtime/openapi/serve.js");
       const document = appDocument(app, app.openapi);

@@ -4,6 +4,7 @@ import type { App, RouteInfo } from "../../runtime/app.js";
 import { pageRoutes } from "../../runtime/templates/pages.js";
 import { openProject } from "../project.js";
 import { bootApp } from "../boot.js";
+import { createNoSqliteFiles } from "../../runtime/db/adapters/sqlite.js";
 import { table, ui } from "../ui.js";
 
 export function registerRoutes(program: Command): void {
@@ -13,6 +14,7 @@ export function registerRoutes(program: Command): void {
     .option("--json", "print JSON instead of a table")
     .action(async (options: { json?: boolean }) => {
       const project = openProject();
+      createNoSqliteFiles(); // only looking: a route module that connects at import must not create the database
       const app = await bootApp(project, { dev: false });
       const routes = withPages(app.routes(), app, project.root);
       if (options.json) {

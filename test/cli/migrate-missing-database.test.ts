@@ -3,7 +3,7 @@
  * create it, not "is the server running" (it is).
  */
 import { describe, expect, it } from "vitest";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../support/cli.js";
 import { serviceUrl } from "../support/services.js";
@@ -88,5 +88,29 @@ describe("read-only migrate commands with a SQLite file that does not exist", ()
     const status = runCli(["migrate:status"], app, { TINA4_DATABASE_URL: url });
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain("0 applied, 0 pending");
+  });
+});
+
+describe("tina4 routes / tina4 openapi only look: a route module that connects at import creates no database", () => {
+  const app = join(tempDir("tina4-routes-no-db-"), "app");
+  const init = runCli(["init", app, "--yes"], process.cwd());
+
+  it("lists the routes and writes the document, and data/app.db still does not exist", () => {
+    expect(init.code, init.stderr).toBe(0);
+    mkdirSync(join(app, "src", "routes", "stock"), { recursive: true });
+    writeFileSync(
+      join(app, "src", "routes", "stock", "get.ts"),
+      'import { Database } from "tina4";\nconst db = await Database.connect();\nexport default async () => (await db.fetch("SELECT 1 AS one")).records;\n',
+    );
+    const routes = runCli(["routes"], app);
+    expect(routes.code, routes.stderr).toBe(0);
+    expect(routes.stdout).toContain("/stock");
+    const openapi = runCli(["openapi", "--out", join(app, "openapi.json")], app);
+    expect(openapi.code, openapi.stderr).toBe(0);
+    expect(existsSync(join(app, "openapi.json"))).toBe(true);
+    expect(existsSync(join(app, "data", "app.db"))).toBe(false);
+    // serve and migrate still create it as before
+    expect(runCli(["migrate"], app).code).toBe(0);
+    expect(existsSync(join(app, "data", "app.db"))).toBe(true);
   });
 });

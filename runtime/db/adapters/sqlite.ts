@@ -10,6 +10,21 @@ import type { Row, SqlParams } from "../types.js";
 import { dbError, requireDriver, toSafeInt, type Adapter, type DriverConnection, type QueryMode, type RawResult, type SyncConnection } from "./adapter.js";
 import { backoff } from "../../async/backoff.js";
 
+/**
+ * Set (on globalThis, so every copy of the runtime sees it) by commands that import the app only
+ * to look at it (`tina4 routes`, `tina4 openapi`): a SQLite file that does not exist opens as an
+ * empty in-memory database — what a new file would hold — instead of being created, so a route
+ * module that connects at import leaves nothing on disk.
+ */
+const INTROSPECTING = Symbol.for("tina4.db.introspecting");
+
+/** See INTROSPECTING: from now on this process creates no SQLite database file or folder. */
+export function createNoSqliteFiles(): void {
+  (globalThis as Record<symbol, unknown>)[INTROSPECTING] = true;
+}
+
+const introspecting = () => (globalThis as Record<symbol, unknown>)[INTROSPECTING] === true;
+
 type BetterDb = BetterSqlite3.Database;
 type Stmt = BetterSqlite3.Statement<unknown[], Row>;
 type SqliteCtor = new (file: string, options?: BetterSqlite3.Options) => BetterDb;
@@ -174,8 +189,9 @@ export class SqliteAdapter implements Adapter {
   async connect(): Promise<DriverConnection> {
     const mod = await requireDriver<unknown>("better-sqlite3", "sqlite");
     const Ctor = interop<SqliteCtor>(mod);
-    const file = this.url.database;
-    if (!this.create && file !== ":memory:" && !existsSync(file)) {
+    const missing = this.url.database !== ":memory:" && !existsSync(this.url.database);
+    const file = missing && this.create && introspecting() ? ":memory:" : this.url.database;
+    if (!this.create && missing) {
       throw new DatabaseError(DbErrorCode.NOT_FOUND, `[sqlite] no database file at ${file}`, { engine: "sqlite", driverCode: "SQLITE_CANTOPEN" });
     }
     const busyMs = setting("TINA4_DB_BUSY_TIMEOUT");

@@ -11,65 +11,49 @@ import { Database, cacheSet, closeCache, responseCache, session } from "../../ru
 import { closeResponseCaches } from "../../runtime/middleware/response-cache.js";
 import { runShutdownHooks } from "../../runtime/lifecycle.js";
 import { closedPort, countingServer, startApp } from "../support/http.js";
+import { useEnv } from "../support/env.js";
+import { readiness } from "../support/ready.js";
 import { serviceUrl } from "../support/services.js";
 
 const redis = serviceUrl("REDIS");
 const postgres2 = serviceUrl("POSTGRES2");
 
 const SETTINGS = ["TINA4_DATABASE_URL", "TINA4_CACHE_BACKEND", "TINA4_CACHE_URL", "TINA4_DB_CACHE", "TINA4_DB_CACHE_BACKEND", "TINA4_DB_CACHE_URL", "TINA4_QUEUE_BACKEND", "TINA4_QUEUE_URL", "TINA4_SECRET"] as const;
-let saved: Array<[string, string | undefined]> = [];
+useEnv(SETTINGS);
 beforeEach(() => {
-  saved = SETTINGS.map((name) => [name, process.env[name]]);
-  for (const name of SETTINGS) delete process.env[name];
   process.env.TINA4_SECRET = "r".repeat(64);
 });
 afterEach(async () => {
   // what a graceful shutdown does: consumers close, and their checks leave with them
   await runShutdownHooks();
   await closeResponseCaches();
-  for (const [name, value] of saved) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
 });
-
-async function checks(): Promise<{ status: number; checks: Record<string, string>; text: string }> {
-  const server = await startApp(() => undefined);
-  try {
-    const reply = await fetch(`${server.url}/__ready`);
-    const text = await reply.text();
-    return { status: reply.status, checks: (JSON.parse(text) as { checks: Record<string, string> }).checks, text };
-  } finally {
-    await server.close();
-  }
-}
-
 
 describe("/__ready checks every network cache the app uses", () => {
   it("responseCache on its own Redis: `responseCache` while it is down (the cache fell back to files), gone once closed", async () => {
     const url = `redis://:c4che-pw@127.0.0.1:${await closedPort()}`;
     responseCache({ backend: "redis", cacheUrl: url });
-    const down = await checks();
+    const down = await readiness();
     expect(down.status).toBe(503);
     expect(down.checks).toEqual({ server: "ok", responseCache: "unavailable" });
     expect(down.text).not.toContain("c4che-pw");
     await closeResponseCaches();
-    expect(await checks()).toMatchObject({ status: 200, checks: { server: "ok" } });
+    expect(await readiness()).toMatchObject({ status: 200, checks: { server: "ok" } });
   });
 
   // Skipped only locally when this server's URL is unset (serviceUrl prints why); under TINA4_TEST_SERVICES=required serviceUrl throws instead, so CI never skips it.
   it.skipIf(!redis)("responseCache on a Redis that answers is ok", async () => {
     responseCache({ backend: "redis", cacheUrl: redis! });
-    expect(await checks()).toMatchObject({ status: 200, checks: { server: "ok", responseCache: "ok" } });
+    expect(await readiness()).toMatchObject({ status: 200, checks: { server: "ok", responseCache: "ok" } });
   });
 
   it("session() on a Redis that is down: `sessions`, before any request opened the store", async () => {
     session({ backend: "redis", url: `redis://127.0.0.1:${await closedPort()}` });
-    const reply = await checks();
+    const reply = await readiness();
     expect(reply.status).toBe(503);
     expect(reply.checks).toEqual({ server: "ok", sessions: "unavailable" });
     await runShutdownHooks();
-    expect((await checks()).checks).toEqual({ server: "ok" });
+    expect((await readiness()).checks).toEqual({ server: "ok" });
   });
 
   it("the query cache's Redis (TINA4_DB_CACHE_BACKEND): `queryCache` while its database is open", async () => {
@@ -78,25 +62,25 @@ describe("/__ready checks every network cache the app uses", () => {
     process.env.TINA4_DB_CACHE_URL = `redis://127.0.0.1:${await closedPort()}`;
     const db = await Database.connect("sqlite::memory:");
     try {
-      const reply = await checks();
+      const reply = await readiness();
       expect(reply.status).toBe(503);
       expect(reply.checks).toEqual({ server: "ok", queryCache: "unavailable" });
     } finally {
       await db.close();
     }
-    expect((await checks()).checks).toEqual({ server: "ok" });
+    expect((await readiness()).checks).toEqual({ server: "ok" });
   });
 
   it("BullMQ's Redis (TINA4_QUEUE_BACKEND=redis): `queue`, ok when it answers", async (ctx) => {
     process.env.TINA4_QUEUE_BACKEND = "redis";
     process.env.TINA4_QUEUE_URL = `redis://127.0.0.1:${await closedPort()}`;
-    const down = await checks();
+    const down = await readiness();
     expect(down.status).toBe(503);
     expect(down.checks).toEqual({ server: "ok", queue: "unavailable" });
     if (!redis) return ctx.skip();
     process.env.TINA4_QUEUE_URL = redis;
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // the failed result is reused for 1 s
-    expect(await checks()).toEqual(expect.objectContaining({ status: 200, checks: { server: "ok", queue: "ok" } }));
+    expect(await readiness()).toEqual(expect.objectContaining({ status: 200, checks: { server: "ok", queue: "ok" } }));
   });
 
   it("a consumer on the configured cache's server is left to the `cache` check", async () => {
@@ -105,7 +89,7 @@ describe("/__ready checks every network cache the app uses", () => {
     responseCache();
     process.env.TINA4_QUEUE_BACKEND = "redis";
     process.env.TINA4_QUEUE_URL = process.env.TINA4_CACHE_URL;
-    expect((await checks()).checks).toEqual({ server: "ok", cache: "unavailable" });
+    expect((await readiness()).checks).toEqual({ server: "ok", cache: "unavailable" });
   });
 
   it("consumers of one server share one probe, at most once a second", async () => {
@@ -138,7 +122,7 @@ describe("/__ready checks every network cache the app uses", () => {
     try {
       await cacheSet("readiness-probe", 1); // opens the KV cache, and with it a Database on that URL
       await new Promise((resolve) => setTimeout(resolve, 1_100)); // the `cache` result of the test above is reused for 1 s
-      expect(await checks()).toEqual(expect.objectContaining({ status: 200, checks: { server: "ok", cache: "ok" } }));
+      expect(await readiness()).toEqual(expect.objectContaining({ status: 200, checks: { server: "ok", cache: "ok" } }));
     } finally {
       await closeCache();
     }

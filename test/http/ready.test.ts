@@ -1,24 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 // The public API: importing it registers the database and cache checks, as in a served app.
 import { addReadinessCheck } from "../../runtime/index.js";
 import { addReadinessTarget, type ReadinessCheck } from "../../runtime/ready.js";
 import { closedPort, startApp } from "../support/http.js";
 import { serviceUrl } from "../support/services.js";
+import { useEnv } from "../support/env.js";
 import type { AppOptions } from "../../runtime/app.js";
 
 
 const SETTINGS = ["TINA4_DATABASE_URL", "TINA4_CACHE_BACKEND", "TINA4_CACHE_URL"] as const;
-let saved: Array<[string, string | undefined]> = [];
-beforeEach(() => {
-  saved = SETTINGS.map((name) => [name, process.env[name]]);
-  for (const name of SETTINGS) delete process.env[name];
-});
-afterEach(() => {
-  for (const [name, value] of saved) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-});
+useEnv(SETTINGS);
 
 async function probe(options: AppOptions = {}, setup: Parameters<typeof startApp>[0] = () => undefined) {
   const server = await startApp(setup, options);

@@ -5,13 +5,15 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 // the public API: importing it registers the checks, as in a served app
 import { configureQueue, queue } from "../../runtime/index.js";
 import { closeQueues } from "../../runtime/jobs/index.js";
 import { runShutdownHooks } from "../../runtime/lifecycle.js";
 import { startServe } from "../support/cli.js";
-import { closedPort, startApp } from "../support/http.js";
+import { closedPort } from "../support/http.js";
+import { useEnv } from "../support/env.js";
+import { readiness } from "../support/ready.js";
 import { serviceUrl } from "../support/services.js";
 import { appWithJobs, removeApp } from "./support.js";
 
@@ -19,46 +21,27 @@ import { appWithJobs, removeApp } from "./support.js";
 const redis = serviceUrl("REDIS");
 
 const SETTINGS = ["TINA4_DATABASE_URL", "TINA4_CACHE_BACKEND", "TINA4_CACHE_URL", "TINA4_QUEUE_BACKEND", "TINA4_QUEUE_URL", "TINA4_QUEUE_PREFIX"] as const;
-let saved: Array<[string, string | undefined]> = [];
-beforeEach(() => {
-  saved = SETTINGS.map((name) => [name, process.env[name]]);
-  for (const name of SETTINGS) delete process.env[name];
-});
+useEnv(SETTINGS);
 afterEach(async () => {
   await configureQueue(); // back to the environment's queue (and closes the one a test opened)
   await runShutdownHooks();
-  for (const [name, value] of saved) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
 });
-
-async function ready(): Promise<{ status: number; checks: Record<string, string>; text: string }> {
-  const server = await startApp(() => undefined);
-  try {
-    const reply = await fetch(`${server.url}/__ready`);
-    const text = await reply.text();
-    return { status: reply.status, checks: (JSON.parse(text) as { checks: Record<string, string> }).checks, text };
-  } finally {
-    await server.close();
-  }
-}
 
 describe("/__ready follows the queue the app configured", () => {
   it("no queue check for the default database queue, nor for an app that never touches the queue", async () => {
-    expect(await ready()).toMatchObject({ status: 200, checks: { server: "ok" } });
-    expect((await ready()).checks).not.toHaveProperty("queue");
+    expect(await readiness()).toMatchObject({ status: 200, checks: { server: "ok" } });
+    expect((await readiness()).checks).not.toHaveProperty("queue");
   });
 
   it.skipIf(!redis)("configureQueue() to a closed port: 503 naming `queue` (never the URL); to the real Redis: ok at once", async () => {
     await configureQueue({ backend: "redis", url: `redis://:qu3ue-pw@127.0.0.1:${await closedPort()}` });
-    const down = await ready();
+    const down = await readiness();
     expect(down.status).toBe(503);
     expect(down.checks).toEqual({ server: "ok", queue: "unavailable" });
     expect(down.text).not.toContain("qu3ue-pw");
     // a new server is probed now, not answered with the closed port's result of a moment ago
     await configureQueue({ backend: "redis", url: redis!, prefix: `ready-${process.pid}` });
-    expect(await ready()).toMatchObject({ status: 200, checks: { server: "ok", queue: "ok" } });
+    expect(await readiness()).toMatchObject({ status: 200, checks: { server: "ok", queue: "ok" } });
     // and it is the server the queue really uses: a job goes through it
     await queue("readiness").add({ n: 1 });
     expect((await queue("readiness").counts()).waiting).toBe(1);
@@ -68,17 +51,17 @@ describe("/__ready follows the queue the app configured", () => {
   it.skipIf(!redis)("configureQueue({ url }) wins over TINA4_QUEUE_URL: the env's Redis answers, the configured one does not → 503", async () => {
     process.env.TINA4_QUEUE_BACKEND = "redis";
     process.env.TINA4_QUEUE_URL = redis!;
-    expect(await ready()).toMatchObject({ status: 200, checks: { server: "ok", queue: "ok" } });
+    expect(await readiness()).toMatchObject({ status: 200, checks: { server: "ok", queue: "ok" } });
     await configureQueue({ url: `redis://127.0.0.1:${await closedPort()}` });
-    expect(await ready()).toMatchObject({ status: 503, checks: { server: "ok", queue: "unavailable" } });
+    expect(await readiness()).toMatchObject({ status: 503, checks: { server: "ok", queue: "unavailable" } });
   });
 
   it("configureQueue({ backend: 'database' }) over a BullMQ environment whose Redis is down: the app uses no Redis queue, so no `queue` check", async () => {
     process.env.TINA4_QUEUE_BACKEND = "redis";
     process.env.TINA4_QUEUE_URL = `redis://127.0.0.1:${await closedPort()}`;
-    expect(await ready()).toMatchObject({ status: 503, checks: { queue: "unavailable" } });
+    expect(await readiness()).toMatchObject({ status: 503, checks: { queue: "unavailable" } });
     await configureQueue({ backend: "database", url: "sqlite::memory:" });
-    const reply = await ready();
+    const reply = await readiness();
     expect(reply.status).toBe(200);
     expect(reply.checks).toEqual({ server: "ok" });
     await closeQueues();

@@ -1,22 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { get, request } from "node:http";
 import { Readable } from "node:stream";
 import { App } from "../../runtime/app.js";
-import { listen, type RunningServer } from "../../runtime/http/server.js";
 import { configureLogger, logger } from "../../runtime/ops/logger.js";
 import { installRequestLog, msText, target } from "../../runtime/ops/request-log.js";
 import { formatRecord } from "../../runtime/ops/pretty.js";
 import { log } from "../../runtime/log.js";
 import { installMetrics } from "../../runtime/ops/metrics.js";
 import { expectPinoRequestLine } from "./support.js";
+import { captureLog } from "../support/log-capture.js";
 
-let lines: string[] = [];
-let server: RunningServer | null = null;
-const destination = { write: (line: string) => void lines.push(line) };
-
-function records(): Array<Record<string, unknown>> {
-  return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+// registered before captureLog() so it runs after its cleanup: vitest runs afterEach hooks in reverse order
+afterEach(() => {
+  delete process.env.TINA4_SECRET;
+});
+const captured = captureLog();
+const { destination, records } = captured;
 
 /** GET `path` sent as written (fetch would percent-encode quotes). */
 function rawGet(base: string, path: string): Promise<number> {
@@ -30,21 +29,8 @@ function rawGet(base: string, path: string): Promise<number> {
 }
 
 async function start(app: App): Promise<string> {
-  server = await listen(app, { port: 0, host: "127.0.0.1" });
-  return server.url;
+  return (await captured.listen(app)).url;
 }
-
-beforeEach(() => {
-  lines = [];
-  configureLogger({ format: "json", level: "info", destination });
-});
-
-afterEach(async () => {
-  await server?.close();
-  server = null;
-  configureLogger();
-  delete process.env.TINA4_SECRET;
-});
 
 describe("request log line", () => {
   it("writes one JSON line per request with the route pattern, status, ms, ip and the X-Request-ID", async () => {
@@ -58,7 +44,7 @@ describe("request log line", () => {
     await missing.text();
     await new Promise((resolve) => setTimeout(resolve, 20));
     const [ok, notFound] = records();
-    expect(lines).toHaveLength(2);
+    expect(captured.lines()).toHaveLength(2);
     expect(ok).toMatchObject({ level: 30, method: "GET", route: "/items/{id}", status: 200, ip: "127.0.0.1", reqId: first.headers.get("x-request-id") });
     expect(typeof ok!.ms).toBe("number");
     expect(ok).not.toHaveProperty("path"); // JSON names the pattern, not the raw path
@@ -73,7 +59,7 @@ describe("request log line", () => {
     const url = await start(app);
     await (await fetch(url)).text();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(lines).toHaveLength(0);
+    expect(captured.lines()).toHaveLength(0);
   });
 
   it("logs a failing handler's error with its stack at error level, and the request line with status 500", async () => {
@@ -157,7 +143,7 @@ describe("request line cost and format", () => {
     configureLogger({ format: "json", level: "warn", destination });
     await (await fetch(url)).text();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(lines).toHaveLength(1);
+    expect(captured.lines()).toHaveLength(1);
   });
 
   it("writes exactly one line per request, whether answered at once, later, streamed, or abandoned by the client (status 0)", async () => {
@@ -208,8 +194,8 @@ describe("request line cost and format", () => {
     await (await fetch(`${url}/items`, { method: "POST" })).text();
     await (await fetch(`${url}/missing`, { headers: { "x-request-id": "abc.DEF:12-x_y" } })).text();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(lines).toHaveLength(4);
-    for (const line of lines) expectPinoRequestLine(line);
+    expect(captured.lines()).toHaveLength(4);
+    for (const line of captured.lines()) expectPinoRequestLine(line);
     expect(records().map((record) => record.route)).toEqual(["/items/{id}", '/say/"quoted"\\path', "/items", null]);
   });
 
@@ -237,7 +223,7 @@ describe("redaction", () => {
         },
         `signed with ${process.env.TINA4_SECRET}`,
       );
-    const text = lines.join("");
+    const text = captured.lines().join("");
     for (const secret of ["hunter2", "abc.def.ghi", "tina4_session=xyz", "k-123", "pa55word", "tok-1", "rootpw", "s3cr3t-value-that-is-long-enough"]) {
         expect(text).not.toContain(secret);
       }
@@ -253,7 +239,7 @@ describe("redaction", () => {
 
   it("redacts an error's message and stack", () => {
     logger.error({ err: new Error("cannot reach postgres://u:topsecretpw@h/db") }, "query failed");
-    expect(lines.join("")).not.toContain("topsecretpw");
+    expect(captured.lines().join("")).not.toContain("topsecretpw");
     expect(records()[0]).toMatchObject({ err: { message: "cannot reach postgres://u:[redacted]@h/db" } });
   });
 });

@@ -1,11 +1,10 @@
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { App } from "../../runtime/app.js";
-import { listen, type RunningServer } from "../../runtime/http/server.js";
-import { configureLogger } from "../../runtime/ops/logger.js";
 import { installRequestLog } from "../../runtime/ops/request-log.js";
 import { installMetrics, httpMetrics } from "../../runtime/ops/metrics.js";
 import { testClient } from "../../runtime/ops/test-client.js";
 import { templatesDir } from "../templates/support.js";
+import { captureLog } from "../support/log-capture.js";
 
 const folder = templatesDir({
   "pages/about.twig": "<h1>About</h1>",
@@ -14,20 +13,7 @@ const folder = templatesDir({
 });
 afterAll(() => folder.cleanup());
 
-let lines: string[] = [];
-let server: RunningServer | null = null;
-const destination = { write: (line: string) => void lines.push(line) };
-
-beforeEach(() => {
-  lines = [];
-  configureLogger({ format: "json", level: "info", destination });
-});
-
-afterEach(async () => {
-  await server?.close();
-  server = null;
-  configureLogger();
-});
+const log = captureLog();
 
 function seriesOf(text: string): string[] {
   return text.split("\n").filter((row) => row.startsWith("http_requests_total{"));
@@ -37,10 +23,10 @@ describe("page hits in request logs and metrics", () => {
   it("logs a page hit with the page's URL as its route and keeps route null for a 404", async () => {
     const app = new App({ dev: false, publicDir: null, templatesDir: folder.dir });
     installRequestLog(app);
-    server = await listen(app, { port: 0, host: "127.0.0.1" });
+    const server = await log.listen(app);
     for (const path of ["/about", "/docs", "/", "/missing"]) await (await fetch(`${server.url}${path}`)).text();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const records = log.records();
     expect(records.map((record) => [record.route, record.status])).toEqual([
       ["/about", 200],
       ["/docs", 200],

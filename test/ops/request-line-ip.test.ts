@@ -3,27 +3,13 @@
  * an SSE stream the browser closed) still names the client's address: the socket no longer
  * knows it by then, so it is read while the request is alive.
  */
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { request } from "node:http";
 import { App } from "../../runtime/app.js";
-import { listen, type RunningServer } from "../../runtime/http/server.js";
-import { configureLogger } from "../../runtime/ops/logger.js";
 import { installRequestLog } from "../../runtime/ops/request-log.js";
+import { captureLog } from "../support/log-capture.js";
 
-let lines: string[] = [];
-let server: RunningServer | null = null;
-const destination = { write: (line: string) => void lines.push(line) };
-
-beforeEach(() => {
-  lines = [];
-  configureLogger({ format: "json", level: "info", destination });
-});
-
-afterEach(async () => {
-  await server?.close();
-  server = null;
-  configureLogger();
-});
+const log = captureLog();
 
 /** Sends GET `path`, waits until the handler is reached (or the headers arrive), then drops the connection. */
 async function abandon(url: string, path: string, reached: Promise<void>): Promise<void> {
@@ -52,11 +38,11 @@ it("an abandoned request and a left SSE stream log the client's ip (status 0)", 
     feedReached();
   });
   installRequestLog(app);
-  server = await listen(app, { port: 0, host: "127.0.0.1" });
+  const server = await log.listen(app);
   await abandon(server.url, "/slow", slow);
   await abandon(server.url, "/feed", feed);
   await new Promise((resolve) => setTimeout(resolve, 400));
-  const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const records = log.records();
   expect(records.map((r) => [r.route, r.status, r.ip])).toEqual([
     ["/slow", 0, "127.0.0.1"],
     ["/feed", 0, "127.0.0.1"],

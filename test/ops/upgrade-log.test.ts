@@ -4,28 +4,14 @@
  * route's pattern (or null / "unmatched"), so an operator sees who connects and a storm of
  * refused upgrades.
  */
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { App } from "../../runtime/app.js";
-import { listen, type RunningServer } from "../../runtime/http/server.js";
-import { configureLogger } from "../../runtime/ops/logger.js";
 import { installRequestLog } from "../../runtime/ops/request-log.js";
 import { installMetrics, metricsText } from "../../runtime/ops/metrics.js";
 import { connect, refusal } from "../realtime/support.js";
+import { captureLog } from "../support/log-capture.js";
 
-let lines: string[] = [];
-let server: RunningServer | null = null;
-const destination = { write: (line: string) => void lines.push(line) };
-
-beforeEach(() => {
-  lines = [];
-  configureLogger({ format: "json", level: "info", destination });
-});
-
-afterEach(async () => {
-  await server?.close();
-  server = null;
-  configureLogger();
-});
+const log = captureLog();
 
 it("logs and counts every upgrade: 101 with the WS route's pattern, and each refusal with its status", async () => {
   const app = new App({ dev: false, publicDir: null, templatesDir: null });
@@ -33,7 +19,7 @@ it("logs and counts every upgrade: 101 with the WS route's pattern, and each ref
   app.websocket("/admin", { open: () => undefined }, { secured: true });
   installRequestLog(app);
   installMetrics(app, { token: "" });
-  server = await listen(app, { port: 0, host: "127.0.0.1" });
+  const server = await log.listen(app);
   const ws = server.url.replace(/^http/, "ws");
 
   const client = await connect(`${ws}/chat/lobby`, { headers: { "x-request-id": "upgrade-1" } });
@@ -44,7 +30,7 @@ it("logs and counts every upgrade: 101 with the WS route's pattern, and each ref
   expect((await refusal(`${ws}/chat/lobby`, { headers: { origin: "https://evil.example" } })).status).toBe(403);
   await new Promise((resolve) => setTimeout(resolve, 50));
 
-  const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const records = log.records();
   expect(records.map((r) => [r.method, r.route, r.status, r.ip])).toEqual([
     ["GET", "/chat/{room}", 101, "127.0.0.1"],
     ["GET", null, 404, "127.0.0.1"],

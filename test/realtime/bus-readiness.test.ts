@@ -5,42 +5,27 @@
  * check already probes that server. A closed port for "down", the real Redis of
  * .ci/services.env for "ok".
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 // the public API: importing it registers the checks, as in a served app
 import { broadcast } from "../../runtime/index.js";
 import { busKind, closeBus } from "../../runtime/realtime/bus/bus.js";
 import { runShutdownHooks } from "../../runtime/lifecycle.js";
-import { closedPort, startApp } from "../support/http.js";
+import { closedPort } from "../support/http.js";
+import { useEnv } from "../support/env.js";
+import { readiness } from "../support/ready.js";
 import { serviceUrl } from "../support/services.js";
 
 // Under TINA4_TEST_SERVICES=required serviceUrl throws when it is unset, so CI never skips; locally it prints why the Redis case skips.
 const redis = serviceUrl("REDIS");
 
 const SETTINGS = ["TINA4_PUBSUB_URL", "TINA4_PUBSUB_PREFIX", "TINA4_CACHE_BACKEND", "TINA4_CACHE_URL", "TINA4_QUEUE_BACKEND", "TINA4_QUEUE_URL"] as const;
-let saved: Array<[string, string | undefined]> = [];
-beforeEach(() => {
-  saved = SETTINGS.map((name) => [name, process.env[name]]);
-  for (const name of SETTINGS) delete process.env[name];
-});
+useEnv(SETTINGS);
 afterEach(async () => {
   await closeBus();
   await runShutdownHooks();
-  for (const [name, value] of saved) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
 });
 
-async function ready(): Promise<{ status: number; checks: Record<string, string>; text: string }> {
-  const server = await startApp(() => undefined);
-  try {
-    const reply = await fetch(`${server.url}/__ready`, { headers: { connection: "close" } });
-    const text = await reply.text();
-    return { status: reply.status, checks: (JSON.parse(text) as { checks: Record<string, string> }).checks, text };
-  } finally {
-    await server.close();
-  }
-}
+const ready = () => readiness({ headers: { connection: "close" } });
 
 describe("/__ready and the pub/sub bus", () => {
   it("no pubsub check without TINA4_PUBSUB_URL", async () => {

@@ -3,32 +3,22 @@
  * upgrade (401, 403, 404, 429, 503, a middleware's own answer) or an accepted one (101) to the
  * server's request line. The client's own well-formed id is kept; a malformed one is replaced.
  */
-import { afterEach, beforeAll, beforeEach, expect, it } from "vitest";
+import { afterEach, beforeAll, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { App } from "../../runtime/app.js";
-import { listen, type RunningServer } from "../../runtime/http/server.js";
-import { configureLogger } from "../../runtime/ops/logger.js";
 import { installRequestLog } from "../../runtime/ops/request-log.js";
 import { rateLimit } from "../../runtime/index.js";
 import { connect, refusal } from "./support.js";
-
-let lines: string[] = [];
-let server: RunningServer | null = null;
-const destination = { write: (line: string) => void lines.push(line) };
+import { captureLog } from "../support/log-capture.js";
 
 beforeAll(() => {
   process.env.TINA4_SECRET ??= "realtime-request-id-secret-0123456789abcdef";
 });
-beforeEach(() => {
-  lines = [];
-  configureLogger({ format: "json", level: "info", destination });
-});
-afterEach(async () => {
-  await server?.close();
-  server = null;
-  configureLogger();
+// registered before captureLog() so it runs after its cleanup: vitest runs afterEach hooks in reverse order
+afterEach(() => {
   delete process.env.TINA4_WS_MAX_CONNECTIONS;
 });
+const log = captureLog();
 
 /** The 101 answer's headers, read from a real `ws` client's `upgrade` event. */
 function accepted(url: string, headers: Record<string, string> = {}): Promise<{ headers: Record<string, unknown>; ws: WebSocket }> {
@@ -46,11 +36,10 @@ async function start(): Promise<string> {
   app.websocket("/admin", { open: () => undefined }, { secured: true });
   app.websocket("/limited", { open: () => undefined }, { middleware: [rateLimit({ name: "ws-request-id", limit: 1, windowSeconds: 60 })] });
   installRequestLog(app);
-  server = await listen(app, { port: 0, host: "127.0.0.1" });
-  return server.url.replace(/^http/, "ws");
+  return (await log.listen(app)).url.replace(/^http/, "ws");
 }
 
-const logged = () => lines.map((line) => JSON.parse(line) as { reqId: string; status: number });
+const logged = () => log.records<{ reqId: string; status: number }>();
 
 it("refusals (401, 403, 404, 429, 503) carry X-Request-ID, the id of the server's request line", async () => {
   const ws = await start();

@@ -5,6 +5,7 @@ import { formatLoadError } from "../load-error.js";
 import { describeExit, listenFailure, restartDelay, setupPrimary, WorkerExited, WorkerHandle, WorkerListenFailed, WorkerLoadFailed } from "./worker-handle.js";
 import { takePreforked } from "./prefork.js";
 import type { WorkerConfig } from "./protocol.js";
+import { discoverJobFiles } from "../../runtime/jobs/processors.js";
 
 export interface ProductionOptions {
   root: string;
@@ -84,6 +85,7 @@ export class ProductionSupervisor {
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${first.port}`;
     const workers = `${this.slots.length} worker${this.slots.length === 1 ? "" : "s"}: pids ${this.slots.map((w) => w!.pid).join(", ")}`;
     ui.success(`tina4 production server on ${ui.cyan(url)} ${ui.dim(`(${workers}; ${first.routes} routes, ${Math.round(performance.now() - started)} ms)`)}`);
+    if (!this.config.withWorker) hintJobsNeedAWorker(this.options.root);
   }
 
   /**
@@ -231,4 +233,15 @@ function startFailure(error: Error, options: ProductionOptions): string {
 /** Runs the production primary until it stops; resolves with the process exit code. */
 export function runProduction(options: ProductionOptions): Promise<number> {
   return new ProductionSupervisor(options).start();
+}
+
+/**
+ * Production workers run no job processors unless `--with-worker`: without this line an app's
+ * src/jobs/ (scheduled ones included) would silently never run when nobody starts `tina4 worker`.
+ */
+function hintJobsNeedAWorker(root: string): void {
+  const jobs = discoverJobFiles(root);
+  if (jobs.length === 0) return;
+  const names = jobs.map((job) => job.name).join(", ");
+  ui.step(`src/jobs/ has ${jobs.length} job file${jobs.length === 1 ? "" : "s"} (${names}): this server does not run them — start ${ui.cyan("tina4 worker")} beside it, or serve with ${ui.cyan("--with-worker")}`);
 }

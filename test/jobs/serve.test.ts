@@ -72,11 +72,14 @@ describe("job processors in tina4 serve", () => {
     const id = (await getJson(`${served.url}/enqueue?to=ann`)).id as string;
     await sleep(1500);
     expect((await getJson(`${served.url}/jobs/${id}`)).state).toBe("waiting");
+    // and says so at start, naming what runs them (scheduled jobs would otherwise never run, silently)
+    expect(served.output()).toMatch(/src\/jobs\/ has 1 job file \(\w+\): this server does not run them — start tina4 worker beside it, or serve with --with-worker/);
     served.child.kill("SIGTERM");
     await served.exited;
 
     served = await startServe(root, ["--production", "--workers", "1", "--with-worker"]);
     await waitFor("the waiting job", async () => (await getJson(`${served!.url}/jobs/${id}`)).state === "completed", 15_000);
     expect((await getJson(`${served.url}/jobs/${id}`)).result).toEqual({ sent: "ann" });
+    expect(served.output()).not.toMatch(/does not run them/);
   }, 90_000);
 });

@@ -92,7 +92,9 @@ export class RedisTransport implements BusTransport {
 
   /** Not connected yet counts as up: the first connect reports its own failure. */
   up(): boolean {
-    return this.live === null || this.live.subscriber.isReady;
+    // both connections: they reconnect independently, and a socket accepted while the publisher
+    // is still offline would see its first broadcast fail
+    return this.live === null || (this.live.subscriber.isReady && this.live.publisher.isReady);
   }
 
   async publish(channel: string, message: string): Promise<void> {

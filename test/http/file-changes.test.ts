@@ -400,6 +400,7 @@ describe("a byte range (206) of a file rewritten between its stat and its open",
 });
 
 describe("a file answer whose headers Node refuses to write", () => {
+  // Linux only: the descriptor check reads /proc/self/fd
   it.skipIf(process.platform !== "linux")("a control character in a header value: the connection is cut, the file closed, the server goes on", async () => {
     const path = join(files, "bad-header.txt");
     writeFileSync(path, ORIGINAL);
@@ -411,6 +412,7 @@ describe("a file answer whose headers Node refuses to write", () => {
 });
 
 describe("a file that reads shorter than the stat it was announced from", () => {
+  // needs a Linux sysfs file that stats longer than it reads (4096 bytes against a few): elsewhere none exists
   it.skipIf(!existsSync(SYSFS) || statSync(SYSFS).size <= readFileSync(SYSFS).length)("the connection is cut at once (never a short body), and the server goes on", async () => {
     await expectCut("/sysfs");
     expect((await get("/other.txt")).body).toBe(OTHER);
@@ -418,6 +420,7 @@ describe("a file that reads shorter than the stat it was announced from", () => 
 });
 
 describe("res.file() of a pipe (nothing to stat a length from)", () => {
+  // Linux only: a FIFO made with mkfifo and the descriptor count from /proc/self/fd
   it.skipIf(process.platform !== "linux")("streams what is written to it, to its end", async () => {
     const path = join(files, "piped.fifo");
     execFileSync("mkfifo", [path]);
@@ -469,6 +472,7 @@ describe("FileBytes: reading a file that changes after its fstat, from the descr
     expect(Buffer.concat(chunks).toString("latin1")).toBe(ORIGINAL.slice(20, 60));
   });
 
+  // Linux only: the descriptor count from /proc/self/fd
   it.skipIf(process.platform !== "linux")("no byte asked (an empty file that gained content): reads none, and closes the descriptor", async () => {
     const path = join(files, "fd-was-empty.txt");
     writeFileSync(path, "");

@@ -34,6 +34,7 @@ export function commit(req: Request, res: Response, closeConnection: boolean): v
       return;
     }
     case "stream":
+      if (req.method === "HEAD") return commitStreamHead(req, res, payload.stream, closeConnection);
       raw.writeHead(res.statusCode, headerList(headers, req.requestId, closeConnection, undefined));
       sendStream(payload.stream, raw);
       return;
@@ -55,6 +56,32 @@ function sendStream(body: Readable, raw: ServerResponse): void {
   body.on("error", () => raw.destroy()); // `on`, not `once`: a second error must not go unhandled
   raw.once("close", () => body.destroy()); // a no-op once the body has ended
   body.pipe(raw);
+}
+
+/**
+ * A HEAD answered by GET's handler with a stream: GET's headers, and the stream destroyed
+ * unread, so whatever it holds (a file, a query, a generator) is released. Node writes no body
+ * for a HEAD: piping would read the whole stream for nothing, and an endless one would never
+ * end the answer. No Content-Length is added (GET has none unless the handler set one); where
+ * GET's body would go out chunked, the HEAD says `Transfer-Encoding: chunked` as GET does
+ * (RFC 9112 §6.1) — without either, Node's own client agent drops the keep-alive connection.
+ */
+function commitStreamHead(req: Request, res: Response, body: Readable, closeConnection: boolean): void {
+  body.destroy();
+  const raw = res.raw;
+  const headers = res.headers;
+  const list = headerList(headers, req.requestId, closeConnection, undefined);
+  const status = res.statusCode;
+  if (headers["content-length"] === undefined && headers["transfer-encoding"] === undefined && raw.useChunkedEncodingByDefault && status >= 200 && status !== 204 && status !== 304) {
+    list.push("transfer-encoding", "chunked");
+  }
+  try {
+    raw.writeHead(status, list);
+  } catch (failure) {
+    raw.destroy(failure as Error); // a header Node refuses, as for a file's HEAD
+    return;
+  }
+  raw.end();
 }
 
 /**

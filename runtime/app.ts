@@ -66,6 +66,8 @@ interface RouteData {
   source: string;
   /** When the route needs a user (secured routes answer 401 without one). */
   secured: SecuredMode;
+  /** False: the route's own `csrf = false` (no CSRF check on its unsafe requests). */
+  csrf: boolean;
   meta: RouteMeta | undefined;
   schema: CheckedRouteSchema | undefined;
   run: Endpoint;
@@ -81,6 +83,8 @@ export interface RouteInfo {
   middleware: string[];
   /** true: needs a user; false: public; "writes": an ANY route, secured for POST/PUT/PATCH/DELETE. */
   secured: boolean | "writes";
+  /** Present (false) only on a route that opted out of the CSRF check (`csrf = false`). */
+  csrf?: false;
   meta?: RouteMeta;
 }
 
@@ -314,7 +318,7 @@ export class App {
     path: string,
     handler: Handler<P>,
     third: RouteThird = [],
-    options: { source?: string; meta?: RouteMeta; schema?: unknown; secured?: unknown } = {},
+    options: { source?: string; meta?: RouteMeta; schema?: unknown; secured?: unknown; csrf?: unknown } = {},
   ): this {
     const verb = method.toUpperCase();
     if (typeof handler !== "function") {
@@ -341,6 +345,11 @@ export class App {
       throw new RouterError(RouterErrorCode.SECURED, `${verb} ${fullPath} (${source}): "secured" must be true or false, got ${JSON.stringify(rawSecured)}`);
     }
     const secured = securedMode(verb, rawSecured, setting("TINA4_SECURE_WRITES"));
+    const rawCsrf = options.csrf ?? routeOptions.csrf;
+    if (rawCsrf !== undefined && typeof rawCsrf !== "boolean") {
+      throw new RouterError(RouterErrorCode.CSRF, `${verb} ${fullPath} (${source}): "csrf" must be true or false, got ${JSON.stringify(rawCsrf)}`);
+    }
+    const csrf = rawCsrf !== false;
     const sessions = chain.find(isSessionMiddleware);
     const data: RouteData = {
       handler: handler as Handler,
@@ -349,12 +358,13 @@ export class App {
       meta: options.meta ?? routeOptions.meta ?? defined?.meta,
       schema,
       secured,
+      csrf,
       // a handler that only uses res.text(...) and the like gets the plain response (middleware/calls-parameter.ts)
       exposesResponse: chain.some(mayCallResponse) || mayUseAsFunction(handler, 1),
       // the secured check comes after middleware (which may authenticate) and before validation: 401 wins over 422
       run: compose(
         chain,
-        guardEndpoint(schema ? validatingEndpoint(schema, endpoint, { route: `${verb} ${fullPath} (${source})`, isDev: () => this.options.dev }) : endpoint, secured),
+        guardEndpoint(schema ? validatingEndpoint(schema, endpoint, { route: `${verb} ${fullPath} (${source})`, isDev: () => this.options.dev }) : endpoint, secured, csrf),
       ),
     };
     const previous = this.trie.add(verb, fullPath, data);
@@ -379,6 +389,7 @@ export class App {
         source: entry.data.source,
         middleware: listedMiddleware([...this.global, ...entry.data.middleware]),
         secured: entry.data.secured === "unsafe" ? ("writes" as const) : entry.data.secured === "always",
+        ...(entry.data.csrf ? {} : { csrf: false as const }),
         ...(entry.data.meta ? { meta: entry.data.meta } : {}),
       }))
       .concat(this.realtime.routes().map((ws) => ({ method: "WS", path: ws.path, source: ws.source, middleware: ws.middleware, secured: ws.secured })))

@@ -21,8 +21,10 @@ export function registerRoutes(program: Command): void {
         console.log(JSON.stringify(routes, null, 2));
         return;
       }
-      const rows = routes.map((r) => [r.method, r.path, securedLabel(r.secured), r.source, r.middleware.join(", ") || ui.dim("-")]);
-      console.log(table(["METHOD", "PATH", "SECURED", "SOURCE", "MIDDLEWARE"], rows));
+      // a CSRF column only when some route opted out: its "off" must stand out, and the table stays as it was otherwise
+      const csrfColumn = routes.some((r) => r.csrf === false);
+      const rows = routes.map((r) => [r.method, r.path, securedLabel(r.secured), ...(csrfColumn ? [csrfLabel(r)] : []), r.source, r.middleware.join(", ") || ui.dim("-")]);
+      console.log(table(["METHOD", "PATH", "SECURED", ...(csrfColumn ? ["CSRF"] : []), "SOURCE", "MIDDLEWARE"], rows));
       console.log(ui.dim(`\n${routes.length} route${routes.length === 1 ? "" : "s"}`));
     });
 }
@@ -30,6 +32,11 @@ export function registerRoutes(program: Command): void {
 /** yes: needs a user (401 without); writes: an ANY route, secured for POST/PUT/PATCH/DELETE. */
 function securedLabel(secured: RouteInfo["secured"]): string {
   return secured === true ? ui.bold("yes") : secured === "writes" ? ui.bold("writes") : ui.dim("no");
+}
+
+/** off: the route's own `csrf = false` (its unsafe requests are not CSRF-checked). */
+function csrfLabel(route: RouteInfo): string {
+  return route.csrf === false ? ui.bold("off") : ui.dim("-");
 }
 
 /** Page templates answer the GETs no route takes; their SOURCE is the template file. */

@@ -96,14 +96,14 @@ function loginRedirect(req: Request, res: Response, invalidToken: boolean): bool
 }
 
 /** False when the request was answered here (a redirect to the login page). */
-function checks(req: Request, res: Response, needsUser: boolean, invalidToken: boolean): boolean {
+function checks(req: Request, res: Response, needsUser: boolean, invalidToken: boolean, csrf: boolean): boolean {
   if (needsUser && req.user === null) {
     if (loginRedirect(req, res, invalidToken)) return false;
     throw unauthorized(res, invalidToken);
   }
   const session = req[kSession];
   // a stored session's cookie is sent by the browser on its own: unsafe requests must prove they come from our pages
-  if (session !== undefined && !session.isNew && req.auth !== "bearer" && UNSAFE_METHODS.has(req.method)) {
+  if (csrf && session !== undefined && !session.isNew && req.auth !== "bearer" && UNSAFE_METHODS.has(req.method)) {
     const candidate = csrfCandidate(req);
     if (!session.checkCsrfToken(candidate)) throw new HttpError(403, "Invalid CSRF token", { code: AuthErrorCode.CSRF, details: { hint: csrfHint(candidate) } });
   }
@@ -119,8 +119,11 @@ export function identify(req: Request): Promise<void> | undefined {
   return authenticate(req).then(() => undefined);
 }
 
-/** Wraps a route's endpoint with the check for `mode`. */
-export function guardEndpoint(endpoint: Endpoint, mode: SecuredMode): Endpoint {
+/**
+ * Wraps a route's endpoint with the check for `mode`. `csrf` false (the route's own `csrf =
+ * false`, fixed at registration: nothing in a request can turn it off) skips the CSRF check.
+ */
+export function guardEndpoint(endpoint: Endpoint, mode: SecuredMode, csrf = true): Endpoint {
   return function guarded(req, res) {
     const needsUser = mode === "always" || (mode === "unsafe" && UNSAFE_METHODS.has(req.method));
     // nothing to authenticate: no promise, no work (the common public request)
@@ -132,7 +135,7 @@ export function guardEndpoint(endpoint: Endpoint, mode: SecuredMode): Endpoint {
       return endpoint(req, res);
     }
     return authenticate(req).then((invalidToken) => {
-      if (!checks(req, res, needsUser, invalidToken)) return undefined;
+      if (!checks(req, res, needsUser, invalidToken, csrf)) return undefined;
       return endpoint(req, res);
     });
   };

@@ -12,6 +12,8 @@ export const RouterErrorCode = {
   MIDDLEWARE: "T4_ERR_ROUTE_MIDDLEWARE",
   /** `secured` that is not true or false. */
   SECURED: "T4_ERR_ROUTE_SECURED",
+  /** `csrf` that is not true or false. */
+  CSRF: "T4_ERR_ROUTE_CSRF",
   /** A group() callback that registers asynchronously. */
   GROUP_ASYNC: "T4_ERR_ROUTE_GROUP_ASYNC",
   /** A route file that fails to load or exports no usable handler. */

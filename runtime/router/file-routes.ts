@@ -88,7 +88,7 @@ function misnamedRouteFile(file: RouteFile, mod: RouteModule): string | null {
 }
 
 /** The named exports a method file may have (besides `default`). */
-const ROUTE_EXPORTS = ["middleware", "meta", "schema", "secured"];
+const ROUTE_EXPORTS = ["middleware", "meta", "schema", "secured", "csrf"];
 
 /**
  * Exports one letter or two away from a route export (`secure`, `middlewares`, `Schema`): tina4
@@ -111,11 +111,12 @@ interface RouteModule {
   meta?: unknown;
   schema?: unknown;
   secured?: unknown;
+  csrf?: unknown;
 }
 
 /**
  * Imports every route file into `app`: `<method>.ts` files register their default export
- * under the folder's path (with their `middleware`, `meta`, `schema` and `secured` exports); other
+ * under the folder's path (with their `middleware`, `meta`, `schema`, `secured` and `csrf` exports); other
  * files run and may register routes themselves.
  * `importer` lets callers supply their own import (the dev loader, a bundle's table).
  */
@@ -164,6 +165,7 @@ export async function loadRouteFiles(
         meta: mod.meta as RouteMeta | undefined,
         schema: mod.schema,
         secured: mod.secured,
+        csrf: mod.csrf,
       });
     } catch (error) {
       throw new RouterError(RouterErrorCode.FILE, `${file.source}: ${(error as Error).message}`, { cause: error });

@@ -29,6 +29,11 @@ export interface RouteOptions<S extends RouteSchema = RouteSchema> {
   meta?: RouteMeta;
   /** false opens a POST/PUT/PATCH/DELETE route (secured by default); true secures any route. */
   secured?: boolean;
+  /**
+   * false: no CSRF check on this route's unsafe requests, even when they carry a session
+   * cookie (a webhook; docs/auth.md says what that opens). Default true.
+   */
+  csrf?: boolean;
 }
 
 type Parsed<S, K extends keyof RouteSchema, Fallback> = S extends { readonly [key in K]: infer V } ? (V extends undefined ? Fallback : InferOutput<V>) : Fallback;

@@ -5,7 +5,9 @@ import { readTemplate, type PlannedFile } from "../templates.js";
 import { emit, type WriteOptions } from "../generate/writer.js";
 import { camelCase, className, migrationSlug, routeSegments, tableName } from "../generate/names.js";
 import { aliasList, FIELD_TYPES, fieldList, parseFields, type FieldSpec } from "../generate/fields.js";
-import { engineOf, exactDecimal, fieldColumnType, otherEngines, primaryKeyColumn, sqlName, tableOptions, type Engine } from "../generate/sql-types.js";
+import { engineOf, exactDecimal, otherEngines, primaryKeyColumn, sqlName, tableOptions, type Engine } from "../generate/sql-types.js";
+import { columnDefinition, indexNames, indexStatements } from "../generate/ddl.js";
+import type { FieldDefault } from "../generate/field-options.js";
 import { openProject } from "../project.js";
 import { planView } from "../generate/view.js";
 import { planRouteTest, sampleRequest } from "../generate/route-test.js";
@@ -131,9 +133,21 @@ export function planRoute(root: string, path: string, options: RouteOptions): Pl
 
 const TS_TYPES: Record<FieldSpec["type"], string> = { string: "string", text: "string", int: "number", float: "number", decimal: "string", bool: "boolean", datetime: "Date", json: "unknown" };
 
+/** A default as the model holds it: the literal, or a function giving each new record the time it is made. */
+function modelDefault(value: FieldDefault): string {
+  return "now" in value ? "() => new Date()" : JSON.stringify(value.value);
+}
+
 /** The options a generated field line spells out (a decimal's size always, so it matches its column). */
 function fieldOptions(f: FieldSpec): string {
-  return `${f.type === "decimal" ? `, precision: ${f.precision}, scale: ${f.scale}` : ""}${f.column !== f.property ? `, column: "${f.column}"` : ""}${f.required ? ", required: true" : ""}${f.type === "string" ? ", maxLength: 255" : ""}`;
+  return [
+    f.type === "decimal" ? `, precision: ${f.precision}, scale: ${f.scale}` : "",
+    f.column !== f.property ? `, column: "${f.column}"` : "",
+    f.required ? ", required: true" : "",
+    f.default !== undefined ? `, default: ${modelDefault(f.default)}` : "",
+    f.unique ? ", unique: true" : "",
+    f.type === "string" ? ", maxLength: 255" : "",
+  ].join("");
 }
 
 export interface ModelOptions {
@@ -168,18 +182,22 @@ export function planModel(root: string, name: string, options: ModelOptions, now
     const engine = engineOf(options.databaseUrl ?? setting("TINA4_DATABASE_URL"));
     const file = `${migrationStamp(root, now)}_create_${table}`;
     const createTable = (e: Engine) => {
-      const columnLines = fields.map((f) => `,\n  ${sqlName(e, f.column)} ${fieldColumnType(e, f)}${f.required ? " NOT NULL" : ""}`).join("");
-      return readTemplate("generate/migration/create-table.sql", { table, tableSql: sqlName(e, table), Model: model, engine: e, primaryKey: primaryKeyColumn(e), columnLines, tableOptions: tableOptions(e) });
+      const columnLines = fields.map((f) => `,\n  ${columnDefinition(e, f)}`).join("");
+      const indexLines = indexStatements(e, table, fields).map((statement) => `\n${statement}`).join("");
+      return readTemplate("generate/migration/create-table.sql", { table, tableSql: sqlName(e, table), Model: model, engine: e, primaryKey: primaryKeyColumn(e), columnLines, tableOptions: tableOptions(e), indexLines });
     };
+    const indexes = indexNames(table, fields);
+    const indexNote = indexes.length > 0 ? `\n-- Its ${indexes.length === 1 ? "index" : "indexes"} (${indexes.join(", ")}) go with the table on every engine.` : "";
+    const dropTable = (e: Engine, from: string) => readTemplate("generate/migration/create-table.down.sql", { tableSql: sqlName(e, table), file: from, indexNote });
     files.push(
       { path: join(root, "migrations", `${file}.sql`), contents: createTable(engine) },
-      { path: join(root, "migrations", `${file}.down.sql`), contents: readTemplate("generate/migration/create-table.down.sql", { tableSql: sqlName(engine, table), file: `${file}.sql` }) },
+      { path: join(root, "migrations", `${file}.down.sql`), contents: dropTable(engine, `${file}.sql`) },
       // the same table for every other engine: `tina4 migrate` picks migrations/<engine>/<file>.sql there
       ...otherEngines(engine).map((e) => ({ path: join(root, "migrations", e, `${file}.sql`), contents: createTable(e) })),
       // a quoted table name differs per engine ("values", `values`, "VALUES"), so its DROP does too
       ...otherEngines(engine)
         .filter((e) => sqlName(e, table) !== table)
-        .map((e) => ({ path: join(root, "migrations", e, `${file}.down.sql`), contents: readTemplate("generate/migration/create-table.down.sql", { tableSql: sqlName(e, table), file: `${e}/${file}.sql` }) })),
+        .map((e) => ({ path: join(root, "migrations", e, `${file}.down.sql`), contents: dropTable(e, `${e}/${file}.sql`) })),
     );
   }
   return files;

@@ -2,6 +2,7 @@ import { CliError, CliErrorCode } from "../errors.js";
 import { camelCase, snakeCase } from "./names.js";
 import { isModelMember } from "../../runtime/orm/model.js";
 import { DECIMAL_DEFAULTS } from "../../runtime/orm/fields.js";
+import { parseFieldOptions, splitOutside, type FieldOptions } from "./field-options.js";
 
 export const FIELD_TYPES = ["string", "text", "int", "float", "bool", "datetime", "json", "decimal"] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
@@ -12,13 +13,12 @@ export function aliasList(): string {
   return Object.entries(ALIASES).map(([alias, type]) => `${alias} (${type})`).join(", ");
 }
 
-export interface FieldSpec {
+export interface FieldSpec extends FieldOptions {
   /** camelCase property name. */
   property: string;
   /** snake_case column name. */
   column: string;
   type: FieldType;
-  required: boolean;
   /** decimal: digits in all and after the point (12 and 2 unless the spec says). */
   precision?: number;
   scale?: number;
@@ -37,9 +37,9 @@ export function fieldList(option: string | undefined, args: readonly string[] = 
   return parts.length === 0 ? undefined : parts.join(",");
 }
 
-/** `a:int,b:decimal(10,2)` → its field specs: commas inside parentheses belong to the spec. */
+/** `a:int,b:decimal(10,2),c:string:default="x, y"` → its field specs: commas inside parentheses or quotes belong to the spec. */
 function splitSpecs(text: string): string[] {
-  return text.split(/,(?![^(]*\))/);
+  return splitOutside(text, ",");
 }
 
 /**
@@ -64,14 +64,18 @@ function decimalShape(name: string, typeText: string, flags: string[]): { precis
 /** The most digits a generated decimal column may have: Firebird's, since its variant is written too. */
 export const MAX_PORTABLE_PRECISION = 18;
 
-/** Parses `name:string,price:float,sku:string:required,total:decimal:10:2`. */
+/** Parses `name:string,price:float,sku:string:required,total:decimal:10:2,email:string:unique,age:int:default=0`. */
 export function parseFields(text: string | undefined): FieldSpec[] {
   if (text === undefined) return [];
   if (text.trim() === "") throw bad("--fields must not be empty (e.g. --fields name:string,price:float)");
   const seen = new Set<string>();
-  return splitSpecs(text).map((raw) => {
+  return splitSpecs(text).map((raw, i, all) => {
     const spec = raw.trim();
-    const [name = "", rawType = "", ...flags] = spec.split(":");
+    // `default=1,5` split at its comma: say so instead of refusing a field named "5"
+    if (i > 0 && !spec.includes(":") && /:default=[^"']*$/i.test(all[i - 1]!)) {
+      throw bad(`Field "${all[i - 1]!.trim().split(":")[0]}": a default with a comma must be quoted (default="${all[i - 1]!.replace(/^.*?:default=/i, "")},${spec}")`);
+    }
+    const [name = "", rawType = "", ...flags] = splitOutside(spec, ":");
     const typeText = /^decimal\(/i.test(rawType) ? "decimal" : rawType;
     if (!name) throw bad(`Field "${spec}" has no name (expected name:type)`);
     if (/[^\x20-\x7e]/.test(name) || !/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) {
@@ -80,9 +84,12 @@ export function parseFields(text: string | undefined): FieldSpec[] {
     const valid = `valid: ${FIELD_TYPES.join(", ")}; aliases: ${Object.keys(ALIASES).join(", ")}`;
     if (!typeText.trim()) throw bad(`Field "${name}" has no type: write it as ${name}:<type>, e.g. ${name}:string (${valid})`);
     const type = (FIELD_TYPES as readonly string[]).includes(typeText.toLowerCase()) ? (typeText.toLowerCase() as FieldType) : ALIASES[typeText.toLowerCase()];
+    if (!type && /^(required|nullable|unique|uniq|index|default(=.*)?)$/i.test(typeText)) {
+      throw bad(`Field "${name}": "${typeText}" is an option, not a type; the type comes first: ${name}:string:${typeText}`);
+    }
     if (!type) throw bad(`Field "${name}" has unknown type "${typeText}" (${valid})`);
     const shape = type === "decimal" ? decimalShape(name, rawType, flags) : undefined;
-    for (const flag of flags) if (flag !== "required") throw bad(`Field "${name}" has unknown option "${flag}" (valid: required${type === "decimal" ? "; precision and scale come first: decimal:10:2" : ""})`);
+    const options = parseFieldOptions(name, type, flags, shape);
     const column = snakeCase(name);
     if (column === "id") throw bad(`Field "id" is added automatically as the primary key`);
     // SQL keywords (order, group, position, ...) are fine: the migration quotes them and the ORM quotes every name
@@ -92,6 +99,6 @@ export function parseFields(text: string | undefined): FieldSpec[] {
     }
     if (seen.has(column)) throw bad(`Field "${name}" is listed twice`);
     seen.add(column);
-    return { property, column, type, required: flags.includes("required"), ...shape };
+    return { property, column, type, ...options, ...shape };
   });
 }

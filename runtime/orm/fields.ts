@@ -19,6 +19,12 @@ export interface FieldDefinition {
   required?: boolean;
   /** Used for new records when the value is not given; a function is called per record. */
   default?: unknown;
+  /**
+   * The column has a unique index (`tina4 generate model … email:string:unique` writes it into
+   * the migration). The database enforces it; the ORM does not query for it. The tests
+   * `tina4 generate route --model` writes give each record they make its own value of it.
+   */
+  unique?: boolean;
   /** Smallest / largest number allowed (int, float, decimal; a decimal's may be text like "0.01", compared exactly). */
   min?: number | string;
   max?: number | string;
@@ -96,6 +102,7 @@ export function normalizeField(model: string, property: string, def: FieldDefini
   if (!IDENT.test(column)) throw bad(`column "${column}" must be letters, digits and _`);
   if (def.hidden !== undefined && typeof def.hidden !== "boolean") throw bad("hidden must be true or false");
   if (def.guarded !== undefined && typeof def.guarded !== "boolean") throw bad("guarded must be true or false");
+  if (def.unique !== undefined && typeof def.unique !== "boolean") throw bad("unique must be true or false");
   let pattern: RegExp | null = null;
   if (def.pattern !== undefined) pattern = typeof def.pattern === "string" ? new RegExp(`^(?:${def.pattern})$`) : def.pattern;
   let decimal: DecimalRules | null = null;

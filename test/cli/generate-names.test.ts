@@ -96,7 +96,8 @@ describe("name validation", () => {
     rejects(() => parseFields("na/me:string"), /must start with a letter/);
     rejects(() => parseFields("näme:string"), /ASCII/);
     rejects(() => parseFields(""), /must not be empty/);
-    rejects(() => parseFields("x:int:unique"), /unknown option/);
+    // (x:int:unique is an option now: see test/cli/field-options.test.ts)
+    rejects(() => parseFields("x:int:primary"), /unknown option "primary" \(valid: required, nullable, unique, index, default=<value>\)/);
   });
 
   it("decimal specs: decimal is (12,2); decimal:10:2 and \"decimal(10,2)\" set precision and scale, also inside a comma list", () => {
@@ -114,7 +115,7 @@ describe("name validation", () => {
     rejects(() => parseFields("price:decimal(10,2,1)"), /bad decimal size "decimal\(10,2,1\)"/);
     rejects(() => parseFields("price:decimal(ten)"), /bad decimal size/);
     rejects(() => parseFields("price:decimal(10"), /bad decimal size "decimal\(10"/);
-    rejects(() => parseFields("price:decimal:10:2:3"), /unknown option "3" \(valid: required; precision and scale come first: decimal:10:2\)/);
-    rejects(() => parseFields("price:float:10"), /unknown option "10" \(valid: required\)/);
+    rejects(() => parseFields("price:decimal:10:2:3"), /unknown option "3" \(valid: required, nullable, unique, index, default=<value>; precision and scale come first: decimal:10:2\)/);
+    rejects(() => parseFields("price:float:10"), /unknown option "10" \(valid: required, nullable, unique, index, default=<value>\)/);
   });
 });

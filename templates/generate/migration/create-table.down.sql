@@ -1,2 +1,2 @@
--- Undoes {{file}}.
+-- Undoes {{file}}.{{indexNote}}
 DROP TABLE {{tableSql}};

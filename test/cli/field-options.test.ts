@@ -1,0 +1,161 @@
+/**
+ * Field options of `generate model` (`email:string:unique`, `slug:string:index`,
+ * `age:int:default=0`, `bio:text:nullable`, `name:string:required`): how they parse, the SQL
+ * each engine gets for them, what the model file says, and the CLI's refusal of bad ones
+ * (one line, exit 1, nothing written). The live engines run the SQL in field-options-engines.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { parseFields } from "../../cli/generate/fields.js";
+import { columnDefinition, defaultLiteral, indexName, indexStatements, MAX_INDEX_NAME } from "../../cli/generate/ddl.js";
+import { CliError } from "../../cli/errors.js";
+import { runCli, tempDir } from "../support/cli.js";
+
+function refused(text: string): string {
+  try {
+    parseFields(text);
+  } catch (error) {
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).code).toBe("T4_ERR_CLI_BAD_FIELD");
+    return (error as CliError).message;
+  }
+  throw new Error(`expected ${text} to be refused`);
+}
+
+describe("field options: parsing", () => {
+  it("reads unique (and Rails' uniq), index, nullable, required and default=, keeping the plain forms as they were", () => {
+    const [email, slug, age, bio, name, handle] = parseFields("email:string:unique,slug:string:index,age:int:default=0,bio:text:nullable,name:string:required,handle:string:uniq:required");
+    expect(email).toEqual({ property: "email", column: "email", type: "string", required: false, unique: true });
+    expect(slug).toEqual({ property: "slug", column: "slug", type: "string", required: false, index: true });
+    expect(age).toEqual({ property: "age", column: "age", type: "int", required: false, default: { value: 0 } });
+    expect(bio).toEqual({ property: "bio", column: "bio", type: "text", required: false, nullable: true });
+    expect(name).toEqual({ property: "name", column: "name", type: "string", required: true });
+    expect(handle).toMatchObject({ unique: true, required: true });
+    expect(parseFields("title:string")).toEqual([{ property: "title", column: "title", type: "string", required: false }]);
+  });
+
+  it("typed defaults: numbers, booleans, canonical decimals, now for datetime; quoted text may hold commas and colons", () => {
+    const fields = parseFields(`score:float:default=-1.5e2,on:bool:default=FALSE,total:decimal:10:2:default=3,at:datetime:default=now,note:string:default="a, b: c",empty:string:default=,q:string:default='say "hi"'`);
+    expect(fields.map((f) => f.default)).toEqual([
+      { value: -150 }, { value: false }, { value: "3.00" }, { now: true }, { value: "a, b: c" }, { value: "" }, { value: 'say "hi"' },
+    ]);
+    // the size still comes first for a decimal, then its options
+    expect(parseFields("price:decimal:8:2:required:default=0.5")[0]).toMatchObject({ precision: 8, scale: 2, required: true, default: { value: "0.50" } });
+    expect(parseFields('price:decimal(6,1):unique')[0]).toMatchObject({ precision: 6, scale: 1, unique: true });
+  });
+
+  it("refuses unknown, repeated and contradictory options and defaults that do not fit the type, naming the field", () => {
+    expect(refused("email:string:uniqe")).toMatch(/^Field "email" has unknown option "uniqe" \(valid: required, nullable, unique, index, default=<value>\)$/);
+    expect(refused("email:string:unique:unique")).toMatch(/"unique" twice/);
+    expect(refused("email:string:unique:uniq")).toMatch(/"unique" twice/);
+    expect(refused("email:string:required:nullable")).toMatch(/cannot be both required \(NOT NULL\) and nullable/);
+    expect(refused("email:string:unique:index")).toMatch(/unique already makes an index/);
+    expect(refused("email:unique")).toMatch(/"unique" is an option, not a type; the type comes first: email:string:unique/);
+    expect(refused("age:int:default=abc")).toMatch(/^Field "age": default=abc is not a whole number/);
+    expect(refused("age:int:default=1.5")).toMatch(/not a whole number/);
+    expect(refused("age:int:default=3000000000")).toMatch(/INTEGER column's range/);
+    expect(refused("score:float:default=1,5")).toMatch(/^Field "score": a default with a comma must be quoted \(default="1,5"\)$/);
+    expect(refused("score:float:default=NaN")).toMatch(/not a number/);
+    expect(refused("on:bool:default=yes")).toMatch(/not true or false/);
+    expect(refused("total:decimal:4:2:default=123.45")).toMatch(/not a decimal\(4,2\) amount/);
+    expect(refused("total:decimal:default=1.234")).toMatch(/not a decimal\(12,2\) amount/);
+    expect(refused("at:datetime:default=2024-01-01")).toMatch(/not now/);
+    expect(refused("meta:json:default={}")).toMatch(/a json field takes no default=/);
+    expect(refused("age:int:default=null")).toMatch(/default=null is what a column without a default .* already gets/);
+    expect(refused("age:int:default")).toMatch(/write its default as default=<value> \(e\.g\. age:int:default=0\)/);
+    expect(refused(`note:string:default="open`)).toMatch(/unmatched quote/);
+    expect(refused(`note:string:default=${"x".repeat(256)}`)).toMatch(/256 characters, longer than the column's 255/);
+    expect(refused("name:string:required=yes")).toMatch(/unknown option "required=yes"/);
+  });
+
+  it("refuses unique or index where an engine cannot index the column: text and json (MySQL, Firebird, SQL Server), unique bool", () => {
+    expect(refused("bio:text:unique")).toMatch(/a text column cannot be unique on MySQL, Firebird and SQL Server .* use bio:string/);
+    expect(refused("bio:text:index")).toMatch(/a text column cannot be indexed/);
+    expect(refused("meta:json:unique")).toMatch(/a json column cannot be unique/);
+    expect(refused("on:bool:unique")).toMatch(/at most two rows/);
+    expect(parseFields("on:bool:index")[0]).toMatchObject({ index: true });
+  });
+});
+
+describe("field options: the SQL per engine", () => {
+  const [email, , , bio, name] = parseFields(`email:string:unique,x:int,y:int,bio:text:nullable:default="it's \\ here",name:string:required:default=anon`);
+
+  it("default literals: quotes doubled, MySQL backslashes escaped and TEXT defaults as an expression, N'' on SQL Server, booleans per column type", () => {
+    expect(defaultLiteral("postgres", bio!, bio!.default!)).toBe("'it''s \\ here'");
+    expect(defaultLiteral("mysql", bio!, bio!.default!)).toBe("('it''s \\\\ here')");
+    expect(defaultLiteral("mysql", name!, name!.default!)).toBe("'anon'");
+    expect(defaultLiteral("mssql", bio!, bio!.default!)).toBe("N'it''s \\ here'");
+    const on = { type: "bool" as const };
+    expect(["sqlite", "postgres", "mysql", "firebird", "mssql"].map((e) => defaultLiteral(e as never, on, { value: true }))).toEqual(["1", "TRUE", "1", "TRUE", "1"]);
+    expect(defaultLiteral("mysql", { type: "datetime" }, { now: true })).toBe("CURRENT_TIMESTAMP(3)");
+    expect(defaultLiteral("firebird", { type: "datetime" }, { now: true })).toBe("CURRENT_TIMESTAMP");
+  });
+
+  it("DEFAULT before NOT NULL (Firebird's order); NULL written where it was asked (never on Firebird) and always on SQL Server", () => {
+    expect(columnDefinition("firebird", name!)).toBe("name VARCHAR(255) DEFAULT 'anon' NOT NULL");
+    expect(columnDefinition("postgres", bio!)).toBe("bio TEXT DEFAULT 'it''s \\ here' NULL");
+    expect(columnDefinition("firebird", bio!)).toBe("bio BLOB SUB_TYPE TEXT DEFAULT 'it''s \\ here'");
+    expect(columnDefinition("sqlite", email!)).toBe("email VARCHAR(255)");
+    expect(columnDefinition("mssql", email!)).toBe("email NVARCHAR(255) NULL");
+  });
+
+  it("indexes: deterministic names within Firebird's 31 characters; a nullable unique column is filtered on SQL Server; keywords quoted", () => {
+    expect(indexName("unique", "users", "email")).toBe("ux_users_email");
+    const long = indexName("index", "customer_order_lines", "shipping_reference_code");
+    expect(long).toHaveLength(MAX_INDEX_NAME);
+    expect(long).toMatch(/^ix_customer_order_line_[0-9a-f]{8}$/);
+    expect(indexName("index", "customer_order_lines", "shipping_reference_code")).toBe(long);
+    expect(indexName("index", "customer_order_lines", "shipping_reference_kind")).not.toBe(long);
+    expect(indexStatements("mssql", "users", [email!])).toEqual(["CREATE UNIQUE INDEX ux_users_email ON users (email) WHERE email IS NOT NULL;"]);
+    expect(indexStatements("mssql", "users", parseFields("email:string:unique:required"))).toEqual(["CREATE UNIQUE INDEX ux_users_email ON users (email);"]);
+    expect(indexStatements("postgres", "values", parseFields("order:int:index"))).toEqual(['CREATE INDEX ix_values_order ON "values" ("order");']);
+    expect(indexStatements("mysql", "values", parseFields("order:int:index"))).toEqual(["CREATE INDEX ix_values_order ON `values` (`order`);"]);
+  });
+});
+
+describe("generate model with field options", () => {
+  let app: string;
+  beforeAll(() => {
+    app = tempDir("tina4-fieldopts-");
+    mkdirSync(join(app, "src", "routes"), { recursive: true });
+  });
+  afterAll(() => rmSync(app, { recursive: true, force: true }));
+
+  it("writes the options into the model (required, default, unique) and the migrations of every engine; the down file drops the table with its indexes", () => {
+    const made = runCli(["g", "model", "Account", "email:string:unique:required", "slug:string:index", "age:int:default=0", "bio:text:nullable", "joined:datetime:default=now"], app);
+    expect(made.code, made.stderr).toBe(0);
+    const model = readFileSync(join(app, "src/models/Account.ts"), "utf8");
+    expect(model).toContain('email: { type: "string", required: true, unique: true, maxLength: 255 },');
+    expect(model).toContain('age: { type: "int", default: 0 },');
+    expect(model).toContain('joined: { type: "datetime", default: () => new Date() },');
+    expect(model).toContain('bio: { type: "text" },');
+    const file = readdirSync(join(app, "migrations")).find((f) => f.endsWith("_create_accounts.sql"))!;
+    const sql = readFileSync(join(app, "migrations", file), "utf8");
+    expect(sql).toMatch(/email VARCHAR\(255\) NOT NULL,\s+slug VARCHAR\(255\),\s+age INTEGER DEFAULT 0,\s+bio TEXT NULL,\s+joined TIMESTAMP DEFAULT CURRENT_TIMESTAMP\s+\);/);
+    expect(sql).toContain("CREATE UNIQUE INDEX ux_accounts_email ON accounts (email);\nCREATE INDEX ix_accounts_slug ON accounts (slug);");
+    expect(readFileSync(join(app, "migrations", "mysql", file), "utf8")).toContain("joined DATETIME(3) DEFAULT CURRENT_TIMESTAMP(3)");
+    expect(readFileSync(join(app, "migrations", "firebird", file), "utf8")).toContain("CREATE UNIQUE INDEX ux_accounts_email ON accounts (email);");
+    const down = readFileSync(join(app, "migrations", file.replace(/\.sql$/, ".down.sql")), "utf8");
+    expect(down).toContain("-- Its indexes (ux_accounts_email, ix_accounts_slug) go with the table on every engine.");
+    expect(down).toContain("DROP TABLE accounts;");
+  });
+
+  it("a bad option: one clear line, exit 1, nothing written", () => {
+    const before = JSON.stringify([existsSync(join(app, "migrations")) ? readdirSync(join(app, "migrations")) : [], readdirSync(join(app, "src"))]);
+    const cases: Array<[string[], RegExp]> = [
+      [["g", "model", "Thing", "email:string:uniqe"], /Field "email" has unknown option "uniqe" \(valid: required, nullable, unique, index, default=<value>\)/],
+      [["g", "model", "Thing", "--fields", "age:int:default=ten"], /Field "age": default=ten is not a whole number/],
+      [["g", "model", "Thing", "bio:text:unique"], /a text column cannot be unique on MySQL, Firebird and SQL Server/],
+      [["g", "model", "Thing", "name:string:required:nullable"], /cannot be both required \(NOT NULL\) and nullable/],
+    ];
+    for (const [args, pattern] of cases) {
+      const result = runCli(args, app);
+      expect(result.code, args.join(" ")).toBe(1);
+      expect(result.stderr, args.join(" ")).toMatch(pattern);
+      expect(result.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+    }
+    expect(existsSync(join(app, "src/models/Thing.ts"))).toBe(false);
+    expect(JSON.stringify([readdirSync(join(app, "migrations")), readdirSync(join(app, "src"))])).toBe(before);
+  });
+});

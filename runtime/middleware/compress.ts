@@ -1,10 +1,12 @@
-import { createReadStream, type Stats } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { stat } from "node:fs/promises";
 import { pipeline, type Readable } from "node:stream";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { negotiateEncoding } from "../http/accept-encoding.js";
 import { isCompressible, mediaType } from "../http/compressible.js";
+import { FileBytes } from "../http/file-bytes.js";
+import { describeOpened, openRegularFile, readOpened, release } from "../http/file-read.js";
 import { addSendHook, type OnSendHook } from "../http/hooks.js";
 import type { Request } from "../http/request.js";
 import type { HeaderValue, Response, ResponseBody } from "../http/response.js";
@@ -138,7 +140,7 @@ class Encoder {
         return this.sent(res, coding, { kind: "stream", stream: this.encodeStream(payload.stream, coding, true) });
       }
       case "file":
-        return this.encodeFile(payload.path, coding, small).then((file) => {
+        return this.encodeFile(res, payload, coding, small).then((file) => {
           if (!file) return;
           const body = this.sent(res, coding, file.body);
           if (file.length !== undefined) headers["content-length"] = file.length;
@@ -233,28 +235,45 @@ class Encoder {
    * exists; else, up to 1 MiB, its encoded copy, made once per coding and version (off the
    * event loop) and kept; a larger file is encoded as it is read. Undefined: send it as it is
    * (too small, or it cannot be read, so commit answers 404 as usual).
+   *
+   * The file is opened once and its fstat decides everything (file-read.ts): the bytes encoded
+   * are read from that descriptor, the copy is kept under that version, and the headers are made
+   * to describe it. A deploy rewriting the file after its headers were decided (or between a
+   * stat and a read by path) could otherwise send the new bytes under the old ETag.
    */
-  private async encodeFile(path: string, coding: CompressEncoding, small: (size: number) => boolean): Promise<{ body: ResponseBody; length?: number } | undefined> {
-    const original = await stat(path).catch(() => null);
-    if (!original?.isFile() || small(original.size)) return undefined;
-    const sibling = await stat(path + FILE_SUFFIX[coding]).catch(() => null);
-    if (sibling?.isFile() && isUpToDate(sibling, original)) return { body: { kind: "file", path: path + FILE_SUFFIX[coding] }, length: sibling.size };
-    if (original.size <= CACHED_FILE_MAX) {
-      const known = this.files.get(path, coding, original);
-      if (known) return { body: { kind: "data", data: known } };
-      const data = await readFile(path).catch(() => null);
-      if (!data) return undefined;
-      const encoded = await (coding === "br" ? this.brotliAsync(data, this.brotliOptions(data.length)) : this.gzipAsync(data, { level: this.settings.gzipLevel }));
-      this.files.set(path, coding, original, encoded);
-      return { body: { kind: "data", data: encoded } };
+  private async encodeFile(
+    res: Response, payload: Extract<ResponseBody, { kind: "file" }>, coding: CompressEncoding, small: (size: number) => boolean,
+  ): Promise<{ body: ResponseBody; length?: number } | undefined> {
+    const path = payload.path;
+    const file = await openRegularFile(path);
+    if (!file) return undefined;
+    const original = file.stats;
+    if (small(original.size)) return void release(file);
+    const siblingPath = path + FILE_SUFFIX[coding];
+    const sibling = await stat(siblingPath).catch(() => null);
+    if (sibling?.isFile() && isUpToDate(sibling, original)) {
+      release(file);
+      describeOpened(res.headers, payload, file);
+      // the sibling is its own basis: commit re-reads its length if it is rewritten before it opens
+      return { body: { kind: "file", path: siblingPath, basis: sibling }, length: sibling.size };
     }
-    const file = createReadStream(path);
-    const opened = await new Promise<boolean>((resolve) => {
-      file.once("open", () => resolve(true));
-      file.once("error", () => resolve(false));
-    });
-    if (!opened) return undefined;
-    return { body: { kind: "stream", stream: this.encodeStream(file, coding, false, original.size) } };
+    if (original.size <= CACHED_FILE_MAX) {
+      let data = this.files.get(path, coding, original);
+      if (data) release(file);
+      else {
+        const identity = await readOpened(file).catch(() => null);
+        // changed while read (or unreadable): commit sends it as it is then, checked again
+        if (!identity) return undefined;
+        data = await (coding === "br" ? this.brotliAsync(identity, this.brotliOptions(identity.length)) : this.gzipAsync(identity, { level: this.settings.gzipLevel }));
+        this.files.set(path, coding, original, data);
+      }
+      describeOpened(res.headers, payload, file);
+      return { body: { kind: "data", data } };
+    }
+    describeOpened(res.headers, payload, file);
+    // read no further than the fstat said, and an error (cut) if it ends short, as commit's own read
+    const bytes = new FileBytes(file.fd, 0, original.size - 1);
+    return { body: { kind: "stream", stream: this.encodeStream(bytes, coding, false, original.size) } };
   }
 }
 

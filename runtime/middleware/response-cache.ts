@@ -1,4 +1,3 @@
-import { readFile, stat } from "node:fs/promises";
 import { pipeline, Transform, type Readable } from "node:stream";
 import { cacheTarget, createCache } from "../cache/factory.js";
 import { BOOKKEEPING_PREFIX, type BackendName, type CacheBackend, type CacheLookup } from "../cache/backend.js";
@@ -9,6 +8,7 @@ import type { Request } from "../http/request.js";
 import { addSendHook } from "../http/hooks.js";
 import { SingleFlight } from "../async/single-flight.js";
 import { tapBody } from "../http/body-tap.js";
+import { describeOpened, openRegularFile, readOpened, release } from "../http/file-read.js";
 import type { HeaderValue, Response, ResponseBody } from "../http/response.js";
 import { builtin, type MiddlewareFunction, type Next } from "./types.js";
 import { MiddlewareError, MiddlewareErrorCode } from "./errors.js";
@@ -274,7 +274,13 @@ async function runAndStore(
     capture.watched = true;
     if (req.method !== "GET") return;
     capture.described = describedBy(res);
-    return capture.take(payload);
+    if (payload.kind !== "file") return capture.take(payload);
+    // a file read now may have been rewritten since its headers were made: they are made to
+    // describe the bytes read, and the entry keeps them as they then stand
+    return capture.takeFile(payload, res.headers).then((body) => {
+      capture.described = describedBy(res);
+      return body;
+    });
   });
   res.header("x-cache", "MISS");
   let failed = false;
@@ -355,16 +361,10 @@ class BodyCapture {
     this.chunks.push(buffer);
   };
 
-  /** Captures the payload about to be sent; returns what to send instead when it must pass through us. */
-  take(payload: ResponseBody): ResponseBody | Promise<ResponseBody | void> | void {
-    switch (payload.kind) {
-      case "data":
-        return this.keep(payload.data);
-      case "stream":
-        return { kind: "stream", stream: this.tee(payload.stream) };
-      case "file":
-        return this.readSmallFile(payload.path);
-    }
+  /** Captures the payload about to be sent (a file: takeFile); returns what to send instead when it must pass through us. */
+  take(payload: Exclude<ResponseBody, { kind: "file" }>): ResponseBody | void {
+    if (payload.kind === "data") return this.keep(payload.data);
+    if (payload.kind === "stream") return { kind: "stream", stream: this.tee(payload.stream) };
   }
 
   body(): Buffer | null {
@@ -383,16 +383,22 @@ class BodyCapture {
     return copy;
   }
 
-  /** A file small enough to store is read now and sent from memory; a larger or unreadable one is left to commit. */
-  private async readSmallFile(path: string): Promise<ResponseBody | void> {
-    try {
-      if ((await stat(path)).size > this.maxBytes) return void (this.overflow = true);
-      const data = await readFile(path);
-      this.keep(data);
-      return { kind: "data", data };
-    } catch {
-      this.overflow = true; // commit answers 404 for a file that went away; nothing to store
+  /**
+   * A file small enough to store is read now (one open, one fstat: file-read.ts), its headers made
+   * to describe what was read, and sent from memory; a larger, unreadable or changing one is left
+   * to commit and not stored (commit answers 404 for a file that went away).
+   */
+  async takeFile(payload: Extract<ResponseBody, { kind: "file" }>, headers: Record<string, HeaderValue>): Promise<ResponseBody | void> {
+    const file = await openRegularFile(payload.path);
+    if (!file || file.stats.size > this.maxBytes) {
+      if (file) release(file);
+      return void (this.overflow = true);
     }
+    const data = await readOpened(file).catch(() => null);
+    if (!data) return void (this.overflow = true);
+    describeOpened(headers, payload, file);
+    this.keep(data);
+    return { kind: "data", data };
   }
 }
 

@@ -78,7 +78,11 @@ export function session(options: SessionOptions = {}): MiddlewareFunction {
   // on (until shutdown; after that, while the reopened store is open)
   const target = cacheTarget({ backend: settings.backend, url: settings.url });
   onShutdown(watchCacheServer("sessions", target.backend, target.url));
-  const remove = (id: string) => withStore(settings, async (cache) => void (await cache.delete(id)));
+  // the mark first, then the record: see save()
+  const remove = (id: string) => withStore(settings, async (cache) => {
+    await cache.set(endedKey(id), 1, settings.ttl);
+    await cache.delete(id);
+  });
 
   const middleware = builtin("session", async function (req: Request, res: Response, next) {
     // an outer session() already loaded it (global and route middleware both)
@@ -93,13 +97,26 @@ export function session(options: SessionOptions = {}): MiddlewareFunction {
     const current = new Session(id, record, remove);
     req.session = current;
     await next();
-    await save(current, req, res, raw !== undefined, settings);
+    await save(current, req, res, raw !== undefined, record === null ? null : id, settings);
   });
   sessionMiddleware.add(middleware);
   return middleware;
 }
 
-async function save(current: Session, req: Request, res: Response, hadCookie: boolean, settings: Settings): Promise<void> {
+/** The mark a logout (destroy) or regenerate leaves for an id it ended, for as long as a session lives. */
+const endedKey = (id: string) => `~ended:${id}`;
+
+/**
+ * Writes the session back at the end of the request. `loadedId`: the id whose stored record the
+ * request loaded, null for a session it started. Another request (any worker or instance) may
+ * have ended that session meanwhile — a logout while a slow page was still running — and
+ * writing the loaded record back would log the user in again. A cache has no conditional write
+ * on every backend, so the order does it: remove() marks the id ended, then deletes the record;
+ * save() writes the record, then looks for the mark. If save's look came after the mark, it
+ * finds it and deletes what it wrote; if it came before, so did save's write, and remove()'s
+ * delete comes after both. Either way the session stays ended, and this response sends no cookie.
+ */
+async function save(current: Session, req: Request, res: Response, hadCookie: boolean, loadedId: string | null, settings: Settings): Promise<void> {
   if (current.destroyed) {
     if (hadCookie) res.clearCookie(settings.cookie, { ...settings.attributes, maxAge: undefined });
     return;
@@ -111,7 +128,13 @@ async function save(current: Session, req: Request, res: Response, hadCookie: bo
   // a session is never started by another site's form: login CSRF (cross-site.ts)
   if (current.isNew && crossSiteWrite(req)) return warnSessionNotStarted(req);
   const { id, record } = current.toRecord(now);
-  await withStore(settings, (cache) => cache.set(id, record, settings.ttl));
+  const ended = await withStore(settings, async (cache) => {
+    await cache.set(id, record, settings.ttl);
+    if (id !== loadedId || !(await cache.get(endedKey(id))).hit) return false;
+    await cache.delete(id);
+    return true;
+  });
+  if (ended) return;
   res.cookie(settings.cookie, signSessionId(id), settings.attributes);
   if (settings.attributes.secure === true && current.isNew) warnIfSecureCookieOverHttp(req);
 }

@@ -106,7 +106,11 @@ export { publish, subscribe, type Unsubscribe } from "./realtime/bus/bus.js";
 import "./realtime/bus/readiness.js"; // registers the "pubsub" check of GET /__ready (TINA4_PUBSUB_URL; not from bus.ts: the HTTP core loads the bus and must not reach the cache)
 export { RealtimeError, RealtimeErrorCode } from "./realtime/errors.js";
 export { loadEnvFiles } from "./config/env.js";
-export { Model, ValidationError, ModelError, ModelErrorCode, type ModelFields, type FieldDefinition, type FieldType, type FieldError, type QueryOptions, type ModelClass } from "./orm/index.js";
+export {
+  Model, ValidationError, ModelError, ModelErrorCode, PaginationError, belongsTo, hasMany, hasOne, DEFAULT_PER_PAGE, DEFAULT_MAX_PER_PAGE,
+  type ModelFields, type FieldDefinition, type FieldType, type FieldError, type QueryOptions, type ModelClass, type FindOptions, type WhereOptions, type RecordOf,
+  type BelongsTo, type HasMany, type HasOne, type Relation, type RelationMap, type RelationName, type Loaded, type PaginateOptions, type PageMeta, type PageInput, type Page,
+} from "./orm/index.js";
 export { migrate, rollbackMigrations, migrationStatus, splitSql, MigrationError, MigrateErrorCode, type MigrationEvent, type MigrationOptions, type MigrateResult, type RollbackOptions, type RollbackResult, type MigrationStatus, type MigrationStatusEntry } from "./migrate/index.js";
 export { queue, Queue, configureQueue, closeQueues, testJob, QueueError, QueueErrorCode, type BulkJob, type Job, type JobCounts, type JobInfo, type JobOptions, type JobState, type Processor, type TestJob, type TestJobOptions, type QueueConfig } from "./jobs/index.js";
 export { lock, tryLock, configureLock, closeLocks, LockError, LockErrorCode, type LockContext, type LockOptions, type LockSettings, type TryLockResult } from "./lock/index.js";

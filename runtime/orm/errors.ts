@@ -41,6 +41,10 @@ export const ModelErrorCode = {
   NO_KEY: "T4_ERR_ORM_NO_KEY",
   /** A bad argument (negative limit, ...). */
   ARGUMENT: "T4_ERR_ORM_ARGUMENT",
+  /** A relation that is not declared, or declared wrong (unknown field, not a model class). */
+  RELATION: "T4_ERR_ORM_RELATION",
+  /** paginate(): a page or perPage that is not a whole number in range (HTTP 400). */
+  PAGINATION: "T4_ERR_ORM_PAGINATION",
 } as const;
 
 export type ModelErrorCodeValue = (typeof ModelErrorCode)[keyof typeof ModelErrorCode];
@@ -49,5 +53,24 @@ export type ModelErrorCodeValue = (typeof ModelErrorCode)[keyof typeof ModelErro
 export class ModelError extends Tina4Error {
   constructor(code: ModelErrorCodeValue, message: string) {
     super(code, message);
+  }
+}
+
+/** Which paging value was refused. */
+export type PageParameter = "page" | "perPage";
+
+/**
+ * paginate() refused `page` or `perPage` (not a whole number, below 1, perPage over its
+ * maximum). These usually come from a request's query (`?page=0`), so it is an HttpError 400
+ * whose message reaches the client: a route that lets it escape answers
+ * `{"error":"page must be a whole number of at least 1, got \"0\"","code":"T4_ERR_ORM_PAGINATION","parameter":"page",...}`.
+ */
+export class PaginationError extends HttpError {
+  /** The refused parameter. */
+  readonly parameter: PageParameter;
+
+  constructor(parameter: PageParameter, message: string) {
+    super(400, message, { code: ModelErrorCode.PAGINATION, details: { parameter } });
+    this.parameter = parameter;
   }
 }

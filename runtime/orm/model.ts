@@ -1,127 +1,36 @@
-import { Database, type Engine, type Row, type SqlParams, type SqlValue } from "../db/index.js";
-import { dialectFor } from "../db/dialects/index.js";
+import { Database, type Row, type SqlParams } from "../db/index.js";
 import { openTransactionOn } from "../db/open-transactions.js";
 import { ModelError, ModelErrorCode, ValidationError, type FieldError } from "./errors.js";
-import { coerceInput, fromDb, normalizeField, toDb, type Field, type ModelFields } from "./fields.js";
+import { coerceInput, fromDb, toDb, type ModelFields } from "./fields.js";
 import { validateFields } from "./validation.js";
+import {
+  DELETED_AT, checkEngine, condition, hydrate, isHydrating, isPersisted, keyOf, metaOf, orderClause, q, rowValue, selectFrom, setPersisted, softFilter,
+  values, wholeCount, type Meta,
+} from "./meta.js";
+import { checkRelations, loadRelations, relationNames, type RelatingClass } from "./eager.js";
+import { pageMeta, pageWindow, type PaginateOptions, type Page } from "./paginate.js";
+import type { CountOptions, QueryOptions, WithRelations } from "./query-options.js";
+import type { Loaded, RelatedValue, RelationMap, RelationName } from "./relations.js";
+
+export { DELETED_AT } from "./meta.js";
+export type { CountOptions, QueryOptions } from "./query-options.js";
 
 /** A primary-key value. */
 export type PrimaryKeyValue = number | string | bigint;
 
-/** Options of where() and all(). */
-export interface QueryOptions {
-  /** Page size (a non-negative whole number). */
-  limit?: number;
-  /** Rows to skip. */
-  offset?: number;
-  /** Fields (property or column names): "name", "name desc", "-createdAt", or a list. Default: the primary key. */
-  orderBy?: string | readonly string[];
-  /** Soft-delete models: include deleted records too. */
-  withDeleted?: boolean;
-}
-
-export interface CountOptions {
-  withDeleted?: boolean;
-}
-
 /** The class side of a model, typed so statics return the subclass: `Product.find(1)` → `Product | null`. */
 export type ModelClass<T extends Model> = (new () => T) & typeof Model;
 
-/** The column soft-delete models use; it must exist in the table (TIMESTAMP / DATETIME, nullable). */
-export const DELETED_AT = "deleted_at";
+/** Options of find(): withDeleted, and the relations to load with the record. */
+export interface FindOptions<K extends string = string> extends CountOptions, WithRelations<K> {}
 
-interface Meta {
-  name: string;
-  table: string;
-  fields: Field[];
-  byName: Map<string, Field>;
-  pk: Field;
-  softDelete: boolean;
-  /** Engines whose decimal limits the fields were checked against. */
-  fitsEngines: Set<Engine>;
-}
+/** Options of where() and all(): paging, order, withDeleted, and the relations to load. */
+export interface WhereOptions<K extends string = string> extends QueryOptions, WithRelations<K> {}
 
-const TABLE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
+/** A record of the model class `C` with the relations `K` loaded (typed from `C.relations`). */
+export type RecordOf<C extends ModelClass<Model>, K extends string = never> = Loaded<InstanceType<C>, C, K>;
 
-const metas = new WeakMap<object, Meta>();
-/** Records that exist in the database (loaded or saved); kept off the instance so JSON stays clean. */
-const persisted = new WeakSet<Model>();
-let hydrating = false;
 let shared: Promise<Database> | null = null;
-
-function metaOf(cls: typeof Model): Meta {
-  let m = metas.get(cls);
-  if (m) return m;
-  const name = cls.name || "Model";
-  const bad = (why: string) => new ModelError(ModelErrorCode.DEFINITION, `${name}: ${why}`);
-  const table = cls.tableName;
-  if (typeof table !== "string" || !TABLE.test(table)) throw bad(`static tableName must be a table name (letters, digits, _), got ${JSON.stringify(table)}`);
-  const defs: ModelFields = cls.fields ?? {};
-  const fields = Object.entries(defs).map(([property, def]) => {
-    if (isModelMember(property)) throw bad(`field "${property}" clashes with a Model method; rename the property and keep the column with { column: "${property}" }`);
-    return normalizeField(name, property, def);
-  });
-  if (fields.length === 0) throw bad("static fields is empty");
-  const pks = fields.filter((f) => f.def.primaryKey);
-  const pk = pks.length === 1 ? pks[0] : pks.length === 0 ? fields.find((f) => f.property === "id") : undefined;
-  if (!pk) throw bad(pks.length > 1 ? "more than one primaryKey field (composite keys are not supported)" : 'no primaryKey field (mark one with primaryKey: true, or name it "id")');
-  const byName = new Map<string, Field>();
-  for (const f of fields) {
-    byName.set(f.property, f);
-    if (!byName.has(f.column)) byName.set(f.column, f);
-  }
-  m = { name, table, fields, byName, pk, softDelete: cls.softDelete === true, fitsEngines: new Set() };
-  metas.set(cls, m);
-  return m;
-}
-
-/**
- * Refuses a decimal field with more digits than `engine` keeps exactly (SQLite and SQL Server
- * 15, Firebird 18), before any value is written or read there: a silent loss of digits in
- * money is worse than an error naming the field.
- */
-function checkEngine(m: Meta, engine: Engine): void {
-  if (m.fitsEngines.has(engine)) return;
-  const { digits, reason } = dialectFor(engine).exactDecimal;
-  for (const f of m.fields) {
-    if (f.decimal !== null && f.decimal.precision > digits) {
-      throw new ModelError(ModelErrorCode.DEFINITION, `${m.name}.fields.${f.property}: decimal(${f.decimal.precision},${f.decimal.scale}) has more digits than ${engine} keeps exactly (${digits}: ${reason}); use precision ${digits} or less`);
-    }
-  }
-  m.fitsEngines.add(engine);
-}
-
-/** Quotes an identifier with the engine's dialect (which folds case as unquoted DDL does: lower on PostgreSQL, upper on Firebird). */
-function q(engine: Engine, name: string): string {
-  return dialectFor(engine).quote(name);
-}
-
-function count(name: string, value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value) || value < 0) throw new ModelError(ModelErrorCode.ARGUMENT, `${name} must be a non-negative whole number, got ${String(value)}`);
-  return value;
-}
-
-function orderClause(m: Meta, engine: Engine, orderBy: QueryOptions["orderBy"]): string {
-  if (orderBy === undefined) return `${q(engine, m.pk.column)} ASC`;
-  const terms = (typeof orderBy === "string" ? orderBy.split(",") : [...orderBy]).map((t) => t.trim()).filter(Boolean);
-  if (terms.length === 0) return `${q(engine, m.pk.column)} ASC`;
-  return terms
-    .map((term) => {
-      const match = /^(-)?([A-Za-z_][A-Za-z0-9_]*)(?:\s+(asc|desc))?$/i.exec(term);
-      const field = match ? m.byName.get(match[2]!) : undefined;
-      if (!match || !field) {
-        throw new ModelError(ModelErrorCode.ORDER_BY, `${m.name}: cannot order by ${JSON.stringify(term)}; use a field name (${m.fields.map((f) => f.property).join(", ")}) with optional asc/desc or a leading "-"`);
-      }
-      const desc = match[1] === "-" || match[3]?.toLowerCase() === "desc";
-      return `${q(engine, field.column)} ${desc ? "DESC" : "ASC"}`;
-    })
-    .join(", ");
-}
-
-function values(record: Model): Record<string, unknown> {
-  return record as unknown as Record<string, unknown>;
-}
 
 /**
  * Base class of every model. A subclass names its table and fields; records are plain objects
@@ -145,10 +54,15 @@ export class Model {
   static softDelete = false;
   /** This model's database; defaults to the shared connection to TINA4_DATABASE_URL. */
   static db: Database | undefined = undefined;
+  /**
+   * Relation name → belongsTo / hasMany / hasOne (relations.ts): loaded with `{ with: [...] }`,
+   * `Model.load(records, ...)` or `record.related(name)`, one query per relation.
+   */
+  static relations: RelationMap = {};
 
   /** A new (unsaved) record; `data` is applied with fill(). Field defaults are set first. */
   constructor(data?: unknown) {
-    if (hydrating) return;
+    if (isHydrating()) return;
     const m = metaOf(new.target as typeof Model);
     const v = values(this);
     for (const f of m.fields) {
@@ -200,9 +114,11 @@ export class Model {
 
   // ───────────────────────────── queries ─────────────────────────────
 
-  /** The record with this primary key, or null (soft-deleted records count as missing). */
-  static async find<T extends Model>(this: ModelClass<T>, id: PrimaryKeyValue, options: CountOptions = {}): Promise<T | null> {
+  /** The record with this primary key, or null (soft-deleted records count as missing); `with` loads relations. */
+  static async find<C extends ModelClass<Model>, const K extends RelationName<C> = never>(this: C, id: PrimaryKeyValue, options: FindOptions<K> = {}): Promise<RecordOf<C, K> | null> {
     const m = metaOf(this);
+    const names = options.with ?? [];
+    checkRelations(this as unknown as RelatingClass, names);
     if (id === null || id === undefined) return null;
     if (m.pk.type === "int") {
       const n = typeof id === "string" && /^\s*-?\d+\s*$/.test(id) ? Number(id) : id;
@@ -212,32 +128,70 @@ export class Model {
     const db = await this.database();
     const e = db.engine;
     checkEngine(m, e);
-    const sql = `SELECT ${m.fields.map((f) => q(e, f.column)).join(", ")} FROM ${q(e, m.table)} WHERE ${q(e, m.pk.column)} = ?${softFilter(m, e, options)}`;
-    const row = await db.fetchOne(sql, [id]);
-    return row ? hydrate<T>(this, m, row, e) : null;
+    const row = await db.fetchOne(`${selectFrom(m, e)} WHERE ${q(e, m.pk.column)} = ?${softFilter(m, e, options)}`, [id]);
+    if (!row) return null;
+    const record = hydrate(this as unknown as new () => InstanceType<C>, m, row, e);
+    if (names.length > 0) await loadRelations(this as unknown as RelatingClass, [record], names);
+    return record as RecordOf<C, K>;
   }
 
-  /** Records matching `sql` (a WHERE condition with `?` placeholders), paged and ordered. */
-  static async where<T extends Model>(this: ModelClass<T>, sql: string, params: SqlParams = [], options: QueryOptions = {}): Promise<T[]> {
+  /** Records matching `sql` (a WHERE condition with `?` placeholders), paged and ordered; `with` loads relations. */
+  static async where<C extends ModelClass<Model>, const K extends RelationName<C> = never>(this: C, sql: string, params: SqlParams = [], options: WhereOptions<K> = {}): Promise<Array<RecordOf<C, K>>> {
     const m = metaOf(this);
-    const limit = count("limit", options.limit);
-    const offset = count("offset", options.offset) ?? 0;
+    const limit = wholeCount("limit", options.limit);
+    const offset = wholeCount("offset", options.offset) ?? 0;
+    const names = options.with ?? [];
+    checkRelations(this as unknown as RelatingClass, names);
     const db = await this.database();
     const e = db.engine;
     checkEngine(m, e);
     const order = orderClause(m, e, options.orderBy);
-    let text = `SELECT ${m.fields.map((f) => q(e, f.column)).join(", ")} FROM ${q(e, m.table)} WHERE ${condition(sql)}${softFilter(m, e, options)} ORDER BY ${order}`;
+    let text = `${selectFrom(m, e)} WHERE ${condition(sql)}${softFilter(m, e, options)} ORDER BY ${order}`;
     if (limit !== undefined) {
       if (limit === 0) return [];
       text += ` LIMIT ${limit} OFFSET ${offset}`;
     }
     const result = await db.fetch(text, params, limit === undefined && offset > 0 ? { offset } : {});
-    return result.records.map((row) => hydrate<T>(this, m, row, e));
+    const records = result.records.map((row) => hydrate(this as unknown as new () => InstanceType<C>, m, row, e));
+    if (names.length > 0 && records.length > 0) await loadRelations(this as unknown as RelatingClass, records, names);
+    return records as Array<RecordOf<C, K>>;
   }
 
   /** Every record (one page with limit/offset), ordered by the primary key unless orderBy says otherwise. */
-  static all<T extends Model>(this: ModelClass<T>, options: QueryOptions = {}): Promise<T[]> {
-    return (this.where as (this: ModelClass<T>, sql: string, params: SqlParams, options: QueryOptions) => Promise<T[]>).call(this, "", [], options);
+  static all<C extends ModelClass<Model>, const K extends RelationName<C> = never>(this: C, options: WhereOptions<K> = {}): Promise<Array<RecordOf<C, K>>> {
+    return Model.where.call<C, [string, SqlParams, WhereOptions<K>], Promise<Array<RecordOf<C, K>>>>(this, "", [], options);
+  }
+
+  /**
+   * One page of the records matching `where` (all when omitted): `{ data, meta: { page, perPage,
+   * total, lastPage } }` from one COUNT and one page query (none past the last page), plus one
+   * query per relation in `with`. `page`/`perPage` may be query values (`req.query.page`); a bad
+   * one, or perPage over `maxPerPage` (100), is a PaginationError (HTTP 400).
+   */
+  static async paginate<C extends ModelClass<Model>, const K extends RelationName<C> = never>(this: C, options: PaginateOptions<K> = {}): Promise<Page<RecordOf<C, K>>> {
+    const { page, perPage, offset } = pageWindow(options);
+    const m = metaOf(this);
+    checkRelations(this as unknown as RelatingClass, options.with ?? []);
+    const db = await this.database();
+    orderClause(m, db.engine, options.orderBy); // a bad orderBy fails before the COUNT runs
+    const sql = options.where ?? "";
+    const params = options.params ?? [];
+    const total = await this.count(sql, params, options);
+    const data = offset >= total ? [] : await Model.where.call<C, [string, SqlParams, WhereOptions<K>], Promise<Array<RecordOf<C, K>>>>(this, sql, params, { orderBy: options.orderBy, withDeleted: options.withDeleted, with: options.with, limit: perPage, offset });
+    return { data, meta: pageMeta(page, perPage, total) };
+  }
+
+  /**
+   * Loads relations onto records of this model already in hand (one query per relation for all
+   * of them) and returns them, typed with the relations: `await Order.load(orders, "lines")`.
+   */
+  static async load<C extends ModelClass<Model>, const K extends RelationName<C>>(this: C, records: ReadonlyArray<InstanceType<C>>, ...names: K[]): Promise<Array<RecordOf<C, K>>> {
+    for (const record of records) {
+      if (!(record instanceof this)) throw new ModelError(ModelErrorCode.ARGUMENT, `${this.name}.load(): every record must be a ${this.name}, got ${describeValue(record)}`);
+    }
+    if (records.length > 0) await loadRelations(this as unknown as RelatingClass, records, names);
+    else checkRelations(this as unknown as RelatingClass, names);
+    return records as Array<RecordOf<C, K>>;
   }
 
   /** How many records match `sql` (all when omitted). */
@@ -269,7 +223,7 @@ export class Model {
 
   /** True until the record has been inserted (or when it was not loaded from the database). */
   get isNew(): boolean {
-    return !persisted.has(this);
+    return !isPersisted(this);
   }
 
   /**
@@ -319,7 +273,7 @@ export class Model {
       }
       const result = await db.insert(m.table, row);
       if ((v[pk.property] === undefined || v[pk.property] === null) && result.lastId !== null) v[pk.property] = fromDb(pk, result.lastId, db.engine);
-      persisted.add(this);
+      setPersisted(this, true);
       await readOmitted(this, m, db);
       return this;
     }
@@ -348,7 +302,7 @@ export class Model {
     const id = keyOf(this, m);
     const db = await cls.database();
     const r = await db.delete(m.table, { [m.pk.column]: id });
-    persisted.delete(this);
+    setPersisted(this, false);
     return r.affected > 0;
   }
 
@@ -359,14 +313,43 @@ export class Model {
     return setDeleted(this, m, null);
   }
 
-  /** Field values by property name (camelCase), for res.json(record); `hidden` fields are left out. */
+  /**
+   * The relation `name` (declared in `static relations`): the loaded value when it was loaded
+   * (`with`, `Model.load`, an earlier call), else one query, kept on the record from then on.
+   * Typed by the record's own declaration of the property (`declare lines?: OrderLine[]`).
+   */
+  async related<K extends string>(name: K): Promise<RelatedValue<this, K>> {
+    const cls = this.constructor as unknown as RelatingClass;
+    const v = values(this);
+    if (!Object.hasOwn(v, name) || !relationNames(cls).includes(name)) await loadRelations(cls, [this], [name]);
+    return v[name] as RelatedValue<this, K>;
+  }
+
+  /**
+   * Field values by property name (camelCase), for res.json(record); `hidden` fields are left
+   * out. Relations are included only once loaded (`with`, `load`, `related`), each as its
+   * records' own toJSON() (an array for hasMany, null for a missing record).
+   */
   toJSON(): Record<string, unknown> {
-    const m = metaOf(this.constructor as typeof Model);
+    const cls = this.constructor as typeof Model;
+    const m = metaOf(cls);
     const v = values(this);
     const out: Record<string, unknown> = {};
     for (const f of m.fields) if (f.def.hidden !== true) out[f.property] = v[f.property] ?? null;
+    for (const name of relationNames(cls)) if (Object.hasOwn(v, name)) out[name] = relatedJson(v[name]);
     return out;
   }
+}
+
+/** A loaded relation's JSON: records as their toJSON(), arrays of them, null. */
+function relatedJson(value: unknown): unknown {
+  if (value instanceof Model) return value.toJSON();
+  if (Array.isArray(value)) return value.map(relatedJson);
+  return value ?? null;
+}
+
+function describeValue(value: unknown): string {
+  return typeof value === "object" && value !== null ? (value.constructor?.name ?? "an object") : String(value);
 }
 
 /**
@@ -378,14 +361,6 @@ export function isModelMember(name: string): boolean {
 }
 
 // Helpers of the instance methods live outside the class, so no record member hides a field name (key, ...).
-function keyOf(record: Model, m: Meta): SqlValue {
-  const id = values(record)[m.pk.property];
-  if (record.isNew || id === undefined || id === null) {
-    throw new ModelError(ModelErrorCode.NO_KEY, `${m.name}: this record has not been saved (no ${m.pk.property}); save() it first`);
-  }
-  return id as SqlValue;
-}
-
 async function setDeleted(record: Model, m: Meta, at: Date | null): Promise<boolean> {
   const cls = record.constructor as typeof Model;
   const id = keyOf(record, m);
@@ -396,14 +371,6 @@ async function setDeleted(record: Model, m: Meta, at: Date | null): Promise<bool
 
 function isObject(data: unknown): data is Record<string, unknown> {
   return data !== null && typeof data === "object" && !Array.isArray(data) && !(data instanceof Date) && !Buffer.isBuffer(data);
-}
-
-function condition(sql: string): string {
-  return typeof sql === "string" && sql.trim() !== "" ? `(${sql})` : "1 = 1";
-}
-
-function softFilter(m: Meta, engine: Engine, options: CountOptions): string {
-  return m.softDelete && !options.withDeleted ? ` AND ${q(engine, DELETED_AT)} IS NULL` : "";
 }
 
 /**
@@ -418,22 +385,5 @@ async function readOmitted(record: Model, m: Meta, db: Database): Promise<void> 
   const sql = `SELECT ${omitted.map((f) => q(e, f.column)).join(", ")} FROM ${q(e, m.table)} WHERE ${q(e, m.pk.column)} = ?`;
   const row = await db.fetchOne(sql, [keyOf(record, m)], { cache: false });
   if (row === null) return;
-  for (const f of omitted) v[f.property] = fromDb(f, f.column in row ? row[f.column] : row[f.column.toLowerCase()], e);
-}
-
-function hydrate<T extends Model>(cls: new () => T, m: Meta, row: Row, engine: Engine): T {
-  hydrating = true;
-  let record: T;
-  try {
-    record = new cls();
-  } finally {
-    hydrating = false;
-  }
-  const v = values(record);
-  for (const f of m.fields) {
-    const raw = f.column in row ? row[f.column] : row[f.column.toLowerCase()];
-    v[f.property] = fromDb(f, raw, engine);
-  }
-  persisted.add(record);
-  return record;
+  for (const f of omitted) v[f.property] = rowValue(row, f, e);
 }

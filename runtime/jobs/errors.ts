@@ -29,4 +29,13 @@ export const QueueErrorCode = {
 
 export type QueueErrorCodeValue = (typeof QueueErrorCode)[keyof typeof QueueErrorCode];
 
-export class QueueError extends codedError<QueueErrorCodeValue>() {}
+export class QueueError extends codedError<QueueErrorCodeValue>() {
+  /**
+   * The HTTP status of a request that fails with it (a route awaiting `queue().add`): 503 while
+   * the queue's server or database is unavailable (the job was not stored; a retry in a moment
+   * or on another instance may succeed, as for a database that is down), else 500.
+   */
+  get status(): 500 | 503 {
+    return this.code === QueueErrorCode.UNAVAILABLE ? 503 : 500;
+  }
+}

@@ -24,7 +24,16 @@ export const RealtimeErrorCode = {
 export type RealtimeErrorCode = (typeof RealtimeErrorCode)[keyof typeof RealtimeErrorCode];
 
 /** Errors of WebSocket routes, SSE streams and the pub/sub bus. */
-export class RealtimeError extends codedError<RealtimeErrorCode>() {}
+export class RealtimeError extends codedError<RealtimeErrorCode>() {
+  /**
+   * The HTTP status of a request that fails with it (a route awaiting `broadcast`): 503 while
+   * the pub/sub server is unreachable — this instance's trouble, not the request's, so a retry
+   * in a moment or on another instance may succeed, as for a database that is down — else 500.
+   */
+  get status(): 500 | 503 {
+    return this.code === RealtimeErrorCode.BUS_UNREACHABLE ? 503 : 500;
+  }
+}
 
 /** Room and channel names: non-empty strings up to 256 characters. */
 export function checkName(kind: "room" | "channel", name: unknown): string {

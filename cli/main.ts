@@ -33,6 +33,7 @@ const commands: Record<string, () => Promise<Register>> = {
   migrate: async () => (await import("./commands/migrate.js")).registerMigrate,
   worker: async () => (await import("./commands/worker.js")).registerWorker,
   queue: async () => (await import("./commands/queue.js")).registerQueue,
+  console: async () => (await import("./commands/console.js")).registerConsole,
 };
 const aliases: Record<string, string> = { g: "generate" };
 

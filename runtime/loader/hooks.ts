@@ -66,13 +66,28 @@ export async function resolve(specifier: string, context: ResolveContext, nextRe
     const target = fileURLToPath(new URL(specifier, parent));
     if (!isFile(target)) {
       for (const candidate of candidates(target)) {
-        if (isFile(candidate)) return { url: pathToFileURL(candidate).href, shortCircuit: true };
+        if (isFile(candidate)) return inheritReload({ url: pathToFileURL(candidate).href, shortCircuit: true }, specifier, parent);
       }
     } else if (tsExtension.test(target)) {
-      return { url: pathToFileURL(target).href, format: "module", shortCircuit: true };
+      return inheritReload({ url: pathToFileURL(target).href, format: "module", shortCircuit: true }, specifier, parent);
     }
+    return inheritReload(await nextResolve(specifier, context), specifier, parent);
   }
   return nextResolve(specifier, context);
+}
+
+/** The query `tina4 console`'s `.reload` imports the models with (`?tina4-reload=N`). */
+const RELOAD = /[?&](tina4-reload=\d+)/;
+
+/**
+ * A file imported with the reload query keeps it, and so does every relative import below it,
+ * so `.reload` reads the models and every app file they import afresh (import() keeps one
+ * instance per URL). Packages and the runtime itself stay shared.
+ */
+function inheritReload(result: ResolveResult, specifier: string, parent: string): ResolveResult {
+  const tag = RELOAD.exec(specifier)?.[1] ?? RELOAD.exec(parent)?.[1];
+  if (tag === undefined || !result.url.startsWith("file:") || result.url.includes("/node_modules/") || result.url === runtimeUrl || result.url.includes("?")) return result;
+  return { ...result, url: `${result.url}?${tag}` };
 }
 
 export async function load(url: string, context: { format?: string | null }, nextLoad: NextLoad): Promise<LoadResult> {

@@ -29,7 +29,8 @@ import { logServerError, renderError, statusOf } from "./http/error-response.js"
 import { StaticFiles } from "./http/static.js";
 import { answerReady } from "./http/ready-route.js";
 import { Views } from "./templates/views.js";
-import { servePage } from "./templates/pages.js";
+import { pageFor, pageRoutes } from "./templates/pages.js";
+import { PageAccess, type PageOptions } from "./templates/page-access.js";
 import { decodeSegments } from "./http/path.js";
 import { TrustedProxies } from "./http/client-ip.js";
 import { compose, isThenable, type Endpoint } from "./middleware/compose.js";
@@ -148,6 +149,8 @@ export class App {
   private readonly hooks = new Hooks();
   private hooked = false;
   private notFoundEndpoint: Endpoint | null = null;
+  /** `pages()` declarations: middleware and the secured check for page templates. */
+  private readonly pageAccess = new PageAccess();
 
   constructor(options: AppOptions = {}) {
     this.options = {
@@ -292,6 +295,37 @@ export class App {
       log.warn(`route WS ${fullPath} from ${this.currentSource} replaces the one from ${previous}`);
     }
     return this;
+  }
+
+  /**
+   * Protects page templates (`src/templates/pages/`): the page at `prefix` and every page below
+   * it get `middleware` (after the global ones) and, with `secured: true`, the secured check of
+   * routes — 401, or for a browser the login redirect (TINA4_LOGIN_URL). The most specific
+   * declaration wins; inside `group()` the group's prefix and middleware apply.
+   */
+  pages(prefix: string, options: PageOptions): this {
+    const fullPrefix = this.groups.map((g) => g.prefix).join("") + (prefix === "/" && this.groups.length > 0 ? "" : prefix) || "/";
+    const previous = this.pageAccess.add(fullPrefix, options, this.currentSource, this.groups.flatMap((g) => g.middleware));
+    if (this.options.dev) {
+      if (previous !== undefined && previous.source !== this.currentSource) log.warn(`pages("${previous.prefix}") from ${this.currentSource} replaces the one from ${previous.source}`);
+      this.warnIfNoPages(fullPrefix);
+    }
+    return this;
+  }
+
+  /** Dev: a declaration that covers no page template is most likely a typo that leaves the page it meant open. */
+  private warnIfNoPages(prefix: string): void {
+    if (!this.views) return;
+    const pages = pageRoutes(this.views).map((page) => page.path);
+    const rule = this.pageAccess.ruleFor(prefix);
+    if (rule === null || pages.some((path) => this.pageAccess.ruleFor(path) === rule)) return;
+    log.warn(`pages("${rule.prefix}") (${rule.source}) covers no page template: no src/templates/pages${rule.prefix === "/" ? "" : rule.prefix}.twig or folder of that name (pages: ${pages.slice(0, 5).join(", ") || "none"}${pages.length > 5 ? ", ..." : ""})`);
+  }
+
+  /** How `tina4 routes` lists the page template at `path`: whether it needs a user, and its middleware. */
+  pageInfo(path: string): { secured: boolean; middleware: string[] } {
+    const rule = this.pageAccess.ruleFor(path);
+    return { secured: rule?.secured ?? false, middleware: listedMiddleware([...this.global, ...(rule?.middleware ?? [])]) };
   }
 
   /**
@@ -470,7 +504,16 @@ export class App {
           req[kEndpoint] = match.entry.data.run;
           exposes ||= match.entry.data.exposesResponse;
         } else {
-          req[kEndpoint] = this.fallback(match.kind === "method-not-allowed" ? match.allowed : null, segments);
+          // A GET with no GET route renders src/templates/pages/<path>.twig when there is one.
+          const page = this.views !== null && (method === "GET" || method === "HEAD") ? pageFor(this.views, segments, this.pageAccess) : null;
+          if (page !== null) {
+            req.route = page.path;
+            req[kEndpoint] = page.endpoint;
+            // a page's middleware (pages()) is user code too
+            exposes ||= this.pageAccess.exposesResponse;
+          } else {
+            req[kEndpoint] = this.fallback(match.kind === "method-not-allowed" ? match.allowed : null, segments);
+          }
         }
       }
     } catch (error) {
@@ -590,11 +633,9 @@ export class App {
     }
   }
 
-  /** The endpoint for a request no route matched: page template, OPTIONS/405, static file or 404. */
+  /** The endpoint for a request no route or page template matched: OPTIONS/405, static file or 404. */
   private fallback(allowed: string[] | null, segments: string[]): Endpoint {
     return async (req, res) => {
-      // A GET with no GET route renders src/templates/pages/<path>.twig when there is one.
-      if (this.views && (req.method === "GET" || req.method === "HEAD") && (await servePage(this.views, req, res, segments))) return;
       if (allowed) {
         if (req.method === "OPTIONS") {
           res.header("allow", allowed.join(", ")).status(204);

@@ -43,10 +43,9 @@ function csrfLabel(route: RouteInfo): string {
 function withPages(routes: RouteInfo[], app: App, root: string): RouteInfo[] {
   if (!app.views) return routes;
   const taken = new Set(routes.filter((r) => r.method === "GET" || r.method === "ANY").map((r) => r.path));
-  // Pages run under the global middleware only: what the built-in /__health route lists.
-  const global = routes.find((r) => r.path === "/__health")?.middleware ?? [];
+  // Pages run under the global middleware, then those of the pages() declaration covering them (if any)
   const pages = pageRoutes(app.views)
     .filter((page) => !taken.has(page.path))
-    .map((page) => ({ method: "GET", path: page.path, source: relative(root, page.file).split(sep).join("/"), middleware: global, secured: false }));
+    .map((page) => ({ method: "GET", path: page.path, source: relative(root, page.file).split(sep).join("/"), ...app.pageInfo(page.path) }));
   return [...routes, ...pages].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
 }

@@ -1,7 +1,6 @@
-import type { Request } from "../http/request.js";
-import { HTML_TYPE, type Response } from "../http/response.js";
 import type { Views } from "./views.js";
-import { identify } from "../auth/guard.js";
+import type { Endpoint } from "../middleware/compose.js";
+import type { PageAccess } from "./page-access.js";
 
 /** Page templates live here; `/about` renders `pages/about.twig` or `pages/about/index.twig`. */
 export const PAGES_DIR = "pages";
@@ -29,18 +28,17 @@ export function findPage(views: Views, segments: readonly string[]): string | nu
 }
 
 /**
- * The routing step between "no route matched" and public/ files: renders the page template
- * for a GET or HEAD when there is one. Returns false when there is none. The page sees `user`
- * as a route's template would (no route ran the auth check that sets it).
+ * The routing step for a GET or HEAD that no route takes: the page template it renders, as the
+ * URL path that names it (`req.route`, bounded by the page files: log lines and metrics name
+ * the page) and the endpoint that answers it (page-access.ts: the page's middleware, the
+ * secured check, the render). Null when there is none. Resolved when routes are, so the hooks
+ * and global middleware see a page request as they see a routed one.
  */
-export async function servePage(views: Views, req: Request, res: Response, segments: readonly string[]): Promise<boolean> {
+export function pageFor(views: Views, segments: readonly string[], access: PageAccess): { path: string; endpoint: Endpoint } | null {
   const name = findPage(views, segments);
-  if (name === null) return false;
-  // the log line and metrics name the page, not null like a 404 (bounded by the page files)
-  req.route = pagePath(name);
-  await identify(req);
-  res.send(views.render(name, null, req), undefined, HTML_TYPE);
-  return true;
+  if (name === null) return null;
+  const path = pagePath(name);
+  return { path, endpoint: access.endpointFor(name, path) };
 }
 
 /** The URL a page template answers (`pages/about/index.twig` → `/about`, `pages/index.twig` → `/`). */

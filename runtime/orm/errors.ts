@@ -49,10 +49,19 @@ export const ModelErrorCode = {
 
 export type ModelErrorCodeValue = (typeof ModelErrorCode)[keyof typeof ModelErrorCode];
 
-/** A programming error in how a model is defined or called (not bad user data). */
+/**
+ * A programming error in how a model is defined or called — except T4_ERR_ORM_ORDER_BY, which
+ * a request's choice of sort field (`?sort=`) causes as often as code does: it carries status
+ * 400, so a route that lets it escape answers `{"error":"Bad Request","code":"T4_ERR_ORM_ORDER_BY"}`
+ * (its message, which lists the model's fields, only in dev), not a 500.
+ */
 export class ModelError extends Tina4Error {
+  /** The HTTP status of a request that ends with this error (http/error-response.ts reads it); absent: 500. */
+  readonly status?: number;
+
   constructor(code: ModelErrorCodeValue, message: string) {
     super(code, message);
+    if (code === ModelErrorCode.ORDER_BY) this.status = 400;
   }
 }
 

@@ -57,7 +57,7 @@ function whole(parameter: PageParameter, input: PageInput, fallback: number, max
     throw new PaginationError(parameter, `${parameter} must be given once, got ${input.length} values`);
   }
   const n = typeof input === "number" ? input : WHOLE.test(input) ? Number(input) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new PaginationError(parameter, `${parameter} must be a whole number of at least 1, got ${JSON.stringify(input)}`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new PaginationError(parameter, `${parameter} must be a whole number of at least 1, got ${typeof input === "string" ? JSON.stringify(input) : String(input)}`);
   if (n > max) throw new PaginationError(parameter, `${parameter} must be at most ${max}, got ${n}`);
   return n;
 }

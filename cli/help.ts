@@ -106,6 +106,14 @@ and scale (precision at most 18, Firebird's limit; 15 on SQLite). The value is e
   openapi: {
     examples: [["tina4 openapi --out openapi.json"], ["tina4 openapi --yaml", "print YAML"]],
   },
+  console: {
+    preface: "Models are bound by class name; db, cache, app and tina4 too. .reload re-imports src/models; .exit or Ctrl-D quits.",
+    examples: [
+      ["tina4 console", "then: await Product.find(1)"],
+      ['tina4 console --eval "await Product.count()"', "print the value and exit (1 when it throws)"],
+      ["tina4 console < scripts/fix.js", "run a script with the app loaded"],
+    ],
+  },
   worker: {
     examples: [["tina4 worker", "every job file in src/jobs/"], ["tina4 worker --queues emails,reports --concurrency 4"]],
   },

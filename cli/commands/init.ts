@@ -213,7 +213,7 @@ function nextSteps(answers: InitAnswers): string {
   // Serving needs no install, but `npm test` needs the app's devDependencies (vitest): without
   // a driver install above (which installs them too), the step has to say so or it fails.
   const test = drivers.length > 0 ? "npm test" : "npm install && npm test";
-  steps.push(["tina4 serve", "dev server with live reload"], ["tina4 routes", "list the routes"], [test, "the app's tests, in-process through testClient()"]);
+  steps.push(["tina4 serve", "dev server with live reload"], ["tina4 routes", "list the routes"], ["tina4 console", "a REPL with the app's models, db and cache"], [test, "the app's tests, in-process through testClient()"]);
   const width = Math.max(...steps.map(([command]) => command.length));
   const lines = steps.map(([command, note]) => (note ? `  ${ui.cyan(command.padEnd(width))}  ${ui.dim(`# ${note}`)}` : `  ${ui.cyan(command)}`));
   const visit = answers.example

@@ -17,6 +17,8 @@ export const CliErrorCode = {
   BAD_STEPS: "T4_ERR_CLI_BAD_STEPS",
   /** `tina4 build` failed (the app does not load, a template does not compile). */
   BUILD: "T4_ERR_CLI_BUILD",
+  /** A destructive command refused to run: in production without --force, or off a terminal without --yes. */
+  REFUSED: "T4_ERR_CLI_REFUSED",
   /** An interactive prompt was cancelled. */
   CANCELLED: "T4_ERR_CLI_CANCELLED",
   /** A setting that stops `serve` at start (an unknown cache backend, say). */

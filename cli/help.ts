@@ -127,6 +127,26 @@ and scale (precision at most 18, Firebird's limit; 15 on SQLite). The value is e
   "migrate:create": { preface: databaseHelp, examples: [['tina4 migrate:create "create products"']] },
   "migrate:rollback": { preface: databaseHelp, examples: [["tina4 migrate:rollback", "undo the last batch"], ["tina4 migrate:rollback --steps 2"]] },
   "migrate:status": { preface: databaseHelp, examples: [["tina4 migrate:status"]] },
+  "migrate:fresh": {
+    preface: `Drops every table and view of the app's database (the current schema on PostgreSQL, the current
+database on MySQL/MariaDB, the SQLite file; tina4's own tables too: migrations, queue, cache, locks),
+then runs every migration. Asks first on a terminal; off a terminal it needs --yes; with
+NODE_ENV=production it refuses unless --force. See docs/seeding.md.`,
+    examples: [
+      ["tina4 migrate:fresh --seed", "rebuild the dev database and fill it with sample data"],
+      ["tina4 migrate:fresh --yes", "in a script (not in production)"],
+    ],
+  },
+  "db:seed": {
+    preface: "Runs src/seeds/*.ts in file-name order, each in its own transaction (a failing one is rolled back and stops the run).",
+    examples: [["tina4 db:seed"], ["tina4 db:seed --only 01_users", "one seeder, by file name"]],
+  },
+  "generate seeder": {
+    examples: [
+      ["tina4 generate seeder products --model Product", "src/seeds/products.ts: three sample products"],
+      ["tina4 generate seeder 01_users", "a leading number orders the seeders"],
+    ],
+  },
 };
 
 /** Adds the examples to every registered command (commands not loaded for this run are skipped). */

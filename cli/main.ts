@@ -31,6 +31,7 @@ const commands: Record<string, () => Promise<Register>> = {
   build: async () => (await import("./commands/build.js")).registerBuild,
   generate: async () => (await import("./commands/generate.js")).registerGenerate,
   migrate: async () => (await import("./commands/migrate.js")).registerMigrate,
+  db: async () => (await import("./commands/db.js")).registerDb,
   worker: async () => (await import("./commands/worker.js")).registerWorker,
   queue: async () => (await import("./commands/queue.js")).registerQueue,
   console: async () => (await import("./commands/console.js")).registerConsole,

@@ -6,6 +6,7 @@ import type { Middleware } from "./middleware/types.js";
 import type { Params } from "./http/request.js";
 import type { RouteSchema } from "./validation/route-schema.js";
 import type { RouteOptions, SchemaHandler } from "./validation/types.js";
+import type { PageOptions } from "./templates/page-access.js";
 import { onShutdown } from "./lifecycle.js";
 import { closeAllCaches } from "./cache/factory.js";
 import { closeCache } from "./cache/kv.js";
@@ -14,6 +15,7 @@ import { closeRateLimitStores } from "./middleware/rate-limit.js";
 import { closeSessionStores } from "./session/store.js";
 import type { WebSocketHandlers, WebSocketOptions } from "./realtime/types.js";
 
+export type { PageOptions } from "./templates/page-access.js";
 export { App, type AppOptions, type Handler, type Method, type RouteInfo, type RouteMeta, type RouteOptions, type RouteThird, type RouteDefinitionInfo } from "./app.js";
 export { z } from "./validation/zod.js";
 export { defineRoute, type DefinedRoute, type RouteDefinition } from "./validation/define-route.js";
@@ -112,6 +114,7 @@ export {
   type BelongsTo, type HasMany, type HasOne, type Relation, type RelationMap, type RelationName, type Loaded, type PaginateOptions, type PageMeta, type PageInput, type Page,
 } from "./orm/index.js";
 export { migrate, rollbackMigrations, migrationStatus, splitSql, MigrationError, MigrateErrorCode, type MigrationEvent, type MigrationOptions, type MigrateResult, type RollbackOptions, type RollbackResult, type MigrationStatus, type MigrationStatusEntry } from "./migrate/index.js";
+export { runSeeders, SeedError, SeedErrorCode, type Seeder, type SeedEvent, type SeedOptions, type SeedResult } from "./seed/index.js";
 export { queue, Queue, configureQueue, closeQueues, testJob, QueueError, QueueErrorCode, type BulkJob, type Job, type JobCounts, type JobInfo, type JobOptions, type JobState, type Processor, type TestJob, type TestJobOptions, type QueueConfig } from "./jobs/index.js";
 export { lock, tryLock, configureLock, closeLocks, LockError, LockErrorCode, type LockContext, type LockOptions, type LockSettings, type TryLockResult } from "./lock/index.js";
 
@@ -170,4 +173,8 @@ export function use(...middleware: Middleware[]): App {
 /** A WebSocket route on the shared app: `websocket("/chat/{room}", { open, message, close, error }, { secured })`. */
 export function websocket<P extends Params = Params>(path: string, handlers: WebSocketHandlers<P>, options?: WebSocketOptions): App {
   return app.websocket(path, handlers, options);
+}
+/** Secures page templates on the shared app: `pages("/dashboard", { secured: true, middleware })` (docs/templates.md). */
+export function pages(prefix: string, options: PageOptions): App {
+  return app.pages(prefix, options);
 }

@@ -286,6 +286,10 @@ export function registerGenerate(program: Command): void {
       }
     });
 
+  withShared(generate.command("seeder <name>").description("src/seeds/<name>.ts: sample data for tina4 db:seed (three records of a model with --model)"))
+    .option("--model <Name>", "create sample records of this model (default: the model named like the seeder, if any)")
+    .action(async (name: string, options: Shared & { model?: string }) => (await import("../generate/seeder.js")).generateSeeder(name, options));
+
   withShared(generate.command("middleware <Name>").description("src/middleware/<Name>.ts (class hooks, or --function for onion style)"))
     .option("--function", "function (onion) style instead of a hook class")
     .action((name: string, options: Shared & { function?: boolean }) => {

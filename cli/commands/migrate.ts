@@ -1,114 +1,22 @@
-import { join, relative } from "node:path";
+import { relative } from "node:path";
 import type { Command } from "commander";
 import kleur from "kleur";
-import { Database, DatabaseError, DbErrorCode } from "../../runtime/db/index.js";
-import { migrate, migrationStatus, rollback, MigrateErrorCode, MigrationError, type MigrationEvent } from "../../runtime/migrate/index.js";
+import { DbErrorCode } from "../../runtime/db/index.js";
+import { dropAppObjects, listAppObjects, migrate, migrationStatus, rollback } from "../../runtime/migrate/index.js";
+import { discoverSeeders } from "../../runtime/seed/index.js";
 import { planMigration } from "./generate.js";
 import { emit } from "../generate/writer.js";
 import { openProject } from "../project.js";
-import { validateEnvironment } from "../validate-settings.js";
+import { openAppDatabase } from "../database/open.js";
+import { fail, ms, printer } from "../database/progress.js";
+import { confirmDestructive, refuseInProduction } from "../database/confirm.js";
+import { closeAfterSeeding, seedWithProgress } from "../database/seed.js";
 import { CliError, CliErrorCode } from "../errors.js";
-import { DEFAULT_DATABASE_URL, describeSource, readSetting } from "../settings.js";
+import { DEFAULT_DATABASE_URL, readSetting } from "../settings.js";
 import { table, ui } from "../ui.js";
 
-const ms = (n: number) => (n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`);
-
-const HINTS: Record<string, string> = {
-  [DbErrorCode.UNAVAILABLE]: " Is the server running, and is this the right host and port?",
-  [DbErrorCode.AUTH]: " Check the user name and password in the URL.",
-};
-
-/**
- * The server answered but has no database of that name (PostgreSQL 'database "x" does not
- * exist', MySQL/MariaDB "Unknown database 'x'", Firebird 'I/O error for file'): "is the server
- * running" would mislead.
- */
-function missingDatabaseHint(detail: string): string | null {
-  // Firebird: the server answered but cannot open the file (the path is on the server's machine)
-  const file = /I\/O error for file "([^"]+)"/.exec(detail)?.[1];
-  if (file !== undefined) {
-    return ` The server is up but cannot open the database file ${file} (a path on the server's machine): create it first (isql-fb: CREATE DATABASE '<host>/<port>:${file}'), or fix the path in the URL.`;
-  }
-  const name = /database "([^"]+)" does not exist/.exec(detail)?.[1] ?? /Unknown database '([^']+)'/.exec(detail)?.[1];
-  return name === undefined ? null : ` The server is up but has no database "${name}": create it first (CREATE DATABASE ${name}), or fix the name in the URL.`;
-}
-
-/**
- * Opens the app's database (TINA4_DATABASE_URL from the environment or the app's .env
- * files). A failure names the URL used (password masked) and where it came from. `create`
- * false (status, rollback): a missing SQLite file is a CliError T4_ERR_DB_NOT_FOUND, not a new
- * empty database.
- */
-async function open(create: boolean): Promise<{ db: Database; dir: string; root: string }> {
-  const project = openProject();
-  validateEnvironment();
-  const setting = readSetting(project, "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL);
-  try {
-    const db = await Database.connect(setting.value, { failFast: true, create }); // a command: say at once why it cannot run
-    return { db, dir: join(project.root, "migrations"), root: project.root };
-  } catch (error) {
-    if (error instanceof DatabaseError && error.code === DbErrorCode.NOT_FOUND) {
-      // status/rollback only read: a typo in the path must not leave an empty database behind
-      const file = error.message.replace(/^\[sqlite\] no database file at /, "");
-      throw new CliError(
-        `No SQLite database at ${file} (${setting.shown}, ${describeSource(setting)}). Run ${kleur.cyan("tina4 migrate")} to create it, or fix the path in TINA4_DATABASE_URL.`,
-        error.code,
-      );
-    }
-    if (error instanceof DatabaseError) {
-      // The URL is named once, up front; a URL error's own copy of it is dropped.
-      const detail = error.message.replace(/^Invalid database URL "[^"]*": /, "").trim().replace(/\.$/, "");
-      throw new CliError(`Cannot open the database ${setting.shown} (${describeSource(setting)}): ${detail}.${missingDatabaseHint(detail) ?? HINTS[error.code] ?? ""}`, error.code);
-    }
-    throw error;
-  }
-}
-
-/** Prints progress lines: "› name … ✔ 12 ms". */
-function printer(verb: string): (event: MigrationEvent) => void {
-  return (event) => {
-    switch (event.type) {
-      case "waiting":
-        ui.warn(`another migration run holds the lock${event.holder ? ` (${event.holder})` : ""}; waiting…`);
-        break;
-      case "start":
-        process.stdout.write(`  ${kleur.cyan("›")} ${verb} ${event.name} ${kleur.dim(`(${event.index}/${event.total})`)}`);
-        break;
-      case "done":
-        process.stdout.write(` ${kleur.green("✔")} ${kleur.dim(`${ms(event.ms)}, ${event.statements} statement${event.statements === 1 ? "" : "s"}`)}\n`);
-        break;
-      case "skipped":
-        process.stdout.write(` ${kleur.yellow("–")} ${kleur.dim(event.reason)}\n`);
-        break;
-      case "failed":
-        process.stdout.write(` ${kleur.red("✖")} ${kleur.dim(ms(event.ms))}\n`);
-        break;
-    }
-  };
-}
-
-/** A MigrationError as a readable block on stderr, then a one-line CliError (exit 1). */
-function fail(error: unknown, what: string): never {
-  if (error instanceof MigrationError) {
-    if (error.statement) {
-      const shown = error.statement.length > 600 ? `${error.statement.slice(0, 600)}…` : error.statement;
-      console.error(kleur.dim(shown.replace(/^/gm, "    │ ")));
-    }
-    // where schema statements commit apart (MySQL, Firebird) the message already names those that stayed
-    const partial = / (was|were) already committed: /.test(error.message);
-    const note = what === "migrate"
-      ? partial
-        ? "; the rest of the file was rolled back and it was not recorded — undo or guard the committed statements, fix it and run `tina4 migrate` again"
-        : "; it was rolled back and not recorded — fix it and run `tina4 migrate` again"
-      : "";
-    throw new CliError(`${error.message}${error.code === MigrateErrorCode.FAILED ? note : ""}`, error.code);
-  }
-  if (error instanceof DatabaseError) throw new CliError(error.message, error.code);
-  throw error;
-}
-
 async function runMigrate(): Promise<void> {
-  const { db, dir, root } = await open(true);
+  const { db, dir, root } = await openAppDatabase(true);
   const started = performance.now();
   try {
     ui.info(`${kleur.bold("Migrating")} ${db.url} ${kleur.dim(`from ${relative(root, dir) || "."}/`)}`);
@@ -123,7 +31,7 @@ async function runMigrate(): Promise<void> {
 async function runRollback(steps: number): Promise<void> {
   let opened;
   try {
-    opened = await open(false);
+    opened = await openAppDatabase(false);
   } catch (error) {
     // no database file yet: nothing can be applied, so nothing to undo (and nothing to create)
     if (!(error instanceof CliError && error.code === DbErrorCode.NOT_FOUND)) throw error;
@@ -155,6 +63,65 @@ async function runRollback(steps: number): Promise<void> {
   }
 }
 
+interface FreshOptions {
+  seed?: boolean;
+  force?: boolean;
+  yes?: boolean;
+}
+
+const FRESH = "tina4 migrate:fresh";
+
+/** The confirmation question, naming what is there to drop (looked at without creating a SQLite file). */
+async function freshQuestion(): Promise<string> {
+  let opened;
+  try {
+    opened = await openAppDatabase(false);
+  } catch (error) {
+    if (!(error instanceof CliError && error.code === DbErrorCode.NOT_FOUND)) throw error;
+    const setting = readSetting(openProject(), "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL);
+    return `There is no database at ${setting.shown} yet: create it and run every migration?`;
+  }
+  try {
+    const names = (await listAppObjects(opened.db).catch((e: unknown) => fail(e, "fresh"))).map((o) => o.name);
+    const shown = names.length > 6 ? `${names.slice(0, 6).join(", ")}, … ${names.length - 6} more` : names.join(", ");
+    const what = names.length === 0 ? "nothing to drop" : `${names.length} object${names.length === 1 ? "" : "s"}: ${shown}`;
+    return `Drop everything in ${opened.db.url} (${what}), its data with it, and run every migration again?`;
+  } finally {
+    await opened.db.close();
+  }
+}
+
+/** `tina4 migrate:fresh [--seed]`: drop the app's tables, run every migration, then the seeders. */
+async function runFresh(options: FreshOptions): Promise<void> {
+  const project = openProject();
+  const setting = readSetting(project, "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL);
+  refuseInProduction(project, FRESH, `drops every table of ${setting.shown}`, options);
+  await confirmDestructive(FRESH, freshQuestion, options);
+  const started = performance.now();
+  const first = await openAppDatabase(true);
+  try {
+    const dropped = await dropAppObjects(first.db).catch((e: unknown) => fail(e, "fresh"));
+    const names = dropped.map((o) => o.name).join(", ");
+    ui.success(dropped.length === 0 ? `Nothing to drop in ${first.db.url}` : `Dropped ${dropped.length} object${dropped.length === 1 ? "" : "s"} of ${first.db.url}: ${kleur.dim(names)}`);
+  } finally {
+    await first.db.close();
+  }
+  // a new connection: nothing cached about the dropped tables
+  const { db, dir, root } = await openAppDatabase(true);
+  try {
+    ui.info(`${kleur.bold("Migrating")} ${db.url} ${kleur.dim(`from ${relative(root, dir) || "."}/`)}`);
+    const result = await migrate(db, { dir, onEvent: printer("apply") }).catch((e: unknown) => fail(e, "migrate"));
+    if (result.batch === null) ui.success("No migrations in migrations/: the database is empty");
+    else ui.success(`Applied ${result.applied.length} migration${result.applied.length === 1 ? "" : "s"} (batch ${result.batch}) in ${ms(performance.now() - started)}`);
+    if (options.seed) await seedWithProgress(db, root);
+  } finally {
+    await db.close();
+    if (options.seed) await closeAfterSeeding();
+  }
+  if (!options.seed && discoverSeeders(root).length > 0) ui.info(ui.dim(`\nFill it with sample data: ${kleur.cyan("tina4 db:seed")} (or next time ${kleur.cyan(`${FRESH} --seed`)})`));
+  else ui.info(ui.dim(`\nNext: ${kleur.cyan("tina4 serve")}`));
+}
+
 function stamp(d: Date | null): string {
   if (!d) return "";
   const p = (n: number) => String(n).padStart(2, "0");
@@ -162,7 +129,7 @@ function stamp(d: Date | null): string {
 }
 
 async function runStatus(): Promise<void> {
-  const { db, dir } = await open(false);
+  const { db, dir } = await openAppDatabase(false);
   try {
     const status = await migrationStatus(db, { dir }).catch((e: unknown) => fail(e, "status"));
     ui.info(`${kleur.bold("Migrations")} on ${db.url}\n`);
@@ -208,6 +175,14 @@ export function registerMigrate(program: Command): void {
     .description("undo the last batch of migrations with their .down.sql files")
     .option("--steps <n>", "how many batches to undo", "1")
     .action((options: { steps: string }) => runRollback(parseSteps(options.steps)));
+
+  program
+    .command("migrate:fresh")
+    .description("drop every table of the database (tina4's too), then run all migrations (asks first; refused in production)")
+    .option("--seed", "then run the seeders in src/seeds/ (tina4 db:seed)")
+    .option("-y, --yes", "do not ask (needed off a terminal)")
+    .option("-f, --force", "do not ask, and run even when NODE_ENV=production")
+    .action(runFresh);
 
   program.command("migrate:status").description("list applied (with batch and time) and pending migrations").action(runStatus);
 }

@@ -10,3 +10,4 @@ export { TRACKING_TABLE, type AppliedMigration } from "./tracking.js";
 export { acquireLock, LOCK_TABLE, type LockOptions, type MigrationLock } from "./lock.js";
 /** `rollback` under a name that does not read like a database transaction rollback (exported from "tina4"). */
 export { rollback as rollbackMigrations } from "./runner.js";
+export { dropAppObjects, listAppObjects, type SchemaObject, type SchemaObjectKind } from "./fresh.js";

@@ -21,6 +21,17 @@ export interface RewrittenSql {
  */
 export type ColumnKind = "string" | "text" | "int" | "bigint" | "float" | "bool" | "datetime" | "json" | "document";
 
+/** The kinds of object `migrate:fresh` drops (Dialect.appObjectsSql). */
+export type SchemaObjectKind = "table" | "view" | "materialized view" | "sequence" | "function" | "procedure" | "type" | "domain";
+
+/** One of the app's objects in its schema, as Dialect.appObjectsSql lists it. */
+export interface SchemaObject {
+  kind: SchemaObjectKind;
+  name: string;
+  /** PostgreSQL routines: the argument list that names the overload (`integer, text`); else null. */
+  args: string | null;
+}
+
 /**
  * Everything engine-specific about SQL text lives behind this interface (placeholders, paging,
  * quoting, column types, key DDL, upserts), so neither the Database class nor any layer above
@@ -208,6 +219,37 @@ export abstract class Dialect {
   }
 
   abstract columnsSql(table: string): { sql: string; params: SqlParams };
+
+  /**
+   * A query listing the app's own objects where the connection points (the current schema on
+   * PostgreSQL, the current database on MySQL/MariaDB, the file on SQLite) as rows
+   * `{ kind, name, args }` (`kind` a SchemaObjectKind; `args` the argument list naming a
+   * routine overload, else null): what `migrate:fresh` drops. null where tina4 cannot list them.
+   */
+  appObjectsSql(): string | null {
+    return null;
+  }
+
+  /**
+   * What drops `objects` (as appObjectsSql listed them), run in one transaction on one
+   * connection: `before` (relax foreign-key checks), the `drops` in order, then `after` (restore
+   * them; run even when a drop failed). Names are quoted exactly as the catalog spells them.
+   */
+  dropObjectsSql(objects: readonly SchemaObject[]): { before: string[]; drops: string[]; after: string[] } {
+    const order: SchemaObjectKind[] = ["view", "materialized view", "table", "sequence", "function", "procedure", "type", "domain"];
+    const drops = order.flatMap((kind) => objects.filter((o) => o.kind === kind).map((o) => this.dropSql(o)));
+    return { before: [], drops, after: [] };
+  }
+
+  /** One object's DROP (IF EXISTS: dropping a table may already have taken a dependent object with it). */
+  protected dropSql(object: SchemaObject): string {
+    return `DROP ${object.kind.toUpperCase()} IF EXISTS ${this.quoteExact(object.name)}`;
+  }
+
+  /** A catalog name quoted as it is spelled (no case folding, quotes doubled). */
+  quoteExact(name: string): string {
+    return `"${name.replace(/"/g, '""')}"`;
+  }
 
   /** INSERT for `rows` rows of `columns` (already quoted); `pk` quoted or null. */
   insertSql(table: string, columns: string[], rows: number, pk: string | null): string {

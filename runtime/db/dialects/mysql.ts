@@ -1,4 +1,4 @@
-import { Dialect } from "./dialect.js";
+import { Dialect, type SchemaObject } from "./dialect.js";
 import type { ScanFlavour } from "../sql.js";
 
 export class MysqlDialect extends Dialect {
@@ -48,6 +48,19 @@ export class MysqlDialect extends Dialect {
         WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? ORDER BY ordinal_position`,
       params: [schema ?? null, name ?? ""],
     };
+  }
+  /** Tables, views and (MariaDB) sequences of DATABASE(); triggers go with their table. */
+  override appObjectsSql(): string {
+    return "SELECT table_name AS name, CASE table_type WHEN 'VIEW' THEN 'view' WHEN 'SEQUENCE' THEN 'sequence' ELSE 'table' END AS kind, NULL AS args " +
+      "FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type IN ('BASE TABLE', 'VIEW', 'SEQUENCE')";
+  }
+  /** Foreign keys would refuse dropping a referenced table first: checks off for this session, then on again. */
+  override dropObjectsSql(objects: readonly SchemaObject[]) {
+    const plan = super.dropObjectsSql(objects);
+    return { before: ["SET FOREIGN_KEY_CHECKS = 0"], drops: plan.drops, after: ["SET FOREIGN_KEY_CHECKS = 1"] };
+  }
+  override quoteExact(name: string): string {
+    return `\`${name.replace(/`/g, "``")}\``;
   }
   sequenceTableSql(): string {
     return "CREATE TABLE IF NOT EXISTS tina4_sequence (seq_name VARCHAR(200) PRIMARY KEY, next_id BIGINT NOT NULL) ENGINE=InnoDB";

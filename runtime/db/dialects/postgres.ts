@@ -1,4 +1,4 @@
-import { Dialect } from "./dialect.js";
+import { Dialect, type SchemaObject } from "./dialect.js";
 import { replacePlaceholders, type ScanFlavour } from "../sql.js";
 
 export class PostgresDialect extends Dialect {
@@ -41,6 +41,34 @@ export class PostgresDialect extends Dialect {
         ORDER BY c.ordinal_position`,
       params: [schema ?? null, name ?? ""],
     };
+  }
+  /**
+   * Tables (partitions go with their parent), views, materialized views, sequences no column
+   * owns, enum/range/composite types, domains, functions and procedures of current_schema():
+   * not those an extension installed (pg_depend 'e') nor those another object owns and drops
+   * with itself ('a'/'i': a SERIAL's or identity's sequence, a range type's constructors).
+   */
+  override appObjectsSql(): string {
+    const own = (catalog: string, oid: string, owned: string) =>
+      `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${catalog}'::regclass AND d.objid = ${oid} AND (d.deptype = 'e' OR (${owned} AND d.deptype IN ('a', 'i'))))`;
+    return `SELECT c.relname AS name, CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' ELSE 'table' END AS kind, NULL AS args
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND NOT c.relispartition AND ${own("pg_class", "c.oid", "c.relkind = 'S'")}
+      UNION ALL
+      SELECT t.typname, CASE t.typtype WHEN 'd' THEN 'domain' ELSE 'type' END, NULL
+        FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+        WHERE n.nspname = current_schema() AND ${own("pg_type", "t.oid", "TRUE")}
+          AND (t.typtype IN ('e', 'r', 'd') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c')))
+      UNION ALL
+      SELECT p.proname, CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, pg_get_function_identity_arguments(p.oid)
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = current_schema() AND p.prokind IN ('f', 'p') AND ${own("pg_proc", "p.oid", "TRUE")}`;
+  }
+  /** CASCADE: a view, default or constraint of another object that depends on it goes too (it is dropped anyway). */
+  protected override dropSql(object: SchemaObject): string {
+    const kind = object.kind === "table" ? "TABLE" : object.kind.toUpperCase();
+    const args = object.args === null ? "" : `(${object.args})`;
+    return `DROP ${kind} IF EXISTS ${this.quoteExact(object.name)}${args} CASCADE`;
   }
   sequenceTableSql(): string {
     return "CREATE TABLE IF NOT EXISTS tina4_sequence (seq_name VARCHAR(200) PRIMARY KEY, next_id BIGINT NOT NULL)";

@@ -1,4 +1,4 @@
-import { Dialect } from "./dialect.js";
+import { Dialect, type SchemaObject } from "./dialect.js";
 import type { ScanFlavour } from "../sql.js";
 
 export class SqliteDialect extends Dialect {
@@ -32,6 +32,18 @@ export class SqliteDialect extends Dialect {
       sql: `SELECT name, type, "notnull" AS nn, dflt_value AS dflt, pk FROM pragma_table_info(?)`,
       params: [table],
     };
+  }
+  /** Tables and views of the file (sqlite_* are SQLite's own; indexes and triggers go with their table). */
+  override appObjectsSql(): string {
+    return "SELECT name, type AS kind, NULL AS args FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
+  }
+  /**
+   * Foreign keys are on (the adapter's PRAGMA): dropping a referenced table first would fail.
+   * Deferred, they are checked at commit, when no table is left to violate them.
+   */
+  override dropObjectsSql(objects: readonly SchemaObject[]) {
+    const plan = super.dropObjectsSql(objects);
+    return { ...plan, before: ["PRAGMA defer_foreign_keys = ON"] };
   }
   sequenceTableSql(): string {
     return "CREATE TABLE IF NOT EXISTS tina4_sequence (seq_name VARCHAR(200) PRIMARY KEY, next_id BIGINT NOT NULL)";

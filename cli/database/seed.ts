@@ -1,0 +1,51 @@
+import kleur from "kleur";
+import type { Database } from "../../runtime/db/index.js";
+import { registerLoader } from "../../runtime/loader/register.js";
+import { discoverSeeders, runSeeders, SeedError, type SeedEvent } from "../../runtime/seed/index.js";
+import { CliError } from "../errors.js";
+import { ui } from "../ui.js";
+import { ms } from "./progress.js";
+
+/** Prints "› seed 01_users (1/2) ✔ 12 ms". */
+function onSeedEvent(event: SeedEvent): void {
+  if (event.type === "start") process.stdout.write(`  ${kleur.cyan("›")} seed ${event.name} ${kleur.dim(`(${event.index}/${event.total})`)}`);
+  else if (event.type === "done") process.stdout.write(` ${kleur.green("✔")} ${kleur.dim(ms(event.ms))}\n`);
+  else process.stdout.write(` ${kleur.red("✖")} ${kleur.dim(ms(event.ms))}\n`);
+}
+
+/**
+ * Runs the app's seeders on `db` with progress lines (the seed files load through the same
+ * TypeScript loader as `serve`, so they import the app's models and "tina4"). Returns how many
+ * ran; a failure is a CliError carrying the SeedError's code.
+ */
+export async function seedWithProgress(db: Database, root: string, only?: string): Promise<number> {
+  if (only === undefined && discoverSeeders(root).length === 0) {
+    ui.info(`Nothing to seed: no seed files in src/seeds/ — create one with ${kleur.cyan("tina4 generate seeder products --model Product")}`);
+    return 0;
+  }
+  registerLoader();
+  ui.info(`${kleur.bold("Seeding")} ${db.url} ${kleur.dim("from src/seeds/")}`);
+  const started = performance.now();
+  try {
+    const { ran } = await runSeeders(db, { root, only, onEvent: onSeedEvent });
+    ui.success(`Ran ${ran.length} seeder${ran.length === 1 ? "" : "s"} in ${ms(performance.now() - started)}`);
+    return ran.length;
+  } catch (error) {
+    if (error instanceof SeedError) throw new CliError(error.message, error.code);
+    throw error;
+  }
+}
+
+/**
+ * After seeding: seeders may have opened connections or clients of their own (the models'
+ * shared connection, a cache client); close them, and exit even if one left a timer behind.
+ */
+export async function closeAfterSeeding(): Promise<void> {
+  const [{ Model }, { runShutdownHooks }] = await Promise.all([import("../../runtime/orm/index.js"), import("../../runtime/lifecycle.js")]);
+  await Model.closeDatabase();
+  await runShutdownHooks();
+  setTimeout(() => {
+    ui.warn("a seeder left something open (a timer, a connection): exiting anyway");
+    process.exit(process.exitCode ?? 0);
+  }, 2000).unref();
+}

@@ -159,7 +159,7 @@ export class Model {
 
   /** Every record (one page with limit/offset), ordered by the primary key unless orderBy says otherwise. */
   static all<C extends ModelClass<Model>, const K extends RelationName<C> = never>(this: C, options: WhereOptions<K> = {}): Promise<Array<RecordOf<C, K>>> {
-    return Model.where.call<C, [string, SqlParams, WhereOptions<K>], Promise<Array<RecordOf<C, K>>>>(this, "", [], options);
+    return whereOf<C, K>(this)("", [], options);
   }
 
   /**
@@ -177,7 +177,7 @@ export class Model {
     const sql = options.where ?? "";
     const params = options.params ?? [];
     const total = await this.count(sql, params, options);
-    const data = offset >= total ? [] : await Model.where.call<C, [string, SqlParams, WhereOptions<K>], Promise<Array<RecordOf<C, K>>>>(this, sql, params, { orderBy: options.orderBy, withDeleted: options.withDeleted, with: options.with, limit: perPage, offset });
+    const data = offset >= total ? [] : await whereOf<C, K>(this)(sql, params, { orderBy: options.orderBy, withDeleted: options.withDeleted, with: options.with, limit: perPage, offset });
     return { data, meta: pageMeta(page, perPage, total) };
   }
 
@@ -339,6 +339,11 @@ export class Model {
     for (const name of relationNames(cls)) if (Object.hasOwn(v, name)) out[name] = relatedJson(v[name]);
     return out;
   }
+}
+
+/** `cls.where` bound to `cls` (a subclass may override it; all() and paginate() go through it). */
+function whereOf<C extends ModelClass<Model>, K extends string>(cls: C): (sql: string, params: SqlParams, options: WhereOptions<K>) => Promise<Array<RecordOf<C, K>>> {
+  return (cls.where as unknown as (this: C, sql: string, params: SqlParams, options: WhereOptions<K>) => Promise<Array<RecordOf<C, K>>>).bind(cls);
 }
 
 /** A loaded relation's JSON: records as their toJSON(), arrays of them, null. */

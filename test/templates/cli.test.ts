@@ -1,6 +1,6 @@
 /** `tina4 generate view`, `tina4 routes` with page templates, `tina4 build` precompiling templates. */
 import { beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../support/cli.js";
 
@@ -75,6 +75,27 @@ describe("tina4 routes lists page templates", () => {
     expect(routes.filter((r) => r.path === "/contact")).toEqual([expect.objectContaining({ source: "src/routes/contact/get.ts" })]);
     const table = runCli(["routes"], app).stdout;
     expect(table).toMatch(/GET\s+\/about-us\s+(?:\S+\s+)?src\/templates\/pages\/about-us\.twig/);
+  });
+
+  it("a page covered by pages() shows SECURED yes and the declaration's middleware; the others no", () => {
+    writeFileSync(join(app, "src/app.ts"), [
+      'import { pages, type MiddlewareFunction } from "tina4";',
+      "const audit: MiddlewareFunction = async (_req, _res, next) => { await next(); };",
+      'pages("/blog", { secured: true, middleware: [audit] });',
+      "",
+    ].join("\n"));
+    try {
+      const result = runCli(["routes", "--json"], app);
+      expect(result.code, result.stderr).toBe(0);
+      const routes = JSON.parse(result.stdout) as Array<{ path: string; secured: boolean; middleware: string[] }>;
+      expect(routes.find((r) => r.path === "/blog/first-post")).toMatchObject({ secured: true, middleware: ["audit"] });
+      expect(routes.find((r) => r.path === "/about-us")).toMatchObject({ secured: false, middleware: [] });
+      const table = runCli(["routes"], app).stdout;
+      expect(table).toMatch(/GET\s+\/blog\/first-post\s+yes\s+src\/templates\/pages\/blog\/first-post\.twig\s+audit/);
+      expect(table).toMatch(/GET\s+\/about-us\s+no\s+src\/templates\/pages\/about-us\.twig/);
+    } finally {
+      rmSync(join(app, "src/app.ts"));
+    }
   });
 });
 

@@ -63,10 +63,6 @@ export class PageAccess {
   /** True when some page middleware may call `res(...)` (the callable response is needed). */
   exposesResponse = false;
 
-  get size(): number {
-    return this.rules.length;
-  }
-
   /** Adds (or replaces, for the same prefix) a declaration; returns the one it replaced. */
   add(prefix: string, options: PageOptions, source: string, groupMiddleware: readonly Middleware[] = []): PageRule | undefined {
     const segments = prefixSegments(prefix);
@@ -119,10 +115,5 @@ export class PageAccess {
       rule.endpoints.set(template, endpoint);
     }
     return endpoint;
-  }
-
-  /** Every declaration (for `tina4 routes` and the dev warning). */
-  list(): readonly PageRule[] {
-    return this.rules;
   }
 }

@@ -32,7 +32,10 @@ export interface Job<T = unknown> {
   readonly scheduledFor: Date | null;
   /** Aborted when the job passes its `timeout` or the worker must stop without waiting for it. */
   readonly signal: AbortSignal;
-  /** Appends a line to the job's log (kept with the job, shown by `tina4 queue:status`). */
+  /**
+   * Appends a line to the job's log, kept with the job and visible (`getJob()`) while it runs:
+   * BullMQ writes it at once, the database backend within 250 ms (batched; this resolves at once).
+   */
   log(message: string): Promise<void>;
   /** Reports progress (0–100 by convention). */
   progress(value: number): Promise<void>;

@@ -5,16 +5,19 @@
  * database outage is logged and retried with backoff, so the worker resumes by itself.
  */
 import { log, warnEvery } from "../../log.js";
-import { jobLogLine, tickOf, type ActiveJob, type JobHandler, type QueueWorker } from "../backend.js";
+import { tickOf, type ActiveJob, type JobHandler, type QueueWorker } from "../backend.js";
 import { LazyAbort } from "../abort.js";
 import { QueueError, QueueErrorCode } from "../errors.js";
 import type { ClaimedRow, DatabaseQueueBackend } from "./database.js";
+import { RunningJobLog } from "./database-log.js";
 import { backoff } from "../../async/backoff.js";
 import { failureMessage, logFailedAttempt } from "../job.js";
 
 interface Running {
   row: ClaimedRow;
   controller: LazyAbort;
+  /** Written to the row as the job runs (database-log.ts). */
+  logs: RunningJobLog;
   done: Promise<void>;
   /** Set when shutdown gave the job back: its late outcome must not be recorded. */
   givenBack: boolean;
@@ -103,8 +106,12 @@ export class DatabaseWorker implements QueueWorker {
 
   private run(row: ClaimedRow): void {
     const controller = new LazyAbort();
-    const logs: string[] = [];
-    const entry: Running = { row, controller, done: Promise.resolve(), givenBack: false };
+    const logs = new RunningJobLog(
+      row.logs,
+      (lines) => this.backend.writeLogs(row, lines),
+      (error) => warnEvery(`queue-log:${this.queue}`, `queue "${this.queue}": could not write the log of job ${row.id} yet (${(error as Error).message}); its lines are kept and written later`, 10_000),
+    );
+    const entry: Running = { row, controller, logs, done: Promise.resolve(), givenBack: false };
     this.running.set(row.seq, entry);
     entry.done = (async () => {
       let outcome: { ok: true; result: unknown } | { ok: false; error: string };
@@ -119,7 +126,7 @@ export class DatabaseWorker implements QueueWorker {
           get signal() {
             return controller.signal;
           },
-          log: async (message: string) => void logs.push(jobLogLine(message)),
+          log: async (message: string) => logs.add(message),
           progress: (value: number) => {
             if (typeof value !== "number" || !Number.isFinite(value)) {
               return Promise.reject(new QueueError(QueueErrorCode.ARGUMENT, `job.progress() takes a finite number, got ${String(value)}`));
@@ -134,7 +141,8 @@ export class DatabaseWorker implements QueueWorker {
       }
       if (entry.givenBack) return;
       try {
-        const held = await this.backend.finish(row, outcome, logs);
+        await logs.close(); // a periodic write in flight lands first, never over the outcome's
+        const held = await this.backend.finish(row, outcome, logs.all());
         if (!held) log.warn(`queue "${this.queue}": job ${row.id} finished after its lock had expired (another worker may run it again); raise TINA4_QUEUE_VISIBILITY_TIMEOUT if jobs block the event loop`);
         else if (!outcome.ok) logFailedAttempt(this.queue, row.id, row.attemptsStarted, row.attempts, thrown);
       } catch (error) {
@@ -170,6 +178,8 @@ export class DatabaseWorker implements QueueWorker {
       entry.controller.abort(new QueueError(QueueErrorCode.TIMEOUT, "the worker is stopping: this job goes back to the queue"));
       this.running.delete(entry.row.seq);
     }
+    // the lines an interrupted run logged stay with the job (as on BullMQ), written while it is still held
+    await Promise.all(left.map((entry) => entry.logs.close(true)));
     if (left.length > 0) {
       try {
         await this.backend.giveBack(left.map((e) => e.row));

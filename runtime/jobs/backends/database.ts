@@ -69,6 +69,11 @@ function parseLogs(text: unknown): string[] {
   }
 }
 
+/** A job's log as its row keeps it: the latest MAX_LOG_LINES, oldest first, as JSON. */
+function logsText(lines: readonly string[]): string {
+  return JSON.stringify(lines.length > MAX_LOG_LINES ? lines.slice(-MAX_LOG_LINES) : lines);
+}
+
 function parseJson(text: unknown): unknown {
   if (typeof text !== "string") return text ?? null;
   try {
@@ -187,24 +192,36 @@ export class DatabaseQueueBackend implements QueueBackend {
       .sort((a, b) => a.priority - b.priority || a.runAt - b.runAt || a.seq - b.seq);
   }
 
-  /** Records a finished attempt; false when this process no longer held the job (it was swept). */
-  async finish(row: ClaimedRow, outcome: { ok: true; result: unknown } | { ok: false; error: string }, logs: string[]): Promise<boolean> {
+  /**
+   * Records a finished attempt with the job's whole log (`logs`: earlier attempts' lines
+   * included, the latest MAX_LOG_LINES kept); false when this process no longer held the job (it was swept).
+   */
+  async finish(row: ClaimedRow, outcome: { ok: true; result: unknown } | { ok: false; error: string }, lines: readonly string[]): Promise<boolean> {
     const now = Date.now();
-    const allLogs = JSON.stringify([...row.logs, ...logs].slice(-MAX_LOG_LINES));
+    const logs = logsText(lines);
     const owned = "seq = ? AND locked_by = ? AND attempts_started = ? AND state = 'active'";
     const key = [row.seq, this.workerId, row.attemptsStarted];
     let sql: string;
     let params: unknown[];
     if (outcome.ok) {
       sql = `UPDATE ${this.table} SET state = 'completed', result = ?, logs = ?, finished_at = ?, locked_by = NULL, locked_until = NULL WHERE ${owned}`;
-      params = [JSON.stringify(outcome.result ?? null), allLogs, now, ...key];
+      params = [JSON.stringify(outcome.result ?? null), logs, now, ...key];
     } else {
       const retry = row.attemptsStarted < row.attempts;
       sql = `UPDATE ${this.table} SET state = ?, run_at = ?, error = ?, logs = ?, finished_at = ?, locked_by = NULL, locked_until = NULL WHERE ${owned}`;
-      params = [retry ? "waiting" : "failed", now + (retry ? backoffDelay(row.backoff, row.attemptsStarted) : 0), outcome.error.slice(0, 4000), allLogs, retry ? null : now, ...key];
+      params = [retry ? "waiting" : "failed", now + (retry ? backoffDelay(row.backoff, row.attemptsStarted) : 0), outcome.error.slice(0, 4000), logs, retry ? null : now, ...key];
     }
     const r = await this.persist(() => this.db.execute(sql, params as never));
     return r.affected > 0;
+  }
+
+  /** The job's whole log while this process runs it: a no-op once it no longer holds that attempt. */
+  async writeLogs(row: ClaimedRow, lines: readonly string[]): Promise<void> {
+    const logs = logsText(lines);
+    await this.db.execute(
+      `UPDATE ${this.table} SET logs = ? WHERE seq = ? AND locked_by = ? AND attempts_started = ? AND state = 'active'`,
+      [logs, row.seq, this.workerId, row.attemptsStarted],
+    );
   }
 
   async setProgress(row: ClaimedRow, value: number): Promise<void> {

@@ -49,8 +49,8 @@ export function registerConsole(program: Command): void {
       const setting = readSetting(project, "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL);
       const database = lazyDatabase(setting);
       const { app, models } = await loadConsoleApp(project, environment !== "production");
-      const { values, skipped } = bindingValues({ models: models.classes, database, app, tina4: await import("../../runtime/index.js") });
-      for (const model of skipped) ui.warn(`model ${model} is not bound: the console's own ${model} keeps the name (import its file to use it)`);
+      const { values, skipped } = bindingValues({ models: models.classes, database, app, tina4: await import("../../runtime/index.js") }, globalThis);
+      for (const model of skipped) ui.warn(`model ${model} is not bound: ${model} already names something else here (reach it with: await import("./${models.files.get(model)}"))`);
       for (const model of models.duplicates) ui.warn(`two files under src/models export a class ${model}: the first is bound`);
       bind(globalThis, values);
       const script = options.eval ?? (process.stdin.isTTY ? null : await readStdin());

@@ -21,13 +21,22 @@ export interface Bindings {
   tina4: Record<string, unknown>;
 }
 
-/** Name → value of everything bound; a model named like a fixed binding is left out (returned in `skipped`). */
-export function bindingValues(bindings: Bindings): { values: Map<string, unknown>; skipped: string[] } {
+/**
+ * Whether a model may take `name` in `scope`: not one of the console's own names, and no global
+ * the runtime or the app may use (a model named URL or Event would replace `new URL(...)` for
+ * every module). `ours` are names the console bound itself (a reload rebinds them).
+ */
+function free(name: string, scope: object, ours: ReadonlyMap<string, unknown> = new Map()): boolean {
+  return !(FIXED_NAMES as readonly string[]).includes(name) && (ours.has(name) || !(name in scope));
+}
+
+/** Name → value of everything to bind in `scope`; models whose name is taken are left out (returned in `skipped`). */
+export function bindingValues(bindings: Bindings, scope: object): { values: Map<string, unknown>; skipped: string[] } {
   const values = new Map<string, unknown>();
   const skipped: string[] = [];
   for (const [name, cls] of bindings.models) {
-    if ((FIXED_NAMES as readonly string[]).includes(name)) skipped.push(name);
-    else values.set(name, cls);
+    if (free(name, scope)) values.set(name, cls);
+    else skipped.push(name);
   }
   values.set("db", bindings.database.handle);
   values.set("cache", consoleCache);
@@ -54,7 +63,7 @@ export function modelReloader(root: string, scope: object, bound: Map<string, ty
     generation += 1;
     const { classes } = await load(root, `?tina4-reload=${generation}`);
     for (const name of current.keys()) if (!classes.has(name)) Reflect.deleteProperty(scope, name);
-    const fresh = new Map([...classes].filter(([name]) => !(FIXED_NAMES as readonly string[]).includes(name)));
+    const fresh = new Map([...classes].filter(([name]) => free(name, scope, current)));
     bind(scope, fresh);
     current = fresh;
     return [...fresh.keys()];

@@ -3,7 +3,7 @@
  * `tina4 serve` and testClient() do), keyed by class name for the console's bindings.
  */
 import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Model } from "../../runtime/orm/index.js";
 
@@ -29,6 +29,8 @@ export function modelFiles(dir: string): string[] {
 export interface LoadedModels {
   /** Class name → class, for every Model subclass a file under src/models exports. */
   classes: Map<string, typeof Model>;
+  /** Class name → its file, relative to the app root (`src/models/Product.ts`). */
+  files: Map<string, string>;
   /** Names exported by two files: the first file's class is bound (named here to warn about). */
   duplicates: string[];
 }
@@ -39,6 +41,7 @@ export interface LoadedModels {
  */
 export async function importModels(root: string, query = ""): Promise<LoadedModels> {
   const classes = new Map<string, typeof Model>();
+  const files = new Map<string, string>();
   const duplicates: string[] = [];
   for (const file of modelFiles(join(root, "src", "models"))) {
     const exports = (await import(pathToFileURL(file).href + query)) as Record<string, unknown>;
@@ -46,9 +49,11 @@ export async function importModels(root: string, query = ""): Promise<LoadedMode
       if (typeof value !== "function" || !(value.prototype instanceof Model)) continue;
       const cls = value as typeof Model;
       const known = classes.get(cls.name);
-      if (known === undefined) classes.set(cls.name, cls);
-      else if (known !== cls) duplicates.push(cls.name);
+      if (known === undefined) {
+        classes.set(cls.name, cls);
+        files.set(cls.name, relative(root, file).split(sep).join("/"));
+      } else if (known !== cls) duplicates.push(cls.name);
     }
   }
-  return { classes, duplicates };
+  return { classes, files, duplicates };
 }

@@ -234,6 +234,21 @@ describe("tina4 console: what it does not do", () => {
     expect(model.stderr).toContain("src/models/Broken.ts:3");
   });
 
+  it("binds no model over a global the runtime or the app may use (a model named Event), and says how to reach it", () => {
+    const dir = newApp();
+    writeFileSync(
+      join(dir, "src", "models", "Event.ts"),
+      'import { Model, type ModelFields } from "tina4";\nexport default class Event extends Model {\n  static tableName = "events";\n  static fields: ModelFields = { id: { type: "int", primaryKey: true } };\n}\n',
+    );
+    const result = consoleScript(dir, ["--eval", '[typeof Event.tableName, new Event("ping").type, Product.tableName].join(" ")']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe("undefined ping products\n"); // the global Event still works; other models are bound
+    expect(result.stderr).toContain('model Event is not bound: Event already names something else here (reach it with: await import("./src/models/Event.ts"))');
+    const reached = consoleScript(dir, ["--eval", '(await import("./src/models/Event.ts")).default.tableName']);
+    expect(reached.code, reached.stderr).toBe(0);
+    expect(reached.stdout).toBe("events\n");
+  });
+
   it("is listed by tina4 --help", () => {
     const help = runCli(["--help"], tempDir());
     expect(help.code).toBe(0);

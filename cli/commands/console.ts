@@ -7,7 +7,8 @@ import { validateEnvironment } from "../validate-settings.js";
 import { DEFAULT_DATABASE_URL, readSetting } from "../settings.js";
 import { CliError, CliErrorCode } from "../errors.js";
 import { ui } from "../ui.js";
-import { loadConsoleApp, loadFailure } from "../console/load.js";
+import { loadConsoleApp } from "../console/load.js";
+import { describeLoadError, formatLoadError } from "../load-error.js";
 import { importModels } from "../console/models.js";
 import { lazyDatabase } from "../console/database.js";
 import { bind, bindingValues, modelReloader } from "../console/bindings.js";
@@ -69,7 +70,7 @@ export function registerConsole(program: Command): void {
           reload: () =>
             reload().then(
               (names) => `${kleur.green("✔")} reloaded src/models: ${names.join(", ") || "(no models)"}`,
-              (error: unknown) => Promise.reject(loadFailure(error, project.root)),
+              (error: unknown) => `${kleur.red("✖")} ${formatLoadError(describeLoadError(error, project.root))}\n${ui.dim("  the models stay as they were: fix the file and .reload again")}`,
             ),
         });
       }

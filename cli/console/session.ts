@@ -10,7 +10,7 @@ export interface SessionOptions {
   colors: boolean;
   /** The history file, or null for none. */
   history: string | null;
-  /** `.reload`: re-imports the app's models and returns the line to print. */
+  /** `.reload`: re-imports the app's models and returns what to print (it never rejects). */
   reload: () => Promise<string>;
 }
 
@@ -23,10 +23,10 @@ export function runSession(options: SessionOptions): Promise<void> {
     help: "Re-import src/models (and the files they import) after editing them",
     action() {
       this.clearBufferedCommand();
-      options.reload().then(
-        (line) => console.log(line),
-        (error: unknown) => console.error((error as Error)?.message ?? String(error)),
-      ).finally(() => this.displayPrompt());
+      void options.reload().then((text) => {
+        console.log(text);
+        this.displayPrompt();
+      });
     },
   });
   return new Promise((resolve) => server.once("exit", resolve));

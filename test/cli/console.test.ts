@@ -108,16 +108,21 @@ describe("tina4 console on a terminal", () => {
       join(dir, "src", "models", "Greeter.ts"),
       'import { Model, type ModelFields } from "tina4";\nimport { greeting } from "../lib/greeting";\n\nexport default class Greeter extends Model {\n  static tableName = "greeters";\n  static fields: ModelFields = { id: { type: "int", primaryKey: true } };\n  static hello(): string {\n    return `hello ${greeting}`;\n  }\n}\n',
     );
-    const edit = `await import("node:fs").then((fs) => fs.writeFileSync("src/lib/greeting.ts", 'export const greeting: string = "v2";'))`;
+    const write = (text: string) => `await import("node:fs").then((fs) => fs.writeFileSync("src/lib/greeting.ts", ${JSON.stringify(text)}))`;
     const result = onTerminal(dir, [
       ["shop> ", "Greeter.hello()\r"],
-      ["'hello v1'", `${edit}\r`],
+      ["'hello v1'", `${write('export const greeting: string = "v2";')}\r`],
       ["shop> ", ".reload\r"],
       ["reloaded src/models", "Greeter.hello()\r"],
+      ["'hello v2'", `${write("export const greeting: string = ;")}\r`],
+      ["shop> ", ".reload\r"],
+      ["stay as they were", "Greeter.hello()\r"],
       ["'hello v2'", CTRL_D],
     ], { HOME: tempDir("tina4-console-home-") });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain("reloaded src/models: Greeter, Product");
+    // a file that does not load: named with its line, and the classes bound before stay usable
+    expect(result.output).toContain("src/lib/greeting.ts:1:");
   });
 });
 

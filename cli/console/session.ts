@@ -16,7 +16,8 @@ export interface SessionOptions {
 
 /** Starts the REPL on the terminal; resolves once it closed. */
 export function runSession(options: SessionOptions): Promise<void> {
-  const settings = { prompt: options.prompt, useGlobal: true, useColors: options.colors, historySize: HISTORY_SIZE };
+  // breakEvalOnSigint: Ctrl-C ends an await that never settles (a query waiting on a lock) and returns to the prompt
+  const settings = { prompt: options.prompt, useGlobal: true, useColors: options.colors, historySize: HISTORY_SIZE, breakEvalOnSigint: true };
   const server = repl.start(settings as ReplOptions);
   if (options.history) keepHistory(server, options.history);
   server.defineCommand("reload", {

@@ -100,6 +100,19 @@ describe("tina4 console on a terminal", () => {
     expect(second.output).toMatch(/\n42\r?\n/);
   });
 
+  it("Ctrl-C ends an await that never settles (a query stuck on a lock) and gives the prompt back", () => {
+    const dir = newApp();
+    const result = onTerminal(dir, [
+      ["shop> ", "await new Promise(() => {})\r"],
+      ["await new Promise", "\u0003"],
+      ["interrupted", "20 + 22\r"],
+      ["shop> ", CTRL_D],
+    ], { HOME: tempDir("tina4-console-home-") });
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain("ERR_SCRIPT_EXECUTION_INTERRUPTED");
+    expect(result.output).toMatch(/\n42\r?\n/);
+  });
+
   it(".reload re-imports an edited model and the file it imports", () => {
     const dir = newApp();
     mkdirSync(join(dir, "src", "lib"), { recursive: true });

@@ -247,6 +247,13 @@ async function generateRoute(path: string, options: Shared & { model?: string; m
   }
 }
 
+/** `generate seeder`: its own function, so registerGenerate stays short. */
+function registerSeeder(generate: Command): void {
+  withShared(generate.command("seeder <name>").description("src/seeds/<name>.ts: sample data for tina4 db:seed (three records of a model with --model)"))
+    .option("--model <Name>", "create sample records of this model (default: the model named like the seeder, if any)")
+    .action(async (name: string, options: Shared & { model?: string }) => (await import("../generate/seeder.js")).generateSeeder(name, options));
+}
+
 export function registerGenerate(program: Command): void {
   const generate = program.command("generate").alias("g").description("generate routes, models, migrations, middleware and views");
 
@@ -286,9 +293,7 @@ export function registerGenerate(program: Command): void {
       }
     });
 
-  withShared(generate.command("seeder <name>").description("src/seeds/<name>.ts: sample data for tina4 db:seed (three records of a model with --model)"))
-    .option("--model <Name>", "create sample records of this model (default: the model named like the seeder, if any)")
-    .action(async (name: string, options: Shared & { model?: string }) => (await import("../generate/seeder.js")).generateSeeder(name, options));
+  registerSeeder(generate);
 
   withShared(generate.command("middleware <Name>").description("src/middleware/<Name>.ts (class hooks, or --function for onion style)"))
     .option("--function", "function (onion) style instead of a hook class")

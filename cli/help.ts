@@ -68,11 +68,20 @@ Field names may be SQL keywords (order, position, group, ...): the migration quo
 (the primary key, added for you) and names every record already has (save, delete, fill, isNew, ...).
 The migration's column types follow the engine of TINA4_DATABASE_URL (see tina4 migrate --help).
 Money: price:decimal is DECIMAL(12,2); price:decimal:10:2 (or quoted "price:decimal(10,2)") sets precision
-and scale (precision at most 18, Firebird's limit; 15 on SQLite). The value is exact text like "19.50".`,
+and scale (precision at most 18, Firebird's limit; 15 on SQLite). The value is exact text like "19.50".
+Options after the type: required (NOT NULL), nullable, unique (or uniq), index, default=<value>
+(quote a default holding a comma or colon: 'note:string:default="a, b"'; datetime takes default=now).`,
     examples: [
       ["tina4 generate model Post title:string:required body:text order:int", "fields as arguments"],
-      ["tina4 generate model Product name:string:required price:decimal:10:2:required", "exact money: DECIMAL(10,2)"],
+      ["tina4 generate model Product name:string:required sku:string:unique price:decimal:10:2:default=0", "unique index; exact money DECIMAL(10,2), default 0.00"],
       ["tina4 generate model OrderItem --fields quantity:int,price:float", "table order_items"],
+    ],
+  },
+  "generate crud": {
+    preface: "The model and its migration (fields and options as for generate model), then CRUD routes for it and their tests.",
+    examples: [
+      ["tina4 generate crud Product name:string:required sku:string:unique price:decimal:10:2:default=0", "src/models/Product.ts, its migration, src/routes/products/, test/routes/products/"],
+      ["tina4 generate crud Member email:string:unique --path api/members --methods get,post", "routes under src/routes/api/members/"],
     ],
   },
   "generate migration": {

@@ -7,11 +7,11 @@ import { camelCase, className, migrationSlug, routeSegments, tableName } from ".
 import { aliasList, FIELD_TYPES, fieldList, parseFields, type FieldSpec } from "../generate/fields.js";
 import { engineOf, exactDecimal, otherEngines, primaryKeyColumn, sqlName, tableOptions, type Engine } from "../generate/sql-types.js";
 import { columnDefinition, indexNames, indexStatements } from "../generate/ddl.js";
-import type { FieldDefault } from "../generate/field-options.js";
+import { OPTION_NAMES, type FieldDefault } from "../generate/field-options.js";
 import { openProject } from "../project.js";
 import { planView } from "../generate/view.js";
 import { planRouteTest, sampleRequest } from "../generate/route-test.js";
-import { loadModelInfo, planCrudTest, type ModelInfo } from "../generate/crud-test.js";
+import { loadModelInfo, modelInfoFromSpecs, planCrudTest, type ModelInfo } from "../generate/crud-test.js";
 import { withArticle } from "../generate/article.js";
 import { CliError, CliErrorCode } from "../errors.js";
 import { ui } from "../ui.js";
@@ -203,6 +203,31 @@ export function planModel(root: string, name: string, options: ModelOptions, now
   return files;
 }
 
+export interface CrudOptions extends ModelOptions {
+  /** The route folder (default: the table name, e.g. products). */
+  path?: string;
+  methods?: string;
+}
+
+/** `generate crud`: the model and its migration, then CRUD routes for it and their tests, in one run (Rails' scaffold). */
+export function planCrud(root: string, name: string, options: CrudOptions, now = new Date()): PlannedFile[] {
+  const model = className("Model name", name);
+  const specs = parseFields(fieldList(options.fields, options.fieldArgs));
+  const table = tableName(model);
+  const path = options.path ?? table;
+  routeSegments(path);
+  return [
+    ...planModel(root, model, options, now),
+    ...planRoute(root, path, {
+      model,
+      modelPlanned: true,
+      modelInfo: modelInfoFromSpecs(model, table, specs),
+      ...(options.methods !== undefined && { methods: options.methods }),
+      ...(options.databaseUrl !== undefined && { databaseUrl: options.databaseUrl }),
+    }),
+  ];
+}
+
 export function planMigration(root: string, description: string, now = new Date()): PlannedFile[] {
   const file = `${migrationStamp(root, now)}_${migrationSlug(description)}`;
   return [
@@ -247,6 +272,8 @@ async function generateRoute(path: string, options: Shared & { model?: string; m
   }
 }
 
+const FIELDS_HELP = `fields as name:type[:option...],... (types: ${FIELD_TYPES.join(" ")}; aliases: ${aliasList()}; decimal:10:2 sets precision and scale; options: ${OPTION_NAMES.join(", ")}); merged with field arguments`;
+
 /** `generate seeder`: its own function, so registerGenerate stays short. */
 function registerSeeder(generate: Command): void {
   withShared(generate.command("seeder <name>").description("src/seeds/<name>.ts: sample data for tina4 db:seed (three records of a model with --model)"))
@@ -267,12 +294,32 @@ export function registerGenerate(program: Command): void {
       .command("model <Name> [fields...]")
       .description("src/models/<Name>.ts plus a create-table migration; fields as arguments (title:string price:float) or --fields"),
   )
-    .option("--fields <list>", `fields as name:type[:required],... (types: ${FIELD_TYPES.join(" ")}; aliases: ${aliasList()}; decimal:10:2 sets precision and scale); merged with field arguments`)
+    .option("--fields <list>", FIELDS_HELP)
     .option("--no-migration", "skip the migration")
     .action((name: string, fieldArgs: string[], options: Shared & { fields?: string; migration?: boolean }) => {
       const project = openProject();
       emit(project.root, planModel(project.root, name, { ...options, fieldArgs }), options);
       if (!options.dryRun && options.migration !== false) ui.info(ui.dim("\nNext: tina4 migrate"));
+    });
+
+  withShared(
+    generate
+      .command("crud <Name> [fields...]")
+      .description("a model, its migration and CRUD routes for it with their tests (generate model + generate route --model)"),
+  )
+    .option("--fields <list>", FIELDS_HELP)
+    .option("--path <path>", "the routes' folder under src/routes/ (default: the table name, e.g. products)")
+    .option("--methods <list>", `which CRUD operations: get,post,put,patch,delete (default ${CRUD_DEFAULT})`)
+    .option("--no-migration", "skip the migration")
+    .action((name: string, fieldArgs: string[], options: Shared & { fields?: string; path?: string; methods?: string; migration?: boolean }) => {
+      const project = openProject();
+      const model = className("Model name", name);
+      const path = options.path ?? tableName(model);
+      emit(project.root, planCrud(project.root, name, { ...options, fieldArgs }), options);
+      if (options.dryRun) return;
+      if (options.migration !== false) ui.info(`\nNext:      ${ui.cyan("tina4 migrate")}  ${ui.dim(`(creates the ${tableName(model)} table)`)}`);
+      ui.info(`Test it:   ${ui.cyan("npm test")}  ${ui.dim(`(test/routes/${routeSegments(path).join("/")}/: each route in-process through testClient() on a throwaway SQLite database)`)}`);
+      ui.info(`Serve it:  ${ui.cyan("tina4 serve")}  ${ui.dim(`then open ${devServerUrl()}${urlOf(routeSegments(path))}`)}`);
     });
 
   withShared(generate.command("migration <description>").description("migrations/<timestamp>_<description>.sql and .down.sql"))

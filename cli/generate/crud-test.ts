@@ -14,6 +14,7 @@ import { fieldColumnType, sqlName, type Engine } from "./sql-types.js";
 import { sampleRequest } from "./route-test.js";
 import type { FieldSpec } from "./fields.js";
 import { withArticle } from "./article.js";
+import { freshHelper, uniqueValue } from "./unique-sample.js";
 import { isGuarded, normalizeField, type DecimalRules } from "../../runtime/orm/fields.js";
 import { decimalInput, formatDecimal } from "../../runtime/orm/decimal.js";
 import type { CanonicalFieldType as FieldType, FieldDefinition } from "../../runtime/orm/fields.js";
@@ -28,6 +29,8 @@ export interface ModelField {
   /** A request may not send it (the key, hidden fields, timestamps, `guarded: true`): left out of the tests' bodies. */
   guarded: boolean;
   hasDefault: boolean;
+  /** The column has a unique index: each record a test makes gets its own value (see unique-sample.ts). */
+  unique: boolean;
   minLength?: number | undefined;
   maxLength?: number | undefined;
   min?: number | undefined;
@@ -55,6 +58,7 @@ function toField(model: string, property: string, def: FieldDefinition): ModelFi
     primaryKey: def.primaryKey === true,
     guarded: isGuarded(field, def.primaryKey === true || property === "id"),
     hasDefault: def.default !== undefined,
+    unique: def.unique === true,
     minLength: def.minLength,
     maxLength: def.maxLength,
     min: typeof def.min === "number" ? def.min : undefined,
@@ -89,6 +93,8 @@ export function modelInfoFromSpecs(name: string, table: string, specs: FieldSpec
         type: spec.type,
         column: spec.column,
         required: spec.required,
+        ...(spec.unique && { unique: true }),
+        ...(spec.default !== undefined && { default: "now" in spec.default ? () => new Date() : spec.default.value }),
         ...(spec.type === "string" && { maxLength: 255 }),
         ...(spec.type === "decimal" && { precision: spec.precision, scale: spec.scale }),
       },
@@ -151,6 +157,14 @@ function rest(entries: Array<[string, unknown]>): string {
   return entries.map(([key, value]) => `, ${key}: ${JSON.stringify(value)}`).join("");
 }
 
+/** The fields to compare: a sample value as written, a unique field's as `holder` got it (each record has its own). */
+function expected(entries: Array<[string, unknown]>, unique: ReadonlySet<string>, holder: string): Array<[string, string]> {
+  return entries.map(([key, value]) => [key, unique.has(key) ? `${holder}.${key}` : JSON.stringify(value)]);
+}
+
+const code = (entries: Array<[string, string]>) => (entries.length === 0 ? "{}" : `{ ${entries.map(([key, value]) => `${key}: ${value}`).join(", ")} }`);
+const codeRest = (entries: Array<[string, string]>) => entries.map(([key, value]) => `, ${key}: ${value}`).join("");
+
 /** Another valid value, for the update test. */
 function changedValue(field: ModelField, value: unknown): unknown {
   if (field.type === "bool") return !value;
@@ -179,7 +193,7 @@ export function createTables(info: ModelInfo, engine: Engine, toRoot: string): s
   const columns = info.fields.map((field) =>
     field.primaryKey
       ? `      ${sqlName("sqlite", field.column)} INTEGER PRIMARY KEY AUTOINCREMENT`
-      : `      ${sqlName("sqlite", field.column)} ${fieldColumnType("sqlite", field)}${field.required ? " NOT NULL" : ""}`,
+      : `      ${sqlName("sqlite", field.column)} ${fieldColumnType("sqlite", field)}${field.required ? " NOT NULL" : ""}${field.unique ? " UNIQUE" : ""}`,
   );
   return [
     `  // this app's migrations are written for ${engine}; the test's database is SQLite, so the`,
@@ -207,9 +221,14 @@ export function planCrudTest(root: string, template: string, method: string, ite
   const sample = data.map((field): [string, unknown] => [field.property, sampleValue(field)]);
   // fields a record needs that no request may send (a password hash): the tests' own records get them server-side
   const serverOnly = model.fields.filter((field) => !field.primaryKey && field.guarded && field.required && !field.hasDefault);
-  const stored = serverOnly.length > 0 ? "{ ...sample, ...serverSide }" : "sample";
+  // unique fields: each record the tests make gets its own value from fresh()
+  const unique = data.filter((field) => field.unique);
+  const uniqueNames = new Set(unique.map((field) => field.property));
+  const made = unique.length > 0 ? "fresh()" : "sample";
+  const stored = serverOnly.length > 0 ? `{ ...${made}, ...serverSide }` : made;
   const exact = sample.filter(([property]) => EXACT.has(data.find((field) => field.property === property)!.type));
-  const first = data.find((field) => EXACT.has(field.type));
+  // the update changes one field, a non-unique one when there is one (its test updates a single record)
+  const first = data.find((field) => EXACT.has(field.type) && !field.unique) ?? data.find((field) => EXACT.has(field.type));
   const change: Array<[string, unknown]> = first ? [[first.property, changedValue(first, sampleValue(first))]] : [];
 
   const dirParts = item ? [...options.segments, "[id:int]"] : options.segments;
@@ -229,6 +248,7 @@ export function planCrudTest(root: string, template: string, method: string, ite
     serverSide: serverOnly.length > 0
       ? `\n/** Set by the server only: ${serverOnly.map((f) => f.property).join(", ")} (guarded: a request that sends one is a 422). */\nconst serverSide = ${literal(serverOnly.map((field) => [field.property, sampleValue(field)]))};`
       : "",
+    fresh: freshHelper(model.name, unique.map((field) => ({ field, base: sampleValue(field) }))),
   }).trimEnd();
   // a [param] folder above the resource (shops/[shopId:int]/items) gets a value of its type
   const requestPath = sampleRequest(options.segments).path;
@@ -264,8 +284,10 @@ export function planCrudTest(root: string, template: string, method: string, ite
     METHOD,
     call: method,
     key,
-    checked: literal(exact),
-    checkedRest: rest(exact),
+    body: made,
+    checked: code(expected(exact, uniqueNames, "input")),
+    checkedRest: codeRest(expected(exact, uniqueNames, "record")),
+    checkedRestFirst: codeRest(expected(exact, uniqueNames, "first")),
     change: literal(change),
     changedRest: rest(change),
     unauthorizedCase,

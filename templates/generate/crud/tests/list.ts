@@ -6,7 +6,7 @@ describe("GET {{urlPath}}", () => {
     await {{Model}}.create({{stored}});
     const response = await client.get("{{requestPath}}", { query: { page: 1, limit: 1 } });
     expect(response.status).toBe(200);
-    expect(response.json()).toMatchObject({ page: 1, limit: 1, total: 2, pages: 2, data: [{ {{key}}: first.{{key}}{{checkedRest}} }] });
+    expect(response.json()).toMatchObject({ page: 1, limit: 1, total: 2, pages: 2, data: [{ {{key}}: first.{{key}}{{checkedRestFirst}} }] });
   });
 
   it("answers 422 for a page size over 100", async () => {

@@ -29,4 +29,4 @@ afterAll(async () => {
 });
 
 /** A valid {{Model}}: change it with the model's fields and rules. */
-const sample = {{sample}};{{serverSide}}
+const sample = {{sample}};{{serverSide}}{{fresh}}

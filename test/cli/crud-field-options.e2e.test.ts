@@ -1,0 +1,125 @@
+/**
+ * Field options end to end, as an app's owner uses them, with an empty HOME and no network:
+ * `tina4 init`, `generate crud` with unique / index / default / nullable / required fields of
+ * every indexable type, `generate model` + `generate route --model` for a model whose unique
+ * field is read back from its file, `tina4 migrate`, then the app's own `npm test` twice in a
+ * row: the generated tests give every record its own value of a unique field. A control shows
+ * the unique index is really there: the same tests with the per-record values switched off fail.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cliEnv, repoRoot, runCli, tempDir } from "../support/cli.js";
+import { Database } from "../../runtime/db/index.js";
+
+const work = tempDir("tina4-crud-opts-");
+const home = join(work, "home");
+const app = join(work, "app");
+const env = { HOME: home };
+
+/** What `npm install` would give the app's devDependencies, linked from this repo instead of downloaded. */
+function linkDevDependencies(): void {
+  for (const pkg of ["typescript", "vitest", "@types/node"]) {
+    const target = join(app, "node_modules", pkg);
+    mkdirSync(join(target, ".."), { recursive: true });
+    symlinkSync(join(repoRoot, "node_modules", pkg), target, "dir");
+  }
+  mkdirSync(join(app, "node_modules", ".bin"), { recursive: true });
+  symlinkSync(join("..", "vitest", "vitest.mjs"), join(app, "node_modules", ".bin", "vitest"));
+}
+
+function npmTest(files: string[] = []) {
+  const result = spawnSync("npm", ["test", "--offline", ...(files.length ? ["--", ...files] : [])], {
+    cwd: app,
+    env: cliEnv({ ...env, CI: "", VITEST: "", VITEST_MODE: "", VITEST_POOL_ID: "", VITEST_WORKER_ID: "", NODE_ENV: "" }),
+    encoding: "utf8",
+    timeout: 180_000,
+  });
+  return { code: result.status, output: result.stdout + result.stderr };
+}
+
+const MEMBER_FIELDS = [
+  "name:string:required",
+  "email:string:unique:required",
+  "handle:string:uniq",
+  "slug:string:index",
+  "age:int:default=18",
+  "bio:text:nullable",
+  "active:bool:default=true",
+  "badge:int:unique",
+  "fee:decimal:8:2:unique",
+  "seenAt:datetime:unique",
+];
+
+beforeAll(() => {
+  mkdirSync(home);
+  const init = runCli(["init", app, "--yes"], work, env);
+  expect(init.code, init.stderr).toBe(0);
+  linkDevDependencies();
+});
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe("generate crud / model with field options, then the app's own tests", () => {
+  it("generate crud writes the model, its migration, the routes and their tests, and says what next", () => {
+    const crud = runCli(["generate", "crud", "Member", ...MEMBER_FIELDS], app, env);
+    expect(crud.code, crud.stderr).toBe(0);
+    for (const file of ["src/models/Member.ts", "src/routes/members/get.ts", "src/routes/members/[id:int]/delete.ts", "test/routes/members/get.test.ts", "test/routes/members/[id:int]/put.test.ts"]) {
+      expect(crud.stdout).toContain(`created ${file}`);
+    }
+    expect(crud.stdout).toMatch(/Next:\s+tina4 migrate/);
+    expect(crud.stdout).toMatch(/Test it:\s+npm test/);
+    const list = readFileSync(join(app, "test/routes/members/get.test.ts"), "utf8");
+    expect(list).toContain("function fresh() {");
+    expect(list).toMatch(/await Member\.create\(fresh\(\)\);/);
+
+    const model = runCli(["generate", "model", "Tag", "label:string:unique:required", "weight:int:default=1"], app, env);
+    expect(model.code, model.stderr).toBe(0);
+    const route = runCli(["generate", "route", "api/tags", "--model", "Tag"], app, env);
+    expect(route.code, route.stderr).toBe(0);
+    // read back from the model file: unique: true
+    expect(readFileSync(join(app, "test/routes/api/tags/post.test.ts"), "utf8")).toContain("label: `Sample label-${tag}${made}`");
+  });
+
+  it("tina4 migrate makes the constraints in the app's database", async () => {
+    const up = runCli(["migrate"], app, env);
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    const db = await Database.connect(`sqlite:${join(app, "data", "app.db")}`);
+    try {
+      await db.execute("INSERT INTO members (name, email) VALUES (?, ?)", ["Ann", "ann@example.com"]);
+      const row = await db.fetchOne("SELECT age, active, bio FROM members", [], { cache: false });
+      expect(row).toMatchObject({ age: 18, active: true, bio: null });
+      await expect(db.execute("INSERT INTO members (name, email) VALUES (?, ?)", ["Bob", "ann@example.com"])).rejects.toThrow(/UNIQUE/i);
+      await expect(db.execute("INSERT INTO members (email) VALUES (?)", ["cy@example.com"])).rejects.toThrow(/NOT NULL/i);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("the app's npm test passes, twice in a row, and tsc accepts the generated tests", () => {
+    for (const round of [1, 2]) {
+      const run = npmTest();
+      expect(run.code, `round ${round}\n${run.output}`).toBe(0);
+      expect(run.output).toContain("✓ test/routes/members/get.test.ts");
+      expect(run.output).toContain("✓ test/routes/api/tags/post.test.ts");
+      expect(run.output).not.toMatch(/UNIQUE constraint failed/);
+    }
+    const tsc = spawnSync(process.execPath, [join(app, "node_modules", "typescript", "bin", "tsc"), "-p", join(app, "tsconfig.json")], { cwd: app, encoding: "utf8" });
+    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+  }, 400_000);
+
+  it("control: with one value for every record the list test fails on the unique index", () => {
+    const file = join(app, "test/routes/members/get.test.ts");
+    const original = readFileSync(file, "utf8");
+    expect(original).toContain("  made += 1;\n");
+    writeFileSync(file, original.replace("  made += 1;\n", ""));
+    try {
+      const run = npmTest(["test/routes/members/get.test.ts"]);
+      expect(run.code, run.output).not.toBe(0);
+      expect(run.output).toMatch(/UNIQUE constraint failed: members\.(email|handle|badge|fee|seen_at)/);
+    } finally {
+      writeFileSync(file, original);
+    }
+  }, 120_000);
+});

@@ -4,11 +4,13 @@
  * view, rows and the old migration records are gone, foreign keys are no obstacle), --seed fills
  * it, and each guard (production, not a terminal) refuses without touching anything.
  */
-import { existsSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Database } from "../../runtime/db/index.js";
 import { listAppObjects } from "../../runtime/migrate/index.js";
+import { bin, cliEnv } from "../support/cli.js";
 import { ENGINES, engineAvailable, freshDatabase, runCliAsync, SQL, type FreshDatabase } from "./engines.js";
 import { contents, seedApp, seederSource, writeSeeders } from "../seed/fixture.js";
 
@@ -115,13 +117,21 @@ describe.each(engines)("tina4 migrate:fresh on %s", (engine) => {
 });
 
 describe("tina4 migrate:fresh refusals on a SQLite file that does not exist", () => {
-  it("create no database file (production, not a terminal)", async () => {
+  it("create no database file (production from the environment or .env, not a terminal)", async () => {
     const root = seedApp("sqlite");
     const file = join(root, "data", "nothing-yet.db");
     const env = { TINA4_DATABASE_URL: `sqlite:${file}` };
     const production = await runCliAsync(["migrate:fresh", "--yes"], root, { ...env, NODE_ENV: "production" });
     expect(production.code).toBe(1);
     expect(production.stderr).toContain("Refusing to run tina4 migrate:fresh in production");
+    // NODE_ENV from the app's .env counts too (vitest's own NODE_ENV=test is left out of this run)
+    writeFileSync(join(root, ".env"), "NODE_ENV=production\n");
+    const childEnv = cliEnv(env);
+    delete childEnv.NODE_ENV;
+    const fromDotEnv = spawnSync(process.execPath, [bin, "migrate:fresh", "--yes"], { cwd: root, env: childEnv, encoding: "utf8", timeout: 60_000 });
+    expect(fromDotEnv.status).toBe(1);
+    expect(fromDotEnv.stderr).toContain("(NODE_ENV=production, from .env)");
+    rmSync(join(root, ".env"));
     const noTerminal = await runCliAsync(["migrate:fresh"], root, env);
     expect(noTerminal.code).toBe(1);
     expect(noTerminal.stderr).toContain("this is not a terminal");

@@ -92,6 +92,19 @@ describe("tina4 db:seed on SQLite, without a database or seeders", () => {
   });
 });
 
+describe("tina4 --help", () => {
+  it("lists db:seed, migrate:fresh and generate seeder", async () => {
+    const root = seedApp("sqlite");
+    const help = await runCliAsync(["--help"], root);
+    expect(help.stdout).toMatch(/db:seed \[options\]\s+fill the database with the seeders in src\/seeds\//);
+    expect(help.stdout).toMatch(/migrate:fresh \[options\]\s+drop every table/);
+    const generate = await runCliAsync(["generate", "--help"], root);
+    expect(generate.stdout).toMatch(/seeder \[options\] <name>\s+src\/seeds\/<name>\.ts/);
+    const fresh = await runCliAsync(["migrate:fresh", "--help"], root);
+    expect(fresh.stdout).toContain("tina4 migrate:fresh --seed");
+  });
+});
+
 describe("tina4 generate seeder", () => {
   it("--model writes three valid sample records that db:seed inserts; the model is found by the seeder's name too", async () => {
     const fresh = await freshDatabase("sqlite", "genseed");

@@ -64,7 +64,8 @@ export function registerConsole(program: Command): void {
         console.log(banner({ name, environment, database: setting, url: database.url, models: [...bound.keys()], history }));
         const reload = modelReloader(project.root, globalThis, bound, importModels);
         await runSession({
-          prompt: `${ui.cyan(name)}> `,
+          // production says so at every line, as Rails' console does: its data is the real data
+          prompt: environment === "production" ? `${ui.cyan(name)}(${kleur.red("production")})> ` : `${ui.cyan(name)}> `,
           colors: kleur.enabled && process.stdout.isTTY === true,
           history,
           reload: () =>

@@ -1,4 +1,5 @@
 /** The lines `tina4 console` prints before its first prompt: what is bound, and which environment and database. */
+import kleur from "kleur";
 import { readCacheConfig } from "../../runtime/cache/config.js";
 import { redact } from "../../runtime/db/errors.js";
 import { describeSource, type Setting } from "../settings.js";
@@ -22,7 +23,7 @@ export function banner(facts: BannerFacts): string {
   const label = (text: string) => ui.dim(text.padEnd(9));
   const models = facts.models.length > 0 ? facts.models.map(ui.green).join(", ") : ui.dim("(none in src/models)");
   return [
-    `${ui.bold("tina4 console")} ${ui.cyan(facts.name)} ${ui.dim(`(${facts.environment})`)}`,
+    `${ui.bold("tina4 console")} ${ui.cyan(facts.name)} ${facts.environment === "production" ? kleur.red("(production)") : ui.dim(`(${facts.environment})`)}`,
     `  ${label("database")}${facts.database.shown} ${ui.dim(`(${describeSource(facts.database)})`)}${missing}`,
     `  ${label("cache")}${cache.backend}${cache.url ? ` ${redact(cache.url)}` : ""}`,
     `  ${label("models")}${models}`,

@@ -27,6 +27,16 @@ export interface FindOptions<K extends string = string> extends CountOptions, Wi
 /** Options of where() and all(): paging, order, withDeleted, and the relations to load. */
 export interface WhereOptions<K extends string = string> extends QueryOptions, WithRelations<K> {}
 
+/** Options that load relations: `with` names at least the relations to load (typed from the class's `static relations`). */
+export interface Loading<K extends string> {
+  with: readonly K[];
+}
+
+/** Options without `with`: the record type is the class's own, also for code generic over `ModelClass<T>`. */
+export interface NotLoading {
+  with?: undefined;
+}
+
 /** A record of the model class `C` with the relations `K` loaded (typed from `C.relations`). */
 export type RecordOf<C extends ModelClass<Model>, K extends string = never> = Loaded<InstanceType<C>, C, K>;
 
@@ -115,7 +125,9 @@ export class Model {
   // ───────────────────────────── queries ─────────────────────────────
 
   /** The record with this primary key, or null (soft-deleted records count as missing); `with` loads relations. */
-  static async find<C extends ModelClass<Model>, const K extends RelationName<C> = never>(this: C, id: PrimaryKeyValue, options: FindOptions<K> = {}): Promise<RecordOf<C, K> | null> {
+  static find<T extends Model>(this: ModelClass<T>, id: PrimaryKeyValue, options?: CountOptions & NotLoading): Promise<T | null>;
+  static find<C extends ModelClass<Model>, const K extends RelationName<C>>(this: C, id: PrimaryKeyValue, options: FindOptions<K> & Loading<K>): Promise<RecordOf<C, K> | null>;
+  static async find(this: ModelClass<Model>, id: PrimaryKeyValue, options: FindOptions = {}): Promise<Model | null> {
     const m = metaOf(this);
     const names = options.with ?? [];
     checkRelations(this as unknown as RelatingClass, names);
@@ -130,13 +142,15 @@ export class Model {
     checkEngine(m, e);
     const row = await db.fetchOne(`${selectFrom(m, e)} WHERE ${q(e, m.pk.column)} = ?${softFilter(m, e, options)}`, [id]);
     if (!row) return null;
-    const record = hydrate(this as unknown as new () => InstanceType<C>, m, row, e);
+    const record = hydrate(this, m, row, e);
     if (names.length > 0) await loadRelations(this as unknown as RelatingClass, [record], names);
-    return record as RecordOf<C, K>;
+    return record;
   }
 
   /** Records matching `sql` (a WHERE condition with `?` placeholders), paged and ordered; `with` loads relations. */
-  static async where<C extends ModelClass<Model>, const K extends RelationName<C> = never>(this: C, sql: string, params: SqlParams = [], options: WhereOptions<K> = {}): Promise<Array<RecordOf<C, K>>> {
+  static where<T extends Model>(this: ModelClass<T>, sql: string, params?: SqlParams, options?: QueryOptions & NotLoading): Promise<T[]>;
+  static where<C extends ModelClass<Model>, const K extends RelationName<C>>(this: C, sql: string, params: SqlParams, options: WhereOptions<K> & Loading<K>): Promise<Array<RecordOf<C, K>>>;
+  static async where(this: ModelClass<Model>, sql: string, params: SqlParams = [], options: WhereOptions = {}): Promise<Model[]> {
     const m = metaOf(this);
     const limit = wholeCount("limit", options.limit);
     const offset = wholeCount("offset", options.offset) ?? 0;
@@ -152,14 +166,16 @@ export class Model {
       text += ` LIMIT ${limit} OFFSET ${offset}`;
     }
     const result = await db.fetch(text, params, limit === undefined && offset > 0 ? { offset } : {});
-    const records = result.records.map((row) => hydrate(this as unknown as new () => InstanceType<C>, m, row, e));
+    const records = result.records.map((row) => hydrate(this, m, row, e));
     if (names.length > 0 && records.length > 0) await loadRelations(this as unknown as RelatingClass, records, names);
-    return records as Array<RecordOf<C, K>>;
+    return records;
   }
 
   /** Every record (one page with limit/offset), ordered by the primary key unless orderBy says otherwise. */
-  static all<C extends ModelClass<Model>, const K extends RelationName<C> = never>(this: C, options: WhereOptions<K> = {}): Promise<Array<RecordOf<C, K>>> {
-    return whereOf<C, K>(this)("", [], options);
+  static all<T extends Model>(this: ModelClass<T>, options?: QueryOptions & NotLoading): Promise<T[]>;
+  static all<C extends ModelClass<Model>, const K extends RelationName<C>>(this: C, options: WhereOptions<K> & Loading<K>): Promise<Array<RecordOf<C, K>>>;
+  static all(this: ModelClass<Model>, options: WhereOptions = {}): Promise<Model[]> {
+    return whereOf(this)("", [], options);
   }
 
   /**
@@ -168,7 +184,9 @@ export class Model {
    * query per relation in `with`. `page`/`perPage` may be query values (`req.query.page`); a bad
    * one, or perPage over `maxPerPage` (100), is a PaginationError (HTTP 400).
    */
-  static async paginate<C extends ModelClass<Model>, const K extends RelationName<C> = never>(this: C, options: PaginateOptions<K> = {}): Promise<Page<RecordOf<C, K>>> {
+  static paginate<T extends Model>(this: ModelClass<T>, options?: PaginateOptions & NotLoading): Promise<Page<T>>;
+  static paginate<C extends ModelClass<Model>, const K extends RelationName<C>>(this: C, options: PaginateOptions<K> & Loading<K>): Promise<Page<RecordOf<C, K>>>;
+  static async paginate(this: ModelClass<Model>, options: PaginateOptions = {}): Promise<Page<Model>> {
     const { page, perPage, offset } = pageWindow(options);
     const m = metaOf(this);
     checkRelations(this as unknown as RelatingClass, options.with ?? []);
@@ -177,7 +195,7 @@ export class Model {
     const sql = options.where ?? "";
     const params = options.params ?? [];
     const total = await this.count(sql, params, options);
-    const data = offset >= total ? [] : await whereOf<C, K>(this)(sql, params, { orderBy: options.orderBy, withDeleted: options.withDeleted, with: options.with, limit: perPage, offset });
+    const data = offset >= total ? [] : await whereOf(this)(sql, params, { orderBy: options.orderBy, withDeleted: options.withDeleted, with: options.with, limit: perPage, offset });
     return { data, meta: pageMeta(page, perPage, total) };
   }
 
@@ -342,8 +360,8 @@ export class Model {
 }
 
 /** `cls.where` bound to `cls` (a subclass may override it; all() and paginate() go through it). */
-function whereOf<C extends ModelClass<Model>, K extends string>(cls: C): (sql: string, params: SqlParams, options: WhereOptions<K>) => Promise<Array<RecordOf<C, K>>> {
-  return (cls.where as unknown as (this: C, sql: string, params: SqlParams, options: WhereOptions<K>) => Promise<Array<RecordOf<C, K>>>).bind(cls);
+function whereOf(cls: ModelClass<Model>): (sql: string, params: SqlParams, options: WhereOptions) => Promise<Model[]> {
+  return (cls.where as unknown as (this: ModelClass<Model>, sql: string, params: SqlParams, options: WhereOptions) => Promise<Model[]>).bind(cls);
 }
 
 /** A loaded relation's JSON: records as their toJSON(), arrays of them, null. */

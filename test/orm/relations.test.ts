@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { Database } from "../../runtime/db/index.js";
 import { dialectFor } from "../../runtime/db/dialects/index.js";
-import { Model, ModelError, belongsTo, hasMany, type ModelFields } from "../../runtime/orm/index.js";
+import { Model, ModelError, belongsTo, hasMany, type ModelClass, type ModelFields } from "../../runtime/orm/index.js";
 import { ENGINES, engineAvailable, freshDatabase, SQL, type FreshDatabase, type TestEngine } from "../migrate/engines.js";
 import { statementsOf } from "./statements.js";
 import { Order } from "./fixtures/shop/order.js";
@@ -231,4 +231,25 @@ describe("relation declarations are checked when first loaded", () => {
       expect((error as Error).message).toMatch(message);
     });
   }
+});
+
+describe("types", () => {
+  it("code generic over ModelClass<T> still gets T from find/where/all/paginate (the relation overloads apply only with `with`)", () => {
+    // compile-time checks (tsc -p tsconfig.json runs over test/): never called
+    async function generic<T extends Model>(cls: ModelClass<T>): Promise<void> {
+      // (expectTypeOf cannot compare a type parameter: plain assignments check it)
+      const one: T | null = await cls.find(1);
+      const some: T[] = await cls.where("1 = 1");
+      const all: T[] = await cls.all({ limit: 1 });
+      const page: T[] = (await cls.paginate({ page: 1 })).data;
+      void [one, some, all, page];
+    }
+    async function concrete(): Promise<void> {
+      expectTypeOf(await Order.find(1)).toEqualTypeOf<Order | null>();
+      expectTypeOf((await Order.paginate({ with: ["customer"] })).data[0]!.customer).toEqualTypeOf<Customer | null>();
+      // @ts-expect-error a name that is not in Order.relations does not compile
+      await Order.find(1, { with: ["bogus"] });
+    }
+    expect([typeof generic, typeof concrete]).toEqual(["function", "function"]);
+  });
 });

@@ -1,9 +1,11 @@
 /**
  * A running job's log on the database backend. `job.log()` resolves at once (a processor may
- * log in a tight loop); the lines are written to the job's row while it runs, at most once per
- * LOG_FLUSH_MS (the first line of a quiet spell at once), so `getJob()` shows them as they come
- * and a worker killed mid-job leaves every line written up to its last flush. What is left is
- * written with the outcome (`finish`) or when a stopping worker gives the job back.
+ * log in a tight loop); the lines are written to the job's row while it runs, batched, each
+ * about LOG_FLUSH_MS after it is logged at most, and no write sooner than LOG_FLUSH_MS after the run began
+ * or after the previous one, so `getJob()` shows them as they come and a worker killed mid-job
+ * leaves every line written up to its last write. What is left is written with the outcome
+ * (`finish`) or when a stopping worker gives the job back: a run shorter than LOG_FLUSH_MS
+ * writes its lines once, with its outcome, as before (no extra statement per short job).
  */
 import { jobLogLine, MAX_LOG_LINES } from "../backend.js";
 
@@ -17,7 +19,8 @@ export class RunningJobLog {
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
-  private lastWrite = 0;
+  /** When the last write began (the run's start before the first): the next waits LOG_FLUSH_MS after it. */
+  private lastWrite = Date.now();
   private closed = false;
 
   constructor(

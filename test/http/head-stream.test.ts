@@ -48,12 +48,19 @@ function endlessGenerator(): Readable {
   return Readable.from(generator);
 }
 
+let sseClosed = false;
+
 beforeAll(async () => {
   server = await startApp((app) => {
     app.get("/endless", (_req, res) => res.header("x-feed", "live").stream(source("endless"), "text/plain; charset=utf-8"));
     app.get("/generator", (_req, res) => res.stream(endlessGenerator(), "text/event-stream"));
     app.get("/sized", (_req, res) => res.header("content-length", 50_000).stream(source("sized", 50_000), "application/octet-stream"));
     app.get("/finite", (_req, res) => res.stream(source("finite", 40_000), "text/plain"));
+    app.get("/events", (_req, res) => {
+      const events = res.sse({ heartbeat: 1 }).join("head-test");
+      sseClosed = false;
+      events.onClose(() => (sseClosed = true));
+    });
   });
   port = Number(new URL(server.url).port);
 });
@@ -121,6 +128,14 @@ describe("HEAD of a res.stream() route", () => {
       void generator!.next().then((r) => (next = r));
       return next?.done === true;
     });
+  });
+
+  it("res.sse() on a HEAD: the event stream's headers, and the stream closed (its heartbeat and rooms released)", async () => {
+    const reply = await head("/events");
+    expect(reply.status).toBe(200);
+    expect(reply.headers["content-type"]).toBe("text/event-stream; charset=utf-8");
+    expect(reply.headers["cache-control"]).toBe("no-cache, no-transform");
+    await until("the event stream to close", () => sseClosed);
   });
 
   it("keeps the Content-Length a handler set for its stream (GET sends it too)", async () => {

@@ -339,7 +339,8 @@ export class Model {
   async related<K extends string>(name: K): Promise<RelatedValue<this, K>> {
     const cls = this.constructor as unknown as RelatingClass;
     const v = values(this);
-    if (!Object.hasOwn(v, name) || !relationNames(cls).includes(name)) await loadRelations(cls, [this], [name]);
+    // undefined is "not loaded" (a property written without `declare` is an own undefined)
+    if (v[name] === undefined || !relationNames(cls).includes(name)) await loadRelations(cls, [this], [name]);
     return v[name] as RelatedValue<this, K>;
   }
 
@@ -354,7 +355,7 @@ export class Model {
     const v = values(this);
     const out: Record<string, unknown> = {};
     for (const f of m.fields) if (f.def.hidden !== true) out[f.property] = v[f.property] ?? null;
-    for (const name of relationNames(cls)) if (Object.hasOwn(v, name)) out[name] = relatedJson(v[name]);
+    for (const name of relationNames(cls)) if (v[name] !== undefined) out[name] = relatedJson(v[name]);
     return out;
   }
 }

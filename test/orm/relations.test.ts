@@ -175,6 +175,22 @@ for (const engine of ENGINES) {
       expect(line.toJSON().order).toEqual({ id: 7, customerId: 4, status: "s7" });
     });
 
+    it("a relation property written without declare (an own undefined) counts as not loaded", async () => {
+      class PlainOrder extends Model {
+        static override tableName = "orders";
+        static override fields: ModelFields = Order.fields;
+        static override relations = { lines: hasMany(() => OrderLine, "orderId") };
+        lines?: OrderLine[];
+      }
+      const order = (await PlainOrder.find(5))!;
+      expect(Object.hasOwn(order, "lines")).toBe(true);
+      expect(Object.keys(order.toJSON())).not.toContain("lines");
+      const { value: lines, statements } = await statementsOf(() => order.related("lines"));
+      expect(statements).toEqual(["select"]);
+      expect(lines.map((l) => l.sku)).toEqual(["o5-l0", "o5-l1"]);
+      expect(order.toJSON().lines).toHaveLength(2);
+    });
+
     it("an unknown relation name is T4_ERR_ORM_RELATION before any query runs", async () => {
       const { value: error, statements } = await statementsOf(() =>
         Order.where("1 = 1", [], { with: ["nope" as "lines"] }).then(() => null, (e: unknown) => e));

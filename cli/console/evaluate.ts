@@ -55,6 +55,6 @@ export function describeFailure(error: unknown, root: string): { message: string
   const frames = (error.stack ?? "")
     .split("\n")
     .filter((line) => /^\s+at /.test(line) && line.includes(root + sep) && !line.includes(`${sep}node_modules${sep}`))
-    .map((line) => line.trim().replace(`file://${root}${sep}`, "").replace(`${root}${sep}`, ""));
+    .map((line) => line.trim().replace(/^at /, "").replace(`file://${root}${sep}`, "").replace(`${root}${sep}`, ""));
   return { message: [message, ...details].join("\n"), frames };
 }

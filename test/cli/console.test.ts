@@ -216,6 +216,15 @@ describe("tina4 console --eval and scripts on stdin", () => {
     expect(validation.stderr).toMatch(/name/);
   });
 
+  it("shows where in the app's own files an error came from (the .ts line)", () => {
+    mkdirSync(join(dir, "src", "lib"), { recursive: true });
+    writeFileSync(join(dir, "src", "lib", "boom.ts"), 'export function boom(): never {\n  throw new Error("from the app");\n}\n');
+    const result = consoleScript(dir, ["--eval", 'const { boom } = await import("./src/lib/boom.ts"); boom()']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("Error: from the app");
+    expect(result.stderr).toMatch(/^ {4}at boom \(src\/lib\/boom\.ts:2:9\)$/m);
+  });
+
   it("runs a script piped on stdin as one unit: its last value, or its error", () => {
     const script = 'const before = await Product.count();\nawait Product.create({ name: "Mug" });\n(await Product.count()) - before\n';
     const ok = consoleScript(dir, [], script);

@@ -82,9 +82,9 @@ describe("tina4 console on a terminal", () => {
     expect(readFileSync(join(dir, ".gitignore"), "utf8")).toMatch(/^\.tina4\/$/m); // init's template ignores it too
   });
 
-  it("says production in its prompt when NODE_ENV=production", () => {
+  it("says production in its prompt when NODE_ENV=production (and .exit leaves with 0)", () => {
     const dir = newApp({ migrate: true });
-    const result = onTerminal(dir, [["shop(production)> ", "Product.tableName\r"], ["shop(production)> ", CTRL_D]], { HOME: tempDir("tina4-console-home-"), NODE_ENV: "production" });
+    const result = onTerminal(dir, [["shop(production)> ", "Product.tableName\r"], ["shop(production)> ", ".exit\r"]], { HOME: tempDir("tina4-console-home-"), NODE_ENV: "production" });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain("tina4 console shop (production)");
     expect(result.output).toContain("'products'");

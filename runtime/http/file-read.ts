@@ -1,4 +1,4 @@
-import { close, read } from "node:fs";
+import { close, read, type Stats } from "node:fs";
 import { log } from "../log.js";
 import { rebaseFileHeaders, sameFile } from "./file-basis.js";
 import { openFile, type OpenFile } from "./file-bytes.js";
@@ -27,13 +27,13 @@ export async function openRegularFile(path: string): Promise<OpenFile | null> {
 }
 
 /**
- * Makes the headers describe the file as opened (`stats`) rather than the stat they were made
- * from (the payload's basis), as commit does for the files it sends: Content-Length, tina4's ETag
- * and Last-Modified, no immutable (file-basis.ts). Call it only once the bytes sent come from
- * that descriptor.
+ * Makes the headers describe the version of the file that is sent (`stats`: the fstat of the
+ * descriptor it was read from, or the stat an encoded copy of that very version was found by)
+ * rather than the stat they were made from (the payload's basis), as commit does for the files
+ * it sends: Content-Length, tina4's ETag and Last-Modified, no immutable (file-basis.ts).
  */
-export function describeOpened(headers: Record<string, HeaderValue>, payload: FilePayload, file: OpenFile): void {
-  if (payload.basis && !sameFile(payload.basis, file.stats)) rebaseFileHeaders(headers, payload.basis, file.stats);
+export function describeVersion(headers: Record<string, HeaderValue>, payload: FilePayload, stats: Stats): void {
+  if (payload.basis && !sameFile(payload.basis, stats)) rebaseFileHeaders(headers, payload.basis, stats);
 }
 
 /**

@@ -6,7 +6,7 @@ import zlib from "node:zlib";
 import { negotiateEncoding } from "../http/accept-encoding.js";
 import { isCompressible, mediaType } from "../http/compressible.js";
 import { FileBytes } from "../http/file-bytes.js";
-import { describeOpened, openRegularFile, readOpened, release } from "../http/file-read.js";
+import { describeVersion, openRegularFile, readOpened, release } from "../http/file-read.js";
 import { addSendHook, type OnSendHook } from "../http/hooks.js";
 import type { Request } from "../http/request.js";
 import type { HeaderValue, Response, ResponseBody } from "../http/response.js";
@@ -236,44 +236,47 @@ class Encoder {
    * event loop) and kept; a larger file is encoded as it is read. Undefined: send it as it is
    * (too small, or it cannot be read, so commit answers 404 as usual).
    *
-   * The file is opened once and its fstat decides everything (file-read.ts): the bytes encoded
-   * are read from that descriptor, the copy is kept under that version, and the headers are made
-   * to describe it. A deploy rewriting the file after its headers were decided (or between a
-   * stat and a read by path) could otherwise send the new bytes under the old ETag.
+   * The headers are made to describe the version sent (file-read.ts), never the one their stat
+   * saw if a deploy rewrote the file since: the version a stat finds (a sibling, a kept copy of
+   * that version: one stat, as before), or, when the file must be read, the one its descriptor's
+   * fstat says — read from that descriptor, kept under that version. Reading it again by path
+   * could encode new bytes and send them under the old ETag.
    */
   private async encodeFile(
     res: Response, payload: Extract<ResponseBody, { kind: "file" }>, coding: CompressEncoding, small: (size: number) => boolean,
   ): Promise<{ body: ResponseBody; length?: number } | undefined> {
     const path = payload.path;
-    const file = await openRegularFile(path);
-    if (!file) return undefined;
-    const original = file.stats;
-    if (small(original.size)) return void release(file);
+    const original = await stat(path).catch(() => null);
+    if (!original?.isFile() || small(original.size)) return undefined;
     const siblingPath = path + FILE_SUFFIX[coding];
     const sibling = await stat(siblingPath).catch(() => null);
     if (sibling?.isFile() && isUpToDate(sibling, original)) {
-      release(file);
-      describeOpened(res.headers, payload, file);
+      describeVersion(res.headers, payload, original);
       // the sibling is its own basis: commit re-reads its length if it is rewritten before it opens
       return { body: { kind: "file", path: siblingPath, basis: sibling }, length: sibling.size };
     }
-    if (original.size <= CACHED_FILE_MAX) {
-      let data = this.files.get(path, coding, original);
-      if (data) release(file);
-      else {
-        const identity = await readOpened(file).catch(() => null);
-        // changed while read (or unreadable): commit sends it as it is then, checked again
-        if (!identity) return undefined;
-        data = await (coding === "br" ? this.brotliAsync(identity, this.brotliOptions(identity.length)) : this.gzipAsync(identity, { level: this.settings.gzipLevel }));
-        this.files.set(path, coding, original, data);
-      }
-      describeOpened(res.headers, payload, file);
+    const known = original.size <= CACHED_FILE_MAX ? this.files.get(path, coding, original) : undefined;
+    if (known) {
+      describeVersion(res.headers, payload, original);
+      return { body: { kind: "data", data: known } };
+    }
+    const file = await openRegularFile(path);
+    if (!file) return undefined;
+    const opened = file.stats;
+    if (small(opened.size)) return void release(file);
+    if (opened.size <= CACHED_FILE_MAX) {
+      const identity = await readOpened(file).catch(() => null);
+      // changed while read (or unreadable): commit sends it as it is then, checked again
+      if (!identity) return undefined;
+      const data = await (coding === "br" ? this.brotliAsync(identity, this.brotliOptions(identity.length)) : this.gzipAsync(identity, { level: this.settings.gzipLevel }));
+      this.files.set(path, coding, opened, data);
+      describeVersion(res.headers, payload, opened);
       return { body: { kind: "data", data } };
     }
-    describeOpened(res.headers, payload, file);
+    describeVersion(res.headers, payload, opened);
     // read no further than the fstat said, and an error (cut) if it ends short, as commit's own read
-    const bytes = new FileBytes(file.fd, 0, original.size - 1);
-    return { body: { kind: "stream", stream: this.encodeStream(bytes, coding, false, original.size) } };
+    const bytes = new FileBytes(file.fd, 0, opened.size - 1);
+    return { body: { kind: "stream", stream: this.encodeStream(bytes, coding, false, opened.size) } };
   }
 }
 

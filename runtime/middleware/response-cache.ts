@@ -8,7 +8,7 @@ import type { Request } from "../http/request.js";
 import { addSendHook } from "../http/hooks.js";
 import { SingleFlight } from "../async/single-flight.js";
 import { tapBody } from "../http/body-tap.js";
-import { describeOpened, openRegularFile, readOpened, release } from "../http/file-read.js";
+import { describeVersion, openRegularFile, readOpened, release } from "../http/file-read.js";
 import type { HeaderValue, Response, ResponseBody } from "../http/response.js";
 import { builtin, type MiddlewareFunction, type Next } from "./types.js";
 import { MiddlewareError, MiddlewareErrorCode } from "./errors.js";
@@ -396,7 +396,7 @@ class BodyCapture {
     }
     const data = await readOpened(file).catch(() => null);
     if (!data) return void (this.overflow = true);
-    describeOpened(headers, payload, file);
+    describeVersion(headers, payload, file.stats);
     this.keep(data);
     return { kind: "data", data };
   }

@@ -22,8 +22,8 @@ import { startApp } from "../support/http.js";
 
 let server: RunningServer;
 let files: string;
-/** Per requested file name: its new content, written once the response's headers are decided, before its body is read. */
-const rewrites = new Map<string, string>();
+/** Per requested file name: its new content (and modification time: NEW_TIME unless given), written once the response's headers are decided, before its body is read. */
+const rewrites = new Map<string, string | { content: string; at: Date }>();
 /** Per requested file name: another file rewritten once every send hook has run (compress() has chosen what to send), before commit opens it. */
 const lateRewrites = new Map<string, { file: string; content: Buffer }>();
 
@@ -45,9 +45,10 @@ beforeAll(async () => {
     app.use(async (req, _res, next) => {
       await next();
       const name = req.path.split("/").pop()!;
-      const content = rewrites.get(name);
+      const change = rewrites.get(name);
       rewrites.delete(name);
-      if (content !== undefined) put(name, content, NEW_TIME);
+      if (typeof change === "string") put(name, change, NEW_TIME);
+      else if (change) put(name, change.content, change.at);
     });
     // the app's onSend hooks run after the response's own (compress()'s)
     app.addHook("onSend", (req) => {
@@ -103,6 +104,20 @@ describe("a res.file() rewritten after its headers were decided", () => {
       const revalidated = await sendDecoded(`${server.url}/${route}/${name}`, { "accept-encoding": "gzip", "if-none-match": now.etag });
       expect(revalidated.status).toBe(304);
     }, 20_000);
+  });
+
+  it("compress() answering from its kept encoded copy (the file put back to a version it encoded before) sends that version's validators", async () => {
+    const versionA = text("version A", 150);
+    put("kept.txt", versionA, OLD_TIME);
+    const a = current("kept.txt");
+    const first = await sendDecoded(`${server.url}/compressed/kept.txt`, { "accept-encoding": "gzip" });
+    expect([first.body === versionA, first.headers.etag]).toEqual([true, a.etag]); // encoded and kept
+    put("kept.txt", text("version B", 170), NEW_TIME);
+    // the headers are made from B; then A is put back (same bytes and time): the kept copy of A is found
+    rewrites.set("kept.txt", { content: versionA, at: OLD_TIME });
+    const reply = await sendDecoded(`${server.url}/compressed/kept.txt`, { "accept-encoding": "gzip" });
+    expect(reply.body).toBe(versionA);
+    expect([reply.headers.etag, reply.headers["last-modified"]]).toEqual([a.etag, a.lastModified]);
   });
 
   it("compress() sends a precompressed sibling rewritten (grown) after it was chosen whole, never cut at its old length", async () => {

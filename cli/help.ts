@@ -85,7 +85,10 @@ Options after the type: required (NOT NULL), nullable, unique (or uniq), index, 
     ],
   },
   "generate migration": {
-    examples: [['tina4 generate migration "add price index"', "write the SQL, then: tina4 migrate"]],
+    examples: [
+      ['tina4 generate migration "add price index"', "write the SQL, then: tina4 migrate"],
+      ["tina4 generate migration add_email_to_users email:string:unique", "ALTER TABLE users ADD email ... and its unique index, per engine"],
+    ],
   },
   "generate middleware": {
     examples: [

@@ -7,6 +7,7 @@ import { camelCase, className, migrationSlug, routeSegments, tableName } from ".
 import { aliasList, FIELD_TYPES, fieldList, parseFields, type FieldSpec } from "../generate/fields.js";
 import { engineOf, exactDecimal, otherEngines, primaryKeyColumn, sqlName, tableOptions, type Engine } from "../generate/sql-types.js";
 import { columnDefinition, indexNames, indexStatements } from "../generate/ddl.js";
+import { addColumnsSql, checkAddable, dropColumnsSql, tableFromDescription } from "../generate/add-columns.js";
 import { OPTION_NAMES, type FieldDefault } from "../generate/field-options.js";
 import { openProject } from "../project.js";
 import { planView } from "../generate/view.js";
@@ -228,12 +229,56 @@ export function planCrud(root: string, name: string, options: CrudOptions, now =
   ];
 }
 
-export function planMigration(root: string, description: string, now = new Date()): PlannedFile[] {
-  const file = `${migrationStamp(root, now)}_${migrationSlug(description)}`;
+export interface MigrationOptions {
+  /** Columns to add (`email:string:unique`), as `--fields` and/or arguments after the description. */
+  fields?: string;
+  fieldArgs?: readonly string[];
+  /** The table they go into (default: the one `add_<what>_to_<table>` names). */
+  table?: string;
+  databaseUrl?: string;
+}
+
+export function planMigration(root: string, description: string, now = new Date(), options: MigrationOptions = {}): PlannedFile[] {
+  const slug = migrationSlug(description);
+  const file = `${migrationStamp(root, now)}_${slug}`;
+  const fieldText = fieldList(options.fields, options.fieldArgs);
+  if (fieldText !== undefined || options.table !== undefined) return planAddColumns(root, file, slug, fieldText, options);
   return [
     { path: join(root, "migrations", `${file}.sql`), contents: readTemplate("generate/migration/blank.sql", { description }) },
     { path: join(root, "migrations", `${file}.down.sql`), contents: readTemplate("generate/migration/blank.down.sql", { file: `${file}.sql` }) },
   ];
+}
+
+/** A migration adding columns to a table, with its down file, for the app's engine and each other one. */
+function planAddColumns(root: string, file: string, slug: string, fieldText: string | undefined, options: MigrationOptions): PlannedFile[] {
+  if (fieldText === undefined) throw new CliError("--table needs the columns to add: e.g. tina4 generate migration add_email_to_users email:string:unique", CliErrorCode.BAD_FIELD);
+  const table = options.table ?? tableFromDescription(slug);
+  if (table === null) {
+    throw new CliError(
+      `Which table do the columns go into? Name it in the description (add_<what>_to_<table>, e.g. add_email_to_users) or with --table <table>; a new table is tina4 generate model <Name> ${fieldText.split(",")[0]}`,
+      CliErrorCode.BAD_FIELD,
+    );
+  }
+  if (!/^[a-z][a-z0-9_]*$/.test(table)) throw new CliError(`Table "${table}" must be a snake_case name (letters, digits, "_")`, CliErrorCode.BAD_NAME);
+  const fields = parseFields(fieldText);
+  checkAddable(fields);
+  const engine = engineOf(options.databaseUrl ?? setting("TINA4_DATABASE_URL"));
+  const up = (e: Engine) =>
+    [`-- Adds ${fields.map((f) => f.column).join(", ")} to ${table} (${e}).`, ...addColumnsSql(e, table, fields)].join("\n") + "\n";
+  const down = (e: Engine, name: string) => [`-- Undoes ${name}: drops what it added, its indexes first.`, ...dropColumnsSql(e, table, fields)].join("\n") + "\n";
+  return [
+    { path: join(root, "migrations", `${file}.sql`), contents: up(engine) },
+    { path: join(root, "migrations", `${file}.down.sql`), contents: down(engine, `${file}.sql`) },
+    ...otherEngines(engine).flatMap((e) => [
+      { path: join(root, "migrations", e, `${file}.sql`), contents: up(e) },
+      { path: join(root, "migrations", e, `${file}.down.sql`), contents: down(e, `${e}/${file}.sql`) },
+    ]),
+  ];
+}
+
+/** The field lines a model gets for these fields (what `generate model` would write), for the hint after an add-columns migration. */
+export function modelFieldLines(fieldText: string): string[] {
+  return parseFields(fieldText).map((f) => `${f.property}: { type: "${f.type}"${fieldOptions(f)} },`);
 }
 
 export function planMiddleware(root: string, name: string, options: { function?: boolean }): PlannedFile[] {
@@ -322,10 +367,21 @@ export function registerGenerate(program: Command): void {
       ui.info(`Serve it:  ${ui.cyan("tina4 serve")}  ${ui.dim(`then open ${devServerUrl()}${urlOf(routeSegments(path))}`)}`);
     });
 
-  withShared(generate.command("migration <description>").description("migrations/<timestamp>_<description>.sql and .down.sql"))
-    .action((description: string, options: Shared) => {
+  withShared(
+    generate
+      .command("migration <description> [fields...]")
+      .description("migrations/<timestamp>_<description>.sql and .down.sql; with fields (add_email_to_users email:string:unique), the SQL adding them"),
+  )
+    .option("--fields <list>", FIELDS_HELP)
+    .option("--table <table>", "the table the fields go into (default: the one add_<what>_to_<table> names)")
+    .action((description: string, fieldArgs: string[], options: Shared & { fields?: string; table?: string }) => {
       const project = openProject();
-      emit(project.root, planMigration(project.root, description), options);
+      emit(project.root, planMigration(project.root, description, new Date(), { ...options, fieldArgs }), options);
+      const fieldText = fieldList(options.fields, fieldArgs);
+      if (options.dryRun || fieldText === undefined) return;
+      ui.info(ui.dim("\nAdd them to the table's model too (src/models/…):"));
+      for (const line of modelFieldLines(fieldText)) ui.info(`  ${ui.cyan(line)}`);
+      ui.info(`Then: ${ui.cyan("tina4 migrate")}`);
     });
 
   withShared(generate.command("job <name>").description("src/jobs/<name>.ts (the processor of queue <name>) and a test"))

@@ -7,7 +7,7 @@
  * same index names, which PostgreSQL would refuse if one were left behind).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rmSync } from "node:fs";
+import { cpSync, rmSync } from "node:fs";
 import { Database } from "../../runtime/db/index.js";
 import { appWithMigrations, engineAvailable, ENGINES, freshDatabase } from "../migrate/engines.js";
 import { runCli } from "../support/cli.js";
@@ -24,18 +24,29 @@ const FIELDS = [
   "code:string:required:unique:default=none",
 ];
 
+/** Columns added to the members table later, by `generate migration add_contact_to_members …`. */
+const ADDED = ["phone:string:unique", "nickname:string:index:default=anon", "points:int:required:default=0"];
+
 let app: string;
+/** The same app with the add-columns migration too (the first migrate runs in `app`, so the addition is its own batch). */
+let laterApp: string;
 const cleanups: Array<() => Promise<void>> = [];
 
 beforeAll(() => {
   app = appWithMigrations({});
   const made = runCli(["generate", "model", "Member", ...FIELDS], app);
   expect(made.code, made.stderr).toBe(0);
+  laterApp = `${app}-later`;
+  cpSync(app, laterApp, { recursive: true });
+  const added = runCli(["generate", "migration", "add contact to members", ...ADDED], laterApp);
+  expect(added.code, added.stderr).toBe(0);
+  expect(added.stdout).toContain('points: { type: "int", required: true, default: 0 },');
 });
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
   rmSync(app, { recursive: true, force: true });
+  rmSync(laterApp, { recursive: true, force: true });
 });
 
 /** The error a statement fails with ("" when it succeeds). */
@@ -104,6 +115,57 @@ describe("generate model field options: each engine runs the migration and keeps
         await after.close();
       }
       const again = runCli(["migrate"], app, env);
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+    }, 120_000);
+  }
+});
+
+describe("generate migration add_<what>_to_<table> with field options: each engine adds and drops the columns", () => {
+  for (const engine of ENGINES) {
+    // Skipped only locally when the engine's server URL is unset: serviceUrl() throws under TINA4_TEST_SERVICES=required.
+    it.skipIf(!engineAvailable(engine))(`${engine}: ALTER TABLE ADD with unique, index, defaults for rows already there; the down file drops them`, async () => {
+      const fresh = await freshDatabase(engine, "addcols");
+      cleanups.push(() => fresh.drop());
+      const env = { TINA4_DATABASE_URL: fresh.url };
+      const first = runCli(["migrate"], app, env);
+      expect(first.code, first.stdout + first.stderr).toBe(0);
+      let db = await Database.connect(fresh.url);
+      try {
+        await db.execute("INSERT INTO members (name, email, code) VALUES (?, ?, ?)", ["Old", "old@example.com", "o1"]);
+      } finally {
+        await db.close();
+      }
+      const later = runCli(["migrate"], laterApp, env);
+      expect(later.code, later.stdout + later.stderr).toBe(0);
+      db = await Database.connect(fresh.url);
+      try {
+        // the row already there gets the required column's default
+        expect(Number((await db.fetchOne("SELECT points FROM members WHERE code = ?", ["o1"], { cache: false }))!.points)).toBe(0);
+        await db.execute("INSERT INTO members (name, email, code, phone) VALUES (?, ?, ?, ?)", ["New", "new@example.com", "n1", "555"]);
+        const row = await db.fetchOne("SELECT nickname, points FROM members WHERE code = ?", ["n1"], { cache: false });
+        expect(row).toMatchObject({ nickname: "anon" });
+        expect(await failure(() => db.execute("INSERT INTO members (name, email, code, phone) VALUES (?, ?, ?, ?)", ["Dup", "dup@example.com", "d1", "555"]))).not.toBe("");
+        expect(await failure(() => db.execute("INSERT INTO members (name, email, code, points) VALUES (?, ?, ?, ?)", ["Nul", "nul@example.com", "u1", null]))).not.toBe("");
+        expect(await indexExists(db, "ux_members_phone")).toBe(true);
+        expect(await indexExists(db, "ix_members_nickname")).toBe(true);
+      } finally {
+        await db.close();
+      }
+      const down = runCli(["migrate:rollback"], laterApp, env);
+      expect(down.code, down.stdout + down.stderr).toBe(0);
+      db = await Database.connect(fresh.url);
+      try {
+        const columns = (await db.getColumns("members")).map((c) => c.name.toLowerCase());
+        expect(columns).toContain("email");
+        expect(columns).not.toContain("phone");
+        expect(columns).not.toContain("nickname");
+        expect(columns).not.toContain("points");
+        expect(await indexExists(db, "ux_members_phone")).toBe(false);
+        expect(await indexExists(db, "ix_members_nickname")).toBe(false);
+      } finally {
+        await db.close();
+      }
+      const again = runCli(["migrate"], laterApp, env);
       expect(again.code, again.stdout + again.stderr).toBe(0);
     }, 120_000);
   }

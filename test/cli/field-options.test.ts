@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:f
 import { join } from "node:path";
 import { parseFields } from "../../cli/generate/fields.js";
 import { columnDefinition, defaultLiteral, indexName, indexStatements, MAX_INDEX_NAME } from "../../cli/generate/ddl.js";
+import { addColumnsSql, dropColumnsSql } from "../../cli/generate/add-columns.js";
 import { CliError } from "../../cli/errors.js";
 import { runCli, tempDir } from "../support/cli.js";
 
@@ -157,5 +158,69 @@ describe("generate model with field options", () => {
     }
     expect(existsSync(join(app, "src/models/Thing.ts"))).toBe(false);
     expect(JSON.stringify([readdirSync(join(app, "migrations")), readdirSync(join(app, "src"))])).toBe(before);
+  });
+});
+
+describe("generate migration add_<what>_to_<table> with fields", () => {
+  let app: string;
+  beforeAll(() => {
+    app = tempDir("tina4-addcols-");
+    mkdirSync(join(app, "src", "routes"), { recursive: true });
+  });
+  afterAll(() => rmSync(app, { recursive: true, force: true }));
+
+  it("per engine: ADD (Firebird and SQL Server without COLUMN), SQL Server's default named so the down file can drop it; down drops indexes, defaults, then columns", () => {
+    const fields = parseFields("phone:string:unique,points:int:required:default=0");
+    expect(addColumnsSql("sqlite", "members", fields)).toEqual([
+      "ALTER TABLE members ADD COLUMN phone VARCHAR(255);",
+      "ALTER TABLE members ADD COLUMN points INTEGER DEFAULT 0 NOT NULL;",
+      "CREATE UNIQUE INDEX ux_members_phone ON members (phone);",
+    ]);
+    expect(addColumnsSql("mssql", "members", fields)[1]).toBe("ALTER TABLE members ADD points INT CONSTRAINT df_members_points DEFAULT 0 NOT NULL;");
+    expect(dropColumnsSql("mssql", "members", fields)).toEqual([
+      "DROP INDEX ux_members_phone ON members;",
+      "ALTER TABLE members DROP CONSTRAINT df_members_points;",
+      "ALTER TABLE members DROP COLUMN points;",
+      "ALTER TABLE members DROP COLUMN phone;",
+    ]);
+    expect(dropColumnsSql("firebird", "members", fields)).toEqual(["DROP INDEX ux_members_phone;", "ALTER TABLE members DROP points;", "ALTER TABLE members DROP phone;"]);
+    expect(dropColumnsSql("mysql", "members", fields)[0]).toBe("DROP INDEX ux_members_phone ON members;");
+  });
+
+  it("writes the up and down files for every engine and prints the model lines to add", () => {
+    const made = runCli(["g", "migration", "add email to accounts", "email:string:unique", "--fields", "score:int:default=5"], app);
+    expect(made.code, made.stderr).toBe(0);
+    const file = readdirSync(join(app, "migrations")).find((f) => f.endsWith("_add_email_to_accounts.sql"))!;
+    expect(readFileSync(join(app, "migrations", file), "utf8")).toBe(
+      "-- Adds score, email to accounts (sqlite).\nALTER TABLE accounts ADD COLUMN score INTEGER DEFAULT 5;\nALTER TABLE accounts ADD COLUMN email VARCHAR(255);\nCREATE UNIQUE INDEX ux_accounts_email ON accounts (email);\n",
+    );
+    for (const engine of ["postgres", "mysql", "firebird", "mssql"]) {
+      expect(existsSync(join(app, "migrations", engine, file)), engine).toBe(true);
+      expect(existsSync(join(app, "migrations", engine, file.replace(/\.sql$/, ".down.sql"))), engine).toBe(true);
+    }
+    expect(made.stdout).toContain('email: { type: "string", unique: true, maxLength: 255 },');
+    expect(made.stdout).toMatch(/Then: tina4 migrate/);
+    // --table names the table when the description does not
+    expect(runCli(["g", "migration", "contact details", "phone:string", "--table", "accounts"], app).code).toBe(0);
+    expect(readdirSync(join(app, "migrations")).some((f) => f.endsWith("_contact_details.sql"))).toBe(true);
+  });
+
+  it("refuses, one line, exit 1, nothing written: no table named, a required column without a default, default=now, --table without fields", () => {
+    const before = JSON.stringify(readdirSync(join(app, "migrations")));
+    const cases: Array<[string[], RegExp]> = [
+      [["g", "migration", "more stuff", "phone:string"], /Which table do the columns go into\? Name it in the description \(add_<what>_to_<table>/],
+      [["g", "migration", "add_code_to_accounts", "code:string:required"], /Field "code": a required column added to an existing table needs a default/],
+      [["g", "migration", "add_seen_to_accounts", "seen:datetime:default=now"], /SQLite cannot add a column with default=now to an existing table/],
+      [["g", "migration", "anything", "--table", "accounts"], /--table needs the columns to add/],
+      [["g", "migration", "add_x_to_accounts", "x:int:uniq:index"], /unique already makes an index/],
+      [["g", "migration", "x", "y:int", "--table", "Bad-Table"], /Table "Bad-Table" must be a snake_case name/],
+    ];
+    for (const [args, pattern] of cases) {
+      const result = runCli(args, app);
+      expect(result.code, args.join(" ")).toBe(1);
+      expect(result.stderr, args.join(" ")).toMatch(pattern);
+      expect(result.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+    }
+    expect(JSON.stringify(readdirSync(join(app, "migrations")))).toBe(before);
   });
 });

@@ -134,8 +134,11 @@ export function orderClause(m: Meta, engine: Engine, orderBy: OrderBy | undefine
     .map((term) => {
       const match = /^(-)?([A-Za-z_][A-Za-z0-9_]*)(?:\s+(asc|desc))?$/i.exec(term);
       const field = match ? m.byName.get(match[2]!) : undefined;
-      if (!match || !field) {
-        throw new ModelError(ModelErrorCode.ORDER_BY, `${m.name}: cannot order by ${JSON.stringify(term)}; use a field name (${m.fields.map((f) => f.property).join(", ")}) with optional asc/desc or a leading "-"`);
+      // A `hidden` field is no sort key: `?sort=passwordHash` would show how the secret values
+      // compare (one record at a time, by where it lands), which toJSON() keeps out of answers.
+      if (!match || !field || field.def.hidden === true) {
+        const sortable = m.fields.filter((f) => f.def.hidden !== true).map((f) => f.property);
+        throw new ModelError(ModelErrorCode.ORDER_BY, `${m.name}: cannot order by ${JSON.stringify(term)}; use a field name (${sortable.join(", ")}) with optional asc/desc or a leading "-"${field ? " (hidden fields are not sort keys)" : ""}`);
       }
       const desc = match[1] === "-" || match[3]?.toLowerCase() === "desc";
       return `${q(engine, field.column)} ${desc ? "DESC" : "ASC"}`;

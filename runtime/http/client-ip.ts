@@ -1,5 +1,6 @@
 import { BlockList, isIP } from "node:net";
 import { ConfigError, ConfigErrorCode } from "../config/errors.js";
+import { warnOnce } from "../log.js";
 
 /**
  * Client IP resolution. The socket address is the truth unless the socket peer is a trusted
@@ -38,8 +39,11 @@ export class TrustedProxies {
 
   resolve(socketAddress: string | undefined, forwardedFor: string | string[] | undefined): string {
     const peer = normalise(socketAddress ?? "");
-    // `empty` is only a fast path for the common case (no proxy configured)
-    if (this.empty || !peer || !forwardedFor || !this.trusts(peer)) return peer;
+    if (this.empty) {
+      if (forwardedFor !== undefined && peer) warnUntrustedProxy(peer);
+      return peer;
+    }
+    if (!peer || !forwardedFor || !this.trusts(peer)) return peer;
     const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor).split(",");
     let nearest = peer;
     for (let i = hops.length - 1; i >= 0; i--) {
@@ -70,6 +74,17 @@ export class TrustedProxies {
     if (slash < 0) this.list.addAddress(ip, type);
     else this.list.addSubnet(ip, bits, type);
   }
+}
+
+/**
+ * Behind a load balancer without TINA4_TRUSTED_PROXIES every client has the balancer's address:
+ * per-IP limits count the whole site as one client, which nothing else would reveal.
+ */
+function warnUntrustedProxy(peer: string): void {
+  warnOnce("untrusted-proxy",
+    `requests carry X-Forwarded-For but TINA4_TRUSTED_PROXIES is not set, so req.ip is the socket peer (${peer}) for every client behind it: ` +
+    `rateLimit() and loginThrottle() count them all as one client, and logs show one address. If ${peer} is your load balancer or reverse proxy, ` +
+    `set TINA4_TRUSTED_PROXIES=${peer} (or its range, or loopback); if not, a client sent the header itself and ignoring it is right`);
 }
 
 /** IPv4-mapped IPv6 (`::ffff:1.2.3.4`, how dual-stack sockets report IPv4 peers) → plain IPv4. */

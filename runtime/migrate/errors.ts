@@ -18,7 +18,7 @@ export const MigrateErrorCode = {
   LOCKED: "T4_ERR_MIGRATE_LOCKED",
   /** The lock was taken over while this run was still working (it stalled past the lock TTL). */
   LOCK_LOST: "T4_ERR_MIGRATE_LOCK_LOST",
-  /** `migrate:fresh` cannot list what to drop on this engine (SQL Server, Firebird): nothing was dropped. */
+  /** `migrate:fresh` cannot list what to drop on this engine (SQL Server): nothing was dropped. */
   FRESH_UNSUPPORTED: "T4_ERR_MIGRATE_FRESH_UNSUPPORTED",
   /** Dropping the app's tables failed: the drops were rolled back where the engine can (not MySQL/MariaDB). */
   FRESH_FAILED: "T4_ERR_MIGRATE_FRESH_FAILED",

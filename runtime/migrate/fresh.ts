@@ -5,7 +5,7 @@ import { MigrateErrorCode, MigrationError } from "./errors.js";
 
 export type { SchemaObject, SchemaObjectKind };
 
-const KINDS = new Set<string>(["table", "view", "materialized view", "sequence", "function", "procedure", "type", "domain"]);
+const KINDS = new Set<string>(["foreign key", "table", "view", "materialized view", "sequence", "function", "procedure", "type", "domain"]);
 
 /**
  * The app's own objects where `db` points: the current schema on PostgreSQL, the current
@@ -28,8 +28,9 @@ export async function listAppObjects(db: Database): Promise<SchemaObject[]> {
 /**
  * Drops every object listAppObjects names, in one transaction on one connection (foreign-key
  * checks relaxed for it where the engine needs that), and returns them. PostgreSQL and SQLite
- * drop all or nothing; MySQL/MariaDB commit each DROP at once, so a failure there leaves the
- * objects dropped before it dropped.
+ * drop all or nothing; MySQL/MariaDB commit each DROP at once, and Firebird drops its foreign
+ * keys first and each object in its own transaction, so a failure there leaves the objects
+ * dropped before it dropped.
  */
 export async function dropAppObjects(db: Database): Promise<SchemaObject[]> {
   const objects = await listAppObjects(db);
@@ -37,14 +38,16 @@ export async function dropAppObjects(db: Database): Promise<SchemaObject[]> {
   const plan = dialectFor(db.engine).dropObjectsSql(objects);
   let current = "";
   try {
-    await db.transaction(async () => {
-      for (const sql of plan.before) await db.execute((current = sql));
-      try {
-        for (const sql of plan.drops) await db.execute((current = sql));
-      } finally {
-        for (const sql of plan.after) await db.execute(sql);
-      }
-    });
+    for (const group of plan.groups) {
+      await db.transaction(async () => {
+        for (const sql of plan.before) await db.execute((current = sql));
+        try {
+          for (const sql of group) await db.execute((current = sql));
+        } finally {
+          for (const sql of plan.after) await db.execute(sql);
+        }
+      });
+    }
   } catch (error) {
     const message = error instanceof DatabaseError ? error.message.replace(/ — SQL: [\s\S]*$/, "") : (error as Error)?.message ?? String(error);
     throw new MigrationError(MigrateErrorCode.FRESH_FAILED, `Dropping the app's tables failed at "${current}": ${message}`, { statement: current, cause: error });

@@ -14,12 +14,13 @@ import { bin, cliEnv } from "../support/cli.js";
 import { ENGINES, engineAvailable, freshDatabase, runCliAsync, SQL, type FreshDatabase } from "./engines.js";
 import { contents, seedApp, seederSource, writeSeeders } from "../seed/fixture.js";
 
-const engines = ENGINES.filter((e) => e !== "firebird" && engineAvailable(e));
+const engines = ENGINES.filter((e) => engineAvailable(e));
 
 async function objects(url: string): Promise<string[]> {
   const db = await Database.connect(url);
   try {
-    return (await listAppObjects(db)).map((o) => `${o.kind} ${o.name}`).sort();
+    // a foreign key by its table: Firebird names them itself (INTEG_14), differently in each database
+    return (await listAppObjects(db)).map((o) => (o.kind === "foreign key" ? `foreign key on ${o.args!.toLowerCase()}` : `${o.kind} ${o.name.toLowerCase()}`)).sort();
   } finally {
     await db.close();
   }
@@ -71,7 +72,7 @@ describe.each(engines)("tina4 migrate:fresh on %s", (engine) => {
     await lived();
     const result = await runCliAsync(["migrate:fresh", "--yes"], root, env);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/Dropped \d+ objects of .*scratch/);
+    expect(result.stdout).toMatch(/Dropped \d+ objects of .*scratch/i);
     expect(result.stdout).toContain("Applied 2 migrations (batch 1)");
     expect(result.stdout).toContain("Fill it with sample data: tina4 db:seed");
     expect(await objects(fresh.url)).toEqual(migrated);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENGINES, engineAvailable, freshDatabase, runCliAsync, type FreshDatabase } from "../migrate/engines.js";
 import { contents, seedApp, seederSource, writeSeeders } from "./fixture.js";
 
-const engines = ENGINES.filter((e) => e !== "firebird" && engineAvailable(e));
+const engines = ENGINES.filter((e) => engineAvailable(e));
 
 describe.each(engines)("tina4 db:seed on %s", (engine) => {
   let fresh: FreshDatabase;

@@ -22,13 +22,13 @@ export interface RewrittenSql {
 export type ColumnKind = "string" | "text" | "int" | "bigint" | "float" | "bool" | "datetime" | "json" | "document";
 
 /** The kinds of object `migrate:fresh` drops (Dialect.appObjectsSql). */
-export type SchemaObjectKind = "table" | "view" | "materialized view" | "sequence" | "function" | "procedure" | "type" | "domain";
+export type SchemaObjectKind = "foreign key" | "table" | "view" | "materialized view" | "sequence" | "function" | "procedure" | "type" | "domain";
 
 /** One of the app's objects in its schema, as Dialect.appObjectsSql lists it. */
 export interface SchemaObject {
   kind: SchemaObjectKind;
   name: string;
-  /** PostgreSQL routines: the argument list that names the overload (`integer, text`); else null. */
+  /** PostgreSQL routines: the argument list that names the overload (`integer, text`); a foreign key: its table; else null. */
   args: string | null;
 }
 
@@ -231,18 +231,22 @@ export abstract class Dialect {
   }
 
   /**
-   * What drops `objects` (as appObjectsSql listed them), run in one transaction on one
-   * connection: `before` (relax foreign-key checks), the `drops` in order, then `after` (restore
-   * them; run even when a drop failed). Names are quoted exactly as the catalog spells them.
+   * What drops `objects` (as appObjectsSql listed them): `groups` of statements, each group run in
+   * one transaction on one connection between `before` (relax foreign-key checks) and `after`
+   * (restore them; run even when a drop failed). One group where the engine can (all or nothing
+   * where DDL is transactional). Names are quoted exactly as the catalog spells them.
    */
-  dropObjectsSql(objects: readonly SchemaObject[]): { before: string[]; drops: string[]; after: string[] } {
-    const order: SchemaObjectKind[] = ["view", "materialized view", "table", "sequence", "function", "procedure", "type", "domain"];
-    const drops = order.flatMap((kind) => objects.filter((o) => o.kind === kind).map((o) => this.dropSql(o)));
-    return { before: [], drops, after: [] };
+  dropObjectsSql(objects: readonly SchemaObject[]): { before: string[]; groups: string[][]; after: string[] } {
+    const drops = this.dropOrder.flatMap((kind) => objects.filter((o) => o.kind === kind).map((o) => this.dropSql(o)));
+    return { before: [], groups: [drops], after: [] };
   }
+
+  /** The order kinds are dropped in: foreign keys first where the engine cannot relax them (Firebird lists them; others do not). */
+  protected readonly dropOrder: readonly SchemaObjectKind[] = ["foreign key", "view", "materialized view", "table", "sequence", "function", "procedure", "type", "domain"];
 
   /** One object's DROP (IF EXISTS: dropping a table may already have taken a dependent object with it). */
   protected dropSql(object: SchemaObject): string {
+    if (object.kind === "foreign key") return `ALTER TABLE ${this.quoteExact(object.args ?? "")} DROP CONSTRAINT ${this.quoteExact(object.name)}`;
     return `DROP ${object.kind.toUpperCase()} IF EXISTS ${this.quoteExact(object.name)}`;
   }
 

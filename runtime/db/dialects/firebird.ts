@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Dialect } from "./dialect.js";
+import { Dialect, type SchemaObject, type SchemaObjectKind } from "./dialect.js";
 import type { TrailingLimit, ScanFlavour } from "../sql.js";
 
 export class FirebirdDialect extends Dialect {
@@ -52,6 +52,37 @@ export class FirebirdDialect extends Dialect {
         WHERE rf.RDB$RELATION_NAME = ? ORDER BY rf.RDB$FIELD_POSITION`,
       params: [table.toUpperCase()],
     };
+  }
+  /**
+   * The database's own tables, views, generators (not those of identity columns: system flag 6)
+   * and procedures, and the foreign keys between tables: Firebird cannot relax them, so they
+   * are dropped first.
+   */
+  override appObjectsSql(): string {
+    return `SELECT TRIM(rc.RDB$CONSTRAINT_NAME) AS name, 'foreign key' AS kind, TRIM(rc.RDB$RELATION_NAME) AS args
+        FROM RDB$RELATION_CONSTRAINTS rc WHERE rc.RDB$CONSTRAINT_TYPE = 'FOREIGN KEY'
+      UNION ALL
+      SELECT TRIM(r.RDB$RELATION_NAME), CASE WHEN r.RDB$VIEW_BLR IS NULL THEN 'table' ELSE 'view' END, NULL
+        FROM RDB$RELATIONS r WHERE COALESCE(r.RDB$SYSTEM_FLAG, 0) = 0
+      UNION ALL
+      SELECT TRIM(g.RDB$GENERATOR_NAME), 'sequence', NULL FROM RDB$GENERATORS g WHERE COALESCE(g.RDB$SYSTEM_FLAG, 0) = 0
+      UNION ALL
+      SELECT TRIM(p.RDB$PROCEDURE_NAME), 'procedure', NULL FROM RDB$PROCEDURES p WHERE COALESCE(p.RDB$SYSTEM_FLAG, 0) = 0 AND p.RDB$PACKAGE_NAME IS NULL`;
+  }
+  /** Nothing cascades: what uses a table (a procedure, a view) goes before it. */
+  protected override readonly dropOrder: readonly SchemaObjectKind[] = ["foreign key", "procedure", "view", "table", "sequence"];
+  /**
+   * Each DROP in its own transaction: Firebird refuses to drop a table whose foreign key was
+   * dropped in the same, uncommitted transaction ("PRIMARY KEY being used in FOREIGN KEY").
+   */
+  override dropObjectsSql(objects: readonly SchemaObject[]) {
+    const plan = super.dropObjectsSql(objects);
+    return { ...plan, groups: plan.groups.flat().map((sql) => [sql]) };
+  }
+  /** No IF EXISTS before Firebird 4: every object listed still exists, as nothing here cascades. */
+  protected override dropSql(object: SchemaObject): string {
+    if (object.kind === "foreign key") return super.dropSql(object);
+    return `DROP ${object.kind === "sequence" ? "SEQUENCE" : object.kind.toUpperCase()} ${this.quoteExact(object.name)}`;
   }
   /** Firebird uses a generator per table instead of the counter table (updates of one row conflict). */
   sequenceName(table: string, pk: string): string {

@@ -57,7 +57,7 @@ export class MysqlDialect extends Dialect {
   /** Foreign keys would refuse dropping a referenced table first: checks off for this session, then on again. */
   override dropObjectsSql(objects: readonly SchemaObject[]) {
     const plan = super.dropObjectsSql(objects);
-    return { before: ["SET FOREIGN_KEY_CHECKS = 0"], drops: plan.drops, after: ["SET FOREIGN_KEY_CHECKS = 1"] };
+    return { before: ["SET FOREIGN_KEY_CHECKS = 0"], groups: plan.groups, after: ["SET FOREIGN_KEY_CHECKS = 1"] };
   }
   override quoteExact(name: string): string {
     return `\`${name.replace(/`/g, "``")}\``;

@@ -89,6 +89,7 @@ describe.skipIf(!postgres || !redis)("two production instances and a worker on o
       TINA4_QUEUE_TABLE: `${runs}_jobs`,
       TINA4_PUBSUB_PREFIX: runs,
       TINA4_QUEUE_POLL_INTERVAL: "50",
+      TINA4_DRAIN_DELAY: "0", // the stop at the end need not wait for a balancer
       TINA4_LOG_LEVEL: "error",
     };
     const [a, b] = await Promise.all([0, 1].map(() => startServe(app, ["--production", "--workers", "2", "--host", "127.0.0.1"], env)));

@@ -6,7 +6,16 @@ import { CliError } from "../errors.js";
 import { ui } from "../ui.js";
 import { ms } from "./progress.js";
 
-/** Prints "› seed 01_users (1/2) ✔ 12 ms". */
+/** Prints "› seed 01_users (1/2) ✔ 12 ms", under a header once the first seeder starts (not before an unknown --only). */
+function progress(header: string): (event: SeedEvent) => void {
+  let headed = false;
+  return (event) => {
+    if (!headed) ui.info(header);
+    headed = true;
+    onSeedEvent(event);
+  };
+}
+
 function onSeedEvent(event: SeedEvent): void {
   if (event.type === "start") process.stdout.write(`  ${kleur.cyan("›")} seed ${event.name} ${kleur.dim(`(${event.index}/${event.total})`)}`);
   else if (event.type === "done") process.stdout.write(` ${kleur.green("✔")} ${kleur.dim(ms(event.ms))}\n`);
@@ -24,10 +33,9 @@ export async function seedWithProgress(db: Database, root: string, only?: string
     return 0;
   }
   registerLoader();
-  ui.info(`${kleur.bold("Seeding")} ${db.url} ${kleur.dim("from src/seeds/")}`);
   const started = performance.now();
   try {
-    const { ran } = await runSeeders(db, { root, only, onEvent: onSeedEvent });
+    const { ran } = await runSeeders(db, { root, only, onEvent: progress(`${kleur.bold("Seeding")} ${db.url} ${kleur.dim("from src/seeds/")}`) });
     ui.success(`Ran ${ran.length} seeder${ran.length === 1 ? "" : "s"} in ${ms(performance.now() - started)}`);
     return ran.length;
   } catch (error) {

@@ -273,6 +273,20 @@ export function planCrudTest(root: string, template: string, method: string, ite
         "  });",
       ].join("\n")
     : "";
+  // a unique field: the database refuses a second record with the same value, which the app answers 409
+  const clash = unique[0];
+  const conflictCase = clash
+    ? [
+        "",
+        `  it("answers 409 for a second ${model.name} with the same ${clash.property} (a unique field)", async () => {`,
+        "    const user = await client.as({ sub: \"1\" });",
+        "    const first = fresh();",
+        `    expect((await user.post(${JSON.stringify(requestPath)}, { json: first })).status).toBe(201);`,
+        `    const again = await user.post(${JSON.stringify(requestPath)}, { json: { ...fresh(), ${clash.property}: first.${clash.property} } });`,
+        "    expect(again.status).toBe(409);",
+        "  });",
+      ].join("\n")
+    : "";
   // a create route cannot make such a record from a request alone: its test says so until the handler sets them
   const testTemplate = template === "create.ts" && serverOnly.length > 0 ? "create-server-set.ts" : template;
   const contents = readTemplate(`generate/crud/tests/${testTemplate}`, {
@@ -292,6 +306,7 @@ export function planCrudTest(root: string, template: string, method: string, ite
     changedRest: rest(change),
     unauthorizedCase,
     invalidCase,
+    conflictCase,
     stored,
     serverOnly: JSON.stringify(serverOnly.map((field) => field.property)),
     serverOnlyList: serverOnly.map((field) => field.property).join(", "),

@@ -3,8 +3,9 @@
  * `tina4 init`, `generate crud` with unique / index / default / nullable / required fields of
  * every indexable type, `generate model` + `generate route --model` for a model whose unique
  * field is read back from its file, `tina4 migrate`, then the app's own `npm test` twice in a
- * row: the generated tests give every record its own value of a unique field. A control shows
- * the unique index is really there: the same tests with the per-record values switched off fail.
+ * row: the generated tests give every record its own value of a unique field, and the create
+ * test checks a duplicate is answered 409. A control shows the unique index is really there: the
+ * same tests with the per-record values switched off fail.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
@@ -73,6 +74,10 @@ describe("generate crud / model with field options, then the app's own tests", (
     const list = readFileSync(join(app, "test/routes/members/get.test.ts"), "utf8");
     expect(list).toContain("function fresh() {");
     expect(list).toMatch(/await Member\.create\(fresh\(\)\);/);
+    // a duplicate of a unique field is a 409 (the database's constraint error, as the app answers it)
+    const create = readFileSync(join(app, "test/routes/members/post.test.ts"), "utf8");
+    expect(create).toContain('it("answers 409 for a second Member with the same email (a unique field)"');
+    expect(create).toContain("{ json: { ...fresh(), email: first.email } }");
 
     const model = runCli(["generate", "model", "Tag", "label:string:unique:required", "weight:int:default=1"], app, env);
     expect(model.code, model.stderr).toBe(0);

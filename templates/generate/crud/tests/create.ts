@@ -11,5 +11,6 @@ describe("POST {{urlPath}}", () => {
     expect(created).toMatchObject({{checked}});
     expect(await {{Model}}.find(created.{{key}})).not.toBeNull();
   });
+{{conflictCase}}
 {{invalidCase}}
 });

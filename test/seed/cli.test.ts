@@ -4,7 +4,7 @@
  * failing one is rolled back alone and the run exits 1 naming its file), --only runs one, and
  * `generate seeder --model` writes a seeder that runs.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENGINES, engineAvailable, freshDatabase, runCliAsync, type FreshDatabase } from "../migrate/engines.js";
@@ -77,6 +77,23 @@ describe("tina4 db:seed on SQLite, without a database or seeders", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("No SQLite database at");
     expect(existsSync(file)).toBe(false);
+  });
+
+  it("warns about pending migrations, and exits even when a seeder leaves a timer running", async () => {
+    const fresh = await freshDatabase("sqlite", "seedpending");
+    const root = seedApp("sqlite");
+    const env = { TINA4_DATABASE_URL: fresh.url };
+    expect((await runCliAsync(["migrate"], root, env)).code).toBe(0);
+    writeFileSync(join(root, "migrations", "20990101000000_later.sql"), "CREATE TABLE later (id INTEGER);\n");
+    writeSeeders(root, { "01_lingering.ts": `${seederSource("lingering")}\nsetInterval(() => undefined, 1000);\n` });
+    const started = Date.now();
+    const run = await runCliAsync(["db:seed"], root, env);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stderr).toContain("1 migration is not applied yet: run tina4 migrate first if the seeders need it");
+    expect(run.stderr).toContain("a seeder left something open (a timer, a connection): exiting anyway");
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect((await contents(fresh.url)).parents).toEqual(["lingering"]);
+    await fresh.drop();
   });
 
   it("a seed file that does not load stops the run before any seeder ran", async () => {

@@ -1,6 +1,7 @@
-import { createReadStream } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { FileBytes } from "../../runtime/http/file-bytes.js";
+import { describeVersion, openRegularFile, release } from "../../runtime/http/file-read.js";
 import type { Request } from "../../runtime/http/request.js";
 import type { Response, ResponseBody } from "../../runtime/http/response.js";
 
@@ -106,14 +107,19 @@ function beforeBodyEnd(page: string | Buffer): string | Buffer {
   return at >= 0 ? Buffer.concat([page.subarray(0, at), clientBuffer, page.subarray(at)]) : Buffer.concat([page, clientBuffer]);
 }
 
+type FilePayload = Extract<ResponseBody, { kind: "file" }>;
+
 function followedByClient(source: Readable): Readable {
-  return Readable.from(
+  const body = Readable.from(
     (async function* () {
       yield* source;
       yield clientBuffer;
     })(),
     { objectMode: false },
   );
+  // destroyed before it was read (the client left), the generator never starts: release the source (a file descriptor) too
+  body.once("close", () => source.destroy());
+  return body;
 }
 
 /** A declared Content-Length (static files have one) grows by the client's size. */
@@ -122,16 +128,25 @@ function growContentLength(res: Response): void {
   if (length !== undefined) res.headers["content-length"] = Number(length) + clientBytes;
 }
 
-/** The file, then the client; nothing when it cannot be opened (commit then answers 404 as usual). */
-async function fileFollowedByClient(path: string, res: Response): Promise<ResponseBody | void> {
-  const file = createReadStream(path);
-  const opened = await new Promise<boolean>((resolve) => {
-    file.once("open", () => resolve(true));
-    file.once("error", () => resolve(false));
-  });
-  if (!opened) return;
+/**
+ * The file, then the client. The file is opened and fstat'ed once (file-read.ts), as commit
+ * does: the headers are made to describe that version (Content-Length, ETag, Last-Modified)
+ * before the client's bytes are added, and the body is read from that descriptor, no further
+ * than announced (an error, so a cut, if it ends short). Reading it again by path sent a page
+ * edited since under the old length: a keep-alive connection took its tail for the next
+ * response, or waited for bytes that never came (test/dev/live-reload-file-changes.test.ts).
+ * Nothing when it is not a regular file: commit then answers as for any file (404 when it
+ * cannot be opened or is a directory).
+ */
+async function fileFollowedByClient(payload: FilePayload, res: Response): Promise<ResponseBody | void> {
+  const file = await openRegularFile(payload.path);
+  if (file === null) return;
+  if (res.raw.destroyed) return void release(file); // the client left while it opened: nothing will read it
+  describeVersion(res.headers, payload, file.stats);
+  const announced = Number(res.headers["content-length"]);
+  const body = new FileBytes(file.fd, 0, Number.isInteger(announced) && announced >= 0 ? announced - 1 : Infinity);
   growContentLength(res);
-  return { kind: "stream", stream: followedByClient(file) };
+  return { kind: "stream", stream: followedByClient(body) };
 }
 
 /**
@@ -150,6 +165,6 @@ export function injectLiveClient(req: Request, res: Response, payload: ResponseB
       growContentLength(res);
       return { kind: "stream", stream: followedByClient(payload.stream) };
     case "file":
-      return fileFollowedByClient(payload.path, res);
+      return fileFollowedByClient(payload, res);
   }
 }

@@ -3,7 +3,7 @@
  * "no" keeps every table and row and exits 1; "yes" rebuilds.
  */
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Database } from "../../runtime/db/index.js";
@@ -44,6 +44,15 @@ describe("tina4 migrate:fresh on a terminal", () => {
     expect(result.output).toMatch(/Drop everything in sqlite:.*\(\d+ objects: .*parent/);
     expect(result.output).toContain("Cancelled: nothing was dropped");
     expect(await contents(fresh.url)).toEqual({ parents: ["precious"], children: 1 });
+  });
+
+  it("on a SQLite file that does not exist yet, asks without creating it; no leaves no file behind", () => {
+    const file = join(root, "data", "not-yet.db");
+    const result = onTerminal(root, [["create it and run every migration?", "n"]], ["migrate:fresh"], { TINA4_DATABASE_URL: `sqlite:${file}` });
+    expect(result.code, result.output).toBe(1);
+    expect(result.output).toContain("There is no database at sqlite:");
+    expect(result.output).toContain("Cancelled: nothing was dropped");
+    expect(existsSync(file)).toBe(false);
   });
 
   it("answering yes drops (the extra row goes), migrates and (with --seed) seeds", async () => {

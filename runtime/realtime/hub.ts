@@ -8,6 +8,8 @@ import { log, warnEvery } from "../log.js";
 import { broadcastsGoNowhere, busTransport, busUp, listenText, publishText, type Unsubscribe } from "./bus/bus.js";
 import { checkName, RealtimeError, RealtimeErrorCode } from "./errors.js";
 import { sampleConnections } from "../instruments.js";
+import { createHash } from "node:crypto";
+import { onSessionEnded } from "../session/ended.js";
 
 /** One broadcast as this process delivers it: decoded once, encoded once for all members. */
 export class Frame {
@@ -54,10 +56,56 @@ export interface BroadcastOptions {
 }
 
 const CHANNEL = "rooms";
+/** Ended sessions (a logout): the sockets each one authenticated close in every process. */
+const SESSIONS = "sessions";
 const members = new Set<Member>();
 const rooms = new Map<string, Set<Member>>();
 let unsubscribe: Unsubscribe | null = null;
+let unsubscribeSessions: Unsubscribe | null = null;
 let ready: Promise<void> | null = null;
+
+/** A member that can be closed for its session (a WebSocket). */
+export interface SessionMember extends Member {
+  close(code: number, reason: string): void;
+}
+/** Sockets by the key of the session that authenticated them, and back. */
+const bySession = new Map<string, Set<SessionMember>>();
+const sessionOf = new WeakMap<Member, string>();
+/** Whether this process serves WebSocket routes: only then does a logout here tell the others. */
+let announceEndedSessions = false;
+
+/** The session's key on the bus: never the id itself (a credential) on a shared server. */
+const sessionKey = (id: string) => createHash("sha256").update(id).digest("base64url").slice(0, 32);
+
+/** Ties `member` to the session that authenticated it: it closes with 4401 when that session ends anywhere. */
+export function bindSession(member: SessionMember, sessionId: string): void {
+  if (!members.has(member)) return;
+  const key = sessionKey(sessionId);
+  sessionOf.set(member, key);
+  let set = bySession.get(key);
+  if (!set) bySession.set(key, (set = new Set()));
+  set.add(member);
+}
+
+/** Called by the app once it has WebSocket routes: its logouts are then announced on the bus. */
+export function announceSessionEnds(): void {
+  announceEndedSessions = true;
+}
+
+onSessionEnded((id) => {
+  if (!announceEndedSessions) return;
+  const key = sessionKey(id);
+  busTransport()
+    .then((transport) => (broadcastsGoNowhere(transport) ? undefined : publishText(SESSIONS, key)))
+    .catch((error: unknown) => log.warn(`realtime: the sockets of an ended session may stay open: ${(error as Error).message}`));
+});
+
+function endSession(key: string): void {
+  const set = bySession.get(key);
+  if (!set) return;
+  bySession.delete(key);
+  for (const member of set) member.close(4401, "Session ended");
+}
 
 // /__metrics reads the open connections when scraped: nothing is counted per connection
 sampleConnections(() => {
@@ -69,8 +117,11 @@ sampleConnections(() => {
 /** Resolves once this process receives broadcasts (with Redis: the subscription is confirmed). */
 export function hubReady(): Promise<void> {
   unsubscribe ??= listenText(CHANNEL, receive);
+  unsubscribeSessions ??= listenText(SESSIONS, endSession);
   if (!ready) {
-    const attempt = busTransport().then((transport) => transport.listen(CHANNEL));
+    const attempt = busTransport().then(async (transport) => {
+      await Promise.all([transport.listen(CHANNEL), transport.listen(SESSIONS)]);
+    });
     ready = attempt;
     attempt.catch(() => {
       if (ready === attempt) ready = null; // try again at the next connection
@@ -90,6 +141,11 @@ export function addMember(member: Member): void {
 export function removeMember(member: Member): void {
   members.delete(member);
   for (const room of member.rooms) leaveRoom(member, room);
+  const key = sessionOf.get(member);
+  if (key === undefined) return;
+  const set = bySession.get(key);
+  set?.delete(member as SessionMember);
+  if (set?.size === 0) bySession.delete(key);
 }
 
 export function joinRoom(member: Member, room: string): void {

@@ -14,9 +14,9 @@ import type { Params, Request } from "../http/request.js";
 import { setting } from "../config/settings.js";
 import { log } from "../log.js";
 import { RealtimeError, RealtimeErrorCode } from "./errors.js";
-import { hubReady } from "./hub.js";
+import { announceSessionEnds, bindSession, hubReady } from "./hub.js";
 import { originAllowed, originSet } from "./origin.js";
-import { authenticateUpgrade, offeredProtocols, protocolToken } from "./upgrade-auth.js";
+import { authenticateUpgrade, offeredProtocols, protocolToken, upgradeSessions } from "./upgrade-auth.js";
 import { upgradeGate, type UpgradeGate, type UpgradeVerdict } from "./upgrade-middleware.js";
 import { WsConnection, type ConnectionSettings } from "./socket.js";
 import { watchHeartbeat } from "./heartbeat.js";
@@ -131,6 +131,7 @@ export class Realtime {
   add(path: string, handlers: unknown, options: WebSocketOptions = {}, source = "programmatic"): string | undefined {
     const where = `WS ${path} (${source})`;
     const route: WsRoute = { handlers: checkHandlers(handlers, where), source, ...checkOptions(options, where) };
+    announceSessionEnds(); // this app's logouts must reach the sockets its other processes hold
     return this.trie.add("WS", path, route)?.data.source;
   }
 
@@ -236,6 +237,9 @@ export class Realtime {
     handshakeHeaders.set(raw, extraHeaders);
     wss.handleUpgrade(raw, socket, head, (ws) => {
       const connection = new WsConnection(ws, req, route.handlers, route.settings);
+      // a socket a session's user opened closes (4401) when that session ends: a logout anywhere
+      const sessionId = upgradeSessions.get(req);
+      if (sessionId !== undefined) bindSession(connection, sessionId);
       let set = this.connections.get(server);
       if (!set) this.connections.set(server, (set = new Set()));
       set.add(connection);

@@ -39,6 +39,9 @@ function tokenOf(req: Request): string | null | undefined {
 
 let sessions: MiddlewareFunction | null = null;
 
+/** The session id whose "user" an upgrade was authenticated by: its socket closes when that session ends. */
+export const upgradeSessions = new WeakMap<Request, string>();
+
 /**
  * Sets `req.user` (and `req.auth`) from a token or the session cookie. Resolves "invalid"
  * when a token was sent and does not verify (or an Authorization header is not a Bearer).
@@ -63,6 +66,8 @@ export async function authenticateUpgrade(req: Request): Promise<"ok" | "invalid
     if (typeof user === "object" && user !== null && !Array.isArray(user)) {
       req.user = user as Request["user"];
       req.auth = "session";
+      const id = req[kSession]?.id;
+      if (id) upgradeSessions.set(req, id);
     }
   });
   return "ok";

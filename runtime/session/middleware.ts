@@ -17,6 +17,7 @@ import { builtin, type MiddlewareFunction } from "../middleware/types.js";
 import { signSessionId, verifySessionCookie } from "./cookie.js";
 import { Session, isSessionRecord } from "./session.js";
 import { withStore, type StoreSettings } from "./store.js";
+import { sessionEnded } from "./ended.js";
 import { warnIfSecureCookieOverHttp } from "./plain-http.js";
 import { crossSiteWrite, warnSessionNotStarted } from "./cross-site.js";
 
@@ -82,6 +83,7 @@ export function session(options: SessionOptions = {}): MiddlewareFunction {
   const remove = (id: string) => withStore(settings, async (cache) => {
     await cache.set(endedKey(id), 1, settings.ttl);
     await cache.delete(id);
+    sessionEnded(id); // WebSockets it authenticated close, wherever they are (realtime/hub.ts)
   });
 
   const middleware = builtin("session", async function (req: Request, res: Response, next) {

@@ -5,8 +5,9 @@
  * (sessions, rate limits, caches, broadcasts: test/session/distributed, test/middleware/*-distributed,
  * test/db/query-cache-distributed, test/realtime/cluster-e2e) are not repeated; this covers the
  * seams between them: a CSRF token fetched on A accepted on B, loginThrottle() counting failures
- * over both instances, and a job queued on A run exactly once by the worker, whose broadcast
- * reaches a WebSocket client of B. Every HTTP request opens a new connection.
+ * over both instances, a logout on A closing the session's WebSocket on B (4401), and a job
+ * queued on A run exactly once by the worker, whose broadcast reaches a WebSocket client of B.
+ * Every HTTP request opens a new connection.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -47,6 +48,8 @@ export default async (req: Request, res: Response) => {
   return { ok: true };
 };
 `);
+  file("src/routes/logout/post.ts", 'import type { Request } from "tina4";\nexport default async (req: Request) => { await req.session.destroy(); return { ok: true }; };\n');
+  file("src/routes/me/ws.ts", 'import type { Socket } from "tina4";\nexport const secured = true;\nexport function open(socket: Socket) { socket.send(String(socket.user?.email)); }\n');
   file("src/routes/notes/post.ts", 'import type { Request } from "tina4";\nexport default (req: Request) => ({ saved: true, by: req.user?.email ?? null });\n');
   file("src/routes/jobs/post.ts", 'import { queue, type Request } from "tina4";\nexport const secured = false;\nexport default async (req: Request) => ({ id: await queue("work").add(req.body as { tag: string }) });\n');
   file("src/routes/lobby/ws.ts", 'import type { Socket } from "tina4";\nexport function open(socket: Socket) { socket.join("lobby"); socket.send("joined"); }\n');
@@ -76,7 +79,7 @@ const post = (body: unknown, headers: Record<string, string> = {}) => ({ method:
 
 // Skipped only locally when a server's URL is unset: serviceUrl() throws under TINA4_TEST_SERVICES=required, so CI runs it.
 describe.skipIf(!postgres || !redis)("two production instances and a worker on one PostgreSQL and one Redis", () => {
-  it("share CSRF tokens, login throttling and jobs whose broadcasts reach the other instance", async () => {
+  it("share CSRF tokens, login throttling, logouts (WebSockets too) and jobs whose broadcasts reach the other instance", async () => {
     const db = await Database.connect(postgres!);
     await db.execute(`CREATE TABLE ${runs} (id SERIAL PRIMARY KEY, tag VARCHAR(100) NOT NULL, pid INTEGER NOT NULL)`);
     await db.close();
@@ -112,6 +115,15 @@ describe.skipIf(!postgres || !redis)("two production instances and a worker on o
     const note = await freshRequest(`${b!.url}/notes`, post({}, { cookie, "x-csrf-token": token }));
     expect(note.status).toBe(200);
     expect(note.json()).toEqual({ saved: true, by: other });
+
+    // a WebSocket that session opened on B closes when the user logs out on A
+    const mine = await connect(wsUrl(b!.url, "/me"), { headers: { cookie } });
+    clients.push(mine);
+    expect(await mine.next()).toBe(other);
+    expect((await freshRequest(`${a!.url}/logout`, post({}, { cookie, "x-csrf-token": token }))).status).toBe(200);
+    await expect.poll(() => mine.ws.readyState, { timeout: 5_000 }).toBe(mine.ws.CLOSED);
+    expect(await mine.closed).toEqual({ code: 4401, reason: "Session ended" });
+    clients.splice(clients.indexOf(mine), 1);
 
     // jobs queued on A (and B), each run once by the worker; every broadcast reaches B's sockets
     for (let i = 0; i < 2; i++) {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync, statSync, type Stats } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { TemplateError, TemplateErrorCode } from "./errors.js";
 
@@ -37,6 +37,19 @@ export interface TemplateSource {
   version: string;
 }
 
+/**
+ * The stats of a path, or undefined when nothing is there — also when a parent is a file
+ * (`pages/about.twig/index.twig`: ENOTDIR), which a request path like `/about.twig` asks for.
+ */
+function fileStats(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+    throw error;
+  }
+}
+
 /** Reads templates from one folder, by canonical name only. */
 export class TemplateFiles {
   readonly root: string;
@@ -52,14 +65,14 @@ export class TemplateFiles {
 
   /** The file's version, or null when it does not exist. */
   version(name: string): string | null {
-    const stats = statSync(this.pathOf(name), { throwIfNoEntry: false });
+    const stats = fileStats(this.pathOf(name));
     return stats?.isFile() ? `${stats.mtimeMs}:${stats.size}` : null;
   }
 
   read(name: string): TemplateSource {
     const canonical = templateName(name);
     const path = this.pathOf(canonical);
-    const stats = statSync(path, { throwIfNoEntry: false });
+    const stats = fileStats(path);
     if (!stats?.isFile()) {
       throw new TemplateError(TemplateErrorCode.NOT_FOUND, `Template "${canonical}" not found (looked in ${path})`, { template: canonical, searched: [path] });
     }

@@ -80,6 +80,18 @@ describe("page templates: a GET with no route renders src/templates/pages/<path>
     expect((await get("/about", { method: "POST" })).status).toBe(404);
   });
 
+  it("a path that runs through a page file (/about.twig, /about.twig/x) is the normal 404, in dev too (it was a 500: ENOTDIR)", async () => {
+    for (const dev of [true, false]) {
+      const { get } = await serve(dev);
+      for (const path of ["/about.twig", "/about.twig/x", "/docs/index.twig"]) {
+        const answer = await get(path);
+        expect({ dev, path, status: answer.status }).toEqual({ dev, path, status: 404 });
+        expect(JSON.parse(answer.body)).toMatchObject({ error: "Not Found", path });
+      }
+      expect((await get("/about")).status).toBe(200);
+    }
+  });
+
   it("pages see the request (path, query)", async () => {
     const { get } = await serve(false);
     expect((await get("/where?q=tea")).body).toBe("/where?tea");

@@ -2,7 +2,8 @@
  * Field options end to end, as an app's owner uses them, with an empty HOME and no network:
  * `tina4 init`, `generate crud` with unique / index / default / nullable / required fields of
  * every indexable type, `generate model` + `generate route --model` for a model whose unique
- * field is read back from its file, `tina4 migrate`, then the app's own `npm test` twice in a
+ * field is read back from its file, `generate auth` + `generate route --model User` (its email is
+ * unique), `tina4 migrate`, then the app's own `npm test` twice in a
  * row: the generated tests give every record its own value of a unique field, and the create
  * test checks a duplicate is answered 409. A control shows the unique index is really there: the
  * same tests with the per-record values switched off fail.
@@ -85,6 +86,13 @@ describe("generate crud / model with field options, then the app's own tests", (
     expect(route.code, route.stderr).toBe(0);
     // read back from the model file: unique: true
     expect(readFileSync(join(app, "test/routes/api/tags/post.test.ts"), "utf8")).toContain("label: `Sample label-${tag}${made}`");
+
+    // generate auth's User has a unique email (its migration's UNIQUE): CRUD tests for it make each user with its own
+    expect(runCli(["generate", "auth"], app, env).code).toBe(0);
+    const users = runCli(["generate", "route", "admin/users", "--model", "User", "--methods", "get,delete"], app, env);
+    expect(users.code, users.stderr).toBe(0);
+    const userList = readFileSync(join(app, "test/routes/admin/users/get.test.ts"), "utf8");
+    expect(userList).toContain("await User.create({ ...fresh(), ...serverSide });");
   });
 
   it("tina4 migrate makes the constraints in the app's database", async () => {
@@ -108,6 +116,8 @@ describe("generate crud / model with field options, then the app's own tests", (
       expect(run.code, `round ${round}\n${run.output}`).toBe(0);
       expect(run.output).toContain("✓ test/routes/members/get.test.ts");
       expect(run.output).toContain("✓ test/routes/api/tags/post.test.ts");
+      expect(run.output).toContain("✓ test/routes/admin/users/get.test.ts");
+      expect(run.output).toContain("✓ test/auth.test.ts");
       expect(run.output).not.toMatch(/UNIQUE constraint failed/);
     }
     const tsc = spawnSync(process.execPath, [join(app, "node_modules", "typescript", "bin", "tsc"), "-p", join(app, "tsconfig.json")], { cwd: app, encoding: "utf8" });

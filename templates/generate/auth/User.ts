@@ -9,7 +9,7 @@ export default class User extends Model {
   static tableName = "users";
   static fields: ModelFields = {
     id: { type: "int", primaryKey: true, autoIncrement: true },
-    email: { type: "string", required: true, maxLength: 255 },
+    email: { type: "string", required: true, unique: true, maxLength: 255 },
     name: { type: "string", maxLength: 255 },
     passwordHash: { type: "string", required: true, maxLength: 255, column: "password_hash", hidden: true },
     createdAt: { type: "datetime", column: "created_at" },

@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { parseFields } from "../../cli/generate/fields.js";
 import { columnDefinition, defaultLiteral, indexName, indexStatements, MAX_INDEX_NAME } from "../../cli/generate/ddl.js";
 import { addColumnsSql, dropColumnsSql } from "../../cli/generate/add-columns.js";
+import { createTables, modelInfoFromSpecs } from "../../cli/generate/crud-test.js";
+import { uniqueValue } from "../../cli/generate/unique-sample.js";
 import { CliError } from "../../cli/errors.js";
 import { runCli, tempDir } from "../support/cli.js";
 
@@ -222,5 +224,30 @@ describe("generate migration add_<what>_to_<table> with fields", () => {
       expect(result.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
     }
     expect(JSON.stringify(readdirSync(join(app, "migrations")))).toBe(before);
+  });
+});
+
+describe("unique fields in the generated CRUD tests", () => {
+  const info = modelInfoFromSpecs("Member", "members", parseFields("email:string:unique:required,code:string,age:int:default=3"));
+
+  it("the model info knows unique and default; an app on another engine gets SQLite's table with the UNIQUE", () => {
+    expect(info.fields.find((f) => f.property === "email")).toMatchObject({ unique: true, required: true });
+    expect(info.fields.find((f) => f.property === "age")).toMatchObject({ unique: false, hasDefault: true });
+    const setup = createTables(info, "postgres", '".."');
+    expect(setup).toContain("email VARCHAR(255) NOT NULL UNIQUE,");
+    expect(setup).toMatch(/code VARCHAR\(255\),\n/);
+  });
+
+  it("per-record values keep the field's rules: the tag and counter survive a cut to maxLength; numbers stay within min..max", () => {
+    const field = { ...info.fields.find((f) => f.property === "email")!, maxLength: 10 };
+    const expression = uniqueValue(field, "Sample ema");
+    expect(expression).toBe("`Sample ema-${tag}${made}`.slice(-10)");
+    const values = [1, 2, 3].map((made) => new Function("tag", "made", `return ${expression};`)("k3x9qa", made) as string);
+    expect(new Set(values).size).toBe(3);
+    for (const value of values) expect(value.length).toBeLessThanOrEqual(10);
+    const bounded = { ...info.fields.find((f) => f.property === "age")!, min: 10, max: 12 };
+    const numbers = [1, 2, 3, 4].map((made) => new Function("seed", "made", `return ${uniqueValue(bounded, 10)};`)(987654, made) as number);
+    for (const n of numbers) expect(n >= 10 && n <= 12).toBe(true);
+    expect(new Set(numbers.slice(0, 3)).size).toBe(3);
   });
 });

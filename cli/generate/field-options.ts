@@ -146,6 +146,9 @@ export function parseFieldOptions(name: string, type: string, flags: readonly st
     }
   }
   if (options.required && options.nullable) throw bad(`Field "${name}" cannot be both required (NOT NULL) and nullable: give one`);
+  if (options.required && options.default !== undefined && "value" in options.default && options.default.value === "") {
+    throw bad(`Field "${name}": an empty default does not satisfy required (the model refuses empty text); give a text or leave out required`);
+  }
   if (options.unique && options.index) throw bad(`Field "${name}": unique already makes an index; give unique or index, not both`);
   const indexed = options.unique ? "unique" : options.index ? "index" : null;
   if (indexed && UNINDEXABLE.has(type)) {

@@ -70,6 +70,7 @@ describe("field options: parsing", () => {
     expect(refused(`note:string:default="open`)).toMatch(/unmatched quote/);
     expect(refused(`note:string:default=${"x".repeat(256)}`)).toMatch(/256 characters, longer than the column's 255/);
     expect(refused("name:string:required=yes")).toMatch(/unknown option "required=yes"/);
+    expect(refused("name:string:required:default=")).toMatch(/an empty default does not satisfy required/);
   });
 
   it("refuses unique or index where an engine cannot index the column: text and json (MySQL, Firebird, SQL Server), unique bool", () => {

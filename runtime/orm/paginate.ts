@@ -56,7 +56,10 @@ function whole(parameter: PageParameter, input: PageInput, fallback: number, max
   if (typeof input !== "number" && typeof input !== "string") {
     throw new PaginationError(parameter, `${parameter} must be given once, got ${input.length} values`);
   }
-  const n = typeof input === "number" ? input : WHOLE.test(input) ? Number(input) : NaN;
+  const digits = typeof input === "string" && WHOLE.test(input);
+  const n = typeof input === "number" ? input : digits ? Number(input) : NaN;
+  // digits beyond a safe integer are a whole number too: too large, not malformed
+  if (digits && n > max) throw new PaginationError(parameter, `${parameter} must be at most ${max}, got ${input.trim()}`);
   if (!Number.isSafeInteger(n) || n < 1) throw new PaginationError(parameter, `${parameter} must be a whole number of at least 1, got ${typeof input === "string" ? JSON.stringify(input) : String(input)}`);
   if (n > max) throw new PaginationError(parameter, `${parameter} must be at most ${max}, got ${n}`);
   return n;

@@ -128,6 +128,8 @@ describe("paginate refuses a bad page or perPage before any query", () => {
     ["NaN", { page: Number.NaN }, "page", "page must be a whole number of at least 1, got NaN"],
     ["a repeated query parameter", { page: ["1", "2"] }, "page", "page must be given once, got 2 values"],
     ["a page whose offset is past a safe integer", { page: "9007199254740991", perPage: 2 }, "page", "page must be at most 4503599627370495, got 9007199254740991"],
+    ["a page of more digits than a safe integer holds: too large, not 'not a whole number'", { page: "99999999999999999999" }, "page", "page must be at most 450359962737049, got 99999999999999999999"],
+    ["perPage of more digits than a safe integer holds", { perPage: "18446744073709551616" }, "perPage", "perPage must be at most 100, got 18446744073709551616"],
     ["perPage 0", { perPage: "0" }, "perPage", 'perPage must be a whole number of at least 1, got "0"'],
     ["perPage over the default maximum (100)", { perPage: 101 }, "perPage", "perPage must be at most 100, got 101"],
     ["perPage over a call's own maximum", { perPage: "11", maxPerPage: 10 }, "perPage", "perPage must be at most 10, got 11"],

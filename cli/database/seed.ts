@@ -16,10 +16,38 @@ function progress(header: string): (event: SeedEvent) => void {
   };
 }
 
+/** Set while a seeder's progress line waits for its outcome: what the seeder prints ends it first. */
+let openLine: string | null = null;
+
 function onSeedEvent(event: SeedEvent): void {
-  if (event.type === "start") process.stdout.write(`  ${kleur.cyan("›")} seed ${event.name} ${kleur.dim(`(${event.index}/${event.total})`)}`);
-  else if (event.type === "done") process.stdout.write(` ${kleur.green("✔")} ${kleur.dim(ms(event.ms))}\n`);
-  else process.stdout.write(` ${kleur.red("✖")} ${kleur.dim(ms(event.ms))}\n`);
+  if (event.type === "start") {
+    process.stdout.write(`  ${kleur.cyan("›")} seed ${event.name} ${kleur.dim(`(${event.index}/${event.total})`)}`);
+    openLine = event.name;
+    return;
+  }
+  const mark = event.type === "done" ? kleur.green("✔") : kleur.red("✖");
+  // the seeder printed something: its output broke the line, so the outcome names the seeder again
+  const outcome = openLine === null ? `  ${mark} seed ${event.name} ${kleur.dim(ms(event.ms))}\n` : ` ${mark} ${kleur.dim(ms(event.ms))}\n`;
+  openLine = null;
+  process.stdout.write(outcome);
+}
+
+/** While seeders run, a write to stdout or stderr first ends an open progress line. */
+function endOpenLineBeforeOutput(): () => void {
+  const originals = [process.stdout, process.stderr].map((stream) => {
+    const write = stream.write;
+    stream.write = function (this: NodeJS.WriteStream, ...args: Parameters<typeof write>) {
+      if (openLine !== null) {
+        openLine = null;
+        write.call(process.stdout, "\n");
+      }
+      return write.apply(this, args);
+    } as typeof write;
+    return { stream, write };
+  });
+  return () => {
+    for (const { stream, write } of originals) stream.write = write;
+  };
 }
 
 /**
@@ -34,6 +62,7 @@ export async function seedWithProgress(db: Database, root: string, only?: string
   }
   registerLoader();
   const started = performance.now();
+  const restore = endOpenLineBeforeOutput();
   try {
     const { ran } = await runSeeders(db, { root, only, onEvent: progress(`${kleur.bold("Seeding")} ${db.url} ${kleur.dim("from src/seeds/")}`) });
     ui.success(`Ran ${ran.length} seeder${ran.length === 1 ? "" : "s"} in ${ms(performance.now() - started)}`);
@@ -41,6 +70,8 @@ export async function seedWithProgress(db: Database, root: string, only?: string
   } catch (error) {
     if (error instanceof SeedError) throw new CliError(error.message, error.code);
     throw error;
+  } finally {
+    restore();
   }
 }
 

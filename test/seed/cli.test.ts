@@ -96,6 +96,27 @@ describe("tina4 db:seed on SQLite, without a database or seeders", () => {
     await fresh.drop();
   });
 
+  it("what a seeder prints starts on its own line, after the seeder's progress line (not glued to it)", async () => {
+    const fresh = await freshDatabase("sqlite", "seedtalk");
+    const root = seedApp("sqlite");
+    const env = { TINA4_DATABASE_URL: fresh.url };
+    expect((await runCliAsync(["migrate"], root, env)).code).toBe(0);
+    const talking = seederSource("talk").replace("await db.insert(", 'console.log("seeding talk");\n  await db.insert(');
+    writeSeeders(root, {
+      "01_talk.ts": talking,
+      "02_quiet.ts": seederSource("quiet"),
+    });
+    const run = await runCliAsync(["db:seed"], root, env);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const lines = run.stdout.split("\n");
+    expect(lines).toContain("seeding talk");
+    expect(lines.some((line) => /^  › seed 01_talk \(1\/2\)\s*$/.test(line))).toBe(true);
+    expect(lines.some((line) => /^  ✔ seed 01_talk \d+ ms$/.test(line))).toBe(true);
+    expect(run.stdout).toMatch(/\n  › seed 02_quiet \(2\/2\) ✔ \d+ ms\n/); // a quiet seeder keeps its one line
+    expect((await contents(fresh.url)).parents).toEqual(["talk", "quiet"]);
+    await fresh.drop();
+  });
+
   it("a seed file that does not load stops the run before any seeder ran", async () => {
     const fresh = await freshDatabase("sqlite", "seedload");
     const root = seedApp("sqlite");

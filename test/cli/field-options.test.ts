@@ -152,6 +152,10 @@ describe("generate model with field options", () => {
       [["g", "model", "Thing", "--fields", "age:int:default=ten"], /Field "age": default=ten is not a whole number/],
       [["g", "model", "Thing", "bio:text:unique"], /a text column cannot be unique on MySQL, Firebird and SQL Server/],
       [["g", "model", "Thing", "name:string:required:nullable"], /cannot be both required \(NOT NULL\) and nullable/],
+      // generate crud checks the same way, before anything (model, migrations, routes, tests) is written
+      [["g", "crud", "Thing", "email:string:uniqe"], /Field "email" has unknown option "uniqe"/],
+      [["g", "crud", "Thing", "meta:json:index"], /a json column cannot be indexed/],
+      [["g", "crud", "Thing", "name:string", "--path", "../out"], /must not contain/],
     ];
     for (const [args, pattern] of cases) {
       const result = runCli(args, app);
@@ -160,6 +164,8 @@ describe("generate model with field options", () => {
       expect(result.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
     }
     expect(existsSync(join(app, "src/models/Thing.ts"))).toBe(false);
+    expect(existsSync(join(app, "src/routes/things"))).toBe(false);
+    expect(existsSync(join(app, "test"))).toBe(false);
     expect(JSON.stringify([readdirSync(join(app, "migrations")), readdirSync(join(app, "src"))])).toBe(before);
   });
 });

@@ -131,6 +131,13 @@ Options after the type: required (NOT NULL), nullable, unique (or uniq), index, 
   },
   "queue:status": { examples: [["tina4 queue:status"], ["tina4 queue:status emails", "with its failed jobs"]] },
   "queue:retry": { examples: [["tina4 queue:retry emails 42"], ["tina4 queue:retry emails --all"]] },
+  "queue:show": {
+    examples: [
+      ["tina4 queue:show emails 42", "state, attempts, times, error and log lines (or the id alone)"],
+      ["tina4 queue:show emails 42 --follow", "new log lines until the job ends (exit 1 if it failed)"],
+      ["tina4 queue:show emails 42 --json", "for scripts"],
+    ],
+  },
   "queue:clear": { examples: [["tina4 queue:clear emails --state completed,failed"]] },
   migrate: {
     preface: databaseHelp,

@@ -1,38 +1,10 @@
 import type { Command } from "commander";
 import kleur from "kleur";
-import { closeQueues, queue, queueBackend, CLEARABLE_STATES, QueueErrorCode, type ClearableState, type JobCounts } from "../../runtime/jobs/index.js";
-import { discoverJobFiles } from "../../runtime/jobs/processors.js";
-import { openProject } from "../project.js";
+import { queue, queueBackend, CLEARABLE_STATES, QueueErrorCode, type ClearableState, type JobCounts } from "../../runtime/jobs/index.js";
 import { CliError, CliErrorCode } from "../errors.js";
 import { table, ui } from "../ui.js";
-import { cliErrorOf } from "./worker.js";
-
-/** Runs `fn` against the app's queue backend, closing it after; runtime errors become one-line CLI errors. */
-async function withQueue<T>(fn: (root: string) => Promise<T>): Promise<T> {
-  const project = openProject();
-  try {
-    return await fn(project.root);
-  } catch (error) {
-    throw cliErrorOf(error);
-  } finally {
-    await closeQueues().catch(() => undefined);
-  }
-}
-
-/** Job files and queues with stored jobs. */
-async function knownQueues(root: string): Promise<string[]> {
-  const names = new Set(discoverJobFiles(root).map((f) => f.name));
-  for (const name of await (await queueBackend()).queues()) names.add(name);
-  return [...names].sort();
-}
-
-function checkName(name: string): string {
-  try {
-    return queue(name).name;
-  } catch (error) {
-    throw cliErrorOf(error);
-  }
-}
+import { checkName, knownQueues, withQueue } from "./queue-access.js";
+import { show } from "./queue-show.js";
 
 const when = (d: Date | null) => (d ? d.toISOString().replace("T", " ").slice(0, 19) : "");
 const oneLine = (text: string | null, max = 80) => {
@@ -114,6 +86,12 @@ export function registerQueue(program: Command): void {
     .description("put failed jobs back with fresh attempts: one by id, or --all")
     .option("--all", "every failed job of the queue")
     .action(retry);
+  program
+    .command("queue:show <queueOrId> [id]")
+    .description("one job: state, attempts, times, data, error and log lines (<queue> <id>, or the id alone)")
+    .option("--json", "the job as JSON, for scripts")
+    .option("--follow", "keep printing new log lines until the job completes or fails (exit 1 when it failed)")
+    .action(show);
   program
     .command("queue:clear [name]")
     .description("remove jobs of one queue (or every queue): waiting, delayed, completed and failed by default, never active ones")

@@ -100,6 +100,22 @@ export class DatabaseStore implements CacheStore {
     return this;
   }
 
+  /**
+   * Runs one operation; when it failed because tina4_cache is gone — dropped under a running app,
+   * as `tina4 migrate:fresh` does — creates the table and runs it once more, so the cache (and
+   * the sessions in it) works again without a restart. Costs nothing unless a statement failed.
+   */
+  async #withTable<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      const db = this.#ready();
+      if (this.isOutage(error) || (await db.tableExists(TABLE).catch(() => true))) throw error;
+      await ensureTable(db);
+      return operation();
+    }
+  }
+
   #ready(): SqlCacheConnection {
     if (!this.#db) throw new Error("database store used before open()");
     return this.#db;
@@ -114,7 +130,11 @@ export class DatabaseStore implements CacheStore {
     return createHash("sha256").update(this.namespace).update("\u0000").update(key).digest("hex");
   }
 
-  async get(key: string): Promise<string | undefined> {
+  get(key: string): Promise<string | undefined> {
+    return this.#withTable(() => this.#get(key));
+  }
+
+  async #get(key: string): Promise<string | undefined> {
     const db = this.#ready();
     const id = this.#id(key);
     const row = await db.fetchOne(`SELECT cache_value, expires_at FROM ${TABLE} WHERE cache_id = ?`, [id]);
@@ -132,7 +152,11 @@ export class DatabaseStore implements CacheStore {
     return this.#connector === undefined || this.#connector.isOutage(error);
   }
 
-  async set(key: string, text: string, ttlMs: number): Promise<void> {
+  set(key: string, text: string, ttlMs: number): Promise<void> {
+    return this.#withTable(() => this.#set(key, text, ttlMs));
+  }
+
+  async #set(key: string, text: string, ttlMs: number): Promise<void> {
     const db = this.#ready();
     const now = Date.now();
     const params = [this.#id(key), this.namespace, text, ttlMs > 0 ? now + ttlMs : 0];
@@ -152,7 +176,11 @@ export class DatabaseStore implements CacheStore {
     }
   }
 
-  async incr(key: string, ttlMs: number): Promise<number> {
+  incr(key: string, ttlMs: number): Promise<number> {
+    return this.#withTable(() => this.#incr(key, ttlMs));
+  }
+
+  async #incr(key: string, ttlMs: number): Promise<number> {
     const db = this.#ready();
     const id = this.#id(key);
     const now = Date.now();
@@ -189,16 +217,28 @@ export class DatabaseStore implements CacheStore {
     }
   }
 
-  async delete(key: string): Promise<boolean> {
+  delete(key: string): Promise<boolean> {
+    return this.#withTable(() => this.#delete(key));
+  }
+
+  async #delete(key: string): Promise<boolean> {
     const result = await this.#ready().execute(`DELETE FROM ${TABLE} WHERE cache_id = ?`, [this.#id(key)]);
     return result.affected > 0;
   }
 
-  async clear(): Promise<void> {
+  clear(): Promise<void> {
+    return this.#withTable(() => this.#clear());
+  }
+
+  async #clear(): Promise<void> {
     await this.#ready().execute(`DELETE FROM ${TABLE} WHERE cache_ns = ?`, [this.namespace]);
   }
 
-  async size(): Promise<number> {
+  size(): Promise<number> {
+    return this.#withTable(() => this.#size());
+  }
+
+  async #size(): Promise<number> {
     const row = await this.#ready().fetchOne(
       `SELECT COUNT(*) AS n FROM ${TABLE} WHERE cache_ns = ? AND (expires_at = 0 OR expires_at > ?)`,
       [this.namespace, Date.now()]);

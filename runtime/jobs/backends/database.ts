@@ -126,7 +126,7 @@ export class DatabaseQueueBackend implements QueueBackend {
   async add(queue: string, jobs: readonly NewJob[]): Promise<string[]> {
     const now = Date.now();
     const ids = jobs.map((job) => job.options.jobId ?? randomUUID());
-    try {
+    const insert = async () => {
       for (let i = 0; i < jobs.length; i += INSERT_BATCH) {
         const chunk = jobs.slice(i, i + INSERT_BATCH);
         const params: unknown[] = [];
@@ -140,6 +140,12 @@ export class DatabaseQueueBackend implements QueueBackend {
         });
         await this.db.execute(this.sql.insert(this.table, chunk.length), params as never);
       }
+    };
+    try {
+      await insert().catch(async (error: unknown) => {
+        if (!(await this.recreateMissingTable())) throw error;
+        await insert();
+      });
     } catch (error) {
       throw queueErrorOf(error, `queue "${queue}": the job was not stored`, this.location);
     }
@@ -291,10 +297,22 @@ export class DatabaseQueueBackend implements QueueBackend {
         await this.removeOld(now);
       }
     } catch (error) {
+      if (await this.recreateMissingTable().catch(() => false)) return;
       warnEvery(`queue-maintain:${this.location}`, `queue maintenance on ${this.location} failed: ${(error as Error).message}`);
     } finally {
       this.maintaining = false;
     }
+  }
+
+  /**
+   * After a statement failed: when the jobs table is gone — dropped under a running app, as
+   * `tina4 migrate:fresh` does — creates it again (true), so adding and claiming work again
+   * without a restart. False when the table is there (the failure was something else).
+   */
+  private async recreateMissingTable(): Promise<boolean> {
+    if (await this.db.tableExists(this.table).catch(() => true)) return false;
+    await ensureJobsTable(this.db, this.table, this.sql);
+    return true;
   }
 
   /** Jobs whose worker stopped renewing them: a failed attempt, retried while attempts remain. */

@@ -147,17 +147,19 @@ Options after the type: required (NOT NULL), nullable, unique (or uniq), index, 
   "migrate:rollback": { preface: databaseHelp, examples: [["tina4 migrate:rollback", "undo the last batch"], ["tina4 migrate:rollback --steps 2"]] },
   "migrate:status": { preface: databaseHelp, examples: [["tina4 migrate:status"]] },
   "migrate:fresh": {
-    preface: `Drops every table and view of the app's database (the current schema on PostgreSQL, the current
+    preface: () => `Drops every table and view of the app's database (the current schema on PostgreSQL, the current
 database on MySQL/MariaDB, the SQLite file; tina4's own tables too: migrations, queue, cache, locks),
 then runs every migration. Asks first on a terminal; off a terminal it needs --yes; with
-NODE_ENV=production it refuses unless --force. See docs/seeding.md.`,
+NODE_ENV=production it refuses unless --force. See docs/seeding.md.
+${databaseHelp()}`,
     examples: [
       ["tina4 migrate:fresh --seed", "rebuild the dev database and fill it with sample data"],
       ["tina4 migrate:fresh --yes", "in a script (not in production)"],
     ],
   },
   "db:seed": {
-    preface: "Runs src/seeds/*.ts in file-name order, each in its own transaction (a failing one is rolled back and stops the run).",
+    preface: () => `Runs src/seeds/*.ts in file-name order, each in its own transaction (a failing one is rolled back and stops the run).
+${databaseHelp()}`,
     examples: [["tina4 db:seed"], ["tina4 db:seed --only 01_users", "one seeder, by file name"]],
   },
   "generate seeder": {

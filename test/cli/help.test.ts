@@ -70,6 +70,12 @@ describe("--help", () => {
     expect(inside.stdout).not.toContain("s3cret");
     const fromEnv = runCli(["migrate:status", "--help"], app, { TINA4_DATABASE_URL: "sqlite:data/other.db" });
     expect(fromEnv.stdout).toContain("sqlite:data/other.db (TINA4_DATABASE_URL from the environment)");
+    // the commands that drop or fill it say so too (migrate:fresh's help said "the app's database" only)
+    for (const command of ["migrate:fresh", "db:seed"]) {
+      const help = runCli([command, "--help"], join(app, "src"));
+      expect(help.stdout, command).toContain("Here: postgres://app:***@db.internal:5432/shop (TINA4_DATABASE_URL in .env.local)");
+      expect(help.stdout, command).not.toContain("s3cret");
+    }
   });
 });
 

@@ -326,6 +326,49 @@ function registerSeeder(generate: Command): void {
     .action(async (name: string, options: Shared & { model?: string }) => (await import("../generate/seeder.js")).generateSeeder(name, options));
 }
 
+/** `generate crud`: a model, its migration, CRUD routes and their tests in one run. */
+function registerCrud(generate: Command): void {
+  withShared(
+    generate
+      .command("crud <Name> [fields...]")
+      .description("a model, its migration and CRUD routes for it with their tests (generate model + generate route --model)"),
+  )
+    .option("--fields <list>", FIELDS_HELP)
+    .option("--path <path>", "the routes' folder under src/routes/ (default: the table name, e.g. products)")
+    .option("--methods <list>", `which CRUD operations: get,post,put,patch,delete (default ${CRUD_DEFAULT})`)
+    .option("--no-migration", "skip the migration")
+    .action((name: string, fieldArgs: string[], options: Shared & { fields?: string; path?: string; methods?: string; migration?: boolean }) => {
+      const project = openProject();
+      const model = className("Model name", name);
+      const path = options.path ?? tableName(model);
+      emit(project.root, planCrud(project.root, name, { ...options, fieldArgs }), options);
+      if (options.dryRun) return;
+      if (options.migration !== false) ui.info(`\nNext:      ${ui.cyan("tina4 migrate")}  ${ui.dim(`(creates the ${tableName(model)} table)`)}`);
+      ui.info(`Test it:   ${ui.cyan("npm test")}  ${ui.dim(`(test/routes/${routeSegments(path).join("/")}/: each route in-process through testClient() on a throwaway SQLite database)`)}`);
+      ui.info(`Serve it:  ${ui.cyan("tina4 serve")}  ${ui.dim(`then open ${devServerUrl()}${urlOf(routeSegments(path))}`)}`);
+    });
+}
+
+/** `generate migration`: an empty migration pair, or with fields the SQL adding them to a table. */
+function registerMigration(generate: Command): void {
+  withShared(
+    generate
+      .command("migration <description> [fields...]")
+      .description("migrations/<timestamp>_<description>.sql and .down.sql; with fields (add_email_to_users email:string:unique), the SQL adding them"),
+  )
+    .option("--fields <list>", FIELDS_HELP)
+    .option("--table <table>", "the table the fields go into (default: the one add_<what>_to_<table> names)")
+    .action((description: string, fieldArgs: string[], options: Shared & { fields?: string; table?: string }) => {
+      const project = openProject();
+      emit(project.root, planMigration(project.root, description, new Date(), { ...options, fieldArgs }), options);
+      const fieldText = fieldList(options.fields, fieldArgs);
+      if (options.dryRun || fieldText === undefined) return;
+      ui.info(ui.dim("\nAdd them to the table's model too (src/models/…):"));
+      for (const line of modelFieldLines(fieldText)) ui.info(`  ${ui.cyan(line)}`);
+      ui.info(`Then: ${ui.cyan("tina4 migrate")}`);
+    });
+}
+
 export function registerGenerate(program: Command): void {
   const generate = program.command("generate").alias("g").description("generate routes, models, migrations, middleware and views");
 
@@ -347,42 +390,8 @@ export function registerGenerate(program: Command): void {
       if (!options.dryRun && options.migration !== false) ui.info(ui.dim("\nNext: tina4 migrate"));
     });
 
-  withShared(
-    generate
-      .command("crud <Name> [fields...]")
-      .description("a model, its migration and CRUD routes for it with their tests (generate model + generate route --model)"),
-  )
-    .option("--fields <list>", FIELDS_HELP)
-    .option("--path <path>", "the routes' folder under src/routes/ (default: the table name, e.g. products)")
-    .option("--methods <list>", `which CRUD operations: get,post,put,patch,delete (default ${CRUD_DEFAULT})`)
-    .option("--no-migration", "skip the migration")
-    .action((name: string, fieldArgs: string[], options: Shared & { fields?: string; path?: string; methods?: string; migration?: boolean }) => {
-      const project = openProject();
-      const model = className("Model name", name);
-      const path = options.path ?? tableName(model);
-      emit(project.root, planCrud(project.root, name, { ...options, fieldArgs }), options);
-      if (options.dryRun) return;
-      if (options.migration !== false) ui.info(`\nNext:      ${ui.cyan("tina4 migrate")}  ${ui.dim(`(creates the ${tableName(model)} table)`)}`);
-      ui.info(`Test it:   ${ui.cyan("npm test")}  ${ui.dim(`(test/routes/${routeSegments(path).join("/")}/: each route in-process through testClient() on a throwaway SQLite database)`)}`);
-      ui.info(`Serve it:  ${ui.cyan("tina4 serve")}  ${ui.dim(`then open ${devServerUrl()}${urlOf(routeSegments(path))}`)}`);
-    });
-
-  withShared(
-    generate
-      .command("migration <description> [fields...]")
-      .description("migrations/<timestamp>_<description>.sql and .down.sql; with fields (add_email_to_users email:string:unique), the SQL adding them"),
-  )
-    .option("--fields <list>", FIELDS_HELP)
-    .option("--table <table>", "the table the fields go into (default: the one add_<what>_to_<table> names)")
-    .action((description: string, fieldArgs: string[], options: Shared & { fields?: string; table?: string }) => {
-      const project = openProject();
-      emit(project.root, planMigration(project.root, description, new Date(), { ...options, fieldArgs }), options);
-      const fieldText = fieldList(options.fields, fieldArgs);
-      if (options.dryRun || fieldText === undefined) return;
-      ui.info(ui.dim("\nAdd them to the table's model too (src/models/…):"));
-      for (const line of modelFieldLines(fieldText)) ui.info(`  ${ui.cyan(line)}`);
-      ui.info(`Then: ${ui.cyan("tina4 migrate")}`);
-    });
+  registerCrud(generate);
+  registerMigration(generate);
 
   withShared(generate.command("job <name>").description("src/jobs/<name>.ts (the processor of queue <name>) and a test"))
     .option("--schedule <cron>", 'run it on a schedule instead ("*/5 * * * *", or 6 fields with seconds first)')

@@ -212,6 +212,60 @@ export interface CrudTestOptions {
   secureWrites: boolean;
 }
 
+interface CaseContext {
+  method: string;
+  METHOD: string;
+  item: boolean;
+  /** The request path as test code (a template literal for item routes). */
+  path: string;
+  requestPath: string;
+  /** The expression a test's own record is created from. */
+  stored: string;
+  data: ModelInfo["fields"];
+  unique: ModelInfo["fields"];
+  model: ModelInfo;
+  secureWrites: boolean;
+}
+
+/** The tests a route file gets only in some cases: 401 (secured writes), 422 (required fields), 409 (a unique field). */
+function optionalCases(c: CaseContext): { unauthorizedCase: string; invalidCase: string; conflictCase: string } {
+  const unauthorizedCase = c.secureWrites
+    ? [
+        `  it("answers 401 without a signed-in user (${c.METHOD} routes are secured by default: TINA4_SECURE_WRITES)", async () => {`,
+        ...(c.item ? [`    const record = await ${c.model.name}.create(${c.stored});`] : []),
+        `    const response = await client.${c.method}(${c.path}${c.method === "delete" ? "" : ", { json: sample }"});`,
+        "    expect(response.status).toBe(401);",
+        "  });",
+        "",
+      ].join("\n")
+    : "";
+  const required = c.data.some((field) => field.required && !field.hasDefault);
+  const invalidCase = required
+    ? [
+        "",
+        "  it(\"answers 422 without the required fields\", async () => {",
+        "    const user = await client.as({ sub: \"1\" });",
+        `    expect((await user.post(${JSON.stringify(c.requestPath)}, { json: {} })).status).toBe(422);`,
+        "  });",
+      ].join("\n")
+    : "";
+  // a unique field: the database refuses a second record with the same value, which the app answers 409
+  const clash = c.unique[0];
+  const conflictCase = clash
+    ? [
+        "",
+        `  it("answers 409 for a second ${c.model.name} with the same ${clash.property} (a unique field)", async () => {`,
+        "    const user = await client.as({ sub: \"1\" });",
+        "    const first = fresh();",
+        `    expect((await user.post(${JSON.stringify(c.requestPath)}, { json: first })).status).toBe(201);`,
+        `    const again = await user.post(${JSON.stringify(c.requestPath)}, { json: { ...fresh(), ${clash.property}: first.${clash.property} } });`,
+        "    expect(again.status).toBe(409);",
+        "  });",
+      ].join("\n")
+    : "";
+  return { unauthorizedCase, invalidCase, conflictCase };
+}
+
 /** The test of one CRUD route file (`template`: crud/list.ts, crud/create.ts, ...). */
 export function planCrudTest(root: string, template: string, method: string, item: boolean, options: CrudTestOptions): PlannedFile {
   const { model } = options;
@@ -253,40 +307,7 @@ export function planCrudTest(root: string, template: string, method: string, ite
   // a [param] folder above the resource (shops/[shopId:int]/items) gets a value of its type
   const requestPath = sampleRequest(options.segments).path;
   const path = item ? `\`${requestPath}/\${record.${key}}\`` : JSON.stringify(requestPath);
-  const unauthorizedCase = options.secureWrites
-    ? [
-        `  it("answers 401 without a signed-in user (${METHOD} routes are secured by default: TINA4_SECURE_WRITES)", async () => {`,
-        ...(item ? [`    const record = await ${model.name}.create(${stored});`] : []),
-        `    const response = await client.${method}(${path}${method === "delete" ? "" : ", { json: sample }"});`,
-        "    expect(response.status).toBe(401);",
-        "  });",
-        "",
-      ].join("\n")
-    : "";
-  const required = data.some((field) => field.required && !field.hasDefault);
-  const invalidCase = required
-    ? [
-        "",
-        "  it(\"answers 422 without the required fields\", async () => {",
-        "    const user = await client.as({ sub: \"1\" });",
-        `    expect((await user.post(${JSON.stringify(requestPath)}, { json: {} })).status).toBe(422);`,
-        "  });",
-      ].join("\n")
-    : "";
-  // a unique field: the database refuses a second record with the same value, which the app answers 409
-  const clash = unique[0];
-  const conflictCase = clash
-    ? [
-        "",
-        `  it("answers 409 for a second ${model.name} with the same ${clash.property} (a unique field)", async () => {`,
-        "    const user = await client.as({ sub: \"1\" });",
-        "    const first = fresh();",
-        `    expect((await user.post(${JSON.stringify(requestPath)}, { json: first })).status).toBe(201);`,
-        `    const again = await user.post(${JSON.stringify(requestPath)}, { json: { ...fresh(), ${clash.property}: first.${clash.property} } });`,
-        "    expect(again.status).toBe(409);",
-        "  });",
-      ].join("\n")
-    : "";
+  const { unauthorizedCase, invalidCase, conflictCase } = optionalCases({ method, METHOD, item, path, requestPath, stored, data, unique, model, secureWrites: options.secureWrites });
   // a create route cannot make such a record from a request alone: its test says so until the handler sets them
   const testTemplate = template === "create.ts" && serverOnly.length > 0 ? "create-server-set.ts" : template;
   const contents = readTemplate(`generate/crud/tests/${testTemplate}`, {

@@ -2,7 +2,7 @@ import cluster from "node:cluster";
 import { setting } from "../../runtime/config/settings.js";
 import { ui } from "../ui.js";
 import { formatLoadError } from "../load-error.js";
-import { describeExit, listenFailure, restartDelay, setupPrimary, WorkerExited, WorkerHandle, WorkerListenFailed, WorkerLoadFailed } from "./worker-handle.js";
+import { describeExit, listenFailure, restartDelay, setupPrimary, WorkerExited, WorkerHandle, WorkerListenFailed, WorkerLoadFailed, WorkerRefused } from "./worker-handle.js";
 import { takePreforked } from "./prefork.js";
 import type { WorkerConfig } from "./protocol.js";
 import { discoverJobFiles } from "../../runtime/jobs/processors.js";
@@ -53,7 +53,7 @@ export class ProductionSupervisor {
   private readonly done = new Promise<number>((resolve) => (this.finish = resolve));
 
   constructor(private readonly options: ProductionOptions) {
-    this.config = { mode: "production", root: options.root, port: options.port, host: options.host, bundle: options.bundle, withWorker: options.withWorker === true };
+    this.config = { mode: "production", root: options.root, port: options.port, host: options.host, bundle: options.bundle, withWorker: options.withWorker === true, workers: options.workers };
     this.slots = new Array<WorkerHandle | null>(options.workers).fill(null);
   }
 
@@ -84,6 +84,8 @@ export class ProductionSupervisor {
     const first = this.slots[0]!.ready!;
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${first.port}`;
     const workers = `${this.slots.length} worker${this.slots.length === 1 ? "" : "s"}: pids ${this.slots.map((w) => w!.pid).join(", ")}`;
+    // every worker loaded the same app with the same settings: one line, not one per worker
+    if (first.sessionWarning) ui.warn(first.sessionWarning);
     ui.success(`tina4 production server on ${ui.cyan(url)} ${ui.dim(`(${workers}; ${first.routes} routes, ${Math.round(performance.now() - started)} ms)`)}`);
     if (!this.config.withWorker) hintJobsNeedAWorker(this.options.root);
   }
@@ -145,6 +147,7 @@ export class ProductionSupervisor {
       ui.success(`worker ${worker.pid} ready (replaces a crashed worker)`);
     } catch (error) {
       if (error instanceof WorkerLoadFailed) return void this.fail(`worker failed to load the app: ${formatLoadError(error.detail)}`);
+      if (error instanceof WorkerRefused) return void this.fail(`refusing to serve: ${error.message}`);
       this.crashes.push(Date.now());
       if (this.crashes.length >= this.crashLimit) return void this.fail(`crash loop: a replacement worker ${(error as Error).message}; stopping`);
       setTimeout(() => void this.respawn(slot), restartDelay(this.crashes.length));
@@ -226,6 +229,7 @@ export class ProductionSupervisor {
 /** Why the first workers did not start, in one line. */
 function startFailure(error: Error, options: ProductionOptions): string {
   if (error instanceof WorkerListenFailed) return listenFailure(error, options.port, options.host);
+  if (error instanceof WorkerRefused) return `refusing to serve: ${error.message}`;
   const detail = error instanceof WorkerLoadFailed ? formatLoadError(error.detail) : error instanceof WorkerExited ? error.message : String(error.message);
   return `app failed to start: ${detail}`;
 }

@@ -20,6 +20,8 @@ export interface WorkerConfig {
   quiet?: boolean;
   /** Production: run the job processors of src/jobs/ in this worker too (`serve --production --with-worker`). */
   withWorker?: boolean;
+  /** Production: how many workers serve in turn (sessions kept in memory cannot be shared by 2+). */
+  workers?: number;
 }
 
 /** Where and why app code failed to load (syntax error, throwing import, bad export). */
@@ -36,7 +38,10 @@ export interface LoadError {
 
 export type WorkerMessage =
   | { type: "standby" }
-  | { type: "ready"; routes: number; loadMs: number; port: number }
+  /** `sessionWarning`: the app's sessions are not shared by every machine (cli/cluster/session-sharing.ts). */
+  | { type: "ready"; routes: number; loadMs: number; port: number; sessionWarning?: string }
+  /** Production: the app loaded but must not serve as configured (memory sessions on 2+ workers); it waits to be stopped. */
+  | { type: "refused"; message: string }
   | { type: "load-error"; error: LoadError }
   | { type: "listen-error"; code: string; message: string }
   /**

@@ -25,6 +25,9 @@ export class WorkerLoadFailed extends Error {
   }
 }
 
+/** The app loaded but refuses to serve as configured (memory sessions on 2+ workers: session-sharing.ts). */
+export class WorkerRefused extends Error {}
+
 /** The worker could not listen (port in use, permission denied). */
 export class WorkerListenFailed extends Error {
   constructor(readonly code: string, message: string) {
@@ -107,6 +110,7 @@ export class WorkerHandle {
   ready: ReadyMessage | null = null;
   failure: LoadError | null = null;
   listenError: WorkerListenFailed | null = null;
+  refusal: WorkerRefused | null = null;
   exit: { code: number | null; signal: string | null } | null = null;
   private readonly listeners = new Set<() => void>();
 
@@ -126,6 +130,9 @@ export class WorkerHandle {
         this.ready = message;
       } else if (message.type === "listen-error") {
         this.listenError = new WorkerListenFailed(message.code, message.message);
+      } else if (message.type === "refused") {
+        this.state = "failed";
+        this.refusal = new WorkerRefused(message.message);
       } else if (message.type === "load-error") {
         this.state = "failed";
         this.failure = message.error;
@@ -212,6 +219,7 @@ export class WorkerHandle {
     return this.until(
       () => {
         if (this.listenError) throw this.listenError;
+        if (this.refusal) throw this.refusal;
         if (this.failure && this.state === "failed") throw new WorkerLoadFailed(this.failure);
         return this.ready ?? undefined;
       },

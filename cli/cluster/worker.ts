@@ -26,6 +26,8 @@ import { describeLoadError } from "../load-error.js";
 import { appScriptFile } from "../bundle/script-form.js";
 import { loadCachedScript } from "./cached-script.js";
 import type { BundledJobFile } from "./jobs.js";
+import { sessionStoresInUse } from "../../runtime/session/usage.js";
+import { sessionSharingProblem } from "./session-sharing.js";
 
 /** A route file inside a bundle: `load()` evaluates that module (lazily, in manifest order). */
 export interface BundledRouteFile extends Omit<RouteFile, "absolute"> {
@@ -115,7 +117,14 @@ async function boot(): Promise<void> {
     send({ type: "load-error", error: describeLoadError(error, config!.root) });
     return;
   }
-  await startListening(performance.now() - started);
+  // Production: sessions the workers (or machines) cannot share are judged before serving.
+  let sessionWarning: string | undefined;
+  if (!dev) {
+    const problem = sessionSharingProblem(sessionStoresInUse(), config!.workers ?? 1, setting("TINA4_CACHE_BACKEND"));
+    if (problem?.level === "error") return send({ type: "refused", message: problem.message });
+    sessionWarning = problem?.message;
+  }
+  await startListening(performance.now() - started, sessionWarning);
   // Job processors: dev unless TINA4_QUEUE_INLINE=false, production with --with-worker (cluster/jobs.ts).
   if (jobFiles.length > 0) jobs = import("./jobs.js").then(({ startBundledJobs, wantsJobs }) => (wantsJobs(config!) ? startBundledJobs(jobFiles) : null));
 }
@@ -165,7 +174,7 @@ async function devHooksFirst(): Promise<void> {
   });
 }
 
-async function startListening(loadMs = 0): Promise<void> {
+async function startListening(loadMs = 0, sessionWarning?: string): Promise<void> {
   if (dev) {
     await devHooksFirst(); // a worker that only shows a load error never booted
     (await import("../dev/worker-hooks.js")).installLiveClient(app);
@@ -187,7 +196,7 @@ async function startListening(loadMs = 0): Promise<void> {
   httpServer.listen(config!.port, config!.host, () => {
     const address = httpServer.address();
     const port = typeof address === "object" && address ? address.port : config!.port;
-    send({ type: "ready", routes, loadMs: Math.round(loadMs), port });
+    send({ type: "ready", routes, loadMs: Math.round(loadMs), port, ...(sessionWarning ? { sessionWarning } : {}) });
   });
   const routes = loadError ? 0 : app.routeCount;
   // Missing code caches are written after the first response (so they also hold the request

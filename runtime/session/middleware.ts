@@ -20,6 +20,7 @@ import { withStore, type StoreSettings } from "./store.js";
 import { sessionEnded } from "./ended.js";
 import { warnIfSecureCookieOverHttp } from "./plain-http.js";
 import { crossSiteWrite, warnSessionNotStarted } from "./cross-site.js";
+import { recordSessionStore } from "./usage.js";
 
 export const SESSION_COOKIE = "tina4_session";
 
@@ -45,7 +46,9 @@ interface Settings extends StoreSettings {
 
 function settingsFrom(options: SessionOptions): Settings {
   const cacheBackend = setting("TINA4_CACHE_BACKEND");
-  const backend = parseBackendName(options.backend ?? (setting("TINA4_SESSION_BACKEND") ?? cacheBackend), options.backend ? "session backend" : "TINA4_SESSION_BACKEND");
+  const fromEnv = setting("TINA4_SESSION_BACKEND");
+  const backend = parseBackendName(options.backend ?? (fromEnv ?? cacheBackend), options.backend ? "session backend" : "TINA4_SESSION_BACKEND");
+  recordSessionStore({ backend, source: options.backend ? "option" : fromEnv !== undefined ? "TINA4_SESSION_BACKEND" : "TINA4_CACHE_BACKEND" });
   const sameAsCache = backend === cacheBackend.trim().toLowerCase();
   const url = options.url ?? (setting("TINA4_SESSION_URL") ?? (sameAsCache ? setting("TINA4_CACHE_URL") : undefined));
   const ttl = options.ttl ?? setting("TINA4_SESSION_TTL");

@@ -38,11 +38,10 @@ function open(settings: StoreSettings): Promise<CacheBackend> {
   let slot = slots.get(id);
   if (slot?.cache) return slot.cache;
   if (slot && Date.now() - slot.failedAt < RETRY_MS) return Promise.reject(slot.error);
-  if (settings.backend === "memory" && cluster.isWorker && process.env.NODE_ENV === "production") {
-    warnOnce("session-memory", "sessions on the memory backend live in one worker: with --workers > 1 a visitor's next request may reach another worker without the session. Set TINA4_SESSION_BACKEND (redis, valkey, database, ...)");
-  }
+  // `tina4 serve --production` judged the stores at start, on its primary (cli/cluster/session-sharing.ts);
+  // this one-time log line is for hosts that start the app some other way
   const cacheBackend = setting("TINA4_CACHE_BACKEND");
-  if ((settings.backend === "file" || settings.backend === "memory") && SHARED.has(cacheBackend) && process.env.NODE_ENV === "production") {
+  if (!cluster.isWorker && (settings.backend === "file" || settings.backend === "memory") && SHARED.has(cacheBackend) && process.env.NODE_ENV === "production") {
     // init's .env keeps dev sessions on files; moving only the cache to a shared server leaves them behind
     warnOnce("session-local", `sessions are on the ${settings.backend} backend (TINA4_SESSION_BACKEND=${settings.backend}) while the cache is on ${cacheBackend}: ` +
       `other instances never see them, so a visitor sent to another machine is logged out. Remove TINA4_SESSION_BACKEND (e.g. from .env) so sessions follow TINA4_CACHE_BACKEND, or set it to ${cacheBackend}`);

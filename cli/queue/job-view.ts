@@ -56,9 +56,11 @@ export function describeJob(job: JobInfo): string {
   rows.push(["finished", job.finishedAt ? stamp(job.finishedAt) : kleur.dim("not yet")]);
   rows.push(["data", oneLine(job.data)]);
   if (job.state === "completed") rows.push(["result", oneLine(job.result ?? null)]);
-  if (job.error !== null) rows.push(["error", kleur.red(oneLine(job.error, 400))]);
+  // the last failed attempt's message: the job's error once it failed, an earlier attempt's otherwise
+  if (job.error !== null) rows.push(job.state === "failed" ? ["error", kleur.red(oneLine(job.error, 400))] : ["last error", kleur.yellow(oneLine(job.error, 400))]);
   const header = `${kleur.bold(`Job ${job.id}`)} ${kleur.dim("in queue")} ${kleur.bold(job.queue)}`;
-  return [header, ...rows.map(([label, value]) => `  ${kleur.dim(label.padEnd(9))} ${value}`)].join("\n");
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return [header, ...rows.map(([label, value]) => `  ${kleur.dim(label.padEnd(width))} ${value}`)].join("\n");
 }
 
 /** A stored log line, `<ISO time> <message>`, split; a line without the time keeps it all as the message. */

@@ -35,6 +35,18 @@ function following(args: string[], cwd: string, env: Record<string, string>) {
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
+/** Waits until the followed output matches `pattern`; fails with that output if it exits first or takes `ms`. */
+async function printed(run: ReturnType<typeof following>, pattern: RegExp, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pattern.test(run.output().stdout)) {
+    const { stdout, stderr } = run.output();
+    if (run.child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`queue:show --follow ${run.child.exitCode !== null ? `exited (${run.child.exitCode})` : `printed no ${pattern} in ${ms} ms`}:\n${stdout}\n${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** A gate a test opens: the job waits on it between its log lines. */
 function gate(): { wait: Promise<void>; open: () => void } {
   let open!: () => void;
@@ -90,7 +102,7 @@ describe.each(KINDS)("tina4 queue:show on %s", (kind) => {
     it("--follow prints the lines logged before the job ends, the later ones, and exits 0 when it completes", async () => {
       const id = await add("follow");
       running = following(["queue:show", "report", id, "--follow"], root, store.env);
-      await waitFor("queue:show --follow to print the first lines", () => /row 1 of 2/.test(running!.output().stdout), 20_000);
+      await printed(running, /row 1 of 2/);
       // the job is still running (it waits on its gate): the lines came before its end
       expect((await queue("report").getJob(id))?.state).toBe("active");
       expect(running.child.exitCode).toBeNull();
@@ -113,7 +125,7 @@ describe.each(KINDS)("tina4 queue:show on %s", (kind) => {
     it("--follow of a job that fails prints its error and exits 1", async () => {
       const id = await add("fails", { fail: true });
       running = following(["queue:show", "report", id, "--follow"], root, store.env);
-      await waitFor("the first lines", () => /row 1 of 2/.test(running!.output().stdout), 20_000);
+      await printed(running, /row 1 of 2/);
       gates.get("fails")!.open();
       expect(await running.exited).toBe(1);
       const { stdout, stderr } = running.output();
@@ -131,7 +143,7 @@ describe.each(KINDS)("tina4 queue:show on %s", (kind) => {
       const id = await add("flaky", { flaky: true }, 2);
       running = following(["queue:show", "report", id, "--follow"], root, store.env);
       // the first attempt fails at once; the second waits on the gate: seen running before it ends
-      await waitFor("the second attempt, followed", () => /active \(attempt 2 of 2\)|attempts\s+2 of 2 \(running\)/.test(running!.output().stdout), 20_000);
+      await printed(running, /active \(attempt 2 of 2\)|attempts\s+2 of 2 \(running\)/);
       expect(running.child.exitCode).toBeNull();
       gates.get("flaky")!.open();
       expect(await running.exited).toBe(0);
@@ -204,6 +216,7 @@ describe("tina4 queue:show: input errors", () => {
       const help = await cli(["--help"], root, {});
       expect(help.stdout).toMatch(/queue:show \[options\] <queueOrId> \[id\]/);
       const own = await cli(["queue:show", "--help"], root, {});
+      expect(own.code, own.stderr).toBe(0);
       expect(own.stdout).toMatch(/--follow/);
       expect(own.stdout).toMatch(/tina4 queue:show emails 42 --json/);
     } finally {

@@ -125,9 +125,13 @@ describe.each(KINDS)("tina4 queue:show on %s", (kind) => {
     it("--follow of a job that fails prints its error and exits 1", async () => {
       const id = await add("fails", { fail: true });
       running = following(["queue:show", "report", id, "--follow"], root, store.env);
+      const script = following(["queue:show", "report", id, "--follow", "--json"], root, store.env);
       await printed(running, /row 1 of 2/);
       gates.get("fails")!.open();
       expect(await running.exited).toBe(1);
+      // --json with --follow: nothing while it runs, the job as it ended, exit 1 as it failed
+      expect(await script.exited).toBe(1);
+      expect(JSON.parse(script.output().stdout)).toMatchObject({ id, state: "failed", error: "the printer caught fire", attemptsMade: 1 });
       const { stdout, stderr } = running.output();
       expect(stdout).toMatch(/row 2 of 2/);
       expect(stderr).toMatch(new RegExp(`Job ${id} failed \\(attempt 1 of 1\\): the printer caught fire`));

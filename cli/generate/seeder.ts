@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { CliError, CliErrorCode } from "../errors.js";
 import { readTemplate, type PlannedFile } from "../templates.js";
 import { loadModelInfo, type ModelField, type ModelInfo } from "./crud-test.js";
@@ -71,19 +72,80 @@ function sampleFor(field: ModelField, n: number): unknown {
   }
 }
 
-/** Three sample records as object literal lines: every field but the generated key. */
-function sampleLines(info: ModelInfo): string {
-  const fields = info.fields.filter((f) => !f.primaryKey);
+/**
+ * A `belongsTo` of the model whose class has its own file in src/models/: its foreign key gets
+ * the id of a record already in the database (a made-up one is refused by the foreign key).
+ */
+export interface SeederParent {
+  /** The model's field holding the key ("customerId"). */
+  foreignKey: string;
+  /** The related class ("Customer") and its table ("customers"). */
+  model: string;
+  table: string;
+  /** The related model's field the key points at (its primary key unless the relation names one). */
+  key: string;
+}
+
+/** Three sample records as object literal lines: every field but the generated key and the parents' keys. */
+function sampleLines(info: ModelInfo, parents: readonly SeederParent[]): string {
+  const fields = info.fields.filter((f) => !f.primaryKey && !parents.some((p) => p.foreignKey === f.property));
   return [1, 2, 3].map((n) => `  { ${fields.map((f) => `${f.property}: ${JSON.stringify(sampleFor(f, n))}`).join(", ")} },`).join("\n");
 }
 
-export function planSeeder(root: string, name: string, model: ModelInfo | null): PlannedFile[] {
+/** The seeder's body: create each sample, with its parents' keys taken from records already there. */
+function createLines(info: ModelInfo, parents: readonly SeederParent[]): string {
+  if (parents.length === 0) return `  for (const data of samples) await ${info.name}.create(data);`;
+  const list = (p: SeederParent) => `${p.foreignKey.replace(/Id$/, "") || p.model.toLowerCase()}Rows`;
+  const lines = parents.flatMap((p) => [
+    `  // ${p.foreignKey}: a ${p.model} already in the database (seed ${p.table} first: a seeder whose file name sorts before this one's)`,
+    `  const ${list(p)} = await ${p.model}.all({ limit: samples.length });`,
+    `  if (${list(p)}.length === 0) throw new Error("each sample ${info.name} needs a ${p.model}, and ${p.table} has none yet: seed ${p.table} first (tina4 generate seeder 01_${p.table} --model ${p.model})");`,
+  ]);
+  const keys = parents.map((p) => `${p.foreignKey}: ${list(p)}[i % ${list(p)}.length]!.${p.key}`).join(", ");
+  return [...lines, `  for (const [i, data] of samples.entries()) await ${info.name}.create({ ...data, ${keys} });`].join("\n");
+}
+
+export function planSeeder(root: string, name: string, model: ModelInfo | null, parents: readonly SeederParent[] = []): PlannedFile[] {
   const file = seederName(name);
   const vars: Record<string, string> = { name: file, Type: pascalCase(file.replace(/^[\d_-]+/, "")) || "Data" };
   const contents = model === null
     ? readTemplate("generate/seeder/blank.ts", vars)
-    : readTemplate("generate/seeder/model.ts", { ...vars, Model: model.name, table: model.table, sampleLines: sampleLines(model) });
+    : readTemplate("generate/seeder/model.ts", {
+        ...vars,
+        Model: model.name,
+        table: model.table,
+        sampleLines: sampleLines(model, parents),
+        relatedImports: parents.map((p) => `import ${p.model} from "../models/${p.model}";\n`).filter((line, i, all) => all.indexOf(line) === i).join(""),
+        create: createLines(model, parents),
+      });
   return [{ path: join(root, "src", "seeds", `${file}.ts`), contents }];
+}
+
+interface RelationShape {
+  kind?: unknown;
+  foreignKey?: unknown;
+  key?: unknown;
+  target?: unknown;
+}
+
+/** The model's belongsTo relations to models of src/models/ (the file is loaded, as loadModelInfo did). */
+async function seederParents(root: string, file: string, info: ModelInfo): Promise<SeederParent[]> {
+  const loaded = ((await import(pathToFileURL(file).href)) as { default?: { relations?: Record<string, RelationShape> } }).default;
+  const parents: SeederParent[] = [];
+  for (const relation of Object.values(loaded?.relations ?? {})) {
+    if (relation.kind !== "belongsTo" || typeof relation.foreignKey !== "string" || typeof relation.target !== "function") continue;
+    if (!info.fields.some((f) => f.property === relation.foreignKey)) continue;
+    let target: { name?: unknown; tableName?: unknown; fields?: Record<string, { primaryKey?: boolean }> } | undefined;
+    try {
+      target = (relation.target as () => typeof target)();
+    } catch {
+      continue;
+    }
+    if (typeof target?.name !== "string" || typeof target.tableName !== "string" || !existsSync(join(root, "src", "models", `${target.name}.ts`))) continue;
+    const primary = Object.entries(target.fields ?? {}).find(([, def]) => def?.primaryKey)?.[0] ?? "id";
+    parents.push({ foreignKey: relation.foreignKey, model: target.name, table: target.tableName, key: typeof relation.key === "string" ? relation.key : primary });
+  }
+  return parents;
 }
 
 /** `tina4 generate seeder <name> [--model Name]`: writes the file and says how to run it. */
@@ -91,11 +153,14 @@ export async function generateSeeder(name: string, options: WriteOptions & { dry
   const project = openProject();
   const file = seederName(name);
   const model = seederModel(project.root, file, options.model);
-  const info = model === null ? null : await loadModelInfo(join(project.root, "src", "models", `${model}.ts`), model);
-  emit(project.root, planSeeder(project.root, file, info), options);
+  const modelFile = join(project.root, "src", "models", `${model}.ts`);
+  const info = model === null ? null : await loadModelInfo(modelFile, model);
+  const parents = info === null ? [] : await seederParents(project.root, modelFile, info);
+  emit(project.root, planSeeder(project.root, file, info, parents), options);
   if (options.dryRun) return;
   if (info) ui.info(ui.dim(`\nThree sample ${info.table} records through ${info.name}.create(); edit them in src/seeds/${file}.ts`));
   else ui.info(ui.dim(`\nWrite its rows in src/seeds/${file}.ts (db.insert or a model's create), or write it for a model: tina4 generate seeder ${file} --model <Name> --force`));
+  for (const parent of parents) ui.info(ui.dim(`${parent.foreignKey}: the id of a ${parent.model} already in the database — seed ${parent.table} first (a seeder whose file name sorts before ${file})`));
   ui.info(`Run it:     ${ui.cyan(`tina4 db:seed --only ${file}`)}  ${ui.dim("(tina4 db:seed runs every seeder, in file-name order)")}`);
   ui.info(`Start over: ${ui.cyan("tina4 migrate:fresh --seed")}  ${ui.dim("(drops every table, migrates, seeds)")}`);
 }

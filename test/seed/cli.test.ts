@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Database } from "../../runtime/db/index.js";
 import { ENGINES, engineAvailable, freshDatabase, runCliAsync, type FreshDatabase } from "../migrate/engines.js";
 import { contents, seedApp, seederSource, writeSeeders } from "./fixture.js";
 
@@ -163,6 +164,43 @@ describe("tina4 generate seeder", () => {
     const run = await runCliAsync(["db:seed"], root, env);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect((await contents(fresh.url)).parents).toEqual(["Sample name 1", "Sample name 2", "Sample name 3"]);
+    await fresh.drop();
+  });
+
+  it.each(engines)("on %s, a model's belongsTo key takes the id of a related record already there, not a made-up one the foreign key refuses", async (engine) => {
+    const fresh = await freshDatabase(engine, "genseedfk");
+    const root = seedApp(engine);
+    const env = { TINA4_DATABASE_URL: fresh.url };
+    writeFileSync(join(root, "src", "models", "Child.ts"), `import { Model, belongsTo, type ModelFields } from "tina4";
+import Parent from "./Parent";
+export default class Child extends Model {
+  static tableName = "child";
+  static fields: ModelFields = { id: { type: "int", primaryKey: true, autoIncrement: true }, parentId: { type: "int", required: true } };
+  static relations = { parent: belongsTo(() => Parent, "parentId") };
+  declare id: number;
+  declare parentId: number;
+}
+`);
+    expect((await runCliAsync(["migrate"], root, env)).code).toBe(0);
+    const generated = await runCliAsync(["generate", "seeder", "02_child"], root, env);
+    expect(generated.code, generated.stdout + generated.stderr).toBe(0);
+    writeSeeders(root, { "02_child.ts": readFileSync(join(root, "src", "seeds", "02_child.ts"), "utf8") });
+
+    const alone = await runCliAsync(["db:seed"], root, env); // no parents yet: says to seed them first
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toContain("each sample Child needs a Parent, and parent has none yet: seed parent first");
+    expect(alone.stderr).toContain("tina4 generate seeder 01_parent --model Parent");
+
+    expect((await runCliAsync(["generate", "seeder", "01_parent", "--model", "Parent"], root, env)).code).toBe(0);
+    const run = await runCliAsync(["db:seed"], root, env);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const db = await Database.connect(fresh.url);
+    try {
+      const rows = (await db.fetch("SELECT p.name FROM child c JOIN parent p ON p.id = c.parent_id ORDER BY c.id")).records;
+      expect(rows.map((row) => row.name ?? row.NAME)).toEqual(["Sample name 1", "Sample name 2", "Sample name 3"]);
+    } finally {
+      await db.close();
+    }
     await fresh.drop();
   });
 

@@ -1,5 +1,5 @@
 import {{Model}} from "../models/{{Model}}";
-
+{{relatedImports}}
 /** The sample {{table}}: edit them, or make more in a loop. */
 const samples = [
 {{sampleLines}}
@@ -15,5 +15,5 @@ const samples = [
  * always does, so a sample that breaks a field rule names the field.
  */
 export default async function seed{{Type}}() {
-  for (const data of samples) await {{Model}}.create(data);
+{{create}}
 }

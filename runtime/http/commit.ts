@@ -15,9 +15,13 @@ import type { HeaderValue, Response } from "./response.js";
  */
 export function commit(req: Request, res: Response, closeConnection: boolean): void {
   const raw = res.raw;
-  if (raw.headersSent || raw.writableEnded || raw.destroyed) return;
-  const headers = res.headers;
   const payload = res.payload;
+  if (raw.headersSent || raw.writableEnded || raw.destroyed) {
+    // a body that can never go out (its client has gone) is closed: it may hold a file or a query
+    if (raw.destroyed && payload.kind === "stream") payload.stream.destroy();
+    return;
+  }
+  const headers = res.headers;
   switch (payload.kind) {
     case "data": {
       const data = payload.data;

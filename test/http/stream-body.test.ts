@@ -5,7 +5,8 @@
  * - the client leaving destroys the source (its `_destroy` runs: a file or a query it holds is
  *   released), also for a source that is waiting for data;
  * - the socket's backpressure holds: a client that reads nothing stops the source early;
- * - a source already destroyed when the response is written cuts it at once (no hang).
+ * - a source already destroyed when the response is written cuts it at once (no hang);
+ * - a source handed over once the client has gone is destroyed (it is never piped anywhere).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
@@ -62,6 +63,11 @@ beforeAll(async () => {
     app.get("/fails-sized", (_req, res) => res.header("content-length", 100_000).stream(source("fails-sized", { failAfter: 32 * 1024 }), "text/plain"));
     app.get("/stalls", (_req, res) => res.stream(source("stalls", { stallAfter: 16 * 1024 }), "text/plain"));
     app.get("/endless", (_req, res) => res.stream(source("endless", {}), "application/octet-stream"));
+    // answers only once its client has gone: the body is never written
+    app.get("/late", async (_req, res) => {
+      if (!res.raw.destroyed) await new Promise((resolve) => res.raw.once("close", resolve));
+      return res.stream(source("late", { total: 100 }), "text/plain");
+    });
     app.get("/abandoned", (_req, res) => {
       const body = source("abandoned", { total: 100 });
       body.destroy();
@@ -140,6 +146,16 @@ describe("a streamed body", () => {
       await until(() => sources.get(name)!.destroyed);
       expect(sources.get(name)!.destroyed).toBe(true);
     }
+  });
+
+  it("a body handed over after the client left is destroyed, never left holding what it opened", async () => {
+    const socket = connect(port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    socket.write("GET /late HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    await until(() => sources.get("late")?.destroyed === true);
+    expect(sources.get("late")?.destroyed).toBe(true);
   });
 
   it("backpressure: a client that reads nothing stops the source long before its end", async () => {

@@ -58,7 +58,7 @@ async function serveProduction(dir: string, workers: string, env: Record<string,
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   let done = false;
   void exited.then(() => (done = true));
-  for (let i = 0; i < 400 && !done && !output.includes(START); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let i = 0; i < 1200 && !done && !output.includes(START); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   const url = /production server on (http:\/\/[\d.]+:\d+)/.exec(output.replace(/\x1b\[\d+m/g, ""))?.[1] ?? null;
   try {
     if (url && probe) await probe(url);

@@ -6,7 +6,8 @@ import { emit, type WriteOptions } from "../generate/writer.js";
 import { camelCase, className, migrationSlug, routeSegments, tableName } from "../generate/names.js";
 import { aliasList, FIELD_TYPES, fieldList, parseFields, type FieldSpec } from "../generate/fields.js";
 import { engineOf, exactDecimal, otherEngines, primaryKeyColumn, sqlName, tableOptions, type Engine } from "../generate/sql-types.js";
-import { columnDefinition, indexNames, indexStatements } from "../generate/ddl.js";
+import { columnDefinition, foreignKeyConstraint, indexNames, indexStatements } from "../generate/ddl.js";
+import { foreignKeyTargets, missingRelationHints, planRelations, relationLine } from "../generate/relations.js";
 import { addColumnsSql, checkAddable, dropColumnsSql, tableFromDescription } from "../generate/add-columns.js";
 import { OPTION_NAMES, type FieldDefault } from "../generate/field-options.js";
 import { openProject } from "../project.js";
@@ -168,8 +169,12 @@ export function planModel(root: string, name: string, options: ModelOptions, now
     .map((f) => `    ${f.property}: { type: "${f.type}"${fieldOptions(f)} },`)
     .join("\n");
   const declareLines = fields.map((f) => `  declare ${f.property}: ${TS_TYPES[f.type]}${f.required || f.type === "json" ? "" : " | null"};`).join("\n");
+  const relations = planRelations(root, model, table, fields);
   const files: PlannedFile[] = [
-    { path: join(root, "src", "models", `${model}.ts`), contents: readTemplate("generate/model/model.ts", { Model: model, table, fieldLines, declareLines }) },
+    {
+      path: join(root, "src", "models", `${model}.ts`),
+      contents: readTemplate("generate/model/model.ts", { Model: model, table, fieldLines, declareLines: declareLines + relations.declareLines, ...relations.vars }),
+    },
   ];
   const wide = fields.filter((f) => f.type === "decimal");
   if (wide.length > 0) {
@@ -183,7 +188,10 @@ export function planModel(root: string, name: string, options: ModelOptions, now
     const engine = engineOf(options.databaseUrl ?? setting("TINA4_DATABASE_URL"));
     const file = `${migrationStamp(root, now)}_create_${table}`;
     const createTable = (e: Engine) => {
-      const columnLines = fields.map((f) => `,\n  ${columnDefinition(e, f)}`).join("");
+      const columnLines = [
+        ...fields.map((f) => columnDefinition(e, f)),
+        ...fields.filter((f) => f.references !== undefined).map((f) => foreignKeyConstraint(e, table, f)),
+      ].map((line) => `,\n  ${line}`).join("");
       const indexLines = indexStatements(e, table, fields).map((statement) => `\n${statement}`).join("");
       return readTemplate("generate/migration/create-table.sql", { table, tableSql: sqlName(e, table), Model: model, engine: e, primaryKey: primaryKeyColumn(e), columnLines, tableOptions: tableOptions(e), indexLines });
     };
@@ -319,6 +327,15 @@ async function generateRoute(path: string, options: Shared & { model?: string; m
 
 const FIELDS_HELP = `fields as name:type[:option...],... (types: ${FIELD_TYPES.join(" ")}; aliases: ${aliasList()}; decimal:10:2 sets precision and scale; options: ${OPTION_NAMES.join(", ")}); merged with field arguments`;
 
+/** After a model with foreign keys is written: what to add for keys whose table has no model yet. */
+function printRelationHints(root: string, name: string, fieldText: string | undefined): void {
+  const model = className("Model name", name);
+  // the model file just written counts as known: a key into its own table is linked already
+  const hints = missingRelationHints(model, foreignKeyTargets(root, { model, table: tableName(model) }, parseFields(fieldText)));
+  if (hints.length > 0) ui.info("");
+  for (const hint of hints) ui.info(hint);
+}
+
 /** `generate seeder`: its own function, so registerGenerate stays short. */
 function registerSeeder(generate: Command): void {
   withShared(generate.command("seeder <name>").description("src/seeds/<name>.ts: sample data for tina4 db:seed (three records of a model with --model)"))
@@ -343,6 +360,7 @@ function registerCrud(generate: Command): void {
       const path = options.path ?? tableName(model);
       emit(project.root, planCrud(project.root, name, { ...options, fieldArgs }), options);
       if (options.dryRun) return;
+      printRelationHints(project.root, name, fieldList(options.fields, fieldArgs));
       if (options.migration !== false) ui.info(`\nNext:      ${ui.cyan("tina4 migrate")}  ${ui.dim(`(creates the ${tableName(model)} table)`)}`);
       ui.info(`Test it:   ${ui.cyan("npm test")}  ${ui.dim(`(test/routes/${routeSegments(path).join("/")}/: each route in-process through testClient() on a throwaway SQLite database)`)}`);
       ui.info(`Serve it:  ${ui.cyan("tina4 serve")}  ${ui.dim(`then open ${devServerUrl()}${urlOf(routeSegments(path))}`)}`);
@@ -365,6 +383,12 @@ function registerMigration(generate: Command): void {
       if (options.dryRun || fieldText === undefined) return;
       ui.info(ui.dim("\nAdd them to the table's model too (src/models/…):"));
       for (const line of modelFieldLines(fieldText)) ui.info(`  ${ui.cyan(line)}`);
+      const table = options.table ?? tableFromDescription(migrationSlug(description)) ?? "";
+      const targets = foreignKeyTargets(project.root, { model: "", table }, parseFields(fieldText));
+      if (targets.length > 0) {
+        ui.info(ui.dim("and its relations (import belongsTo from \"tina4\" and each related model):"));
+        ui.info(`  ${ui.cyan(`static relations = { ${targets.map((t) => relationLine(t.field, t.model ?? `<Model of ${t.field.references}>`).replace(/,$/, "")).join(", ")} };`)}`);
+      }
       ui.info(`Then: ${ui.cyan("tina4 migrate")}`);
     });
 }
@@ -387,7 +411,9 @@ export function registerGenerate(program: Command): void {
     .action((name: string, fieldArgs: string[], options: Shared & { fields?: string; migration?: boolean }) => {
       const project = openProject();
       emit(project.root, planModel(project.root, name, { ...options, fieldArgs }), options);
-      if (!options.dryRun && options.migration !== false) ui.info(ui.dim("\nNext: tina4 migrate"));
+      if (options.dryRun) return;
+      printRelationHints(project.root, name, fieldList(options.fields, fieldArgs));
+      if (options.migration !== false) ui.info(ui.dim("\nNext: tina4 migrate"));
     });
 
   registerCrud(generate);

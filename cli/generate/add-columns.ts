@@ -7,7 +7,7 @@
 import { CliError, CliErrorCode } from "../errors.js";
 import type { FieldSpec } from "./fields.js";
 import { sqlName, type Engine } from "./sql-types.js";
-import { columnDefinition, indexName, indexStatements } from "./ddl.js";
+import { columnDefinition, foreignKeyConstraint, foreignKeyName, indexesOn, indexName, indexStatements } from "./ddl.js";
 
 const bad = (message: string) => new CliError(message, CliErrorCode.BAD_FIELD);
 
@@ -23,6 +23,10 @@ export function tableFromDescription(slug: string): string | null {
  */
 export function checkAddable(fields: readonly FieldSpec[]): void {
   for (const field of fields) {
+    // SQLite adds a REFERENCES column only with a NULL default; the rows already there point at nothing yet
+    if (field.references !== undefined && (field.required || field.default !== undefined)) {
+      throw bad(`Field "${field.property}": a foreign key added to an existing table must start empty (SQLite cannot add a REFERENCES column that is required or has a default, and the rows already there point at nothing): leave out ${field.required ? "required" : "default="}, fill the column, then make it required in a later migration`);
+    }
     if (field.required && field.default === undefined) {
       throw bad(`Field "${field.property}": a required column added to an existing table needs a default for the rows already there (SQLite refuses it otherwise): add default=<value>, or leave out required`);
     }
@@ -46,27 +50,37 @@ function dropColumnKeyword(engine: Engine): string {
   return engine === "firebird" ? "DROP" : "DROP COLUMN";
 }
 
-/** The up statements: one ALTER TABLE per column (SQLite adds one at a time), then the indexes. */
+/**
+ * The up statements: one ALTER TABLE per column (SQLite adds one at a time), the foreign keys, then
+ * the indexes. SQLite cannot add a table constraint to a table, so there a foreign key is the
+ * column's own `REFERENCES` (which SQLite enforces as the table form); elsewhere it is a named
+ * `ADD CONSTRAINT fk_…` the down file can drop.
+ */
 export function addColumnsSql(engine: Engine, table: string, fields: readonly FieldSpec[]): string[] {
   const tableSql = sqlName(engine, table);
   const columns = fields.map((field) => {
     let definition = columnDefinition(engine, field);
+    if (engine === "sqlite" && field.references !== undefined) definition += ` REFERENCES ${sqlName(engine, field.references)} (id)`;
     if (engine === "mssql" && field.default !== undefined) {
       // an unnamed default gets a random name, which a later DROP COLUMN would first have to look up
       definition = definition.replace(" DEFAULT ", ` CONSTRAINT ${defaultConstraint(table, field.column)} DEFAULT `);
     }
     return `ALTER TABLE ${tableSql} ${addKeyword(engine)} ${definition};`;
   });
-  return [...columns, ...indexStatements(engine, table, fields)];
+  const foreignKeys = engine === "sqlite" ? [] : fields.filter((f) => f.references !== undefined).map((f) => `ALTER TABLE ${tableSql} ADD ${foreignKeyConstraint(engine, table, f)};`);
+  return [...columns, ...foreignKeys, ...indexStatements(engine, table, fields)];
 }
 
-/** The down statements: the indexes, SQL Server's named defaults, then the columns, last added first. */
+/** The down statements: the foreign keys (MySQL will not drop an index one uses), the indexes, SQL Server's named defaults, then the columns, last added first. */
 export function dropColumnsSql(engine: Engine, table: string, fields: readonly FieldSpec[]): string[] {
   const tableSql = sqlName(engine, table);
   const onTable = engine === "mysql" || engine === "mssql" ? ` ON ${tableSql}` : "";
   const reversed = [...fields].reverse();
+  const dropForeignKey = engine === "mysql" ? "DROP FOREIGN KEY" : "DROP CONSTRAINT";
   return [
-    ...reversed.filter((f) => f.unique || f.index).map((f) => `DROP INDEX ${indexName(f.unique ? "unique" : "index", table, f.column)}${onTable};`),
+    // SQLite's foreign key is part of its column and goes with it
+    ...(engine === "sqlite" ? [] : reversed.filter((f) => f.references !== undefined).map((f) => `ALTER TABLE ${tableSql} ${dropForeignKey} ${foreignKeyName(table, f.column)};`)),
+    ...indexesOn(engine, table, reversed).map(({ name }) => `DROP INDEX ${name}${onTable};`),
     ...(engine === "mssql" ? reversed.filter((f) => f.default !== undefined).map((f) => `ALTER TABLE ${tableSql} DROP CONSTRAINT ${defaultConstraint(table, f.column)};`) : []),
     ...reversed.map((f) => `ALTER TABLE ${tableSql} ${dropColumnKeyword(engine)} ${sqlName(engine, f.column)};`),
   ];

@@ -15,7 +15,16 @@ export const MAX_INDEX_NAME = 31;
 
 /** `ux_users_email`; a name over 31 characters keeps its start and ends in a hash of the whole, so it stays unique and stable. */
 export function indexName(kind: "unique" | "index", table: string, column: string): string {
-  const name = `${kind === "unique" ? "ux" : "ix"}_${table}_${column}`.toLowerCase();
+  return shortName(kind === "unique" ? "ux" : "ix", table, column);
+}
+
+/** A foreign key constraint's name, `fk_orders_customer_id`, within 31 characters as index names are. */
+export function foreignKeyName(table: string, column: string): string {
+  return shortName("fk", table, column);
+}
+
+function shortName(prefix: string, table: string, column: string): string {
+  const name = `${prefix}_${table}_${column}`.toLowerCase();
   if (name.length <= MAX_INDEX_NAME) return name;
   const hash = createHash("sha256").update(name).digest("hex").slice(0, 8);
   return `${name.slice(0, MAX_INDEX_NAME - hash.length - 1)}_${hash}`;
@@ -63,14 +72,45 @@ export function columnDefinition(engine: Engine, field: FieldSpec): string {
 }
 
 /**
- * The CREATE [UNIQUE] INDEX statements of the fields that ask for one. On SQL Server a unique
+ * A foreign key as a table constraint, `CONSTRAINT fk_orders_customer_id FOREIGN KEY (customer_id)
+ * REFERENCES customers (id)`: the one form every engine enforces (Oracle MySQL before 9 parses
+ * and ignores a column's own `REFERENCES`), named so a later migration can drop it.
+ */
+export function foreignKeyConstraint(engine: Engine, table: string, field: Pick<FieldSpec, "column" | "references">): string {
+  return `CONSTRAINT ${foreignKeyName(table, field.column)} FOREIGN KEY (${sqlName(engine, field.column)}) REFERENCES ${sqlName(engine, field.references!)} (id)`;
+}
+
+/**
+ * Engines that index a foreign key's column themselves when the constraint is made (InnoDB,
+ * Firebird); on SQLite, PostgreSQL and SQL Server the migration adds `ix_<table>_<column>`, so
+ * loading a relation and deleting a referenced row do not scan the table.
+ */
+const INDEXES_FOREIGN_KEYS: ReadonlySet<Engine> = new Set<Engine>(["mysql", "firebird"]);
+
+/** The index a field gets on `engine`: its own (unique/index), its foreign key's where the engine makes none, or none. */
+function indexKind(engine: Engine, field: FieldSpec): "unique" | "index" | null {
+  if (field.unique) return "unique";
+  if (field.index || (field.references !== undefined && !INDEXES_FOREIGN_KEYS.has(engine))) return "index";
+  return null;
+}
+
+/** The index names a migration creates on `engine`, with the kind of each, for the down file. */
+export function indexesOn(engine: Engine, table: string, fields: readonly FieldSpec[]): Array<{ field: FieldSpec; name: string }> {
+  return fields.flatMap((field) => {
+    const kind = indexKind(engine, field);
+    return kind === null ? [] : [{ field, name: indexName(kind, table, field.column) }];
+  });
+}
+
+/**
+ * The CREATE [UNIQUE] INDEX statements of the fields that ask for one (and of foreign keys the engine does not index). On SQL Server a unique
  * index on a nullable column counts NULL as a value (one row only), so it is filtered to the
  * non-NULL rows there, as the other engines behave.
  */
 export function indexStatements(engine: Engine, table: string, fields: readonly FieldSpec[]): string[] {
   return fields.flatMap((field) => {
-    if (!field.unique && !field.index) return [];
-    const kind = field.unique ? "unique" : "index";
+    const kind = indexKind(engine, field);
+    if (kind === null) return [];
     const column = sqlName(engine, field.column);
     const filter = engine === "mssql" && field.unique && !field.required ? ` WHERE ${column} IS NOT NULL` : "";
     return [`CREATE ${field.unique ? "UNIQUE " : ""}INDEX ${indexName(kind, table, field.column)} ON ${sqlName(engine, table)} (${column})${filter};`];

@@ -19,13 +19,18 @@ export interface FieldOptions {
   /** A plain index. */
   index?: true;
   default?: FieldDefault;
+  /**
+   * A foreign key (`references`, or `references=<table>`): the table whose `id` the column holds,
+   * or "" when it is to be read from the field's name (`customer_id` → customers) once that is known.
+   */
+  references?: string;
 }
 
 type Shape = { precision: number; scale: number } | undefined;
 
 const bad = (message: string) => new CliError(message, CliErrorCode.BAD_FIELD);
 
-export const OPTION_NAMES = ["required", "nullable", "unique", "index", "default=<value>"] as const;
+export const OPTION_NAMES = ["required", "nullable", "unique", "index", "default=<value>", "references[=<table>]"] as const;
 const OPTION_HELP = `valid: ${OPTION_NAMES.join(", ")}`;
 
 /** Types no engine can index as a whole (MySQL TEXT/JSON, Firebird BLOB, SQL Server NVARCHAR(MAX)). */
@@ -121,7 +126,7 @@ export function parseFieldOptions(name: string, type: string, flags: readonly st
     const canonical = key === "uniq" ? "unique" : key;
     if (seen.has(canonical)) throw bad(`Field "${name}" has "${canonical}" twice`);
     seen.add(canonical);
-    if (eq >= 0 && canonical !== "default") throw bad(`Field "${name}" has unknown option "${flag}" (${OPTION_HELP})`);
+    if (eq >= 0 && canonical !== "default" && canonical !== "references") throw bad(`Field "${name}" has unknown option "${flag}" (${OPTION_HELP})`);
     switch (canonical) {
       case "required":
         options.required = true;
@@ -139,6 +144,9 @@ export function parseFieldOptions(name: string, type: string, flags: readonly st
         if (eq < 0) throw bad(`Field "${name}": write its default as default=<value> (e.g. ${name}:${type}:default=${type === "bool" ? "false" : type === "string" || type === "text" ? "draft" : "0"})`);
         options.default = parseDefault(name, type, flag.slice(eq + 1), shape);
         break;
+      case "references":
+        options.references = eq < 0 ? "" : flag.slice(eq + 1).trim();
+        break;
       default: {
         const precisionHint = type === "decimal" && /^\d+$/.test(flag) ? "; precision and scale come first: decimal:10:2" : "";
         throw bad(`Field "${name}" has unknown option "${flag}" (${OPTION_HELP}${precisionHint})`);
@@ -155,5 +163,30 @@ export function parseFieldOptions(name: string, type: string, flags: readonly st
     throw bad(`Field "${name}": a ${type} column cannot be ${indexed === "unique" ? "unique" : "indexed"} on MySQL, Firebird and SQL Server (the migration is written for every engine); use ${name}:string (VARCHAR(255)) instead`);
   }
   if (options.unique && type === "bool") throw bad(`Field "${name}": a unique bool column holds at most two rows (true and false); use index instead`);
+  if (options.references !== undefined) checkReference(name, type, options.references);
   return options;
+}
+
+/** A field name that can hold a foreign key: `customer_id` or `customerId` (its relation is then `customer`). */
+const KEY_NAME = /^(.*[A-Za-z0-9])(?:_id|Id)$/;
+
+/**
+ * `references` is an int column named `<thing>_id` (the key of a generated model is an INTEGER,
+ * and the name gives the relation its name), pointing at a snake_case table.
+ */
+function checkReference(name: string, type: string, table: string): void {
+  if (!KEY_NAME.test(name)) {
+    throw bad(`Field "${name}": a foreign key is named after what it points at, ending in _id (e.g. ${name}_id:int:references${table ? `=${table}` : ""}), so its relation is called ${name}`);
+  }
+  if (type !== "int") {
+    throw bad(`Field "${name}": references needs an int field (it holds the INTEGER id of the row it points at), got ${type}: write ${name}:int:references${table ? `=${table}` : ""}`);
+  }
+  if (table !== "" && !/^[a-z][a-z0-9_]*$/.test(table)) {
+    throw bad(`Field "${name}": references=${table} must name a table in snake_case (letters, digits, "_"), e.g. references=customers`);
+  }
+}
+
+/** `customer_id` → `customer`; `billingAddressId` → `billingAddress` (the name before its _id/Id). */
+export function keyStem(name: string): string {
+  return KEY_NAME.exec(name)?.[1] ?? name;
 }

@@ -2,7 +2,8 @@ import { CliError, CliErrorCode } from "../errors.js";
 import { camelCase, snakeCase } from "./names.js";
 import { isModelMember } from "../../runtime/orm/model.js";
 import { DECIMAL_DEFAULTS } from "../../runtime/orm/fields.js";
-import { parseFieldOptions, splitOutside, type FieldOptions } from "./field-options.js";
+import { keyStem, parseFieldOptions, splitOutside, type FieldOptions } from "./field-options.js";
+import { tableName } from "./names.js";
 
 export const FIELD_TYPES = ["string", "text", "int", "float", "bool", "datetime", "json", "decimal"] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
@@ -22,6 +23,10 @@ export interface FieldSpec extends FieldOptions {
   /** decimal: digits in all and after the point (12 and 2 unless the spec says). */
   precision?: number;
   scale?: number;
+  /** A foreign key: the table it points at (its `id`), always named (read from the field's name when the spec did not). */
+  references?: string;
+  /** A foreign key's relation on the model: `customer` for customer_id. */
+  relation?: string;
 }
 
 const bad = (message: string) => new CliError(message, CliErrorCode.BAD_FIELD);
@@ -69,7 +74,7 @@ export function parseFields(text: string | undefined): FieldSpec[] {
   if (text === undefined) return [];
   if (text.trim() === "") throw bad("--fields must not be empty (e.g. --fields name:string,price:float)");
   const seen = new Set<string>();
-  return splitSpecs(text).map((raw, i, all) => {
+  const specs = splitSpecs(text).map((raw, i, all): FieldSpec => {
     const spec = raw.trim();
     // `default=1,5` split at its comma: say so instead of refusing a field named "5"
     if (i > 0 && !spec.includes(":") && /:default=[^"']*$/i.test(all[i - 1]!)) {
@@ -84,6 +89,10 @@ export function parseFields(text: string | undefined): FieldSpec[] {
     const valid = `valid: ${FIELD_TYPES.join(", ")}; aliases: ${Object.keys(ALIASES).join(", ")}`;
     if (!typeText.trim()) throw bad(`Field "${name}" has no type: write it as ${name}:<type>, e.g. ${name}:string (${valid})`);
     const type = (FIELD_TYPES as readonly string[]).includes(typeText.toLowerCase()) ? (typeText.toLowerCase() as FieldType) : ALIASES[typeText.toLowerCase()];
+    if (!type && /^references(=.*)?$/i.test(typeText)) {
+      const key = /_?id$/i.test(name) ? name : `${name}_id`;
+      throw bad(`Field "${name}": a foreign key is an int field with the references option: ${key}:int:${typeText} (Rails' ${name}:references is spelled so here, the column named as the model field)`);
+    }
     if (!type && /^(required|nullable|unique|uniq|index|default(=.*)?)$/i.test(typeText)) {
       throw bad(`Field "${name}": "${typeText}" is an option, not a type; the type comes first: ${name}:string:${typeText}`);
     }
@@ -99,6 +108,24 @@ export function parseFields(text: string | undefined): FieldSpec[] {
     }
     if (seen.has(column)) throw bad(`Field "${name}" is listed twice`);
     seen.add(column);
-    return { property, column, type, ...options, ...shape };
+    return { property, column, type, ...options, ...shape, ...(options.references !== undefined && foreignKey(name, options.references)) };
   });
+  checkRelations(specs);
+  return specs;
+}
+
+/** A foreign key's table (`customer_id` → customers unless the spec named one) and its relation's name. */
+function foreignKey(name: string, table: string): { references: string; relation: string } {
+  const stem = keyStem(name);
+  return { references: table !== "" ? table : tableName(stem), relation: camelCase(stem) };
+}
+
+/** A relation is a property of the records too: it must not hide a field or a record member. */
+function checkRelations(specs: readonly FieldSpec[]): void {
+  for (const spec of specs) {
+    if (spec.relation === undefined) continue;
+    if (specs.some((other) => other.property === spec.relation) || isModelMember(spec.relation)) {
+      throw bad(`Field "${spec.property}": its relation would be called "${spec.relation}", which is ${isModelMember(spec.relation) ? "a member every record has" : "another field"}: rename ${isModelMember(spec.relation) ? "the key" : "one of them"}`);
+    }
+  }
 }

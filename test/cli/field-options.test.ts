@@ -49,7 +49,7 @@ describe("field options: parsing", () => {
   });
 
   it("refuses unknown, repeated and contradictory options and defaults that do not fit the type, naming the field", () => {
-    expect(refused("email:string:uniqe")).toMatch(/^Field "email" has unknown option "uniqe" \(valid: required, nullable, unique, index, default=<value>\)$/);
+    expect(refused("email:string:uniqe")).toMatch(/^Field "email" has unknown option "uniqe" \(valid: required, nullable, unique, index, default=<value>, references\[=<table>\]\)$/);
     expect(refused("email:string:unique:unique")).toMatch(/"unique" twice/);
     expect(refused("email:string:unique:uniq")).toMatch(/"unique" twice/);
     expect(refused("email:string:required:nullable")).toMatch(/cannot be both required \(NOT NULL\) and nullable/);
@@ -148,7 +148,7 @@ describe("generate model with field options", () => {
   it("a bad option: one clear line, exit 1, nothing written", () => {
     const before = JSON.stringify([existsSync(join(app, "migrations")) ? readdirSync(join(app, "migrations")) : [], readdirSync(join(app, "src"))]);
     const cases: Array<[string[], RegExp]> = [
-      [["g", "model", "Thing", "email:string:uniqe"], /Field "email" has unknown option "uniqe" \(valid: required, nullable, unique, index, default=<value>\)/],
+      [["g", "model", "Thing", "email:string:uniqe"], /Field "email" has unknown option "uniqe" \(valid: required, nullable, unique, index, default=<value>, references\[=<table>\]\)/],
       [["g", "model", "Thing", "--fields", "age:int:default=ten"], /Field "age": default=ten is not a whole number/],
       [["g", "model", "Thing", "bio:text:unique"], /a text column cannot be unique on MySQL, Firebird and SQL Server/],
       [["g", "model", "Thing", "name:string:required:nullable"], /cannot be both required \(NOT NULL\) and nullable/],

@@ -97,7 +97,7 @@ describe("name validation", () => {
     rejects(() => parseFields("näme:string"), /ASCII/);
     rejects(() => parseFields(""), /must not be empty/);
     // (x:int:unique is an option now: see test/cli/field-options.test.ts)
-    rejects(() => parseFields("x:int:primary"), /unknown option "primary" \(valid: required, nullable, unique, index, default=<value>\)/);
+    rejects(() => parseFields("x:int:primary"), /unknown option "primary" \(valid: required, nullable, unique, index, default=<value>, references\[=<table>\]\)/);
   });
 
   it("decimal specs: decimal is (12,2); decimal:10:2 and \"decimal(10,2)\" set precision and scale, also inside a comma list", () => {
@@ -115,7 +115,7 @@ describe("name validation", () => {
     rejects(() => parseFields("price:decimal(10,2,1)"), /bad decimal size "decimal\(10,2,1\)"/);
     rejects(() => parseFields("price:decimal(ten)"), /bad decimal size/);
     rejects(() => parseFields("price:decimal(10"), /bad decimal size "decimal\(10"/);
-    rejects(() => parseFields("price:decimal:10:2:3"), /unknown option "3" \(valid: required, nullable, unique, index, default=<value>; precision and scale come first: decimal:10:2\)/);
-    rejects(() => parseFields("price:float:10"), /unknown option "10" \(valid: required, nullable, unique, index, default=<value>\)/);
+    rejects(() => parseFields("price:decimal:10:2:3"), /unknown option "3" \(valid: required, nullable, unique, index, default=<value>, references\[=<table>\]; precision and scale come first: decimal:10:2\)/);
+    rejects(() => parseFields("price:float:10"), /unknown option "10" \(valid: required, nullable, unique, index, default=<value>, references\[=<table>\]\)/);
   });
 });

@@ -1,4 +1,4 @@
-import { Model, type ModelFields } from "tina4";
+import { {{runtimeImports}} } from "tina4";{{modelImports}}
 
 /**
  * {{Model}}, stored in the "{{table}}" table. `fields` is the one definition of its data:
@@ -10,7 +10,7 @@ export default class {{Model}} extends Model {
   static fields: ModelFields = {
     id: { type: "int", primaryKey: true, autoIncrement: true },
 {{fieldLines}}
-  };
+  };{{relationLines}}
 
   declare id: number;
 {{declareLines}}

@@ -45,7 +45,7 @@ const HELP: Record<string, CommandHelp> = {
     ],
   },
   routes: {
-    examples: [["tina4 routes"], ["tina4 routes --json", "for scripts: method, path, secured, source, middleware"]],
+    examples: [["tina4 routes"], ["tina4 routes --json", "for scripts: method, path, secured, source, middleware, meta, csrf"]],
   },
   generate: {
     examples: [

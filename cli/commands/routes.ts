@@ -10,7 +10,7 @@ import { table, ui } from "../ui.js";
 export function registerRoutes(program: Command): void {
   program
     .command("routes")
-    .description("list every route (method, path, secured, source, middleware) without starting a server")
+    .description("list every route and page template (method, path, secured, CSRF when a route opts out, source, middleware) without starting a server")
     .option("--json", "print JSON instead of a table")
     .action(async (options: { json?: boolean }) => {
       const project = openProject();

@@ -57,6 +57,13 @@ describe("--help", () => {
     }
   });
 
+  it("routes --help names every column the table can show (CSRF too) and says page templates are listed", () => {
+    const help = runCli(["routes", "--help"], tempDir()).stdout.replace(/\s+/g, " ");
+    for (const column of ["method", "path", "secured", "CSRF", "source", "middleware"]) expect(help, column).toContain(column);
+    expect(help).toMatch(/route and page template/);
+    expect(help).toMatch(/--json.*csrf/);
+  });
+
   it("migrate says which database it uses: the rule, and this app's URL and its source", () => {
     const outside = runCli(["migrate", "--help"], tempDir());
     expect(outside.stdout).toContain("TINA4_DATABASE_URL");

@@ -64,6 +64,15 @@ describe("--help", () => {
     expect(help).toMatch(/--json.*csrf/);
   });
 
+  it("README's tour shows the header tina4 routes prints", () => {
+    const app = join(tempDir(), "toured");
+    expect(runCli(["init", app, "--yes"], process.cwd()).code).toBe(0);
+    const header = runCli(["routes"], app).stdout.split("\n")[0]!.trim().split(/\s+/);
+    const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
+    const shown = /^tina4 routes +# (.+)$/m.exec(readme)?.[1]?.trim().split(/\s+/);
+    expect(shown).toEqual(header);
+  });
+
   it("migrate says which database it uses: the rule, and this app's URL and its source", () => {
     const outside = runCli(["migrate", "--help"], tempDir());
     expect(outside.stdout).toContain("TINA4_DATABASE_URL");

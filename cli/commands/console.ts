@@ -2,7 +2,8 @@ import { basename } from "node:path";
 import type { Command } from "commander";
 import kleur from "kleur";
 import { readCacheConfig } from "../../runtime/cache/config.js";
-import { openProject } from "../project.js";
+import { openProject, type Project } from "../project.js";
+import { pendingMigrations } from "../pending-migrations.js";
 import { validateEnvironment } from "../validate-settings.js";
 import { DEFAULT_DATABASE_URL, readSetting } from "../settings.js";
 import { CliError, CliErrorCode } from "../errors.js";
@@ -57,7 +58,7 @@ export function registerConsole(program: Command): void {
       const script = options.eval ?? (process.stdin.isTTY ? null : await readStdin());
       let code = 0;
       if (script !== null) {
-        code = await runScript(script, project.root);
+        code = await runScript(script, project);
       } else {
         const history = historyFile(project.root);
         const bound = new Map([...models.classes].filter(([model, cls]) => values.get(model) === cls));
@@ -81,15 +82,20 @@ export function registerConsole(program: Command): void {
 }
 
 /** Runs a script once: its value on stdout and 0, or its error on stderr and 1. */
-async function runScript(script: string, root: string): Promise<number> {
+async function runScript(script: string, project: Project): Promise<number> {
   try {
     const shown = formatResult(await evaluate(script), kleur.enabled && process.stdout.isTTY === true);
     if (shown !== null) console.log(shown);
     return 0;
   } catch (error) {
-    const { message, frames } = describeFailure(error, root);
+    const { message, frames } = describeFailure(error, project.root);
     ui.error(message);
     for (const frame of frames) console.error(ui.dim(`    at ${frame}`));
+    // a failed query before `tina4 migrate` ("no such table"): say what is missing, as serve does at start
+    if ((error as { code?: unknown }).code === "T4_ERR_DB_QUERY") {
+      const pending = await pendingMigrations(project).catch(() => null);
+      if (pending) ui.warn(`${pending.length} migration${pending.length === 1 ? " is" : "s are"} not applied yet (${pending.join(", ")}): run ${kleur.cyan("tina4 migrate")}`);
+    }
     return 1;
   }
 }

@@ -238,6 +238,18 @@ describe("tina4 console --eval and scripts on stdin", () => {
   });
 });
 
+describe("tina4 console --eval before tina4 migrate", () => {
+  it("a query on a table that is not there yet says which migrations are pending and to run tina4 migrate", () => {
+    const dir = newApp();
+    const result = consoleScript(dir, ["--eval", "await Product.count()"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("no such table: products");
+    expect(result.stderr).toMatch(/1 migration is not applied yet \(\d{14}_create_products\): run tina4 migrate/);
+    const other = consoleScript(dir, ["--eval", "null.x"]); // not a database error: no migration talk
+    expect(other.stderr).not.toContain("tina4 migrate");
+  });
+});
+
 describe("tina4 console: what it does not do", () => {
   it("creates no SQLite database: not on start, and not when db is used before tina4 migrate", () => {
     const dir = newApp();

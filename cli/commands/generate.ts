@@ -13,7 +13,7 @@ import { OPTION_NAMES, type FieldDefault } from "../generate/field-options.js";
 import { openProject } from "../project.js";
 import { planView } from "../generate/view.js";
 import { planRouteTest, sampleRequest } from "../generate/route-test.js";
-import { loadModelInfo, modelInfoFromSpecs, planCrudTest, type ModelInfo } from "../generate/crud-test.js";
+import { loadModelInfo, loadParents, modelInfoFromSpecs, planCrudTest, type ModelInfo, type ParentModel } from "../generate/crud-test.js";
 import { withArticle } from "../generate/article.js";
 import { CliError, CliErrorCode } from "../errors.js";
 import { ui } from "../ui.js";
@@ -87,6 +87,8 @@ export interface RouteOptions {
   modelInfo?: ModelInfo;
   /** The app's database (default TINA4_DATABASE_URL): how the CRUD tests make their SQLite tables. */
   databaseUrl?: string;
+  /** The models the model's required foreign keys point at: the tests make one record of each first. */
+  parents?: ReadonlyMap<string, ParentModel>;
 }
 
 export function planRoute(root: string, path: string, options: RouteOptions): PlannedFile[] {
@@ -113,6 +115,7 @@ export function planRoute(root: string, path: string, options: RouteOptions): Pl
       importPath,
       engine: engineOf(options.databaseUrl ?? setting("TINA4_DATABASE_URL")),
       secureWrites: options.secureWrites ?? setting("TINA4_SECURE_WRITES"),
+      parents: options.parents,
     };
     return methods.flatMap((method) =>
       CRUD[method]!.flatMap(({ item, template }) => {
@@ -216,6 +219,7 @@ export interface CrudOptions extends ModelOptions {
   /** The route folder (default: the table name, e.g. products). */
   path?: string;
   methods?: string;
+  parents?: ReadonlyMap<string, ParentModel>;
 }
 
 /** `generate crud`: the model and its migration, then CRUD routes for it and their tests, in one run (Rails' scaffold). */
@@ -233,6 +237,7 @@ export function planCrud(root: string, name: string, options: CrudOptions, now =
       modelInfo: modelInfoFromSpecs(model, table, specs),
       ...(options.methods !== undefined && { methods: options.methods }),
       ...(options.databaseUrl !== undefined && { databaseUrl: options.databaseUrl }),
+      ...(options.parents !== undefined && { parents: options.parents }),
     }),
   ];
 }
@@ -307,13 +312,17 @@ function withShared(command: Command): Command {
 async function generateRoute(path: string, options: Shared & { model?: string; methods?: string }): Promise<void> {
   const project = openProject();
   let modelInfo: ModelInfo | undefined;
+  let parents: ReadonlyMap<string, ParentModel> | undefined;
   if (options.model) {
     routeSegments(path); // a hostile path is refused before the model file is loaded
     const model = className("Model name", options.model);
     const modelFile = join(project.root, "src", "models", `${model}.ts`);
-    if (existsSync(modelFile)) modelInfo = await loadModelInfo(modelFile, model);
+    if (existsSync(modelFile)) {
+      modelInfo = await loadModelInfo(modelFile, model);
+      parents = await loadParents(project.root, modelInfo);
+    }
   }
-  emit(project.root, planRoute(project.root, path, { ...options, ...(modelInfo && { modelInfo }) }), options);
+  emit(project.root, planRoute(project.root, path, { ...options, ...(modelInfo && { modelInfo }), ...(parents && { parents }) }), options);
   if (options.dryRun) return;
   const url = urlOf(routeSegments(path));
   if (options.model) {
@@ -354,11 +363,13 @@ function registerCrud(generate: Command): void {
     .option("--path <path>", "the routes' folder under src/routes/ (default: the table name, e.g. products)")
     .option("--methods <list>", `which CRUD operations: get,post,put,patch,delete (default ${CRUD_DEFAULT})`)
     .option("--no-migration", "skip the migration")
-    .action((name: string, fieldArgs: string[], options: Shared & { fields?: string; path?: string; methods?: string; migration?: boolean }) => {
+    .action(async (name: string, fieldArgs: string[], options: Shared & { fields?: string; path?: string; methods?: string; migration?: boolean }) => {
       const project = openProject();
       const model = className("Model name", name);
       const path = options.path ?? tableName(model);
-      emit(project.root, planCrud(project.root, name, { ...options, fieldArgs }), options);
+      // the models its required foreign keys point at: its tests make a record of each first
+      const parents = await loadParents(project.root, modelInfoFromSpecs(model, tableName(model), parseFields(fieldList(options.fields, fieldArgs))));
+      emit(project.root, planCrud(project.root, name, { ...options, fieldArgs, parents }), options);
       if (options.dryRun) return;
       printRelationHints(project.root, name, fieldList(options.fields, fieldArgs));
       if (options.migration !== false) ui.info(`\nNext:      ${ui.cyan("tina4 migrate")}  ${ui.dim(`(creates the ${tableName(model)} table)`)}`);

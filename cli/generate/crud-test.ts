@@ -19,6 +19,7 @@ import { isGuarded, normalizeField, type DecimalRules } from "../../runtime/orm/
 import { decimalInput, formatDecimal } from "../../runtime/orm/decimal.js";
 import type { CanonicalFieldType as FieldType, FieldDefinition } from "../../runtime/orm/fields.js";
 import { registerLoader } from "../../runtime/loader/register.js";
+import { modelForTable } from "./relations.js";
 
 export interface ModelField {
   property: string;
@@ -39,6 +40,8 @@ export interface ModelField {
   decimal?: DecimalRules | undefined;
   precision?: number | undefined;
   scale?: number | undefined;
+  /** A foreign key: the table whose id it holds (a belongsTo of the model, or `references` in generate crud). */
+  references?: string | undefined;
 }
 
 /** What the tests need to know of a model: its table and fields. */
@@ -80,7 +83,40 @@ export async function loadModelInfo(file: string, name: string): Promise<ModelIn
     throw new CliError(`${file} does not default-export a model class with tableName and fields`, CliErrorCode.NO_MODEL);
   }
   const fields = Object.entries(model.fields as Record<string, FieldDefinition>).map(([property, def]) => toField(name, property, def));
+  markForeignKeys(fields, (model as { relations?: unknown }).relations);
   return { name, table: model.tableName, fields };
+}
+
+/** The fields a model's belongsTo relations hold the keys of get the related table (`references`). */
+function markForeignKeys(fields: ModelField[], relations: unknown): void {
+  if (typeof relations !== "object" || relations === null) return;
+  for (const relation of Object.values(relations as Record<string, { kind?: unknown; foreignKey?: unknown; target?: unknown }>)) {
+    if (relation?.kind !== "belongsTo" || typeof relation.target !== "function") continue;
+    const field = fields.find((f) => f.property === relation.foreignKey);
+    const table = (relation.target as () => { tableName?: unknown })().tableName;
+    if (field && typeof table === "string") field.references = table;
+  }
+}
+
+/** The model a required foreign key points at, whose record the tests make first so the key has a row to point at. */
+export interface ParentModel {
+  info: ModelInfo;
+  file: string;
+}
+
+/**
+ * The models (of src/models) the required foreign keys of `info` point at, keyed by table. A key
+ * that may be empty is left empty in the tests' records, so it needs none; a key into the model's
+ * own table cannot get a first row, and a table without a model is left to the test's owner.
+ */
+export async function loadParents(root: string, info: ModelInfo): Promise<Map<string, ParentModel>> {
+  const parents = new Map<string, ParentModel>();
+  for (const field of info.fields) {
+    if (!field.required || field.references === undefined || field.references === info.table || parents.has(field.references)) continue;
+    const found = modelForTable(root, field.references);
+    if (found) parents.set(field.references, { info: await loadModelInfo(found.file, found.name), file: found.file });
+  }
+  return parents;
 }
 
 /** For a model written in the same run (init --example): its fields as `generate model` writes them. */
@@ -100,7 +136,9 @@ export function modelInfoFromSpecs(name: string, table: string, specs: FieldSpec
       },
     ]),
   ];
-  return { name, table, fields: definitions.map(([property, def]) => toField(name, property, def)) };
+  const fields = definitions.map(([property, def]) => toField(name, property, def));
+  for (const spec of specs) if (spec.references !== undefined) fields.find((f) => f.property === spec.property)!.references = spec.references;
+  return { name, table, fields };
 }
 
 const clamp = (value: number, min?: number, max?: number) => Math.min(max ?? value, Math.max(min ?? value, value));
@@ -210,6 +248,36 @@ export interface CrudTestOptions {
   importPath: (fromFile: string, toFile: string) => string;
   engine: Engine;
   secureWrites: boolean;
+  /** The models required foreign keys point at (loadParents), keyed by table. */
+  parents?: ReadonlyMap<string, ParentModel> | undefined;
+}
+
+/** A record's sample value; a required foreign key's is 1, the first record of its table, which the tests' beforeAll makes. */
+function recordValue(field: ModelField): unknown {
+  return field.references !== undefined ? 1 : sampleValue(field);
+}
+
+/**
+ * What the tests' setup adds for required foreign keys on a SQLite app, whose migrations make the
+ * keys: each referenced model's import and one record of it, made before the tests' own records
+ * point at it. (An app on another engine tests on SQLite's form of the table alone, without keys.)
+ */
+function parentSetup(file: string, data: readonly ModelField[], options: CrudTestOptions): { imports: string; records: string } {
+  if (options.engine !== "sqlite") return { imports: "", records: "" };
+  const imports: string[] = [];
+  const records: string[] = [];
+  for (const field of data) {
+    if (!field.required || field.references === undefined) continue;
+    const parent = field.references === options.model.table ? undefined : options.parents?.get(field.references);
+    if (!parent) {
+      records.push(`  // ${field.property}: 1 must be a row of ${field.references}: make one here (no model of ${field.references} was in src/models when this test was written)`);
+      continue;
+    }
+    const fields = parent.info.fields.filter((f) => !f.primaryKey && (!f.guarded || (f.required && !f.hasDefault)));
+    if (!imports.some((line) => line.startsWith(`import ${parent.info.name} `))) imports.push(`import ${parent.info.name} from "${options.importPath(file, parent.file)}";`);
+    records.push(`  await ${parent.info.name}.create(${literal(fields.map((f) => [f.property, recordValue(f)]))}); // ${field.references} row 1: ${field.property} points at it`);
+  }
+  return { imports: imports.map((line) => `\n${line}`).join(""), records: records.map((line) => `\n${line}`).join("") };
 }
 
 interface CaseContext {
@@ -270,11 +338,12 @@ function optionalCases(c: CaseContext): { unauthorizedCase: string; invalidCase:
 export function planCrudTest(root: string, template: string, method: string, item: boolean, options: CrudTestOptions): PlannedFile {
   const { model } = options;
   const key = model.fields.find((field) => field.primaryKey)?.property ?? "id";
-  // what a client may send: modelSchema refuses guarded fields with a 422
-  const data = model.fields.filter((field) => !field.primaryKey && !field.guarded);
-  const sample = data.map((field): [string, unknown] => [field.property, sampleValue(field)]);
+  // what a client may send: modelSchema refuses guarded fields with a 422; a foreign key that may be empty is left empty
+  const data = model.fields.filter((field) => !field.primaryKey && !field.guarded && (field.references === undefined || field.required));
+  const sample = data.map((field): [string, unknown] => [field.property, recordValue(field)]);
   // fields a record needs that no request may send (a password hash): the tests' own records get them server-side
   const serverOnly = model.fields.filter((field) => !field.primaryKey && field.guarded && field.required && !field.hasDefault);
+  const keys = model.fields.filter((field) => field.references !== undefined && field.required);
   // unique fields: each record the tests make gets its own value from fresh()
   const unique = data.filter((field) => field.unique);
   const uniqueNames = new Set(unique.map((field) => field.property));
@@ -282,7 +351,9 @@ export function planCrudTest(root: string, template: string, method: string, ite
   const stored = serverOnly.length > 0 ? `{ ...${made}, ...serverSide }` : made;
   const exact = sample.filter(([property]) => EXACT.has(data.find((field) => field.property === property)!.type));
   // the update changes one field, a non-unique one when there is one (its test updates a single record)
-  const first = data.find((field) => EXACT.has(field.type) && !field.unique) ?? data.find((field) => EXACT.has(field.type));
+  // (never a foreign key: another value would point at no row)
+  const changeable = data.filter((field) => EXACT.has(field.type) && field.references === undefined);
+  const first = changeable.find((field) => !field.unique) ?? changeable[0];
   const change: Array<[string, unknown]> = first ? [[first.property, changedValue(first, sampleValue(first))]] : [];
 
   const dirParts = item ? [...options.segments, "[id:int]"] : options.segments;
@@ -290,17 +361,20 @@ export function planCrudTest(root: string, template: string, method: string, ite
   const toRoot = Array.from({ length: dirParts.length + 2 }, () => '".."').join(", ");
   const METHOD = method.toUpperCase();
   const routePattern = item ? `${options.urlPath}/{id}` : options.urlPath;
+  const parents = parentSetup(file, keys, options);
   const setup = readTemplate("generate/crud/tests/setup.ts", {
     runtimeImports: `Database, Model, ${options.engine === "sqlite" ? "migrate, " : ""}testClient, type TestClient`,
     Model: model.name,
     modelImport: options.importPath(file, options.modelFile),
+    parentImports: parents.imports,
+    parentRecords: parents.records,
     METHOD,
     routePattern,
     table: model.table,
     createTables: createTables(model, options.engine, toRoot),
     sample: literal(sample),
     serverSide: serverOnly.length > 0
-      ? `\n/** Set by the server only: ${serverOnly.map((f) => f.property).join(", ")} (guarded: a request that sends one is a 422). */\nconst serverSide = ${literal(serverOnly.map((field) => [field.property, sampleValue(field)]))};`
+      ? `\n/** Set by the server only: ${serverOnly.map((f) => f.property).join(", ")} (guarded: a request that sends one is a 422). */\nconst serverSide = ${literal(serverOnly.map((field) => [field.property, recordValue(field)]))};`
       : "",
     fresh: freshHelper(model.name, unique.map((field) => ({ field, base: sampleValue(field) }))),
   }).trimEnd();

@@ -42,6 +42,12 @@ function knownModels(root: string): KnownModel[] {
     });
 }
 
+/** The model of src/models that uses `table`, with its file, or null. */
+export function modelForTable(root: string, table: string): { name: string; file: string } | null {
+  const found = knownModels(root).find((m) => m.table === table);
+  return found ? { name: found.name, file: join(root, "src", "models", `${found.name}.ts`) } : null;
+}
+
 /** Which model each foreign key of `fields` points at (`self` for a key into the model's own table). */
 export function foreignKeyTargets(root: string, self: { model: string; table: string }, fields: readonly FieldSpec[]): ForeignKeyTarget[] {
   const keys = fields.filter((field) => field.references !== undefined);

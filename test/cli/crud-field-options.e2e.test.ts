@@ -5,7 +5,9 @@
  * field is read back from its file, `generate auth` + `generate route --model User` (its email is
  * unique), `tina4 migrate`, then the app's own `npm test` twice in a
  * row: the generated tests give every record its own value of a unique field, and the create
- * test checks a duplicate is answered 409. A control shows the unique index is really there: the
+ * test checks a duplicate is answered 409. `generate crud Order` with foreign keys into members
+ * and users (required ones and an optional one): its tests make the referenced Member and User
+ * first (the User with its server-set password hash), and the migration refuses an orphan. A control shows the unique index is really there: the
  * same tests with the per-record values switched off fail.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -93,6 +95,17 @@ describe("generate crud / model with field options, then the app's own tests", (
     expect(users.code, users.stderr).toBe(0);
     const userList = readFileSync(join(app, "test/routes/admin/users/get.test.ts"), "utf8");
     expect(userList).toContain("await User.create({ ...fresh(), ...serverSide });");
+
+    // foreign keys into members and users: the model declares the relations, the tests make the referenced records first
+    const orders = runCli(["generate", "crud", "Order", "member_id:int:references:required", "buyer_id:int:references=users:required", "reviewer_id:int:references=users", "note:string:required"], app, env);
+    expect(orders.code, orders.stderr).toBe(0);
+    const order = readFileSync(join(app, "src/models/Order.ts"), "utf8");
+    expect(order).toContain('member: belongsTo(() => Member, "memberId"),');
+    expect(order).toContain('reviewer: belongsTo(() => User, "reviewerId"),');
+    const orderCreate = readFileSync(join(app, "test/routes/orders/post.test.ts"), "utf8");
+    expect(orderCreate).toMatch(/await Member\.create\(\{ name: "Sample name", email: "Sample email", .*\}\); \/\/ members row 1: memberId points at it/);
+    expect(orderCreate).toMatch(/await User\.create\(\{ email: "Sample email", .*passwordHash: "Sample passwordHash".*\}\); \/\/ users row 1: buyerId points at it/);
+    expect(orderCreate).toContain('const sample = { memberId: 1, buyerId: 1, note: "Sample note" };');
   });
 
   it("tina4 migrate makes the constraints in the app's database", async () => {
@@ -105,6 +118,7 @@ describe("generate crud / model with field options, then the app's own tests", (
       expect(row).toMatchObject({ age: 18, active: true, bio: null });
       await expect(db.execute("INSERT INTO members (name, email) VALUES (?, ?)", ["Bob", "ann@example.com"])).rejects.toThrow(/UNIQUE/i);
       await expect(db.execute("INSERT INTO members (email) VALUES (?)", ["cy@example.com"])).rejects.toThrow(/NOT NULL/i);
+      await expect(db.execute("INSERT INTO orders (member_id, buyer_id, note) VALUES (?, ?, ?)", [999999, 999999, "orphan"])).rejects.toThrow(/FOREIGN KEY/i);
     } finally {
       await db.close();
     }
@@ -118,11 +132,28 @@ describe("generate crud / model with field options, then the app's own tests", (
       expect(run.output).toContain("✓ test/routes/api/tags/post.test.ts");
       expect(run.output).toContain("✓ test/routes/admin/users/get.test.ts");
       expect(run.output).toContain("✓ test/auth.test.ts");
+      for (const file of ["get", "post", "[id:int]/get", "[id:int]/put", "[id:int]/delete"]) expect(run.output).toContain(`✓ test/routes/orders/${file}.test.ts`);
       expect(run.output).not.toMatch(/UNIQUE constraint failed/);
     }
     const tsc = spawnSync(process.execPath, [join(app, "node_modules", "typescript", "bin", "tsc"), "-p", join(app, "tsconfig.json")], { cwd: app, encoding: "utf8" });
     expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
   }, 400_000);
+
+  it("control: without the referenced Member made first, the Order create test fails on the foreign key (409)", () => {
+    const file = join(app, "test/routes/orders/post.test.ts");
+    const original = readFileSync(file, "utf8");
+    const line = /\n  await Member\.create\([^\n]*/.exec(original)?.[0];
+    expect(line).toBeDefined();
+    writeFileSync(file, original.replace(line!, ""));
+    try {
+      const run = npmTest(["test/routes/orders/post.test.ts"]);
+      expect(run.code, run.output).not.toBe(0);
+      // the database refuses the orphan; the app answers its constraint error 409
+      expect(run.output).toMatch(/creates an Order for a signed-in user[\s\S]*expected 409 to be 201/);
+    } finally {
+      writeFileSync(file, original);
+    }
+  }, 120_000);
 
   it("control: with one value for every record the list test fails on the unique index", () => {
     const file = join(app, "test/routes/members/get.test.ts");

@@ -74,6 +74,10 @@ describe("generate crud / model with field options, then the app's own tests", (
     }
     expect(crud.stdout).toMatch(/Next:\s+tina4 migrate/);
     expect(crud.stdout).toMatch(/Test it:\s+npm test/);
+    // the list route pages with Model.paginate() (one COUNT, one page query) and keeps its answer's shape
+    const listRoute = readFileSync(join(app, "src/routes/members/get.ts"), "utf8");
+    expect(listRoute).toContain('const { data, meta: { total } } = await Member.paginate({ page, perPage: limit, orderBy: "id" });');
+    expect(listRoute).toContain("return res.json({ data, page, limit, total, pages: Math.ceil(total / limit) });");
     const list = readFileSync(join(app, "test/routes/members/get.test.ts"), "utf8");
     expect(list).toContain("function fresh() {");
     expect(list).toMatch(/await Member\.create\(fresh\(\)\);/);

@@ -22,9 +22,7 @@ export const schema = {
 /** GET {{urlPath}}?page=1&limit=20: one page of {{Model}} records and the total (limit ≤ 100, else 422). */
 export default async function (req: RouteRequest<typeof schema>, res: Response) {
   const { page, limit } = req.query;
-  const [data, total] = await Promise.all([
-    {{Model}}.all({ limit, offset: (page - 1) * limit, orderBy: "id" }),
-    {{Model}}.count(),
-  ]);
+  // one COUNT and one page query (only the COUNT past the last page); the schema above already checked both
+  const { data, meta: { total } } = await {{Model}}.paginate({ page, perPage: limit, orderBy: "id" });
   return res.json({ data, page, limit, total, pages: Math.ceil(total / limit) });
 }

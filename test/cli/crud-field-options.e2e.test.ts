@@ -110,6 +110,12 @@ describe("generate crud / model with field options, then the app's own tests", (
     expect(orderCreate).toMatch(/await Member\.create\(\{ name: "Sample name", email: "Sample email", .*\}\); \/\/ members row 1: memberId points at it/);
     expect(orderCreate).toMatch(/await User\.create\(\{ email: "Sample email", .*passwordHash: "Sample passwordHash".*\}\); \/\/ users row 1: buyerId points at it/);
     expect(orderCreate).toContain('const sample = { memberId: 1, buyerId: 1, note: "Sample note" };');
+    // generate route --model on the existing Order reads its keys from its belongsTo relations
+    const orderRoute = runCli(["generate", "route", "api/orders", "--model", "Order", "--methods", "post"], app, env);
+    expect(orderRoute.code, orderRoute.stderr).toBe(0);
+    const routeCreate = readFileSync(join(app, "test/routes/api/orders/post.test.ts"), "utf8");
+    expect(routeCreate).toMatch(/await Member\.create\(.*\); \/\/ members row 1: memberId points at it/);
+    expect(routeCreate).toContain('const sample = { memberId: 1, buyerId: 1, note: "Sample note" };');
   });
 
   it("tina4 migrate makes the constraints in the app's database", async () => {
@@ -137,6 +143,7 @@ describe("generate crud / model with field options, then the app's own tests", (
       expect(run.output).toContain("✓ test/routes/admin/users/get.test.ts");
       expect(run.output).toContain("✓ test/auth.test.ts");
       for (const file of ["get", "post", "[id:int]/get", "[id:int]/put", "[id:int]/delete"]) expect(run.output).toContain(`✓ test/routes/orders/${file}.test.ts`);
+      expect(run.output).toContain("✓ test/routes/api/orders/post.test.ts");
       expect(run.output).not.toMatch(/UNIQUE constraint failed/);
     }
     const tsc = spawnSync(process.execPath, [join(app, "node_modules", "typescript", "bin", "tsc"), "-p", join(app, "tsconfig.json")], { cwd: app, encoding: "utf8" });

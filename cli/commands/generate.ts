@@ -405,7 +405,7 @@ function registerMigration(generate: Command): void {
 }
 
 export function registerGenerate(program: Command): void {
-  const generate = program.command("generate").alias("g").description("generate routes, models, migrations, middleware and views");
+  const generate = program.command("generate").alias("g").description("writes routes, models, CRUD, migrations, jobs, seeders, middleware, auth, views");
 
   withShared(generate.command("route <path>").description("file routes under src/routes/<path>/ (CRUD with --model) and their tests under test/routes/<path>/"))
     .option("--model <Name>", "generate working CRUD for this model")

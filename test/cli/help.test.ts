@@ -32,6 +32,18 @@ describe("--help", () => {
     for (const line of lines) expect(line).toMatch(command.length ? new RegExp(`tina4 (${command[0]}|g)\\b`) : /\$ tina4 \w/);
   });
 
+  it("the generate line of tina4 --help (and generate --help) names every generator there is", () => {
+    const described = (help: string) => /^ {2}generate\|g\s+(.+)$/m.exec(help)?.[1] ?? help.split("\n")[2] ?? "";
+    const line = described(runCli(["--help"], tempDir()).stdout);
+    const own = runCli(["generate", "--help"], tempDir()).stdout.split("\n")[2] ?? "";
+    const words: Record<string, RegExp> = { route: /routes?/, model: /models?/, crud: /CRUD/i, migration: /migrations?/, job: /jobs?/, seeder: /seeders?/, middleware: /middleware/, auth: /auth/, view: /views?/ };
+    for (const name of generators) {
+      expect(words[name], `a word for generate ${name}`).toBeDefined();
+      expect(line, name).toMatch(words[name]!);
+      expect(own, name).toMatch(words[name]!);
+    }
+  });
+
   it("generate route explains [id] and [id:int] folders", () => {
     const result = runCli(["generate", "route", "--help"], tempDir());
     expect(result.stdout).toContain("[id:int]");

@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import type { Command } from "commander";
 import kleur from "kleur";
 import { readCacheConfig } from "../../runtime/cache/config.js";
+import { DbErrorCode } from "../../runtime/db/errors.js";
 import { openProject, type Project } from "../project.js";
 import { pendingMigrations } from "../pending-migrations.js";
 import { validateEnvironment } from "../validate-settings.js";
@@ -92,7 +93,7 @@ async function runScript(script: string, project: Project): Promise<number> {
     ui.error(message);
     for (const frame of frames) console.error(ui.dim(`    at ${frame}`));
     // a failed query before `tina4 migrate` ("no such table"): say what is missing, as serve does at start
-    if ((error as { code?: unknown }).code === "T4_ERR_DB_QUERY") {
+    if ((error as { code?: unknown }).code === DbErrorCode.QUERY) {
       const pending = await pendingMigrations(project).catch(() => null);
       if (pending) ui.warn(`${pending.length} migration${pending.length === 1 ? " is" : "s are"} not applied yet (${pending.join(", ")}): run ${kleur.cyan("tina4 migrate")}`);
     }

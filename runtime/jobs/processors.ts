@@ -6,9 +6,8 @@
  *   export const schedule = "*\/5 * * * *";   // cron: one run per tick across all instances
  *   export const timezone = "Europe/London"; // the schedule's timezone (default: the process's)
  */
-import { readdirSync } from "node:fs";
-import { basename, extname, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { appFilesIn, type AppFile } from "../loader/app-files.js";
 import { QueueError, QueueErrorCode } from "./errors.js";
 import { parseSchedule } from "./scheduler.js";
 import type { Processor } from "./types.js";
@@ -25,21 +24,9 @@ export interface ProcessorSpec {
   timezone: string | undefined;
 }
 
-const EXTENSIONS = new Set([".ts", ".mts", ".js", ".mjs"]);
-
 /** Job files under `<root>/src/jobs` (top level; tests and declaration files skipped), sorted by name. */
-export function discoverJobFiles(root: string): Array<{ name: string; file: string; absolute: string }> {
-  const dir = join(root, "src", "jobs");
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
-    .filter((name) => EXTENSIONS.has(extname(name)) && !/\.(d|test|spec)\.[mc]?[jt]s$/.test(name))
-    .sort()
-    .map((name) => ({ name: basename(name, extname(name)), file: `src/jobs/${name}`, absolute: join(dir, name) }));
+export function discoverJobFiles(root: string): AppFile[] {
+  return appFilesIn(root, "src/jobs");
 }
 
 function bad(file: string, message: string): QueueError {

@@ -1,16 +1,8 @@
-import { readdirSync } from "node:fs";
-import { basename, extname, join } from "node:path";
+import { appFilesIn, type AppFile } from "../loader/app-files.js";
 
-/** One seed file found under `<root>/src/seeds`. */
-export interface SeedFile {
-  /** The file's base name without extension (`01_users`): what `--only` takes. */
-  name: string;
-  /** Relative to the app root, for messages (`src/seeds/01_users.ts`). */
-  file: string;
-  absolute: string;
-}
+/** One seed file found under `<root>/src/seeds`; its `name` is what `--only` takes. */
+export type SeedFile = AppFile;
 
-const EXTENSIONS = new Set([".ts", ".mts", ".js", ".mjs"]);
 const byName = new Intl.Collator("en", { numeric: true }).compare;
 
 /**
@@ -19,15 +11,5 @@ const byName = new Intl.Collator("en", { numeric: true }).compare;
  * migrations). A missing folder has none.
  */
 export function discoverSeeders(root: string): SeedFile[] {
-  const dir = join(root, "src", "seeds");
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
-    .filter((name) => EXTENSIONS.has(extname(name)) && !/\.(d|test|spec)\.[mc]?[jt]s$/.test(name))
-    .sort(byName)
-    .map((name) => ({ name: basename(name, extname(name)), file: `src/seeds/${name}`, absolute: join(dir, name) }));
+  return appFilesIn(root, "src/seeds", byName);
 }

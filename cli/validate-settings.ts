@@ -3,6 +3,8 @@ import { ConfigError, ConfigErrorCode } from "../runtime/config/errors.js";
 import { parseDatabaseUrl } from "../runtime/db/url.js";
 import { normalizePubSubUrl } from "../runtime/realtime/bus/redis.js";
 import { TrustedProxies } from "../runtime/http/client-ip.js";
+import { readCacheConfig } from "../runtime/cache/config.js";
+import { CliError, CliErrorCode } from "./errors.js";
 import { ui } from "./ui.js";
 
 /**
@@ -23,6 +25,19 @@ export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void 
     throw new ConfigError(ConfigErrorCode.BAD_VALUE, problems.length === 1 ? problems[0]! : `bad configuration:\n  ${problems.join("\n  ")}`);
   }
   for (const warning of [...warnings, ...corsOriginWarnings(env)]) ui.warn(warning);
+}
+
+/**
+ * What `serve` and `console` check before loading the app: the cache settings (SPEC §6: an
+ * unknown backend is an error at startup, not at first use), then every TINA4_* variable.
+ */
+export function checkStartupSettings(): void {
+  try {
+    readCacheConfig();
+  } catch (error) {
+    throw new CliError((error as Error).message, (error as { code?: string }).code ?? CliErrorCode.CONFIG);
+  }
+  validateEnvironment();
 }
 
 /** `scheme:` then no whitespace: what every URL setting needs before its own reader looks closer. */

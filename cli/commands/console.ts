@@ -1,13 +1,11 @@
 import { basename } from "node:path";
 import type { Command } from "commander";
 import kleur from "kleur";
-import { readCacheConfig } from "../../runtime/cache/config.js";
 import { DbErrorCode } from "../../runtime/db/errors.js";
 import { openProject, type Project } from "../project.js";
 import { pendingMigrations } from "../pending-migrations.js";
-import { validateEnvironment } from "../validate-settings.js";
+import { checkStartupSettings } from "../validate-settings.js";
 import { DEFAULT_DATABASE_URL, readSetting } from "../settings.js";
-import { CliError, CliErrorCode } from "../errors.js";
 import { ui } from "../ui.js";
 import { loadConsoleApp } from "../console/load.js";
 import { describeLoadError, formatLoadError } from "../load-error.js";
@@ -24,16 +22,6 @@ interface ConsoleOptions {
   eval?: string;
 }
 
-/** Settings that stop the command at start, as for `serve` (an unknown cache backend, a malformed URL). */
-function checkSettings(): void {
-  try {
-    readCacheConfig();
-  } catch (error) {
-    throw new CliError((error as Error).message, (error as { code?: string }).code ?? CliErrorCode.CONFIG);
-  }
-  validateEnvironment();
-}
-
 /**
  * `tina4 console`: the app loaded in a REPL (models, db, cache, app, tina4 bound; top-level
  * await). With --eval, or a script on stdin, runs it once and exits: 0 with its value
@@ -46,7 +34,7 @@ export function registerConsole(program: Command): void {
     .option("-e, --eval <code>", "run the code, print its result and exit (exit 1 when it throws)")
     .action(async (options: ConsoleOptions) => {
       const project = openProject();
-      checkSettings();
+      checkStartupSettings();
       const environment = process.env.NODE_ENV || "development";
       const name = basename(project.root);
       const setting = readSetting(project, "TINA4_DATABASE_URL", DEFAULT_DATABASE_URL);

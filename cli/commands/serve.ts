@@ -2,8 +2,7 @@ import type { Command } from "commander";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { setting } from "../../runtime/config/settings.js";
-import { validateEnvironment } from "../validate-settings.js";
-import { readCacheConfig } from "../../runtime/cache/config.js";
+import { checkStartupSettings } from "../validate-settings.js";
 import { generateSecret, secretProblem } from "../../runtime/auth/secret.js";
 import { openProject, type Project } from "../project.js";
 import { CliError, CliErrorCode } from "../errors.js";
@@ -44,16 +43,6 @@ async function concretePort(port: number, host: string): Promise<number> {
   const address = probe.address();
   await new Promise((resolve) => probe.close(resolve));
   return typeof address === "object" && address ? address.port : 0;
-}
-
-/** Settings that are errors at startup rather than at first use (SPEC §6: unknown cache backend). */
-function checkSettings(): void {
-  try {
-    readCacheConfig();
-  } catch (error) {
-    throw new CliError((error as Error).message, (error as { code?: string }).code ?? CliErrorCode.CONFIG);
-  }
-  validateEnvironment();
 }
 
 /**
@@ -108,7 +97,7 @@ export function registerServe(program: Command): void {
       const before = new Set(Object.keys(process.env));
       const project = openProject();
       const envFromFiles = Object.keys(process.env).filter((name) => !before.has(name));
-      checkSettings();
+      checkStartupSettings();
       void warnUnreachable(project);
       const dev = !options.production;
       if (!dev) process.env.NODE_ENV ??= "production";

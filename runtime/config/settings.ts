@@ -49,7 +49,7 @@ export const SETTINGS = {
   TINA4_DB_CONNECT_TIMEOUT: { type: "duration", unit: "ms", default: 5000, section: "Database", doc: "ms to connect (network engines; /__ready uses at most 1500)" },
   TINA4_DB_BUSY_TIMEOUT: { type: "duration", unit: "ms", default: 5000, section: "Database", doc: "SQLite: ms to wait for a lock held by another process" },
   TINA4_AUTOCOMMIT: { type: "bool", default: true, section: "Database", doc: "commit each write at once; false: writes open a transaction closed by commit()/rollback()" },
-  TINA4_AUTO_CACHING: { type: "bool", default: true, section: "Database", doc: "request-scoped query cache (identical reads in one request run once)" },
+  TINA4_AUTO_CACHING: { type: "bool", default: false, section: "Database", doc: "request-scoped query cache (identical reads in one request run once); off by default: on Node 20 it turns on async hooks for the whole process (docs/decisions.md)" },
   TINA4_AUTO_CACHING_TTL: { type: "duration", unit: "s", default: 5, section: "Database", doc: "seconds a request-scoped entry lives" },
   TINA4_DB_CACHE: { type: "bool", default: false, section: "Database", doc: "persistent query cache through a cache backend" },
   TINA4_DB_CACHE_TTL: { type: "duration", unit: "s", default: 30, section: "Database", doc: "seconds a persistent query-cache entry lives" },

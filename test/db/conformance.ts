@@ -376,9 +376,16 @@ export function defineConformance(engine: TestEngine, url: string | undefined, o
       await expect(tmp.fetchOne("SELECT 1 AS x FROM " + items)).rejects.toMatchObject({ code: "T4_ERR_DB_CLOSED" });
     });
 
-    it("cacheStats/cacheClear: request-scoped query cache by default (persistent off)", async () => {
-      expect(await db.cacheStats()).toMatchObject({ enabled: true, mode: "request", backend: "memory", ttl: 5 });
+    it("cacheStats/cacheClear: the query cache is off by default (request scope and persistent), opted into per connection", async () => {
+      expect(await db.cacheStats()).toMatchObject({ enabled: false, mode: "off" });
       await db.cacheClear();
+      const scoped = await Database.connect(url!, { pool: 1, queryCache: { request: true } });
+      try {
+        expect(await scoped.cacheStats()).toMatchObject({ enabled: true, mode: "request", backend: "memory", ttl: 5 });
+        await scoped.cacheClear();
+      } finally {
+        await scoped.close();
+      }
     });
 
     describe("concurrency", () => {

@@ -76,8 +76,8 @@ describe.skipIf(pgUrl === undefined)("fetchMany through the persistent memory ca
     admin = await Database.connect(pgUrl!, { queryCache: { request: false, persistent: false } });
     await admin.execute(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, name VARCHAR(20), at TIMESTAMP(3), doc JSONB)`);
     await admin.insert(table, Array.from({ length: 12 }, (_, i) => ({ id: i + 1, name: `n${i + 1}`, at: new Date(Date.UTC(2024, 0, i + 1)), doc: JSON.stringify({ tags: [i] }) })));
-    a = await Database.connect(pgUrl!, { queryCache: { persistent: true, backend: "memory", ttl: 60 } });
-    b = await Database.connect(pgUrl!, { queryCache: { persistent: true, backend: "memory", ttl: 60 } });
+    a = await Database.connect(pgUrl!, { queryCache: { request: true, persistent: true, backend: "memory", ttl: 60 } });
+    b = await Database.connect(pgUrl!, { queryCache: { request: true, persistent: true, backend: "memory", ttl: 60 } });
   });
   afterAll(async () => {
     await admin?.execute(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);

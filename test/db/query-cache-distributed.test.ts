@@ -187,7 +187,7 @@ describe("request scope over HTTP", () => {
   it("identical reads in one request run once; entries never leak into the next request", async () => {
     const dbUrl = `sqlite:${join(dataDir, "scoped.db")}`;
     const admin = await seed(dbUrl, "sqlite", "first", undefined);
-    const s = await startServe(appDir, [], { TINA4_DATABASE_URL: dbUrl, TINA4_LOG_LEVEL: "error", QC_TABLE: table });
+    const s = await startServe(appDir, [], { TINA4_DATABASE_URL: dbUrl, TINA4_LOG_LEVEL: "error", QC_TABLE: table, TINA4_AUTO_CACHING: "true" });
     try {
       // the app connects lazily: the request that opens the Database starts before scopes are on
       expect((await read(s)).stats.mode).toBe("request");

@@ -35,8 +35,8 @@ describe("request context", () => {
     expect(requestContextsWanted).toBe(false);
     expect(await (await fetch(`${server.url}/ctx`)).json()).toEqual({ context: false });
 
-    // a Database with the request-scoped query cache (the default) asks for contexts
-    const db = await Database.connect("sqlite::memory:");
+    // a Database with the request-scoped query cache (TINA4_AUTO_CACHING, opt-in) asks for contexts
+    const db = await Database.connect("sqlite::memory:", { queryCache: { request: true } });
     try {
       expect(requestContextsWanted).toBe(true);
       const replies = await Promise.all([1, 2, 3].map(async () => (await fetch(`${server.url}/ctx`)).json() as Promise<{ id: number; hits: number; same: boolean }>));

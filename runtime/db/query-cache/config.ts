@@ -4,7 +4,7 @@
  *
  * | variable | default | meaning |
  * |---|---|---|
- * | TINA4_AUTO_CACHING | true | request-scoped cache (identical reads in one HTTP request run once) |
+ * | TINA4_AUTO_CACHING | false | request-scoped cache (identical reads in one HTTP request run once) |
  * | TINA4_AUTO_CACHING_TTL | 5 | seconds a request-scoped entry lives |
  * | TINA4_DB_CACHE | false | persistent cache through a cache backend |
  * | TINA4_DB_CACHE_TTL | 30 | seconds a persistent entry lives |
@@ -14,7 +14,7 @@
 import { setting } from "../../config/settings.js";
 
 export interface QueryCacheOptions {
-  /** Request-scoped cache (TINA4_AUTO_CACHING, true). */
+  /** Request-scoped cache (TINA4_AUTO_CACHING, false). */
   request?: boolean;
   /** Seconds (TINA4_AUTO_CACHING_TTL, 5). */
   requestTtl?: number;

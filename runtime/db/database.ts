@@ -171,8 +171,8 @@ export class Database {
   /** The first row, or null. */
   fetchOne<T extends Row = Row>(sql: string, params: SqlParams = NO_PARAMS, options?: FetchOneOptions): Promise<T | null> {
     if (this.closed) return this.reopened(() => this.fetchOne<T>(sql, params, options));
-    // SQLite fast path: idle connection, no transaction in this context → answer synchronously
-    if (this.dialect.engine === "sqlite" && options?.cache === undefined && this.als.getStore() === undefined && (this.qcache === null || !this.qcache.applies())) {
+    // SQLite fast path: idle connection, no transaction in this context, not traced → answer synchronously
+    if (this.dialect.engine === "sqlite" && !tracingActive && options?.cache === undefined && this.als.getStore() === undefined && (this.qcache === null || !this.qcache.applies())) {
       const conn = this.pool.tryAcquire();
       if (conn !== undefined) {
         const started = metricsOn ? performance.now() : 0;

@@ -5,7 +5,7 @@
  * server stops and starts, and bounded by pg_ctl's own -t timeout.
  */
 import { execFile } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -51,10 +51,28 @@ export class PrivatePostgres {
     this.port = await freePort(57100);
   }
 
-  /** Starts and waits (-w) until the server accepts connections. */
+  /**
+   * Starts and waits (-w) until the server accepts connections. Right after an immediate stop a
+   * start can fail once (a clean-clone CI run saw "could not start server" there): it is tried
+   * again after a second, and a second failure carries the server's log.
+   */
   async start(): Promise<void> {
     const opts = `-c listen_addresses=127.0.0.1 -p ${this.port} -k ${this.dir} -c fsync=off -c max_connections=100`;
-    await asPostgres(`${PG_BIN}/pg_ctl -D ${this.data} -w -t 15 -l ${this.dir}/log -o "${opts}" start`);
+    const start = () => asPostgres(`${PG_BIN}/pg_ctl -D ${this.data} -w -t 15 -l ${this.dir}/log -o "${opts}" start`);
+    try {
+      await start();
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await start().catch((error: Error) => {
+        let serverLog = "";
+        try {
+          serverLog = readFileSync(join(this.dir, "log"), "utf8").slice(-2000);
+        } catch {
+          // no log written
+        }
+        throw new Error(`${error.message}\nserver log:\n${serverLog}`);
+      });
+    }
   }
 
   /** fast: sessions are terminated with an error; immediate: the postmaster quits like a crash. */
